@@ -1,0 +1,296 @@
+/**
+ * Decoding records out of a window of file bytes. The cursor never does I/O:
+ * when the window runs out it returns a ReadRequest, the driver fills it
+ * (synchronously or not) and calls next() again. Sync iteration, async
+ * iteration and random access all share this one decoder.
+ *
+ * Every length is checked against the file size before anything is allocated,
+ * so a corrupt length field costs an error, not a huge buffer.
+ */
+import { RecordIOError } from './errors.js';
+import {
+  CFlag,
+  CHUNK_HEADER_SIZE,
+  MAGIC,
+  MAGIC_BYTES,
+  align4,
+  decodeCFlag,
+  decodeLength,
+  startsRecord,
+} from './recordio.js';
+
+export interface RecordIORecord {
+  /** Byte offset of the record's first chunk: what an `.idx` file stores. */
+  offset: number;
+  /** Offset just past the record's last chunk and its padding: where the next record starts. */
+  end: number;
+  /** The record's bytes, parts joined with the magic put back. May share memory with the read buffer. */
+  payload: Buffer;
+  /** Chunks the record was stored in: 1 unless the payload holds the magic at an aligned offset. */
+  parts: number;
+  /** The file (or '<buffer>') it was read from. */
+  file: string;
+}
+
+/** Reported in recovery mode for each damaged stretch that was stepped over. */
+export interface SkipEvent {
+  file: string;
+  /** Where the damage was found (the head of the record that could not be read). */
+  offset: number;
+  /** Where reading resumed: the next record start, or the end of the range. */
+  resumeAt: number;
+  /** What was wrong at `offset`. */
+  error: RecordIOError;
+}
+
+/** Bytes the cursor needs: read `length` bytes at file `position` into `buffer[offset..]`. */
+export class ReadRequest {
+  constructor(
+    readonly buffer: Buffer,
+    readonly offset: number,
+    readonly length: number,
+    readonly position: number,
+  ) {}
+}
+
+export interface CursorOptions {
+  /** First byte to read. A record start, unless `seek` is set. Default 0. */
+  from?: number;
+  /** Records whose first chunk starts at or after this offset are not read. Default: the file size. */
+  to?: number;
+  /** `from` may be anywhere: scan forward to the first record start (dmlc's rule). */
+  seek?: boolean;
+  /** On damage, report it through onSkip and resume at the next record start instead of throwing. */
+  recover?: boolean;
+  onSkip?: (event: SkipEvent) => void;
+  /** Size of each read; records larger than this are read whole. Default 8 MiB. */
+  bufferSize?: number;
+}
+
+export const DEFAULT_BUFFER_SIZE = 8 << 20;
+const EMPTY = Buffer.alloc(0);
+
+type Decoded = RecordIORecord | RecordIOError | number; // number: the window must reach this offset
+
+export class RecordCursor {
+  /** Where the next record head is expected (or where the scan for one continues). */
+  private position: number;
+  private readonly to: number;
+  private size: number;
+  private seeking: boolean;
+  /** While recovering: the head of the record that could not be read, and why. */
+  private damage: { at: number; error: RecordIOError } | null = null;
+  private window: Buffer = EMPTY;
+  private windowStart = 0;
+  private readonly bufferSize: number;
+  readonly skipped = { records: 0, bytes: 0 };
+
+  constructor(
+    private readonly file: string,
+    size: number,
+    private readonly options: CursorOptions = {},
+  ) {
+    this.size = size;
+    this.position = options.from ?? 0;
+    this.to = Math.min(options.to ?? size, size);
+    this.seeking = options.seek === true;
+    this.bufferSize = Math.max(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 64);
+    if (this.seeking) this.position = align4(this.position);
+  }
+
+  /** The next record, null when the range is done, or the bytes to load first. */
+  next(): RecordIORecord | ReadRequest | null {
+    for (;;) {
+      if (this.seeking) {
+        const found = this.scanForHead();
+        if (found instanceof ReadRequest) return found;
+        if (!found) return null;
+        continue;
+      }
+      if (this.position >= Math.min(this.to, this.size)) return null;
+      if (this.position < this.windowStart) return this.request(this.position + CHUNK_HEADER_SIZE);
+      const decoded = decodeRecord(this.window, this.windowStart, this.position, this.size, this.file);
+      if (typeof decoded === 'number') return this.request(decoded);
+      if (decoded instanceof RecordIOError) {
+        if (!this.options.recover) throw decoded;
+        this.damage = { at: this.position, error: decoded };
+        this.seeking = true;
+        this.position += 4;
+        continue;
+      }
+      this.position = decoded.end;
+      return decoded;
+    }
+  }
+
+  /** Installs the bytes a ReadRequest asked for; `bytesRead` short of the request means the file ended early. */
+  supply(request: ReadRequest, bytesRead: number): void {
+    if (bytesRead < request.length) this.size = request.position + bytesRead; // shrank under us
+    this.window = request.buffer.subarray(0, request.offset + bytesRead);
+    this.windowStart = request.position - request.offset;
+  }
+
+  /**
+   * Moves `position` to the next record start before `to`: an aligned magic
+   * whose chunk begins a record (cflag 0 or 1) and fits in the file. Returns
+   * true when found, false at the end of the range.
+   */
+  private scanForHead(): boolean | ReadRequest {
+    const limit = Math.min(this.to, this.size);
+    while (this.position < limit && this.position + CHUNK_HEADER_SIZE <= this.size) {
+      const windowEnd = this.windowStart + this.window.length;
+      if (this.position < this.windowStart || this.position + 4 > windowEnd) {
+        return this.request(this.position + CHUNK_HEADER_SIZE);
+      }
+      const at = this.findAlignedMagic(this.position);
+      if (at === -1) {
+        this.position = align4(windowEnd - 3); // first aligned word not wholly in the window
+        continue;
+      }
+      if (at >= limit) break;
+      if (at + CHUNK_HEADER_SIZE > windowEnd) {
+        this.position = at;
+        return this.request(at + CHUNK_HEADER_SIZE);
+      }
+      const lrecord = this.window.readUInt32LE(at - this.windowStart + 4);
+      if (startsRecord(decodeCFlag(lrecord)) && at + CHUNK_HEADER_SIZE + align4(decodeLength(lrecord)) <= this.size) {
+        this.endSeek(at);
+        return true;
+      }
+      this.position = at + 4;
+    }
+    this.endSeek(limit);
+    return false;
+  }
+
+  /** File offset of the first 4-byte-aligned magic at or after `from` in the window, or -1. */
+  private findAlignedMagic(from: number): number {
+    let i = this.window.indexOf(MAGIC_BYTES, from - this.windowStart);
+    while (i !== -1 && ((this.windowStart + i) & 3) !== 0) i = this.window.indexOf(MAGIC_BYTES, i + 1);
+    return i === -1 ? -1 : this.windowStart + i;
+  }
+
+  private endSeek(at: number): void {
+    if (this.damage) {
+      const damage = this.damage;
+      this.damage = null;
+      this.skipped.records += 1;
+      this.skipped.bytes += at - damage.at;
+      this.options.onSkip?.({ file: this.file, offset: damage.at, resumeAt: at, error: damage.error });
+    }
+    this.position = at;
+    this.seeking = false;
+  }
+
+  /** A request that makes the window start at `position` and reach at least `upTo`. */
+  private request(upTo: number): ReadRequest {
+    const start = this.position;
+    const want = Math.min(this.size, Math.max(upTo, start + this.bufferSize)) - start;
+    const buffer = Buffer.allocUnsafe(want);
+    const windowEnd = this.windowStart + this.window.length;
+    let carried = 0;
+    if (start >= this.windowStart && start < windowEnd) {
+      carried = this.window.copy(buffer, 0, start - this.windowStart);
+    }
+    return new ReadRequest(buffer, carried, want - carried, start + carried);
+  }
+}
+
+/**
+ * Decodes the record whose first chunk is at `at`, from a window holding file
+ * bytes [windowStart, windowStart + window.length). Returns the record, an
+ * error, or the offset the window must reach before it can tell.
+ */
+export function decodeRecord(window: Buffer, windowStart: number, at: number, size: number, file: string): Decoded {
+  const windowEnd = windowStart + window.length;
+  if ((at & 3) !== 0) {
+    return new RecordIOError('NOT_A_RECORD_START', file, at, 'records start at multiples of 4');
+  }
+  if (size - at < CHUNK_HEADER_SIZE) {
+    return new RecordIOError(
+      'TRAILING_BYTES',
+      file,
+      at,
+      `${size - at} bytes after the last record cannot hold a chunk header (file size ${size} is not a whole number of records)`,
+    );
+  }
+  let pos = at;
+  let parts = 0;
+  let first = 0;
+  let firstEnd = 0;
+  let total = 0;
+  for (;;) {
+    if (pos + CHUNK_HEADER_SIZE > size) {
+      return new RecordIOError('TRUNCATED', file, pos, `the file ends inside the header of part ${parts + 1} of the record at byte ${at}`);
+    }
+    if (pos + CHUNK_HEADER_SIZE > windowEnd) return pos + CHUNK_HEADER_SIZE;
+    const head = pos - windowStart;
+    const magic = window.readUInt32LE(head);
+    if (magic !== MAGIC) {
+      const hex = `0x${magic.toString(16).padStart(8, '0')}`;
+      const what =
+        parts === 0
+          ? `bad magic ${hex} (expected 0xced7230a: no record starts here)`
+          : `bad magic ${hex} where part ${parts + 1} of the record at byte ${at} should start`;
+      return new RecordIOError('BAD_MAGIC', file, pos, what);
+    }
+    const lrecord = window.readUInt32LE(head + 4);
+    const cflag = decodeCFlag(lrecord);
+    const length = decodeLength(lrecord);
+    if (cflag > CFlag.Last) {
+      return new RecordIOError('BAD_CFLAG', file, pos, `chunk header has cflag ${cflag} (expected 0..3)`);
+    }
+    if (parts === 0 && !startsRecord(cflag)) {
+      return new RecordIOError(
+        'BAD_SEQUENCE',
+        file,
+        at,
+        `chunk has cflag ${cflag} (${cflag === CFlag.Middle ? 'middle' : 'last'} part) but no record was started`,
+      );
+    }
+    if (parts > 0 && startsRecord(cflag)) {
+      return new RecordIOError(
+        'BAD_SEQUENCE',
+        file,
+        pos,
+        `the multi-part record at byte ${at} has no last part: a new record starts here`,
+      );
+    }
+    const next = pos + CHUNK_HEADER_SIZE + align4(length);
+    if (next > size) {
+      return new RecordIOError(
+        'TRUNCATED',
+        file,
+        pos,
+        `chunk declares ${length} bytes but the file ends at byte ${size}` + (parts > 0 ? ` (part ${parts + 1} of the record at byte ${at})` : ''),
+      );
+    }
+    if (next > windowEnd) return next;
+    if (parts === 0) {
+      first = pos + CHUNK_HEADER_SIZE;
+      firstEnd = first + length;
+    }
+    parts += 1;
+    total += length;
+    pos = next;
+    if (cflag === CFlag.Whole || cflag === CFlag.Last) break;
+  }
+  if (parts === 1) {
+    return { offset: at, end: pos, payload: window.subarray(first - windowStart, firstEnd - windowStart), parts, file };
+  }
+  return { offset: at, end: pos, payload: joinParts(window, windowStart, at, pos, total + 4 * (parts - 1)), parts, file };
+}
+
+/** Concatenates the data of the chunks in [from, to), putting the magic back between them. */
+function joinParts(window: Buffer, windowStart: number, from: number, to: number, total: number): Buffer {
+  const out = Buffer.allocUnsafe(total);
+  let written = 0;
+  for (let pos = from, part = 0; pos < to; part++) {
+    const head = pos - windowStart;
+    const length = decodeLength(window.readUInt32LE(head + 4));
+    if (part > 0) written += MAGIC_BYTES.copy(out, written);
+    written += window.copy(out, written, head + CHUNK_HEADER_SIZE, head + CHUNK_HEADER_SIZE + length);
+    pos += CHUNK_HEADER_SIZE + align4(length);
+  }
+  return out;
+}

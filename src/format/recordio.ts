@@ -1,0 +1,155 @@
+/**
+ * MXNet / dmlc-core RecordIO: the whole binary format, in one place.
+ *
+ * A `.rec` file is a sequence of chunks. Every chunk starts at a multiple of 4:
+ *
+ *     magic    u32 LE   0xced7230a               (bytes 0a 23 d7 ce)
+ *     lrecord  u32 LE   cflag << 29 | length     (length < 2^29)
+ *     data     `length` bytes
+ *     padding  zero bytes up to the next multiple of 4
+ *
+ * A record (one payload) is normally a single chunk with cflag 0.
+ *
+ * dmlc's writer guarantees that the magic word appears at a 4-byte-aligned file
+ * position only where a chunk starts. That is what lets a reader drop into the
+ * middle of a file and find the next record (how dmlc splits a file into parts
+ * for distributed training). So when the payload itself holds the magic at an
+ * aligned offset `i` (only whole words are checked: i < floor(length/4)*4), the
+ * writer cuts the payload there and leaves those 4 bytes out:
+ *
+ *     cflag 1   first part        cflag 2   middle part
+ *     cflag 3   last part         cflag 0   a whole record
+ *
+ * Parts before the last end just before an aligned magic, so their lengths are
+ * multiples of 4 and they carry no padding; any part may be empty (magic at
+ * offset 0, or two in a row). The reader joins the parts and puts the magic
+ * back between each pair. Only the last chunk of a record is padded.
+ *
+ * The top 3 bits of the magic are 6, so a valid `lrecord` (cflag <= 3) can
+ * never be mistaken for the magic. A part starts a record if its cflag is 0
+ * or 1; that is the test dmlc uses when it scans for a record start.
+ *
+ * This module holds the constants and pure framing helpers; reading and writing
+ * bytes from files lives in ../io, the record reader/writer in reader.ts and
+ * writer.ts.
+ */
+
+export const MAGIC = 0xced7230a;
+/** The magic as it appears in a file (little-endian). */
+export const MAGIC_BYTES: Buffer = Buffer.from([0x0a, 0x23, 0xd7, 0xce]);
+/** Size of a chunk header: magic + lrecord. */
+export const CHUNK_HEADER_SIZE = 8;
+/** Largest length a chunk can declare (29 bits). */
+export const MAX_CHUNK_LENGTH = 2 ** 29 - 1;
+
+/** The continuation flag of a chunk (top 3 bits of lrecord). */
+export const CFlag = { Whole: 0, First: 1, Middle: 2, Last: 3 } as const;
+
+export function encodeLRecord(cflag: number, length: number): number {
+  return ((cflag << 29) | length) >>> 0;
+}
+
+export function decodeCFlag(lrecord: number): number {
+  return (lrecord >>> 29) & 7;
+}
+
+export function decodeLength(lrecord: number): number {
+  return lrecord & MAX_CHUNK_LENGTH;
+}
+
+/** Rounds up to the 4-byte alignment every chunk keeps. */
+export function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** True when a chunk with this cflag begins a record (dmlc's record-start test). */
+export function startsRecord(cflag: number): boolean {
+  return cflag === CFlag.Whole || cflag === CFlag.First;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * The offsets where dmlc's writer cuts `payload`: every 4-byte-aligned offset
+ * i with i + 4 <= floor(length/4)*4 that holds the magic. Almost always empty.
+ * Uses the native substring search, so scanning costs about one memchr pass.
+ */
+export function findCuts(payload: Uint8Array): number[] {
+  const buf = asBuffer(payload);
+  const limit = buf.length & ~3;
+  const cuts: number[] = [];
+  let i = buf.indexOf(MAGIC_BYTES, 0);
+  while (i !== -1 && i + 4 <= limit) {
+    if ((i & 3) === 0) {
+      cuts.push(i);
+      i = buf.indexOf(MAGIC_BYTES, i + 4);
+    } else {
+      i = buf.indexOf(MAGIC_BYTES, i + 1);
+    }
+  }
+  return cuts;
+}
+
+/**
+ * Bytes a payload of `length` takes on disk when cut at `cuts`. Parts before
+ * the last need no padding (their lengths are multiples of 4), the last does.
+ */
+export function encodedSize(length: number, cuts: readonly number[]): number {
+  const lastStart = cuts.length === 0 ? 0 : cuts[cuts.length - 1]! + 4;
+  const lastLength = length - lastStart;
+  const earlierParts = lastStart - 4 * cuts.length;
+  return CHUNK_HEADER_SIZE * (cuts.length + 1) + earlierParts + align4(lastLength);
+}
+
+/** Describes each chunk of a framed payload: [cflag, dataStart, dataEnd] in payload coordinates. */
+export function planChunks(length: number, cuts: readonly number[]): Array<[number, number, number]> {
+  if (cuts.length === 0) return [[CFlag.Whole, 0, length]];
+  const chunks: Array<[number, number, number]> = [];
+  let start = 0;
+  for (const cut of cuts) {
+    chunks.push([chunks.length === 0 ? CFlag.First : CFlag.Middle, start, cut]);
+    start = cut + 4;
+  }
+  chunks.push([CFlag.Last, start, length]);
+  return chunks;
+}
+
+/**
+ * Frames `payload` exactly as dmlc::RecordIOWriter::WriteRecord does and writes
+ * the bytes into `target` at `at`. `target` must have room for
+ * encodedSize(payload.length, cuts) bytes. Returns the bytes written.
+ */
+export function encodeRecordInto(payload: Uint8Array, cuts: readonly number[], target: Buffer, at: number): number {
+  if (payload.length > 2 ** 32 - 1) throw new RangeError(`record too large: ${payload.length} bytes`);
+  const src = asBuffer(payload);
+  let pos = at;
+  for (const [cflag, start, end] of planChunks(src.length, cuts)) {
+    const length = end - start;
+    if (length > MAX_CHUNK_LENGTH) {
+      throw new RangeError(
+        `record part too large for RecordIO: expected at most ${MAX_CHUNK_LENGTH} bytes per part, received ${length}`,
+      );
+    }
+    target.writeUInt32LE(MAGIC, pos);
+    target.writeUInt32LE(encodeLRecord(cflag, length), pos + 4);
+    pos += CHUNK_HEADER_SIZE;
+    src.copy(target, pos, start, end);
+    pos += length;
+    const padded = align4(length);
+    if (padded !== length) {
+      target.fill(0, pos, pos + padded - length);
+      pos += padded - length;
+    }
+  }
+  return pos - at;
+}
+
+/** Frames one payload as a standalone Buffer (a one-record `.rec` file). */
+export function encodeRecord(payload: Uint8Array): Buffer {
+  const cuts = findCuts(payload);
+  const out = Buffer.allocUnsafe(encodedSize(payload.length, cuts));
+  encodeRecordInto(payload, cuts, out, 0);
+  return out;
+}

@@ -1,0 +1,145 @@
+/**
+ * Writing records, byte for byte as dmlc::RecordIOWriter does, to a file or
+ * into memory. File output is written under a temporary name and renamed into
+ * place by close(), together with its `.idx` when one is asked for.
+ */
+import { AtomicFile } from '../io/atomic-file.js';
+import { RecordIndex } from './index-file.js';
+import { encodeRecordInto, encodedSize, findCuts } from './recordio.js';
+
+export interface RecordWriterOptions {
+  /** Also write an `.idx` here on close; write() then takes each record's key. */
+  indexPath?: string;
+  /** fsync the files before renaming them into place. Default true. */
+  fsync?: boolean;
+  /** Bytes gathered before each write to the file. Default 4 MiB. */
+  bufferSize?: number;
+}
+
+interface Sink {
+  write(bytes: Buffer): void;
+}
+
+class MemorySink implements Sink {
+  readonly pieces: Buffer[] = [];
+  write(bytes: Buffer): void {
+    this.pieces.push(Buffer.from(bytes));
+  }
+}
+
+class FileSink implements Sink {
+  constructor(readonly file: AtomicFile) {}
+  write(bytes: Buffer): void {
+    this.file.writeSync(bytes);
+  }
+}
+
+export class RecordWriter {
+  private buffer: Buffer;
+  private used = 0;
+  private written = 0;
+  private records = 0;
+  private closed = false;
+  private readonly index: RecordIndex | null;
+
+  private constructor(
+    private readonly sink: FileSink | MemorySink,
+    private readonly options: RecordWriterOptions,
+  ) {
+    this.buffer = Buffer.allocUnsafe(Math.max(options.bufferSize ?? 4 << 20, 4096));
+    this.index = options.indexPath !== undefined ? new RecordIndex([], options.indexPath) : null;
+  }
+
+  /** Starts a `.rec` file at `path` (and its `.idx` with `indexPath`); nothing appears there until close(). */
+  static create(path: string, options: RecordWriterOptions = {}): RecordWriter {
+    return new RecordWriter(new FileSink(AtomicFile.create(path)), options);
+  }
+
+  /** Collects the records in memory; toBuffer() returns the `.rec` bytes. */
+  static inMemory(options: Omit<RecordWriterOptions, 'fsync' | 'indexPath'> = {}): RecordWriter {
+    return new RecordWriter(new MemorySink(), options);
+  }
+
+  /** Offset where the next record will start (the file size so far). */
+  get position(): number {
+    return this.written;
+  }
+
+  /** Records written so far. */
+  get count(): number {
+    return this.records;
+  }
+
+  /**
+   * Appends one record and returns its offset. With an index, `key` is the
+   * key recorded for it (im2rec uses the `.lst` index).
+   */
+  write(payload: Uint8Array, key?: string | number): number {
+    if (this.closed) throw new Error('write after close');
+    if (!(payload instanceof Uint8Array)) {
+      throw new TypeError(`expected the payload as a Buffer or Uint8Array, received ${typeof payload}`);
+    }
+    if (this.index && key === undefined) {
+      throw new TypeError('expected a key for each record when writing an index, received undefined');
+    }
+    const offset = this.written;
+    const cuts = findCuts(payload);
+    const size = encodedSize(payload.byteLength, cuts);
+    if (size > this.buffer.length - this.used) this.flush();
+    if (size <= this.buffer.length) {
+      encodeRecordInto(payload, cuts, this.buffer, this.used);
+      this.used += size;
+    } else {
+      const framed = Buffer.allocUnsafe(size);
+      encodeRecordInto(payload, cuts, framed, 0);
+      this.sink.write(framed);
+    }
+    this.index?.add(key!, offset);
+    this.written += size;
+    this.records += 1;
+    return offset;
+  }
+
+  private flush(): void {
+    if (this.used > 0) {
+      this.sink.write(this.buffer.subarray(0, this.used));
+      this.used = 0;
+    }
+  }
+
+  /** Finishes the output: flushes, and for files renames `.rec` (and `.idx`) into place. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    if (this.sink instanceof FileSink) {
+      const fsync = this.options.fsync;
+      let indexFile: AtomicFile | null = null;
+      try {
+        if (this.index) {
+          indexFile = AtomicFile.create(this.index.file);
+          indexFile.writeSync(Buffer.from(this.index.toString()));
+        }
+        this.sink.file.commit({ fsync });
+        indexFile?.commit({ fsync });
+      } catch (err) {
+        indexFile?.abort();
+        this.sink.file.abort();
+        throw err;
+      }
+    }
+  }
+
+  /** Drops a file output: the temporary file is removed and nothing is renamed. */
+  abort(): void {
+    this.closed = true;
+    if (this.sink instanceof FileSink) this.sink.file.abort();
+  }
+
+  /** The `.rec` bytes of an in-memory writer. */
+  toBuffer(): Buffer {
+    if (!(this.sink instanceof MemorySink)) throw new Error('toBuffer() is for writers made with RecordWriter.inMemory()');
+    this.flush();
+    return Buffer.concat(this.sink.pieces);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * mxrec: MXNet RecordIO for Node.js. The package's public API.
+ */
+export {
+  MAGIC,
+  CFlag,
+  MAX_CHUNK_LENGTH,
+  encodeRecord,
+  findCuts,
+  encodedSize,
+  encodeLRecord,
+  decodeCFlag,
+  decodeLength,
+} from './format/recordio.js';
+export { RecordIOError, IndexFileError, ImageRecordError, type RecordIOErrorCode } from './format/errors.js';
+export { RecordReader, RecordScan, type ScanOptions, type RecordIORecord, type SkipEvent } from './format/reader.js';
+export { RecordWriter, type RecordWriterOptions } from './format/writer.js';
+export { RecordIndex, indexPathFor, type IndexEntry } from './format/index-file.js';
+export {
+  IMAGE_HEADER_SIZE,
+  packHeader,
+  unpackHeader,
+  packImageRecord,
+  unpackImageRecord,
+  tryUnpackImageRecord,
+  type ImageHeader,
+  type ImageRecord,
+  type ImageRecordInput,
+} from './format/image-record.js';
+export { readPartition, partitionRange, partitionSegments, type PartitionOptions } from './format/partition.js';
+export { resolveRecordFiles, RecordFilesError, type RecordFile } from './io/record-files.js';
+export { type ByteSource, FileSource, BufferSource } from './io/byte-source.js';

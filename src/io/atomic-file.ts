@@ -1,0 +1,123 @@
+/**
+ * Output files that appear under their final name only when complete: bytes go
+ * to a temporary file beside the target, which is renamed over the target on
+ * commit. Temporary files still open when the process exits are removed, so an
+ * interrupted run leaves earlier outputs as they were and no partial file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+const openTemps = new Set<string>();
+let exitHookInstalled = false;
+
+function removeLeftovers(): void {
+  for (const temp of openTemps) {
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      // already gone
+    }
+  }
+  openTemps.clear();
+}
+
+function track(temp: string): void {
+  if (!exitHookInstalled) {
+    process.once('exit', removeLeftovers);
+    exitHookInstalled = true;
+  }
+  openTemps.add(temp);
+}
+
+export class AtomicFile {
+  private fd: number | null;
+  private written = 0;
+
+  private constructor(
+    /** Where the file appears on commit. */
+    readonly path: string,
+    /** Where the bytes go until then. */
+    readonly tempPath: string,
+    fd: number,
+  ) {
+    this.fd = fd;
+  }
+
+  static create(finalPath: string): AtomicFile {
+    const dir = path.dirname(finalPath);
+    const temp = path.join(dir, `.${path.basename(finalPath)}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+    const fd = fs.openSync(temp, 'wx');
+    track(temp);
+    return new AtomicFile(finalPath, temp, fd);
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.written;
+  }
+
+  writeSync(bytes: Uint8Array, offset = 0, length = bytes.byteLength - offset): void {
+    if (this.fd === null) throw new Error(`${this.path}: write after close`);
+    let done = 0;
+    while (done < length) done += fs.writeSync(this.fd, bytes, offset + done, length - done);
+    this.written += length;
+  }
+
+  /** Flushes to disk (unless fsync is false) and renames into place. */
+  commit(options: { fsync?: boolean } = {}): void {
+    if (this.fd === null) throw new Error(`${this.path}: already closed`);
+    if (options.fsync !== false) fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    this.fd = null;
+    fs.renameSync(this.tempPath, this.path);
+    openTemps.delete(this.tempPath);
+  }
+
+  /** Drops the temporary file; the final name is left as it was. */
+  abort(): void {
+    if (this.fd !== null) {
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
+    if (openTemps.delete(this.tempPath)) fs.rmSync(this.tempPath, { force: true });
+  }
+}
+
+/** Writes a whole file atomically. */
+export function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: { fsync?: boolean } = {}): void {
+  const file = AtomicFile.create(finalPath);
+  try {
+    file.writeSync(typeof data === 'string' ? Buffer.from(data) : data);
+    file.commit(options);
+  } catch (err) {
+    file.abort();
+    throw err;
+  }
+}
+
+/** Thrown when an output path names one of the inputs. */
+export class OutputIsInputError extends Error {
+  override readonly name = 'OutputIsInputError';
+  constructor(readonly output: string) {
+    super(`${output}: refusing to overwrite an input file`);
+  }
+}
+
+/** Refuses an output that is (by inode, so through links too) one of the inputs. */
+export function assertNotAnInput(output: string, inputs: readonly string[]): void {
+  let out: fs.Stats;
+  try {
+    out = fs.statSync(output);
+  } catch {
+    return; // does not exist yet, cannot be an input
+  }
+  for (const input of inputs) {
+    try {
+      const st = fs.statSync(input);
+      if (st.dev === out.dev && st.ino === out.ino) throw new OutputIsInputError(output);
+    } catch (err) {
+      if (err instanceof OutputIsInputError) throw err;
+    }
+  }
+}

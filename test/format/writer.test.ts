@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { RecordIndex } from '../../src/format/index-file.js';
+import { RecordReader } from '../../src/format/reader.js';
+import { encodeRecord } from '../../src/format/recordio.js';
+import { RecordWriter } from '../../src/format/writer.js';
+import { edgePayloads } from '../helpers/random.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const payloads = edgePayloads(5);
+
+test('file output is the concatenation of each framed record; write() returns offsets', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'out.rec');
+  const w = RecordWriter.create(file, { bufferSize: 4096 });
+  const offsets = payloads.map((p) => w.write(p));
+  w.close();
+  const expected = Buffer.concat(payloads.map(encodeRecord));
+  assert.deepEqual(fs.readFileSync(file), expected);
+  let at = 0;
+  payloads.forEach((p, i) => {
+    assert.equal(offsets[i], at);
+    at += encodeRecord(p).length;
+  });
+  assert.equal(w.position, expected.length);
+  assert.equal(w.count, payloads.length);
+});
+
+test('records larger than the write buffer are written whole', () => {
+  const big = Buffer.alloc(100_000, 7);
+  const w = RecordWriter.inMemory({ bufferSize: 4096 });
+  w.write(Buffer.from('x'));
+  w.write(big);
+  w.write(Buffer.from('y'));
+  assert.deepEqual(w.toBuffer(), Buffer.concat([encodeRecord(Buffer.from('x')), encodeRecord(big), encodeRecord(Buffer.from('y'))]));
+});
+
+test('nothing appears under the final name until close(); an existing file stays until then', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'out.rec');
+  fs.writeFileSync(file, 'previous');
+  const w = RecordWriter.create(file);
+  w.write(Buffer.alloc(10_000_000, 1)); // more than the buffer: bytes reach the disk before close
+  assert.equal(fs.readFileSync(file, 'utf8'), 'previous');
+  const temps = fs.readdirSync(dir).filter((n) => n.includes('.tmp-'));
+  assert.equal(temps.length, 1, 'one temporary file beside the target');
+  w.close();
+  assert.equal(fs.statSync(file).size, 10_000_008);
+  assert.deepEqual(fs.readdirSync(dir), ['out.rec']);
+});
+
+test('abort() removes the temporary file and leaves the target untouched', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'out.rec');
+  fs.writeFileSync(file, 'previous');
+  const w = RecordWriter.create(file, { indexPath: path.join(dir, 'out.idx') });
+  w.write(Buffer.from('abc'), 0);
+  w.abort();
+  assert.deepEqual(fs.readdirSync(dir), ['out.rec']);
+  assert.equal(fs.readFileSync(file, 'utf8'), 'previous');
+});
+
+test('with indexPath, close() writes the .idx: key and offset per record, in write order', () => {
+  const dir = tempDir();
+  const rec = path.join(dir, 'd.rec');
+  const idx = path.join(dir, 'd.idx');
+  const w = RecordWriter.create(rec, { indexPath: idx });
+  const keys = [5, 3, 'x9', 0];
+  const offsets = keys.map((k, i) => w.write(payloads[i + 10]!, k));
+  assert.equal(fs.existsSync(idx), false);
+  w.close();
+  assert.equal(fs.readFileSync(idx, 'utf8'), keys.map((k, i) => `${k}\t${offsets[i]}\n`).join(''));
+  const index = RecordIndex.readSync(idx);
+  const reader = RecordReader.open(rec);
+  keys.forEach((k, i) => assert.deepEqual(reader.readSync(index.get(k)!).payload, payloads[i + 10]));
+  reader.close();
+});
+
+test('a writer with an index requires a key; bad payloads are refused with what was received', () => {
+  const dir = tempDir();
+  const w = RecordWriter.create(path.join(dir, 'e.rec'), { indexPath: path.join(dir, 'e.idx') });
+  assert.throws(() => w.write(Buffer.from('a')), /expected a key for each record/);
+  assert.throws(() => w.write('text' as unknown as Buffer, 1), /expected the payload as a Buffer or Uint8Array, received string/);
+  w.abort();
+});
+
+test('a process killed mid-write leaves no partial file under the final name', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'killed.rec');
+  const { spawn } = await import('node:child_process');
+  const script = `
+    import { RecordWriter } from ${JSON.stringify(path.resolve('src/format/writer.ts'))};
+    const w = RecordWriter.create(${JSON.stringify(file)});
+    for (let i = 0; i < 50; i++) w.write(Buffer.alloc(1 << 20, i));
+    process.stdout.write('written\\n');
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(fs.existsSync(file), false);
+});
