@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** ../shared/fixtures from the project root: real .rec files made by MXNet's tools (see its SOURCES.md). */
+export const fixturesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures');
+
+export function fixture(rel: string): string {
+  const p = path.join(fixturesDir, rel);
+  if (!fs.existsSync(p)) throw new Error(`missing fixture ${p}: the shared fixtures must be at ../shared/fixtures`);
+  return p;
+}
+
+/** Width, height and component count from a JPEG's SOF marker (enough to check fixtures without a decoder). */
+export function jpegSize(bytes: Buffer): { width: number; height: number; channels: number } {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new Error('not a JPEG (no SOI marker)');
+  let pos = 2;
+  while (pos + 4 <= bytes.length) {
+    if (bytes[pos] !== 0xff) throw new Error(`bad JPEG marker at ${pos}`);
+    const marker = bytes[pos + 1]!;
+    if (marker === 0xff) {
+      pos += 1; // fill byte
+      continue;
+    }
+    const len = bytes.readUInt16BE(pos + 2);
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { height: bytes.readUInt16BE(pos + 5), width: bytes.readUInt16BE(pos + 7), channels: bytes[pos + 9]! };
+    }
+    pos += 2 + len;
+  }
+  throw new Error('no SOF marker');
+}
