@@ -30,7 +30,10 @@ export class FileSource implements ByteSource {
     const fd = fs.openSync(path, 'r');
     try {
       const stat = fs.fstatSync(fd);
-      if (!stat.isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'EISDIR' });
+      if (!stat.isFile()) {
+        const code = stat.isDirectory() ? 'EISDIR' : 'EINVAL';
+        throw Object.assign(new Error(`${code}: not a regular file, open '${path}'`), { code, syscall: 'open', path });
+      }
       return new FileSource(path, fd, stat.size);
     } catch (err) {
       fs.closeSync(fd);

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { readPartition } from '../../format/partition.js';
+import { dumpRow, formatDumpRow } from '../../tools/dump.js';
+import { integerAtLeast } from '../args.js';
+import { LineWriter, UsageError, runCommand } from '../run.js';
+
+export function addDumpCommand(program: Command): void {
+  program
+    .command('dump')
+    .summary('one JSON line per record')
+    .description(
+      'Print one JSON line per record: index, offset, length (payload bytes), flag, label, id, id2 and\n' +
+        'sha256 (of the image bytes after the header and labels). Records without an image header\n' +
+        '(protobuf payloads, say) print with "header": null. With --parts/--part, only the records\n' +
+        "that dmlc's InputSplit gives that part; index then counts within the part.",
+    )
+    .argument('<file>', 'the .rec file')
+    .option('--parts <n>', 'split the file into n parts, as MXNet workers do', integerAtLeast(1))
+    .option('--part <i>', 'which part to dump, 0-based (with --parts)', integerAtLeast(0))
+    .option('--recover', 'step over damaged records (reported on stderr) instead of stopping')
+    .addHelpText('after', '\nExample:\n  rec dump train.rec --parts 4 --part 1 | head')
+    .action(async (file: string, opts: { parts?: number; part?: number; recover?: boolean }) =>
+      runCommand('rec dump', () => {
+        if (opts.part !== undefined && opts.parts === undefined) throw new UsageError('--part needs --parts');
+        const numParts = opts.parts ?? 1;
+        const partIndex = opts.part ?? 0;
+        if (partIndex >= numParts) throw new UsageError(`--part must be below --parts (${numParts}), received ${partIndex}`);
+        const out = new LineWriter();
+        const scan = readPartition(file, {
+          numParts,
+          partIndex,
+          recover: opts.recover,
+          onSkip: (e) => process.stderr.write(`rec dump: skipped ${e.resumeAt - e.offset} bytes: ${e.error.message}\n`),
+        });
+        let index = 0;
+        try {
+          for (const record of scan) out.line(formatDumpRow(dumpRow(record, index++)));
+        } finally {
+          out.flush();
+        }
+        return scan.skipped.records > 0 ? 1 : 0;
+      }),
+    );
+}

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { indexPathFor } from '../../format/index-file.js';
+import { type IndexKeys, buildIndex } from '../../tools/build-index.js';
+import { UsageError, runCommand } from '../run.js';
+
+export function addIndexCommand(program: Command): void {
+  program
+    .command('index')
+    .summary('rebuild the .idx of a .rec by scanning it')
+    .description(
+      'Scan a .rec and write its .idx (key<TAB>offset per record), keyed as im2rec keys it:\n' +
+        'by the image header id. The file is written under a temporary name and renamed into place.',
+    )
+    .argument('<file>', 'the .rec file')
+    .option('--out <file>', 'where to write the index (default: the .rec path with .idx)')
+    .option('--keys <kind>', 'id: the header id, as im2rec; ordinal: 0, 1, 2, ... (for non-image records)', 'id')
+    .addHelpText('after', '\nExample:\n  rec index train.rec            # writes train.idx')
+    .action(async (file: string, opts: { out?: string; keys: string }) =>
+      runCommand('rec index', () => {
+        if (opts.keys !== 'id' && opts.keys !== 'ordinal') {
+          throw new UsageError(`--keys expects id or ordinal, received ${JSON.stringify(opts.keys)}`);
+        }
+        const out = opts.out ?? indexPathFor(file);
+        const result = buildIndex(file, out, opts.keys as IndexKeys);
+        const dup = result.duplicateKeys > 0 ? ` (${result.duplicateKeys} duplicate keys: the last record wins)` : '';
+        process.stderr.write(`rec index: wrote ${result.out}: ${result.records} entries${dup}\n`);
+      }),
+    );
+}

@@ -1,0 +1,90 @@
+/**
+ * What every mxrec command shares: exit codes, one-line errors for user
+ * mistakes (a stack trace only for our own bugs), and buffered stdout that
+ * stops quietly when its reader goes away (`rec dump | head`).
+ */
+import { CommanderError } from 'commander';
+import { ImageRecordError, IndexFileError, RecordIOError } from '../format/errors.js';
+import { OutputIsInputError } from '../io/atomic-file.js';
+import { RecordFilesError } from '../io/record-files.js';
+import { NoImageHeaderError } from '../tools/build-index.js';
+
+export const EXIT_OK = 0;
+/** The data is damaged or inconsistent (verify found problems, a read hit corruption). */
+export const EXIT_BAD_DATA = 1;
+/** Bad arguments, missing or unreadable files. */
+export const EXIT_USAGE = 2;
+/** A bug in mxrec. */
+export const EXIT_INTERNAL = 70;
+
+/** An error in how the command was called; its message is shown as is. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, expected a file',
+  ENOTDIR: 'a path component is not a directory',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  EMFILE: 'too many open files',
+};
+
+/** Prints the error the way a user should see it and returns the exit code. */
+export function reportError(program: string, err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
+  const say = (msg: string) => process.stderr.write(`${program}: ${msg}\n`);
+  if (err instanceof RecordIOError || err instanceof IndexFileError || err instanceof ImageRecordError || err instanceof NoImageHeaderError) {
+    say(err.message);
+    return EXIT_BAD_DATA;
+  }
+  if (err instanceof UsageError || err instanceof RecordFilesError || err instanceof OutputIsInputError) {
+    say(err.message);
+    return EXIT_USAGE;
+  }
+  const errno = err as NodeJS.ErrnoException;
+  if (errno && typeof errno.code === 'string' && errno.syscall !== undefined) {
+    const where = errno.path ?? (errno as { dest?: string }).dest ?? '';
+    say(`${where ? `${where}: ` : ''}${ERRNO_TEXT[errno.code] ?? errno.message}`);
+    return EXIT_USAGE;
+  }
+  say(`internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return EXIT_INTERNAL;
+}
+
+/** Runs a command's body and sets the exit code from its result or error. */
+export async function runCommand(program: string, body: () => Promise<number | void> | number | void): Promise<void> {
+  try {
+    process.exitCode = (await body()) ?? EXIT_OK;
+  } catch (err) {
+    process.exitCode = reportError(program, err);
+  }
+}
+
+/** When stdout's reader goes away (`rec dump | head`), stop quietly instead of failing on EPIPE. */
+export function exitQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK);
+    throw err;
+  });
+}
+
+/** Line output gathered into large writes. */
+export class LineWriter {
+  private pending = '';
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
+
+  line(text: string): void {
+    this.pending += text + '\n';
+    if (this.pending.length >= 1 << 16) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending) {
+      this.stream.write(this.pending);
+      this.pending = '';
+    }
+  }
+}

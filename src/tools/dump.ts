@@ -1,0 +1,62 @@
+/**
+ * `rec dump`: one JSON object per record. Records that are not image records
+ * (SageMaker's protobuf payloads use the same framing) get `"header": null`.
+ */
+import crypto from 'node:crypto';
+import type { RecordIORecord } from '../format/cursor.js';
+import { tryUnpackImageRecord } from '../format/image-record.js';
+
+export interface ImageDumpRow {
+  index: number;
+  offset: number;
+  /** Payload bytes (header, labels and image). */
+  length: number;
+  flag: number;
+  label: number[];
+  id: number;
+  id2: number;
+  /** SHA-256 of the image bytes after the header and labels. */
+  sha256: string;
+}
+
+export interface OpaqueDumpRow {
+  index: number;
+  offset: number;
+  length: number;
+  header: null;
+}
+
+export type DumpRow = ImageDumpRow | OpaqueDumpRow;
+
+export function dumpRow(record: RecordIORecord, index: number): DumpRow {
+  const image = tryUnpackImageRecord(record.payload);
+  const base = { index, offset: record.offset, length: record.payload.length };
+  if (!image) return { ...base, header: null };
+  return {
+    ...base,
+    flag: image.flag,
+    label: image.label,
+    id: image.id,
+    id2: image.id2,
+    sha256: crypto.createHash('sha256').update(image.image).digest('hex'),
+  };
+}
+
+/**
+ * The shortest decimal that reads back as the same float32, so a label
+ * stored as 0.1f prints as 0.1 rather than 0.10000000149011612.
+ */
+export function float32ToNumber(value: number): number {
+  if (!Number.isFinite(value) || Number.isInteger(value)) return value;
+  for (let digits = 1; digits < 9; digits++) {
+    const shorter = Number(value.toPrecision(digits));
+    if (Math.fround(shorter) === value) return shorter;
+  }
+  return value;
+}
+
+/** The row as one line of JSON (labels as shortest float32 decimals; NaN and infinities as null). */
+export function formatDumpRow(row: DumpRow): string {
+  if ('header' in row) return JSON.stringify(row);
+  return JSON.stringify({ ...row, label: row.label.map(float32ToNumber) });
+}

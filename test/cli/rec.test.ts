@@ -1,0 +1,232 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { packImageRecord } from '../../src/format/image-record.js';
+import { MAGIC_BYTES, encodeRecord } from '../../src/format/recordio.js';
+import { RecordWriter } from '../../src/format/writer.js';
+import { isOneLineError, runBin } from '../helpers/cli.js';
+import { fixture } from '../helpers/fixtures.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir();
+const sample = fixture('dmlc-sample/sample.rec');
+const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l));
+
+describe('rec dump', () => {
+  test('one JSON line per record with index, offset, length, flag, label, id, id2, sha256', () => {
+    const res = runBin('rec', ['dump', sample]);
+    assert.equal(res.status, 0, res.stderr);
+    const rows = lines(res.stdout);
+    assert.equal(rows.length, 10);
+    assert.deepEqual(rows[0], {
+      index: 0,
+      offset: 0,
+      length: 44,
+      flag: 0,
+      label: [1],
+      id: 1,
+      id2: 0,
+      sha256: crypto.createHash('sha256').update('1\n'.repeat(10)).digest('hex'),
+    });
+    assert.deepEqual(
+      rows.map((r) => r.offset),
+      [0, 52, 104, 156, 208, 260, 312, 364, 416, 468],
+    );
+  });
+
+  test('--parts/--part dump the records of that part, as dmlc splits it', () => {
+    const res = runBin('rec', ['dump', sample, '--parts', '3', '--part', '1']);
+    assert.equal(res.status, 0, res.stderr);
+    assert.deepEqual(
+      lines(res.stdout).map((r) => [r.index, r.id]),
+      [
+        [0, 5],
+        [1, 6],
+        [2, 7],
+      ],
+    );
+  });
+
+  test('packed labels print as their shortest float32 decimals; non-image payloads get "header": null', () => {
+    const file = path.join(dir, 'mixed.rec');
+    const w = RecordWriter.create(file);
+    w.write(packImageRecord({ label: [0.1, 2, -3.5], id: 7 }, Buffer.from('img')));
+    w.write(Buffer.from('short')); // a protobuf-like payload, too short for a header
+    const lying = packImageRecord({ label: 0, id: 1 }, Buffer.alloc(4));
+    lying.writeUInt32LE(50, 0); // 50 labels would run past the end
+    w.write(lying);
+    w.close();
+    const res = runBin('rec', ['dump', file]);
+    assert.equal(res.status, 0, res.stderr);
+    const rows = lines(res.stdout);
+    assert.deepEqual(rows[0].label, [0.1, 2, -3.5]);
+    assert.equal(rows[0].flag, 3);
+    assert.equal(rows[0].sha256, crypto.createHash('sha256').update('img').digest('hex'));
+    assert.deepEqual(rows[1], { index: 1, offset: 48, length: 5, header: null }); // 8 + 39 bytes padded to 40
+    assert.deepEqual(rows[2], { index: 2, offset: 64, length: 28, header: null });
+  });
+
+  test('a corrupt file: the records before the damage, then a one-line error naming file and byte; --recover goes on', () => {
+    const bytes = fs.readFileSync(sample);
+    bytes.fill(0, 208, 212); // record 5's magic
+    const file = path.join(dir, 'corrupt.rec');
+    fs.writeFileSync(file, bytes);
+    const res = runBin('rec', ['dump', file]);
+    assert.equal(res.status, 1);
+    assert.equal(lines(res.stdout).length, 4);
+    assert.ok(isOneLineError(res.stderr), res.stderr);
+    assert.equal(res.stderr, `rec dump: ${file}: byte 208: bad magic 0x00000000 (expected 0xced7230a: no record starts here)\n`);
+    const rec = runBin('rec', ['dump', file, '--recover']);
+    assert.equal(rec.status, 1);
+    assert.deepEqual(
+      lines(rec.stdout).map((r) => r.id),
+      [1, 2, 3, 4, 6, 7, 8, 9, 10],
+    );
+    assert.match(rec.stderr, /skipped 52 bytes: .*byte 208: bad magic/);
+  });
+});
+
+describe('rec index', () => {
+  for (const name of ['readtome/validation', 'adaface-tiny/train']) {
+    test(`rebuilds ${name}.idx byte for byte as MXNet wrote it`, () => {
+      const out = path.join(dir, `${path.basename(name)}.idx`);
+      const res = runBin('rec', ['index', fixture(`${name}.rec`), '--out', out]);
+      assert.equal(res.status, 0, res.stderr);
+      assert.deepEqual(fs.readFileSync(out), fs.readFileSync(fixture(`${name}.idx`)));
+      assert.match(res.stderr, /wrote .*: \d+ entries/);
+    });
+  }
+
+  test('writes FILE.idx beside FILE.rec by default', () => {
+    const rec = path.join(dir, 'copy.rec');
+    fs.copyFileSync(sample, rec);
+    const res = runBin('rec', ['index', rec]);
+    assert.equal(res.status, 0, res.stderr);
+    assert.equal(fs.readFileSync(path.join(dir, 'copy.idx'), 'utf8').split('\n')[1], '2\t52');
+  });
+
+  test('payloads without an image header need --keys ordinal', () => {
+    const rec = path.join(dir, 'proto.rec');
+    fs.writeFileSync(rec, Buffer.concat([encodeRecord(Buffer.from('abc')), encodeRecord(Buffer.from('defgh'))]));
+    const out = path.join(dir, 'proto.idx');
+    const bad = runBin('rec', ['index', rec, '--out', out]);
+    assert.equal(bad.status, 1);
+    assert.ok(isOneLineError(bad.stderr), bad.stderr);
+    assert.match(bad.stderr, /byte 0: record has no image header to take a key from \(use --keys ordinal\)/);
+    assert.equal(fs.existsSync(out), false, 'no partial index left behind');
+    const ok = runBin('rec', ['index', rec, '--out', out, '--keys', 'ordinal']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(fs.readFileSync(out, 'utf8'), '0\t0\n1\t12\n');
+  });
+
+  test('refuses to write over its input', () => {
+    const res = runBin('rec', ['index', sample, '--out', sample]);
+    assert.equal(res.status, 2);
+    assert.ok(isOneLineError(res.stderr), res.stderr);
+    assert.equal(fs.statSync(sample).size, 532);
+  });
+});
+
+describe('rec verify', () => {
+  for (const rel of ['dmlc-sample/sample.rec', 'adaface-tiny/train.rec', 'readtome/validation.rec', 'cgzzt-gray/val.rec']) {
+    test(`passes on the real file ${rel}`, () => {
+      const res = runBin('rec', ['verify', fixture(rel)]);
+      assert.equal(res.status, 0, res.stdout + res.stderr);
+      assert.match(res.stdout, /: OK: \d+ records/);
+    });
+  }
+
+  test('checks the .idx beside the file', () => {
+    const res = runBin('rec', ['verify', fixture('readtome/validation.rec')]);
+    assert.match(res.stdout, /validation\.idx: OK: 40 entries, every record indexed/);
+  });
+
+  test('finds planted damage at the right offsets and keeps going', () => {
+    const bytes = fs.readFileSync(sample);
+    bytes.fill(0xaa, 104, 108); // record 3's magic
+    bytes.writeUInt32LE(10_000, 364 + 4); // record 8 claims 10,000 bytes
+    const file = path.join(dir, 'planted.rec');
+    fs.writeFileSync(file, bytes);
+    const res = runBin('rec', ['verify', file]);
+    assert.equal(res.status, 1);
+    assert.match(res.stdout, /2 problems \(8 records, 532 bytes\)/);
+    assert.match(res.stdout, /byte 104: bad magic 0xaaaaaaaa.*skipped 52 bytes to byte 156/);
+    assert.match(res.stdout, /byte 364: chunk declares 10000 bytes but the file ends at byte 532; skipped 52 bytes to byte 416/);
+  });
+
+  test('an .idx entry that is not a record start, and records missing from the .idx', () => {
+    const rec = path.join(dir, 'v.rec');
+    fs.copyFileSync(sample, rec);
+    fs.writeFileSync(path.join(dir, 'v.idx'), '1\t0\n2\t52\n3\t100\n');
+    const res = runBin('rec', ['verify', rec]);
+    assert.equal(res.status, 1);
+    assert.match(res.stdout, /v\.idx:3: key 3: offset 100 is not a record start/);
+    assert.match(res.stdout, /v\.idx: 8 of 10 records have no entry \(the first at byte 104/);
+    assert.equal(runBin('rec', ['verify', rec, '--no-index']).status, 0);
+  });
+
+  test('a payload holding an unsplit aligned magic (not written by dmlc) is reported', () => {
+    const payload = Buffer.concat([Buffer.from('abcd'), MAGIC_BYTES, Buffer.from('efgh')]);
+    const raw = Buffer.alloc(8 + payload.length);
+    raw.writeUInt32LE(0xced7230a, 0);
+    raw.writeUInt32LE(payload.length, 4); // cflag 0 although the payload holds the magic
+    payload.copy(raw, 8);
+    const file = path.join(dir, 'unsplit.rec');
+    fs.writeFileSync(file, raw);
+    const res = runBin('rec', ['verify', file]);
+    assert.equal(res.status, 1);
+    assert.match(res.stdout, /byte 0: the payload holds the magic at a 4-byte-aligned offset/);
+  });
+
+  test('--max-problems limits the list', () => {
+    const bytes = fs.readFileSync(sample);
+    for (const at of [0, 104, 208, 312]) bytes.fill(0, at, at + 4);
+    const file = path.join(dir, 'many.rec');
+    fs.writeFileSync(file, bytes);
+    const res = runBin('rec', ['verify', file, '--max-problems', '2']);
+    assert.equal(res.status, 1);
+    assert.match(res.stdout, /4 problems/);
+    assert.match(res.stdout, /\.\.\. and 2 more/);
+  });
+});
+
+describe('rec: bad arguments and unreadable files', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['dump', path.join(dir, 'missing.rec')], /missing\.rec: no such file or directory/],
+    [['dump'], /missing required argument 'file'/],
+    [['dump', sample, '--parts', '0'], /'--parts <n>' argument '0' is invalid\. expected an integer >= 1/],
+    [['dump', sample, '--parts', 'x'], /expected an integer >= 1/],
+    [['dump', sample, '--part', '1'], /--part needs --parts/],
+    [['dump', sample, '--parts', '2', '--part', '2'], /--part must be below --parts \(2\), received 2/],
+    [['index', sample, '--keys', 'hash'], /--keys expects id or ordinal, received "hash"/],
+    [['verify', sample, '--bogus'], /unknown option '--bogus'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['verify', '/'], /is a directory, expected a file/],
+  ];
+  for (const [args, message] of cases) {
+    test(`rec ${args.map((a) => path.basename(a)).join(' ')}`, () => {
+      const res = runBin('rec', args);
+      assert.equal(res.status, 2, res.stderr);
+      assert.match(res.stderr, message);
+      assert.ok(!/\n\s+at /.test(res.stderr), `no stack trace: ${res.stderr}`);
+      assert.match(res.stderr, /^rec/);
+    });
+  }
+
+  test('--help on every command', () => {
+    for (const args of [['--help'], ['dump', '--help'], ['index', '--help'], ['verify', '--help']]) {
+      const res = runBin('rec', args);
+      assert.equal(res.status, 0);
+      assert.match(res.stdout, /^Usage: rec/);
+    }
+  });
+
+  test('im2rec is reserved: --help works, a run says it is not available yet', () => {
+    assert.equal(runBin('im2rec', ['--help']).status, 0);
+    const res = runBin('im2rec', ['data', 'images']);
+    assert.equal(res.status, 2);
+    assert.match(res.stderr, /not available in this version yet/);
+  });
+});

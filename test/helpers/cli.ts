@@ -1,0 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one of the package's bins (bin/<name>.js, which loads the built dist/). */
+export function runBin(name: 'rec' | 'im2rec', args: string[], options: { cwd?: string } = {}): CliResult {
+  const res = spawnSync(process.execPath, [path.join(root, 'bin', `${name}.js`), ...args], {
+    encoding: 'utf8',
+    cwd: options.cwd ?? root,
+    maxBuffer: 1 << 28,
+  });
+  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+/** A user-facing error: exactly one line on stderr, no stack trace. */
+export function isOneLineError(stderr: string): boolean {
+  return /^[^\n]+\n$/.test(stderr) && !/\n\s+at /.test(stderr);
+}
