@@ -13,7 +13,14 @@ export {
   decodeLength,
 } from './format/recordio.js';
 export { RecordIOError, IndexFileError, ImageRecordError, type RecordIOErrorCode } from './format/errors.js';
-export { RecordReader, RecordScan, type ScanOptions, type RecordIORecord, type SkipEvent } from './format/reader.js';
+export {
+  RecordReader,
+  RecordScan,
+  type ReadOptions,
+  type ScanOptions,
+  type RecordIORecord,
+  type SkipEvent,
+} from './format/reader.js';
 export { RecordWriter, type RecordWriterOptions } from './format/writer.js';
 export { RecordIndex, indexPathFor, type IndexEntry } from './format/index-file.js';
 export {

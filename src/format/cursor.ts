@@ -1,8 +1,9 @@
 /**
  * Decoding records out of a window of file bytes. The cursor never does I/O:
- * when the window runs out it returns a ReadRequest, the driver fills it
- * (synchronously or not) and calls next() again. Sync iteration, async
- * iteration and random access all share this one decoder.
+ * when the window runs out it says which bytes it needs (NeedBytes), and a
+ * window filler (windows.ts) installs a new window that starts with the tail
+ * of the old one, synchronously or not, then calls next() again. Sync
+ * iteration, async read-ahead and random access all share this one decoder.
  *
  * Every length is checked against the file size before anything is allocated,
  * so a corrupt length field costs an error, not a huge buffer.
@@ -43,13 +44,11 @@ export interface SkipEvent {
   error: RecordIOError;
 }
 
-/** Bytes the cursor needs: read `length` bytes at file `position` into `buffer[offset..]`. */
-export class ReadRequest {
+/** The next window must start at `position` (where the cursor stands) and reach at least `upTo`. */
+export class NeedBytes {
   constructor(
-    readonly buffer: Buffer,
-    readonly offset: number,
-    readonly length: number,
     readonly position: number,
+    readonly upTo: number,
   ) {}
 }
 
@@ -63,11 +62,8 @@ export interface CursorOptions {
   /** On damage, report it through onSkip and resume at the next record start instead of throwing. */
   recover?: boolean;
   onSkip?: (event: SkipEvent) => void;
-  /** Size of each read; records larger than this are read whole. Default 8 MiB. */
-  bufferSize?: number;
 }
 
-export const DEFAULT_BUFFER_SIZE = 8 << 20;
 const EMPTY = Buffer.alloc(0);
 
 type Decoded = RecordIORecord | RecordIOError | number; // number: the window must reach this offset
@@ -77,12 +73,15 @@ export class RecordCursor {
   private position: number;
   private readonly to: number;
   private size: number;
+  /** The size the source announced; `size` drops below it only if the source ended early. */
+  private readonly announced: number;
   private seeking: boolean;
   /** While recovering: the head of the record that could not be read, and why. */
   private damage: { at: number; error: RecordIOError } | null = null;
+  /** The cursor stands where a skip ended (so an early end found there is already reported). */
+  private justResynced = false;
   private window: Buffer = EMPTY;
   private windowStart = 0;
-  private readonly bufferSize: number;
   readonly skipped = { records: 0, bytes: 0 };
 
   constructor(
@@ -90,28 +89,38 @@ export class RecordCursor {
     size: number,
     private readonly options: CursorOptions = {},
   ) {
-    this.size = size;
+    this.size = this.announced = size;
     this.position = options.from ?? 0;
     this.to = Math.min(options.to ?? size, size);
     this.seeking = options.seek === true;
-    this.bufferSize = Math.max(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 64);
     if (this.seeking) this.position = align4(this.position);
   }
 
   /** The next record, null when the range is done, or the bytes to load first. */
-  next(): RecordIORecord | ReadRequest | null {
+  next(): RecordIORecord | NeedBytes | null {
     for (;;) {
       if (this.seeking) {
         const found = this.scanForHead();
-        if (found instanceof ReadRequest) return found;
+        if (found instanceof NeedBytes) return found;
         if (!found) return null;
         continue;
       }
-      if (this.position >= Math.min(this.to, this.size)) return null;
+      if (this.position >= this.to) return null;
       if (this.position < this.windowStart) return this.request(this.position + CHUNK_HEADER_SIZE);
-      const decoded = decodeRecord(this.window, this.windowStart, this.position, this.size, this.file);
+      if (this.position >= this.size) {
+        // Only when the source ended before its announced size, at a record boundary.
+        const error = this.endedEarly(this.position);
+        if (!this.options.recover) throw error;
+        if (!this.justResynced) this.report(this.position, this.position, error);
+        this.position = this.to;
+        return null;
+      }
+      let decoded = decodeRecord(this.window, this.windowStart, this.position, this.size, this.file);
       if (typeof decoded === 'number') return this.request(decoded);
       if (decoded instanceof RecordIOError) {
+        if (this.size < this.announced && (decoded.code === 'TRUNCATED' || decoded.code === 'TRAILING_BYTES')) {
+          decoded = this.endedEarly(decoded.offset);
+        }
         if (!this.options.recover) throw decoded;
         this.damage = { at: this.position, error: decoded };
         this.seeking = true;
@@ -119,15 +128,40 @@ export class RecordCursor {
         continue;
       }
       this.position = decoded.end;
+      this.justResynced = false;
       return decoded;
     }
   }
 
-  /** Installs the bytes a ReadRequest asked for; `bytesRead` short of the request means the file ended early. */
-  supply(request: ReadRequest, bytesRead: number): void {
-    if (bytesRead < request.length) this.size = request.position + bytesRead; // shrank under us
-    this.window = request.buffer.subarray(0, request.offset + bytesRead);
-    this.windowStart = request.position - request.offset;
+  private endedEarly(offset: number): RecordIOError {
+    return new RecordIOError(
+      'TRUNCATED',
+      this.file,
+      offset,
+      `the file ended at byte ${this.size}, before its announced size of ${this.announced} bytes (did it change while being read?)`,
+    );
+  }
+
+  /** Size of the source as far as the cursor knows (less than announced if it ended early). */
+  get sourceSize(): number {
+    return this.size;
+  }
+
+  /** The window's bytes from file offset `from` to its end: what the next window must begin with. */
+  tail(from: number): Buffer {
+    const windowEnd = this.windowStart + this.window.length;
+    return from >= this.windowStart && from < windowEnd ? this.window.subarray(from - this.windowStart) : EMPTY;
+  }
+
+  /** Installs a window holding the file's bytes from offset `start` on. */
+  setWindow(window: Buffer, start: number): void {
+    this.window = window;
+    this.windowStart = start;
+  }
+
+  /** The source ended at `size`, before the size it announced (it shrank while being read). */
+  endedAt(size: number): void {
+    this.size = Math.min(this.size, size);
   }
 
   /**
@@ -135,7 +169,7 @@ export class RecordCursor {
    * whose chunk begins a record (cflag 0 or 1) and fits in the file. Returns
    * true when found, false at the end of the range.
    */
-  private scanForHead(): boolean | ReadRequest {
+  private scanForHead(): boolean | NeedBytes {
     const limit = Math.min(this.to, this.size);
     while (this.position < limit && this.position + CHUNK_HEADER_SIZE <= this.size) {
       const windowEnd = this.windowStart + this.window.length;
@@ -172,27 +206,23 @@ export class RecordCursor {
 
   private endSeek(at: number): void {
     if (this.damage) {
-      const damage = this.damage;
+      this.report(this.damage.at, Math.max(at, this.damage.at), this.damage.error);
       this.damage = null;
-      this.skipped.records += 1;
-      this.skipped.bytes += at - damage.at;
-      this.options.onSkip?.({ file: this.file, offset: damage.at, resumeAt: at, error: damage.error });
+      this.justResynced = true;
     }
     this.position = at;
     this.seeking = false;
   }
 
-  /** A request that makes the window start at `position` and reach at least `upTo`. */
-  private request(upTo: number): ReadRequest {
-    const start = this.position;
-    const want = Math.min(this.size, Math.max(upTo, start + this.bufferSize)) - start;
-    const buffer = Buffer.allocUnsafe(want);
-    const windowEnd = this.windowStart + this.window.length;
-    let carried = 0;
-    if (start >= this.windowStart && start < windowEnd) {
-      carried = this.window.copy(buffer, 0, start - this.windowStart);
-    }
-    return new ReadRequest(buffer, carried, want - carried, start + carried);
+  private report(offset: number, resumeAt: number, error: RecordIOError): void {
+    this.skipped.records += 1;
+    this.skipped.bytes += resumeAt - offset;
+    this.options.onSkip?.({ file: this.file, offset, resumeAt, error });
+  }
+
+  /** Asks for a window that starts at `position` and reaches at least `upTo`. */
+  private request(upTo: number): NeedBytes {
+    return new NeedBytes(this.position, upTo);
   }
 }
 
@@ -202,6 +232,24 @@ export class RecordCursor {
  * error, or the offset the window must reach before it can tell.
  */
 export function decodeRecord(window: Buffer, windowStart: number, at: number, size: number, file: string): Decoded {
+  const windowEnd = windowStart + window.length;
+  // Fast path: a whole record (cflag 0) already in the window, which is nearly every record.
+  const head = at - windowStart;
+  if (at + CHUNK_HEADER_SIZE <= windowEnd && window.readUInt32LE(head) === MAGIC) {
+    const lrecord = window.readUInt32LE(head + 4);
+    const next = at + CHUNK_HEADER_SIZE + align4(lrecord); // cflag 0: lrecord is the length
+    if (lrecord >>> 29 === CFlag.Whole && next <= windowEnd && next <= size) {
+      const payload = subarray.call(window, head + CHUNK_HEADER_SIZE, head + CHUNK_HEADER_SIZE + lrecord) as Buffer;
+      return { offset: at, end: next, payload, parts: 1, file };
+    }
+  }
+  return decodeRecordSlowly(window, windowStart, at, size, file);
+}
+
+/** V8's own subarray: it still returns a Buffer, without Buffer#subarray's extra argument handling. */
+const subarray = Uint8Array.prototype.subarray;
+
+function decodeRecordSlowly(window: Buffer, windowStart: number, at: number, size: number, file: string): Decoded {
   const windowEnd = windowStart + window.length;
   if ((at & 3) !== 0) {
     return new RecordIOError('NOT_A_RECORD_START', file, at, 'records start at multiples of 4');

@@ -21,9 +21,9 @@
  */
 import { type RecordFile, resolveRecordFiles } from '../io/record-files.js';
 import { FileSource } from '../io/byte-source.js';
-import { RecordScan, type ScanOptions, type ScanSegment } from './reader.js';
+import { type ReadOptions, RecordScan, type ScanSegment } from './reader.js';
 
-export interface PartitionOptions extends Pick<ScanOptions, 'recover' | 'onSkip' | 'bufferSize'> {
+export interface PartitionOptions extends ReadOptions {
   /** Number of parts the data is split into. Default 1. */
   numParts?: number;
   /** Which part to read, 0-based. Default 0. */

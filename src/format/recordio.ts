@@ -122,18 +122,11 @@ export function planChunks(length: number, cuts: readonly number[]): Array<[numb
  * encodedSize(payload.length, cuts) bytes. Returns the bytes written.
  */
 export function encodeRecordInto(payload: Uint8Array, cuts: readonly number[], target: Buffer, at: number): number {
-  if (payload.length > 2 ** 32 - 1) throw new RangeError(`record too large: ${payload.length} bytes`);
   const src = asBuffer(payload);
   let pos = at;
   for (const [cflag, start, end] of planChunks(src.length, cuts)) {
     const length = end - start;
-    if (length > MAX_CHUNK_LENGTH) {
-      throw new RangeError(
-        `record part too large for RecordIO: expected at most ${MAX_CHUNK_LENGTH} bytes per part, received ${length}`,
-      );
-    }
-    target.writeUInt32LE(MAGIC, pos);
-    target.writeUInt32LE(encodeLRecord(cflag, length), pos + 4);
+    writeChunkHeader(target, pos, cflag, length);
     pos += CHUNK_HEADER_SIZE;
     src.copy(target, pos, start, end);
     pos += length;
@@ -144,6 +137,36 @@ export function encodeRecordInto(payload: Uint8Array, cuts: readonly number[], t
     }
   }
   return pos - at;
+}
+
+function writeChunkHeader(target: Buffer, at: number, cflag: number, length: number): void {
+  if (length > MAX_CHUNK_LENGTH) {
+    throw new RangeError(`record part too large for RecordIO: expected at most ${MAX_CHUNK_LENGTH} bytes per part, received ${length}`);
+  }
+  target.writeUInt32LE(MAGIC, at);
+  target.writeUInt32LE(encodeLRecord(cflag, length), at + 4);
+}
+
+const ZERO_PADDING = Buffer.alloc(3);
+
+/**
+ * The framed record as a list of buffers to write in order (chunk headers,
+ * slices of the payload itself, padding): the same bytes as encodeRecordInto
+ * without copying the payload, for writing large records with writev.
+ */
+export function framePieces(payload: Uint8Array, cuts: readonly number[]): Buffer[] {
+  const src = asBuffer(payload);
+  const chunks = planChunks(src.length, cuts);
+  const headers = Buffer.allocUnsafe(CHUNK_HEADER_SIZE * chunks.length);
+  const pieces: Buffer[] = [];
+  chunks.forEach(([cflag, start, end], i) => {
+    writeChunkHeader(headers, CHUNK_HEADER_SIZE * i, cflag, end - start);
+    pieces.push(headers.subarray(CHUNK_HEADER_SIZE * i, CHUNK_HEADER_SIZE * (i + 1)));
+    if (end > start) pieces.push(src.subarray(start, end));
+    const padding = align4(end - start) - (end - start);
+    if (padding > 0) pieces.push(ZERO_PADDING.subarray(0, padding));
+  });
+  return pieces;
 }
 
 /** Frames one payload as a standalone Buffer (a one-record `.rec` file). */

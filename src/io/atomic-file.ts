@@ -58,10 +58,34 @@ export class AtomicFile {
   }
 
   writeSync(bytes: Uint8Array, offset = 0, length = bytes.byteLength - offset): void {
-    if (this.fd === null) throw new Error(`${this.path}: write after close`);
-    let done = 0;
-    while (done < length) done += fs.writeSync(this.fd, bytes, offset + done, length - done);
+    this.writeFully(this.handle(), bytes, offset, length);
     this.written += length;
+  }
+
+  /** Writes the pieces in order with as few system calls as the OS allows. */
+  writevSync(pieces: readonly Uint8Array[]): void {
+    const fd = this.handle();
+    let skip = fs.writevSync(fd, pieces as Uint8Array[]);
+    // A short write (rare for files): finish piece by piece from where it stopped.
+    for (const piece of pieces) {
+      if (skip >= piece.byteLength) {
+        skip -= piece.byteLength;
+      } else {
+        this.writeFully(fd, piece, skip, piece.byteLength - skip);
+        skip = 0;
+      }
+    }
+    this.written += pieces.reduce((n, p) => n + p.byteLength, 0);
+  }
+
+  private writeFully(fd: number, bytes: Uint8Array, offset: number, length: number): void {
+    let done = 0;
+    while (done < length) done += fs.writeSync(fd, bytes, offset + done, length - done);
+  }
+
+  private handle(): number {
+    if (this.fd === null) throw new Error(`${this.path}: write after close`);
+    return this.fd;
   }
 
   /** Flushes to disk (unless fsync is false) and renames into place. */

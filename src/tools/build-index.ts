@@ -27,7 +27,7 @@ export function buildIndex(recPath: string, outPath: string, keys: IndexKeys = '
   const reader = RecordReader.open(recPath);
   try {
     let ordinal = 0;
-    for (const record of reader) {
+    for (const record of reader.scan({ reuseBuffers: true })) {
       let key: number = ordinal++;
       if (keys === 'id') {
         const image = tryUnpackImageRecord(record.payload);

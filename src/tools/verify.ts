@@ -55,6 +55,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   const reader = RecordReader.open(recPath);
   const scan = reader.scan({
     recover: true,
+    reuseBuffers: true,
     onSkip: (e) =>
       problems.push({
         file: recPath,

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { BufferSource } from '../../src/io/byte-source.js';
 import { RecordIOError } from '../../src/format/errors.js';
+import { readPartition } from '../../src/format/partition.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
 import { bigPayloads, edgePayloads } from '../helpers/random.js';
@@ -123,4 +126,110 @@ test('returned payloads stay valid after later reads', () => {
   const { bytes } = build(payloads);
   const kept = [...RecordReader.open(bytes).scan({ bufferSize: 64 })].map((r) => r.payload);
   kept.forEach((p, i) => assert.deepEqual(p, payloads[i]));
+});
+
+test('reuseBuffers: the same records when each is used before the next, through refills and multi-part records', async () => {
+  const list = [...payloads, ...bigPayloads(), ...payloads];
+  const { bytes, offsets } = build(list);
+  for (const bufferSize of [64, 1000, 1 << 20]) {
+    let i = 0;
+    for (const rec of RecordReader.open(bytes).scan({ reuseBuffers: true, bufferSize })) {
+      assert.ok(rec.payload.equals(list[i]!), `bufferSize ${bufferSize}, record ${i}`);
+      assert.equal(rec.offset, offsets[i]);
+      i++;
+    }
+    assert.equal(i, list.length);
+    i = 0;
+    for await (const rec of RecordReader.open(bytes).scan({ reuseBuffers: true, bufferSize })) {
+      assert.ok(rec.payload.equals(list[i++]!), `async, bufferSize ${bufferSize}, record ${i - 1}`);
+    }
+  }
+});
+
+test('reuseBuffers: a payload kept past the next refill is overwritten (the documented contract)', () => {
+  const list = Array.from({ length: 50 }, (_, i) => Buffer.alloc(40, i));
+  const { bytes } = build(list);
+  const kept = [...RecordReader.open(bytes).scan({ reuseBuffers: true, bufferSize: 256 })].map((r) => r.payload);
+  assert.ok(kept.some((p, i) => !p.equals(list[i]!)), 'stale views show later bytes');
+  const safe = [...RecordReader.open(bytes).scan({ bufferSize: 256 })].map((r) => r.payload);
+  assert.deepEqual(safe, list);
+});
+
+test('breaking out of a file scan closes the file; errors close it too', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'b.rec');
+  const w = RecordWriter.create(file);
+  payloads.forEach((p) => w.write(p));
+  w.close();
+  const scan = readPartition(file);
+  const before = fs.readdirSync('/proc/self/fd').length;
+  for (const rec of scan) {
+    assert.ok(rec);
+    assert.equal(fs.readdirSync('/proc/self/fd').length, before + 1, 'the file is open while reading');
+    break;
+  }
+  assert.equal(fs.readdirSync('/proc/self/fd').length, before, 'closed after break');
+  fs.appendFileSync(file, Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]));
+  assert.throws(() => [...readPartition(file)], RecordIOError);
+  assert.equal(fs.readdirSync('/proc/self/fd').length, before, 'closed after an error');
+});
+
+test('a source that ends before its announced size: a TRUNCATED error in every mode, never a hang', async () => {
+  const { bytes, offsets } = build([...payloads, ...bigPayloads()]);
+  const cut = offsets[30]! + 6; // inside record 30's header
+  const shortSource = () => {
+    const real = new BufferSource(bytes.subarray(0, cut), 'shrunk.rec');
+    return Object.assign(Object.create(real) as BufferSource, { size: bytes.length }); // claims the full size
+  };
+  for (const options of [{}, { reuseBuffers: true }, { bufferSize: 64 }, { readAhead: 0 }, { bufferSize: 64, reuseBuffers: true }]) {
+    const sync: number[] = [];
+    assert.throws(
+      () => {
+        for (const rec of new RecordReader(shortSource()).scan(options)) sync.push(rec.offset);
+      },
+      (e: unknown) => e instanceof RecordIOError && e.code === 'TRUNCATED',
+      JSON.stringify(options),
+    );
+    assert.deepEqual(sync, offsets.slice(0, 30));
+    const got: number[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const rec of new RecordReader(shortSource()).scan(options)) got.push(rec.offset);
+      })(),
+      (e: unknown) => e instanceof RecordIOError && e.code === 'TRUNCATED',
+      JSON.stringify(options),
+    );
+    assert.deepEqual(got, offsets.slice(0, 30));
+  }
+  for (const boundary of [cut, offsets[30]!]) {
+    // recovery: the whole records, one skip for the loss, and an end (mid-record, or at a record boundary)
+    const skips: number[] = [];
+    const real = new BufferSource(bytes.subarray(0, boundary), 'shrunk.rec');
+    const source = Object.assign(Object.create(real) as BufferSource, { size: bytes.length });
+    const scan = new RecordReader(source).scan({ recover: true, onSkip: (e) => skips.push(e.offset) });
+    const got: number[] = [];
+    for await (const rec of scan) got.push(rec.offset);
+    assert.deepEqual(got, offsets.slice(0, 30));
+    assert.deepEqual(skips, [offsets[30]], `ended at ${boundary}`);
+    assert.equal(scan.skipped.records, 1);
+  }
+});
+
+test('async: leaving a scan early waits for reads in flight, then closes the file', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'ra.rec');
+  const w = RecordWriter.create(file);
+  for (let i = 0; i < 40; i++) w.write(Buffer.alloc(100_000, i));
+  w.close();
+  const before = fs.readdirSync('/proc/self/fd').length;
+  let seen = 0;
+  for await (const rec of readPartition(file, { bufferSize: 64 << 10, readAhead: 4 })) {
+    assert.equal(rec.payload[0], seen);
+    if (++seen === 3) break;
+  }
+  assert.equal(fs.readdirSync('/proc/self/fd').length, before);
+  // and a full pass with read-ahead gives everything, in order
+  let n = 0;
+  for await (const rec of readPartition(file, { bufferSize: 64 << 10, readAhead: 4, reuseBuffers: true })) assert.equal(rec.payload[99_999], n++);
+  assert.equal(n, 40);
 });

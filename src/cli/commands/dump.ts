@@ -30,6 +30,7 @@ export function addDumpCommand(program: Command): void {
           numParts,
           partIndex,
           recover: opts.recover,
+          reuseBuffers: true, // each row is made before the next record is read
           onSkip: (e) => process.stderr.write(`rec dump: skipped ${e.resumeAt - e.offset} bytes: ${e.error.message}\n`),
         });
         let index = 0;

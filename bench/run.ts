@@ -1,0 +1,57 @@
+/**
+ * npm run bench [-- SUITE...]: runs the benchmarks and writes bench/results/RESULTS.md
+ * (linked from the README) and results.json. Suites: format.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchFormat } from './format.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const suites: Record<string, (outDir: string) => Promise<{ markdown: string; json: unknown }>> = {
+  format: benchFormat,
+};
+
+function debianVersion(pkg: string): string {
+  const res = spawnSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
+  return res.status === 0 ? res.stdout : 'not installed';
+}
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) if (!suites[name]) throw new Error(`unknown suite ${name}; expected one of ${Object.keys(suites).join(', ')}`);
+const names = wanted.length > 0 ? wanted : Object.keys(suites);
+
+const machine = {
+  date: new Date().toISOString(),
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.availableParallelism(),
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  libdmlc: debianVersion('libdmlc-dev'),
+};
+
+const outDir = path.join(here, 'out');
+const sections: string[] = [];
+const json: Record<string, unknown> = { machine };
+for (const name of names) {
+  process.stderr.write(`bench: running ${name}...\n`);
+  const { markdown, json: data } = await suites[name]!(path.join(outDir, name));
+  sections.push(markdown);
+  json[name] = data;
+  process.stderr.write(`${markdown}\n\n`);
+}
+
+const resultsDir = path.join(here, 'results');
+fs.mkdirSync(resultsDir, { recursive: true });
+const header = [
+  '# mxrec benchmark results',
+  '',
+  `Written by \`npm run bench\` on ${machine.date.slice(0, 10)}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB,`,
+  `Node ${machine.node}, Debian libdmlc-dev ${machine.libdmlc}. Raw numbers: [results.json](results.json).`,
+  '',
+].join('\n');
+fs.writeFileSync(path.join(resultsDir, 'RESULTS.md'), `${header}\n${sections.join('\n\n')}\n`);
+fs.writeFileSync(path.join(resultsDir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
+process.stderr.write(`bench: wrote ${path.relative(process.cwd(), path.join(resultsDir, 'RESULTS.md'))}\n`);

@@ -1,0 +1,191 @@
+/**
+ * Window fillers: the I/O half of reading. A RecordCursor says which bytes it
+ * needs; a filler reads them and installs a new window that begins with the
+ * tail of the old one (the partial record the cursor stands on).
+ *
+ * - DirectWindows reads exactly there, when asked: sync scans, random access.
+ * - ReadAheadWindows keeps several fixed-size chunks in flight on libuv's
+ *   thread pool, so the kernel copies the next chunks on other cores while
+ *   the caller works through the current one: async scans.
+ *
+ * Either can reuse its memory (reuseBuffers): a payload is then valid only
+ * until the next record is read, as with dmlc's reused record buffer, and no
+ * fresh pages are faulted in for each read. Otherwise every window is new
+ * memory and payloads stay valid for as long as they are referenced.
+ */
+import { type ByteSource, readFully, readFullySync } from '../io/byte-source.js';
+import type { NeedBytes, RecordCursor } from './cursor.js';
+
+export const DEFAULT_BUFFER_SIZE = 2 << 20;
+
+export interface WindowOptions {
+  /** Bytes per read. Records larger than this are read whole. */
+  bufferSize?: number;
+  /** Reuse read memory; see the module comment. */
+  reuseBuffers?: boolean;
+}
+
+/** Reads [position + tail, max(upTo, position + bufferSize)) and installs tail + those bytes. */
+export class DirectWindows {
+  private storage = Buffer.alloc(0);
+  private readonly bufferSize: number;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly options: WindowOptions = {},
+  ) {
+    this.bufferSize = Math.max(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 64);
+  }
+
+  private prepare(cursor: RecordCursor, need: NeedBytes): { buffer: Buffer; carried: number; length: number } {
+    const want = Math.min(cursor.sourceSize, Math.max(need.upTo, need.position + this.bufferSize)) - need.position;
+    const carry = cursor.tail(need.position);
+    let buffer: Buffer;
+    if (!this.options.reuseBuffers) {
+      buffer = Buffer.allocUnsafe(want);
+      carry.copy(buffer, 0);
+    } else if (this.storage.length >= want) {
+      buffer = this.storage; // the tail lies in this same memory: move it to the front
+      const from = carry.byteOffset - buffer.byteOffset;
+      if (carry.length > 0) buffer.copyWithin(0, from, from + carry.length);
+    } else {
+      buffer = this.storage = Buffer.allocUnsafe(want);
+      carry.copy(buffer, 0);
+    }
+    return { buffer, carried: carry.length, length: want - carry.length };
+  }
+
+  private install(cursor: RecordCursor, need: NeedBytes, p: { buffer: Buffer; carried: number; length: number }, n: number): void {
+    if (n < p.length) cursor.endedAt(need.position + p.carried + n);
+    cursor.setWindow(p.buffer.subarray(0, p.carried + n), need.position);
+  }
+
+  fillSync(cursor: RecordCursor, need: NeedBytes): void {
+    const p = this.prepare(cursor, need);
+    this.install(cursor, need, p, readFullySync(this.source, p.buffer, p.carried, p.length, need.position + p.carried));
+  }
+
+  async fill(cursor: RecordCursor, need: NeedBytes): Promise<void> {
+    const p = this.prepare(cursor, need);
+    this.install(cursor, need, p, await readFully(this.source, p.buffer, p.carried, p.length, need.position + p.carried));
+  }
+
+  /** Nothing is left in flight between fills. */
+  async drain(): Promise<void> {}
+}
+
+interface Chunk {
+  /** File offset of the chunk's first byte. */
+  start: number;
+  /** headroom + chunk data. */
+  buffer: Buffer;
+  /** Bytes asked for: chunkSize, or less for the last chunk of the source. */
+  asked: number;
+  /** Bytes read: fewer than asked only if the source ended before its announced size. */
+  length: number;
+}
+
+/**
+ * Sequential windows from chunks read ahead. Each chunk buffer has room in
+ * front of its data for the tail of the previous window, so moving on costs a
+ * copy of that partial record, not of the chunk.
+ */
+export class ReadAheadWindows {
+  private readonly chunkSize: number;
+  private readonly headroom: number;
+  private readonly inFlight: Array<Promise<Chunk>> = [];
+  /** File offset of the next chunk to request. */
+  private nextChunk = 0;
+  /** File offset where the chunks in flight begin: the end of the last window handed out (-1: none yet). */
+  private handedOut = -1;
+  /** With reuseBuffers: chunk buffers free for the next reads, and the one the window lives in. */
+  private readonly free: Buffer[] = [];
+  private current: Buffer | null = null;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly options: WindowOptions & {
+      /** Chunks to keep in flight. Default 3. */
+      depth?: number;
+      /** Do not read ahead from here on (the end of the scan's range); later bytes are read on demand. */
+      limit?: number;
+    } = {},
+  ) {
+    this.chunkSize = Math.max(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 64);
+    this.headroom = Math.max(this.chunkSize >> 2, 64);
+  }
+
+  private startRead(size: number): void {
+    const start = this.nextChunk;
+    const asked = Math.min(this.chunkSize, size - start);
+    this.nextChunk += asked;
+    const buffer = (this.options.reuseBuffers && this.free.pop()) || Buffer.allocUnsafe(this.headroom + this.chunkSize);
+    this.inFlight.push(readFully(this.source, buffer, this.headroom, asked, start).then((length) => ({ start, buffer, length, asked })));
+  }
+
+  private topUp(size: number): void {
+    const limit = Math.min(this.options.limit ?? size, size);
+    const depth = Math.max(this.options.depth ?? 3, 1);
+    while (this.inFlight.length < depth && this.nextChunk < limit) this.startRead(size);
+  }
+
+  private async take(size: number): Promise<Chunk | null> {
+    if (this.inFlight.length === 0 && this.nextChunk < size) this.startRead(size); // past the limit: on demand
+    const oldest = this.inFlight.shift();
+    this.topUp(size); // keep `depth` reads going while waiting for this one
+    return (await oldest) ?? null;
+  }
+
+  private release(buffer: Buffer | null): void {
+    if (buffer && this.options.reuseBuffers) this.free.push(buffer);
+  }
+
+  async fill(cursor: RecordCursor, need: NeedBytes): Promise<void> {
+    const size = cursor.sourceSize;
+    const carry = cursor.tail(need.position);
+    const windowEnd = need.position + carry.length;
+    if (this.handedOut !== windowEnd) {
+      // First fill, or the cursor left the chunk sequence: start the sequence where its window ends.
+      await this.drain();
+      this.nextChunk = windowEnd;
+    }
+    this.topUp(size);
+    const chunks: Chunk[] = [];
+    let reached = windowEnd;
+    let ended = false;
+    do {
+      const chunk = await this.take(size);
+      if (!chunk) break;
+      chunks.push(chunk);
+      reached = chunk.start + chunk.length;
+      ended = chunk.length < chunk.asked;
+    } while (reached < need.upTo && !ended);
+    // Every fill leaves the cursor a window reaching `upTo`, or tells it the source ends sooner: never a loop.
+    if (reached < need.upTo || ended || chunks.length === 0) cursor.endedAt(reached);
+    this.handedOut = reached;
+
+    const first = chunks[0];
+    let window: Buffer;
+    let backing: Buffer | null = null;
+    if (first && chunks.length === 1 && carry.length <= this.headroom) {
+      carry.copy(first.buffer, this.headroom - carry.length);
+      window = first.buffer.subarray(this.headroom - carry.length, this.headroom + first.length);
+      backing = first.buffer;
+    } else {
+      // A record longer than one chunk (or no data left): gather what it spans into one buffer.
+      window = Buffer.concat([carry, ...chunks.map((c) => c.buffer.subarray(this.headroom, this.headroom + c.length))]);
+      for (const c of chunks) this.release(c.buffer);
+    }
+    // The old window's memory is free once the cursor moves on (reuseBuffers' contract).
+    this.release(this.current);
+    this.current = backing;
+    cursor.setWindow(window, need.position);
+  }
+
+  /** Waits for reads still in flight (before the source is closed). */
+  async drain(): Promise<void> {
+    for (const result of await Promise.allSettled(this.inFlight.splice(0))) {
+      if (result.status === 'fulfilled') this.release(result.value.buffer);
+    }
+  }
+}
