@@ -231,11 +231,11 @@ export class RecordCursor {
  * bytes [windowStart, windowStart + window.length). Returns the record, an
  * error, or the offset the window must reach before it can tell.
  */
-export function decodeRecord(window: Buffer, windowStart: number, at: number, size: number, file: string): Decoded {
+function decodeRecord(window: Buffer, windowStart: number, at: number, size: number, file: string): Decoded {
   const windowEnd = windowStart + window.length;
   // Fast path: a whole record (cflag 0) already in the window, which is nearly every record.
   const head = at - windowStart;
-  if (at + CHUNK_HEADER_SIZE <= windowEnd && window.readUInt32LE(head) === MAGIC) {
+  if ((at & 3) === 0 && at + CHUNK_HEADER_SIZE <= windowEnd && window.readUInt32LE(head) === MAGIC) {
     const lrecord = window.readUInt32LE(head + 4);
     const next = at + CHUNK_HEADER_SIZE + align4(lrecord); // cflag 0: lrecord is the length
     if (lrecord >>> 29 === CFlag.Whole && next <= windowEnd && next <= size) {

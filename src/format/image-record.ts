@@ -12,6 +12,7 @@
  * in MXNet's C++. Ids are returned as JS numbers: exact below 2^53, which covers
  * every real dataset.
  */
+import { asBuffer } from '../io/as-buffer.js';
 import { ImageRecordError } from './errors.js';
 
 export const IMAGE_HEADER_SIZE = 24;
@@ -120,7 +121,7 @@ export function unpackImageRecord(payload: Uint8Array): ImageRecord {
       `header flag says ${header.flag} float32 labels follow, but only ${payload.byteLength - IMAGE_HEADER_SIZE} bytes do`,
     );
   }
-  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const bytes = asBuffer(payload);
   const label: number[] = [];
   if (header.flag === 0) label.push(header.label);
   for (let i = 0; i < header.flag; i++) label.push(bytes.readFloatLE(IMAGE_HEADER_SIZE + 4 * i));
@@ -137,7 +138,6 @@ export function unpackImageRecord(payload: Uint8Array): ImageRecord {
 /** As unpackImageRecord, but null for payloads that are not image records (protobuf records, say). */
 export function tryUnpackImageRecord(payload: Uint8Array): ImageRecord | null {
   if (payload.byteLength < IMAGE_HEADER_SIZE) return null;
-  const flag = payload[0]! | (payload[1]! << 8) | (payload[2]! << 16) | (payload[3]! << 24);
-  if (IMAGE_HEADER_SIZE + 4 * (flag >>> 0) > payload.byteLength) return null;
+  if (IMAGE_HEADER_SIZE + 4 * asBuffer(payload).readUInt32LE(0) > payload.byteLength) return null;
   return unpackImageRecord(payload);
 }

@@ -80,10 +80,7 @@ export class RecordIndex {
   }
 
   add(key: string | number, offset: number): void {
-    const entry = { key: String(key), offset, line: 0 };
-    if (/\s/.test(entry.key) || entry.key === '') {
-      throw new RangeError(`expected an index key without whitespace, received ${JSON.stringify(entry.key)}`);
-    }
+    const entry = { key: checkIndexKey(key), offset, line: 0 };
     this.entries.push(entry);
     this.byKey.set(entry.key, offset);
   }
@@ -99,6 +96,15 @@ export class RecordIndex {
   writeSync(file: string): void {
     writeFileAtomic(file, this.toString());
   }
+}
+
+/** A key as the `.idx` stores it; keys with whitespace (or none) would not read back. */
+export function checkIndexKey(key: string | number): string {
+  const text = String(key);
+  if (text === '' || /\s/.test(text)) {
+    throw new RangeError(`expected an index key without whitespace, received ${JSON.stringify(text)}`);
+  }
+  return text;
 }
 
 /** The `.idx` path that goes with a `.rec` path: the same name with `.idx` for `.rec`. */

@@ -6,7 +6,7 @@
 import { type ByteSource, openSource } from '../io/byte-source.js';
 import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, RecordCursor } from './cursor.js';
 import { RecordIOError } from './errors.js';
-import { DirectWindows, ReadAheadWindows } from './windows.js';
+import { DEFAULT_READ_AHEAD, DirectWindows, ReadAheadWindows } from './windows.js';
 
 export type { RecordIORecord, SkipEvent } from './cursor.js';
 
@@ -112,7 +112,6 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
   }
 }
 
-const DEFAULT_READ_AHEAD = 4;
 
 /**
  * The sync iteration of a RecordScan, written out as a class: a generator

@@ -34,6 +34,8 @@
  * writer.ts.
  */
 
+import { asBuffer } from '../io/as-buffer.js';
+
 export const MAGIC = 0xced7230a;
 /** The magic as it appears in a file (little-endian). */
 export const MAGIC_BYTES: Buffer = Buffer.from([0x0a, 0x23, 0xd7, 0xce]);
@@ -65,10 +67,6 @@ export function align4(n: number): number {
 /** True when a chunk with this cflag begins a record (dmlc's record-start test). */
 export function startsRecord(cflag: number): boolean {
   return cflag === CFlag.Whole || cflag === CFlag.First;
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**

@@ -17,6 +17,8 @@ import { type ByteSource, readFully, readFullySync } from '../io/byte-source.js'
 import type { NeedBytes, RecordCursor } from './cursor.js';
 
 export const DEFAULT_BUFFER_SIZE = 2 << 20;
+/** Reads kept in flight by async scans: enough to keep both cores of a small machine copying. */
+export const DEFAULT_READ_AHEAD = 4;
 
 export interface WindowOptions {
   /** Bytes per read. Records larger than this are read whole. */
@@ -105,7 +107,7 @@ export class ReadAheadWindows {
   constructor(
     private readonly source: ByteSource,
     private readonly options: WindowOptions & {
-      /** Chunks to keep in flight. Default 3. */
+      /** Chunks to keep in flight. Default DEFAULT_READ_AHEAD. */
       depth?: number;
       /** Do not read ahead from here on (the end of the scan's range); later bytes are read on demand. */
       limit?: number;
@@ -125,7 +127,7 @@ export class ReadAheadWindows {
 
   private topUp(size: number): void {
     const limit = Math.min(this.options.limit ?? size, size);
-    const depth = Math.max(this.options.depth ?? 3, 1);
+    const depth = Math.max(this.options.depth ?? DEFAULT_READ_AHEAD, 1);
     while (this.inFlight.length < depth && this.nextChunk < limit) this.startRead(size);
   }
 

@@ -4,7 +4,7 @@
  * place by close(), together with its `.idx` when one is asked for.
  */
 import { AtomicFile } from '../io/atomic-file.js';
-import { RecordIndex } from './index-file.js';
+import { RecordIndex, checkIndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
 
 /** Records at least this large skip the write buffer and go to the file as they are (writev). */
@@ -44,6 +44,8 @@ export class RecordWriter {
   private written = 0;
   private records = 0;
   private closed = false;
+  /** A write that failed (disk full, say): the output is incomplete and must not be renamed into place. */
+  private failure: unknown = null;
   private readonly index: RecordIndex | null;
 
   private constructor(
@@ -80,11 +82,13 @@ export class RecordWriter {
    */
   write(payload: Uint8Array, key?: string | number): number {
     if (this.closed) throw new Error('write after close');
+    if (this.failure !== null) throw new Error('an earlier write failed; the output is incomplete (call abort())');
     if (!(payload instanceof Uint8Array)) {
       throw new TypeError(`expected the payload as a Buffer or Uint8Array, received ${typeof payload}`);
     }
-    if (this.index && key === undefined) {
-      throw new TypeError('expected a key for each record when writing an index, received undefined');
+    if (this.index) {
+      if (key === undefined) throw new TypeError('expected a key for each record when writing an index, received undefined');
+      checkIndexKey(key);
     }
     const offset = this.written;
     const cuts = findCuts(payload);
@@ -93,7 +97,7 @@ export class RecordWriter {
       // Large: hand the payload itself to the kernel, as dmlc's fwrite does, instead of copying it first.
       const pieces = framePieces(payload, cuts);
       if (this.used > 0) pieces.unshift(this.buffer.subarray(0, this.used));
-      this.sink.write(pieces);
+      this.send(pieces);
       this.used = 0;
     } else {
       if (size > this.buffer.length - this.used) this.flush();
@@ -108,15 +112,36 @@ export class RecordWriter {
 
   private flush(): void {
     if (this.used > 0) {
-      this.sink.write([this.buffer.subarray(0, this.used)]);
+      this.send([this.buffer.subarray(0, this.used)]);
       this.used = 0;
     }
   }
 
-  /** Finishes the output: flushes, and for files renames `.rec` (and `.idx`) into place. */
+  private send(pieces: Buffer[]): void {
+    try {
+      this.sink.write(pieces);
+    } catch (err) {
+      this.failure = err;
+      throw err;
+    }
+  }
+
+  /**
+   * Finishes the output: flushes, and for files renames `.rec` (and `.idx`)
+   * into place. If any write failed, the temporary file is removed instead
+   * and the failure is thrown again: an incomplete file never gets the name.
+   */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    try {
+      if (this.failure === null) this.flush();
+    } catch {
+      // send() recorded it in this.failure
+    }
+    if (this.failure !== null) {
+      this.abort();
+      throw this.failure;
+    }
     this.closed = true;
     if (this.sink instanceof FileSink) {
       const fsync = this.options.fsync;

@@ -3,6 +3,7 @@
  * large ranges (megabytes), so one read call serves many records.
  */
 import fs from 'node:fs';
+import { asBuffer } from './as-buffer.js';
 
 export interface ByteSource {
   /** Shown in error messages: a path, or '<buffer>'. */
@@ -70,7 +71,7 @@ export class BufferSource implements ByteSource {
   private readonly bytes: Buffer;
 
   constructor(bytes: Uint8Array, readonly name = '<buffer>') {
-    this.bytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.bytes = asBuffer(bytes);
     this.size = bytes.byteLength;
   }
 

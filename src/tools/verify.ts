@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { IndexFileError } from '../format/errors.js';
-import { RecordIndex, indexPathFor } from '../format/index-file.js';
+import { type IndexEntry, RecordIndex, indexPathFor } from '../format/index-file.js';
 import { RecordReader } from '../format/reader.js';
 import { findCuts } from '../format/recordio.js';
 
@@ -36,21 +36,11 @@ export interface VerifyOptions {
   indexPath?: string | null;
 }
 
-/** Index of the first value >= target in a sorted array. */
-function lowerBound(sorted: number[], target: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export async function verifyRecordFile(recPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: Problem[] = [];
-  const starts: number[] = [];
+  const index = options.indexPath ? readIndex(options.indexPath, problems) : null;
+  const indexCheck = index ? new IndexCheck(index, recPath, problems) : null;
+  let records = 0;
   let multiPart = 0;
   const reader = RecordReader.open(recPath);
   const scan = reader.scan({
@@ -66,8 +56,9 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   });
   try {
     for await (const record of scan) {
-      starts.push(record.offset);
+      records += 1;
       if (record.parts > 1) multiPart += 1;
+      indexCheck?.record(record.offset);
       // dmlc's writer never leaves the magic at an aligned offset inside a part; a file
       // that does cannot be split into parts safely (a reader would take it for a record start).
       if (findCuts(record.payload).length !== record.parts - 1) {
@@ -82,52 +73,80 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   } finally {
     reader.close();
   }
-  const report: VerifyReport = {
+  indexCheck?.finish(records);
+  return {
     file: recPath,
     size: reader.size,
-    records: starts.length,
+    records,
     multiPart,
     skippedBytes: scan.skipped.bytes,
-    index: null,
+    index: index && { file: index.file, entries: index.entries.length, keys: index.size },
     problems,
   };
-  if (options.indexPath) checkIndex(options.indexPath, recPath, starts, report);
-  return report;
 }
 
-function checkIndex(indexPath: string, recPath: string, starts: number[], report: VerifyReport): void {
-  let index: RecordIndex;
+function readIndex(indexPath: string, problems: Problem[]): RecordIndex | null {
   try {
-    index = RecordIndex.readSync(indexPath);
+    return RecordIndex.readSync(indexPath);
   } catch (err) {
     if (!(err instanceof IndexFileError)) throw err;
-    report.problems.push({ file: indexPath, offset: 0, line: err.line, code: 'BAD_INDEX_LINE', message: err.message });
-    return;
+    problems.push({ file: indexPath, offset: 0, line: err.line, code: 'BAD_INDEX_LINE', message: err.message });
+    return null;
   }
-  report.index = { file: indexPath, entries: index.entries.length, keys: index.size };
-  const covered = new Uint8Array(starts.length);
-  for (const { key, offset, line } of index.entries) {
-    const at = lowerBound(starts, offset);
-    if (starts[at] === offset) {
-      covered[at] = 1;
-    } else {
-      report.problems.push({
-        file: indexPath,
-        offset,
-        line,
-        code: 'NOT_A_RECORD_START',
-        message: `${indexPath}:${line}: key ${key}: offset ${offset} is not a record start in ${recPath}`,
+}
+
+/**
+ * Checks an .idx against the records as the scan meets them: entries sorted
+ * by offset are walked alongside, so memory depends on the .idx, not the .rec.
+ */
+class IndexCheck {
+  private readonly byOffset: IndexEntry[];
+  private next = 0;
+  private missing = 0;
+  private firstMissing = -1;
+
+  constructor(
+    private readonly index: RecordIndex,
+    private readonly recPath: string,
+    private readonly problems: Problem[],
+  ) {
+    this.byOffset = [...index.entries].sort((a, b) => a.offset - b.offset);
+  }
+
+  /** The scan met a record starting at `offset`. */
+  record(offset: number): void {
+    let indexed = false;
+    while (this.next < this.byOffset.length && this.byOffset[this.next]!.offset <= offset) {
+      const entry = this.byOffset[this.next++]!;
+      if (entry.offset === offset) indexed = true;
+      else this.notARecordStart(entry);
+    }
+    if (!indexed) {
+      if (this.missing === 0) this.firstMissing = offset;
+      this.missing += 1;
+    }
+  }
+
+  /** The scan is over: entries past the last record point nowhere; report records with no entry. */
+  finish(records: number): void {
+    while (this.next < this.byOffset.length) this.notARecordStart(this.byOffset[this.next++]!);
+    if (this.missing > 0) {
+      this.problems.push({
+        file: this.index.file,
+        offset: this.firstMissing,
+        code: 'MISSING_FROM_INDEX',
+        message: `${this.index.file}: ${this.missing} of ${records} records have no entry (the first at byte ${this.firstMissing} of ${this.recPath})`,
       });
     }
   }
-  const missing = covered.reduce((n, c) => n + (c ? 0 : 1), 0);
-  if (missing > 0) {
-    const first = starts[covered.indexOf(0)]!;
-    report.problems.push({
-      file: indexPath,
-      offset: first,
-      code: 'MISSING_FROM_INDEX',
-      message: `${indexPath}: ${missing} of ${starts.length} records have no entry (the first at byte ${first} of ${recPath})`,
+
+  private notARecordStart({ key, offset, line }: IndexEntry): void {
+    this.problems.push({
+      file: this.index.file,
+      offset,
+      line,
+      code: 'NOT_A_RECORD_START',
+      message: `${this.index.file}:${line}: key ${key}: offset ${offset} is not a record start in ${this.recPath}`,
     });
   }
 }

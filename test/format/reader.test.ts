@@ -6,6 +6,7 @@ import { BufferSource } from '../../src/io/byte-source.js';
 import { RecordIOError } from '../../src/format/errors.js';
 import { readPartition } from '../../src/format/partition.js';
 import { RecordReader } from '../../src/format/reader.js';
+import { MAGIC_BYTES, encodeRecord } from '../../src/format/recordio.js';
 import { RecordWriter } from '../../src/format/writer.js';
 import { bigPayloads, edgePayloads } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -94,6 +95,10 @@ test('an offset that is not a record start is a NOT_A_RECORD_START error naming 
       `offset ${bad}`,
     );
   }
+  // an unaligned offset is refused even where the bytes there look like a chunk header
+  const planted = Buffer.concat([Buffer.from('ab'), MAGIC_BYTES, Buffer.from([4, 0, 0, 0]), Buffer.from('wxyz')]);
+  const framed = RecordReader.open(encodeRecord(planted));
+  assert.throws(() => framed.readSync(8 + 2), (e: unknown) => e instanceof RecordIOError && e.code === 'NOT_A_RECORD_START');
   // the middle part of a multi-part record is a chunk, but not a record start
   const recs = [...reader];
   const threeParts = recs.find((r) => r.parts === 3)!;

@@ -103,3 +103,37 @@ test('a process killed mid-write leaves no partial file under the final name', a
   await new Promise((resolve) => child.once('exit', resolve));
   assert.equal(fs.existsSync(file), false);
 });
+
+test('a failed write (disk full) never leaves a file under the final name, even if close() is called', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'full.rec');
+  fs.writeFileSync(file, 'previous');
+  const realWritev = fs.writevSync;
+  let calls = 0;
+  fs.writevSync = ((...args: Parameters<typeof fs.writevSync>) => {
+    if (++calls === 2) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    return realWritev(...args);
+  }) as typeof fs.writevSync;
+  const w = RecordWriter.create(file);
+  try {
+    w.write(Buffer.alloc(100_000, 1)); // large: written at once (call 1)
+    assert.throws(() => w.write(Buffer.alloc(100_000, 2)), /ENOSPC/); // call 2 fails
+    assert.throws(() => w.write(Buffer.from('more')), /an earlier write failed/);
+  } finally {
+    assert.throws(() => w.close(), /ENOSPC/);
+    fs.writevSync = realWritev;
+  }
+  assert.equal(fs.readFileSync(file, 'utf8'), 'previous');
+  assert.deepEqual(fs.readdirSync(dir), ['full.rec'], 'the temporary file is gone');
+});
+
+test('an index key with whitespace is refused before anything is written', () => {
+  const dir = tempDir();
+  const iw = RecordWriter.create(path.join(dir, 'k.rec'), { indexPath: path.join(dir, 'k.idx') });
+  assert.throws(() => iw.write(Buffer.from('abc'), 'a b'), /expected an index key without whitespace, received "a b"/);
+  assert.equal(iw.position, 0);
+  assert.equal(iw.count, 0);
+  iw.write(Buffer.from('abc'), 'ab');
+  iw.close();
+  assert.equal(fs.readFileSync(path.join(dir, 'k.idx'), 'utf8'), 'ab\t0\n');
+});

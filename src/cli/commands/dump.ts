@@ -17,7 +17,7 @@ export function addDumpCommand(program: Command): void {
     .argument('<file>', 'the .rec file')
     .option('--parts <n>', 'split the file into n parts, as MXNet workers do', integerAtLeast(1))
     .option('--part <i>', 'which part to dump, 0-based (with --parts)', integerAtLeast(0))
-    .option('--recover', 'step over damaged records (reported on stderr) instead of stopping')
+    .option('--recover', 'step over damaged records (reported on stderr; exit 1) instead of stopping')
     .addHelpText('after', '\nExample:\n  rec dump train.rec --parts 4 --part 1 | head')
     .action(async (file: string, opts: { parts?: number; part?: number; recover?: boolean }) =>
       runCommand('rec dump', () => {
