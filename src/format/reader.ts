@@ -65,11 +65,12 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
     private readonly options: ReadOptions = {},
   ) {}
 
+  /** @internal */
   get segmentCount(): number {
     return this.segments.length;
   }
 
-  /** Opens segment `i` for reading. */
+  /** @internal Opens segment `i` for reading. */
   open(i: number): OpenSegment {
     const segment = this.segments[i]!;
     const source = segment.open();
@@ -83,13 +84,14 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
     return { source, cursor: new RecordCursor(source.name, source.size, options), owned: segment.owned };
   }
 
-  /** Done with a segment, finished or not: counts what it skipped, closes what it opened. */
+  /** @internal Done with a segment, finished or not: counts what it skipped, closes what it opened. */
   close(open: OpenSegment): void {
     this.skipped.records += open.cursor.skipped.records;
     this.skipped.bytes += open.cursor.skipped.bytes;
     if (open.owned) open.source.close();
   }
 
+  /** @internal */
   directWindows(source: ByteSource): DirectWindows {
     return new DirectWindows(source, this.options);
   }
@@ -99,7 +101,7 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
     return new SyncScanIterator(this);
   }
 
-  /** Windows for async reading of segment `i`: read-ahead unless turned off. */
+  /** @internal Windows for async reading of segment `i`: read-ahead unless turned off. */
   asyncWindows(i: number, source: ByteSource): DirectWindows | ReadAheadWindows {
     const depth = this.options.readAhead ?? DEFAULT_READ_AHEAD;
     if (depth <= 0) return this.directWindows(source);
