@@ -23,7 +23,7 @@ export interface ReadOptions {
    * memory per read. Default false: payloads stay valid while referenced.
    */
   reuseBuffers?: boolean;
-  /** Async iteration: reads kept in flight ahead of the reader (0: read on demand). Default 3. */
+  /** Async iteration: reads kept in flight ahead of the reader (0: read on demand). Default 4. */
   readAhead?: number;
 }
 
@@ -113,7 +113,6 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
     return new AsyncScanIterator(this);
   }
 }
-
 
 /**
  * The sync iteration of a RecordScan, written out as a class: a generator
