@@ -37,3 +37,24 @@ export {
 export { readPartition, partitionRange, partitionSegments, type PartitionOptions } from './format/partition.js';
 export { resolveRecordFiles, RecordFilesError, type RecordFile } from './io/record-files.js';
 export { type ByteSource, FileSource, BufferSource } from './io/byte-source.js';
+export {
+  transcode,
+  transcodeMany,
+  decodeInto,
+  decodeIntoMany,
+  imageInfo,
+  isJpeg,
+  shorterEdgeSize,
+  nativeStatus,
+  type DecodeJob,
+} from './codec/codec.js';
+export {
+  ImageError,
+  type ImageErrorCode,
+  type Filter,
+  type Crop,
+  type TranscodeOptions,
+  type DecodeIntoOptions,
+  type EncodedImage,
+  type ImageInfo,
+} from './codec/types.js';

@@ -1,0 +1,403 @@
+// Separable resampling in 8-bit fixed point, written so that GCC vectorises
+// the inner loops (-O3): one horizontal pass over only the rows the vertical
+// pass will read, then a vertical pass that accumulates whole rows.
+//
+// The filters mean what OpenCV's interpolation flags mean (MXNet's
+// inter_method is passed straight to cv::resize): nearest, linear, cubic and
+// lanczos are fixed-width interpolators with half-pixel centres and
+// replicated edges; area averages the pixels each output covers when
+// shrinking and interpolates linearly when enlarging. Large reductions never
+// reach this code unfiltered: the JPEG decoder's DCT scaling does them.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "codec.h"
+
+namespace mxrec {
+
+namespace {
+
+// Weights are 16-bit (Q14) so that pixel * weight products vectorise as
+// 16-bit multiplies; 14 bits is ample for 8-bit output.
+constexpr int kBits = 14;
+constexpr int32_t kOne = 1 << kBits;
+using Weight = int16_t;
+
+double kernel(Filter f, double x) {
+  x = std::fabs(x);
+  switch (f) {
+    case Filter::Linear:
+      return x < 1 ? 1 - x : 0;
+    case Filter::Area:
+      return x < 0.5 ? 1 : (x == 0.5 ? 0.5 : 0);
+    case Filter::Cubic: {  // Keys, a = -0.75 (OpenCV's INTER_CUBIC)
+      const double a = -0.75;
+      if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+      if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+      return 0;
+    }
+    case Filter::Lanczos: {  // 4 lobes (OpenCV's INTER_LANCZOS4)
+      if (x == 0) return 1;
+      if (x >= 4) return 0;
+      const double px = M_PI * x;
+      return 4 * std::sin(px) * std::sin(px / 4) / (px * px);
+    }
+    case Filter::Nearest:
+      break;
+  }
+  return 0;
+}
+
+double support(Filter f) {
+  switch (f) {
+    case Filter::Linear: return 1;
+    case Filter::Area: return 0.5;
+    case Filter::Cubic: return 2;
+    case Filter::Lanczos: return 4;
+    case Filter::Nearest: return 0.5;
+  }
+  return 1;
+}
+
+// For each output index: the first input index and `taps` weights, the same
+// count for every output so that the inner loops have a fixed length (zero
+// weights pad the short ones). Indices are clamped to the window [lo, hi),
+// which is how edges replicate.
+struct Taps {
+  std::vector<int> start;
+  std::vector<Weight> weights;  // outLen * taps
+  int taps = 0;
+};
+
+Taps computeTaps(double w0, double wlen, int lo, int hi, int outLen, Filter f) {
+  Taps t;
+  const int span = hi - lo;
+  const double scale = wlen / outLen;
+  t.start.resize(static_cast<size_t>(outLen));
+  if (f == Filter::Nearest) {  // OpenCV: src = floor(dst * scale), no half-pixel shift
+    t.taps = 1;
+    t.weights.assign(static_cast<size_t>(outLen), kOne);
+    for (int i = 0; i < outLen; i++)
+      t.start[static_cast<size_t>(i)] = std::clamp(static_cast<int>(std::floor(w0 + i * scale)), lo, hi - 1);
+    return t;
+  }
+  if (f == Filter::Area && scale < 1) f = Filter::Linear;  // as OpenCV enlarges with INTER_AREA
+  const double fscale = f == Filter::Area ? scale : 1.0;
+  const double radius = support(f) * fscale;
+  const int width = static_cast<int>(std::ceil(radius)) * 2 + 2;  // room for every tap of one output
+  // Pass 1: real-valued weights on clamped indices, and the widest span used.
+  std::vector<double> w(static_cast<size_t>(outLen) * width, 0.0);
+  std::vector<int> first(static_cast<size_t>(outLen));
+  int taps = 1;
+  for (int i = 0; i < outLen; i++) {
+    const double center = w0 + (i + 0.5) * scale;
+    const int x0 = static_cast<int>(std::floor(center - radius));
+    const int x1 = static_cast<int>(std::ceil(center + radius));
+    const int base = std::clamp(x0, lo, hi - 1);
+    double* wi = &w[static_cast<size_t>(i) * width];
+    double total = 0;
+    for (int x = x0; x <= x1; x++) {
+      const double k = kernel(f, (x + 0.5 - center) / fscale);
+      if (k == 0) continue;
+      const int idx = std::clamp(x, lo, hi - 1) - base;
+      if (idx < 0 || idx >= width) continue;  // cannot happen; keeps writes in bounds
+      wi[idx] += k;
+      total += k;
+    }
+    if (total == 0) {  // a window thinner than a pixel: take the nearest one
+      wi[0] = 1;
+      total = 1;
+    }
+    int a = 0, b = width - 1;
+    while (a < b && wi[a] == 0) a++;
+    while (b > a && wi[b] == 0) b--;
+    for (int k = 0; k < width; k++) wi[k] /= total;
+    first[static_cast<size_t>(i)] = base + a;
+    taps = std::max(taps, b - a + 1);
+  }
+  // Pass 2: fixed-point weights, `taps` per output, start kept inside [lo, hi - taps].
+  t.taps = std::min(taps, span);
+  t.weights.assign(static_cast<size_t>(outLen) * t.taps, 0);
+  for (int i = 0; i < outLen; i++) {
+    const int base = std::clamp(static_cast<int>(std::floor(w0 + (i + 0.5) * scale - radius)), lo, hi - 1);
+    const int s = std::clamp(first[static_cast<size_t>(i)], lo, hi - t.taps);
+    const double* wi = &w[static_cast<size_t>(i) * width];
+    std::vector<int32_t> q(static_cast<size_t>(t.taps), 0);
+    for (int k = 0; k < width; k++) {
+      if (wi[k] == 0) continue;
+      const int idx = base + k - s;
+      if (idx < 0 || idx >= t.taps) continue;  // cannot happen; keeps writes in bounds
+      q[static_cast<size_t>(idx)] += static_cast<int32_t>(std::lround(wi[k] * kOne));
+    }
+    int32_t sum = 0;
+    size_t biggest = 0;
+    for (size_t k = 0; k < q.size(); k++) {
+      sum += q[k];
+      if (std::abs(q[k]) > std::abs(q[biggest])) biggest = k;
+    }
+    q[biggest] += kOne - sum;  // weights sum to exactly one: flat stays flat
+    Weight* out = &t.weights[static_cast<size_t>(i) * t.taps];
+    for (size_t k = 0; k < q.size(); k++) out[k] = static_cast<Weight>(q[k]);
+    t.start[static_cast<size_t>(i)] = s;
+  }
+  return t;
+}
+
+inline uint8_t clip8(int32_t acc) {
+  acc = (acc + (1 << (kBits - 1))) >> kBits;
+  return static_cast<uint8_t>(acc < 0 ? 0 : (acc > 255 ? 255 : acc));
+}
+
+// Vertical first: it runs on whole rows and vectorises, and it leaves fewer
+// rows for the horizontal pass when shrinking.
+void vertical(const uint8_t* src, size_t srcStride, int rowLen, const Taps& t, int rowBase, int outH,
+              uint8_t* dst) {
+  std::vector<int32_t> acc(static_cast<size_t>(rowLen));
+  for (int y = 0; y < outH; y++) {
+    const Weight* w = &t.weights[static_cast<size_t>(y) * t.taps];
+    const uint8_t* first = src + static_cast<size_t>(t.start[static_cast<size_t>(y)] - rowBase) * srcStride;
+    int32_t* a = acc.data();
+    std::fill(acc.begin(), acc.end(), 0);
+    for (int k = 0; k < t.taps; k++) {
+      const uint8_t* row = first + static_cast<size_t>(k) * srcStride;
+      const int16_t wk = w[k];
+      if (wk == 0) continue;
+      for (int i = 0; i < rowLen; i++) a[i] += static_cast<int16_t>(row[i]) * wk;
+    }
+    uint8_t* d = dst + static_cast<size_t>(y) * rowLen;
+    for (int i = 0; i < rowLen; i++) d[i] = clip8(a[i]);
+  }
+}
+
+// T (taps) and C (channels) as template parameters give fully unrolled loops.
+template <int C, int T>
+void horizontalFixed(const uint8_t* src, int srcW, int rows, const Taps& t, int colBase, int outW,
+                     uint8_t* dst) {
+  for (int y = 0; y < rows; y++) {
+    const uint8_t* s = src + static_cast<size_t>(y) * srcW * C;
+    uint8_t* d = dst + static_cast<size_t>(y) * outW * C;
+    for (int x = 0; x < outW; x++) {
+      const Weight* w = &t.weights[static_cast<size_t>(x) * T];
+      const uint8_t* p = s + static_cast<size_t>(t.start[static_cast<size_t>(x)] - colBase) * C;
+      int32_t acc[C] = {};
+      for (int k = 0; k < T; k++)
+        for (int c = 0; c < C; c++) acc[c] += p[k * C + c] * w[k];
+      for (int c = 0; c < C; c++) d[x * C + c] = clip8(acc[c]);
+    }
+  }
+}
+
+template <int C>
+void horizontalAny(const uint8_t* src, int srcW, int rows, const Taps& t, int colBase, int outW, uint8_t* dst) {
+  for (int y = 0; y < rows; y++) {
+    const uint8_t* s = src + static_cast<size_t>(y) * srcW * C;
+    uint8_t* d = dst + static_cast<size_t>(y) * outW * C;
+    for (int x = 0; x < outW; x++) {
+      const Weight* w = &t.weights[static_cast<size_t>(x) * t.taps];
+      const uint8_t* p = s + static_cast<size_t>(t.start[static_cast<size_t>(x)] - colBase) * C;
+      int32_t acc[C] = {};
+      for (int k = 0; k < t.taps; k++)
+        for (int c = 0; c < C; c++) acc[c] += p[k * C + c] * w[k];
+      for (int c = 0; c < C; c++) d[x * C + c] = clip8(acc[c]);
+    }
+  }
+}
+
+template <int C>
+void horizontal(const uint8_t* src, int srcW, int rows, const Taps& t, int colBase, int outW, uint8_t* dst) {
+  switch (t.taps) {
+    case 1: return horizontalFixed<C, 1>(src, srcW, rows, t, colBase, outW, dst);
+    case 2: return horizontalFixed<C, 2>(src, srcW, rows, t, colBase, outW, dst);
+    case 3: return horizontalFixed<C, 3>(src, srcW, rows, t, colBase, outW, dst);
+    case 4: return horizontalFixed<C, 4>(src, srcW, rows, t, colBase, outW, dst);
+    case 5: return horizontalFixed<C, 5>(src, srcW, rows, t, colBase, outW, dst);
+    case 6: return horizontalFixed<C, 6>(src, srcW, rows, t, colBase, outW, dst);
+    default: return horizontalAny<C>(src, srcW, rows, t, colBase, outW, dst);
+  }
+}
+
+// ---- the fast path: filters without negative lobes ------------------------------
+// Linear, area and nearest weights are >= 0, so with 8-bit weights summing to
+// 256 every partial sum fits in 16 bits (255 * 256 < 65536): the loops below
+// become 16-bit vector multiply-adds, 8 or 16 lanes at a time. The rounding
+// of the weights costs at most about one level of 255.
+
+struct Taps8 {
+  std::vector<int> offset;             // per output element: byte offset of its first tap
+  std::vector<std::vector<uint16_t>> weight;  // per tap k: one weight per output element
+  int taps = 0;
+};
+
+// Expands per-output taps to per-element arrays (one entry per channel) so
+// that the horizontal pass is a gather followed by plain vector arithmetic.
+Taps8 toTaps8(const Taps& t, int outLen, int C, int base) {
+  Taps8 r;
+  r.taps = t.taps;
+  const size_t n = static_cast<size_t>(outLen) * C;
+  r.offset.resize(n);
+  r.weight.assign(static_cast<size_t>(t.taps), std::vector<uint16_t>(n));
+  for (int i = 0; i < outLen; i++) {
+    // Q14 -> Q8, re-balanced so that the weights still sum to exactly 256.
+    int q[64] = {};
+    int sum = 0, biggest = 0;
+    for (int k = 0; k < t.taps && k < 64; k++) {
+      q[k] = (t.weights[static_cast<size_t>(i) * t.taps + k] + 32) >> 6;
+      sum += q[k];
+      if (q[k] > q[biggest]) biggest = k;
+    }
+    q[biggest] += 256 - sum;
+    for (int c = 0; c < C; c++) {
+      const size_t e = static_cast<size_t>(i) * C + c;
+      r.offset[e] = (t.start[static_cast<size_t>(i)] - base) * C + c;
+      for (int k = 0; k < t.taps; k++) r.weight[static_cast<size_t>(k)][e] = static_cast<uint16_t>(q[k]);
+    }
+  }
+  return r;
+}
+
+bool nonNegative(const Taps& t) {
+  if (t.taps > 64) return false;
+  for (Weight w : t.weights)
+    if (w < 0) return false;
+  return true;
+}
+
+Taps8 verticalTaps8(const Taps& t, int outLen) { return toTaps8(t, outLen, 1, 0); }
+
+void vertical8(const uint8_t* src, size_t srcStride, int rowLen, const Taps& t, const Taps8& q, int outH,
+               uint8_t* dst) {
+  std::vector<uint16_t> acc(static_cast<size_t>(rowLen));
+  for (int y = 0; y < outH; y++) {
+    const uint8_t* first = src + static_cast<size_t>(t.start[static_cast<size_t>(y)]) * srcStride;
+    uint8_t* d = dst + static_cast<size_t>(y) * rowLen;
+    const uint16_t w0 = q.weight[0][static_cast<size_t>(y)];
+    if (q.taps == 2) {  // the common case (linear): one pass, no accumulator
+      const uint8_t* r0 = first;
+      const uint8_t* r1 = first + srcStride;
+      const uint16_t w1 = q.weight[1][static_cast<size_t>(y)];
+      for (int i = 0; i < rowLen; i++)
+        d[i] = static_cast<uint8_t>((r0[i] * w0 + r1[i] * w1 + 128) >> 8);
+      continue;
+    }
+    uint16_t* a = acc.data();
+    for (int i = 0; i < rowLen; i++) a[i] = static_cast<uint16_t>(first[i] * w0 + 128);
+    for (int k = 1; k < q.taps; k++) {
+      const uint8_t* row = first + static_cast<size_t>(k) * srcStride;
+      const uint16_t wk = q.weight[static_cast<size_t>(k)][static_cast<size_t>(y)];
+      for (int i = 0; i < rowLen; i++) a[i] = static_cast<uint16_t>(a[i] + row[i] * wk);
+    }
+    for (int i = 0; i < rowLen; i++) d[i] = static_cast<uint8_t>(a[i] >> 8);
+  }
+}
+
+// `src` rows must be readable 4 bytes past their last pixel (the caller pads).
+void horizontal8(const uint8_t* src, int srcW, int C, int rows, const Taps8& q, int outW, uint8_t* dst) {
+  const size_t n = static_cast<size_t>(outW) * C;
+  std::vector<uint8_t> gathered(n + 4);  // + 4: the last 4-byte copy may overhang
+  std::vector<uint16_t> acc(n);
+  uint8_t* g = gathered.data();
+  uint16_t* a = acc.data();
+  for (int y = 0; y < rows; y++) {
+    const uint8_t* s = src + static_cast<size_t>(y) * srcW * C;
+    uint8_t* d = dst + static_cast<size_t>(y) * n;
+    for (int k = 0; k < q.taps; k++) {
+      // Gather tap k of every output pixel: one 4-byte copy per pixel (all
+      // of its channels at once) is the only scalar loop in the resize.
+      const uint8_t* sk = s + k * C;
+      for (int x = 0; x < outW; x++) std::memcpy(g + x * C, sk + q.offset[static_cast<size_t>(x) * C], 4);
+      const uint16_t* w = q.weight[static_cast<size_t>(k)].data();
+      if (k == 0)
+        for (size_t e = 0; e < n; e++) a[e] = static_cast<uint16_t>(g[e] * w[e] + 128);
+      else
+        for (size_t e = 0; e < n; e++) a[e] = static_cast<uint16_t>(a[e] + g[e] * w[e]);
+    }
+    for (size_t e = 0; e < n; e++) d[e] = static_cast<uint8_t>(a[e] >> 8);
+  }
+}
+
+}  // namespace
+
+namespace {
+// True when resampling along this axis would copy: one tap of weight 1 on
+// consecutive pixels.
+bool isIdentity(const Taps& t, int base) {
+  if (t.taps != 1) return false;
+  for (size_t i = 0; i < t.start.size(); i++)
+    if (t.start[i] != base + static_cast<int>(i)) return false;
+  return true;
+}
+}  // namespace
+
+void resizeView(const uint8_t* pixels, size_t stride, int srcW, int srcH, int C, double wx, double wy,
+                double ww, double wh, int width, int height, Filter filter, Image* out) {
+  // Taps stay inside the window's pixels, so a crop resizes as if cut out first.
+  const int xlo = std::max(0, static_cast<int>(std::floor(wx)));
+  const int xhi = std::min(srcW, std::max(xlo + 1, static_cast<int>(std::ceil(wx + ww))));
+  const int ylo = std::max(0, static_cast<int>(std::floor(wy)));
+  const int yhi = std::min(srcH, std::max(ylo + 1, static_cast<int>(std::ceil(wy + wh))));
+  const Taps tx = computeTaps(wx, ww, xlo, xhi, width, filter);
+  const Taps ty = computeTaps(wy, wh, ylo, yhi, height, filter);
+
+  const int cols = xhi - xlo;
+  const uint8_t* window = pixels + static_cast<size_t>(xlo) * C;
+  out->width = width;
+  out->height = height;
+  out->channels = C;
+  out->pixels.resize(static_cast<size_t>(width) * height * C);
+  const bool copyRows = isIdentity(tx, xlo);  // only the vertical pass does anything
+  std::vector<uint8_t> tmp(copyRows ? 0 : static_cast<size_t>(height) * cols * C + 4);  // + 4: see horizontal8
+  uint8_t* mid = copyRows ? out->pixels.data() : tmp.data();
+  if (nonNegative(tx) && nonNegative(ty)) {
+    vertical8(window, stride, cols * C, ty, verticalTaps8(ty, height), height, mid);
+    if (!copyRows) horizontal8(tmp.data(), cols, C, height, toTaps8(tx, width, C, xlo), width, out->pixels.data());
+    return;
+  }
+  vertical(window, stride, cols * C, ty, 0, height, mid);
+  if (copyRows) return;
+  switch (C) {
+    case 1: horizontal<1>(tmp.data(), cols, height, tx, xlo, width, out->pixels.data()); break;
+    case 3: horizontal<3>(tmp.data(), cols, height, tx, xlo, width, out->pixels.data()); break;
+    default: horizontal<4>(tmp.data(), cols, height, tx, xlo, width, out->pixels.data()); break;
+  }
+}
+
+void resize(const Image& src, double wx, double wy, double ww, double wh, int width, int height,
+            Filter filter, Image* out) {
+  resizeView(src.pixels.data(), static_cast<size_t>(src.width) * src.channels, src.width, src.height,
+             src.channels, wx, wy, ww, wh, width, height, filter, out);
+}
+
+void toPlanarFloat(const Image& img, const Normalize& n, float* dst) {
+  const int C = img.channels, W = img.width, H = img.height;
+  const size_t plane = static_cast<size_t>(W) * H;
+  for (int c = 0; c < C; c++) {
+    // (x - mean) * scale / std as a 256-entry table: one load per pixel.
+    float lut[256];
+    const float a = n.scale / n.std[c];
+    for (int v = 0; v < 256; v++) lut[v] = (static_cast<float>(v) - n.mean[c]) * a;
+    float* out = dst + plane * c;
+    for (int y = 0; y < H; y++) {
+      const uint8_t* row = img.pixels.data() + static_cast<size_t>(y) * W * C + c;
+      float* o = out + static_cast<size_t>(y) * W;
+      if (n.mirror)
+        for (int x = 0; x < W; x++) o[x] = lut[row[(W - 1 - x) * C]];
+      else
+        for (int x = 0; x < W; x++) o[x] = lut[row[x * C]];
+    }
+  }
+}
+
+void toPlanarU8(const Image& img, bool mirror, uint8_t* dst) {
+  const int C = img.channels, W = img.width, H = img.height;
+  const size_t plane = static_cast<size_t>(W) * H;
+  for (int c = 0; c < C; c++)
+    for (int y = 0; y < H; y++) {
+      const uint8_t* row = img.pixels.data() + static_cast<size_t>(y) * W * C + c;
+      uint8_t* o = dst + plane * c + static_cast<size_t>(y) * W;
+      for (int x = 0; x < W; x++) o[x] = row[(mirror ? W - 1 - x : x) * C];
+    }
+}
+
+}  // namespace mxrec

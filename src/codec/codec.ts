@@ -1,0 +1,234 @@
+/**
+ * The image codec's entry point. JPEGs go to the libjpeg-turbo addon (DCT
+ * scaling, region decoding, raw-YUV transcoding, all on libuv's thread pool);
+ * other formats, and JPEGs the addon declines, go to sharp. Callers see one
+ * API and the same output dimensions either way.
+ */
+import { native, nativeStatus, type NativeFailure, type NativeSpec } from './native.js';
+import { sharpDecodeInto, sharpInfo, sharpTranscode } from './sharp-path.js';
+import {
+  type DecodeIntoOptions,
+  type EncodedImage,
+  type ImageInfo,
+  type TranscodeOptions,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_QUALITY,
+  FILTERS,
+  ImageError,
+  type ImageErrorCode,
+} from './types.js';
+
+export { nativeStatus };
+
+/** SOI marker and the first byte of the next marker. */
+export function isJpeg(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new TypeError(`${name}: expected a positive integer, received ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function checkGeometry(o: TranscodeOptions | DecodeIntoOptions): void {
+  if (o.filter !== undefined && !FILTERS.includes(o.filter)) {
+    throw new TypeError(`filter: expected one of ${FILTERS.join(', ')}, received ${JSON.stringify(o.filter)}`);
+  }
+  if (o.crop) {
+    for (const k of ['x', 'y'] as const) {
+      if (!Number.isInteger(o.crop[k]) || o.crop[k] < 0) {
+        throw new TypeError(`crop.${k}: expected an integer >= 0, received ${JSON.stringify(o.crop[k])}`);
+      }
+    }
+    positiveInt('crop.width', o.crop.width);
+    positiveInt('crop.height', o.crop.height);
+  }
+  if ((o.width === undefined) !== (o.height === undefined)) {
+    throw new TypeError('width and height: expected both or neither');
+  }
+  if (o.width !== undefined) positiveInt('width', o.width);
+  if (o.height !== undefined) positiveInt('height', o.height);
+}
+
+function nativeSpec(o: TranscodeOptions | DecodeIntoOptions, gray: boolean): NativeSpec {
+  const spec: NativeSpec = {
+    gray,
+    filter: FILTERS.indexOf(o.filter ?? 'linear'),
+    maxPixels: o.maxPixels ?? DEFAULT_MAX_PIXELS,
+  };
+  if (o.crop) spec.crop = [o.crop.x, o.crop.y, o.crop.width, o.crop.height];
+  if (o.width !== undefined) spec.width = o.width;
+  if (o.height !== undefined) spec.height = o.height;
+  return spec;
+}
+
+const failed = (r: object): r is NativeFailure => 'error' in r;
+const toError = (f: NativeFailure) => new ImageError(f.code as ImageErrorCode, f.error);
+
+/** Format, size and channel count, from the header only. */
+export async function imageInfo(input: Uint8Array): Promise<ImageInfo> {
+  if (native && isJpeg(input)) {
+    try {
+      const h = native.header(input);
+      return { format: 'jpeg', width: h.width, height: h.height, channels: h.channels };
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      throw new ImageError((e.code ?? 'CORRUPT') as ImageErrorCode, e.message);
+    }
+  }
+  return sharpInfo(input);
+}
+
+/**
+ * Decodes, crops, resizes and re-encodes many images as JPEG. Resolves with
+ * one entry per input, in order: the encoded image, or the ImageError that
+ * image met (one bad image never fails the others). Invalid options throw.
+ */
+export async function transcodeMany(
+  inputs: readonly Uint8Array[],
+  options: TranscodeOptions | readonly TranscodeOptions[],
+): Promise<(EncodedImage | ImageError)[]> {
+  const optionsFor = (i: number) => (Array.isArray(options) ? options[i] : options) as TranscodeOptions;
+  for (let i = 0; i < inputs.length; i++) {
+    const o = optionsFor(i);
+    checkGeometry(o);
+    const q = o.quality ?? DEFAULT_QUALITY;
+    if (!Number.isInteger(q) || q < 1 || q > 100) throw new TypeError(`quality: expected 1..100, received ${JSON.stringify(q)}`);
+  }
+  const results: (EncodedImage | ImageError)[] = new Array(inputs.length);
+  const viaNative: number[] = [];
+  const viaSharp: number[] = [];
+  inputs.forEach((input, i) => (native && isJpeg(input) ? viaNative : viaSharp).push(i));
+
+  const nativeDone = viaNative.length
+    ? new Promise<void>((resolve, reject) => {
+        const jobs = viaNative.map((i) => {
+          const o = optionsFor(i);
+          return { input: inputs[i]!, spec: { ...nativeSpec(o, o.color === 'gray'), quality: o.quality ?? DEFAULT_QUALITY } };
+        });
+        native!.transcodeBatch(jobs, (err, out) => {
+          if (err) return reject(err);
+          out.forEach((r, k) => {
+            const i = viaNative[k]!;
+            if (failed(r)) {
+              if (r.code === 'UNSUPPORTED') viaSharp.push(i); // valid, but not for libjpeg: sharp takes it
+              else results[i] = toError(r);
+            } else {
+              results[i] = { data: r.data, width: r.width, height: r.height, channels: r.channels as 1 | 3, codec: 'native' };
+            }
+          });
+          resolve();
+        });
+      })
+    : Promise.resolve();
+  await nativeDone;
+  await Promise.all(
+    viaSharp.map(async (i) => {
+      try {
+        results[i] = await sharpTranscode(inputs[i]!, optionsFor(i));
+      } catch (err) {
+        results[i] = err instanceof ImageError ? err : new ImageError('CORRUPT', String(err));
+      }
+    }),
+  );
+  return results;
+}
+
+/** One image; rejects with an ImageError when it cannot be transcoded. */
+export async function transcode(input: Uint8Array, options: TranscodeOptions = {}): Promise<EncodedImage> {
+  const [r] = await transcodeMany([input], options);
+  if (r instanceof ImageError) throw r;
+  return r!;
+}
+
+export interface DecodeJob {
+  input: Uint8Array;
+  /** Float32Array for normalised floats, Uint8Array for raw pixels; CHW from `offset` (in elements). */
+  out: Float32Array | Uint8Array;
+  offset: number;
+  options: DecodeIntoOptions;
+}
+
+function checkDecodeJob(job: DecodeJob): void {
+  const o = job.options;
+  checkGeometry(o);
+  positiveInt('width', o.width);
+  positiveInt('height', o.height);
+  const channels = o.channels ?? 3;
+  if (channels !== 1 && channels !== 3) throw new TypeError(`channels: expected 1 or 3, received ${JSON.stringify(channels)}`);
+  if (!(job.out instanceof Float32Array) && !(job.out instanceof Uint8Array)) {
+    throw new TypeError('out: expected a Float32Array or Uint8Array');
+  }
+  const need = job.offset + o.width * o.height * channels;
+  if (!Number.isInteger(job.offset) || job.offset < 0 || need > job.out.length) {
+    throw new RangeError(`out: ${o.width}x${o.height}x${channels} at offset ${job.offset} needs ${need} elements, out has ${job.out.length}`);
+  }
+  for (const k of ['std'] as const) {
+    if (o[k]?.some((v) => v === 0)) throw new RangeError('std: expected non-zero values');
+  }
+}
+
+/**
+ * Decodes, crops, resizes, mirrors and normalises many images straight into
+ * caller buffers (a batch tensor, NCHW). Resolves with one entry per job:
+ * null when written, or the ImageError that image met.
+ */
+export async function decodeIntoMany(jobs: readonly DecodeJob[]): Promise<(ImageError | null)[]> {
+  jobs.forEach(checkDecodeJob);
+  const results: (ImageError | null)[] = new Array(jobs.length).fill(null);
+  const viaNative: number[] = [];
+  const viaSharp: number[] = [];
+  jobs.forEach((job, i) => (native && isJpeg(job.input) ? viaNative : viaSharp).push(i));
+  if (viaNative.length) {
+    await new Promise<void>((resolve, reject) => {
+      const batch = viaNative.map((i) => {
+        const { input, out, offset, options: o } = jobs[i]!;
+        const spec: NativeSpec = { ...nativeSpec(o, o.channels === 1), mirror: o.mirror ?? false, scale: o.scale ?? 1 };
+        if (o.mean) spec.mean = [...o.mean];
+        if (o.std) spec.std = [...o.std];
+        return { input, out, offset, spec };
+      });
+      native!.decodeIntoBatch(batch, (err, out) => {
+        if (err) return reject(err);
+        out.forEach((r, k) => {
+          const i = viaNative[k]!;
+          if (!failed(r)) return;
+          if (r.code === 'UNSUPPORTED') viaSharp.push(i);
+          else results[i] = toError(r);
+        });
+        resolve();
+      });
+    });
+  }
+  await Promise.all(
+    viaSharp.map(async (i) => {
+      const { input, out, offset, options } = jobs[i]!;
+      try {
+        await sharpDecodeInto(input, out, offset, options);
+      } catch (err) {
+        results[i] = err instanceof ImageError ? err : new ImageError('CORRUPT', String(err));
+      }
+    }),
+  );
+  return results;
+}
+
+/** One image into `out` at `offset`; rejects with an ImageError when it cannot be decoded. */
+export async function decodeInto(
+  input: Uint8Array,
+  out: Float32Array | Uint8Array,
+  offset: number,
+  options: DecodeIntoOptions,
+): Promise<void> {
+  const [r] = await decodeIntoMany([{ input, out, offset, options }]);
+  if (r) throw r;
+}
+
+/** im2rec's rule for `--resize N`: the shorter edge becomes N, the other is floor(other * N / shorter). */
+export function shorterEdgeSize(width: number, height: number, size: number): { width: number; height: number } {
+  return height > width
+    ? { width: size, height: Math.floor((height * size) / width) }
+    : { width: Math.floor((width * size) / height), height: size };
+}

@@ -1,0 +1,74 @@
+/**
+ * Loads the libjpeg-turbo addon that `npm ci` builds (native/, binding.gyp).
+ * It is optional: when it failed to build, `native` is null and every
+ * operation goes through sharp instead; `nativeStatus` says why and how to fix it.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's surface, as native/src/addon.cc defines it. */
+export interface NativeSpec {
+  gray?: boolean;
+  crop?: [number, number, number, number];
+  width?: number;
+  height?: number;
+  filter?: number;
+  maxPixels?: number;
+  quality?: number;
+  mirror?: boolean;
+  mean?: number[];
+  std?: number[];
+  scale?: number;
+}
+export interface NativeFailure {
+  error: string;
+  code: string;
+}
+export interface NativeTranscoded {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: number;
+  warnings: number;
+}
+export interface NativeAddon {
+  libjpegTurbo: string;
+  header(input: Uint8Array): { width: number; height: number; channels: number; progressive: boolean };
+  transcode(input: Uint8Array, spec: NativeSpec): NativeTranscoded;
+  decodeInto(input: Uint8Array, spec: NativeSpec, out: Float32Array | Uint8Array, offset: number): { warnings: number };
+  transcodeBatch(
+    jobs: { input: Uint8Array; spec: NativeSpec }[],
+    done: (err: Error | null, results: (NativeTranscoded | NativeFailure)[]) => void,
+  ): void;
+  decodeIntoBatch(
+    jobs: { input: Uint8Array; spec: NativeSpec; out: Float32Array | Uint8Array; offset: number }[],
+    done: (err: Error | null, results: ({ warnings: number } | NativeFailure)[]) => void,
+  ): void;
+}
+
+// Same relative path from src/codec (tsx) and dist/codec (built).
+const addonPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/Release/mxrec_jpeg.node');
+
+function load(): { addon: NativeAddon | null; reason: string } {
+  if (process.env.MXREC_NO_NATIVE === '1') return { addon: null, reason: 'disabled by MXREC_NO_NATIVE=1' };
+  try {
+    return { addon: createRequire(import.meta.url)(addonPath) as NativeAddon, reason: '' };
+  } catch (err) {
+    return { addon: null, reason: (err as Error).message.split('\n')[0]! };
+  }
+}
+
+const loaded = load();
+export const native: NativeAddon | null = loaded.addon;
+
+export const nativeStatus = {
+  available: native !== null,
+  libjpegTurbo: native?.libjpegTurbo ?? null,
+  /** Empty when available. */
+  reason: loaded.reason,
+  hint:
+    'JPEG work is going through sharp, 2-3x slower. For the libjpeg-turbo fast path install a C++ compiler ' +
+    'and libjpeg-turbo headers (Debian: apt-get install g++ libjpeg62-turbo-dev), then run `npm rebuild mxrec` ' +
+    '(or `npm run build:native` in a checkout).',
+};

@@ -1,0 +1,105 @@
+/**
+ * The general path: every format sharp (libvips) reads, and JPEGs when the
+ * native addon is missing or declines one (CMYK, 12-bit). Same options and
+ * the same output dimensions as the native path; pixels agree within the
+ * tolerance the tests state (the resamplers differ in detail).
+ */
+import type { Sharp } from 'sharp';
+import {
+  type DecodeIntoOptions,
+  type EncodedImage,
+  type Filter,
+  type ImageInfo,
+  type TranscodeOptions,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_QUALITY,
+  ImageError,
+} from './types.js';
+import { planarFromInterleaved } from './planar.js';
+
+type SharpModule = (typeof import('sharp'))['default'];
+let sharpModule: Promise<SharpModule> | undefined;
+
+/** sharp is loaded on first use, so reading .rec files never pays for libvips. */
+function loadSharp(): Promise<SharpModule> {
+  sharpModule ??= import('sharp').then((m) => {
+    const s = m.default;
+    s.cache(false); // every image is seen once: libvips' operation cache only costs memory
+    return s;
+  });
+  return sharpModule;
+}
+
+const KERNELS: Record<Filter, 'nearest' | 'linear' | 'cubic' | 'lanczos3'> = {
+  nearest: 'nearest',
+  linear: 'linear',
+  cubic: 'cubic',
+  area: 'linear', // libvips' reducers already average when shrinking
+  lanczos: 'lanczos3',
+};
+
+function asError(err: unknown): ImageError {
+  const message = (err as Error).message ?? String(err);
+  if (/pixel limit/i.test(message)) return new ImageError('TOO_LARGE', message);
+  // Unknown formats, empty input and damaged files: all "not a usable image".
+  return new ImageError('CORRUPT', message);
+}
+
+async function pipeline(
+  input: Uint8Array,
+  opts: { crop?: DecodeIntoOptions['crop']; width?: number; height?: number; filter?: Filter; maxPixels?: number; gray: boolean },
+): Promise<Sharp> {
+  const sharp = await loadSharp();
+  // failOn 'truncated': a cut-off file is an error here too, as in the native path.
+  let img = sharp(input, { failOn: 'truncated', limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
+  if (opts.crop) img = img.extract({ left: opts.crop.x, top: opts.crop.y, width: opts.crop.width, height: opts.crop.height });
+  if (opts.width && opts.height) {
+    img = img.resize(opts.width, opts.height, { fit: 'fill', kernel: KERNELS[opts.filter ?? 'linear'] });
+  }
+  img = img.removeAlpha();
+  return opts.gray ? img.grayscale() : img.toColourspace('srgb');
+}
+
+export async function sharpInfo(input: Uint8Array): Promise<ImageInfo> {
+  const sharp = await loadSharp();
+  try {
+    const m = await sharp(input).metadata();
+    return { format: m.format ?? 'unknown', width: m.width ?? 0, height: m.height ?? 0, channels: m.channels ?? 0 };
+  } catch (err) {
+    throw asError(err);
+  }
+}
+
+export async function sharpTranscode(input: Uint8Array, options: TranscodeOptions): Promise<EncodedImage> {
+  const gray = options.color === 'gray';
+  try {
+    const img = await pipeline(input, { ...options, gray });
+    const { data, info } = await img
+      .jpeg({ quality: options.quality ?? DEFAULT_QUALITY, chromaSubsampling: '4:2:0' })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: gray ? 1 : 3, codec: 'sharp' };
+  } catch (err) {
+    throw asError(err);
+  }
+}
+
+export async function sharpDecodeInto(
+  input: Uint8Array,
+  out: Float32Array | Uint8Array,
+  offset: number,
+  options: DecodeIntoOptions,
+): Promise<void> {
+  const channels = options.channels ?? 3;
+  let raw: Buffer;
+  try {
+    const img = await pipeline(input, { ...options, gray: channels === 1 });
+    raw = await img.raw().toBuffer();
+  } catch (err) {
+    throw asError(err);
+  }
+  if (raw.length !== options.width * options.height * channels) {
+    throw new ImageError('CORRUPT', `decoded ${raw.length} bytes, expected ${options.width}x${options.height}x${channels}`);
+  }
+  planarFromInterleaved(raw, options.width, options.height, channels, out, offset, options);
+}
+

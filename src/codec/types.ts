@@ -1,0 +1,83 @@
+/** What the image codecs take and give, whichever path (native or sharp) does the work. */
+
+/** Interpolation, with the meanings of OpenCV's flags (MXNet's `inter_method` 0..4). */
+export type Filter = 'nearest' | 'linear' | 'cubic' | 'area' | 'lanczos';
+export const FILTERS: readonly Filter[] = ['nearest', 'linear', 'cubic', 'area', 'lanczos'];
+
+/** A region of the source image, in source pixels. */
+export interface Crop {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface Geometry {
+  /** Region to keep; default the whole image. Applied before resizing. */
+  crop?: Crop;
+  /** Interpolation for the resize; default 'linear' (MXNet's default). */
+  filter?: Filter;
+  /**
+   * Refuse images whose declared width x height exceeds this many pixels
+   * (default 268,402,689 = 16383², sharp's default), before allocating anything.
+   */
+  maxPixels?: number;
+}
+
+export interface TranscodeOptions extends Geometry {
+  /** Output size; default the crop's size (no resize). Give both or neither. */
+  width?: number;
+  height?: number;
+  /** 'rgb' (3 channels, the default) or 'gray' (1 channel, decoded straight from luma). */
+  color?: 'rgb' | 'gray';
+  /** JPEG quality 1..100; default 95 (im2rec's default). */
+  quality?: number;
+}
+
+export interface DecodeIntoOptions extends Geometry {
+  /** Output size: the batch's data shape. Required. */
+  width: number;
+  height: number;
+  /** 3 (RGB planes, the default) or 1 (gray). */
+  channels?: 1 | 3;
+  /** Flip left-right. */
+  mirror?: boolean;
+  /** Per channel, in RGB order; the output is (pixel - mean) * scale / std. Float32 output only. */
+  mean?: readonly number[];
+  std?: readonly number[];
+  scale?: number;
+}
+
+export interface ImageInfo {
+  format: string;
+  width: number;
+  height: number;
+  /** Components stored in the file (1 gray, 3 colour, 4 CMYK or RGBA). */
+  channels: number;
+}
+
+export interface EncodedImage {
+  /** JPEG bytes. */
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** Which implementation did the work. */
+  codec: 'native' | 'sharp';
+}
+
+export type ImageErrorCode = 'CORRUPT' | 'UNSUPPORTED' | 'TOO_LARGE' | 'BAD_ARGUMENT';
+
+/** One image could not be decoded or encoded; the message says why. */
+export class ImageError extends Error {
+  override readonly name = 'ImageError';
+  constructor(
+    readonly code: ImageErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
+export const DEFAULT_QUALITY = 95;
