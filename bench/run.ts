@@ -1,17 +1,20 @@
 /**
  * npm run bench [-- SUITE...]: runs the benchmarks and writes bench/results/RESULTS.md
- * (linked from the README) and results.json. Suites: format.
+ * (linked from the README) and results.json. Suites: format, codec. Running
+ * some suites keeps the other suites' last results, so the file stays whole.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchCodec } from './codec.js';
 import { benchFormat } from './format.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const suites: Record<string, (outDir: string) => Promise<{ markdown: string; json: unknown }>> = {
   format: benchFormat,
+  codec: benchCodec,
 };
 
 function debianVersion(pkg: string): string {
@@ -33,25 +36,34 @@ const machine = {
 };
 
 const outDir = path.join(here, 'out');
-const sections: string[] = [];
-const json: Record<string, unknown> = { machine };
+const resultsDir = path.join(here, 'results');
+const jsonPath = path.join(resultsDir, 'results.json');
+interface SuiteResult {
+  machine: typeof machine;
+  markdown: string;
+  data: unknown;
+}
+// Earlier results of the suites not run now stay, each with the machine and date it ran on.
+const previous = fs.existsSync(jsonPath) ? (JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as { suites?: Record<string, SuiteResult> }) : {};
+const results: Record<string, SuiteResult> = previous.suites ?? {};
 for (const name of names) {
   process.stderr.write(`bench: running ${name}...\n`);
   const { markdown, json: data } = await suites[name]!(path.join(outDir, name));
-  sections.push(markdown);
-  json[name] = data;
+  results[name] = { machine, markdown, data };
   process.stderr.write(`${markdown}\n\n`);
 }
-
-const resultsDir = path.join(here, 'results');
+const sections = Object.keys(suites)
+  .filter((name) => results[name])
+  .map((name) => `${results[name]!.markdown}\n\n_Run ${results[name]!.machine.date.slice(0, 10)}._`);
+const json = { suites: results };
 fs.mkdirSync(resultsDir, { recursive: true });
 const header = [
   '# mxrec benchmark results',
   '',
-  `Written by \`npm run bench\` on ${machine.date.slice(0, 10)}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB,`,
+  `Written by \`npm run bench\` (last run ${machine.date.slice(0, 10)}): ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB,`,
   `Node ${machine.node}, Debian libdmlc-dev ${machine.libdmlc}. Raw numbers: [results.json](results.json).`,
   '',
 ].join('\n');
 fs.writeFileSync(path.join(resultsDir, 'RESULTS.md'), `${header}\n${sections.join('\n\n')}\n`);
-fs.writeFileSync(path.join(resultsDir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`);
+fs.writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
 process.stderr.write(`bench: wrote ${path.relative(process.cwd(), path.join(resultsDir, 'RESULTS.md'))}\n`);

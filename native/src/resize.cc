@@ -346,7 +346,8 @@ void resizeView(const uint8_t* pixels, size_t stride, int srcW, int srcH, int C,
   out->height = height;
   out->channels = C;
   out->pixels.resize(static_cast<size_t>(width) * height * C);
-  const bool copyRows = isIdentity(tx, xlo);  // only the vertical pass does anything
+  // Only the vertical pass does anything (its rows are exactly the output's).
+  const bool copyRows = cols == width && isIdentity(tx, xlo);
   std::vector<uint8_t> tmp(copyRows ? 0 : static_cast<size_t>(height) * cols * C + 4);  // + 4: see horizontal8
   uint8_t* mid = copyRows ? out->pixels.data() : tmp.data();
   if (nonNegative(tx) && nonNegative(ty)) {
