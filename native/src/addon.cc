@@ -5,13 +5,12 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <cstdio>  // jpeglib.h needs FILE
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
-
-#include <cstdio>
-#include <new>
 
 #include <jpeglib.h>
 
@@ -217,14 +216,7 @@ struct TranscodeJob {
   Result result;
   Encoded encoded;
 
-  void run() {
-    try {
-      result = transcode(input.data, input.size, spec, quality, &encoded);
-    } catch (const std::bad_alloc&) {
-      result.status = Status::TooLarge;
-      result.message = "out of memory";
-    }
-  }
+  void run() { result = transcode(input.data, input.size, spec, quality, &encoded); }
 };
 
 struct DecodeJob {
@@ -234,15 +226,6 @@ struct DecodeJob {
   Result result;
 
   void run() {
-    try {
-      runUnguarded();
-    } catch (const std::bad_alloc&) {
-      result.status = Status::TooLarge;
-      result.message = "out of memory";
-    }
-  }
-
-  void runUnguarded() {
     Image img;
     result = decode(input.data, input.size, spec, &img);
     if (!result.ok()) return;
@@ -252,6 +235,19 @@ struct DecodeJob {
       toPlanarU8(img, dest.norm.mirror, static_cast<uint8_t*>(dest.base) + dest.offset);
   }
 };
+
+// Every job runs through here, sync or batched: an allocation that fails
+// (sizes are capped by maxPixels, but memory may still run out) becomes that
+// image's error instead of terminating the process.
+template <typename Job>
+void runJob(Job& job) {
+  try {
+    job.run();
+  } catch (const std::bad_alloc&) {
+    job.result.status = Status::TooLarge;
+    job.result.message = "out of memory";
+  }
+}
 
 napi_value makeInt(napi_env env, int v) {
   napi_value r;
@@ -347,7 +343,7 @@ napi_value Transcode(napi_env env, napi_callback_info info) {
   TranscodeJob job;
   JsError err;
   if (!parseTranscode(env, argv[0], argv[1], &job, &err)) return throwError(env, err.code, err.message);
-  job.run();
+  runJob(job);
   if (!job.result.ok()) return throwError(env, statusCode(job.result.status), job.result.message);
   return transcodeResult(env, job);
 }
@@ -359,7 +355,7 @@ napi_value DecodeInto(napi_env env, napi_callback_info info) {
   JsError err;
   if (!parseDecode(env, argv[0], argv[1], argv[2], argv[3], &job, &err))
     return throwError(env, err.code, err.message);
-  job.run();
+  runJob(job);
   if (!job.result.ok()) return throwError(env, statusCode(job.result.status), job.result.message);
   return decodeResult(env, job);
 }
@@ -380,7 +376,7 @@ struct Batch {
   }
 
   static void execute(napi_env, void* data) {
-    for (Job& job : static_cast<Batch*>(data)->jobs) job.run();
+    for (Job& job : static_cast<Batch*>(data)->jobs) runJob(job);
   }
 
   static void complete(napi_env env, napi_status status, void* data) {

@@ -8,7 +8,7 @@
 #include <jerror.h>
 
 #include "codec.h"
-#include "jpeg_errors.h"
+#include "jpeg_glue.h"
 #include "jpeg_plan.h"
 
 namespace mxrec {
@@ -41,9 +41,7 @@ Result readHeader(const uint8_t* data, size_t size, Header* header) {
     jpeg_destroy_decompress(&cinfo);
     return jerr.result;
   }
-  jpeg_create_decompress(&cinfo);
-  jpeg_mem_src(&cinfo, const_cast<unsigned char*>(data), static_cast<unsigned long>(size));
-  jpeg_read_header(&cinfo, TRUE);
+  openDecompress(&cinfo, data, size);
   header->width = static_cast<int>(cinfo.image_width);
   header->height = static_cast<int>(cinfo.image_height);
   header->channels = cinfo.num_components;
@@ -91,9 +89,7 @@ Result decode(const uint8_t* data, size_t size, const DecodeSpec& spec, Image* o
     jpeg_destroy_decompress(&cinfo);
     return jerr.result;
   }
-  jpeg_create_decompress(&cinfo);
-  jpeg_mem_src(&cinfo, const_cast<unsigned char*>(data), static_cast<unsigned long>(size));
-  jpeg_read_header(&cinfo, TRUE);
+  openDecompress(&cinfo, data, size);
 
   Plan plan;
   Result planned = planDecode(&cinfo, spec, &plan);

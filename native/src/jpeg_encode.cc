@@ -7,35 +7,25 @@
 #include <jpeglib.h>
 
 #include "codec.h"
-#include "jpeg_errors.h"
+#include "jpeg_glue.h"
 
 namespace mxrec {
 
 Result encode(const Image& image, int quality, std::vector<uint8_t>* out) {
-  if (quality < 1 || quality > 100)
-    return fail(Status::BadArgument, "quality must be 1..100, got " + std::to_string(quality));
+  if (Result q = checkQuality(quality); !q.ok()) return q;
   if (image.channels != 1 && image.channels != 3)
     return fail(Status::BadArgument, "JPEG output needs 1 or 3 channels, got " + std::to_string(image.channels));
   jpeg_compress_struct cinfo;
   ErrorManager jerr;
   cinfo.err = jerr.install();
-  struct Memory {
-    unsigned char* data = nullptr;
-    unsigned long size = 0;
-  } mem;  // written by libjpeg through pointers, so valid after a longjmp
+  JpegMemory mem;
   if (setjmp(jerr.jump)) {
     jpeg_destroy_compress(&cinfo);
     std::free(mem.data);
     return jerr.result;
   }
-  jpeg_create_compress(&cinfo);
-  jpeg_mem_dest(&cinfo, &mem.data, &mem.size);
-  cinfo.image_width = static_cast<JDIMENSION>(image.width);
-  cinfo.image_height = static_cast<JDIMENSION>(image.height);
-  cinfo.input_components = image.channels;
-  cinfo.in_color_space = image.channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
-  jpeg_set_defaults(&cinfo);
-  jpeg_set_quality(&cinfo, quality, TRUE);
+  openCompress(&cinfo, &mem, image.width, image.height, image.channels,
+               image.channels == 1 ? JCS_GRAYSCALE : JCS_RGB, quality);
   jpeg_start_compress(&cinfo, TRUE);
   const size_t stride = static_cast<size_t>(image.width) * image.channels;
   while (cinfo.next_scanline < cinfo.image_height) {

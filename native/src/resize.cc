@@ -89,7 +89,7 @@ Taps computeTaps(double w0, double wlen, int lo, int hi, int outLen, Filter f) {
   const int width = static_cast<int>(std::ceil(radius)) * 2 + 2;  // room for every tap of one output
   // Pass 1: real-valued weights on clamped indices, and the widest span used.
   std::vector<double> w(static_cast<size_t>(outLen) * width, 0.0);
-  std::vector<int> first(static_cast<size_t>(outLen));
+  std::vector<int> bases(static_cast<size_t>(outLen)), first(static_cast<size_t>(outLen));
   int taps = 1;
   for (int i = 0; i < outLen; i++) {
     const double center = w0 + (i + 0.5) * scale;
@@ -114,17 +114,19 @@ Taps computeTaps(double w0, double wlen, int lo, int hi, int outLen, Filter f) {
     while (a < b && wi[a] == 0) a++;
     while (b > a && wi[b] == 0) b--;
     for (int k = 0; k < width; k++) wi[k] /= total;
+    bases[static_cast<size_t>(i)] = base;
     first[static_cast<size_t>(i)] = base + a;
     taps = std::max(taps, b - a + 1);
   }
   // Pass 2: fixed-point weights, `taps` per output, start kept inside [lo, hi - taps].
   t.taps = std::min(taps, span);
   t.weights.assign(static_cast<size_t>(outLen) * t.taps, 0);
+  std::vector<int32_t> q(static_cast<size_t>(t.taps));
   for (int i = 0; i < outLen; i++) {
-    const int base = std::clamp(static_cast<int>(std::floor(w0 + (i + 0.5) * scale - radius)), lo, hi - 1);
+    const int base = bases[static_cast<size_t>(i)];
     const int s = std::clamp(first[static_cast<size_t>(i)], lo, hi - t.taps);
     const double* wi = &w[static_cast<size_t>(i) * width];
-    std::vector<int32_t> q(static_cast<size_t>(t.taps), 0);
+    std::fill(q.begin(), q.end(), 0);
     for (int k = 0; k < width; k++) {
       if (wi[k] == 0) continue;
       const int idx = base + k - s;
@@ -171,34 +173,20 @@ void vertical(const uint8_t* src, size_t srcStride, int rowLen, const Taps& t, i
   }
 }
 
-// T (taps) and C (channels) as template parameters give fully unrolled loops.
+// T (taps) and C (channels) as template parameters give fully unrolled
+// loops; T = 0 reads the tap count at run time (wide kernels).
 template <int C, int T>
-void horizontalFixed(const uint8_t* src, int srcW, int rows, const Taps& t, int colBase, int outW,
+void horizontalTaps(const uint8_t* src, int srcW, int rows, const Taps& t, int colBase, int outW,
                      uint8_t* dst) {
+  const int taps = T > 0 ? T : t.taps;
   for (int y = 0; y < rows; y++) {
     const uint8_t* s = src + static_cast<size_t>(y) * srcW * C;
     uint8_t* d = dst + static_cast<size_t>(y) * outW * C;
     for (int x = 0; x < outW; x++) {
-      const Weight* w = &t.weights[static_cast<size_t>(x) * T];
+      const Weight* w = &t.weights[static_cast<size_t>(x) * taps];
       const uint8_t* p = s + static_cast<size_t>(t.start[static_cast<size_t>(x)] - colBase) * C;
       int32_t acc[C] = {};
-      for (int k = 0; k < T; k++)
-        for (int c = 0; c < C; c++) acc[c] += p[k * C + c] * w[k];
-      for (int c = 0; c < C; c++) d[x * C + c] = clip8(acc[c]);
-    }
-  }
-}
-
-template <int C>
-void horizontalAny(const uint8_t* src, int srcW, int rows, const Taps& t, int colBase, int outW, uint8_t* dst) {
-  for (int y = 0; y < rows; y++) {
-    const uint8_t* s = src + static_cast<size_t>(y) * srcW * C;
-    uint8_t* d = dst + static_cast<size_t>(y) * outW * C;
-    for (int x = 0; x < outW; x++) {
-      const Weight* w = &t.weights[static_cast<size_t>(x) * t.taps];
-      const uint8_t* p = s + static_cast<size_t>(t.start[static_cast<size_t>(x)] - colBase) * C;
-      int32_t acc[C] = {};
-      for (int k = 0; k < t.taps; k++)
+      for (int k = 0; k < taps; k++)
         for (int c = 0; c < C; c++) acc[c] += p[k * C + c] * w[k];
       for (int c = 0; c < C; c++) d[x * C + c] = clip8(acc[c]);
     }
@@ -208,13 +196,13 @@ void horizontalAny(const uint8_t* src, int srcW, int rows, const Taps& t, int co
 template <int C>
 void horizontal(const uint8_t* src, int srcW, int rows, const Taps& t, int colBase, int outW, uint8_t* dst) {
   switch (t.taps) {
-    case 1: return horizontalFixed<C, 1>(src, srcW, rows, t, colBase, outW, dst);
-    case 2: return horizontalFixed<C, 2>(src, srcW, rows, t, colBase, outW, dst);
-    case 3: return horizontalFixed<C, 3>(src, srcW, rows, t, colBase, outW, dst);
-    case 4: return horizontalFixed<C, 4>(src, srcW, rows, t, colBase, outW, dst);
-    case 5: return horizontalFixed<C, 5>(src, srcW, rows, t, colBase, outW, dst);
-    case 6: return horizontalFixed<C, 6>(src, srcW, rows, t, colBase, outW, dst);
-    default: return horizontalAny<C>(src, srcW, rows, t, colBase, outW, dst);
+    case 1: return horizontalTaps<C, 1>(src, srcW, rows, t, colBase, outW, dst);
+    case 2: return horizontalTaps<C, 2>(src, srcW, rows, t, colBase, outW, dst);
+    case 3: return horizontalTaps<C, 3>(src, srcW, rows, t, colBase, outW, dst);
+    case 4: return horizontalTaps<C, 4>(src, srcW, rows, t, colBase, outW, dst);
+    case 5: return horizontalTaps<C, 5>(src, srcW, rows, t, colBase, outW, dst);
+    case 6: return horizontalTaps<C, 6>(src, srcW, rows, t, colBase, outW, dst);
+    default: return horizontalTaps<C, 0>(src, srcW, rows, t, colBase, outW, dst);
   }
 }
 
@@ -263,8 +251,6 @@ bool nonNegative(const Taps& t) {
     if (w < 0) return false;
   return true;
 }
-
-Taps8 verticalTaps8(const Taps& t, int outLen) { return toTaps8(t, outLen, 1, 0); }
 
 void vertical8(const uint8_t* src, size_t srcStride, int rowLen, const Taps& t, const Taps8& q, int outH,
                uint8_t* dst) {
@@ -351,7 +337,7 @@ void resizeView(const uint8_t* pixels, size_t stride, int srcW, int srcH, int C,
   std::vector<uint8_t> tmp(copyRows ? 0 : static_cast<size_t>(height) * cols * C + 4);  // + 4: see horizontal8
   uint8_t* mid = copyRows ? out->pixels.data() : tmp.data();
   if (nonNegative(tx) && nonNegative(ty)) {
-    vertical8(window, stride, cols * C, ty, verticalTaps8(ty, height), height, mid);
+    vertical8(window, stride, cols * C, ty, toTaps8(ty, height, 1, 0), height, mid);
     if (!copyRows) horizontal8(tmp.data(), cols, C, height, toTaps8(tx, width, C, xlo), width, out->pixels.data());
     return;
   }

@@ -12,7 +12,7 @@
 #include <jpeglib.h>
 
 #include "codec.h"
-#include "jpeg_errors.h"
+#include "jpeg_glue.h"
 #include "jpeg_plan.h"
 
 namespace mxrec {
@@ -64,10 +64,7 @@ Result encodePlanes(Plane planes[3], int width, int height, int quality, std::ve
   jpeg_compress_struct cinfo;
   ErrorManager jerr;
   cinfo.err = jerr.install();
-  struct Memory {
-    unsigned char* data = nullptr;
-    unsigned long size = 0;
-  } mem;
+  JpegMemory mem;
   JSAMPROW rows[3][16];
   JSAMPARRAY arrays[3] = {rows[0], rows[1], rows[2]};
   if (setjmp(jerr.jump)) {
@@ -75,14 +72,7 @@ Result encodePlanes(Plane planes[3], int width, int height, int quality, std::ve
     std::free(mem.data);
     return jerr.result;
   }
-  jpeg_create_compress(&cinfo);
-  jpeg_mem_dest(&cinfo, &mem.data, &mem.size);
-  cinfo.image_width = static_cast<JDIMENSION>(width);
-  cinfo.image_height = static_cast<JDIMENSION>(height);
-  cinfo.input_components = 3;
-  cinfo.in_color_space = JCS_YCbCr;
-  jpeg_set_defaults(&cinfo);
-  jpeg_set_quality(&cinfo, quality, TRUE);
+  openCompress(&cinfo, &mem, width, height, 3, JCS_YCbCr, quality);
   cinfo.raw_data_in = TRUE;
   jpeg_start_compress(&cinfo, TRUE);
   for (int y = 0; y < height; y += 16) {
@@ -105,8 +95,7 @@ Result encodePlanes(Plane planes[3], int width, int height, int quality, std::ve
 }  // namespace
 
 Result transcode(const uint8_t* data, size_t size, const DecodeSpec& spec, int quality, Encoded* out) {
-  if (quality < 1 || quality > 100)
-    return fail(Status::BadArgument, "quality must be 1..100, got " + std::to_string(quality));
+  if (Result q = checkQuality(quality); !q.ok()) return q;  // before any decoding
   jpeg_decompress_struct cinfo;
   ErrorManager jerr;
   cinfo.err = jerr.install();
@@ -117,9 +106,7 @@ Result transcode(const uint8_t* data, size_t size, const DecodeSpec& spec, int q
     jpeg_destroy_decompress(&cinfo);
     return jerr.result;
   }
-  jpeg_create_decompress(&cinfo);
-  jpeg_mem_src(&cinfo, const_cast<unsigned char*>(data), static_cast<unsigned long>(size));
-  jpeg_read_header(&cinfo, TRUE);
+  openDecompress(&cinfo, data, size);
   const bool raw = rawEligible(cinfo, spec);
   if (!raw) {  // the general path: RGB (or gray) pixels in between
     jpeg_destroy_decompress(&cinfo);

@@ -1,5 +1,7 @@
-// libjpeg reports errors by calling error_exit, whose default prints and
-// calls exit(). We jump back to the caller instead and keep the message.
+// What every libjpeg call site here shares: the error manager (libjpeg
+// reports errors by calling error_exit, whose default prints and calls
+// exit(); we jump back to the caller instead and keep the message), and the
+// set-up of a decompressor from memory and a compressor to memory.
 #pragma once
 
 #include <csetjmp>
@@ -17,6 +19,12 @@ inline Result fail(Status status, std::string message) {
   r.status = status;
   r.message = std::move(message);
   return r;
+}
+
+inline Result checkQuality(int quality) {
+  if (quality < 1 || quality > 100)
+    return fail(Status::BadArgument, "quality must be 1..100, got " + std::to_string(quality));
+  return Result();
 }
 
 struct ErrorManager {
@@ -67,5 +75,36 @@ struct ErrorManager {
     }
   }
 };
+
+// The helpers below call libjpeg, so they must run under the caller's
+// setjmp; they hold nothing that a longjmp would leak.
+
+// Creates the decompressor over `data` and reads the header.
+inline void openDecompress(j_decompress_ptr cinfo, const uint8_t* data, size_t size) {
+  jpeg_create_decompress(cinfo);
+  jpeg_mem_src(cinfo, const_cast<unsigned char*>(data), static_cast<unsigned long>(size));
+  jpeg_read_header(cinfo, TRUE);
+}
+
+// Output buffer for jpeg_mem_dest, which allocates and grows it; free(data)
+// when done. libjpeg writes it through pointers, so it is valid after a longjmp.
+struct JpegMemory {
+  unsigned char* data = nullptr;
+  unsigned long size = 0;
+};
+
+// Creates the compressor with libjpeg's defaults (baseline, 4:2:0 chroma,
+// standard tables) at `quality`, writing to `mem`.
+inline void openCompress(j_compress_ptr cinfo, JpegMemory* mem, int width, int height, int components,
+                         J_COLOR_SPACE colorSpace, int quality) {
+  jpeg_create_compress(cinfo);
+  jpeg_mem_dest(cinfo, &mem->data, &mem->size);
+  cinfo->image_width = static_cast<JDIMENSION>(width);
+  cinfo->image_height = static_cast<JDIMENSION>(height);
+  cinfo->input_components = components;
+  cinfo->in_color_space = colorSpace;
+  jpeg_set_defaults(cinfo);
+  jpeg_set_quality(cinfo, quality, TRUE);
+}
 
 }  // namespace mxrec
