@@ -4,7 +4,7 @@
  * other formats, and JPEGs the addon declines, go to sharp. Callers see one
  * API and the same output dimensions either way.
  */
-import { native, nativeStatus, type NativeFailure, type NativeSpec } from './native.js';
+import { native, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
 import { sharpDecodeInto, sharpInfo, sharpTranscode } from './sharp-path.js';
 import {
   type DecodeIntoOptions,
@@ -67,6 +67,45 @@ function nativeSpec(o: TranscodeOptions | DecodeIntoOptions, gray: boolean): Nat
 const failed = (r: object): r is NativeFailure => 'error' in r;
 const toError = (f: NativeFailure) => new ImageError(f.code as ImageErrorCode, f.error);
 
+/**
+ * Runs a batch: JPEGs through the addon in one trip to the thread pool, the
+ * rest (and JPEGs the addon declines as UNSUPPORTED: valid, but not for
+ * libjpeg) through sharp. One entry per input, in order: the result, or the
+ * ImageError that input met.
+ */
+async function route<N extends object, R>(
+  inputs: readonly Uint8Array[],
+  runNative: (indices: number[], done: (err: Error | null, out: (N | NativeFailure)[]) => void) => void,
+  fromNative: (r: N) => R,
+  viaSharp: (i: number) => Promise<R>,
+): Promise<(R | ImageError)[]> {
+  const results = new Array<R | ImageError>(inputs.length);
+  const toNative: number[] = [];
+  const toSharp: number[] = [];
+  inputs.forEach((input, i) => (native && isJpeg(input) ? toNative : toSharp).push(i));
+  if (toNative.length) {
+    const out = await new Promise<(N | NativeFailure)[]>((resolve, reject) =>
+      runNative(toNative, (err, r) => (err ? reject(err) : resolve(r))),
+    );
+    out.forEach((r, k) => {
+      const i = toNative[k]!;
+      if (!failed(r)) results[i] = fromNative(r);
+      else if (r.code === 'UNSUPPORTED') toSharp.push(i);
+      else results[i] = toError(r);
+    });
+  }
+  await Promise.all(
+    toSharp.map(async (i) => {
+      try {
+        results[i] = await viaSharp(i);
+      } catch (err) {
+        results[i] = err instanceof ImageError ? err : new ImageError('CORRUPT', String(err));
+      }
+    }),
+  );
+  return results;
+}
+
 /** Format, size and channel count, from the header only. */
 export async function imageInfo(input: Uint8Array): Promise<ImageInfo> {
   if (native && isJpeg(input)) {
@@ -97,43 +136,19 @@ export async function transcodeMany(
     const q = o.quality ?? DEFAULT_QUALITY;
     if (!Number.isInteger(q) || q < 1 || q > 100) throw new TypeError(`quality: expected 1..100, received ${JSON.stringify(q)}`);
   }
-  const results: (EncodedImage | ImageError)[] = new Array(inputs.length);
-  const viaNative: number[] = [];
-  const viaSharp: number[] = [];
-  inputs.forEach((input, i) => (native && isJpeg(input) ? viaNative : viaSharp).push(i));
-
-  const nativeDone = viaNative.length
-    ? new Promise<void>((resolve, reject) => {
-        const jobs = viaNative.map((i) => {
+  return route(
+    inputs,
+    (indices, done) =>
+      native!.transcodeBatch(
+        indices.map((i) => {
           const o = optionsFor(i);
           return { input: inputs[i]!, spec: { ...nativeSpec(o, o.color === 'gray'), quality: o.quality ?? DEFAULT_QUALITY } };
-        });
-        native!.transcodeBatch(jobs, (err, out) => {
-          if (err) return reject(err);
-          out.forEach((r, k) => {
-            const i = viaNative[k]!;
-            if (failed(r)) {
-              if (r.code === 'UNSUPPORTED') viaSharp.push(i); // valid, but not for libjpeg: sharp takes it
-              else results[i] = toError(r);
-            } else {
-              results[i] = { data: r.data, width: r.width, height: r.height, channels: r.channels as 1 | 3, codec: 'native' };
-            }
-          });
-          resolve();
-        });
-      })
-    : Promise.resolve();
-  await nativeDone;
-  await Promise.all(
-    viaSharp.map(async (i) => {
-      try {
-        results[i] = await sharpTranscode(inputs[i]!, optionsFor(i));
-      } catch (err) {
-        results[i] = err instanceof ImageError ? err : new ImageError('CORRUPT', String(err));
-      }
-    }),
+        }),
+        done,
+      ),
+    (r: NativeTranscoded): EncodedImage => ({ data: r.data, width: r.width, height: r.height, channels: r.channels as 1 | 3, codec: 'native' }),
+    (i) => sharpTranscode(inputs[i]!, optionsFor(i)),
   );
-  return results;
 }
 
 /** One image; rejects with an ImageError when it cannot be transcoded. */
@@ -165,9 +180,7 @@ function checkDecodeJob(job: DecodeJob): void {
   if (!Number.isInteger(job.offset) || job.offset < 0 || need > job.out.length) {
     throw new RangeError(`out: ${o.width}x${o.height}x${channels} at offset ${job.offset} needs ${need} elements, out has ${job.out.length}`);
   }
-  for (const k of ['std'] as const) {
-    if (o[k]?.some((v) => v === 0)) throw new RangeError('std: expected non-zero values');
-  }
+  if (o.std?.some((v) => v === 0)) throw new RangeError('std: expected non-zero values');
 }
 
 /**
@@ -177,42 +190,26 @@ function checkDecodeJob(job: DecodeJob): void {
  */
 export async function decodeIntoMany(jobs: readonly DecodeJob[]): Promise<(ImageError | null)[]> {
   jobs.forEach(checkDecodeJob);
-  const results: (ImageError | null)[] = new Array(jobs.length).fill(null);
-  const viaNative: number[] = [];
-  const viaSharp: number[] = [];
-  jobs.forEach((job, i) => (native && isJpeg(job.input) ? viaNative : viaSharp).push(i));
-  if (viaNative.length) {
-    await new Promise<void>((resolve, reject) => {
-      const batch = viaNative.map((i) => {
-        const { input, out, offset, options: o } = jobs[i]!;
-        const spec: NativeSpec = { ...nativeSpec(o, o.channels === 1), mirror: o.mirror ?? false, scale: o.scale ?? 1 };
-        if (o.mean) spec.mean = [...o.mean];
-        if (o.std) spec.std = [...o.std];
-        return { input, out, offset, spec };
-      });
-      native!.decodeIntoBatch(batch, (err, out) => {
-        if (err) return reject(err);
-        out.forEach((r, k) => {
-          const i = viaNative[k]!;
-          if (!failed(r)) return;
-          if (r.code === 'UNSUPPORTED') viaSharp.push(i);
-          else results[i] = toError(r);
-        });
-        resolve();
-      });
-    });
-  }
-  await Promise.all(
-    viaSharp.map(async (i) => {
+  return route(
+    jobs.map((job) => job.input),
+    (indices, done) =>
+      native!.decodeIntoBatch(
+        indices.map((i) => {
+          const { input, out, offset, options: o } = jobs[i]!;
+          const spec: NativeSpec = { ...nativeSpec(o, o.channels === 1), mirror: o.mirror ?? false, scale: o.scale ?? 1 };
+          if (o.mean) spec.mean = [...o.mean];
+          if (o.std) spec.std = [...o.std];
+          return { input, out, offset, spec };
+        }),
+        done,
+      ),
+    () => null,
+    async (i) => {
       const { input, out, offset, options } = jobs[i]!;
-      try {
-        await sharpDecodeInto(input, out, offset, options);
-      } catch (err) {
-        results[i] = err instanceof ImageError ? err : new ImageError('CORRUPT', String(err));
-      }
-    }),
+      await sharpDecodeInto(input, out, offset, options);
+      return null;
+    },
   );
-  return results;
 }
 
 /** One image into `out` at `offset`; rejects with an ImageError when it cannot be decoded. */
