@@ -39,6 +39,7 @@ const KERNELS: Record<Filter, 'nearest' | 'linear' | 'cubic' | 'lanczos3'> = {
 };
 
 function asError(err: unknown): ImageError {
+  if (err instanceof ImageError) return err;
   const message = (err as Error).message ?? String(err);
   if (/pixel limit/i.test(message)) return new ImageError('TOO_LARGE', message);
   // Unknown formats, empty input and damaged files: all "not a usable image".
@@ -52,12 +53,21 @@ async function pipeline(
   const sharp = await loadSharp();
   // failOn 'truncated': a cut-off file is an error here too, as in the native path.
   let img = sharp(input, { failOn: 'truncated', limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
-  if (opts.crop) img = img.extract({ left: opts.crop.x, top: opts.crop.y, width: opts.crop.width, height: opts.crop.height });
+  if (opts.crop) {
+    const { x, y, width, height } = opts.crop;
+    // Checked against the header as the native path does, for the same error.
+    const m = await img.metadata();
+    if (x + width > (m.width ?? 0) || y + height > (m.height ?? 0)) {
+      throw new ImageError('BAD_ARGUMENT', `crop ${x},${y} ${width}x${height} is outside the ${m.width}x${m.height} image`);
+    }
+    img = img.extract({ left: x, top: y, width, height });
+  }
   if (opts.width && opts.height) {
     img = img.resize(opts.width, opts.height, { fit: 'fill', kernel: KERNELS[opts.filter ?? 'linear'] });
   }
   img = img.removeAlpha();
-  return opts.gray ? img.grayscale() : img.toColourspace('srgb');
+  // 'b-w', not grayscale(): grayscale() keeps three channels in encoded output.
+  return img.toColourspace(opts.gray ? 'b-w' : 'srgb');
 }
 
 export async function sharpInfo(input: Uint8Array): Promise<ImageInfo> {
