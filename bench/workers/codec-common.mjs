@@ -1,6 +1,7 @@
 // Shared by the Node codec workers: the work list, the crop RNG and the timing
 // loop, so mxrec and sharp run exactly the same jobs. codec_opencv.py mirrors it.
 import fs from 'node:fs';
+import { shorterEdgeSize } from '../../dist/index.js';
 
 export const MEAN = [123.68, 116.28, 103.53];
 export const STD = [58.395, 57.12, 57.375];
@@ -34,11 +35,8 @@ export function cropFor(i, width, height) {
   return { x, y, width: side, height: side, mirror };
 }
 
-export function resized(width, height) {
-  return height > width
-    ? { width: 256, height: Math.floor((height * 256) / width) }
-    : { width: Math.floor((width * 256) / height), height: 256 };
-}
+/** im2rec's `--resize 256`: the package's own rule, so mxrec and sharp make the same sizes. */
+export const resized = (width, height) => shorterEdgeSize(width, height, 256);
 
 /** Runs `pass` `trials` times; prints the median rate and the process's peak RSS. */
 export async function report(items, trials, pass) {
