@@ -1,24 +1,409 @@
 /**
- * `im2rec`: reserved for the packer (both MXNet command lines). Until it lands
- * it explains itself instead of failing obscurely.
+ * `im2rec`: both MXNet command lines in one tool.
+ *
+ *   im2rec PREFIX ROOT [--list] [options]      im2rec.py: make lists, or pack PREFIX*.lst
+ *   im2rec LIST ROOT OUT.rec [key=value ...]   im2rec.cc: pack one list
+ *
+ * The form is told by the first three arguments: three plain (non-option)
+ * arguments are the C++ tool's, anything else the Python tool's.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { nativeStatus } from '../codec/codec.js';
+import { ListFileError } from '../im2rec/list-file.js';
+import { DEFAULT_EXTS, ListingError, makeLists } from '../im2rec/make-lists.js';
+import { INTER_METHODS, type ImageSettings } from '../im2rec/image-plan.js';
+import { PackError, type PackOptions, type PackSummary, pack } from '../im2rec/pack.js';
+import { integerAtLeast } from './args.js';
+import { createProgress } from './progress.js';
+import { EXIT_BAD_DATA, EXIT_USAGE, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
+
+/** What both forms add to MXNet's flags. */
+interface Extras {
+  threads: number;
+  strict: boolean;
+  resume: boolean;
+  quiet: boolean;
+}
+
+/** Exit code for a run stopped by Ctrl-C (128 + SIGINT). */
+const EXIT_INTERRUPTED = 130;
+
+const say = (text: string) => process.stderr.write(`${text}\n`);
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** One line per pack: what was written, what was skipped and why, how fast. */
+export function summaryLines(s: PackSummary): string[] {
+  const rel = (p: string) => path.relative(process.cwd(), p) || p;
+  const reasons = new Map<string, number>();
+  for (const skip of s.skippedImages) {
+    const kind = skip.reason.split(':')[0]!;
+    reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
+  }
+  const why = reasons.size ? ` (${[...reasons].map(([k, n]) => `${n} ${k}`).join(', ')})` : '';
+  const rate = (s.done - s.resumedFrom) / Math.max(s.seconds, 1e-6);
+  const lines = [
+    `${rel(s.list)} → ${rel(s.output)} + ${path.basename(s.indexPath)}: ${s.written} images written, ${s.skipped} skipped${why}; ` +
+      `${formatBytes(s.bytesIn)} read, ${formatBytes(s.bytesOut)} written; ${s.seconds.toFixed(2)} s, ${rate.toFixed(0)} images/s`,
+  ];
+  if (s.resumedFrom) lines.push(`  continued an interrupted run after its first ${s.resumedFrom} list items`);
+  if (s.reportPath) lines.push(`  skipped images are listed in ${rel(s.reportPath)}`);
+  return lines;
+}
+
+/** Packs with progress, Ctrl-C handling and a summary; returns the exit code. */
+async function runPack(options: PackOptions, extras: Extras): Promise<number> {
+  const progress = createProgress(path.basename(options.output), { quiet: extras.quiet });
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(EXIT_INTERRUPTED); // a second Ctrl-C: leave now (the partial file stays)
+    abort.abort();
+    progress.log('im2rec: stopping after the images in progress (Ctrl-C again to stop at once)');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let summary: PackSummary;
+  try {
+    summary = await pack({
+      ...options,
+      threads: extras.threads,
+      strict: extras.strict,
+      resume: extras.resume,
+      signal: abort.signal,
+      onProgress: (p) => progress.update(p.done, p.total),
+      onSkip: (s) => progress.log(`im2rec: skipped ${s.path} (${path.basename(options.list)}:${s.line}): ${s.reason}`),
+    });
+  } catch (err) {
+    if (err instanceof PackError) {
+      const partial = `${options.output}.partial`;
+      const kept = fs.existsSync(partial) ? `; the records before it are kept in ${partial} (fix it and rerun with --resume)` : '';
+      throw new PackError(`${err.message}${options.strict ? kept : ''}`);
+    }
+    throw err;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (summary.interrupted) {
+    say(
+      `im2rec: interrupted after ${summary.done} of ${summary.total} images; ${summary.written} records kept in ` +
+        `${summary.partialPath}. Run the same command with --resume to continue.`,
+    );
+    return EXIT_INTERRUPTED;
+  }
+  if (!extras.quiet) for (const line of summaryLines(summary)) say(line);
+  return 0;
+}
+
+function sayNativeHintOnce(quiet: boolean): void {
+  if (!nativeStatus.available && !quiet) say(`im2rec: note: JPEGs go through sharp, slower: ${nativeStatus.hint}`);
+}
+
+// ---------------------------------------------------------------- im2rec.py form
+
+/** MXNet's old `type=bool` flags took a value (`--list True`); accept that, meaning what it says. */
+const BOOL_FLAGS = ['--list', '--recursive', '--shuffle', '--pass-through', '--center-crop', '--pack-label'];
+
+export function normaliseBoolFlags(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (!BOOL_FLAGS.includes(flag)) {
+      out.push(arg);
+      continue;
+    }
+    let value = inline;
+    if (value === undefined && /^(true|false|yes|no|1|0)$/i.test(args[i + 1] ?? '')) value = args[++i];
+    const on = value === undefined || /^(true|yes|1)$/i.test(value);
+    if (value !== undefined && !/^(true|false|yes|no|1|0)$/i.test(value)) {
+      throw new UsageError(`${flag}: expected no value or true/false, received ${JSON.stringify(value)}`);
+    }
+    if (flag === '--shuffle') {
+      if (!on) out.push('--no-shuffle');
+    } else if (on) {
+      out.push(flag);
+    }
+  }
+  return out;
+}
+
+function choice<T extends string | number>(name: string, allowed: readonly T[], parse: (v: string) => T = (v) => v as T) {
+  return (value: string): T => {
+    const v = parse(value);
+    if (!allowed.includes(v)) throw new UsageError(`${name}: expected one of ${allowed.join(', ')}, received ${JSON.stringify(value)}`);
+    return v;
+  };
+}
+
+function ratio(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`expected a number in 0..1, received ${JSON.stringify(value)}`);
+  return n;
+}
+
+function checkQuality(quality: number, encoding: string): void {
+  if (encoding === '.jpg' && (quality < 1 || quality > 100)) throw new UsageError(`quality: expected 1..100 for JPEG, received ${quality}`);
+}
+
+function pyProgram(run: (code: number) => void): Command {
+  const threadsDefault = os.availableParallelism();
+  const program = new Command('im2rec')
+    .description(
+      'Make image lists from a folder tree (--list), or pack every PREFIX*.lst into .rec + .idx.\n' +
+        'The im2rec.py command line, with MXNet\'s defaults; the im2rec.cc form is also accepted:\n' +
+        '  im2rec LIST ROOT OUT.rec [key=value ...]   (see im2rec --help-cc)',
+    )
+    .usage('PREFIX ROOT [options]')
+    .argument('<prefix>', 'prefix of the .lst files to write (--list) or to pack; a folder packs every .lst in it')
+    .argument('<root>', 'folder holding the images')
+    .version(version, '-V, --version')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`im2rec: ${text.replace(/^error: /, '')}`) })
+    .showHelpAfterError('(see im2rec --help)')
+    .helpOption('-h, --help', 'show this help');
+  program.option('--help-cc', 'show the im2rec.cc form (LIST ROOT OUT.rec key=value ...)');
+  program.optionsGroup?.('Making lists (--list):');
+  program
+    .option('--list', 'make image lists instead of packing')
+    .option('--exts <ext...>', 'image file extensions (any case)', DEFAULT_EXTS)
+    .option('--chunks <n>', 'split the list into this many chunks', integerAtLeast(1), 1)
+    .option('--train-ratio <r>', 'share of images for PREFIX_train.lst', ratio, 1)
+    .option('--test-ratio <r>', 'share of images for PREFIX_test.lst', ratio, 0)
+    .option('--recursive', 'walk sub-folders; each folder gets its own label, written to PREFIX.labels.txt')
+    .option('--labels <file>', 'with --recursive: take folder labels from this map (another run\'s PREFIX.labels.txt)')
+    .option('--no-shuffle', 'keep folder order (default: MXNet\'s seeded shuffle)');
+  program.optionsGroup?.('Packing:');
+  program
+    .option('--pass-through', 'store the image files as they are (no decode, resize or re-encode)')
+    .option('--resize <n>', 'resize the shorter edge to N pixels (0: keep size)', integerAtLeast(0), 0)
+    .option('--center-crop', 'crop the centred square')
+    .option('--quality <q>', 'JPEG quality 1..100, or PNG compression (above 9 means 9)', integerAtLeast(0), 95)
+    .addOption(new Option('--color <c>', '1 colour, 0 gray, -1 as stored').argParser(choice('--color', [-1, 0, 1], Number)).default(1))
+    .addOption(new Option('--encoding <e>', 'image format in the records').choices(['.jpg', '.png']).default('.jpg'))
+    .option('--pack-label', 'store every label of multi-label lists in the record (flag = label count)')
+    .option('--num-thread <n>', 'threads decoding and encoding', integerAtLeast(1), threadsDefault)
+    .option('--parts <n>', 'pack only part --part of N of each list (split as im2rec.cc\'s nsplit)', integerAtLeast(1))
+    .option('--part <i>', 'which part to pack, 0-based', integerAtLeast(0))
+    .option('--strict', 'stop at the first bad image instead of skipping it')
+    .option('--resume', 'continue an interrupted pack after its last complete record')
+    .option('-q, --quiet', 'no progress or summary; errors and skipped images only');
+  program.addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  im2rec data/train images/ --list --recursive --train-ratio 0.9\n' +
+      '  im2rec data/train images/ --resize 256 --quality 95\n' +
+      '\nExit codes: 0 done (skipped images are reported and counted), 1 bad data (--strict, a malformed list),\n' +
+      '2 bad arguments or unreadable files, 130 interrupted (rerun with --resume).',
+  );
+  program.action(async (prefixArg: string, rootArg: string, o) => {
+    const prefix = path.resolve(prefixArg);
+    const root = path.resolve(rootArg);
+    if (o.part !== undefined && o.parts === undefined) throw new UsageError('--part: expected --parts N too');
+    if (o.parts !== undefined && (o.part ?? 0) >= o.parts) throw new UsageError(`--part: expected 0..${o.parts - 1}, received ${o.part ?? 0}`);
+    if (o.labels !== undefined && !o.recursive) throw new UsageError('--labels: only means something with --list --recursive');
+    checkQuality(o.quality, o.encoding);
+    if (o.list) {
+      const result = makeLists({
+        prefix,
+        root,
+        recursive: !!o.recursive,
+        exts: o.exts,
+        chunks: o.chunks,
+        trainRatio: o.trainRatio,
+        testRatio: o.testRatio,
+        shuffle: o.shuffle,
+        ...(o.labels !== undefined ? { labelMap: path.resolve(o.labels) } : {}),
+      });
+      if (!o.quiet) {
+        for (const [folder, label] of result.labels) process.stdout.write(`${folder} ${label}\n`);
+        for (const l of result.lists) say(`wrote ${path.relative(process.cwd(), l.path)}: ${l.images} images`);
+        if (result.labelMapPath) say(`wrote ${path.relative(process.cwd(), result.labelMapPath)}: ${result.labels.length} folder labels`);
+      }
+      return run(0);
+    }
+    const workingDir = isDirectory(prefix) ? prefix : path.dirname(prefix);
+    const lists = fs
+      .readdirSync(workingDir)
+      .map((name) => path.join(workingDir, name))
+      .filter((f) => f.startsWith(prefix) && f.endsWith('.lst') && fs.statSync(f).isFile())
+      .sort();
+    if (!lists.length) throw new UsageError(`no .lst file starts with ${prefix} (make one with --list)`);
+    sayNativeHintOnce(!!o.quiet);
+    const image: Partial<ImageSettings> = {
+      form: 'py',
+      passThrough: !!o.passThrough,
+      resize: o.resize,
+      centerCrop: !!o.centerCrop,
+      color: o.color,
+      encoding: o.encoding,
+      quality: o.quality,
+    };
+    const extras: Extras = { threads: o.numThread, strict: !!o.strict, resume: !!o.resume, quiet: !!o.quiet };
+    for (const list of lists) {
+      const base = list.slice(0, -'.lst'.length);
+      const output = o.parts !== undefined ? `${base}.part${String(o.part ?? 0).padStart(3, '0')}.rec` : `${base}.rec`;
+      const parts = o.parts !== undefined ? { count: o.parts, index: o.part ?? 0 } : undefined;
+      const code = await runPack({ list, root, output, dialect: { kind: 'tab' }, image, packLabel: !!o.packLabel, ...(parts ? { parts } : {}) }, extras);
+      if (code !== 0) return run(code);
+    }
+    return run(0);
+  });
+  return program;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------- im2rec.cc form
+
+const CC_HELP = `Usage: im2rec LIST ROOT OUT.rec [key=value ...] [--num-thread N] [--strict] [--resume] [--quiet]
+
+Packs LIST (index, label_width labels and a path per line, whitespace-separated)
+into OUT.rec and OUT.idx, as MXNet's im2rec.cc does (which never wrote the .idx).
+
+Keys (MXNet's defaults):
+  resize=N          shorter edge to N pixels (default -1: keep size)
+  label_width=N     labels per list line (default 1)
+  pack_label=1      store all labels in the record; needs label_width > 1
+  center_crop=1     square centre crop (only with resize, as in MXNet)
+  quality=Q         JPEG quality 1..100 (default 95); PNG compression (above 9 means 3)
+  color=C           1 colour (default), 0 gray, -1 as stored
+  encoding=E        .jpg (default) or .png
+  unchanged=1       store the image files as they are
+  inter_method=M    0 nearest, 1 linear (default), 2 cubic, 3 area, 4 lanczos,
+                    9 auto (cubic up, area down), 10 a fixed pseudo-random choice per image
+  nsplit=N part=I   pack part I of N of the list (split as dmlc splits text);
+                    the output is then OUT.rec.partIII
+
+Unknown keys and "key value" without "=" are errors (MXNet ignored them).
+Exit codes: 0 done, 1 bad data, 2 bad arguments or unreadable files, 130 interrupted.
+`;
+
+const CC_KEYS = ['resize', 'label_width', 'pack_label', 'quality', 'center_crop', 'color', 'encoding', 'unchanged', 'inter_method', 'nsplit', 'part'];
+
+function ccInt(key: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${key}: expected an integer${max < Number.MAX_SAFE_INTEGER ? ` in ${min}..${max}` : ` >= ${min}`}, received ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+async function ccMain(args: string[]): Promise<number> {
+  const [list, root, out, ...rest] = args as [string, string, string, ...string[]];
+  const kv = new Map<string, string>();
+  const extras: Extras = { threads: os.availableParallelism(), strict: false, resume: false, quiet: false };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (arg === '--strict') extras.strict = true;
+    else if (arg === '--resume') extras.resume = true;
+    else if (arg === '--quiet' || arg === '-q') extras.quiet = true;
+    else if (arg === '--num-thread' || arg.startsWith('--num-thread=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : rest[++i];
+      extras.threads = ccInt('--num-thread', value ?? '', 1);
+    } else if (!arg.includes('=')) {
+      const hint = CC_KEYS.includes(arg) && rest[i + 1] !== undefined ? ` (did you mean ${arg}=${rest[i + 1]}?)` : '';
+      throw new UsageError(`expected key=value, received ${JSON.stringify(arg)}${hint}`);
+    } else {
+      const key = arg.slice(0, arg.indexOf('='));
+      if (!CC_KEYS.includes(key)) throw new UsageError(`unknown key ${JSON.stringify(key)}; expected one of ${CC_KEYS.join(', ')}`);
+      kv.set(key, arg.slice(arg.indexOf('=') + 1));
+    }
+  }
+  const get = (key: string, fallback: string) => kv.get(key) ?? fallback;
+  const labelWidth = ccInt('label_width', get('label_width', '1'), 1);
+  const packLabel = ccInt('pack_label', get('pack_label', '0'), 0, 1) === 1;
+  if (packLabel && labelWidth <= 1) throw new UsageError('pack_label=1: expected label_width > 1 as well');
+  const encoding = get('encoding', '.jpg');
+  if (encoding !== '.jpg' && encoding !== '.png') throw new UsageError(`encoding: expected .jpg or .png, received ${JSON.stringify(encoding)}`);
+  const quality = ccInt('quality', get('quality', '95'), 0, 100);
+  checkQuality(quality, encoding);
+  const interMethod = ccInt('inter_method', get('inter_method', '1'), 0, 10);
+  if (!INTER_METHODS.includes(interMethod)) throw new UsageError(`inter_method: expected one of ${INTER_METHODS.join(', ')}, received ${interMethod}`);
+  const nsplit = ccInt('nsplit', get('nsplit', '1'), 1);
+  const part = ccInt('part', get('part', '0'), 0, nsplit - 1);
+  const image: Partial<ImageSettings> = {
+    form: 'cc',
+    passThrough: ccInt('unchanged', get('unchanged', '0'), 0, 1) === 1,
+    resize: ccInt('resize', get('resize', '-1'), -1),
+    centerCrop: ccInt('center_crop', get('center_crop', '0'), 0, 1) === 1,
+    color: ccInt('color', get('color', '1'), -1, 1) as -1 | 0 | 1,
+    encoding,
+    quality,
+    interMethod,
+  };
+  const output = nsplit > 1 ? `${out}.part${String(part).padStart(3, '0')}` : out;
+  if (!isDirectory(path.dirname(path.resolve(output)))) throw new UsageError(`${output}: its folder does not exist`);
+  sayNativeHintOnce(extras.quiet);
+  return runPack(
+    {
+      list,
+      root,
+      output,
+      dialect: { kind: 'whitespace', labelWidth },
+      image,
+      packLabel,
+      ...(nsplit > 1 ? { parts: { count: nsplit, index: part } } : {}),
+    },
+    extras,
+  );
+}
+
+// ---------------------------------------------------------------- entry point
+
+function isCcForm(args: readonly string[]): boolean {
+  return args.length >= 3 && args.slice(0, 3).every((a) => !a.startsWith('-'));
+}
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   const args = argv.slice(2);
-  if (args.includes('-V') || args.includes('--version')) {
-    process.stdout.write(`${version}\n`);
-    return;
+  exitQuietlyOnClosedStdout();
+  // libuv's pool runs the codec; size it before anything uses it.
+  const threadArg = args.findIndex((a) => a === '--num-thread' || a.startsWith('--num-thread='));
+  const threads = threadArg < 0 ? os.availableParallelism() : Number(args[threadArg]!.split('=')[1] ?? args[threadArg + 1]);
+  if (Number.isInteger(threads) && threads > 0) process.env.UV_THREADPOOL_SIZE ??= String(Math.max(threads, 2));
+  try {
+    if (args.includes('--help-cc') || (isCcForm(args) && (args.includes('--help') || args.includes('-h')))) {
+      process.stdout.write(CC_HELP);
+      return;
+    }
+    if (isCcForm(args)) {
+      process.exitCode = await ccMain(args);
+      return;
+    }
+    let code = 0;
+    await pyProgram((c) => (code = c)).parseAsync(normaliseBoolFlags(args), { from: 'user' });
+    process.exitCode = code;
+  } catch (err) {
+    if (err instanceof ListFileError || err instanceof PackError) {
+      say(`im2rec: ${err.message}`);
+      process.exitCode = EXIT_BAD_DATA;
+    } else if (err instanceof ListingError) {
+      say(`im2rec: ${err.message}`);
+      process.exitCode = EXIT_USAGE;
+    } else {
+      process.exitCode = reportError('im2rec', err);
+    }
   }
-  const text =
-    'Usage: im2rec PREFIX ROOT [options]          (im2rec.py form)\n' +
-    '       im2rec LIST ROOT OUT.rec [key=value]  (im2rec.cc form)\n\n' +
-    'Packing images is not available in this version of mxrec yet. The RecordIO core is:\n' +
-    'see `rec --help` (dump, index, verify) and the library API in the README.\n';
-  if (args.includes('-h') || args.includes('--help')) {
-    process.stdout.write(text);
-    return;
-  }
-  process.stderr.write(`im2rec: not available in this version yet\n\n${text}`);
-  process.exitCode = 2;
 }

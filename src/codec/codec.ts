@@ -75,6 +75,7 @@ const toError = (f: NativeFailure) => new ImageError(f.code as ImageErrorCode, f
  */
 async function route<N extends object, R>(
   inputs: readonly Uint8Array[],
+  nativeCan: (i: number) => boolean,
   runNative: (indices: number[], done: (err: Error | null, out: (N | NativeFailure)[]) => void) => void,
   fromNative: (r: N) => R,
   viaSharp: (i: number) => Promise<R>,
@@ -82,7 +83,7 @@ async function route<N extends object, R>(
   const results = new Array<R | ImageError>(inputs.length);
   const toNative: number[] = [];
   const toSharp: number[] = [];
-  inputs.forEach((input, i) => (native && isJpeg(input) ? toNative : toSharp).push(i));
+  inputs.forEach((input, i) => (native && isJpeg(input) && nativeCan(i) ? toNative : toSharp).push(i));
   if (toNative.length) {
     const out = await new Promise<(N | NativeFailure)[]>((resolve, reject) =>
       runNative(toNative, (err, r) => (err ? reject(err) : resolve(r))),
@@ -120,8 +121,20 @@ export async function imageInfo(input: Uint8Array): Promise<ImageInfo> {
   return sharpInfo(input);
 }
 
+const COLORS = ['rgb', 'gray', 'keep'];
+
+/** Whether a JPEG decodes to one channel under `color` ('keep' asks the header). */
+function wantsGray(input: Uint8Array, color: TranscodeOptions['color']): boolean {
+  if (color !== 'keep') return color === 'gray';
+  try {
+    return native!.header(input).channels === 1;
+  } catch {
+    return false; // the transcode itself reports what is wrong with the file
+  }
+}
+
 /**
- * Decodes, crops, resizes and re-encodes many images as JPEG. Resolves with
+ * Decodes, crops, resizes and re-encodes many images (JPEG, or PNG through sharp). Resolves with
  * one entry per input, in order: the encoded image, or the ImageError that
  * image met (one bad image never fails the others). Invalid options throw.
  */
@@ -135,18 +148,30 @@ export async function transcodeMany(
     checkGeometry(o);
     const q = o.quality ?? DEFAULT_QUALITY;
     if (!Number.isInteger(q) || q < 1 || q > 100) throw new TypeError(`quality: expected 1..100, received ${JSON.stringify(q)}`);
+    if (o.color !== undefined && !COLORS.includes(o.color)) {
+      throw new TypeError(`color: expected one of ${COLORS.join(', ')}, received ${JSON.stringify(o.color)}`);
+    }
+    if (o.format !== undefined && o.format !== 'jpeg' && o.format !== 'png') {
+      throw new TypeError(`format: expected 'jpeg' or 'png', received ${JSON.stringify(o.format)}`);
+    }
+    const level = o.compressionLevel ?? 6;
+    if (!Number.isInteger(level) || level < 0 || level > 9) {
+      throw new TypeError(`compressionLevel: expected 0..9, received ${JSON.stringify(o.compressionLevel)}`);
+    }
   }
   return route(
     inputs,
+    (i) => (optionsFor(i).format ?? 'jpeg') === 'jpeg',
     (indices, done) =>
       native!.transcodeBatch(
         indices.map((i) => {
           const o = optionsFor(i);
-          return { input: inputs[i]!, spec: { ...nativeSpec(o, o.color === 'gray'), quality: o.quality ?? DEFAULT_QUALITY } };
+          const gray = wantsGray(inputs[i]!, o.color);
+          return { input: inputs[i]!, spec: { ...nativeSpec(o, gray), quality: o.quality ?? DEFAULT_QUALITY } };
         }),
         done,
       ),
-    (r: NativeTranscoded): EncodedImage => ({ data: r.data, width: r.width, height: r.height, channels: r.channels as 1 | 3, codec: 'native' }),
+    (r: NativeTranscoded): EncodedImage => ({ data: r.data, format: 'jpeg', width: r.width, height: r.height, channels: r.channels as 1 | 3, codec: 'native' }),
     (i) => sharpTranscode(inputs[i]!, optionsFor(i)),
   );
 }
@@ -192,6 +217,7 @@ export async function decodeIntoMany(jobs: readonly DecodeJob[]): Promise<(Image
   jobs.forEach(checkDecodeJob);
   return route(
     jobs.map((job) => job.input),
+    () => true,
     (indices, done) =>
       native!.decodeIntoBatch(
         indices.map((i) => {

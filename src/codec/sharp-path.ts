@@ -48,7 +48,16 @@ function asError(err: unknown): ImageError {
 
 async function pipeline(
   input: Uint8Array,
-  opts: { crop?: DecodeIntoOptions['crop']; width?: number; height?: number; filter?: Filter; maxPixels?: number; gray: boolean },
+  opts: {
+    crop?: DecodeIntoOptions['crop'];
+    width?: number;
+    height?: number;
+    filter?: Filter;
+    maxPixels?: number;
+    /** 'keep': gray stays gray and colour stays colour; alpha stays too when keepAlpha. */
+    color: 'rgb' | 'gray' | 'keep';
+    keepAlpha?: boolean;
+  },
 ): Promise<Sharp> {
   const sharp = await loadSharp();
   // failOn 'truncated': a cut-off file is an error here too, as in the native path.
@@ -65,9 +74,15 @@ async function pipeline(
   if (opts.width && opts.height) {
     img = img.resize(opts.width, opts.height, { fit: 'fill', kernel: KERNELS[opts.filter ?? 'linear'] });
   }
-  img = img.removeAlpha();
+  if (!(opts.color === 'keep' && opts.keepAlpha)) img = img.removeAlpha();
+  if (opts.color === 'keep') {
+    // Gray stays one band; anything else (gray+alpha, CMYK, ...) becomes sRGB(A), as OpenCV's
+    // IMREAD_UNCHANGED gives BGRA for gray+alpha PNGs.
+    const m = await img.metadata();
+    return img.toColourspace(m.channels === 1 ? 'b-w' : 'srgb');
+  }
   // 'b-w', not grayscale(): grayscale() keeps three channels in encoded output.
-  return img.toColourspace(opts.gray ? 'b-w' : 'srgb');
+  return img.toColourspace(opts.color === 'gray' ? 'b-w' : 'srgb');
 }
 
 export async function sharpInfo(input: Uint8Array): Promise<ImageInfo> {
@@ -81,13 +96,15 @@ export async function sharpInfo(input: Uint8Array): Promise<ImageInfo> {
 }
 
 export async function sharpTranscode(input: Uint8Array, options: TranscodeOptions): Promise<EncodedImage> {
-  const gray = options.color === 'gray';
+  const format = options.format ?? 'jpeg';
   try {
-    const img = await pipeline(input, { ...options, gray });
-    const { data, info } = await img
-      .jpeg({ quality: options.quality ?? DEFAULT_QUALITY, chromaSubsampling: '4:2:0' })
-      .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height, channels: gray ? 1 : 3, codec: 'sharp' };
+    const img = await pipeline(input, { ...options, color: options.color ?? 'rgb', keepAlpha: format === 'png' });
+    const encoder =
+      format === 'png'
+        ? img.png({ compressionLevel: options.compressionLevel ?? 6 })
+        : img.jpeg({ quality: options.quality ?? DEFAULT_QUALITY, chromaSubsampling: '4:2:0' });
+    const { data, info } = await encoder.toBuffer({ resolveWithObject: true });
+    return { data, format, width: info.width, height: info.height, channels: info.channels as 1 | 3 | 4, codec: 'sharp' };
   } catch (err) {
     throw asError(err);
   }
@@ -102,7 +119,7 @@ export async function sharpDecodeInto(
   const channels = options.channels ?? 3;
   let raw: Buffer;
   try {
-    const img = await pipeline(input, { ...options, gray: channels === 1 });
+    const img = await pipeline(input, { ...options, color: channels === 1 ? 'gray' : 'rgb' });
     raw = await img.raw().toBuffer();
   } catch (err) {
     throw asError(err);

@@ -28,10 +28,18 @@ export interface TranscodeOptions extends Geometry {
   /** Output size; default the crop's size (no resize). Give both or neither. */
   width?: number;
   height?: number;
-  /** 'rgb' (3 channels, the default) or 'gray' (1 channel, decoded straight from luma). */
-  color?: 'rgb' | 'gray';
+  /**
+   * 'rgb' (3 channels, the default), 'gray' (1 channel, decoded straight from
+   * luma) or 'keep' (gray stays gray, colour becomes RGB; alpha is kept in
+   * PNG output only): OpenCV's IMREAD_COLOR, IMREAD_GRAYSCALE, IMREAD_UNCHANGED.
+   */
+  color?: 'rgb' | 'gray' | 'keep';
+  /** Output format; default 'jpeg'. PNG output is written by sharp. */
+  format?: 'jpeg' | 'png';
   /** JPEG quality 1..100; default 95 (im2rec's default). */
   quality?: number;
+  /** PNG zlib level 0..9; default 6. */
+  compressionLevel?: number;
 }
 
 export interface DecodeIntoOptions extends Geometry {
@@ -57,11 +65,13 @@ export interface ImageInfo {
 }
 
 export interface EncodedImage {
-  /** JPEG bytes. */
+  /** The encoded bytes. */
   data: Buffer;
+  format: 'jpeg' | 'png';
   width: number;
   height: number;
-  channels: 1 | 3;
+  /** 4 only for PNG output of an image with alpha and color 'keep'. */
+  channels: 1 | 3 | 4;
   /** Which implementation did the work. */
   codec: 'native' | 'sharp';
 }

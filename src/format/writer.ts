@@ -17,6 +17,16 @@ export interface RecordWriterOptions {
   fsync?: boolean;
   /** Bytes of small records gathered before each write to the file. Default 4 MiB. */
   bufferSize?: number;
+  /**
+   * Write through this named temporary file, kept if the process stops
+   * before close() (see suspend()), instead of an anonymous one removed on exit.
+   */
+  tempPath?: string;
+  /**
+   * Continue the records already in `tempPath`: keep its first `size` bytes
+   * (whole records) and these index entries, and append after them.
+   */
+  resume?: { size: number; entries: readonly { key: string | number; offset: number }[] };
 }
 
 interface Sink {
@@ -54,11 +64,21 @@ export class RecordWriter {
   ) {
     this.buffer = Buffer.allocUnsafe(Math.max(options.bufferSize ?? 4 << 20, 4096));
     this.index = options.indexPath !== undefined ? new RecordIndex([], options.indexPath) : null;
+    if (options.resume) {
+      for (const { key, offset } of options.resume.entries) this.index?.add(key, offset);
+      this.written = options.resume.size;
+      this.records = options.resume.entries.length;
+    }
   }
 
   /** Starts a `.rec` file at `path` (and its `.idx` with `indexPath`); nothing appears there until close(). */
   static create(path: string, options: RecordWriterOptions = {}): RecordWriter {
-    return new RecordWriter(new FileSink(AtomicFile.create(path)), options);
+    if (options.resume && options.tempPath === undefined) throw new TypeError('resume: expected tempPath too (the file to continue)');
+    const file =
+      options.tempPath !== undefined
+        ? AtomicFile.create(path, { tempPath: options.tempPath, keepBytes: options.resume?.size })
+        : AtomicFile.create(path);
+    return new RecordWriter(new FileSink(file), options);
   }
 
   /** Collects the records in memory; toBuffer() returns the `.rec` bytes. */
@@ -158,6 +178,23 @@ export class RecordWriter {
         this.sink.file.abort();
         throw err;
       }
+    }
+  }
+
+  /**
+   * Stops without finishing: writes out the records written so far and
+   * leaves them in the `tempPath` file, to be continued with `resume`.
+   */
+  suspend(): void {
+    if (this.closed) return;
+    if (!(this.sink instanceof FileSink) || this.options.tempPath === undefined) {
+      throw new Error('suspend() is for file writers made with a tempPath');
+    }
+    this.closed = true;
+    try {
+      if (this.failure === null) this.flush();
+    } finally {
+      this.sink.file.release();
     }
   }
 

@@ -44,7 +44,22 @@ export class AtomicFile {
     this.fd = fd;
   }
 
-  static create(finalPath: string): AtomicFile {
+  /**
+   * Starts `finalPath`. By default the bytes go to a hidden, uniquely named
+   * temporary file that is removed if the process exits before commit.
+   * `resumable` names the temporary file instead and keeps it on exit, so an
+   * interrupted run can continue it: with `keepBytes` the file's first
+   * `keepBytes` bytes are kept and writing continues after them.
+   */
+  static create(finalPath: string, resumable?: { tempPath: string; keepBytes?: number }): AtomicFile {
+    if (resumable) {
+      const { tempPath, keepBytes } = resumable;
+      if (keepBytes === undefined) return new AtomicFile(finalPath, tempPath, fs.openSync(tempPath, 'w'));
+      fs.truncateSync(tempPath, keepBytes);
+      const file = new AtomicFile(finalPath, tempPath, fs.openSync(tempPath, 'a'));
+      file.written = keepBytes;
+      return file;
+    }
     const dir = path.dirname(finalPath);
     const temp = path.join(dir, `.${path.basename(finalPath)}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
     const fd = fs.openSync(temp, 'wx');
@@ -98,13 +113,22 @@ export class AtomicFile {
     openTemps.delete(this.tempPath);
   }
 
+  /** Closes the temporary file and leaves it where it is (a resumable one, to be continued later). */
+  release(): void {
+    if (this.fd !== null) {
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+
   /** Drops the temporary file; the final name is left as it was. */
   abort(): void {
     if (this.fd !== null) {
       fs.closeSync(this.fd);
       this.fd = null;
     }
-    if (openTemps.delete(this.tempPath)) fs.rmSync(this.tempPath, { force: true });
+    openTemps.delete(this.tempPath);
+    fs.rmSync(this.tempPath, { force: true });
   }
 }
 

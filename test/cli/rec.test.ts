@@ -222,11 +222,4 @@ describe('rec: bad arguments and unreadable files', () => {
       assert.match(res.stdout, /^Usage: rec/);
     }
   });
-
-  test('im2rec is reserved: --help works, a run says it is not available yet', () => {
-    assert.equal(runBin('im2rec', ['--help']).status, 0);
-    const res = runBin('im2rec', ['data', 'images']);
-    assert.equal(res.status, 2);
-    assert.match(res.stderr, /not available in this version yet/);
-  });
 });

@@ -4,7 +4,7 @@
 //
 //   dmlc-harness write OUT.rec         frames on stdin  -> RecordIOWriter -> OUT.rec
 //   dmlc-harness read IN.rec           RecordIOReader over IN.rec -> frames on stdout
-//   dmlc-harness split URI N I         InputSplit(URI, part I of N, "recordio") -> frames on stdout
+//   dmlc-harness split URI N I [TYPE]  InputSplit(URI, part I of N, TYPE = "recordio" or "text") -> frames on stdout
 //   dmlc-harness scan IN.rec           benchmark: read every record, print a JSON line
 //   dmlc-harness write-bench POOL.rec OUT.rec COUNT
 //                                      benchmark: write COUNT records cycling through POOL's
@@ -79,8 +79,8 @@ int Read(const char *in) {
   return 0;
 }
 
-int Split(const char *uri, unsigned nparts, unsigned part) {
-  std::unique_ptr<dmlc::InputSplit> split(dmlc::InputSplit::Create(uri, part, nparts, "recordio"));
+int Split(const char *uri, unsigned nparts, unsigned part, const char *type) {
+  std::unique_ptr<dmlc::InputSplit> split(dmlc::InputSplit::Create(uri, part, nparts, type));
   dmlc::InputSplit::Blob blob;
   while (split->NextRecord(&blob)) WriteFrame(blob.dptr, blob.size);
   return 0;
@@ -143,14 +143,15 @@ int main(int argc, char **argv) {
     rc = Write(argv[2]);
   } else if (cmd == "read" && argc == 3) {
     rc = Read(argv[2]);
-  } else if (cmd == "split" && argc == 5) {
-    rc = Split(argv[2], std::strtoul(argv[3], nullptr, 10), std::strtoul(argv[4], nullptr, 10));
+  } else if (cmd == "split" && (argc == 5 || argc == 6)) {
+    rc = Split(argv[2], std::strtoul(argv[3], nullptr, 10), std::strtoul(argv[4], nullptr, 10),
+               argc == 6 ? argv[5] : "recordio");
   } else if (cmd == "scan" && argc == 3) {
     rc = Scan(argv[2]);
   } else if (cmd == "write-bench" && argc == 5) {
     rc = WriteBench(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10));
   } else {
-    std::fprintf(stderr, "usage: dmlc-harness write OUT | read IN | split URI N I | scan IN | write-bench POOL OUT COUNT\n");
+    std::fprintf(stderr, "usage: dmlc-harness write OUT | read IN | split URI N I [TYPE] | scan IN | write-bench POOL OUT COUNT\n");
     return 2;
   }
   std::fflush(stdout);

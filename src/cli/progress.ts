@@ -1,0 +1,55 @@
+/**
+ * Progress for long runs: a bar with rate and ETA on a terminal (cli-progress),
+ * a plain line every few seconds when stderr is a file or a pipe (CI logs),
+ * nothing with --quiet. Messages printed meanwhile go above the bar.
+ */
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  update(done: number, total: number): void;
+  /** A line for the user (a skipped image, say), printed without breaking the bar. */
+  log(text: string): void;
+  stop(): void;
+}
+
+const PLAIN_EVERY_MS = 5000;
+
+export function createProgress(label: string, options: { quiet: boolean; stream?: NodeJS.WriteStream }): Progress {
+  const stream = options.stream ?? process.stderr;
+  if (options.quiet) return { update() {}, log: (text) => stream.write(`${text}\n`), stop() {} };
+  const started = Date.now();
+  if (!stream.isTTY) {
+    let last = started;
+    return {
+      update(done, total) {
+        const now = Date.now();
+        if (now - last < PLAIN_EVERY_MS && done < total) return;
+        last = now;
+        const rate = done / Math.max((now - started) / 1000, 1e-3);
+        stream.write(`${label}: ${done}/${total} images, ${rate.toFixed(0)} images/s\n`);
+      },
+      log: (text) => stream.write(`${text}\n`),
+      stop() {},
+    };
+  }
+  const bars = new cliProgress.MultiBar(
+    {
+      stream,
+      format: `${label} [{bar}] {percentage}% | {value}/{total} | {rate} images/s | ETA {eta_formatted}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 200,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const bar = bars.create(0, 0, { rate: '0' });
+  return {
+    update(done, total) {
+      const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
+      bar.setTotal(total);
+      bar.update(done, { rate: rate.toFixed(0) });
+    },
+    log: (text) => bars.log(`${text}\n`),
+    stop: () => bars.stop(),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * What im2rec does to each image, per MXNet command line: which region to
+ * keep, the output size, the interpolation and the encoding. The pixel work
+ * itself is the codec's (src/codec); this module only decides.
+ */
+import { shorterEdgeSize } from '../codec/codec.js';
+import { FILTERS, type Crop, type Filter, type TranscodeOptions } from '../codec/types.js';
+
+export interface ImageSettings {
+  /** Which tool's rules: 'py' crops whether or not it resizes; 'cc' crops only when resizing. */
+  form: 'py' | 'cc';
+  /** Store the file's bytes untouched (--pass-through, unchanged=1). */
+  passThrough: boolean;
+  /** Shorter edge → this many pixels; 0 or less keeps the size. */
+  resize: number;
+  /** Square centre crop. */
+  centerCrop: boolean;
+  /** OpenCV imread flag: 1 colour, 0 gray, -1 as stored. */
+  color: -1 | 0 | 1;
+  encoding: '.jpg' | '.png';
+  /** JPEG quality (1..100) or PNG compression, as given on the command line. */
+  quality: number;
+  /** im2rec.cc's inter_method: 0..4 (OpenCV's), 9 auto, 10 random per image. im2rec.py: 1. */
+  interMethod: number;
+}
+
+export const INTER_METHODS = [0, 1, 2, 3, 4, 9, 10];
+
+export const DEFAULT_SETTINGS: ImageSettings = {
+  form: 'py',
+  passThrough: false,
+  resize: 0,
+  centerCrop: false,
+  color: 1,
+  encoding: '.jpg',
+  quality: 95,
+  interMethod: 1,
+};
+
+/** The centred square of a w x h image: MXNet's `margin = (long - short) / 2`, floored. */
+function centreSquare(width: number, height: number): Crop {
+  return height > width
+    ? { x: 0, y: Math.floor((height - width) / 2), width, height: width }
+    : { x: Math.floor((width - height) / 2), y: 0, width: height, height };
+}
+
+/** inter_method 10: a fixed per-image choice (MXNet draws from random_device, so no two runs agree). */
+function randomFilter(index: number): Filter {
+  let h = Math.imul(index ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return FILTERS[(h ^ (h >>> 16)) % 5]!;
+}
+
+function filterFor(method: number, from: { width: number; height: number }, to: { width: number; height: number }, index: number): Filter {
+  if (method === 9) {
+    if (to.width > from.width && to.height > from.height) return 'cubic';
+    if (to.width < from.width && to.height < from.height) return 'area';
+    return 'linear';
+  }
+  if (method === 10) return randomFilter(index);
+  return FILTERS[method]!;
+}
+
+/** The codec options for one image of the given size. `index` seeds inter_method 10. */
+export function planImage(width: number, height: number, s: ImageSettings, index: number): TranscodeOptions {
+  const options: TranscodeOptions = {
+    color: s.color === 1 ? 'rgb' : s.color === 0 ? 'gray' : 'keep',
+    ...(s.encoding === '.png'
+      ? { format: 'png', compressionLevel: pngLevel(s) }
+      : { format: 'jpeg', quality: Math.min(100, Math.max(1, s.quality)) }),
+  };
+  let region = { width, height };
+  if (s.centerCrop && (s.form === 'py' || s.resize > 0)) {
+    options.crop = centreSquare(width, height);
+    region = { width: options.crop.width, height: options.crop.height };
+  }
+  if (s.resize > 0) {
+    const target = shorterEdgeSize(region.width, region.height, s.resize);
+    if (target.width < 1 || target.height < 1) {
+      throw new RangeError(`a ${width}x${height} image would resize to ${target.width}x${target.height}`);
+    }
+    if (target.width !== region.width || target.height !== region.height) {
+      options.width = target.width;
+      options.height = target.height;
+      options.filter = filterFor(s.interMethod, region, target, index);
+    }
+  }
+  return options;
+}
+
+/**
+ * PNG compression level from `quality`: im2rec.py hands it to OpenCV, which
+ * clamps to 0..9; im2rec.cc replaces anything above 9 with 3.
+ */
+function pngLevel(s: ImageSettings): number {
+  if (s.form === 'cc' && s.quality > 9) return 3;
+  return Math.min(9, Math.max(0, s.quality));
+}

@@ -1,0 +1,110 @@
+/**
+ * Image lists (`.lst`): one image per line, `index \t label[ \t label...] \t path`.
+ *
+ * Two dialects, because MXNet's two tools read them differently:
+ * - `tab` (im2rec.py): fields split on TAB only, so paths may hold spaces;
+ *   the labels are every field between the first and the last.
+ * - `whitespace` (im2rec.cc and ImageRecordIter): index and exactly
+ *   `labelWidth` labels split on any whitespace; the rest of the line is the path.
+ * Unlike MXNet, which skips (py) or silently drops (cc) a line it cannot
+ * parse, a malformed line is an error naming the file and line.
+ */
+
+export interface ListItem {
+  /** The image index: the record's header id and its `.idx` key. */
+  index: number;
+  labels: number[];
+  /** As written in the list; relative to the image root unless absolute. */
+  path: string;
+  /** 1-based line number in the list, for messages. */
+  line: number;
+}
+
+export type ListDialect = { kind: 'tab' } | { kind: 'whitespace'; labelWidth: number };
+
+export class ListFileError extends Error {
+  override readonly name = 'ListFileError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`${file}:${line}: ${reason}`);
+  }
+}
+
+const INDEX = /^\+?\d+$/;
+// What Python's float() and C++'s >> accept, short of hex floats: 1, -2.5, 1e3, .5, nan, inf.
+const NUMBER = /^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf(inity)?)$/i;
+
+function parseIndex(text: string, fail: (reason: string) => never): number {
+  const n = INDEX.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) fail(`expected the image index (an integer >= 0) first, received ${JSON.stringify(text)}`);
+  return n;
+}
+
+function parseLabel(text: string, fail: (reason: string) => never, hint = ''): number {
+  if (!NUMBER.test(text)) fail(`expected a numeric label, received ${JSON.stringify(text)}${hint}`);
+  return Number(text.replace(/^([+-]?)inf(inity)?$/i, '$1Infinity').replace(/^[+-]?nan$/i, 'NaN'));
+}
+
+/** Parses one non-blank line; throws ListFileError. */
+export function parseListLine(text: string, dialect: ListDialect, file: string, line: number): ListItem {
+  const fail = (reason: string): never => {
+    throw new ListFileError(file, line, reason);
+  };
+  if (dialect.kind === 'tab') {
+    const fields = text.trim().split('\t').map((f) => f.trim());
+    if (fields.length < 3) {
+      fail(`expected "index<TAB>label<TAB>path" (at least 3 TAB-separated fields), received ${fields.length}: ${JSON.stringify(text.slice(0, 120))}`);
+    }
+    const path = fields[fields.length - 1]!;
+    if (path === '') fail('expected an image path as the last field, received an empty one');
+    return {
+      index: parseIndex(fields[0]!, fail),
+      labels: fields.slice(1, -1).map((f) => parseLabel(f, fail)),
+      path,
+      line,
+    };
+  }
+  const want = dialect.labelWidth;
+  const re = /\S+/g;
+  const take = (what: string): string => {
+    const m = re.exec(text);
+    if (!m) fail(`expected ${what}; the line has too few fields for label_width=${want}: ${JSON.stringify(text.slice(0, 120))}`);
+    return m![0];
+  };
+  const index = parseIndex(take('the image index'), fail);
+  const labels: number[] = [];
+  for (let k = 0; k < want; k++) labels.push(parseLabel(take(`label ${k + 1} of ${want}`), fail, ` as label ${k + 1} of ${want} (is label_width=${want} right?)`));
+  // The rest is the path, spaces included, as im2rec.cc reads it.
+  const path = text.slice(re.lastIndex).trim();
+  if (path === '') fail(`expected an image path after ${want} label(s), received nothing`);
+  return { index, labels, path, line };
+}
+
+/** Parses a whole list; blank lines are skipped. */
+export function parseList(text: string, dialect: ListDialect, file: string, firstLine = 1): ListItem[] {
+  const items: ListItem[] = [];
+  const lines = text.split(/\r?\n|\r/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    items.push(parseListLine(line, dialect, file, firstLine + i));
+  }
+  return items;
+}
+
+/** Python's `'%f' % x`: six decimals, as MXNet 1.x's im2rec.py writes labels. */
+function pyFixed(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  return x.toFixed(6);
+}
+
+/** One `.lst` line as im2rec.py writes it: `index\tlabel...\tpath\n`. */
+export function formatListLine(item: Pick<ListItem, 'index' | 'labels' | 'path'>): string {
+  let line = `${item.index}\t`;
+  for (const label of item.labels) line += `${pyFixed(label)}\t`;
+  return `${line}${item.path}\n`;
+}

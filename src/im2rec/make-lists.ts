@@ -1,0 +1,220 @@
+/**
+ * `im2rec --list`: image lists from a folder tree, as im2rec.py makes them.
+ *
+ * - Non-recursive: the root's files in sorted order, label 0.
+ * - Recursive: os.walk(root, followlinks=True) with sorted sub-folders and
+ *   files, so a pre-order walk; each folder gets the next label when its
+ *   first image is found (nested folders get labels of their own).
+ * - Indices 0..N-1 in walk order, then `random.seed(100); random.shuffle`
+ *   (ported from CPython, so the lines come out in MXNet's order), then
+ *   chunks and train/val/test files with MXNet's names and arithmetic.
+ *
+ * What MXNet does not: the folder → label map is written next to the lists
+ * (PREFIX.labels.txt) and can be passed back (`labelMap`) so that lists made
+ * from another tree (train and val) share labels; extensions match
+ * case-insensitively; symlink loops are walked once, not forever.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../io/atomic-file.js';
+import { formatListLine, type ListItem } from './list-file.js';
+import { PyRandom } from './py-random.js';
+
+export const DEFAULT_EXTS = ['.jpeg', '.jpg', '.png'];
+
+export interface MakeListsOptions {
+  /** Output prefix: writes PREFIX.lst (or PREFIX_train.lst, PREFIX_0.lst, ...). */
+  prefix: string;
+  /** Folder of images. */
+  root: string;
+  /** One label per folder, walking sub-folders. Default false (root files only, label 0). */
+  recursive?: boolean;
+  /** File extensions to take, compared case-insensitively. Default .jpeg .jpg .png. */
+  exts?: readonly string[];
+  /** Default 1. */
+  chunks?: number;
+  /** Default 1. */
+  trainRatio?: number;
+  /** Default 0. */
+  testRatio?: number;
+  /** Default true: MXNet's seeded shuffle. */
+  shuffle?: boolean;
+  /** A label map file written by an earlier run: folders keep those labels. */
+  labelMap?: string;
+}
+
+export interface ListFileWritten {
+  path: string;
+  images: number;
+}
+
+export interface MakeListsResult {
+  images: number;
+  lists: ListFileWritten[];
+  /** Folder (relative to root, '.' for the root) → label, in label order; empty unless recursive. */
+  labels: [folder: string, label: number][];
+  /** Where the label map was written (recursive mode without labelMap). */
+  labelMapPath?: string;
+}
+
+/** Thrown for a folder that the given label map does not know, and similar user mistakes. */
+export class ListingError extends Error {
+  override readonly name = 'ListingError';
+}
+
+/** Python sorts strings by code point; JS's default sort compares UTF-16 units. */
+function byCodePoint(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+  }
+  return x.length - y.length;
+}
+
+/** os.path.splitext(name)[1]: leading dots do not start an extension. */
+function extensionOf(name: string): string {
+  const base = name.replace(/^\.+/, '');
+  const dot = base.lastIndexOf('.');
+  return dot < 0 ? '' : base.slice(dot);
+}
+
+function statOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return null; // broken symlink, vanished file: os.walk and isfile skip these too
+  }
+}
+
+interface Found {
+  rel: string;
+  dir: string;
+}
+
+/** Image files under root in os.walk order (top-down, sorted), each with its folder relative to root. */
+function* walk(root: string, recursive: boolean, exts: ReadonlySet<string>): Generator<Found> {
+  const seen = new Set<string>();
+  function* visit(dir: string, relDir: string): Generator<Found> {
+    const real = fs.realpathSync(dir);
+    if (seen.has(real)) return; // a symlink loop: os.walk would recurse until the path is too long
+    seen.add(real);
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      if (relDir === '.') throw err; // the root itself must be readable; below it os.walk skips errors
+      return;
+    }
+    const files: string[] = [];
+    const dirs: string[] = [];
+    for (const e of entries) {
+      // d_type answers for plain entries; symlinks (followed, as followlinks=True) need a stat.
+      const st = e.isSymbolicLink() || (!e.isFile() && !e.isDirectory()) ? statOrNull(path.join(dir, e.name)) : e;
+      if (!st) continue;
+      if (st.isDirectory()) dirs.push(e.name);
+      else if (st.isFile()) files.push(e.name);
+    }
+    files.sort(byCodePoint);
+    for (const name of files) {
+      if (exts.has(extensionOf(name).toLowerCase())) {
+        yield { rel: relDir === '.' ? name : `${relDir}/${name}`, dir: relDir };
+      }
+    }
+    if (!recursive) return;
+    dirs.sort(byCodePoint);
+    for (const name of dirs) yield* visit(path.join(dir, name), relDir === '.' ? name : `${relDir}/${name}`);
+  }
+  yield* visit(root, '.');
+}
+
+/** Reads a label map: `folder<TAB>label` per line. */
+export function readLabelMap(file: string): Map<string, number> {
+  const map = new Map<string, number>();
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    const tab = line.lastIndexOf('\t');
+    const label = tab > 0 && /^\d+$/.test(line.slice(tab + 1).trim()) ? Number(line.slice(tab + 1)) : NaN;
+    if (!Number.isSafeInteger(label)) {
+      throw new ListingError(`${file}:${i + 1}: expected "folder<TAB>label", received ${JSON.stringify(line.slice(0, 120))}`);
+    }
+    map.set(line.slice(0, tab), label);
+  });
+  return map;
+}
+
+function formatLabelMap(labels: readonly [string, number][]): string {
+  return labels.map(([folder, label]) => `${folder}\t${label}\n`).join('');
+}
+
+function checkRatio(name: string, v: number): void {
+  if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${name}: expected a number in 0..1, received ${v}`);
+}
+
+/** Walks `root` and writes the lists; see the file comment for the rules. */
+export function makeLists(options: MakeListsOptions): MakeListsResult {
+  const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0, shuffle = true } = options;
+  if (!Number.isInteger(chunks) || chunks < 1) throw new RangeError(`chunks: expected an integer >= 1, received ${chunks}`);
+  checkRatio('trainRatio', trainRatio);
+  checkRatio('testRatio', testRatio);
+  if (!fs.statSync(root).isDirectory()) throw new ListingError(`${root}: expected a folder of images, received a file`);
+  if (/[\\/]$/.test(prefix) || statOrNull(prefix)?.isDirectory()) {
+    throw new ListingError(`${prefix}: is a folder; expected a file prefix such as ${path.join(prefix, 'train')}`);
+  }
+  const exts = new Set((options.exts ?? DEFAULT_EXTS).map((e) => e.toLowerCase()));
+  const given = options.labelMap !== undefined ? readLabelMap(options.labelMap) : null;
+
+  fs.mkdirSync(path.dirname(prefix), { recursive: true });
+  const labelOf = new Map<string, number>();
+  const items: ListItem[] = [];
+  for (const found of walk(root, recursive, exts)) {
+    let label = 0;
+    if (recursive) {
+      let known = labelOf.get(found.dir);
+      if (known === undefined) {
+        if (given) {
+          known = given.get(found.dir);
+          if (known === undefined) {
+            throw new ListingError(`${found.dir}: folder not in the label map ${options.labelMap}; add it there or list without --labels`);
+          }
+        } else {
+          known = labelOf.size;
+        }
+        labelOf.set(found.dir, known);
+      }
+      label = known;
+    }
+    items.push({ index: items.length, labels: [label], path: found.rel, line: 0 });
+  }
+  if (shuffle) new PyRandom(100).shuffle(items);
+
+  const lists: ListFileWritten[] = [];
+  const write = (file: string, part: readonly ListItem[]) => {
+    writeFileAtomic(file, part.map(formatListLine).join(''), { fsync: false });
+    lists.push({ path: file, images: part.length });
+  };
+  const chunkSize = Math.ceil(items.length / chunks);
+  for (let c = 0; c < chunks; c++) {
+    const chunk = items.slice(c * chunkSize, (c + 1) * chunkSize);
+    const base = prefix + (chunks > 1 ? `_${c}` : '');
+    // MXNet sizes the splits from chunkSize, not from this chunk's length; kept so the files match.
+    const sep = Math.trunc(chunkSize * trainRatio);
+    const sepTest = Math.trunc(chunkSize * testRatio);
+    if (trainRatio === 1) {
+      write(`${base}.lst`, chunk);
+    } else {
+      if (testRatio) write(`${base}_test.lst`, chunk.slice(0, sepTest));
+      if (trainRatio + testRatio < 1) write(`${base}_val.lst`, chunk.slice(sepTest + sep));
+      write(`${base}_train.lst`, chunk.slice(sepTest, sepTest + sep));
+    }
+  }
+
+  const labels = [...labelOf].sort((a, b) => a[1] - b[1]);
+  const result: MakeListsResult = { images: items.length, lists, labels };
+  if (recursive && !given) {
+    result.labelMapPath = `${prefix}.labels.txt`;
+    writeFileAtomic(result.labelMapPath, formatLabelMap(labels), { fsync: false });
+  }
+  return result;
+}
