@@ -2,13 +2,14 @@
 import { Command } from 'commander';
 import { addDumpCommand } from './commands/dump.js';
 import { addIndexCommand } from './commands/index.js';
+import { addMergeCommand } from './commands/merge.js';
 import { addVerifyCommand } from './commands/verify.js';
 import { exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
 
 export function recProgram(): Command {
   const program = new Command('rec')
-    .description('Inspect, check and index MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
+    .description('Inspect, check, index and merge MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
     .version(version, '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`rec: ${text.replace(/^error: /, '')}`) })
@@ -19,6 +20,7 @@ export function recProgram(): Command {
     );
   addDumpCommand(program);
   addIndexCommand(program);
+  addMergeCommand(program);
   addVerifyCommand(program);
   return program;
 }

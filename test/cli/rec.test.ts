@@ -216,7 +216,7 @@ describe('rec: bad arguments and unreadable files', () => {
   }
 
   test('--help on every command', () => {
-    for (const args of [['--help'], ['dump', '--help'], ['index', '--help'], ['verify', '--help']]) {
+    for (const args of [['--help'], ['dump', '--help'], ['index', '--help'], ['verify', '--help'], ['merge', '--help']]) {
       const res = runBin('rec', args);
       assert.equal(res.status, 0);
       assert.match(res.stdout, /^Usage: rec/);

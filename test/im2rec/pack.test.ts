@@ -188,7 +188,7 @@ describe('im2rec.cc form', () => {
     assert.equal(fs.existsSync(out), false);
   });
 
-  test('nsplit/part: OUT.rec.partNNN files whose records together are the whole pack', () => {
+  test('nsplit/part: OUT.rec.partNNN files; rec merge joins them into the whole pack, byte for byte', () => {
     const d = listCopy('x');
     const lst = path.join(d, 'x.lst');
     const whole = im2rec([lst, corpus, path.join(d, 'w.rec'), 'resize=32', '--quiet']);
@@ -202,6 +202,15 @@ describe('im2rec.cc form', () => {
       parts.push(...records(file).map((r) => r.payload));
     }
     assert.deepEqual(parts, records(path.join(d, 'w.rec')).map((r) => r.payload));
+    const partFiles = [0, 1, 2].map((p) => path.join(d, `p.rec.part00${p}`));
+    const merged = runBin('rec', ['merge', path.join(d, 'm.rec'), ...partFiles]);
+    assert.equal(merged.status, 0, merged.stderr);
+    assert.match(merged.stderr, /rec merge: wrote .*m\.rec and .*m\.idx: \d+ records from 3 files\n$/);
+    assert.ok(fs.readFileSync(path.join(d, 'm.rec')).equals(fs.readFileSync(path.join(d, 'w.rec'))));
+    assert.ok(fs.readFileSync(path.join(d, 'm.idx')).equals(fs.readFileSync(path.join(d, 'w.idx'))));
+    const refused = runBin('rec', ['merge', partFiles[0]!, partFiles[1]!, partFiles[0]!]);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /refusing to overwrite an input file/);
   });
 });
 
