@@ -1,72 +1,85 @@
-// npm run demo: packs a small generated dataset into demo-output/demo.rec + .idx with the
-// public API, reads it back every way the format core offers, and says what it did.
-// (Packing real photos with im2rec and batching them with ImageRecordIter arrive with
-// those features; this demo grows with them.)
+// npm run demo: makes a small image set (drawn with sharp: no network, nothing shipped),
+// lists it and packs it the way `im2rec` does, then reads records back and decodes one
+// into a training tensor. Everything lands in demo-output/.
+// (Batching with ImageRecordIter arrives with that feature; this demo grows with it.)
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  RecordIndex,
-  RecordReader,
-  RecordWriter,
-  packImageRecord,
-  readPartition,
-  unpackImageRecord,
-} from 'mxrec';
+import sharp from 'sharp';
+import { RecordIndex, RecordReader, decodeInto, imageInfo, makeLists, nativeStatus, pack, readPartition, unpackImageRecord } from 'mxrec';
 
 const outDir = path.resolve('demo-output');
-const recPath = path.join(outDir, 'demo.rec');
-const idxPath = path.join(outDir, 'demo.idx');
-fs.mkdirSync(outDir, { recursive: true });
+const imagesDir = path.join(outDir, 'images');
+const rel = (p) => path.relative(process.cwd(), p);
+fs.rmSync(outDir, { recursive: true, force: true });
 
-// 1. A tiny image set: 12 grayscale 16x16 PGM images in 3 classes, each a different gradient.
-const classes = ['horizontal', 'vertical', 'diagonal'];
-function pgm(kind, seed) {
-  const size = 16;
-  const header = Buffer.from(`P5\n${size} ${size}\n255\n`);
-  const pixels = Buffer.alloc(size * size);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const v = kind === 0 ? x : kind === 1 ? y : (x + y) / 2;
-      pixels[y * size + x] = (v * 16 + seed * 3) & 255;
-    }
+// 1. An image set like ImageNet's layout: one folder per class. Three shapes, eight
+//    pictures each, in varying colours and sizes; two saved as PNG; one broken file
+//    to show what packing does with it.
+const shapes = {
+  circles: (w, h, c) => `<circle cx="${w / 2}" cy="${h / 2}" r="${Math.min(w, h) / 3}" fill="${c}"/>`,
+  squares: (w, h, c) => `<rect x="${w / 4}" y="${h / 4}" width="${w / 2}" height="${h / 2}" fill="${c}"/>`,
+  stripes: (w, h, c) => [0, 1, 2, 3].map((k) => `<rect x="0" y="${(k * h) / 4}" width="${w}" height="${h / 8}" fill="${c}"/>`).join(''),
+};
+let made = 0;
+for (const [name, draw] of Object.entries(shapes)) {
+  fs.mkdirSync(path.join(imagesDir, name), { recursive: true });
+  for (let i = 0; i < 8; i++) {
+    const w = 240 + 40 * (i % 4);
+    const h = 180 + 30 * ((i + 1) % 3);
+    const colour = `hsl(${(i * 45) % 360}, 70%, 50%)`;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="#f4f1ea"/>${draw(w, h, colour)}</svg>`;
+    const png = i === 7;
+    const img = sharp(Buffer.from(svg));
+    await (png ? img.png() : img.jpeg({ quality: 90 })).toFile(path.join(imagesDir, name, `${name}_${i}.${png ? 'png' : 'jpg'}`));
+    made++;
   }
-  return Buffer.concat([header, pixels]);
+}
+fs.writeFileSync(path.join(imagesDir, 'squares', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16])); // cut short
+console.log(`1. drew ${made} images (3 classes, 3 of them PNG) and 1 broken file into ${rel(imagesDir)}/`);
+
+// 2. Lists, as `im2rec demo-output/demo demo-output/images --list --recursive --train-ratio 0.75`.
+const lists = makeLists({ prefix: path.join(outDir, 'demo'), root: imagesDir, recursive: true, trainRatio: 0.75 });
+console.log(`2. listed ${lists.images} files: ${lists.lists.map((l) => `${rel(l.path)} (${l.images})`).join(', ')}`);
+console.log(`   labels: ${lists.labels.map(([folder, label]) => `${folder}=${label}`).join(', ')} (saved in ${rel(lists.labelMapPath)})`);
+
+// 3. Pack each list, as `im2rec demo-output/demo demo-output/images --resize 64 --quality 90`.
+console.log(`3. packing (JPEG codec: ${nativeStatus.available ? `native libjpeg-turbo ${nativeStatus.libjpegTurbo}` : 'sharp'})`);
+for (const l of lists.lists) {
+  const output = l.path.replace(/\.lst$/, '.rec');
+  const s = await pack({ list: l.path, root: imagesDir, output, dialect: { kind: 'tab' }, image: { resize: 64, quality: 90 }, fsync: false });
+  console.log(
+    `   ${rel(l.path)} → ${rel(output)} + .idx: ${s.written} written, ${s.skipped} skipped; ` +
+      `${(s.bytesIn / 1024).toFixed(0)} KiB in, ${(s.bytesOut / 1024).toFixed(0)} KiB out, ${(s.written / s.seconds).toFixed(0)} images/s`,
+  );
+  for (const skip of s.skippedImages) console.log(`   skipped ${skip.path}: ${skip.reason} (listed in ${rel(s.reportPath)})`);
 }
 
-// 2. Pack: header id = list index, one label per image (multi-label for the last two,
-//    as im2rec --pack-label does), written with an .idx like im2rec's.
-const writer = RecordWriter.create(recPath, { indexPath: idxPath });
-for (let i = 0; i < 12; i++) {
-  const label = i < 10 ? i % 3 : [i % 3, 0.5, 1];
-  writer.write(packImageRecord({ label, id: i }, pgm(i % 3, i)), i);
-}
-writer.close(); // .rec and .idx appear only now, complete
-const size = fs.statSync(recPath).size;
-console.log(`packed ${writer.count} images into ${path.relative(process.cwd(), recPath)} (${size} bytes) and its .idx`);
-
-// 3. Read back sequentially.
+// 4. Read back: sequentially, by key through the .idx, and decoded into a CHW float tensor.
+const recPath = path.join(outDir, 'demo_train.rec');
 const reader = RecordReader.open(recPath);
-const perClass = [0, 0, 0];
+console.log(`4. first records of ${rel(recPath)}:`);
+let shown = 0;
 for (const record of reader) {
-  const image = unpackImageRecord(record.payload);
-  perClass[image.label[0]] += 1;
+  if (shown++ === 3) break;
+  const r = unpackImageRecord(record.payload);
+  const info = await imageInfo(r.image);
+  console.log(`   offset ${record.offset}: id ${r.id}, label ${r.label[0]}, ${info.format} ${info.width}x${info.height}, ${r.image.length} bytes`);
 }
-console.log(`read back ${perClass.reduce((a, b) => a + b)} records: ${classes.map((c, k) => `${perClass[k]} ${c}`).join(', ')}`);
-
-// 4. Random access through the .idx.
-const index = RecordIndex.readSync(idxPath);
-const eleventh = unpackImageRecord(reader.readSync(index.get(11)).payload);
-console.log(
-  `record 11 via the .idx: offset ${index.get(11)}, flag ${eleventh.flag}, labels [${eleventh.label.join(', ')}], ` +
-    `image ${eleventh.image.subarray(0, 2).toString()} ${eleventh.image.length} bytes`,
-);
+const index = RecordIndex.readSync(path.join(outDir, 'demo_train.idx'));
+const key = index.keys()[5];
+const fifth = unpackImageRecord(reader.readSync(index.get(key)).payload);
+const tensor = new Float32Array(3 * 56 * 56);
+await decodeInto(fifth.image, tensor, 0, { width: 56, height: 56, mean: [123.68, 116.28, 103.53], std: [58.4, 57.1, 57.4] });
+const mean = tensor.reduce((a, b) => a + b, 0) / tensor.length;
+console.log(`   key ${key} via the .idx: label ${fifth.label[0]}, decoded to a 3x56x56 normalised tensor (mean ${mean.toFixed(3)})`);
 reader.close();
 
-// 5. Split into 3 parts the way dmlc's InputSplit gives them to 3 workers.
-for (let part = 0; part < 3; part++) {
-  const ids = [...readPartition(recPath, { numParts: 3, partIndex: part })].map((r) => unpackImageRecord(r.payload).id);
-  console.log(`worker ${part} of 3 reads ids ${ids.join(',')}`);
+// 5. Split into 2 parts the way dmlc's InputSplit gives them to 2 workers.
+for (let part = 0; part < 2; part++) {
+  const ids = [...readPartition(recPath, { numParts: 2, partIndex: part })].map((r) => unpackImageRecord(r.payload).id);
+  console.log(`5. worker ${part} of 2 reads ids ${ids.join(',')}`);
 }
 
-console.log(`\nTry: npx rec dump ${path.relative(process.cwd(), recPath)} | head -3`);
-console.log(`     npx rec verify ${path.relative(process.cwd(), recPath)}`);
+console.log(`\nTry: npx im2rec ${rel(path.join(outDir, 'demo'))} ${rel(imagesDir)} --resize 64   (the same pack from the command line)`);
+console.log(`     npx rec dump ${rel(recPath)} | head -3`);
+console.log(`     npx rec verify ${rel(recPath)}`);

@@ -58,3 +58,18 @@ export {
   type EncodedImage,
   type ImageInfo,
 } from './codec/types.js';
+export { makeLists, readLabelMap, ListingError, DEFAULT_EXTS, type MakeListsOptions, type MakeListsResult } from './im2rec/make-lists.js';
+export {
+  pack,
+  PackError,
+  partialPaths,
+  reportPathFor,
+  type PackOptions,
+  type PackProgress,
+  type PackSummary,
+  type SkippedImage,
+} from './im2rec/pack.js';
+export { type ImageSettings } from './im2rec/image-plan.js';
+export { parseList, parseListLine, formatListLine, ListFileError, type ListItem, type ListDialect } from './im2rec/list-file.js';
+export { readListPart, listPartRange } from './im2rec/list-split.js';
+export { mergeRecordFiles, type MergeResult } from './tools/merge.js';

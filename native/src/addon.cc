@@ -213,10 +213,21 @@ struct TranscodeJob {
   Input input;
   DecodeSpec spec;
   int quality = 95;
+  // Set when `input` holds decoded pixels (spec.pixels = [width, height, channels]), not a JPEG.
+  int pixels[3] = {0, 0, 0};
   Result result;
   Encoded encoded;
 
-  void run() { result = transcode(input.data, input.size, spec, quality, &encoded); }
+  void run() {
+    if (pixels[2] == 0) {
+      result = transcode(input.data, input.size, spec, quality, &encoded);
+    } else if (static_cast<uint64_t>(pixels[0]) * pixels[1] * pixels[2] != input.size) {
+      result.status = Status::BadArgument;
+      result.message = "pixels: width x height x channels does not match the input's length";
+    } else {
+      result = encodePixels(input.data, pixels[0], pixels[1], pixels[2], spec, quality, &encoded);
+    }
+  }
 };
 
 struct DecodeJob {
@@ -328,6 +339,13 @@ napi_value Header(napi_env env, napi_callback_info info) {
 bool parseTranscode(napi_env env, napi_value input, napi_value spec, TranscodeJob* job, JsError* err) {
   if (!readInput(env, input, &job->input, err) || !readDecodeSpec(env, spec, &job->spec, err)) return false;
   if (spec) job->quality = getInt(env, spec, "quality", 95);
+  double px[3];
+  int n = spec ? getNumbers(env, spec, "pixels", px, 3) : 0;
+  if (n != 0 && n != 3) {
+    *err = {"BAD_ARGUMENT", "pixels must be [width, height, channels]"};
+    return false;
+  }
+  for (int i = 0; i < n; i++) job->pixels[i] = static_cast<int>(px[i]);
   return true;
 }
 

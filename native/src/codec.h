@@ -71,6 +71,12 @@ struct Encoded {
 };
 Result transcode(const uint8_t* data, size_t size, const DecodeSpec& spec, int quality, Encoded* out);
 
+// The second half of transcode, for pixels another decoder produced:
+// interleaved 8-bit gray (1) or RGB (3), rows packed. Crops `spec.crop`,
+// resizes to spec.width x spec.height (0: the crop's size) with spec.filter,
+// and encodes at `quality`. spec.gray must match the channel count.
+Result encodePixels(const uint8_t* pixels, int width, int height, int channels, const DecodeSpec& spec,
+                    int quality, Encoded* out);
 // Separable resampling of a window of `src` (in src pixels, fractional
 // allowed) to width x height. Taps outside the window repeat its edge pixels,
 // as if the window had been cut out first.

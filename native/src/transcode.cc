@@ -185,4 +185,37 @@ Result transcode(const uint8_t* data, size_t size, const DecodeSpec& spec, int q
   return encoded;
 }
 
+Result encodePixels(const uint8_t* pixels, int width, int height, int channels, const DecodeSpec& spec,
+                    int quality, Encoded* out) {
+  if (channels != 1 && channels != 3) return fail(Status::BadArgument, "pixels must have 1 or 3 channels");
+  if (spec.gray != (channels == 1)) return fail(Status::BadArgument, "gray output needs 1-channel pixels, colour 3");
+  if (width <= 0 || height <= 0) return fail(Status::BadArgument, "pixel width and height must be positive");
+  Rect c = spec.crop.w == 0 ? Rect{0, 0, width, height} : spec.crop;
+  if (c.x < 0 || c.y < 0 || c.w <= 0 || c.h <= 0 || c.x > width - c.w || c.y > height - c.h)
+    return fail(Status::BadArgument, "crop " + std::to_string(c.x) + "," + std::to_string(c.y) + " " +
+                                         std::to_string(c.w) + "x" + std::to_string(c.h) + " is outside the " +
+                                         std::to_string(width) + "x" + std::to_string(height) + " image");
+  const int tw = spec.width > 0 ? spec.width : c.w;
+  const int th = spec.height > 0 ? spec.height : c.h;
+  const size_t stride = static_cast<size_t>(width) * channels;
+  const uint8_t* origin = pixels + static_cast<size_t>(c.y) * stride + static_cast<size_t>(c.x) * channels;
+  Image img;
+  if (tw == c.w && th == c.h) {
+    img.width = c.w;
+    img.height = c.h;
+    img.channels = channels;
+    const size_t row = static_cast<size_t>(c.w) * channels;
+    img.pixels.resize(row * c.h);
+    for (int y = 0; y < c.h; y++) std::memcpy(img.pixels.data() + y * row, origin + y * stride, row);
+  } else {
+    resizeView(origin, stride, c.w, c.h, channels, 0, 0, c.w, c.h, tw, th, spec.filter, &img);
+  }
+  Result r = encode(img, quality, &out->data);
+  if (!r.ok()) return r;
+  out->width = img.width;
+  out->height = img.height;
+  out->channels = img.channels;
+  return r;
+}
+
 }  // namespace mxrec

@@ -5,7 +5,7 @@
  * API and the same output dimensions either way.
  */
 import { native, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
-import { sharpDecodeInto, sharpInfo, sharpTranscode } from './sharp-path.js';
+import { sharpDecodeInto, sharpInfo, sharpPixels, sharpTranscode } from './sharp-path.js';
 import {
   type DecodeIntoOptions,
   type EncodedImage,
@@ -171,9 +171,36 @@ export async function transcodeMany(
         }),
         done,
       ),
-    (r: NativeTranscoded): EncodedImage => ({ data: r.data, format: 'jpeg', width: r.width, height: r.height, channels: r.channels as 1 | 3, codec: 'native' }),
-    (i) => sharpTranscode(inputs[i]!, optionsFor(i)),
+    fromNativeTranscode,
+    (i) => {
+      const o = optionsFor(i);
+      return native && (o.format ?? 'jpeg') === 'jpeg' ? decodeWithSharpEncodeNative(inputs[i]!, o) : sharpTranscode(inputs[i]!, o);
+    },
   );
+}
+
+const fromNativeTranscode = (r: NativeTranscoded): EncodedImage => ({
+  data: r.data,
+  format: 'jpeg',
+  width: r.width,
+  height: r.height,
+  channels: r.channels as 1 | 3,
+  codec: 'native',
+});
+
+/**
+ * PNG and other non-JPEG input to JPEG: libvips decodes, the addon crops,
+ * resizes and encodes (measured ~1.7 ms faster per ImageNet-sized PNG than
+ * libvips doing all of it, on top of a ~4.5 ms decode).
+ */
+async function decodeWithSharpEncodeNative(input: Uint8Array, o: TranscodeOptions): Promise<EncodedImage> {
+  const px = await sharpPixels(input, o);
+  const spec: NativeSpec = { ...nativeSpec(o, px.channels === 1), quality: o.quality ?? DEFAULT_QUALITY, pixels: [px.width, px.height, px.channels] };
+  const [r] = await new Promise<(NativeTranscoded | NativeFailure)[]>((resolve, reject) =>
+    native!.transcodeBatch([{ input: px.data, spec }], (err, out) => (err ? reject(err) : resolve(out))),
+  );
+  if (failed(r!)) throw toError(r);
+  return { ...fromNativeTranscode(r!), codec: 'sharp' };
 }
 
 /** One image; rejects with an ImageError when it cannot be transcoded. */

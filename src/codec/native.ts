@@ -16,6 +16,8 @@ export interface NativeSpec {
   filter?: number;
   maxPixels?: number;
   quality?: number;
+  /** transcodeBatch: the input is decoded pixels [width, height, channels], not a JPEG. */
+  pixels?: [number, number, number];
   mirror?: boolean;
   mean?: number[];
   std?: number[];

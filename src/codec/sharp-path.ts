@@ -110,6 +110,24 @@ export async function sharpTranscode(input: Uint8Array, options: TranscodeOption
   }
 }
 
+/**
+ * Decoded 8-bit pixels, interleaved: 1 channel for gray (or 'keep' of a gray
+ * image), else RGB; alpha removed. For the native encoder to crop, resize
+ * and encode: faster than libvips doing those steps for small outputs.
+ */
+export async function sharpPixels(
+  input: Uint8Array,
+  options: { color?: TranscodeOptions['color']; maxPixels?: number },
+): Promise<{ data: Buffer; width: number; height: number; channels: 1 | 3 }> {
+  try {
+    const img = await pipeline(input, { maxPixels: options.maxPixels, color: options.color ?? 'rgb' });
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels === 1 ? 1 : 3 };
+  } catch (err) {
+    throw asError(err);
+  }
+}
+
 export async function sharpDecodeInto(
   input: Uint8Array,
   out: Float32Array | Uint8Array,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
+import sharp from 'sharp';
 import {
   decodeInto,
   decodeIntoMany,
@@ -194,6 +195,36 @@ describe('image codec', () => {
     ]);
     assert.deepEqual(errors, [null, null]);
     assert.ok(out.some((v) => v > 0));
+  });
+
+  it('PNG to JPEG (libvips decodes, the addon crops, resizes, encodes) agrees with sharp doing all of it', async () => {
+    const png = await makePng(320, 240, 3);
+    for (const options of [
+      { width: 171, height: 128 },
+      { crop: { x: 40, y: 0, width: 240, height: 240 }, width: 100, height: 100 },
+      { crop: { x: 10, y: 20, width: 30, height: 40 } },
+      { color: 'gray' as const, width: 160, height: 120 },
+    ]) {
+      const out = await transcode(png, { ...options, quality: 95 });
+      const viaSharp = await sharpTranscode(png, { ...options, quality: 95 });
+      assert.deepEqual([out.width, out.height, out.channels, out.format], [viaSharp.width, viaSharp.height, viaSharp.channels, 'jpeg']);
+      const c = compare((await pixels(out.data)).data, (await pixels(viaSharp.data)).data);
+      assert.ok(c.mad <= MAX_MAD && c.psnr >= MIN_PSNR, `${JSON.stringify(options)}: MAD ${c.mad.toFixed(2)}, PSNR ${c.psnr.toFixed(1)} dB`);
+    }
+    await assert.rejects(
+      transcode(png, { crop: { x: 300, y: 0, width: 40, height: 40 } }),
+      (e: Error) => e instanceof ImageError && e.code === 'BAD_ARGUMENT' && /crop 300,0 40x40 is outside the 320x240 image/.test(e.message),
+    );
+  });
+
+  it('PNG output keeps alpha with color keep, drops it otherwise', async () => {
+    const rgba = await sharp({ create: { width: 20, height: 10, channels: 4, background: { r: 9, g: 99, b: 200, alpha: 0.5 } } }).png().toBuffer();
+    const kept = await transcode(rgba, { format: 'png', color: 'keep', compressionLevel: 9 });
+    assert.deepEqual([kept.format, kept.channels, (await imageInfo(kept.data)).channels], ['png', 4, 4]);
+    const dropped = await transcode(rgba, { format: 'png' });
+    assert.deepEqual([dropped.channels, (await imageInfo(dropped.data)).channels], [3, 3]);
+    const gray = await transcode(rgba, { format: 'png', color: 'gray', width: 10, height: 5 });
+    assert.deepEqual([gray.width, gray.height, gray.channels], [10, 5, 1]);
   });
 
   it('a bad image fails alone, with a reason; the batch goes on', async () => {

@@ -6,17 +6,17 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { imageInfo, shorterEdgeSize } from '../../src/codec/codec.ts';
-import { unpackImageRecord } from '../../src/format/image-record.ts';
-import { RecordIndex } from '../../src/format/index-file.ts';
-import { RecordReader } from '../../src/format/reader.ts';
-import { parseList } from '../../src/im2rec/list-file.ts';
-import { pack, partialPaths } from '../../src/im2rec/pack.ts';
-import { isOneLineError, runBin } from '../helpers/cli.ts';
-import { makeCorpus } from '../helpers/corpus.ts';
-import { fromFrames, runHarness, skipWithoutDmlc } from '../helpers/dmlc.ts';
-import { makeJpeg } from '../helpers/images.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { imageInfo, shorterEdgeSize } from '../../src/codec/codec.js';
+import { unpackImageRecord } from '../../src/format/image-record.js';
+import { RecordIndex } from '../../src/format/index-file.js';
+import { RecordReader } from '../../src/format/reader.js';
+import { parseList } from '../../src/im2rec/list-file.js';
+import { pack, partialPaths } from '../../src/im2rec/pack.js';
+import { isOneLineError, runBin } from '../helpers/cli.js';
+import { makeCorpus } from '../helpers/corpus.js';
+import { fromFrames, runHarness, skipWithoutDmlc } from '../helpers/dmlc.js';
+import { makeJpeg } from '../helpers/images.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const binPath = path.resolve('bin/im2rec.js');
 
