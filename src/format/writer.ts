@@ -4,7 +4,7 @@
  * place by close(), together with its `.idx` when one is asked for.
  */
 import { AtomicFile } from '../io/atomic-file.js';
-import { RecordIndex, checkIndexKey } from './index-file.js';
+import { checkIndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
 
 /** Records at least this large skip the write buffer and go to the file as they are (writev). */
@@ -56,18 +56,32 @@ export class RecordWriter {
   private closed = false;
   /** A write that failed (disk full, say): the output is incomplete and must not be renamed into place. */
   private failure: unknown = null;
-  private readonly index: RecordIndex | null;
+  /** The `.idx`, written as records are (so memory stays flat however many there are). */
+  private readonly index: AtomicFile | null;
+  private pendingIndex = '';
 
   private constructor(
     private readonly sink: FileSink | MemorySink,
     private readonly options: RecordWriterOptions,
   ) {
     this.buffer = Buffer.allocUnsafe(Math.max(options.bufferSize ?? 4 << 20, 4096));
-    this.index = options.indexPath !== undefined ? new RecordIndex([], options.indexPath) : null;
+    this.index = options.indexPath !== undefined && sink instanceof FileSink ? AtomicFile.create(options.indexPath) : null;
     if (options.resume) {
-      for (const { key, offset } of options.resume.entries) this.index?.add(key, offset);
+      for (const { key, offset } of options.resume.entries) this.addIndexLine(checkIndexKey(key), offset);
       this.written = options.resume.size;
       this.records = options.resume.entries.length;
+    }
+  }
+
+  private addIndexLine(key: string, offset: number): void {
+    this.pendingIndex += `${key}\t${offset}\n`;
+    if (this.pendingIndex.length >= 1 << 16) this.flushIndex();
+  }
+
+  private flushIndex(): void {
+    if (this.index && this.pendingIndex) {
+      this.index.writeSync(Buffer.from(this.pendingIndex));
+      this.pendingIndex = '';
     }
   }
 
@@ -106,10 +120,8 @@ export class RecordWriter {
     if (!(payload instanceof Uint8Array)) {
       throw new TypeError(`expected the payload as a Buffer or Uint8Array, received ${typeof payload}`);
     }
-    if (this.index) {
-      if (key === undefined) throw new TypeError('expected a key for each record when writing an index, received undefined');
-      checkIndexKey(key);
-    }
+    if (this.index && key === undefined) throw new TypeError('expected a key for each record when writing an index, received undefined');
+    const indexKey = this.index ? checkIndexKey(key!) : '';
     const offset = this.written;
     const cuts = findCuts(payload);
     const size = encodedSize(payload.byteLength, cuts);
@@ -124,7 +136,7 @@ export class RecordWriter {
       encodeRecordInto(payload, cuts, this.buffer, this.used);
       this.used += size;
     }
-    this.index?.add(key!, offset);
+    if (this.index) this.addIndexLine(indexKey, offset);
     this.written += size;
     this.records += 1;
     return offset;
@@ -165,16 +177,12 @@ export class RecordWriter {
     this.closed = true;
     if (this.sink instanceof FileSink) {
       const fsync = this.options.fsync;
-      let indexFile: AtomicFile | null = null;
       try {
-        if (this.index) {
-          indexFile = AtomicFile.create(this.index.file);
-          indexFile.writeSync(Buffer.from(this.index.toString()));
-        }
+        this.flushIndex();
         this.sink.file.commit({ fsync });
-        indexFile?.commit({ fsync });
+        this.index?.commit({ fsync });
       } catch (err) {
-        indexFile?.abort();
+        this.index?.abort();
         this.sink.file.abort();
         throw err;
       }
@@ -191,6 +199,7 @@ export class RecordWriter {
       throw new Error('suspend() is for file writers made with a tempPath');
     }
     this.closed = true;
+    this.index?.abort(); // rebuilt from the records when the output is resumed
     try {
       if (this.failure === null) this.flush();
     } finally {
@@ -201,6 +210,7 @@ export class RecordWriter {
   /** Drops a file output: the temporary file is removed and nothing is renamed. */
   abort(): void {
     this.closed = true;
+    this.index?.abort();
     if (this.sink instanceof FileSink) this.sink.file.abort();
   }
 

@@ -11,7 +11,7 @@
  * it, and the first line to part 0.
  */
 import fs from 'node:fs';
-import { type ListDialect, type ListItem, parseList } from './list-file.js';
+import { type ListDialect, type ListItem, parseListLine } from './list-file.js';
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -49,14 +49,59 @@ export function lineNumberAt(bytes: Uint8Array, pos: number): number {
   return line;
 }
 
-/** The items of one part of a list file (all of it without `parts`), with their line numbers. */
-export function readListPart(
-  file: string,
-  dialect: ListDialect,
-  parts?: { count: number; index: number },
-): ListItem[] {
-  const bytes = fs.readFileSync(file);
-  const { begin, end } = parts ? listPartRange(bytes, parts.count, parts.index) : { begin: 0, end: bytes.length };
-  const text = bytes.subarray(begin, end).toString('utf8');
-  return parseList(text, dialect, file, begin === 0 ? 1 : lineNumberAt(bytes, begin));
+/**
+ * One part of a list file (all of it without `parts`), read lazily: the
+ * list's bytes stay in memory, its items are parsed as they are taken, so a
+ * million-line list costs its size in bytes, not a million objects. Opening
+ * it parses every line once to count them and to report a malformed line
+ * before any work starts.
+ */
+export class ListPart implements Iterable<ListItem> {
+  private constructor(
+    private readonly bytes: Buffer,
+    private readonly begin: number,
+    private readonly end: number,
+    private readonly firstLine: number,
+    private readonly dialect: ListDialect,
+    readonly file: string,
+    /** Items (non-blank lines) in the part. */
+    readonly total: number,
+  ) {}
+
+  static open(file: string, dialect: ListDialect, parts?: { count: number; index: number }): ListPart {
+    const bytes = fs.readFileSync(file);
+    const { begin, end } = parts ? listPartRange(bytes, parts.count, parts.index) : { begin: 0, end: bytes.length };
+    const firstLine = begin === 0 ? 1 : lineNumberAt(bytes, begin);
+    let total = 0;
+    for (const { text, line } of lines(bytes, begin, end, firstLine)) {
+      parseListLine(text, dialect, file, line);
+      total++;
+    }
+    return new ListPart(bytes, begin, end, firstLine, dialect, file, total);
+  }
+
+  *[Symbol.iterator](): Iterator<ListItem> {
+    for (const { text, line } of lines(this.bytes, this.begin, this.end, this.firstLine)) {
+      yield parseListLine(text, this.dialect, this.file, line);
+    }
+  }
+}
+
+/** Non-blank lines of bytes[begin, end), with their line numbers ('\n', '\r\n' and '\r' end a line). */
+function* lines(bytes: Buffer, begin: number, end: number, firstLine: number): Generator<{ text: string; line: number }> {
+  let line = firstLine;
+  let start = begin;
+  for (let i = begin; i <= end; i++) {
+    if (i < end && bytes[i] !== NL && bytes[i] !== CR) continue;
+    const text = bytes.toString('utf8', start, i);
+    if (text.trim() !== '') yield { text, line };
+    if (i < end && bytes[i] === CR && bytes[i + 1] === NL && i + 1 < end) i++;
+    start = i + 1;
+    line++;
+  }
+}
+
+/** All items of one part of a list file, parsed. */
+export function readListPart(file: string, dialect: ListDialect, parts?: { count: number; index: number }): ListItem[] {
+  return [...ListPart.open(file, dialect, parts)];
 }

@@ -27,7 +27,7 @@ import { RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { assertNotAnInput, writeFileAtomic } from '../io/atomic-file.js';
 import type { ListDialect, ListItem } from './list-file.js';
-import { readListPart } from './list-split.js';
+import { ListPart } from './list-split.js';
 import { DEFAULT_SETTINGS, type ImageSettings, planImage } from './image-plan.js';
 
 const BATCH = 16;
@@ -226,27 +226,38 @@ function settingsNote(options: PackOptions, image: ImageSettings, packLabel: boo
 interface ResumePoint {
   size: number;
   entries: { key: number; offset: number }[];
-  /** Position in the list of the first item still to do. */
-  position: number;
+  /** List items dealt with by the earlier run. */
+  done: number;
   /** Items the earlier run passed over without a record. */
   skipped: ListItem[];
 }
 
-/** Finds where an interrupted run stopped: after its last complete record. */
-function findResumePoint(partial: string, items: readonly ListItem[]): ResumePoint {
-  const point: ResumePoint = { size: 0, entries: [], position: 0, skipped: [] };
+/**
+ * Finds where an interrupted run stopped: after its last complete record.
+ * Takes the items that run dealt with from `items`, which then continues
+ * with the first item still to do.
+ */
+function findResumePoint(partial: string, items: Iterator<ListItem>): ResumePoint {
+  const point: ResumePoint = { size: 0, entries: [], done: 0, skipped: [] };
   const reader = RecordReader.open(partial);
   try {
     for (const record of reader.scan({ reuseBuffers: true })) {
       const image = tryUnpackImageRecord(record.payload);
-      let j = point.position;
-      while (image && j < items.length && items[j]!.index !== image.id) j++;
-      if (!image || j === items.length) {
+      const passed: ListItem[] = [];
+      let matched = false;
+      for (let next = items.next(); image && !next.done; next = items.next()) {
+        if (next.value.index === image.id) {
+          matched = true;
+          break;
+        }
+        passed.push(next.value);
+      }
+      if (!matched) {
         throw new PackError(`${partial}: byte ${record.offset}: record does not follow the list; run without --resume to start over`);
       }
-      point.skipped.push(...items.slice(point.position, j));
-      point.entries.push({ key: image.id, offset: record.offset });
-      point.position = j + 1;
+      point.skipped.push(...passed);
+      point.done += passed.length + 1;
+      point.entries.push({ key: image!.id, offset: record.offset });
       point.size = record.end;
     }
   } catch (err) {
@@ -268,11 +279,12 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
   const indexPath = indexPathFor(output);
   assertNotAnInput(output, [options.list]);
   assertNotAnInput(indexPath, [options.list]);
-  const items = readListPart(options.list, options.dialect, options.parts);
+  const list = ListPart.open(options.list, options.dialect, options.parts);
+  const items = list[Symbol.iterator]();
   const { partial, meta } = partialPaths(output);
   const note = settingsNote(options, image, packLabel);
 
-  let start: ResumePoint = { size: 0, entries: [], position: 0, skipped: [] };
+  let start: ResumePoint = { size: 0, entries: [], done: 0, skipped: [] };
   if (options.resume && fs.existsSync(partial)) {
     const earlier = fs.existsSync(meta) ? fs.readFileSync(meta, 'utf8') : '';
     if (earlier !== note) {
@@ -295,8 +307,8 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
     reason: 'skipped by the interrupted run this one resumed',
   }));
   const progress: PackProgress = {
-    done: start.position,
-    total: items.length,
+    done: start.done,
+    total: list.total,
     written: start.entries.length,
     skipped: skippedImages.length,
     bytesIn: 0,
@@ -304,11 +316,20 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
   };
   const inFlight = Math.max(1, options.threads ?? 2) * 2;
   const queue: { items: ListItem[]; outcomes: Promise<Outcome[]> }[] = [];
-  let next = start.position;
+  let listEnded = false;
+  const takeBatch = (): ListItem[] => {
+    const batch: ListItem[] = [];
+    while (batch.length < BATCH && !listEnded) {
+      const r = items.next();
+      if (r.done) listEnded = true;
+      else batch.push(r.value);
+    }
+    return batch;
+  };
   const refill = () => {
-    while (queue.length < inFlight && next < items.length) {
-      const batch = items.slice(next, next + BATCH);
-      next += batch.length;
+    while (queue.length < inFlight && !listEnded) {
+      const batch = takeBatch();
+      if (batch.length === 0) break;
       const outcomes = encodeBatch(batch, resolved);
       outcomes.catch(() => {}); // awaited in order below; this only keeps a later batch's failure from going unhandled
       queue.push({ items: batch, outcomes });
@@ -364,7 +385,7 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
     indexPath,
     skippedImages,
     seconds: (performance.now() - started) / 1000,
-    resumedFrom: start.position,
+    resumedFrom: start.done,
     interrupted,
     partialPath: partial,
   };
