@@ -71,5 +71,5 @@ export {
 } from './im2rec/pack.js';
 export { type ImageSettings } from './im2rec/image-plan.js';
 export { parseList, parseListLine, formatListLine, ListFileError, type ListItem, type ListDialect } from './im2rec/list-file.js';
-export { readListPart, listPartRange } from './im2rec/list-split.js';
+export { ListPart, readListPart, listPartRange } from './im2rec/list-split.js';
 export { mergeRecordFiles, type MergeResult } from './tools/merge.js';
