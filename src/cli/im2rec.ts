@@ -382,7 +382,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   // libuv's pool runs the codec; size it before anything uses it.
   const threadArg = args.findIndex((a) => a === '--num-thread' || a.startsWith('--num-thread='));
   const threads = threadArg < 0 ? os.availableParallelism() : Number(args[threadArg]!.split('=')[1] ?? args[threadArg + 1]);
-  if (Number.isInteger(threads) && threads > 0) process.env.UV_THREADPOOL_SIZE ??= String(Math.max(threads, 2));
+  if (Number.isInteger(threads) && threads > 0) process.env.UV_THREADPOOL_SIZE ??= String(threads);
   try {
     if (args.includes('--help-cc') || (isCcForm(args) && (args.includes('--help') || args.includes('-h')))) {
       process.stdout.write(CC_HELP);
