@@ -118,28 +118,8 @@ function benchMemory(outDir: string, corpus: string, listText: string) {
   return out;
 }
 
-const PY_LIST = `
-import os, random, sys
-def list_image(root, exts):
-    i = 0; cat = {}
-    for path, dirs, files in os.walk(root, followlinks=True):
-        dirs.sort(); files.sort()
-        for fname in files:
-            fpath = os.path.join(path, fname)
-            suffix = os.path.splitext(fname)[1].lower()
-            if os.path.isfile(fpath) and (suffix in exts):
-                if path not in cat: cat[path] = len(cat)
-                yield (i, os.path.relpath(fpath, root), cat[path]); i += 1
-def write_list(path_out, image_list):
-    with open(path_out, 'w') as fout:
-        for item in image_list:
-            line = '%d\\t' % item[0]
-            for j in item[2:]: line += '%f\\t' % j
-            fout.write(line + '%s\\n' % item[1])
-l = list(list_image(sys.argv[1], ['.jpeg', '.jpg', '.png']))
-random.seed(100); random.shuffle(l)
-write_list(sys.argv[2] + '.lst', l)
-`;
+/** MXNet's im2rec.py list code, as the tests use it. */
+const PY_LIST = path.join(root, 'test/reference/im2rec_py_lists.py');
 
 function benchList(outDir: string) {
   const tree = path.join(outDir, 'list-tree');
@@ -157,7 +137,7 @@ function benchList(outDir: string) {
   const theirs: number[] = [];
   for (let t = 0; t < TRIALS; t++) {
     ours.push(measure(2, [process.execPath, IM2REC, path.join(outDir, 'list-ours'), tree, '--list', '--recursive', '--quiet']).seconds);
-    theirs.push(measure(2, [PYTHON, '-c', PY_LIST, tree, path.join(outDir, 'list-py')]).seconds);
+    theirs.push(measure(2, [PYTHON, PY_LIST, tree, path.join(outDir, 'list-py'), '1', '0']).seconds);
   }
   const same = fs.readFileSync(path.join(outDir, 'list-ours.lst')).equals(fs.readFileSync(path.join(outDir, 'list-py.lst')));
   process.stderr.write(`im2rec list: mxrec ${median(ours).toFixed(2)} s, python ${median(theirs).toFixed(2)} s, same lines: ${same}\n`);

@@ -11,10 +11,11 @@ export interface CliResult {
 }
 
 /** Runs one of the package's bins (bin/<name>.js, which loads the built dist/). */
-export function runBin(name: 'rec' | 'im2rec', args: string[], options: { cwd?: string } = {}): CliResult {
+export function runBin(name: 'rec' | 'im2rec', args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
   const res = spawnSync(process.execPath, [path.join(root, 'bin', `${name}.js`), ...args], {
     encoding: 'utf8',
     cwd: options.cwd ?? root,
+    env: { ...process.env, ...options.env },
     maxBuffer: 1 << 28,
   });
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };

@@ -136,6 +136,20 @@ describe('im2rec.py form', () => {
     }
   });
 
+  test('without the native addon the same pack comes out of sharp, and im2rec says once how to get the fast path', async () => {
+    const d = listCopy('slow');
+    const res = runBin('im2rec', [path.join(d, 'slow'), corpus, '--resize', '96'], { env: { MXREC_NO_NATIVE: '1' } });
+    assert.equal(res.status, 0, res.stderr);
+    assert.equal(res.stderr.match(/note: JPEGs go through sharp, slower: /g)?.length, 1);
+    const ours = records(path.join(dir, 'train.rec'));
+    const viaSharp = records(path.join(d, 'slow.rec'));
+    assert.deepEqual(viaSharp.map((r) => [r.id, r.label]), ours.map((r) => [r.id, r.label]));
+    for (const [k, r] of viaSharp.entries()) {
+      const [a, b] = [await imageInfo(r.image), await imageInfo(ours[k]!.image)];
+      assert.deepEqual([a.width, a.height, a.channels], [b.width, b.height, b.channels]);
+    }
+  });
+
   test('old-style bool flags and a missing list are handled', () => {
     const d = listCopy('b');
     const res = im2rec([path.join(d, 'b'), corpus, '--pass-through', 'True', '--center-crop', 'False']);
