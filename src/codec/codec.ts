@@ -118,7 +118,37 @@ export async function imageInfo(input: Uint8Array): Promise<ImageInfo> {
       throw new ImageError((e.code ?? 'CORRUPT') as ImageErrorCode, e.message);
     }
   }
-  return sharpInfo(input);
+  return pngInfo(input) ?? sharpInfo(input);
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** Bands per PNG colour type, before a tRNS chunk adds alpha (palette images decode to RGB). */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
+const IHDR = 0x49484452;
+const IDAT = 0x49444154;
+const TRNS = 0x74524e53;
+
+/**
+ * A PNG's size and bands from its IHDR chunk (and a tRNS chunk before the
+ * image data, which adds alpha): no trip to libvips for what sits at fixed
+ * offsets. Null for anything unusual, which sharp then reads.
+ */
+function pngInfo(input: Uint8Array): ImageInfo | null {
+  if (input.length < 33 || !PNG_SIGNATURE.equals(input.subarray(0, 8))) return null;
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  if (view.getUint32(8) !== 13 || view.getUint32(12) !== IHDR) return null;
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  let channels = PNG_CHANNELS[view.getUint8(25)];
+  if (!width || !height || width > 0x7fffffff || height > 0x7fffffff || channels === undefined) return null;
+  for (let at = 33; ; ) {
+    if (at + 8 > input.length) return null; // cut short before the image data: let sharp say so
+    const type = view.getUint32(at + 4);
+    if (type === IDAT) break;
+    if (type === TRNS && (channels === 1 || channels === 3)) channels += 1;
+    at += 12 + view.getUint32(at);
+  }
+  return { format: 'png', width, height, channels };
 }
 
 const COLORS = ['rgb', 'gray', 'keep'];

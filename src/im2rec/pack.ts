@@ -164,7 +164,6 @@ async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Prom
   const outcomes = new Array<Outcome>(items.length);
   const inputs: Buffer[] = [];
   const plans: TranscodeOptions[] = [];
-  const slots: number[] = [];
   await Promise.all(
     items.map(async (item, k) => {
       const read = readImage(imagePath(o.root, item.path, o.image.form));
@@ -187,7 +186,7 @@ async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Prom
       }
     }),
   );
-  items.forEach((_, k) => inputs[k] && slots.push(k));
+  const slots = items.map((_, k) => k).filter((k) => inputs[k] !== undefined);
   if (slots.length) {
     const encoded = await transcodeMany(
       slots.map((k) => inputs[k]!),

@@ -12,7 +12,7 @@ import {
   transcodeMany,
   type DecodeIntoOptions,
 } from '../../src/index.js';
-import { sharpDecodeInto, sharpTranscode } from '../../src/codec/sharp-path.js';
+import { sharpDecodeInto, sharpInfo, sharpTranscode } from '../../src/codec/sharp-path.js';
 import { compare, makeJpeg, makePng, pixels } from '../helpers/images.js';
 
 // Under CI the addon must have built; locally a missing compiler only skips
@@ -215,6 +215,21 @@ describe('image codec', () => {
       transcode(png, { crop: { x: 300, y: 0, width: 40, height: 40 } }),
       (e: Error) => e instanceof ImageError && e.code === 'BAD_ARGUMENT' && /crop 300,0 40x40 is outside the 320x240 image/.test(e.message),
     );
+  });
+
+  it('reads PNG sizes from the IHDR chunk, as libvips reports them', async () => {
+    const base = sharp({ create: { width: 33, height: 21, channels: 4, background: { r: 200, g: 10, b: 10, alpha: 0.5 } } });
+    for (const png of [
+      await base.clone().png().toBuffer(),
+      await base.clone().removeAlpha().png().toBuffer(),
+      await base.clone().removeAlpha().toColourspace('b-w').png().toBuffer(),
+      await base.clone().toColourspace('b-w').png().toBuffer(), // gray + alpha
+      await base.clone().png({ palette: true }).toBuffer(), // palette with transparency
+      await base.clone().removeAlpha().png({ palette: true }).toBuffer(),
+    ]) {
+      assert.deepEqual(await imageInfo(png), await sharpInfo(png));
+    }
+    await assert.rejects(imageInfo((await base.clone().png().toBuffer()).subarray(0, 20)), ImageError);
   });
 
   it('PNG output keeps alpha with color keep, drops it otherwise', async () => {
