@@ -20,6 +20,7 @@ import { integerAtLeast } from './args.js';
 import { createProgress } from './progress.js';
 import { EXIT_BAD_DATA, EXIT_USAGE, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
+import { isDirectory } from '../io/paths.js';
 
 /** What both forms add to MXNet's flags. */
 interface Extras {
@@ -267,13 +268,6 @@ function pyProgram(run: (code: number) => void): Command {
   return program;
 }
 
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 // ---------------------------------------------------------------- im2rec.cc form
 

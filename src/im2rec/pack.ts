@@ -29,6 +29,7 @@ import { assertNotAnInput, writeFileAtomic } from '../io/atomic-file.js';
 import type { ListDialect, ListItem } from './list-file.js';
 import { ListPart } from './list-split.js';
 import { DEFAULT_SETTINGS, type ImageSettings, planImage } from './image-plan.js';
+import { isDirectory } from '../io/paths.js';
 
 const BATCH = 16;
 
@@ -110,24 +111,17 @@ export function reportPathFor(output: string): string {
 }
 
 /**
- * Where a list path points. An absolute path stands alone. im2rec.cc glues
- * root and path together as strings (root "imgs" + "a.jpg" = "imgsa.jpg",
- * a classic trap); here a root that is a folder is always joined, and the
- * plain concatenation is kept only for a root that is not one (a name prefix).
+ * Where the list's paths point. An absolute path stands alone. im2rec.cc
+ * glues root and path together as strings (root "imgs" + "a.jpg" =
+ * "imgsa.jpg", a classic trap); here a root that is a folder is always
+ * joined, and the plain concatenation is kept only for a root that is not
+ * one (a name prefix). Decided once per pack, not per image.
  */
-export function imagePath(root: string, rel: string, form: 'py' | 'cc'): string {
-  if (path.isAbsolute(rel)) return rel;
-  if (form === 'cc' && !root.endsWith('/') && !isDirectory(root)) return root + rel;
-  return path.join(root, rel);
+export function imagePathResolver(root: string, form: 'py' | 'cc'): (rel: string) => string {
+  const concatenate = form === 'cc' && !root.endsWith('/') && !isDirectory(root);
+  return (rel) => (path.isAbsolute(rel) ? rel : concatenate ? root + rel : path.join(root, rel));
 }
 
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** The record payload: header (id = list index) and labels the way the chosen tool packs them. */
 export function recordFor(item: ListItem, image: Uint8Array, form: 'py' | 'cc', packLabel: boolean): Buffer {
@@ -166,7 +160,7 @@ async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Prom
   const plans: TranscodeOptions[] = [];
   await Promise.all(
     items.map(async (item, k) => {
-      const read = readImage(imagePath(o.root, item.path, o.image.form));
+      const read = readImage(o.pathOf(item.path));
       if (typeof read === 'string') {
         outcomes[k] = { reason: read, bytesIn: 0 };
         return;
@@ -202,7 +196,7 @@ async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Prom
 }
 
 interface ResolvedOptions {
-  root: string;
+  pathOf: (rel: string) => string;
   image: ImageSettings;
   packLabel: boolean;
 }
@@ -273,7 +267,7 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
   const started = performance.now();
   const image: ImageSettings = { ...DEFAULT_SETTINGS, ...options.image };
   const packLabel = options.packLabel ?? false;
-  const resolved: ResolvedOptions = { root: options.root, image, packLabel };
+  const resolved: ResolvedOptions = { pathOf: imagePathResolver(options.root, image.form), image, packLabel };
   const output = options.output;
   const indexPath = indexPathFor(output);
   assertNotAnInput(output, [options.list]);
@@ -355,7 +349,7 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
         } else {
           const skip: SkippedImage = { index: item.index, path: item.path, line: item.line, reason: r.reason };
           if (options.strict) {
-            throw new PackError(`${options.list}:${item.line}: ${imagePath(options.root, item.path, image.form)}: ${r.reason}`);
+            throw new PackError(`${options.list}:${item.line}: ${resolved.pathOf(item.path)}: ${r.reason}`);
           }
           skippedImages.push(skip);
           progress.skipped += 1;
