@@ -50,6 +50,9 @@ export function createProgress(label: string, options: { quiet: boolean; stream?
       bar.update(done, { rate: rate.toFixed(0) });
     },
     log: (text) => bars.log(`${text}\n`),
-    stop: () => bars.stop(),
+    stop: () => {
+      bars.update(); // a last redraw prints messages still waiting for one (stop() would drop them)
+      bars.stop();
+    },
   };
 }

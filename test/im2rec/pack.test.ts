@@ -2,7 +2,7 @@
 // lines, the flags that change the pixels, labels as MXNet packs them, output read
 // back by dmlc-core, thread-count independence, bad images, parts, interruption.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -148,6 +148,55 @@ describe('im2rec.py form', () => {
       const [a, b] = [await imageInfo(r.image), await imageInfo(ours[k]!.image)];
       assert.deepEqual([a.width, a.height, a.channels], [b.width, b.height, b.channels]);
     }
+  });
+
+  test('--parts N --part I: PREFIX.partNNN.rec holding that slice; the parts together are the whole pack', () => {
+    const d = listCopy('sl');
+    const payloads: Buffer[] = [];
+    for (const part of [0, 1]) {
+      const res = im2rec([path.join(d, 'sl'), corpus, '--resize', '96', '--parts', '2', '--part', String(part), '-q']);
+      assert.equal(res.status, 0, res.stderr);
+      payloads.push(...records(path.join(d, `sl.part00${part}.rec`)).map((r) => r.payload));
+      assert.ok(fs.existsSync(path.join(d, `sl.part00${part}.idx`)));
+    }
+    assert.deepEqual(payloads, records(path.join(dir, 'train.rec')).map((r) => r.payload));
+    const bad = im2rec([path.join(d, 'sl'), corpus, '--parts', '2', '--part', '2']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--part: expected 0\.\.1, received 2/);
+  });
+
+  test('--quality and inter_method change the pixels; --exts picks the files listed', async () => {
+    const d = listCopy('q');
+    assert.equal(im2rec([path.join(d, 'q'), corpus, '--resize', '96', '--quality', '40', '-q']).status, 0);
+    const low = records(path.join(d, 'q.rec'));
+    const high = records(path.join(dir, 'train.rec'));
+    assert.ok(low.every((r, k) => r.image.length < high[k]!.image.length), 'q40 files are smaller than q95 ones');
+    const lst = path.join(d, 'q.lst');
+    assert.equal(im2rec([lst, corpus, path.join(d, 'nn.rec'), 'resize=96', '-q']).status, 0);
+    assert.equal(im2rec([lst, corpus, path.join(d, 'n0.rec'), 'resize=96', 'inter_method=0', '-q']).status, 0);
+    const [linear, nearest] = [records(path.join(d, 'nn.rec')), records(path.join(d, 'n0.rec'))];
+    assert.ok(linear.some((r, k) => !r.image.equals(nearest[k]!.image)), 'nearest differs from linear');
+    assert.ok(linear.every((r, k) => r.image.equals(high[k]!.image)), 'im2rec.cc resize=96 = im2rec.py --resize 96');
+    const listed = im2rec([path.join(d, 'pngs'), corpus, '--list', '--recursive', '--exts', '.PNG', '--no-shuffle']);
+    assert.equal(listed.status, 0, listed.stderr);
+    const paths = parseList(fs.readFileSync(path.join(d, 'pngs.lst'), 'utf8'), { kind: 'tab' }, 'pngs.lst').map((i) => i.path);
+    assert.deepEqual(paths, listItems.map((i) => i.path).filter((p) => p.endsWith('.png')).sort());
+  });
+
+  test('on a terminal: a progress bar with rate and ETA, skips printed above it, then the summary', () => {
+    // util-linux `script` gives the command a pseudo-terminal (Debian's bsdutils, always installed).
+    // Long enough (the list 30 times) for the bar to be drawn: it redraws at most every 100 ms.
+    const lines = fs.readFileSync(path.join(work, 'all.lst'), 'utf8').trim().split('\n');
+    const text = Array.from({ length: 30 }, (_, k) => lines.map((l) => l.replace(/^\d+/, (n) => String(Number(n) + 100 * k))).join('\n')).join('\n');
+    const d = listCopy('tty', Buffer.from(`${text}\n`));
+    const cmd = [process.execPath, binPath, path.join(d, 'tty'), corpus, '--resize', '96', '--num-thread', '1'].map((a) => `'${a}'`).join(' ');
+    const res = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stdout);
+    const screen = res.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    assert.match(screen, /tty\.rec \[[█░]+\] \d+% \| \d+\/720 \| \d+ images\/s \| ETA \d+s/);
+    // Every skip is shown, the last ones too (printed just before the bar goes).
+    assert.equal(screen.match(/im2rec: skipped broken\/bad_0001\.jpg \(tty\.lst:\d+\): empty file/g)?.length, 30);
+    assert.match(screen, /600 images written, 120 skipped/);
   });
 
   test('old-style bool flags and a missing list are handled', () => {
