@@ -4,6 +4,7 @@
  * other formats, and JPEGs the addon declines, go to sharp. Callers see one
  * API and the same output dimensions either way.
  */
+import { jpegOrientation } from './exif.js';
 import { native, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
 import { sharpDecodeInto, sharpInfo, sharpPixels, sharpTranscode } from './sharp-path.js';
 import {
@@ -112,7 +113,10 @@ export async function imageInfo(input: Uint8Array): Promise<ImageInfo> {
   if (native && isJpeg(input)) {
     try {
       const h = native.header(input);
-      return { format: 'jpeg', width: h.width, height: h.height, channels: h.channels };
+      const info: ImageInfo = { format: 'jpeg', width: h.width, height: h.height, channels: h.channels };
+      const orientation = jpegOrientation(input);
+      if (orientation !== 1) info.orientation = orientation;
+      return info;
     } catch (err) {
       const e = err as Error & { code?: string };
       throw new ImageError((e.code ?? 'CORRUPT') as ImageErrorCode, e.message);
@@ -191,7 +195,8 @@ export async function transcodeMany(
   }
   return route(
     inputs,
-    (i) => (optionsFor(i).format ?? 'jpeg') === 'jpeg',
+    // The addon writes pixels as stored; turning an image upright is left to libvips.
+    (i) => (optionsFor(i).format ?? 'jpeg') === 'jpeg' && !(optionsFor(i).autoOrient && jpegOrientation(inputs[i]!) !== 1),
     (indices, done) =>
       native!.transcodeBatch(
         indices.map((i) => {

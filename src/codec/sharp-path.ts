@@ -57,17 +57,22 @@ async function pipeline(
     /** 'keep': gray stays gray and colour stays colour; alpha stays too when keepAlpha. */
     color: 'rgb' | 'gray' | 'keep';
     keepAlpha?: boolean;
+    autoOrient?: boolean;
   },
 ): Promise<Sharp> {
   const sharp = await loadSharp();
   // failOn 'truncated': a cut-off file is an error here too, as in the native path.
   let img = sharp(input, { failOn: 'truncated', limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
+  // Before extract: sharp applies operations in call order, so the crop is in upright coordinates.
+  if (opts.autoOrient) img = img.autoOrient();
   if (opts.crop) {
     const { x, y, width, height } = opts.crop;
     // Checked against the header as the native path does, for the same error.
     const m = await img.metadata();
-    if (x + width > (m.width ?? 0) || y + height > (m.height ?? 0)) {
-      throw new ImageError('BAD_ARGUMENT', `crop ${x},${y} ${width}x${height} is outside the ${m.width}x${m.height} image`);
+    const upright = opts.autoOrient && (m.orientation ?? 1) >= 5;
+    const [w, h] = upright ? [m.height ?? 0, m.width ?? 0] : [m.width ?? 0, m.height ?? 0];
+    if (x + width > w || y + height > h) {
+      throw new ImageError('BAD_ARGUMENT', `crop ${x},${y} ${width}x${height} is outside the ${w}x${h} image`);
     }
     img = img.extract({ left: x, top: y, width, height });
   }
@@ -89,7 +94,9 @@ export async function sharpInfo(input: Uint8Array): Promise<ImageInfo> {
   const sharp = await loadSharp();
   try {
     const m = await sharp(input).metadata();
-    return { format: m.format ?? 'unknown', width: m.width ?? 0, height: m.height ?? 0, channels: m.channels ?? 0 };
+    const info: ImageInfo = { format: m.format ?? 'unknown', width: m.width ?? 0, height: m.height ?? 0, channels: m.channels ?? 0 };
+    if (m.orientation && m.orientation !== 1) info.orientation = m.orientation;
+    return info;
   } catch (err) {
     throw asError(err);
   }
@@ -117,10 +124,10 @@ export async function sharpTranscode(input: Uint8Array, options: TranscodeOption
  */
 export async function sharpPixels(
   input: Uint8Array,
-  options: { color?: TranscodeOptions['color']; maxPixels?: number },
+  options: { color?: TranscodeOptions['color']; maxPixels?: number; autoOrient?: boolean },
 ): Promise<{ data: Buffer; width: number; height: number; channels: 1 | 3 }> {
   try {
-    const img = await pipeline(input, { maxPixels: options.maxPixels, color: options.color ?? 'rgb' });
+    const img = await pipeline(input, { maxPixels: options.maxPixels, color: options.color ?? 'rgb', autoOrient: options.autoOrient });
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels === 1 ? 1 : 3 };
   } catch (err) {

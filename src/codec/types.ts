@@ -25,6 +25,12 @@ interface Geometry {
 }
 
 export interface TranscodeOptions extends Geometry {
+  /**
+   * Turn the image upright per its EXIF orientation first, as OpenCV's
+   * IMREAD_COLOR and IMREAD_GRAYSCALE do; `crop` is then in upright
+   * coordinates. Default false (the pixels as stored).
+   */
+  autoOrient?: boolean;
   /** Output size; default the crop's size (no resize). Give both or neither. */
   width?: number;
   height?: number;
@@ -62,6 +68,8 @@ export interface ImageInfo {
   height: number;
   /** Components stored in the file (1 gray, 3 colour, 4 CMYK or RGBA). */
   channels: number;
+  /** The EXIF orientation (2-8) when the file declares one that is not "as stored"; width and height are as stored. */
+  orientation?: number;
 }
 
 export interface EncodedImage {

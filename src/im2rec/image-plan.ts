@@ -61,9 +61,16 @@ function filterFor(method: number, from: { width: number; height: number }, to: 
   return FILTERS[method]!;
 }
 
-/** The codec options for one image of the given size. `index` seeds inter_method 10. */
-export function planImage(width: number, height: number, s: ImageSettings, index: number): TranscodeOptions {
+/**
+ * The codec options for one image, from its header. `index` seeds
+ * inter_method 10. OpenCV turns EXIF-rotated photos upright when it decodes
+ * in colour or gray (not with -1), so MXNet's output sizes are the upright ones.
+ */
+export function planImage(info: { width: number; height: number; orientation?: number }, s: ImageSettings, index: number): TranscodeOptions {
+  const autoOrient = s.color !== -1;
+  const [width, height] = autoOrient && (info.orientation ?? 1) >= 5 ? [info.height, info.width] : [info.width, info.height];
   const options: TranscodeOptions = {
+    autoOrient,
     color: s.color === 1 ? 'rgb' : s.color === 0 ? 'gray' : 'keep',
     ...(s.encoding === '.png'
       ? { format: 'png', compressionLevel: pngLevel(s) }

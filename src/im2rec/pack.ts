@@ -172,7 +172,7 @@ async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Prom
           outcomes[k] = { record: recordFor(item, read, o.image.form, o.packLabel), bytesIn: read.length };
           return;
         }
-        plans[k] = planImage(info.width, info.height, o.image, item.index);
+        plans[k] = planImage(info, o.image, item.index);
         inputs[k] = read;
       } catch (err) {
         if (!(err instanceof ImageError || err instanceof RangeError)) throw err;

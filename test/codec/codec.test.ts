@@ -13,7 +13,8 @@ import {
   type DecodeIntoOptions,
 } from '../../src/index.js';
 import { sharpDecodeInto, sharpInfo, sharpTranscode } from '../../src/codec/sharp-path.js';
-import { compare, makeJpeg, makePng, pixels } from '../helpers/images.js';
+import { compare, makeJpeg, makePng, pixels, syntheticRgb } from '../helpers/images.js';
+import { jpegOrientation } from '../../src/codec/exif.js';
 
 // Under CI the addon must have built; locally a missing compiler only skips
 // the native-specific checks (the sharp path is still tested). fallback.test.ts
@@ -230,6 +231,26 @@ describe('image codec', () => {
       assert.deepEqual(await imageInfo(png), await sharpInfo(png));
     }
     await assert.rejects(imageInfo((await base.clone().png().toBuffer()).subarray(0, 20)), ImageError);
+  });
+
+  it('EXIF orientation: reported by imageInfo; autoOrient turns the image upright first, as OpenCV\'s IMREAD_COLOR does', async () => {
+    // A 64x48 picture stored sideways: orientation 6 means "rotate 90° clockwise to view".
+    const stored = await sharp(syntheticRgb(64, 48, 5), { raw: { width: 64, height: 48, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    assert.equal(jpegOrientation(stored), 6);
+    assert.equal(jpegOrientation(await makeJpeg(20, 10)), 1);
+    assert.deepEqual(await imageInfo(stored), { format: 'jpeg', width: 64, height: 48, channels: 3, orientation: 6 });
+    const asStored = await transcode(stored, { width: 32, height: 24 });
+    assert.deepEqual([asStored.width, asStored.height], [32, 24]);
+    const upright = await transcode(stored, { autoOrient: true, crop: { x: 0, y: 8, width: 48, height: 48 }, width: 36, height: 36 });
+    assert.deepEqual([upright.width, upright.height], [36, 36]);
+    const reference = await sharp(stored).autoOrient().extract({ left: 0, top: 8, width: 48, height: 48 }).resize(36, 36).raw().toBuffer();
+    const c = compare((await pixels(upright.data)).data, reference);
+    assert.ok(c.mad <= MAX_MAD && c.psnr >= MIN_PSNR, `MAD ${c.mad.toFixed(2)}, PSNR ${c.psnr.toFixed(1)} dB`);
+    // Damaged EXIF is no orientation, not an error.
+    const broken = Buffer.from(stored);
+    const app1 = broken.indexOf('Exif');
+    broken.write('XX', app1 + 6); // byte order mark
+    assert.equal(jpegOrientation(broken), 1);
   });
 
   it('PNG output keeps alpha with color keep, drops it otherwise', async () => {

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { imageInfo, shorterEdgeSize } from '../../src/codec/codec.js';
 import { unpackImageRecord } from '../../src/format/image-record.js';
 import { RecordIndex } from '../../src/format/index-file.js';
@@ -307,6 +308,21 @@ describe('labels', () => {
     assert.equal(im2rec([path.join(d, 'm'), root, '--color', '-1', '-q']).status, 0);
     const channels = await Promise.all(records(path.join(d, 'm.rec')).map(async (r) => (await imageInfo(r.image)).channels));
     assert.deepEqual(channels, [3, 1]);
+  });
+
+  test('EXIF-rotated photos come out upright, as OpenCV decodes them, except with --color -1', async () => {
+    // Stored 64x48, orientation 6: upright it is 48x64.
+    const sideways = await sharp(await makeJpeg(64, 48, {}, 7)).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    fs.writeFileSync(path.join(root, 'class_000/phone.jpg'), sideways);
+    const sizes = async (color: string) => {
+      const d = listCopy('o', Buffer.from('0\t0\tclass_000/phone.jpg\n'));
+      assert.equal(im2rec([path.join(d, 'o'), root, '--resize', '32', '--color', color, '-q']).status, 0);
+      const info = await imageInfo(records(path.join(d, 'o.rec'))[0]!.image);
+      return [info.width, info.height];
+    };
+    assert.deepEqual(await sizes('1'), [32, 42]); // shorter edge 48 → 32, 64 → floor(64 * 32 / 48)
+    assert.deepEqual(await sizes('0'), [32, 42]);
+    assert.deepEqual(await sizes('-1'), [42, 32]); // IMREAD_UNCHANGED ignores the orientation
   });
 
   test('a malformed .lst line is an error naming file and line', () => {
