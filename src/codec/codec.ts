@@ -68,6 +68,11 @@ function nativeSpec(o: TranscodeOptions | DecodeIntoOptions, gray: boolean): Nat
 const failed = (r: object): r is NativeFailure => 'error' in r;
 const toError = (f: NativeFailure) => new ImageError(f.code as ImageErrorCode, f.error);
 
+/** One of the addon's batch calls (a trip to libuv's pool), as a promise. */
+function onPool<R>(start: (done: (err: Error | null, out: R[]) => void) => void): Promise<R[]> {
+  return new Promise((resolve, reject) => start((err, out) => (err ? reject(err) : resolve(out))));
+}
+
 /**
  * Runs a batch: JPEGs through the addon in one trip to the thread pool, the
  * rest (and JPEGs the addon declines as UNSUPPORTED: valid, but not for
@@ -77,7 +82,7 @@ const toError = (f: NativeFailure) => new ImageError(f.code as ImageErrorCode, f
 async function route<N extends object, R>(
   inputs: readonly Uint8Array[],
   nativeCan: (i: number) => boolean,
-  runNative: (indices: number[], done: (err: Error | null, out: (N | NativeFailure)[]) => void) => void,
+  runNative: (indices: number[]) => Promise<(N | NativeFailure)[]>,
   fromNative: (r: N) => R,
   viaSharp: (i: number) => Promise<R>,
 ): Promise<(R | ImageError)[]> {
@@ -86,9 +91,7 @@ async function route<N extends object, R>(
   const toSharp: number[] = [];
   inputs.forEach((input, i) => (native && isJpeg(input) && nativeCan(i) ? toNative : toSharp).push(i));
   if (toNative.length) {
-    const out = await new Promise<(N | NativeFailure)[]>((resolve, reject) =>
-      runNative(toNative, (err, r) => (err ? reject(err) : resolve(r))),
-    );
+    const out = await runNative(toNative);
     out.forEach((r, k) => {
       const i = toNative[k]!;
       if (!failed(r)) results[i] = fromNative(r);
@@ -197,15 +200,14 @@ export async function transcodeMany(
     inputs,
     // The addon writes pixels as stored; turning an image upright is left to libvips.
     (i) => (optionsFor(i).format ?? 'jpeg') === 'jpeg' && !(optionsFor(i).autoOrient && jpegOrientation(inputs[i]!) !== 1),
-    (indices, done) =>
-      native!.transcodeBatch(
-        indices.map((i) => {
-          const o = optionsFor(i);
-          const gray = wantsGray(inputs[i]!, o.color);
-          return { input: inputs[i]!, spec: { ...nativeSpec(o, gray), quality: o.quality ?? DEFAULT_QUALITY } };
-        }),
-        done,
-      ),
+    (indices) => {
+      const jobs = indices.map((i) => {
+        const o = optionsFor(i);
+        const gray = wantsGray(inputs[i]!, o.color);
+        return { input: inputs[i]!, spec: { ...nativeSpec(o, gray), quality: o.quality ?? DEFAULT_QUALITY } };
+      });
+      return onPool<NativeTranscoded | NativeFailure>((done) => native!.transcodeBatch(jobs, done));
+    },
     fromNativeTranscode,
     (i) => {
       const o = optionsFor(i);
@@ -231,9 +233,7 @@ const fromNativeTranscode = (r: NativeTranscoded): EncodedImage => ({
 async function decodeWithSharpEncodeNative(input: Uint8Array, o: TranscodeOptions): Promise<EncodedImage> {
   const px = await sharpPixels(input, o);
   const spec: NativeSpec = { ...nativeSpec(o, px.channels === 1), quality: o.quality ?? DEFAULT_QUALITY, pixels: [px.width, px.height, px.channels] };
-  const [r] = await new Promise<(NativeTranscoded | NativeFailure)[]>((resolve, reject) =>
-    native!.transcodeBatch([{ input: px.data, spec }], (err, out) => (err ? reject(err) : resolve(out))),
-  );
+  const [r] = await onPool<NativeTranscoded | NativeFailure>((done) => native!.transcodeBatch([{ input: px.data, spec }], done));
   if (failed(r!)) throw toError(r);
   return { ...fromNativeTranscode(r!), codec: 'sharp' };
 }
@@ -280,17 +280,16 @@ export async function decodeIntoMany(jobs: readonly DecodeJob[]): Promise<(Image
   return route(
     jobs.map((job) => job.input),
     () => true,
-    (indices, done) =>
-      native!.decodeIntoBatch(
-        indices.map((i) => {
-          const { input, out, offset, options: o } = jobs[i]!;
-          const spec: NativeSpec = { ...nativeSpec(o, o.channels === 1), mirror: o.mirror ?? false, scale: o.scale ?? 1 };
-          if (o.mean) spec.mean = [...o.mean];
-          if (o.std) spec.std = [...o.std];
-          return { input, out, offset, spec };
-        }),
-        done,
-      ),
+    (indices) => {
+      const batch = indices.map((i) => {
+        const { input, out, offset, options: o } = jobs[i]!;
+        const spec: NativeSpec = { ...nativeSpec(o, o.channels === 1), mirror: o.mirror ?? false, scale: o.scale ?? 1 };
+        if (o.mean) spec.mean = [...o.mean];
+        if (o.std) spec.std = [...o.std];
+        return { input, out, offset, spec };
+      });
+      return onPool<{ warnings: number } | NativeFailure>((done) => native!.decodeIntoBatch(batch, done));
+    },
     () => null,
     async (i) => {
       const { input, out, offset, options } = jobs[i]!;
