@@ -15,7 +15,7 @@ import { nativeStatus } from '../codec/codec.js';
 import { ListFileError } from '../im2rec/list-file.js';
 import { DEFAULT_EXTS, ListingError, makeLists } from '../im2rec/make-lists.js';
 import { INTER_METHODS, type ImageSettings } from '../im2rec/image-plan.js';
-import { PackError, type PackOptions, type PackSummary, pack } from '../im2rec/pack.js';
+import { PackError, type PackOptions, type PackSummary, pack, partialPaths } from '../im2rec/pack.js';
 import { integerAtLeast } from './args.js';
 import { createProgress } from './progress.js';
 import { EXIT_BAD_DATA, EXIT_USAGE, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
@@ -90,7 +90,7 @@ async function runPack(options: PackOptions, extras: Extras): Promise<number> {
     });
   } catch (err) {
     if (err instanceof PackError) {
-      const partial = `${options.output}.partial`;
+      const { partial } = partialPaths(options.output);
       const kept = fs.existsSync(partial) ? `; the records before it are kept in ${partial} (fix it and rerun with --resume)` : '';
       throw new PackError(`${err.message}${options.strict ? kept : ''}`);
     }

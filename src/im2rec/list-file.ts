@@ -83,16 +83,27 @@ export function parseListLine(text: string, dialect: ListDialect, file: string, 
   return { index, labels, path, line };
 }
 
+export const NL = 0x0a;
+export const CR = 0x0d;
+
+/** Non-blank lines of bytes[begin, end), with their line numbers ('\n', '\r\n' and '\r' end a line). */
+export function* listLines(bytes: Buffer, begin: number, end: number, firstLine: number): Generator<{ text: string; line: number }> {
+  let line = firstLine;
+  let start = begin;
+  for (let i = begin; i <= end; i++) {
+    if (i < end && bytes[i] !== NL && bytes[i] !== CR) continue;
+    const text = bytes.toString('utf8', start, i);
+    if (text.trim() !== '') yield { text, line };
+    if (i < end && bytes[i] === CR && bytes[i + 1] === NL && i + 1 < end) i++;
+    start = i + 1;
+    line++;
+  }
+}
+
 /** Parses a whole list; blank lines are skipped. */
 export function parseList(text: string, dialect: ListDialect, file: string, firstLine = 1): ListItem[] {
-  const items: ListItem[] = [];
-  const lines = text.split(/\r?\n|\r/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    items.push(parseListLine(line, dialect, file, firstLine + i));
-  }
-  return items;
+  const bytes = Buffer.from(text);
+  return [...listLines(bytes, 0, bytes.length, firstLine)].map(({ text: line, line: n }) => parseListLine(line, dialect, file, n));
 }
 
 /** Python's `'%f' % x`: six decimals, as MXNet 1.x's im2rec.py writes labels. */

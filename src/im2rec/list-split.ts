@@ -11,10 +11,8 @@
  * it, and the first line to part 0.
  */
 import fs from 'node:fs';
-import { type ListDialect, type ListItem, parseListLine } from './list-file.js';
+import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from './list-file.js';
 
-const NL = 0x0a;
-const CR = 0x0d;
 
 /** Where dmlc moves a part boundary at `pos`: past the next line end and the blank lines after it. */
 function nextLineStart(bytes: Uint8Array, pos: number): number {
@@ -73,7 +71,7 @@ export class ListPart implements Iterable<ListItem> {
     const { begin, end } = parts ? listPartRange(bytes, parts.count, parts.index) : { begin: 0, end: bytes.length };
     const firstLine = begin === 0 ? 1 : lineNumberAt(bytes, begin);
     let total = 0;
-    for (const { text, line } of lines(bytes, begin, end, firstLine)) {
+    for (const { text, line } of listLines(bytes, begin, end, firstLine)) {
       parseListLine(text, dialect, file, line);
       total++;
     }
@@ -81,23 +79,9 @@ export class ListPart implements Iterable<ListItem> {
   }
 
   *[Symbol.iterator](): Iterator<ListItem> {
-    for (const { text, line } of lines(this.bytes, this.begin, this.end, this.firstLine)) {
+    for (const { text, line } of listLines(this.bytes, this.begin, this.end, this.firstLine)) {
       yield parseListLine(text, this.dialect, this.file, line);
     }
-  }
-}
-
-/** Non-blank lines of bytes[begin, end), with their line numbers ('\n', '\r\n' and '\r' end a line). */
-function* lines(bytes: Buffer, begin: number, end: number, firstLine: number): Generator<{ text: string; line: number }> {
-  let line = firstLine;
-  let start = begin;
-  for (let i = begin; i <= end; i++) {
-    if (i < end && bytes[i] !== NL && bytes[i] !== CR) continue;
-    const text = bytes.toString('utf8', start, i);
-    if (text.trim() !== '') yield { text, line };
-    if (i < end && bytes[i] === CR && bytes[i + 1] === NL && i + 1 < end) i++;
-    start = i + 1;
-    line++;
   }
 }
 

@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { isDirectory } from '../io/paths.js';
 import { formatListLine, type ListItem } from './list-file.js';
 import { PyRandom } from './py-random.js';
 
@@ -159,7 +160,7 @@ export function makeLists(options: MakeListsOptions): MakeListsResult {
   checkRatio('trainRatio', trainRatio);
   checkRatio('testRatio', testRatio);
   if (!fs.statSync(root).isDirectory()) throw new ListingError(`${root}: expected a folder of images, received a file`);
-  if (/[\\/]$/.test(prefix) || statOrNull(prefix)?.isDirectory()) {
+  if (/[\\/]$/.test(prefix) || isDirectory(prefix)) {
     throw new ListingError(`${prefix}: is a folder; expected a file prefix such as ${path.join(prefix, 'train')}`);
   }
   const exts = new Set((options.exts ?? DEFAULT_EXTS).map((e) => e.toLowerCase()));

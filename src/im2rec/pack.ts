@@ -26,10 +26,10 @@ import { indexPathFor } from '../format/index-file.js';
 import { RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { assertNotAnInput, writeFileAtomic } from '../io/atomic-file.js';
+import { isDirectory } from '../io/paths.js';
 import type { ListDialect, ListItem } from './list-file.js';
 import { ListPart } from './list-split.js';
 import { DEFAULT_SETTINGS, type ImageSettings, planImage } from './image-plan.js';
-import { isDirectory } from '../io/paths.js';
 
 const BATCH = 16;
 
