@@ -73,3 +73,13 @@ export { type ImageSettings } from './im2rec/image-plan.js';
 export { parseList, parseListLine, formatListLine, ListFileError, type ListItem, type ListDialect } from './im2rec/list-file.js';
 export { ListPart, readListPart, listPartRange } from './im2rec/list-split.js';
 export { mergeRecordFiles, type MergeResult } from './tools/merge.js';
+export {
+  ImageRecordIter,
+  IterDataError,
+  type Batch,
+  type IterStats,
+  type SkippedRecord,
+} from './iter/image-record-iter.js';
+export { IterOptionError, type ImageRecordIterOptions } from './iter/options.js';
+export { IterSourceError } from './iter/record-source.js';
+export { LabelError } from './iter/labels.js';

@@ -6,6 +6,7 @@
 #include <node_api.h>
 
 #include <cstdio>  // jpeglib.h needs FILE
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -128,8 +129,15 @@ bool readDecodeSpec(napi_env env, napi_value spec, DecodeSpec* s, JsError* err) 
     *err = {"BAD_ARGUMENT", "crop must be [x, y, width, height]"};
     return false;
   }
-  if (n == 4) s->crop = Rect{static_cast<int>(crop[0]), static_cast<int>(crop[1]),
-                             static_cast<int>(crop[2]), static_cast<int>(crop[3])};
+  if (n == 4) {
+    // A fractional crop (decodeInto only) decodes its whole-pixel bounding box
+    // and resamples exactly the window asked for.
+    const double x0 = std::floor(crop[0]), y0 = std::floor(crop[1]);
+    const double x1 = std::ceil(crop[0] + crop[2]), y1 = std::ceil(crop[1] + crop[3]);
+    s->crop = Rect{static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(x1 - x0), static_cast<int>(y1 - y0)};
+    if (x0 != crop[0] || y0 != crop[1] || x1 - x0 != crop[2] || y1 - y0 != crop[3])
+      s->window = Window{crop[0], crop[1], crop[2], crop[3]};
+  }
   s->width = getInt(env, spec, "width", 0);
   s->height = getInt(env, spec, "height", 0);
   const int filter = getInt(env, spec, "filter", 1);

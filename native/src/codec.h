@@ -34,9 +34,19 @@ struct Image {
   int width = 0, height = 0, channels = 0;
 };
 
+// A crop with sub-pixel edges, for decode(): resizing a fractional window of
+// the source gives the same samples as resizing the whole image and then
+// cropping whole pixels of the result (the iterator's resize-then-crop).
+struct Window {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
 struct DecodeSpec {
   bool gray = false;          // 1-channel output (luma straight from the file)
   Rect crop;                  // in source pixels; w == 0: whole image
+  // decode() only: when w > 0, the exact window to resample; `crop` must be
+  // its whole-pixel bounding box (what gets decoded).
+  Window window;
   int width = 0, height = 0;  // final size; 0: the crop's size (no resize)
   Filter filter = Filter::Linear;
   uint64_t maxPixels = 0;     // cap on declared width*height; 0: no cap

@@ -104,7 +104,8 @@ Result decode(const uint8_t* data, size_t size, const DecodeSpec& spec, Image* o
 
   // The crop window in the scaled image (exactly m/8 of source pixels).
   const double f = m / 8.0;
-  const double wx = crop.x * f, wy = crop.y * f, ww = crop.w * f, wh = crop.h * f;
+  const Window win = spec.window.w > 0 ? spec.window : Window{double(crop.x), double(crop.y), double(crop.w), double(crop.h)};
+  const double wx = win.x * f, wy = win.y * f, ww = win.w * f, wh = win.h * f;
   const int outW = static_cast<int>(cinfo.output_width), outH = static_cast<int>(cinfo.output_height);
   int x0 = std::max(0, static_cast<int>(std::floor(wx)));
   int x1 = std::min(outW, static_cast<int>(std::ceil(wx + ww)));

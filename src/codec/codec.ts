@@ -33,18 +33,25 @@ function positiveInt(name: string, v: unknown): number {
   return v;
 }
 
-function checkGeometry(o: TranscodeOptions | DecodeIntoOptions): void {
+/** `fractional`: decodeInto resamples a crop with sub-pixel edges; transcode crops whole pixels. */
+function checkGeometry(o: TranscodeOptions | DecodeIntoOptions, fractional = false): void {
   if (o.filter !== undefined && !FILTERS.includes(o.filter)) {
     throw new TypeError(`filter: expected one of ${FILTERS.join(', ')}, received ${JSON.stringify(o.filter)}`);
   }
   if (o.crop) {
+    const kind = fractional ? 'a number' : 'an integer';
     for (const k of ['x', 'y'] as const) {
-      if (!Number.isInteger(o.crop[k]) || o.crop[k] < 0) {
-        throw new TypeError(`crop.${k}: expected an integer >= 0, received ${JSON.stringify(o.crop[k])}`);
+      const v = o.crop[k];
+      if (typeof v !== 'number' || !(fractional ? Number.isFinite(v) : Number.isInteger(v)) || v < 0) {
+        throw new TypeError(`crop.${k}: expected ${kind} >= 0, received ${JSON.stringify(v)}`);
       }
     }
-    positiveInt('crop.width', o.crop.width);
-    positiveInt('crop.height', o.crop.height);
+    for (const k of ['width', 'height'] as const) {
+      const v = o.crop[k];
+      if (typeof v !== 'number' || !(fractional ? Number.isFinite(v) : Number.isInteger(v)) || v <= 0) {
+        throw new TypeError(`crop.${k}: expected ${kind} > 0, received ${JSON.stringify(v)}`);
+      }
+    }
   }
   if ((o.width === undefined) !== (o.height === undefined)) {
     throw new TypeError('width and height: expected both or neither');
@@ -113,6 +120,15 @@ async function route<N extends object, R>(
 
 /** Format, size and channel count, from the header only. */
 export async function imageInfo(input: Uint8Array): Promise<ImageInfo> {
+  return imageInfoSync(input) ?? sharpInfo(input);
+}
+
+/**
+ * imageInfo without a trip to libvips, for the formats whose headers are read
+ * here (JPEG with the addon, PNG); null for the others. Throws an ImageError
+ * for a JPEG whose header is damaged.
+ */
+export function imageInfoSync(input: Uint8Array): ImageInfo | null {
   if (native && isJpeg(input)) {
     try {
       const h = native.header(input);
@@ -125,7 +141,7 @@ export async function imageInfo(input: Uint8Array): Promise<ImageInfo> {
       throw new ImageError((e.code ?? 'CORRUPT') as ImageErrorCode, e.message);
     }
   }
-  return pngInfo(input) ?? sharpInfo(input);
+  return pngInfo(input);
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -255,11 +271,11 @@ export interface DecodeJob {
 
 function checkDecodeJob(job: DecodeJob): void {
   const o = job.options;
-  checkGeometry(o);
+  checkGeometry(o, true);
   positiveInt('width', o.width);
   positiveInt('height', o.height);
   const channels = o.channels ?? 3;
-  if (channels !== 1 && channels !== 3) throw new TypeError(`channels: expected 1 or 3, received ${JSON.stringify(channels)}`);
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new TypeError(`channels: expected 1, 3 or 4, received ${JSON.stringify(channels)}`);
   if (!(job.out instanceof Float32Array) && !(job.out instanceof Uint8Array)) {
     throw new TypeError('out: expected a Float32Array or Uint8Array');
   }
@@ -279,7 +295,7 @@ export async function decodeIntoMany(jobs: readonly DecodeJob[]): Promise<(Image
   jobs.forEach(checkDecodeJob);
   return route(
     jobs.map((job) => job.input),
-    () => true,
+    (i) => jobs[i]!.options.channels !== 4, // RGBA: libvips (a JPEG gains an opaque alpha there)
     (indices) => {
       const batch = indices.map((i) => {
         const { input, out, offset, options: o } = jobs[i]!;

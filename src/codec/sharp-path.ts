@@ -6,6 +6,7 @@
  */
 import type { Sharp } from 'sharp';
 import {
+  type Crop,
   type DecodeIntoOptions,
   type EncodedImage,
   type Filter,
@@ -135,6 +136,14 @@ export async function sharpPixels(
   }
 }
 
+/** libvips extracts whole pixels: a fractional crop is rounded (within the stated tolerance). */
+function wholePixels(crop: Crop | undefined): Crop | undefined {
+  if (!crop) return crop;
+  const x = Math.round(crop.x);
+  const y = Math.round(crop.y);
+  return { x, y, width: Math.max(1, Math.round(crop.x + crop.width) - x), height: Math.max(1, Math.round(crop.y + crop.height) - y) };
+}
+
 export async function sharpDecodeInto(
   input: Uint8Array,
   out: Float32Array | Uint8Array,
@@ -144,7 +153,11 @@ export async function sharpDecodeInto(
   const channels = options.channels ?? 3;
   let raw: Buffer;
   try {
-    const img = await pipeline(input, { ...options, color: channels === 1 ? 'gray' : 'rgb' });
+    const geometry = { ...options, crop: wholePixels(options.crop) };
+    const img =
+      channels === 4
+        ? (await pipeline(input, { ...geometry, color: 'keep', keepAlpha: true })).toColourspace('srgb').ensureAlpha()
+        : await pipeline(input, { ...geometry, color: channels === 1 ? 'gray' : 'rgb' });
     raw = await img.raw().toBuffer();
   } catch (err) {
     throw asError(err);

@@ -49,11 +49,17 @@ export interface TranscodeOptions extends Geometry {
 }
 
 export interface DecodeIntoOptions extends Geometry {
+  /**
+   * (Inherited) The region to keep. Here its edges may be fractional: the
+   * window is resampled exactly, which is how resize-then-crop is done in one
+   * step. The sharp path rounds it to whole pixels.
+   */
+  crop?: Crop;
   /** Output size: the batch's data shape. Required. */
   width: number;
   height: number;
-  /** 3 (RGB planes, the default) or 1 (gray). */
-  channels?: 1 | 3;
+  /** 3 (RGB planes, the default), 1 (gray) or 4 (RGBA, alpha opaque where the image has none; through sharp). */
+  channels?: 1 | 3 | 4;
   /** Flip left-right. */
   mirror?: boolean;
   /** Per channel, in RGB order; the output is (pixel - mean) * scale / std. Float32 output only. */

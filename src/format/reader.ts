@@ -3,9 +3,10 @@
  * async iteration with read-ahead on libuv's thread pool) and at a given
  * offset, from a file or a Buffer.
  */
-import { type ByteSource, openSource } from '../io/byte-source.js';
+import { type ByteSource, openSource, readFullySync } from '../io/byte-source.js';
 import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, RecordCursor } from './cursor.js';
 import { RecordIOError } from './errors.js';
+import { CFlag, CHUNK_HEADER_SIZE, MAGIC, align4, decodeCFlag, decodeLength } from './recordio.js';
 import { DEFAULT_READ_AHEAD, DirectWindows, ReadAheadWindows } from './windows.js';
 
 export type { RecordIORecord, SkipEvent } from './cursor.js';
@@ -284,6 +285,27 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
       throw asNotARecordStart(err, offset);
     }
     throw new RecordIOError('NOT_A_RECORD_START', this.name, offset, 'no record starts here');
+  }
+
+  /**
+   * readSync for a caller that knows where the next record starts (sorted
+   * `.idx` offsets): one read of exactly `span` bytes, and the payload is a
+   * view of it. Anything but a whole single-chunk record there goes through
+   * readSync, which also names what is wrong.
+   */
+  readSpanSync(offset: number, span: number): RecordIORecord {
+    if (span > CHUNK_HEADER_SIZE && span <= RANDOM_READ_SIZE * 64 && Number.isSafeInteger(offset) && offset + span <= this.size) {
+      const bytes = Buffer.allocUnsafe(span);
+      if (readFullySync(this.source, bytes, 0, span, offset) === span && bytes.readUInt32LE(0) === MAGIC) {
+        const lrecord = bytes.readUInt32LE(4);
+        const length = decodeLength(lrecord);
+        if (decodeCFlag(lrecord) === CFlag.Whole && CHUNK_HEADER_SIZE + length <= span) {
+          const payload = bytes.subarray(CHUNK_HEADER_SIZE, CHUNK_HEADER_SIZE + length);
+          return { offset, end: offset + CHUNK_HEADER_SIZE + align4(length), payload, parts: 1, file: this.name };
+        }
+      }
+    }
+    return this.readSync(offset);
   }
 
   async read(offset: number): Promise<RecordIORecord> {

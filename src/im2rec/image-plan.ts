@@ -4,7 +4,8 @@
  * itself is the codec's (src/codec); this module only decides.
  */
 import { shorterEdgeSize } from '../codec/codec.js';
-import { FILTERS, type Crop, type Filter, type TranscodeOptions } from '../codec/types.js';
+import { type Crop, type TranscodeOptions } from '../codec/types.js';
+import { interMethodFilter } from '../codec/inter-method.js';
 
 export interface ImageSettings {
   /** Which tool's rules: 'py' crops whether or not it resizes; 'cc' crops only when resizing. */
@@ -45,20 +46,10 @@ function centreSquare(width: number, height: number): Crop {
 }
 
 /** inter_method 10: a fixed per-image choice (MXNet draws from random_device, so no two runs agree). */
-function randomFilter(index: number): Filter {
+function randomPick(index: number): number {
   let h = Math.imul(index ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return FILTERS[(h ^ (h >>> 16)) % 5]!;
-}
-
-function filterFor(method: number, from: { width: number; height: number }, to: { width: number; height: number }, index: number): Filter {
-  if (method === 9) {
-    if (to.width > from.width && to.height > from.height) return 'cubic';
-    if (to.width < from.width && to.height < from.height) return 'area';
-    return 'linear';
-  }
-  if (method === 10) return randomFilter(index);
-  return FILTERS[method]!;
+  return (h ^ (h >>> 16)) % 5;
 }
 
 /**
@@ -89,7 +80,7 @@ export function planImage(info: { width: number; height: number; orientation?: n
     if (target.width !== region.width || target.height !== region.height) {
       options.width = target.width;
       options.height = target.height;
-      options.filter = filterFor(s.interMethod, region, target, index);
+      options.filter = interMethodFilter(s.interMethod, region, target, () => randomPick(index));
     }
   }
   return options;

@@ -20,7 +20,10 @@ export interface ListItem {
   line: number;
 }
 
-export type ListDialect = { kind: 'tab' } | { kind: 'whitespace'; labelWidth: number };
+export type ListDialect =
+  | { kind: 'tab' }
+  /** `pathOptional`: ImageRecordIter reads only the index and labels, so a line may stop there. */
+  | { kind: 'whitespace'; labelWidth: number; pathOptional?: boolean };
 
 export class ListFileError extends Error {
   override readonly name = 'ListFileError';
@@ -79,7 +82,7 @@ export function parseListLine(text: string, dialect: ListDialect, file: string, 
   for (let k = 0; k < want; k++) labels.push(parseLabel(take(`label ${k + 1} of ${want}`), fail, ` as label ${k + 1} of ${want} (is label_width=${want} right?)`));
   // The rest is the path, spaces included, as im2rec.cc reads it.
   const path = text.slice(re.lastIndex).trim();
-  if (path === '') fail(`expected an image path after ${want} label(s), received nothing`);
+  if (path === '' && !dialect.pathOptional) fail(`expected an image path after ${want} label(s), received nothing`);
   return { index, labels, path, line };
 }
 
