@@ -2,6 +2,7 @@
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE
 #include <cmath>
+#include <cstring>
 #include <algorithm>
 
 #include <jpeglib.h>
@@ -114,8 +115,14 @@ Result decode(const uint8_t* data, size_t size, const DecodeSpec& spec, Image* o
   if (x1 <= x0) x1 = std::min(outW, x0 + 1);
   if (y1 <= y0) y1 = std::min(outH, y0 + 1);
 
+  // Chroma is upsampled with its neighbours ("fancy" upsampling), and a region's
+  // edges count as the image's edges: decode a few columns more on each side
+  // so the kept columns get their true neighbouring chroma, as in a full decode.
+  const int margin = 2 * cinfo.max_h_samp_factor;
+  const int decodeX0 = std::max(0, x0 - margin), decodeX1 = std::min(outW, x1 + margin);
+
   jpeg_start_decompress(&cinfo);
-  JDIMENSION xoff = static_cast<JDIMENSION>(x0), cw = static_cast<JDIMENSION>(x1 - x0);
+  JDIMENSION xoff = static_cast<JDIMENSION>(decodeX0), cw = static_cast<JDIMENSION>(decodeX1 - decodeX0);
   // Only whole iMCU columns can be skipped: libjpeg moves xoff left and
   // widens cw to the nearest boundary, so the window shifts by x0 - xoff.
   if (cw < cinfo.output_width) jpeg_crop_scanline(&cinfo, &xoff, &cw);
@@ -142,10 +149,19 @@ Result decode(const uint8_t* data, size_t size, const DecodeSpec& spec, Image* o
   if (!result.ok()) return result;
 
   const double sx = wx - xoff, sy = wy - y0;
-  const bool exact = sx == 0 && sy == 0 && ww == scaled.width && wh == scaled.height &&
-                     targetW == scaled.width && targetH == scaled.height;
-  if (exact) {
+  const bool whole = sx == std::floor(sx) && sy == 0 && ww == targetW && wh == targetH;
+  if (whole && sx == 0 && targetW == scaled.width && targetH == scaled.height) {
     *out = std::move(scaled);
+  } else if (whole) {
+    // No resampling: cut the window's rows out of the decoded strip.
+    out->width = targetW;
+    out->height = targetH;
+    out->channels = channels;
+    out->pixels.resize(static_cast<size_t>(targetW) * targetH * channels);
+    const size_t rowBytes = static_cast<size_t>(targetW) * channels;
+    for (int r = 0; r < targetH; r++)
+      std::memcpy(out->pixels.data() + r * rowBytes,
+                  scaled.pixels.data() + (static_cast<size_t>(r) * scaled.width + static_cast<size_t>(sx)) * channels, rowBytes);
   } else {
     resize(scaled, sx, sy, ww, wh, targetW, targetH, spec.filter, out);
   }
