@@ -8,3 +8,22 @@ export function integerAtLeast(min: number): (value: string) => number {
     return n;
   };
 }
+
+export function finiteNumber(value: string): number {
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+}
+
+/** "a,b,c": exactly `count` numbers (or 1..count when `upTo`). */
+export function numberList(count: number, upTo = false): (value: string) => number[] {
+  return (value) => {
+    const parts = value.split(',').map((p) => p.trim());
+    const ok = upTo ? parts.length >= 1 && parts.length <= count : parts.length === count;
+    const nums = parts.map((p) => (p === '' ? NaN : Number(p)));
+    if (!ok || !nums.every(Number.isFinite)) {
+      throw new InvalidArgumentError(`expected ${upTo ? `1 to ${count}` : count} comma-separated numbers`);
+    }
+    return nums;
+  };
+}

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { addDumpCommand } from './commands/dump.js';
 import { addIndexCommand } from './commands/index.js';
+import { addIterCommand } from './commands/iter.js';
 import { addMergeCommand } from './commands/merge.js';
 import { addVerifyCommand } from './commands/verify.js';
 import { exitQuietlyOnClosedStdout, reportError } from './run.js';
@@ -9,7 +10,7 @@ import { version } from './version.js';
 
 export function recProgram(): Command {
   const program = new Command('rec')
-    .description('Inspect, check, index and merge MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
+    .description('Inspect, check, index, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
     .version(version, '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`rec: ${text.replace(/^error: /, '')}`) })
@@ -20,6 +21,7 @@ export function recProgram(): Command {
     );
   addDumpCommand(program);
   addIndexCommand(program);
+  addIterCommand(program);
   addMergeCommand(program);
   addVerifyCommand(program);
   return program;

@@ -7,6 +7,11 @@ import { CommanderError } from 'commander';
 import { ImageRecordError, IndexFileError, RecordIOError } from '../format/errors.js';
 import { OutputIsInputError } from '../io/atomic-file.js';
 import { RecordFilesError } from '../io/record-files.js';
+import { ListFileError } from '../im2rec/list-file.js';
+import { IterDataError } from '../iter/image-record-iter.js';
+import { LabelError } from '../iter/labels.js';
+import { IterOptionError } from '../iter/options.js';
+import { IterSourceError } from '../iter/record-source.js';
 import { NoImageHeaderError } from '../tools/build-index.js';
 
 export const EXIT_OK = 0;
@@ -36,11 +41,25 @@ const ERRNO_TEXT: Record<string, string> = {
 export function reportError(program: string, err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
   const say = (msg: string) => process.stderr.write(`${program}: ${msg}\n`);
-  if (err instanceof RecordIOError || err instanceof IndexFileError || err instanceof ImageRecordError || err instanceof NoImageHeaderError) {
+  if (
+    err instanceof RecordIOError ||
+    err instanceof IndexFileError ||
+    err instanceof ImageRecordError ||
+    err instanceof NoImageHeaderError ||
+    err instanceof IterDataError ||
+    err instanceof LabelError ||
+    err instanceof ListFileError
+  ) {
     say(err.message);
     return EXIT_BAD_DATA;
   }
-  if (err instanceof UsageError || err instanceof RecordFilesError || err instanceof OutputIsInputError) {
+  if (
+    err instanceof UsageError ||
+    err instanceof RecordFilesError ||
+    err instanceof OutputIsInputError ||
+    err instanceof IterOptionError ||
+    err instanceof IterSourceError
+  ) {
     say(err.message);
     return EXIT_USAGE;
   }
