@@ -1,11 +1,22 @@
 // npm run demo: makes a small image set (drawn with sharp: no network, nothing shipped),
 // lists it and packs it the way `im2rec` does, then reads records back and decodes one
-// into a training tensor. Everything lands in demo-output/.
-// (Batching with ImageRecordIter arrives with that feature; this demo grows with it.)
+// into a training tensor, and finally trains-style batches through ImageRecordIter.
+// Everything lands in demo-output/.
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { RecordIndex, RecordReader, decodeInto, imageInfo, makeLists, nativeStatus, pack, readPartition, unpackImageRecord } from 'mxrec';
+import {
+  ImageRecordIter,
+  RecordIndex,
+  RecordReader,
+  decodeInto,
+  imageInfo,
+  makeLists,
+  nativeStatus,
+  pack,
+  readPartition,
+  unpackImageRecord,
+} from 'mxrec';
 
 const outDir = path.resolve('demo-output');
 const imagesDir = path.join(outDir, 'images');
@@ -80,6 +91,31 @@ for (let part = 0; part < 2; part++) {
   console.log(`5. worker ${part} of 2 reads ids ${ids.join(',')}`);
 }
 
+// 6. Training batches: shuffled through the .idx, random 56x56 crops, mirrored half the time,
+//    normalised, NCHW float32; two epochs, each in its own order.
+const iter = new ImageRecordIter({
+  pathImgrec: recPath,
+  pathImgidx: path.join(outDir, 'demo_train.idx'),
+  dataShape: [3, 56, 56],
+  batchSize: 8,
+  shuffle: true,
+  seed: 1,
+  randCrop: true,
+  randMirror: true,
+  meanR: 123.68, meanG: 116.28, meanB: 103.53,
+  stdR: 58.4, stdG: 57.12, stdB: 57.38,
+});
+for (let epoch = 0; epoch < 2; epoch++) {
+  if (epoch > 0) iter.reset();
+  const seen = [];
+  for await (const batch of iter) {
+    seen.push(`[${batch.index.join(',')}]${batch.pad ? ` pad ${batch.pad}` : ''}`);
+  }
+  console.log(`6. ImageRecordIter epoch ${epoch}: ${iter.stats.batches} batches of data ${iter.provideData[0].shape.join('x')}, ids ${seen.join(' ')}`);
+}
+iter.close();
+
 console.log(`\nTry: npx im2rec ${rel(path.join(outDir, 'demo'))} ${rel(imagesDir)} --resize 64   (the same pack from the command line)`);
 console.log(`     npx rec dump ${rel(recPath)} | head -3`);
 console.log(`     npx rec verify ${rel(recPath)}`);
+console.log(`     npx rec iter ${rel(recPath)} --data-shape 3,56,56 --batch-size 8 --rand-crop --epochs 3`);
