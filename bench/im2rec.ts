@@ -13,50 +13,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PYTHON, type Run, corpusDir, here, measure, median, root } from './common.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
-const PYTHON = '/usr/bin/python3'; // Debian's, where python3-opencv is
 const IM2REC = path.join(root, 'bin/im2rec.js');
 const TRIALS = 3;
 const IMAGES = Number(process.env.BENCH_IM2REC_IMAGES ?? 2000);
 const LIST_FILES = 100_000;
-
-interface Run {
-  seconds: number;
-  peakRssMiB: number;
-  stdout: string;
-}
-
-/** Runs a command under measure.py (wall time, peak RSS), pinned to `cores` CPUs. */
-function measure(cores: number, cmd: string[]): Run {
-  const cpus = Array.from({ length: cores }, (_, i) => i).join(',');
-  const r = spawnSync(PYTHON, [path.join(here, 'workers/measure.py'), 'taskset', '-c', cpus, ...cmd], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
-  if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout) as Run;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function corpusDir(outDir: string): string {
-  const dir = process.env.BENCH_IM2REC_CORPUS ?? path.join(outDir, `corpus-${IMAGES}`);
-  if (!fs.existsSync(dir)) {
-    const r = spawnSync(process.execPath, ['../shared/bench/make-corpus.mjs', '--out', dir, '--count', String(IMAGES)], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('make-corpus failed');
-  }
-  return dir;
-}
 
 /** A folder holding only `name`.lst with `text`, for one pack. */
 function freshList(outDir: string, name: string, text: string): string {
@@ -146,7 +108,7 @@ function benchList(outDir: string) {
 
 export async function benchIm2rec(outDir: string): Promise<{ markdown: string; json: unknown }> {
   fs.mkdirSync(outDir, { recursive: true });
-  const corpus = corpusDir(outDir);
+  const corpus = corpusDir(IMAGES);
   const listPrefix = path.join(outDir, 'corpus');
   const listed = spawnSync(process.execPath, [IM2REC, listPrefix, corpus, '--list', '--recursive', '--quiet'], { encoding: 'utf8' });
   if (listed.status !== 0) throw new Error(listed.stderr);

@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- SUITE...]: runs the benchmarks and writes bench/results/RESULTS.md
- * (linked from the README) and results.json. Suites: format, codec, im2rec. Running
+ * (linked from the README) and results.json. Suites: format, codec, im2rec, iter. Running
  * some suites keeps the other suites' last results, so the file stays whole.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,12 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { benchCodec } from './codec.js';
 import { benchFormat } from './format.js';
 import { benchIm2rec } from './im2rec.js';
+import { benchIter } from './iter.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const suites: Record<string, (outDir: string) => Promise<{ markdown: string; json: unknown }>> = {
   format: benchFormat,
   codec: benchCodec,
   im2rec: benchIm2rec,
+  iter: benchIter,
 };
 
 function debianVersion(pkg: string): string {

@@ -102,6 +102,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
   private lent: Chunk | null = null;
   private closed = false;
   private generation = 0;
+  private queue: Promise<unknown> = Promise.resolve();
   private counters: IterStats = { epoch: 0, batches: 0, images: 0, skipped: 0, readMs: 0, prepareMs: 0, decodeMs: 0, waitMs: 0 };
   /** Records skipped this epoch (the first 1000), with reasons. */
   skippedRecords: SkippedRecord[] = [];
@@ -166,7 +167,14 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
     return { done: true, value: undefined };
   }
 
-  async next(): Promise<IteratorResult<Batch>> {
+  /** The next batch; calls that overlap are served one after another, in order. */
+  next(): Promise<IteratorResult<Batch>> {
+    const result = this.queue.then(() => this.step());
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async step(): Promise<IteratorResult<Batch>> {
     if (this.lent) this.recycle(this.lent);
     this.lent = null;
     if (this.closed || this.finished) return { done: true, value: undefined };

@@ -375,6 +375,42 @@ describe('formats and damage', () => {
     assert.deepEqual(ids(got), allIds.filter((id) => id !== 1009));
     assert.equal(lenient.stats.skipped, 1);
     lenient.close();
+
+    // A file cut short in its last record, read through its .idx and without.
+    const cut = path.join(dir, 'cut.rec');
+    fs.writeFileSync(cut, fs.readFileSync(rec).subarray(0, offsets[COUNT - 1]! + 100));
+    for (const pathImgidx of [undefined, idx]) {
+      const opts = { pathImgrec: cut, dataShape: [3, 32, 32], batchSize: 8, ...(pathImgidx ? { pathImgidx } : {}) };
+      const failing = new ImageRecordIter(opts);
+      await assert.rejects(
+        (async () => {
+          for await (const _ of failing) void _;
+        })(),
+        new RegExp(`cut\\.rec.*${offsets[COUNT - 1]}`),
+      );
+      failing.close();
+      const skipping = new ImageRecordIter({ ...opts, skipCorrupt: true, roundBatch: false });
+      const rest: Batch[] = [];
+      for await (const b of skipping) rest.push(b);
+      assert.deepEqual(ids(rest), allIds.slice(0, -1));
+      skipping.close();
+    }
+  });
+
+  test('several .rec files (an array, or a ";"-separated list) read as one, in order', async () => {
+    const second = await writePack('second', 5, (i, image) => packImageRecord({ label: 0, id: 2000 + i }, image));
+    for (const pathImgrec of [[rec, second], `${rec};${second}`]) {
+      const it = new ImageRecordIter({ pathImgrec, dataShape: [3, 32, 32], batchSize: 7, roundBatch: false });
+      const got: Batch[] = [];
+      for await (const b of it) got.push(b);
+      it.close();
+      assert.deepEqual(ids(got, 7), [...allIds, 2000, 2001, 2002, 2003, 2004]);
+    }
+    const both = new ImageRecordIter({ pathImgrec: [rec, second], pathImgidx: [idx, second.replace('.rec', '.idx')], dataShape: [3, 32, 32], batchSize: 7, numParts: 2, partIndex: 1, roundBatch: false });
+    const part: Batch[] = [];
+    for await (const b of both) part.push(b);
+    both.close();
+    assert.deepEqual(ids(part, 7), [...allIds.slice(21), 2000, 2001, 2002, 2003, 2004]);
   });
 
   test('options: unknown names are errors with a suggestion; bad values say what was expected', () => {
@@ -398,5 +434,30 @@ describe('formats and damage', () => {
     assert.deepEqual(a[0]!.map((x) => x.data), b[0]!.map((x) => x.data));
     assert.notDeepEqual(a[0]![0]!.data, plain[0]![0]!.data);
     assert.equal(a[0]!.length, 5);
+  });
+});
+
+describe('lifecycle', () => {
+  test('overlapping next() calls get the batches in order', async () => {
+    const [expected] = await collect({ roundBatch: false });
+    const it = new ImageRecordIter({ pathImgrec: rec, dataShape: [3, 48, 48], batchSize: 8, roundBatch: false });
+    const results = await Promise.all(Array.from({ length: 7 }, () => it.next()));
+    it.close();
+    assert.deepEqual(results.map((r) => (r.done ? null : r.value.index)), [...expected!.map((b) => b.index), null, null]);
+  });
+
+  test('reset or close in the middle of an epoch: the next epoch starts clean; nothing hangs', async () => {
+    const it = new ImageRecordIter({ pathImgrec: rec, pathImgidx: idx, dataShape: [3, 48, 48], batchSize: 8, shuffle: true, seed: 4, prefetchBuffer: 4 });
+    await it.next();
+    it.reset();
+    const epoch1: Batch[] = [];
+    for await (const b of it) epoch1.push(b);
+    const fresh = await collect({ pathImgidx: idx, shuffle: true, seed: 4 }, 2);
+    assert.deepEqual(epoch1.map((b) => b.index), fresh[1]!.map((b) => b.index));
+    it.reset();
+    await it.next();
+    it.close();
+    assert.equal((await it.next()).done, true);
+    assert.throws(() => it.reset(), /after close/);
   });
 });
