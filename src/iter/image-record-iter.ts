@@ -11,6 +11,7 @@
  * decoding of up to `prefetchBuffer` batches runs behind it.
  */
 import { decodeIntoMany, imageInfo, imageInfoSync, type DecodeJob } from '../codec/codec.js';
+import { planarFromInterleaved } from '../codec/planar.js';
 import { ImageError, type ImageInfo } from '../codec/types.js';
 import { unpackImageRecord, type ImageRecord } from '../format/image-record.js';
 import { ImageRecordError } from '../format/errors.js';
@@ -80,6 +81,9 @@ interface Decoded {
 }
 
 const MAX_SKIP_REPORTS = 1000;
+
+/** How messages name a record: file, byte offset and (once read) its id. */
+const recordName = (rec: SourceRecord, id?: number) => `${rec.file}: record at byte ${rec.offset}${id === undefined ? '' : ` (id ${id})`}`;
 
 export class ImageRecordIter implements AsyncIterableIterator<Batch> {
   readonly settings: IterSettings;
@@ -233,9 +237,8 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
   }
 
   private damaged(rec: SourceRecord, id: number | undefined, reason: string): void {
-    const idText = id === undefined ? '' : ` (id ${id})`;
     if (!this.settings.skipCorrupt) {
-      throw new IterDataError(`${rec.file}: record at byte ${rec.offset}${idText}: ${reason} (skipCorrupt: true steps over damaged records)`);
+      throw new IterDataError(`${recordName(rec, id)}: ${reason} (skipCorrupt: true steps over damaged records)`);
     }
     this.skip(id === undefined ? { file: rec.file, offset: rec.offset, reason } : { file: rec.file, offset: rec.offset, id, reason });
   }
@@ -306,7 +309,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
         continue;
       }
       const slot = chunk.samples.length;
-      this.labeler(image, chunk.label, slot * s.labelWidth, `${rec.file}: record at byte ${rec.offset} (id ${image.id})`);
+      this.labeler(image, chunk.label, slot * s.labelWidth, recordName(rec, image.id));
       if (generation !== this.generation) return null;
       const plan = planSample(info.width, info.height, s, augRng);
       chunk.samples.push({ rec, image: image.image, id: image.id, plan });
@@ -362,27 +365,23 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
     return { chunk, good };
   }
 
-  /** Writes a sample whose crop reaches into the pad border: fillValue around the decoded inset. */
+  /** Writes a sample whose crop reaches into the pad border: fillValue around the decoded inset (CHW). */
   private compose(sample: Sample, inset: Uint8Array | null, out: Float32Array | Uint8Array, offset: number): void {
     const s = this.settings;
-    const { mirror, inset: box } = sample.plan;
-    const isFloat = out instanceof Float32Array;
-    const { width: W, height: H } = s;
-    for (let c = 0; c < s.channels; c++) {
-      const a = s.scale / s.std[c]!;
-      const mean = s.mean[c]!;
-      const base = offset + c * W * H;
-      const ibase = c * box!.width * box!.height;
-      for (let y = 0; y < H; y++) {
-        const iy = y - box!.y;
-        for (let x = 0; x < W; x++) {
-          const ix = x - box!.x;
-          const inside = inset && iy >= 0 && iy < box!.height && ix >= 0 && ix < box!.width;
-          const v = inside ? inset[ibase + iy * box!.width + ix]! : s.fillValue;
-          out[base + y * W + (mirror ? W - 1 - x : x)] = isFloat ? (v - mean) * a : v;
+    const box = sample.plan.inset!;
+    const C = s.channels;
+    // An interleaved canvas, so the codec's own mirror-and-normalise step writes the output.
+    const canvas = new Uint8Array(s.width * s.height * C).fill(s.fillValue);
+    if (inset) {
+      for (let c = 0; c < C; c++) {
+        for (let y = 0; y < box.height; y++) {
+          for (let x = 0; x < box.width; x++) {
+            canvas[((box.y + y) * s.width + box.x + x) * C + c] = inset[(c * box.height + y) * box.width + x]!;
+          }
         }
       }
     }
+    planarFromInterleaved(canvas, s.width, s.height, C, out, offset, { mirror: sample.plan.mirror, mean: s.mean, std: s.std, scale: s.scale });
   }
 
   /** Turns decoded chunks into output batches; chunks with skipped samples are packed together. */
@@ -428,8 +427,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
     const wrap = this.newChunk();
     for (let k = 0; k < pad; k++) {
       const sample = this.head[k % this.head.length]!;
-      const where = `${sample.rec.file}: record at byte ${sample.rec.offset} (id ${sample.id})`;
-      this.labeler(unpackImageRecord(sample.rec.payload), wrap.label, k * s.labelWidth, where);
+      this.labeler(unpackImageRecord(sample.rec.payload), wrap.label, k * s.labelWidth, recordName(sample.rec, sample.id));
       wrap.samples.push(sample);
     }
     const { good } = await this.decode(wrap);
