@@ -212,7 +212,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
 
   private emit(batch: Batch): IteratorResult<Batch> {
     this.counters.batches++;
-    this.counters.images += batch.shape[0] - (this.settings.roundBatch ? batch.pad : 0);
+    this.counters.images += this.settings.batchSize - batch.pad; // the real samples, wrapped or short
     return { done: false, value: batch };
   }
 
@@ -321,14 +321,14 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
   private job(sample: Sample, out: Float32Array | Uint8Array, offset: number): DecodeJob {
     const s = this.settings;
     const { plan } = sample;
-    const options: DecodeJob['options'] = { width: s.width, height: s.height, channels: s.channels, filter: plan.filter, mirror: plan.mirror };
-    if (plan.crop) options.crop = plan.crop;
-    if (out instanceof Float32Array) Object.assign(options, { mean: s.mean, std: s.std, scale: s.scale });
+    const geometry = { channels: s.channels, filter: plan.filter, ...(plan.crop ? { crop: plan.crop } : {}) };
     if (plan.inset) {
-      // Decoded raw into a scratch image the size of the inset; composed with the border afterwards.
+      // Decoded raw into a scratch image the size of the inset; compose() adds the border, mirrors and normalises.
       const { width, height } = plan.inset;
-      return { input: sample.image, out: new Uint8Array(s.channels * width * height), offset: 0, options: { ...options, width, height, mirror: false, mean: undefined, std: undefined, scale: undefined } };
+      return { input: sample.image, out: new Uint8Array(s.channels * width * height), offset: 0, options: { ...geometry, width, height } };
     }
+    const options: DecodeJob['options'] = { ...geometry, width: s.width, height: s.height, mirror: plan.mirror };
+    if (out instanceof Float32Array) Object.assign(options, { mean: s.mean, std: s.std, scale: s.scale });
     return { input: sample.image, out, offset, options };
   }
 
