@@ -47,6 +47,7 @@ export interface NativeAddon {
     jobs: { input: Uint8Array; spec: NativeSpec; out: Float32Array | Uint8Array; offset: number }[],
     done: (err: Error | null, results: ({ warnings: number } | NativeFailure)[]) => void,
   ): void;
+  allocBatch(bytes: number): ArrayBuffer;
 }
 
 // Same relative path from src/codec (tsx) and dist/codec (built).

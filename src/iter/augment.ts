@@ -21,7 +21,7 @@ import { shorterEdgeSize } from '../codec/codec.js';
 import { interMethodFilter } from '../codec/inter-method.js';
 import type { Crop, Filter } from '../codec/types.js';
 import type { IterSettings } from './options.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 export interface SamplePlan {
   /** Source window to resample to the data shape; null when only border shows. */

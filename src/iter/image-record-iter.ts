@@ -16,10 +16,11 @@ import { ImageError, type ImageInfo } from '../codec/types.js';
 import { unpackImageRecord, type ImageRecord } from '../format/image-record.js';
 import { ImageRecordError } from '../format/errors.js';
 import { planSample, type SamplePlan } from './augment.js';
+import { batchMemory } from './batch-memory.js';
 import { makeLabeler, type Labeler } from './labels.js';
 import { type ImageRecordIterOptions, type IterSettings, resolveOptions } from './options.js';
 import { type BadRecord, openRecordSource, type RecordSource, type SourceRecord } from './record-source.js';
-import { Rng, STREAM } from './rng.js';
+import { Rng, STREAM } from '../util/rng.js';
 
 export interface Batch {
   /** NCHW, RGB(A) channel order; float32 normalised, or raw uint8 with dtype 'uint8'. */
@@ -268,7 +269,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
     if (spare) return spare;
     return {
       samples: [],
-      data: s.dtype === 'uint8' ? new Uint8Array(n * this.plane) : new Float32Array(n * this.plane),
+      data: s.dtype === 'uint8' ? new Uint8Array(batchMemory(n * this.plane)) : new Float32Array(batchMemory(n * this.plane * 4)),
       label: new Float32Array(n * s.labelWidth),
     };
   }

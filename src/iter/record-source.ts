@@ -21,7 +21,7 @@ import { readPartition } from '../format/partition.js';
 import { RecordReader } from '../format/reader.js';
 import { resolveRecordFiles } from '../io/record-files.js';
 import type { IterSettings } from './options.js';
-import { Rng, STREAM } from './rng.js';
+import { Rng, STREAM } from '../util/rng.js';
 
 export interface SourceRecord {
   payload: Buffer;

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
 import { packImageRecord } from '../../src/format/image-record.js';
@@ -459,5 +461,25 @@ describe('lifecycle', () => {
     it.close();
     assert.equal((await it.next()).done, true);
     assert.throws(() => it.reset(), /after close/);
+  });
+
+  test('batches the caller keeps are never recycled, while collected ones are', async () => {
+    // Batch memory of collected batches is reused (batch-memory.ts); force
+    // collections between epochs so that reuse happens, then check that no
+    // kept batch changed under the caller.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const it = new ImageRecordIter({ pathImgrec: rec, pathImgidx: idx, dataShape: [3, 48, 48], batchSize: 8, shuffle: true, seed: 9 });
+    const kept: { batch: Batch; copy: Float32Array }[] = [];
+    for (let epoch = 0; epoch < 6; epoch++) {
+      let n = 0;
+      for await (const b of it) if (n++ % 2 === 0) kept.push({ batch: b, copy: Float32Array.from(b.data as Float32Array) });
+      gc();
+      await new Promise((resolve) => setImmediate(resolve)); // finalizers may run a tick later
+      it.reset();
+    }
+    it.close();
+    assert.equal(kept.length, 6 * 3);
+    for (const [i, { batch, copy }] of kept.entries()) assert.ok(Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength).equals(Buffer.from(copy.buffer)), `kept batch ${i} changed`);
   });
 });

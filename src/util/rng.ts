@@ -1,5 +1,6 @@
 /**
- * The iterator's randomness: small, fast and seeded, so that a run repeats
+ * Seeded randomness for the iterator's shuffles and augmentation and for the
+ * tools (`rec shuffle`, `rec info --sample`): small, fast, and a run repeats
  * exactly from `seed`. Every epoch gets its own streams, derived from (seed,
  * epoch, purpose), so epoch 3 is the same whether or not epochs 0..2 ran, and
  * no stream depends on how many threads decode (MXNet seeds one generator per
