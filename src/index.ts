@@ -73,6 +73,13 @@ export { type ImageSettings } from './im2rec/image-plan.js';
 export { parseList, parseListLine, formatListLine, ListFileError, type ListItem, type ListDialect } from './im2rec/list-file.js';
 export { ListPart, readListPart, listPartRange } from './im2rec/list-split.js';
 export { mergeRecordFiles, type MergeResult } from './tools/merge.js';
+export { type RewriteOptions, type RewriteResult } from './tools/rewrite.js';
+export { splitRecordFile, type SplitOptions } from './tools/split.js';
+export { subsetRecordFile, type SubsetOptions, type SubsetResult } from './tools/subset.js';
+export { shuffleRecordFile, type ShuffleOptions } from './tools/shuffle.js';
+export { recordFileInfo, type InfoOptions, type InfoReport, type Layout } from './tools/info.js';
+export { verifyRecordFile, type VerifyOptions, type VerifyReport, type Problem } from './tools/verify.js';
+export { unpackRecordFile, readClassNames, UnpackError, type UnpackOptions, type UnpackResult } from './tools/unpack.js';
 export {
   ImageRecordIter,
   IterDataError,

@@ -14,19 +14,31 @@ export interface Progress {
 
 const PLAIN_EVERY_MS = 5000;
 
-export function createProgress(label: string, options: { quiet: boolean; stream?: NodeJS.WriteStream }): Progress {
+export interface ProgressOptions {
+  quiet: boolean;
+  stream?: NodeJS.WriteStream;
+  /** What update() counts: images (default), or bytes, shown in MB. */
+  unit?: 'images' | 'bytes';
+}
+
+export function createProgress(label: string, options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
+  const unit = options.unit === 'bytes' ? 'MB' : 'images';
+  const shown = (n: number) => (options.unit === 'bytes' ? Math.round(n / 1e6) : n);
   if (options.quiet) return { update() {}, log: (text) => stream.write(`${text}\n`), stop() {} };
   const started = Date.now();
   if (!stream.isTTY) {
     let last = started;
+    let printed = false;
     return {
       update(done, total) {
         const now = Date.now();
-        if (now - last < PLAIN_EVERY_MS && done < total) return;
+        // A run short enough to print nothing on the way does not print its end either.
+        if (now - last < PLAIN_EVERY_MS && (done < total || !printed)) return;
         last = now;
-        const rate = done / Math.max((now - started) / 1000, 1e-3);
-        stream.write(`${label}: ${done}/${total} images, ${rate.toFixed(0)} images/s\n`);
+        printed = true;
+        const rate = shown(done) / Math.max((now - started) / 1000, 1e-3);
+        stream.write(`${label}: ${shown(done)}/${shown(total)} ${unit}, ${rate.toFixed(0)} ${unit}/s\n`);
       },
       log: (text) => stream.write(`${text}\n`),
       stop() {},
@@ -35,7 +47,7 @@ export function createProgress(label: string, options: { quiet: boolean; stream?
   const bars = new cliProgress.MultiBar(
     {
       stream,
-      format: `${label} [{bar}] {percentage}% | {value}/{total} | {rate} images/s | ETA {eta_formatted}`,
+      format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit === 'MB' ? 'MB ' : ''}| {rate} ${unit}/s | ETA {eta_formatted}`,
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 200,
@@ -45,9 +57,9 @@ export function createProgress(label: string, options: { quiet: boolean; stream?
   const bar = bars.create(0, 0, { rate: '0' });
   return {
     update(done, total) {
-      const rate = done / Math.max((Date.now() - started) / 1000, 1e-3);
-      bar.setTotal(total);
-      bar.update(done, { rate: rate.toFixed(0) });
+      const rate = shown(done) / Math.max((Date.now() - started) / 1000, 1e-3);
+      bar.setTotal(shown(total));
+      bar.update(shown(done), { rate: rate.toFixed(0) });
     },
     log: (text) => bars.log(`${text}\n`),
     stop: () => {

@@ -2,15 +2,20 @@
 import { Command } from 'commander';
 import { addDumpCommand } from './commands/dump.js';
 import { addIndexCommand } from './commands/index.js';
+import { addInfoCommand } from './commands/info.js';
 import { addIterCommand } from './commands/iter.js';
 import { addMergeCommand } from './commands/merge.js';
+import { addShuffleCommand } from './commands/shuffle.js';
+import { addSplitCommand } from './commands/split.js';
+import { addSubsetCommand } from './commands/subset.js';
+import { addUnpackCommand } from './commands/unpack.js';
 import { addVerifyCommand } from './commands/verify.js';
 import { exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
 
 export function recProgram(): Command {
   const program = new Command('rec')
-    .description('Inspect, check, index, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
+    .description('Inspect, check, index, unpack, split, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
     .version(version, '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`rec: ${text.replace(/^error: /, '')}`) })
@@ -21,8 +26,13 @@ export function recProgram(): Command {
     );
   addDumpCommand(program);
   addIndexCommand(program);
+  addInfoCommand(program);
   addIterCommand(program);
   addMergeCommand(program);
+  addShuffleCommand(program);
+  addSplitCommand(program);
+  addSubsetCommand(program);
+  addUnpackCommand(program);
   addVerifyCommand(program);
   return program;
 }

@@ -13,6 +13,7 @@ import { LabelError } from '../iter/labels.js';
 import { IterOptionError } from '../iter/options.js';
 import { IterSourceError } from '../iter/record-source.js';
 import { NoImageHeaderError } from '../tools/build-index.js';
+import { UnpackError } from '../tools/unpack.js';
 
 export const EXIT_OK = 0;
 /** The data is damaged or inconsistent (verify found problems, a read hit corruption). */
@@ -55,6 +56,7 @@ export function reportError(program: string, err: unknown): number {
   }
   if (
     err instanceof UsageError ||
+    err instanceof UnpackError ||
     err instanceof RecordFilesError ||
     err instanceof OutputIsInputError ||
     err instanceof IterOptionError ||

@@ -1,24 +1,19 @@
 /**
  * `rec verify`: checks every record's framing and, when there is one, that the
- * `.idx` points at record starts and covers every record. Reading continues
- * past damage (recovery mode) so that all problems are found in one pass.
+ * `.idx` points at record starts and covers every record; optionally that
+ * every image decodes. Reading continues past damage (recovery mode) so that
+ * all problems are found in one pass. Problems name the byte offset and, where
+ * known, the record's key (its .idx key, else its header id).
  */
 import fs from 'node:fs';
-import { IndexFileError } from '../format/errors.js';
-import { type IndexEntry, RecordIndex, indexPathFor } from '../format/index-file.js';
+import { indexPathFor } from '../format/index-file.js';
 import { RecordReader } from '../format/reader.js';
+import { tryUnpackImageRecord } from '../format/image-record.js';
 import { findCuts } from '../format/recordio.js';
+import { DecodeCheck } from './decode-check.js';
+import { IndexCheck, type Problem, readIndexForCheck } from './index-check.js';
 
-export interface Problem {
-  /** The file the problem is in (the .rec or the .idx). */
-  file: string;
-  /** Byte offset in the .rec (for framing problems and index entries). */
-  offset: number;
-  /** 1-based .idx line, for index problems. */
-  line?: number;
-  code: string;
-  message: string;
-}
+export type { Problem } from './index-check.js';
 
 export interface VerifyReport {
   file: string;
@@ -27,6 +22,8 @@ export interface VerifyReport {
   /** Records stored in more than one chunk (their payloads hold the magic). */
   multiPart: number;
   skippedBytes: number;
+  /** Images decoded (with the decode option), else null. */
+  decoded: number | null;
   index: { file: string; entries: number; keys: number } | null;
   problems: Problem[];
 }
@@ -34,14 +31,30 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** The .idx to check; null to skip. Default: none (the CLI passes the sibling .idx when it exists). */
   indexPath?: string | null;
+  /** Also decode every image (records without an image header are then problems too). */
+  decode?: boolean;
+  /** Called now and then with bytes read so far. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export async function verifyRecordFile(recPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: Problem[] = [];
-  const index = options.indexPath ? readIndex(options.indexPath, problems) : null;
+  const index = options.indexPath ? readIndexForCheck(options.indexPath, problems) : null;
   const indexCheck = index ? new IndexCheck(index, recPath, problems) : null;
   let records = 0;
   let multiPart = 0;
+  let decoded = 0;
+  const decodeCheck = options.decode
+    ? new DecodeCheck<{ offset: number; id: number }>((at, error) =>
+        problems.push({
+          file: recPath,
+          offset: at.offset,
+          key: String(at.id),
+          code: 'BAD_IMAGE',
+          message: `${recPath}: byte ${at.offset}: image does not decode: ${error.message}`,
+        }),
+      )
+    : null;
   const reader = RecordReader.open(recPath);
   const scan = reader.scan({
     recover: true,
@@ -69,86 +82,43 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
           message: `${recPath}: byte ${record.offset}: the payload holds the magic at a 4-byte-aligned offset that dmlc's writer would have split; readers that partition the file will cut this record`,
         });
       }
+      if (decodeCheck) {
+        const image = tryUnpackImageRecord(record.payload);
+        if (!image) {
+          problems.push({ file: recPath, offset: record.offset, code: 'NO_IMAGE_HEADER', message: `${recPath}: byte ${record.offset}: not an image record (no room for its header and labels)` });
+        } else if (image.image.length > 0 || image.flag < 2) {
+          // An image-less record with two or more labels is insightface's record 0 or an identity record.
+          decoded += 1;
+          await decodeCheck.add(image.image, { offset: record.offset, id: image.id });
+        }
+      }
+      if (options.onProgress && records % 4096 === 0) options.onProgress(record.end, reader.size);
     }
+    await decodeCheck?.finish();
   } finally {
     reader.close();
   }
   indexCheck?.finish(records);
+  options.onProgress?.(reader.size, reader.size);
+  // Keys for problems found by offset, from the .idx where it names the record.
+  if (index) {
+    const keyAt = new Map(index.entries.map((e) => [e.offset, e.key]));
+    for (const p of problems) {
+      const key = p.file === recPath ? keyAt.get(p.offset) : undefined;
+      if (key !== undefined) p.key = key;
+    }
+  }
+  problems.sort((a, b) => a.offset - b.offset);
   return {
     file: recPath,
     size: reader.size,
     records,
     multiPart,
     skippedBytes: scan.skipped.bytes,
+    decoded: decodeCheck ? decoded : null,
     index: index && { file: index.file, entries: index.entries.length, keys: index.size },
     problems,
   };
-}
-
-function readIndex(indexPath: string, problems: Problem[]): RecordIndex | null {
-  try {
-    return RecordIndex.readSync(indexPath);
-  } catch (err) {
-    if (!(err instanceof IndexFileError)) throw err;
-    problems.push({ file: indexPath, offset: 0, line: err.line, code: 'BAD_INDEX_LINE', message: err.message });
-    return null;
-  }
-}
-
-/**
- * Checks an .idx against the records as the scan meets them: entries sorted
- * by offset are walked alongside, so memory depends on the .idx, not the .rec.
- */
-class IndexCheck {
-  private readonly byOffset: IndexEntry[];
-  private next = 0;
-  private missing = 0;
-  private firstMissing = -1;
-
-  constructor(
-    private readonly index: RecordIndex,
-    private readonly recPath: string,
-    private readonly problems: Problem[],
-  ) {
-    this.byOffset = [...index.entries].sort((a, b) => a.offset - b.offset);
-  }
-
-  /** The scan met a record starting at `offset`. */
-  record(offset: number): void {
-    let indexed = false;
-    while (this.next < this.byOffset.length && this.byOffset[this.next]!.offset <= offset) {
-      const entry = this.byOffset[this.next++]!;
-      if (entry.offset === offset) indexed = true;
-      else this.notARecordStart(entry);
-    }
-    if (!indexed) {
-      if (this.missing === 0) this.firstMissing = offset;
-      this.missing += 1;
-    }
-  }
-
-  /** The scan is over: entries past the last record point nowhere; report records with no entry. */
-  finish(records: number): void {
-    while (this.next < this.byOffset.length) this.notARecordStart(this.byOffset[this.next++]!);
-    if (this.missing > 0) {
-      this.problems.push({
-        file: this.index.file,
-        offset: this.firstMissing,
-        code: 'MISSING_FROM_INDEX',
-        message: `${this.index.file}: ${this.missing} of ${records} records have no entry (the first at byte ${this.firstMissing} of ${this.recPath})`,
-      });
-    }
-  }
-
-  private notARecordStart({ key, offset, line }: IndexEntry): void {
-    this.problems.push({
-      file: this.index.file,
-      offset,
-      line,
-      code: 'NOT_A_RECORD_START',
-      message: `${this.index.file}:${line}: key ${key}: offset ${offset} is not a record start in ${this.recPath}`,
-    });
-  }
 }
 
 /** The `.idx` beside a `.rec`, if there is one. */

@@ -269,7 +269,7 @@ describe('im2rec.cc form', () => {
     const partFiles = [0, 1, 2].map((p) => path.join(d, `p.rec.part00${p}`));
     const merged = runBin('rec', ['merge', path.join(d, 'm.rec'), ...partFiles]);
     assert.equal(merged.status, 0, merged.stderr);
-    assert.match(merged.stderr, /rec merge: wrote .*m\.rec and .*m\.idx: \d+ records from 3 files\n$/);
+    assert.match(merged.stderr, /rec merge: wrote .*m\.rec and .*m\.idx: \d+ records\n$/);
     assert.ok(fs.readFileSync(path.join(d, 'm.rec')).equals(fs.readFileSync(path.join(d, 'w.rec'))));
     assert.ok(fs.readFileSync(path.join(d, 'm.idx')).equals(fs.readFileSync(path.join(d, 'w.idx'))));
     const refused = runBin('rec', ['merge', partFiles[0]!, partFiles[1]!, partFiles[0]!]);

@@ -18,8 +18,9 @@ export function addDumpCommand(program: Command): void {
     .option('--parts <n>', 'split the file into n parts, as MXNet workers do', integerAtLeast(1))
     .option('--part <i>', 'which part to dump, 0-based (with --parts)', integerAtLeast(0))
     .option('--recover', 'step over damaged records (reported on stderr; exit 1) instead of stopping')
+    .option('--json', 'end with a summary line: {"summary": {file, records, parts, part, skippedRecords, skippedBytes}}')
     .addHelpText('after', '\nExample:\n  rec dump train.rec --parts 4 --part 1 | head')
-    .action(async (file: string, opts: { parts?: number; part?: number; recover?: boolean }) =>
+    .action(async (file: string, opts: { parts?: number; part?: number; recover?: boolean; json?: boolean }) =>
       runCommand('rec dump', () => {
         if (opts.part !== undefined && opts.parts === undefined) throw new UsageError('--part needs --parts');
         const numParts = opts.parts ?? 1;
@@ -36,6 +37,10 @@ export function addDumpCommand(program: Command): void {
         let index = 0;
         try {
           for (const record of scan) out.line(formatDumpRow(dumpRow(record, index++)));
+          if (opts.json) {
+            const { records: skippedRecords, bytes: skippedBytes } = scan.skipped;
+            out.line(JSON.stringify({ summary: { file, records: index, parts: numParts, part: partIndex, skippedRecords, skippedBytes } }));
+          }
         } finally {
           out.flush();
         }

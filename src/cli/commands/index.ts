@@ -14,14 +14,19 @@ export function addIndexCommand(program: Command): void {
     .argument('<file>', 'the .rec file')
     .option('--out <file>', 'where to write the index (default: the .rec path with .idx)')
     .option('--keys <kind>', 'id: the header id, as im2rec; ordinal: 0, 1, 2, ... (for non-image records)', 'id')
+    .option('--json', 'print a JSON summary (out, records, duplicateKeys) on stdout')
     .addHelpText('after', '\nExample:\n  rec index train.rec            # writes train.idx')
-    .action(async (file: string, opts: { out?: string; keys: string }) =>
+    .action(async (file: string, opts: { out?: string; keys: string; json?: boolean }) =>
       runCommand('rec index', () => {
         if (opts.keys !== 'id' && opts.keys !== 'ordinal') {
           throw new UsageError(`--keys expects id or ordinal, received ${JSON.stringify(opts.keys)}`);
         }
         const out = opts.out ?? indexPathFor(file);
         const result = buildIndex(file, out, opts.keys as IndexKeys);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+          return;
+        }
         const dup = result.duplicateKeys > 0 ? ` (${result.duplicateKeys} duplicate keys: the last record wins)` : '';
         process.stderr.write(`rec index: wrote ${result.out}: ${result.records} entries${dup}\n`);
       }),

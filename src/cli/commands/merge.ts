@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { mergeRecordFiles } from '../../tools/merge.js';
 import { runCommand } from '../run.js';
+import { addRenumberOption, reportWritten } from './rewrite-common.js';
 
 export function addMergeCommand(program: Command): void {
-  program
+  const command = program
     .command('merge')
     .summary('join .rec files (im2rec parts) into one .rec + .idx')
     .description(
@@ -12,16 +13,16 @@ export function addMergeCommand(program: Command): void {
         'output appears only when complete.',
     )
     .argument('<out>', 'the .rec to write')
-    .argument('<inputs...>', 'the .rec files to join, in order')
+    .argument('<inputs...>', 'the .rec files to join, in order');
+  addRenumberOption(command)
+    .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
-      '\nExample (im2rec.cc parts, or im2rec --parts 3 --part I):\n  rec merge train.rec train.rec.part000 train.rec.part001 train.rec.part002',
+      '\nExamples (im2rec.cc parts, or im2rec --parts 3 --part I; split outputs):\n' +
+        '  rec merge train.rec train.rec.part000 train.rec.part001 train.rec.part002\n' +
+        '  rec merge all.rec train.rec val.rec --renumber',
     )
-    .action(async (out: string, inputs: string[]) =>
-      runCommand('rec merge', () => {
-        const r = mergeRecordFiles(inputs, out);
-        const dup = r.duplicateKeys > 0 ? ` (${r.duplicateKeys} duplicate keys: the last record wins)` : '';
-        process.stderr.write(`rec merge: wrote ${r.out} and ${r.indexPath}: ${r.records} records from ${inputs.length} files${dup}\n`);
-      }),
+    .action(async (out: string, inputs: string[], opts: { renumber?: boolean; json?: boolean }) =>
+      runCommand('rec merge', () => reportWritten('rec merge', [mergeRecordFiles(inputs, out, { renumber: opts.renumber })], opts.json)),
     );
 }

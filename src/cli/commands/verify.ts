@@ -1,41 +1,60 @@
 import type { Command } from 'commander';
-import { type VerifyReport, siblingIndex, verifyRecordFile } from '../../tools/verify.js';
+import { type Problem, type VerifyReport, siblingIndex, verifyRecordFile } from '../../tools/verify.js';
 import { integerAtLeast } from '../args.js';
+import { createProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
 
 function summary(report: VerifyReport): string {
   const multi = report.multiPart > 0 ? `, ${report.multiPart} stored in several parts` : '';
-  return `${report.records} records${multi}, ${report.size} bytes`;
+  const decoded = report.decoded === null ? '' : `, ${report.decoded} images checked by decoding`;
+  return `${report.records} records${multi}${decoded}, ${report.size} bytes`;
+}
+
+function describe(p: Problem): string {
+  return p.key !== undefined && !p.message.includes(`key ${p.key}`) ? `${p.message} [key ${p.key}]` : p.message;
 }
 
 export function addVerifyCommand(program: Command): void {
   program
     .command('verify')
-    .summary("check every record's framing and the .idx")
+    .summary("check every record's framing and the .idx; with --decode, every image")
     .description(
       "Check every record's framing (magic, lengths, part sequence, padding to the end of the file)\n" +
         'and, when the .idx beside it exists, that each entry points at a record start and every record\n' +
-        'has an entry. Exits 0 when sound, 1 with the first problems listed when not.',
+        'has an entry. With --decode, also decode every image. Problems are listed with their byte\n' +
+        'offset and key. Exits 0 when sound, 1 when not.',
     )
     .argument('<file>', 'the .rec file')
     .option('--index <file>', 'the .idx to check (default: the .rec path with .idx, if present)')
     .option('--no-index', 'do not check an .idx')
+    .option('--decode', 'also decode every image (insightface header and identity records, which hold none, excepted)')
     .option('--max-problems <n>', 'problems to list', integerAtLeast(1), 20)
-    .addHelpText('after', '\nExample:\n  rec verify train.rec && echo sound')
-    .action(async (file: string, opts: { index?: string | boolean; maxProblems: number }) =>
-      runCommand('rec verify', async () => {
-        const indexPath = opts.index === false ? null : typeof opts.index === 'string' ? opts.index : siblingIndex(file);
-        const report = await verifyRecordFile(file, { indexPath });
-        const { problems } = report;
-        if (problems.length === 0) {
-          process.stdout.write(`${file}: OK: ${summary(report)}\n`);
-          if (report.index) process.stdout.write(`${report.index.file}: OK: ${report.index.entries} entries, every record indexed\n`);
-          return EXIT_OK;
-        }
-        process.stdout.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${summary(report)})\n`);
-        for (const p of problems.slice(0, opts.maxProblems)) process.stdout.write(`  ${p.message}\n`);
-        if (problems.length > opts.maxProblems) process.stdout.write(`  ... and ${problems.length - opts.maxProblems} more\n`);
-        return EXIT_BAD_DATA;
-      }),
+    .option('--json', 'print the report (every problem, with file, offset, key, code, message) as JSON')
+    .option('-q, --quiet', 'no progress')
+    .addHelpText('after', '\nExamples:\n  rec verify train.rec && echo sound\n  rec verify train.rec --decode --json | jq \'.problems[] | [.offset, .key]\'')
+    .action(
+      async (file: string, opts: { index?: string | boolean; decode?: boolean; maxProblems: number; json?: boolean; quiet?: boolean }) =>
+        runCommand('rec verify', async () => {
+          const indexPath = opts.index === false ? null : typeof opts.index === 'string' ? opts.index : siblingIndex(file);
+          const progress = createProgress('rec verify', { quiet: opts.quiet ?? false, unit: 'bytes' });
+          let report: VerifyReport;
+          try {
+            report = await verifyRecordFile(file, { indexPath, decode: opts.decode, onProgress: (d, t) => progress.update(d, t) });
+          } finally {
+            progress.stop();
+          }
+          const { problems } = report;
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ ...report, ok: problems.length === 0 }, null, 2)}\n`);
+          } else if (problems.length === 0) {
+            process.stdout.write(`${file}: OK: ${summary(report)}\n`);
+            if (report.index) process.stdout.write(`${report.index.file}: OK: ${report.index.entries} entries, every record indexed\n`);
+          } else {
+            process.stdout.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${summary(report)})\n`);
+            for (const p of problems.slice(0, opts.maxProblems)) process.stdout.write(`  ${describe(p)}\n`);
+            if (problems.length > opts.maxProblems) process.stdout.write(`  ... and ${problems.length - opts.maxProblems} more\n`);
+          }
+          return problems.length === 0 ? EXIT_OK : EXIT_BAD_DATA;
+        }),
     );
 }

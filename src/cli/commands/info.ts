@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { type InfoReport, type Summary, recordFileInfo } from '../../tools/info.js';
+import { siblingIndex } from '../../tools/verify.js';
+import { integerAtLeast } from '../args.js';
+import { createProgress } from '../progress.js';
+import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
+
+function bytes(n: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let u = 0;
+  while (n >= 1000 && u < units.length - 1) {
+    n /= 1000;
+    u++;
+  }
+  return u === 0 ? `${n} bytes` : `${n.toFixed(n < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+function counts(c: Record<string, number>): string {
+  return Object.entries(c)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+}
+
+function range(s: Summary | null, show: (n: number) => string = String): string {
+  if (!s) return '-';
+  const median = s.median === undefined ? '' : `, median ${show(s.median)}`;
+  return `${show(s.min)}..${show(s.max)} (mean ${show(Math.round(s.mean))}${median})`;
+}
+
+/** The report as a few labelled lines. */
+export function formatInfo(r: InfoReport): string {
+  const lines = [`${r.file}: ${r.records} records, ${bytes(r.bytes)}${r.multiPart ? `, ${r.multiPart} stored in several parts` : ''}`];
+  const row = (name: string, text: string) => lines.push(`  ${`${name}:`.padEnd(10)}${text}`);
+  const L = r.layout;
+  if (L.kind === 'insightface') {
+    row('layout', `insightface: ${L.images} images (keys ${L.imageKeys[0]}..${L.imageKeys[1] - 1}) of ${L.identities} identities (keys ${L.identityKeys[0]}..${L.identityKeys[1] - 1})`);
+    for (const note of L.notes) row('note', note);
+  } else {
+    row('layout', { images: 'image dataset', other: 'not image records (no image headers)', empty: 'no records' }[L.kind]);
+  }
+  if (r.withoutHeader && L.kind !== 'other') row('note', `${r.withoutHeader} records have no image header`);
+  if (r.withoutImage && L.kind !== 'insightface') row('note', `${r.withoutImage} image records have no image bytes`);
+  if (r.index) {
+    const dup = r.index.entries - r.index.keys;
+    const state = r.index.consistent ? 'consistent with the records' : `${r.index.problems.length} problems (rec verify lists them)`;
+    row('index', `${r.index.file}: ${r.index.entries} entries${dup ? ` (${dup} duplicate keys)` : ''}, ${state}`);
+  } else {
+    row('index', 'none');
+  }
+  if (r.labels) {
+    const l = r.labels;
+    const widths = Object.keys(l.widths).length === 1 ? `${Object.keys(l.widths)[0]} per image` : `per image: ${counts(l.widths)}`;
+    const classes = l.classes === null ? 'too many distinct values to count classes' : `${l.classes} distinct${l.integral ? '' : ' (not all integers)'}`;
+    row('labels', `${widths}; first label ${l.min}..${l.max}, ${classes}`);
+    if (l.top) row('top', l.top.map((t) => `${t.label} (${t.count})`).join(', '));
+  }
+  if (r.images) {
+    const i = r.images;
+    row('formats', counts(i.formats));
+    row('channels', Object.entries(i.channels).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} (${n})`).join(', ') || '-');
+    row('width', range(i.width));
+    row('height', range(i.height));
+    row('bytes', range(i.bytes, bytes));
+    const seen = i.sampled ? `a random sample of ${i.inspected} of ${i.count}` : `all ${i.inspected}`;
+    row('headers', `${seen} read${i.unreadable ? `; ${i.unreadable} unreadable` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function addInfoCommand(program: Command): void {
+  program
+    .command('info')
+    .summary('what a .rec holds: records, labels, formats, sizes, layout')
+    .description(
+      'Summarise a .rec in one pass: records and bytes; labels (width, classes, the most common);\n' +
+        'image formats, channels and sizes (every image header, or a random sample with --sample);\n' +
+        'whether the .idx beside it agrees with the records; and the layout: an image dataset, or\n' +
+        "insightface's (record 0 holds the identity key range; identity records hold image key ranges).\n" +
+        'Exit 1 when the .idx disagrees with the records.',
+    )
+    .argument('<file>', 'the .rec file')
+    .option('--index <file>', 'the .idx (default: the .rec path with .idx, if present)')
+    .option('--no-index', 'ignore any .idx')
+    .option('--sample <n>', 'read the headers of n images picked at random, not all', integerAtLeast(1))
+    .option('--seed <n>', 'seed of the sample', integerAtLeast(0), 0)
+    .option('--top <n>', 'how many of the most common labels to list', integerAtLeast(0), 10)
+    .option('--json', 'print the report as JSON')
+    .option('-q, --quiet', 'no progress')
+    .addHelpText('after', '\nExamples:\n  rec info train.rec\n  rec info big.rec --sample 1000 --json | jq .images')
+    .action(
+      async (
+        file: string,
+        opts: { index?: string | boolean; sample?: number; seed: number; top: number; json?: boolean; quiet?: boolean },
+      ) =>
+        runCommand('rec info', async () => {
+          const indexPath = opts.index === false ? null : typeof opts.index === 'string' ? opts.index : siblingIndex(file);
+          const progress = createProgress('rec info', { quiet: opts.quiet ?? false, unit: 'bytes' });
+          let report: InfoReport;
+          try {
+            report = await recordFileInfo(file, {
+              indexPath,
+              sample: opts.sample,
+              seed: opts.seed,
+              top: opts.top,
+              onProgress: (done, total) => progress.update(done, total),
+            });
+          } finally {
+            progress.stop();
+          }
+          process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
+          return report.index && !report.index.consistent ? EXIT_BAD_DATA : EXIT_OK;
+        }),
+    );
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { shuffleRecordFile } from '../../tools/shuffle.js';
+import { integerAtLeast } from '../args.js';
+import { runCommand } from '../run.js';
+import { addRenumberOption, reportWritten } from './rewrite-common.js';
+
+export function addShuffleCommand(program: Command): void {
+  const command = program
+    .command('shuffle')
+    .summary('the records in a seeded random order, into a new .rec + .idx')
+    .description(
+      'Write the records of a .rec in a random order (the same for the same --seed) to OUT.rec +\n' +
+        'OUT.idx: for readers that can only read in file order. The input is never modified.',
+    )
+    .argument('<file>', 'the .rec to read')
+    .argument('<out>', 'the .rec to write')
+    .option('--seed <n>', 'seed of the order', integerAtLeast(0), 0);
+  addRenumberOption(command)
+    .option('--json', 'print a JSON summary')
+    .addHelpText('after', '\nExample:\n  rec shuffle train.rec train-shuffled.rec --seed 42 --renumber')
+    .action(async (file: string, out: string, opts: { seed: number; renumber?: boolean; json?: boolean }) =>
+      runCommand('rec shuffle', () => reportWritten('rec shuffle', [shuffleRecordFile(file, out, { seed: opts.seed, renumber: opts.renumber })], opts.json)),
+    );
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { readKeyList, subsetRecordFile } from '../../tools/subset.js';
+import { numberList } from '../args.js';
+import { UsageError, runCommand } from '../run.js';
+import { addRenumberOption, reportWritten } from './rewrite-common.js';
+
+export function addSubsetCommand(program: Command): void {
+  const command = program
+    .command('subset')
+    .summary('the records with some keys or labels, into a new .rec + .idx')
+    .description(
+      'Write the records whose key is listed in --keys (one per line; an im2rec .lst works, by its\n' +
+        'first column), or whose first label is one of --labels, or both, to OUT.rec + OUT.idx, in file\n' +
+        'order. Keys come from the .idx when there is one, else from the image header id.',
+    )
+    .argument('<file>', 'the .rec to read')
+    .argument('<out>', 'the .rec to write')
+    .option('--keys <file>', 'keep the records with these keys')
+    .option('--labels <list>', 'keep the images whose first label is one of these (comma-separated)', numberList(1 << 20, true));
+  addRenumberOption(command)
+    .option('--json', 'print a JSON summary')
+    .addHelpText('after', '\nExamples:\n  rec subset train.rec cats.rec --labels 3,5\n  rec subset train.rec small.rec --keys val.lst --renumber')
+    .action(async (file: string, out: string, opts: { keys?: string; labels?: number[]; renumber?: boolean; json?: boolean }) =>
+      runCommand('rec subset', () => {
+        if (!opts.keys && !opts.labels) throw new UsageError('expected --keys or --labels (or both)');
+        const result = subsetRecordFile(file, out, {
+          keys: opts.keys ? readKeyList(opts.keys) : undefined,
+          labels: opts.labels ? new Set(opts.labels.map(Math.fround)) : undefined,
+          renumber: opts.renumber,
+        });
+        reportWritten('rec subset', [result], opts.json);
+        if (result.missingKeys > 0 && !opts.json) process.stderr.write(`rec subset: ${result.missingKeys} listed keys are not in ${file}\n`);
+      }),
+    );
+}

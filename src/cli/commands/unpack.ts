@@ -1,0 +1,52 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { readClassNames, unpackRecordFile } from '../../tools/unpack.js';
+import { integerAtLeast } from '../args.js';
+import { createProgress } from '../progress.js';
+import { runCommand } from '../run.js';
+
+export function addUnpackCommand(program: Command): void {
+  program
+    .command('unpack')
+    .summary('images back out of a .rec, one folder per label')
+    .description(
+      'Write every image of a .rec into OUTDIR/<label>/<id>.<ext> (one folder per identity for\n' +
+        "insightface's layout; records with several labels go to multi-label/), bytes exactly as stored.\n" +
+        'With --lst, also OUTDIR/<name>.lst, from which `im2rec OUTDIR/<name> OUTDIR --pass-through`\n' +
+        '(plus --pack-label for multi-label records) packs the same records again. OUTDIR must be new\n' +
+        'or empty. Records that hold no image (insightface header and identity records, non-image\n' +
+        'payloads) are counted and left out.',
+    )
+    .argument('<file>', 'the .rec file')
+    .argument('<outdir>', 'folder to write the images into (new or empty)')
+    .option('--lst [name]', 'also write the im2rec list (default name: the .rec name with .lst)')
+    .option('--names <file>', 'folder names by label: line i names label i (first word of the line; synset.txt works)')
+    .option('--limit <n>', 'stop after n images', integerAtLeast(1))
+    .option('--json', 'print a JSON summary')
+    .option('-q, --quiet', 'no progress')
+    .addHelpText('after', '\nExamples:\n  rec unpack train.rec train-images --lst\n  rec unpack val.rec val-images --names synset.txt --limit 100')
+    .action(
+      async (file: string, outDir: string, opts: { lst?: string | boolean; names?: string; limit?: number; json?: boolean; quiet?: boolean }) =>
+        runCommand('rec unpack', async () => {
+          const names = opts.names ? readClassNames(opts.names) : undefined;
+          const list = opts.lst === undefined ? undefined : typeof opts.lst === 'string' ? opts.lst : `${path.basename(file).replace(/\.rec$/i, '')}.lst`;
+          const progress = createProgress('rec unpack', { quiet: opts.quiet ?? false, unit: 'bytes' });
+          let result;
+          try {
+            result = await unpackRecordFile(file, outDir, { list, names, limit: opts.limit, onProgress: (d, t) => progress.update(d, t) });
+          } finally {
+            progress.stop();
+          }
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+            return;
+          }
+          const left = result.notImages.length ? `; ${result.notImages.length} records hold no image and were left out` : '';
+          process.stderr.write(`rec unpack: wrote ${result.images} images in ${result.folders} folders under ${outDir}${left}\n`);
+          if (result.listPath) {
+            const prefix = result.listPath.replace(/\.lst$/, '');
+            process.stderr.write(`rec unpack: wrote ${result.listPath}; pack it again with: im2rec ${prefix} ${outDir} --pass-through${result.multiLabel ? ' --pack-label' : ''}\n`);
+          }
+        }),
+    );
+}

@@ -1,0 +1,22 @@
+/**
+ * What kind of image a payload holds, from its first bytes (no decoding):
+ * for counting formats over a whole file cheaply.
+ */
+export type SniffedFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'webp' | 'tiff' | 'empty' | 'unknown';
+
+function startsWith(bytes: Uint8Array, ascii: string, at = 0): boolean {
+  if (bytes.length < at + ascii.length) return false;
+  for (let i = 0; i < ascii.length; i++) if (bytes[at + i] !== ascii.charCodeAt(i)) return false;
+  return true;
+}
+
+export function sniffFormat(bytes: Uint8Array): SniffedFormat {
+  if (bytes.length === 0) return 'empty';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (startsWith(bytes, '\x89PNG\r\n\x1a\n')) return 'png';
+  if (startsWith(bytes, 'GIF8')) return 'gif';
+  if (startsWith(bytes, 'BM')) return 'bmp';
+  if (startsWith(bytes, 'RIFF') && startsWith(bytes, 'WEBP', 8)) return 'webp';
+  if (startsWith(bytes, 'II*\x00') || startsWith(bytes, 'MM\x00*')) return 'tiff';
+  return 'unknown';
+}

@@ -1,0 +1,89 @@
+/**
+ * Checks an `.idx` against the records of its `.rec` as a scan meets them
+ * (used by `rec verify` and `rec info`): every entry must point at a record
+ * start and every record must have an entry.
+ */
+import { IndexFileError } from '../format/errors.js';
+import { type IndexEntry, RecordIndex } from '../format/index-file.js';
+
+/** One thing wrong with a file, where it is, and what. */
+export interface Problem {
+  /** The file the problem is in (the .rec or the .idx). */
+  file: string;
+  /** Byte offset in the .rec (for framing problems and index entries). */
+  offset: number;
+  /** 1-based .idx line, for index problems. */
+  line?: number;
+  /** The record's key (its .idx key, else its header id), when known. */
+  key?: string;
+  code: string;
+  message: string;
+}
+
+/** The .idx, or null with the problem recorded when it does not parse. */
+export function readIndexForCheck(indexPath: string, problems: Problem[]): RecordIndex | null {
+  try {
+    return RecordIndex.readSync(indexPath);
+  } catch (err) {
+    if (!(err instanceof IndexFileError)) throw err;
+    problems.push({ file: indexPath, offset: 0, line: err.line, code: 'BAD_INDEX_LINE', message: err.message });
+    return null;
+  }
+}
+
+/**
+ * Checks an .idx against the records as the scan meets them: entries sorted
+ * by offset are walked alongside, so memory depends on the .idx, not the .rec.
+ */
+export class IndexCheck {
+  private readonly byOffset: IndexEntry[];
+  private next = 0;
+  private missing = 0;
+  private firstMissing = -1;
+
+  constructor(
+    private readonly index: RecordIndex,
+    private readonly recPath: string,
+    private readonly problems: Problem[],
+  ) {
+    this.byOffset = [...index.entries].sort((a, b) => a.offset - b.offset);
+  }
+
+  /** The scan met a record starting at `offset`. */
+  record(offset: number): void {
+    let indexed = false;
+    while (this.next < this.byOffset.length && this.byOffset[this.next]!.offset <= offset) {
+      const entry = this.byOffset[this.next++]!;
+      if (entry.offset === offset) indexed = true;
+      else this.notARecordStart(entry);
+    }
+    if (!indexed) {
+      if (this.missing === 0) this.firstMissing = offset;
+      this.missing += 1;
+    }
+  }
+
+  /** The scan is over: entries past the last record point nowhere; report records with no entry. */
+  finish(records: number): void {
+    while (this.next < this.byOffset.length) this.notARecordStart(this.byOffset[this.next++]!);
+    if (this.missing > 0) {
+      this.problems.push({
+        file: this.index.file,
+        offset: this.firstMissing,
+        code: 'MISSING_FROM_INDEX',
+        message: `${this.index.file}: ${this.missing} of ${records} records have no entry (the first at byte ${this.firstMissing} of ${this.recPath})`,
+      });
+    }
+  }
+
+  private notARecordStart({ key, offset, line }: IndexEntry): void {
+    this.problems.push({
+      file: this.index.file,
+      offset,
+      line,
+      key,
+      code: 'NOT_A_RECORD_START',
+      message: `${this.index.file}:${line}: key ${key}: offset ${offset} is not a record start in ${this.recPath}`,
+    });
+  }
+}

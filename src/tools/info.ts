@@ -1,0 +1,327 @@
+/**
+ * `rec info`: what a `.rec` holds, from one pass over it: records and bytes,
+ * labels (width, classes, the most common), image formats, channels and
+ * sizes (every image's header, or a seeded random sample of them), whether
+ * the `.idx` agrees with the records, and the layout: a plain image dataset,
+ * or insightface's.
+ *
+ * insightface's layout (its face2rec2.py, read by its MXFaceDataset): the
+ * record with key 0 carries no image and flag 2, its labels [L0, L1) being
+ * the keys of the identity records; images have keys 1..L0-1, and identity
+ * record k (L0 <= k < L1) carries no image either, its labels [a, b) being
+ * the keys of that identity's images.
+ */
+import { imageInfo } from '../codec/codec.js';
+import { sniffFormat } from '../codec/sniff.js';
+import { tryUnpackImageRecord } from '../format/image-record.js';
+import { float32ToNumber } from './dump.js';
+import { RecordReader } from '../format/reader.js';
+import { Rng } from '../util/rng.js';
+import { IndexCheck, type Problem, readIndexForCheck } from './index-check.js';
+
+export interface InfoOptions {
+  /** The .idx to check and take keys from; null or absent: none. */
+  indexPath?: string | null;
+  /** Read the headers of this many images, picked at random, instead of all of them. */
+  sample?: number;
+  /** Seed of the sample. Default 0. */
+  seed?: number;
+  /** How many of the most common labels to list. Default 10. */
+  top?: number;
+  /** Called now and then with bytes scanned so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Summary {
+  min: number;
+  max: number;
+  mean: number;
+  /** Absent where only min, max and mean are kept (image bytes: one value per record). */
+  median?: number;
+}
+
+export type Layout =
+  | { kind: 'images' }
+  | {
+      kind: 'insightface';
+      images: number;
+      identities: number;
+      /** Keys [first, end) of the images and of the identity records, from record 0. */
+      imageKeys: [number, number];
+      identityKeys: [number, number];
+      /** Where the file departs from the layout (missing identity records, say). */
+      notes: string[];
+    }
+  /** No record has an image header (protobuf payloads, say). */
+  | { kind: 'other' }
+  | { kind: 'empty' };
+
+export interface LabelSummary {
+  /** Image records by number of labels: {"1": 2000}. */
+  widths: Record<string, number>;
+  /** Over each image's first label. */
+  min: number;
+  max: number;
+  integral: boolean;
+  /** Distinct first labels; null when there are more than DISTINCT_CAP (a regression target, say). */
+  classes: number | null;
+  /** The most common first labels, most common first; null past DISTINCT_CAP. */
+  top: { label: number; count: number }[] | null;
+}
+
+export interface ImageSummary {
+  /** Image records with image bytes (the rest of this summary is about them). */
+  count: number;
+  /** By the bytes' signature: jpeg, png, gif, bmp, webp, tiff or unknown. */
+  formats: Record<string, number>;
+  bytes: Summary;
+  /** Images whose header was read (all, or the sample). */
+  inspected: number;
+  sampled: boolean;
+  /** Headers that could not be read (damaged, or a format nothing here reads). */
+  unreadable: number;
+  channels: Record<string, number>;
+  width: Summary | null;
+  height: Summary | null;
+}
+
+export interface InfoReport {
+  file: string;
+  bytes: number;
+  records: number;
+  /** Records stored in several chunks (their payloads hold the magic). */
+  multiPart: number;
+  /** Records that are not image records (too short for the header, or labels past the end). */
+  withoutHeader: number;
+  /** Image records with no image bytes: insightface's record 0 and identity records, or damage. */
+  withoutImage: number;
+  layout: Layout;
+  labels: LabelSummary | null;
+  images: ImageSummary | null;
+  index: { file: string; entries: number; keys: number; consistent: boolean; problems: Problem[] } | null;
+}
+
+/** Distinct labels counted before giving up on classes (continuous labels would grow without bound). */
+export const DISTINCT_CAP = 100_000;
+
+/** Counts of values; min, max, mean and median without keeping every value. */
+class Histogram {
+  readonly counts = new Map<number, number>();
+  total = 0;
+  private sum = 0;
+
+  add(value: number): void {
+    this.counts.set(value, (this.counts.get(value) ?? 0) + 1);
+    this.total += 1;
+    this.sum += value;
+  }
+
+  summary(): Summary | null {
+    if (this.total === 0) return null;
+    const values = [...this.counts.keys()].sort((a, b) => a - b);
+    let seen = 0;
+    let median = values[0]!;
+    for (const v of values) {
+      seen += this.counts.get(v)!;
+      if (seen * 2 >= this.total) {
+        median = v;
+        break;
+      }
+    }
+    return { min: values[0]!, max: values.at(-1)!, mean: this.sum / this.total, median };
+  }
+}
+
+function countInto(counts: Record<string, number>, key: string | number): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+/** An image-less record with two or more labels: insightface's record 0 or an identity record, maybe. */
+interface MetaRecord {
+  offset: number;
+  id: number;
+  label: number[];
+}
+
+class Inspection {
+  inspected = 0;
+  unreadable = 0;
+  readonly channels: Record<string, number> = {};
+  readonly width = new Histogram();
+  readonly height = new Histogram();
+
+  async add(image: Uint8Array): Promise<void> {
+    this.inspected += 1;
+    try {
+      const info = await imageInfo(image);
+      countInto(this.channels, info.channels);
+      this.width.add(info.width);
+      this.height.add(info.height);
+    } catch {
+      this.unreadable += 1;
+    }
+  }
+}
+
+export async function recordFileInfo(recPath: string, options: InfoOptions = {}): Promise<InfoReport> {
+  const sample = options.sample;
+  if (sample !== undefined && !(Number.isSafeInteger(sample) && sample >= 1)) {
+    throw new RangeError(`sample: expected an integer >= 1, received ${String(sample)}`);
+  }
+  const problems: Problem[] = [];
+  const index = options.indexPath ? readIndexForCheck(options.indexPath, problems) : null;
+  const indexCheck = index ? new IndexCheck(index, recPath, problems) : null;
+
+  let records = 0;
+  let multiPart = 0;
+  let withoutHeader = 0;
+  let withoutImage = 0;
+  const meta: MetaRecord[] = [];
+  const widths: Record<string, number> = {};
+  const labels = new Map<number, number>();
+  let labelsCapped = false;
+  let labelMin = Infinity;
+  let labelMax = -Infinity;
+  let integral = true;
+  const formats: Record<string, number> = {};
+  let images = 0;
+  let bytesMin = Infinity;
+  let bytesMax = 0;
+  let bytesSum = 0;
+  const inspection = new Inspection();
+  // Algorithm R: offsets of a uniform sample of the images, read after the scan.
+  const rng = new Rng(options.seed ?? 0);
+  const reservoir: number[] = [];
+
+  const reader = RecordReader.open(recPath);
+  try {
+    for await (const record of reader.scan({ reuseBuffers: true })) {
+      records += 1;
+      if (record.parts > 1) multiPart += 1;
+      indexCheck?.record(record.offset);
+      if (options.onProgress && records % 4096 === 0) options.onProgress(record.end, reader.size);
+      const image = tryUnpackImageRecord(record.payload);
+      if (!image) {
+        withoutHeader += 1;
+        continue;
+      }
+      if (image.image.length === 0) {
+        withoutImage += 1;
+        if (image.label.length >= 2) meta.push({ offset: record.offset, id: image.id, label: image.label });
+        continue;
+      }
+      images += 1;
+      countInto(widths, image.label.length);
+      const first = image.label[0]!;
+      labelMin = Math.min(labelMin, first);
+      labelMax = Math.max(labelMax, first);
+      if (!Number.isInteger(first)) integral = false;
+      if (!labelsCapped) {
+        labels.set(first, (labels.get(first) ?? 0) + 1);
+        if (labels.size > DISTINCT_CAP) labelsCapped = true;
+      }
+      countInto(formats, sniffFormat(image.image));
+      bytesMin = Math.min(bytesMin, image.image.length);
+      bytesMax = Math.max(bytesMax, image.image.length);
+      bytesSum += image.image.length;
+      if (sample === undefined) await inspection.add(image.image);
+      else if (reservoir.length < sample) reservoir.push(record.offset);
+      else {
+        const j = rng.int(0, images - 1);
+        if (j < sample) reservoir[j] = record.offset;
+      }
+    }
+    for (const offset of reservoir.sort((a, b) => a - b)) {
+      const image = tryUnpackImageRecord((await reader.read(offset)).payload);
+      if (image) await inspection.add(image.image);
+    }
+  } finally {
+    reader.close();
+  }
+  indexCheck?.finish(records);
+  options.onProgress?.(reader.size, reader.size);
+
+  const keyAt = index ? new Map(index.entries.map((e) => [e.offset, Number(e.key)])) : null;
+  const layout = detectLayout(records, withoutHeader, images, meta, (m) => keyAt?.get(m.offset) ?? m.id);
+
+  const top = options.top ?? 10;
+  return {
+    file: recPath,
+    bytes: reader.size,
+    records,
+    multiPart,
+    withoutHeader,
+    withoutImage,
+    layout,
+    labels:
+      images === 0
+        ? null
+        : {
+            widths,
+            min: float32ToNumber(labelMin),
+            max: float32ToNumber(labelMax),
+            integral,
+            classes: labelsCapped ? null : labels.size,
+            top: labelsCapped
+              ? null
+              : [...labels]
+                  .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+                  .slice(0, top)
+                  .map(([label, count]) => ({ label: float32ToNumber(label), count })),
+          },
+    images:
+      images === 0
+        ? null
+        : {
+            count: images,
+            formats,
+            bytes: { min: bytesMin, max: bytesMax, mean: bytesSum / images },
+            inspected: inspection.inspected,
+            sampled: sample !== undefined && sample < images,
+            unreadable: inspection.unreadable,
+            channels: inspection.channels,
+            width: inspection.width.summary(),
+            height: inspection.height.summary(),
+          },
+    index: index && {
+      file: index.file,
+      entries: index.entries.length,
+      keys: index.size,
+      consistent: problems.length === 0,
+      problems,
+    },
+  };
+}
+
+function detectLayout(
+  records: number,
+  withoutHeader: number,
+  images: number,
+  meta: MetaRecord[],
+  keyOf: (m: MetaRecord) => number,
+): Layout {
+  if (records === 0) return { kind: 'empty' };
+  if (withoutHeader === records) return { kind: 'other' };
+  const header = meta.find((m) => keyOf(m) === 0);
+  const [l0, l1] = header?.label ?? [];
+  if (!header || !Number.isInteger(l0) || !Number.isInteger(l1) || l0! < 1 || l1! < l0!) return { kind: 'images' };
+  const identities = meta.filter((m) => {
+    const key = keyOf(m);
+    return key >= l0! && key < l1!;
+  });
+  const notes: string[] = [];
+  if (identities.length !== l1! - l0!) {
+    notes.push(`record 0 announces ${l1! - l0!} identity records (keys ${l0}..${l1! - 1}); ${identities.length} found`);
+  }
+  if (images !== l0! - 1) notes.push(`record 0 announces ${l0! - 1} images (keys 1..${l0! - 1}); ${images} found`);
+  const covered = identities.reduce((n, m) => n + Math.max(0, m.label[1]! - m.label[0]!), 0);
+  if (covered !== images) notes.push(`identity records cover ${covered} image keys; ${images} images found`);
+  return {
+    kind: 'insightface',
+    images,
+    identities: identities.length,
+    imageKeys: [1, l0!],
+    identityKeys: [l0!, l1!],
+    notes,
+  };
+}

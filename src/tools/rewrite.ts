@@ -1,0 +1,133 @@
+/**
+ * What `rec merge`, `split`, `subset` and `shuffle` share: records read with
+ * their keys, and written to a new `.rec` + `.idx` with keys kept or
+ * renumbered. Keys come from the input's `.idx` when it has one, else from
+ * the image header id (what im2rec keys by). Renumbering gives keys 0..n-1
+ * in output order and writes the new key into each image header's id too, so
+ * that the file stays as im2rec would have made it (`rec index` rebuilds the
+ * same .idx). Outputs appear only when complete; inputs are never touched.
+ */
+import fs from 'node:fs';
+import { RecordIndex, indexPathFor } from '../format/index-file.js';
+import { tryUnpackImageRecord } from '../format/image-record.js';
+import { type RecordIORecord, RecordReader } from '../format/reader.js';
+import { RecordWriter } from '../format/writer.js';
+import { assertNotAnInput } from '../io/atomic-file.js';
+import { NoImageHeaderError } from './build-index.js';
+
+export interface RewriteOptions {
+  /** Keys 0..n-1 in output order (image header ids follow). Default false: keys kept. */
+  renumber?: boolean;
+  fsync?: boolean;
+}
+
+export interface KeyedRecord {
+  record: RecordIORecord;
+  key: string;
+}
+
+/** Offset → key from the `.idx` beside `recPath`, or null when it has none. */
+export function keysByOffset(recPath: string): Map<number, string> | null {
+  const idxPath = indexPathFor(recPath);
+  if (idxPath === recPath || !fs.existsSync(idxPath)) return null;
+  return new Map(RecordIndex.readSync(idxPath).entries.map((e) => [e.offset, e.key]));
+}
+
+/** The key of a record: from the .idx map, else its header id. */
+export function keyOf(record: RecordIORecord, keyAt: Map<number, string> | null, file: string): string {
+  const key = keyAt?.get(record.offset);
+  if (key !== undefined) return key;
+  const image = tryUnpackImageRecord(record.payload);
+  if (!image) throw new NoImageHeaderError(`${file}: byte ${record.offset}: no .idx entry and no image header to take a key from`);
+  return String(image.id);
+}
+
+/** Every record of a file, in file order, with its key. Payloads are valid until the next record. */
+export function* readKeyed(recPath: string): Generator<KeyedRecord> {
+  const keyAt = keysByOffset(recPath);
+  const reader = RecordReader.open(recPath);
+  try {
+    for (const record of reader.scan({ reuseBuffers: true })) yield { record, key: keyOf(record, keyAt, recPath) };
+  } finally {
+    reader.close();
+  }
+}
+
+/** A copy of an image record's payload with a new header id; other payloads as they are. */
+function withId(payload: Uint8Array, id: number): Uint8Array {
+  if (!tryUnpackImageRecord(payload)) return payload;
+  const copy = Buffer.from(payload);
+  copy.writeBigUInt64LE(BigInt(id), 8);
+  return copy;
+}
+
+/** One output `.rec` + `.idx`. */
+export class RewriteTarget {
+  readonly indexPath: string;
+  private readonly writer: RecordWriter;
+  private readonly seen = new Set<string>();
+  duplicateKeys = 0;
+
+  constructor(
+    readonly out: string,
+    inputs: readonly string[],
+    private readonly options: RewriteOptions = {},
+  ) {
+    this.indexPath = indexPathFor(out);
+    const guarded = inputs.flatMap((f) => [f, indexPathFor(f)]);
+    assertNotAnInput(out, guarded);
+    assertNotAnInput(this.indexPath, guarded);
+    this.writer = RecordWriter.create(out, { indexPath: this.indexPath, fsync: options.fsync });
+  }
+
+  get records(): number {
+    return this.writer.count;
+  }
+
+  get bytes(): number {
+    return this.writer.position;
+  }
+
+  write({ record, key }: KeyedRecord): void {
+    if (this.options.renumber) {
+      const id = this.writer.count;
+      this.writer.write(withId(record.payload, id), id);
+      return;
+    }
+    if (this.seen.has(key)) this.duplicateKeys++;
+    this.seen.add(key);
+    this.writer.write(record.payload, key);
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+
+  abort(): void {
+    this.writer.abort();
+  }
+}
+
+export interface RewriteResult {
+  out: string;
+  indexPath: string;
+  records: number;
+  bytes: number;
+  /** Keys that appear more than once (the last record wins on lookup); 0 when renumbered. */
+  duplicateKeys: number;
+}
+
+/** Runs `fill` over fresh targets; all appear when it returns, none when it throws. */
+export function rewrite(outs: readonly string[], inputs: readonly string[], options: RewriteOptions, fill: (targets: RewriteTarget[]) => void): RewriteResult[] {
+  if (new Set(outs).size !== outs.length) throw new RangeError(`expected distinct outputs, received ${outs.join(', ')}`);
+  const targets: RewriteTarget[] = [];
+  try {
+    for (const out of outs) targets.push(new RewriteTarget(out, inputs, options));
+    fill(targets);
+  } catch (err) {
+    for (const t of targets) t.abort();
+    throw err;
+  }
+  for (const t of targets) t.close();
+  return targets.map((t) => ({ out: t.out, indexPath: t.indexPath, records: t.records, bytes: t.bytes, duplicateKeys: t.duplicateKeys }));
+}

@@ -1,0 +1,59 @@
+/**
+ * `rec split`: one `.rec` into several by shares of its records (train/val
+ * 0.9,0.1, or N equal shards), in file order or assigned at random from a
+ * seed. Each output keeps its records in file order; keys kept or renumbered.
+ */
+import { RecordReader } from '../format/reader.js';
+import { Rng } from '../util/rng.js';
+import { type RewriteOptions, type RewriteResult, readKeyed, rewrite } from './rewrite.js';
+
+export interface SplitOptions extends RewriteOptions {
+  /** Share of each output, in output order: any positive numbers, normalised (0.8,0.2 or 1,1,1). */
+  shares: readonly number[];
+  /** Assign records to outputs at random instead of in runs of file order. */
+  shuffle?: boolean;
+  seed?: number;
+}
+
+/** Records in a file, by a scan of its framing. */
+export function countRecords(recPath: string): number {
+  const reader = RecordReader.open(recPath);
+  try {
+    let n = 0;
+    for (const _ of reader.scan({ reuseBuffers: true })) n++;
+    return n;
+  } finally {
+    reader.close();
+  }
+}
+
+/**
+ * Which output each record goes to: output k gets round(n * (s_0 + .. + s_k-1) / S) up to
+ * round(n * (s_0 + .. + s_k) / S) of the order (file order, or a seeded permutation).
+ */
+export function splitAssignment(n: number, shares: readonly number[], shuffle: boolean, seed: number): Uint16Array {
+  const total = shares.reduce((a, b) => a + b, 0);
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  if (shuffle) new Rng(seed).shuffle(order);
+  const assign = new Uint16Array(n);
+  let cumulative = 0;
+  shares.forEach((share, k) => {
+    const from = Math.round((n * cumulative) / total);
+    cumulative += share;
+    const to = Math.round((n * cumulative) / total);
+    for (let j = from; j < to; j++) assign[order[j]!] = k;
+  });
+  return assign;
+}
+
+export function splitRecordFile(input: string, outs: readonly string[], options: SplitOptions): RewriteResult[] {
+  const { shares } = options;
+  if (shares.length !== outs.length || shares.length < 2 || shares.length > 65535 || !shares.every((s) => Number.isFinite(s) && s > 0)) {
+    throw new RangeError(`expected 2 to 65535 positive shares, one per output, received ${shares.length} shares for ${outs.length} outputs`);
+  }
+  const assign = splitAssignment(countRecords(input), shares, options.shuffle ?? false, options.seed ?? 0);
+  return rewrite(outs, [input], options, (targets) => {
+    let i = 0;
+    for (const keyed of readKeyed(input)) targets[assign[i++]!]!.write(keyed);
+  });
+}

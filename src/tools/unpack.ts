@@ -1,0 +1,145 @@
+/**
+ * `rec unpack`: a `.rec` back into image files, one folder per label
+ * (insightface's images are labelled by identity, so that is one folder per
+ * identity), named by record id, with the bytes exactly as stored. With a
+ * list, `im2rec LIST OUTDIR --pass-through` packs the folder back into the
+ * same records: same ids, labels and image bytes, in the same order.
+ *
+ * Not images, so not unpacked (and reported): records without an image
+ * header, and image-less records (insightface's record 0 and identity
+ * records, which im2rec cannot make).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type SniffedFormat, sniffFormat } from '../codec/sniff.js';
+import { tryUnpackImageRecord } from '../format/image-record.js';
+import { RecordReader } from '../format/reader.js';
+import { AtomicFile, writeFileAtomic } from '../io/atomic-file.js';
+import { float32ToNumber } from './dump.js';
+
+export interface UnpackOptions {
+  /** Also write OUTDIR/<list>: the im2rec list of what was unpacked. */
+  list?: string;
+  /** Folder names by label (names[label]), instead of the label itself. */
+  names?: readonly string[];
+  /** Stop after this many images. */
+  limit?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface UnpackResult {
+  outDir: string;
+  images: number;
+  folders: number;
+  /** The list written, or null. */
+  listPath: string | null;
+  /** Some image has several labels: pack it back with im2rec --pack-label. */
+  multiLabel: boolean;
+  /** Records left out: no image header, or no image bytes (insightface's record 0 and identity records). */
+  notImages: { offset: number; reason: string }[];
+}
+
+/** A problem with the arguments (the names file, the output folder). */
+export class UnpackError extends Error {
+  override readonly name = 'UnpackError';
+}
+
+const EXTENSION: Record<SniffedFormat, string> = {
+  jpeg: '.jpg',
+  png: '.png',
+  gif: '.gif',
+  bmp: '.bmp',
+  webp: '.webp',
+  tiff: '.tif',
+  empty: '.bin',
+  unknown: '.bin',
+};
+
+/** Folder for records with several labels, where no single label names a folder. */
+export const MULTI_LABEL_FOLDER = 'multi-label';
+
+/**
+ * Class names from a file with one class per line, line i naming label i.
+ * The first word of each line is the name, so ImageNet's synset.txt
+ * ("n01440764 tench, Tinca tinca") gives its usual folder names.
+ */
+export function readClassNames(file: string): string[] {
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+  while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
+  const seen = new Map<string, number>();
+  return lines.map((line, i) => {
+    const name = line.trim().split(/\s+/)[0] ?? '';
+    if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+      throw new UnpackError(`${file}:${i + 1}: expected a folder name as the line's first word, received ${JSON.stringify(line)}`);
+    }
+    const before = seen.get(name);
+    if (before !== undefined) throw new UnpackError(`${file}:${i + 1}: ${name} already names label ${before} (line ${before + 1})`);
+    seen.set(name, i);
+    return name;
+  });
+}
+
+function folderFor(labels: number[], names: readonly string[] | undefined, where: string): string {
+  if (labels.length !== 1) return MULTI_LABEL_FOLDER;
+  const label = labels[0]!;
+  if (!names) return String(float32ToNumber(label));
+  const name = Number.isInteger(label) && label >= 0 ? names[label] : undefined;
+  if (name === undefined) throw new UnpackError(`${where}: label ${float32ToNumber(label)} has no name in the names file (${names.length} names, for labels 0..${names.length - 1})`);
+  return name;
+}
+
+export async function unpackRecordFile(recPath: string, outDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
+  if (fs.existsSync(outDir) && (!fs.statSync(outDir).isDirectory() || fs.readdirSync(outDir).length > 0)) {
+    throw new UnpackError(`${outDir}: expected a new or empty folder (unpack never overwrites files)`);
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  const limit = options.limit ?? Infinity;
+  const folders = new Set<string>();
+  const notImages: UnpackResult['notImages'] = [];
+  // Committed last, so that a list appears only for a complete unpack.
+  const listPath = options.list ? path.join(outDir, options.list) : null;
+  const list = listPath ? AtomicFile.create(listPath) : null;
+  let pending = '';
+  let images = 0;
+  let multiLabel = false;
+  const reader = RecordReader.open(recPath);
+  try {
+    for await (const record of reader.scan({ reuseBuffers: true })) {
+      if (images >= limit) break;
+      const image = tryUnpackImageRecord(record.payload);
+      if (!image || image.image.length === 0) {
+        notImages.push({ offset: record.offset, reason: image ? 'no image bytes' : 'no image header' });
+        continue;
+      }
+      const folder = folderFor(image.label, options.names, `${recPath}: byte ${record.offset} (id ${image.id})`);
+      if (!folders.has(folder)) {
+        fs.mkdirSync(path.join(outDir, folder), { recursive: true });
+        folders.add(folder);
+      }
+      // Named by id; a repeated id gets a suffix (the folder started empty, so what exists is ours).
+      const ext = EXTENSION[sniffFormat(image.image)];
+      let rel = `${folder}/${image.id}${ext}`;
+      for (let n = 1; fs.existsSync(path.join(outDir, rel)); n++) rel = `${folder}/${image.id}_${n}${ext}`;
+      writeFileAtomic(path.join(outDir, rel), image.image);
+      if (image.label.length > 1) multiLabel = true;
+      if (list) {
+        pending += `${image.id}\t${image.label.map(float32ToNumber).join('\t')}\t${rel}\n`;
+        if (pending.length > 1 << 16) {
+          list.writeSync(Buffer.from(pending));
+          pending = '';
+        }
+      }
+      images += 1;
+      if (options.onProgress && images % 256 === 0) options.onProgress(record.end, reader.size);
+    }
+    list?.writeSync(Buffer.from(pending));
+    list?.commit();
+  } catch (err) {
+    list?.abort();
+    throw err;
+  } finally {
+    reader.close();
+  }
+  options.onProgress?.(reader.size, reader.size);
+  return { outDir, images, folders: folders.size, listPath, multiLabel, notImages };
+}
