@@ -37,6 +37,7 @@ export {
 export { readPartition, partitionRange, partitionSegments, type PartitionOptions } from './format/partition.js';
 export { resolveRecordFiles, RecordFilesError, type RecordFile } from './io/record-files.js';
 export { type ByteSource, FileSource, BufferSource } from './io/byte-source.js';
+export { OutputIsInputError } from './io/atomic-file.js';
 export {
   transcode,
   transcodeMany,
