@@ -25,7 +25,7 @@ export class DecodeCheck<T> {
 
   /** Queues an image (copied: the caller's buffer may be reused); waits only when a batch is still decoding. */
   async add(image: Uint8Array, tag: T): Promise<void> {
-    this.queue.push({ image: Uint8Array.from(image), tag });
+    this.queue.push({ image: new Uint8Array(image), tag });
     if (this.queue.length >= this.batch) await this.dispatch();
   }
 
