@@ -1,5 +1,6 @@
 /** Parsers for option values, with errors that say what was expected. */
 import { InvalidArgumentError } from 'commander';
+import { siblingIndex } from '../tools/verify.js';
 
 export function integerAtLeast(min: number): (value: string) => number {
   return (value) => {
@@ -26,4 +27,10 @@ export function numberList(count: number, upTo = false): (value: string) => numb
     }
     return nums;
   };
+}
+
+/** The .idx named by `--index FILE` / `--no-index`, else the one beside the .rec if present. */
+export function indexPathOption(recPath: string, option: string | boolean | undefined): string | null {
+  if (option === false) return null;
+  return typeof option === 'string' ? option : siblingIndex(recPath);
 }

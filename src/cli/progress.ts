@@ -68,3 +68,13 @@ export function createProgress(label: string, options: ProgressOptions): Progres
     },
   };
 }
+
+/** Runs `work` with byte progress shown (unless quiet), stopped however the work ends. */
+export async function withByteProgress<T>(label: string, quiet: boolean | undefined, work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  const progress = createProgress(label, { quiet: quiet ?? false, unit: 'bytes' });
+  try {
+    return await work((done, total) => progress.update(done, total));
+  } finally {
+    progress.stop();
+  }
+}

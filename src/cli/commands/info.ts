@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { type InfoReport, type Summary, recordFileInfo } from '../../tools/info.js';
-import { siblingIndex } from '../../tools/verify.js';
-import { integerAtLeast } from '../args.js';
-import { createProgress } from '../progress.js';
+import { indexPathOption, integerAtLeast } from '../args.js';
+import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
 
 function bytes(n: number): string {
@@ -94,20 +93,10 @@ export function addInfoCommand(program: Command): void {
         opts: { index?: string | boolean; sample?: number; seed: number; top: number; json?: boolean; quiet?: boolean },
       ) =>
         runCommand('rec info', async () => {
-          const indexPath = opts.index === false ? null : typeof opts.index === 'string' ? opts.index : siblingIndex(file);
-          const progress = createProgress('rec info', { quiet: opts.quiet ?? false, unit: 'bytes' });
-          let report: InfoReport;
-          try {
-            report = await recordFileInfo(file, {
-              indexPath,
-              sample: opts.sample,
-              seed: opts.seed,
-              top: opts.top,
-              onProgress: (done, total) => progress.update(done, total),
-            });
-          } finally {
-            progress.stop();
-          }
+          const indexPath = indexPathOption(file, opts.index);
+          const report = await withByteProgress('rec info', opts.quiet, (onProgress) =>
+            recordFileInfo(file, { indexPath, sample: opts.sample, seed: opts.seed, top: opts.top, onProgress }),
+          );
           process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
           return report.index && !report.index.consistent ? EXIT_BAD_DATA : EXIT_OK;
         }),

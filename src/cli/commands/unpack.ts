@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { readClassNames, unpackRecordFile } from '../../tools/unpack.js';
 import { integerAtLeast } from '../args.js';
-import { createProgress } from '../progress.js';
+import { withByteProgress } from '../progress.js';
 import { runCommand } from '../run.js';
 
 export function addUnpackCommand(program: Command): void {
@@ -30,13 +30,9 @@ export function addUnpackCommand(program: Command): void {
         runCommand('rec unpack', async () => {
           const names = opts.names ? readClassNames(opts.names) : undefined;
           const list = opts.lst === undefined ? undefined : typeof opts.lst === 'string' ? opts.lst : `${path.basename(file).replace(/\.rec$/i, '')}.lst`;
-          const progress = createProgress('rec unpack', { quiet: opts.quiet ?? false, unit: 'bytes' });
-          let result;
-          try {
-            result = await unpackRecordFile(file, outDir, { list, names, limit: opts.limit, onProgress: (d, t) => progress.update(d, t) });
-          } finally {
-            progress.stop();
-          }
+          const result = await withByteProgress('rec unpack', opts.quiet, (onProgress) =>
+            unpackRecordFile(file, outDir, { list, names, limit: opts.limit, onProgress }),
+          );
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
             return;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { type Problem, type VerifyReport, siblingIndex, verifyRecordFile } from '../../tools/verify.js';
-import { integerAtLeast } from '../args.js';
-import { createProgress } from '../progress.js';
+import { type Problem, type VerifyReport, verifyRecordFile } from '../../tools/verify.js';
+import { indexPathOption, integerAtLeast } from '../args.js';
+import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
 
 function summary(report: VerifyReport): string {
@@ -35,14 +35,10 @@ export function addVerifyCommand(program: Command): void {
     .action(
       async (file: string, opts: { index?: string | boolean; decode?: boolean; maxProblems: number; json?: boolean; quiet?: boolean }) =>
         runCommand('rec verify', async () => {
-          const indexPath = opts.index === false ? null : typeof opts.index === 'string' ? opts.index : siblingIndex(file);
-          const progress = createProgress('rec verify', { quiet: opts.quiet ?? false, unit: 'bytes' });
-          let report: VerifyReport;
-          try {
-            report = await verifyRecordFile(file, { indexPath, decode: opts.decode, onProgress: (d, t) => progress.update(d, t) });
-          } finally {
-            progress.stop();
-          }
+          const indexPath = indexPathOption(file, opts.index);
+          const report = await withByteProgress('rec verify', opts.quiet, (onProgress) =>
+            verifyRecordFile(file, { indexPath, decode: opts.decode, onProgress }),
+          );
           const { problems } = report;
           if (opts.json) {
             process.stdout.write(`${JSON.stringify({ ...report, ok: problems.length === 0 }, null, 2)}\n`);
