@@ -74,6 +74,11 @@ export class RecordIndex {
     return this.byKey.has(String(key));
   }
 
+  /** Offset → key: which key names the record at an offset (the last entry wins). */
+  keysByOffset(): Map<number, string> {
+    return new Map(this.entries.map((e) => [e.offset, e.key]));
+  }
+
   /** Distinct keys, in the order they first appear. */
   keys(): string[] {
     return [...this.byKey.keys()];

@@ -13,7 +13,7 @@
  */
 import { imageInfo } from '../codec/codec.js';
 import { sniffFormat } from '../codec/sniff.js';
-import { tryUnpackImageRecord } from '../format/image-record.js';
+import { type ImageRecord, tryUnpackImageRecord } from '../format/image-record.js';
 import { float32ToNumber } from './dump.js';
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
@@ -136,7 +136,15 @@ function countInto(counts: Record<string, number>, key: string | number): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
-/** An image-less record with two or more labels: insightface's record 0 or an identity record, maybe. */
+/**
+ * No image bytes and two or more labels: insightface's record 0 or an
+ * identity record, maybe (which detectLayout decides from the keys).
+ */
+export function isLayoutRecord(image: Pick<ImageRecord, 'image' | 'label'>): boolean {
+  return image.image.length === 0 && image.label.length >= 2;
+}
+
+/** A record isLayoutRecord picked out, kept until the layout is decided. */
 interface MetaRecord {
   offset: number;
   id: number;
@@ -207,7 +215,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
       }
       if (image.image.length === 0) {
         withoutImage += 1;
-        if (image.label.length >= 2) meta.push({ offset: record.offset, id: image.id, label: image.label });
+        if (isLayoutRecord(image)) meta.push({ offset: record.offset, id: image.id, label: image.label });
         continue;
       }
       images += 1;
@@ -241,8 +249,11 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
   indexCheck?.finish(records);
   options.onProgress?.(reader.size, reader.size);
 
-  const keyAt = index ? new Map(index.entries.map((e) => [e.offset, Number(e.key)])) : null;
-  const layout = detectLayout(records, withoutHeader, images, meta, (m) => keyAt?.get(m.offset) ?? m.id);
+  const keyAt = index?.keysByOffset();
+  const layout = detectLayout(records, withoutHeader, images, meta, (m) => {
+    const key = keyAt?.get(m.offset);
+    return key === undefined ? m.id : Number(key);
+  });
 
   const top = options.top ?? 10;
   return {

@@ -30,7 +30,7 @@ export interface KeyedRecord {
 export function keysByOffset(recPath: string): Map<number, string> | null {
   const idxPath = indexPathFor(recPath);
   if (idxPath === recPath || !fs.existsSync(idxPath)) return null;
-  return new Map(RecordIndex.readSync(idxPath).entries.map((e) => [e.offset, e.key]));
+  return RecordIndex.readSync(idxPath).keysByOffset();
 }
 
 /** The key of a record: from the .idx map, else its header id. */

@@ -11,6 +11,7 @@ import { RecordReader } from '../format/reader.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { findCuts } from '../format/recordio.js';
 import { DecodeCheck } from './decode-check.js';
+import { isLayoutRecord } from './info.js';
 import { IndexCheck, type Problem, readIndexForCheck } from './index-check.js';
 
 export type { Problem } from './index-check.js';
@@ -86,8 +87,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
         const image = tryUnpackImageRecord(record.payload);
         if (!image) {
           problems.push({ file: recPath, offset: record.offset, code: 'NO_IMAGE_HEADER', message: `${recPath}: byte ${record.offset}: not an image record (no room for its header and labels)` });
-        } else if (image.image.length > 0 || image.flag < 2) {
-          // An image-less record with two or more labels is insightface's record 0 or an identity record.
+        } else if (!isLayoutRecord(image)) {
           decoded += 1;
           await decodeCheck.add(image.image, { offset: record.offset, id: image.id });
         }
@@ -102,7 +102,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   options.onProgress?.(reader.size, reader.size);
   // Keys for problems found by offset, from the .idx where it names the record.
   if (index) {
-    const keyAt = new Map(index.entries.map((e) => [e.offset, e.key]));
+    const keyAt = index.keysByOffset();
     for (const p of problems) {
       const key = p.file === recPath ? keyAt.get(p.offset) : undefined;
       if (key !== undefined) p.key = key;
