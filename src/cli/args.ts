@@ -10,6 +10,14 @@ export function integerAtLeast(min: number): (value: string) => number {
   };
 }
 
+export function integerIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!(n >= min && n <= max)) throw new InvalidArgumentError(`expected an integer in ${min}..${max}`);
+    return n;
+  };
+}
+
 export function finiteNumber(value: string): number {
   const n = value.trim() === '' ? NaN : Number(value);
   if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');

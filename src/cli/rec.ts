@@ -10,12 +10,13 @@ import { addSplitCommand } from './commands/split.js';
 import { addSubsetCommand } from './commands/subset.js';
 import { addUnpackCommand } from './commands/unpack.js';
 import { addVerifyCommand } from './commands/verify.js';
+import { addViewCommand } from './commands/view.js';
 import { exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
 
 export function recProgram(): Command {
   const program = new Command('rec')
-    .description('Inspect, check, index, unpack, split, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
+    .description('Inspect, view, check, index, unpack, split, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
     .version(version, '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`rec: ${text.replace(/^error: /, '')}`) })
@@ -34,6 +35,7 @@ export function recProgram(): Command {
   addSubsetCommand(program);
   addUnpackCommand(program);
   addVerifyCommand(program);
+  addViewCommand(program);
   return program;
 }
 

@@ -13,6 +13,7 @@ import { RecordWriter } from '../../src/format/writer.js';
 import { isOneLineError, runBin } from '../helpers/cli.js';
 import { makeCorpus } from '../helpers/corpus.js';
 import { fixture } from '../helpers/fixtures.js';
+import { writeInsightface } from '../helpers/insightface.js';
 import { makeJpeg } from '../helpers/images.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -37,31 +38,6 @@ function json(args: string[]): any {
   return JSON.parse(res.stdout);
 }
 
-/**
- * insightface's layout: images at keys 1..N (label = identity), then one
- * record per identity holding [first, end) of its image keys, and record 0
- * holding [first identity key, end). Written here with record 0 last, as the
- * order in the file does not matter to readers that go by key.
- */
-async function writeInsightface(name: string, perIdentity: number[], options: { dropIdentity?: number } = {}): Promise<string> {
-  const rec = path.join(dir, `${name}.rec`);
-  const w = RecordWriter.create(rec, { indexPath: path.join(dir, `${name}.idx`) });
-  let key = 1;
-  const ranges: [number, number][] = [];
-  for (const [identity, count] of perIdentity.entries()) {
-    const first = key;
-    for (let i = 0; i < count; i++, key++) w.write(packImageRecord({ label: identity, id: key }, await makeJpeg(40, 40, {}, key)), key);
-    ranges.push([first, key]);
-  }
-  const identityStart = key;
-  for (const [i, range] of ranges.entries()) {
-    if (i !== options.dropIdentity) w.write(packImageRecord({ label: range, id: identityStart + i }, Buffer.alloc(0)), identityStart + i);
-  }
-  w.write(packImageRecord({ label: [identityStart, identityStart + ranges.length], id: 0 }, Buffer.alloc(0)), 0);
-  await w.close();
-  return rec;
-}
-
 const corpus = makeCorpus({ count: 24, pngFraction: 0.25 });
 const corpusPrefix = path.join(dir, 'corpus');
 for (const args of [[corpusPrefix, corpus, '--list', '--recursive'], [corpusPrefix, corpus, '--pass-through']]) {
@@ -69,7 +45,7 @@ for (const args of [[corpusPrefix, corpus, '--list', '--recursive'], [corpusPref
   assert.equal(res.status, 0, res.stderr);
 }
 const corpusRec = `${corpusPrefix}.rec`;
-const face = await writeInsightface('face', [3, 1, 4]);
+const face = await writeInsightface(dir, 'face', [3, 1, 4]);
 
 describe('rec info', () => {
   test('the fixtures: counts, labels, formats, channels and sizes as their SOURCES.md gives them', () => {
@@ -123,7 +99,7 @@ describe('rec info', () => {
     const text = runBin('rec', ['info', face]).stdout;
     assert.match(text, /layout: +insightface: 8 images \(keys 1\.\.8\) of 3 identities \(keys 9\.\.11\)/);
 
-    const broken = json(['info', await writeInsightface('face-missing', [2, 2], { dropIdentity: 1 }), '--json']);
+    const broken = json(['info', await writeInsightface(dir, 'face-missing', [2, 2], { dropIdentity: 1 }), '--json']);
     assert.equal(broken.layout.kind, 'insightface');
     assert.deepEqual(broken.layout.notes, [
       'record 0 announces 2 identity records (keys 5..6); 1 found',

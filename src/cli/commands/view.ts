@@ -1,0 +1,87 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { readClassNames } from '../../tools/unpack.js';
+import { MAX_VIEW_IMAGES, viewRecordFile } from '../../tools/view/view.js';
+import { indexPathOption, integerAtLeast, integerIn } from '../args.js';
+import { withByteProgress } from '../progress.js';
+import { UsageError, runCommand } from '../run.js';
+
+interface ViewFlags {
+  out?: string;
+  html?: string;
+  index?: string | boolean;
+  count: number;
+  perClass?: number;
+  classes?: number;
+  seed: number;
+  size: number;
+  columns: number;
+  names?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function addViewCommand(program: Command): void {
+  program
+    .command('view')
+    .summary('a contact sheet (PNG) and/or an HTML gallery of sample images')
+    .description(
+      'Draw sample images of a .rec with their ids and labels: a contact sheet PNG (--out) and/or a\n' +
+        'self-contained HTML page (--html; thumbnails inlined, opens anywhere). With an .idx the images\n' +
+        'are a seeded random sample; without one, the first images in the file. --per-class K shows up\n' +
+        'to K random images of each class (first label) instead, one row per class, for the first\n' +
+        '--classes classes in label order; that reads the whole file once. Pixels are shown as stored\n' +
+        '(no EXIF rotation), as training sees them. With neither --out nor --html, writes\n' +
+        '<name>.sheet.png in the current folder.',
+    )
+    .argument('<file>', 'the .rec file')
+    .option('-o, --out <png>', 'write the contact sheet here (JPEG if the name ends in .jpg)')
+    .option('--html <file>', 'write the HTML gallery here')
+    .option('--index <file>', 'the .idx to sample from (default: the .rec path with .idx, if present)')
+    .option('--no-index', 'ignore any .idx: show the first images')
+    .option('-n, --count <n>', `images to show (at most ${MAX_VIEW_IMAGES})`, integerIn(1, MAX_VIEW_IMAGES), 48)
+    .option('--per-class <k>', 'up to k images of each class, one row per class', integerIn(1, MAX_VIEW_IMAGES))
+    .option('--classes <n>', 'with --per-class: how many classes, in label order (default 16)', integerIn(1, MAX_VIEW_IMAGES))
+    .option('--seed <n>', 'seed of the random picks', integerAtLeast(0), 0)
+    .option('--size <px>', 'thumbnail size', integerIn(16, 1024), 160)
+    .option('--columns <n>', 'thumbnails per row on the sheet', integerIn(1, 100), 8)
+    .option('--names <file>', 'class names: line i names label i (first word; synset.txt works)')
+    .option('--json', 'print a JSON summary')
+    .option('-q, --quiet', 'no progress')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  rec view train.rec --out train.png\n  rec view train.rec --per-class 6 --classes 20 --names synset.txt --html train.html',
+    )
+    .action(async (file: string, opts: ViewFlags) =>
+      runCommand('rec view', async () => {
+        if (opts.classes !== undefined && opts.perClass === undefined) throw new UsageError('--classes goes with --per-class');
+        if (opts.perClass !== undefined && opts.perClass * (opts.classes ?? 16) > MAX_VIEW_IMAGES) {
+          throw new UsageError(`--per-class × --classes: expected at most ${MAX_VIEW_IMAGES} images, received ${opts.perClass} × ${opts.classes ?? 16}`);
+        }
+        const sheet = opts.out ?? (opts.html ? null : `${path.basename(file).replace(/\.rec$/i, '')}.sheet.png`);
+        const names = opts.names ? readClassNames(opts.names) : undefined;
+        const result = await withByteProgress('rec view', opts.quiet, (onProgress) =>
+          viewRecordFile(file, {
+            sheet,
+            html: opts.html ?? null,
+            indexPath: indexPathOption(file, opts.index),
+            count: opts.count,
+            perClass: opts.perClass,
+            classes: opts.classes,
+            seed: opts.seed,
+            size: opts.size,
+            columns: opts.columns,
+            names,
+            onProgress,
+          }),
+        );
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        const wrote = [result.sheet, result.html].filter(Boolean).join(' and ');
+        process.stderr.write(`rec view: ${result.how}; wrote ${wrote}\n`);
+        for (const u of result.undecodable) process.stderr.write(`rec view: key ${u.key} (byte ${u.offset}): cannot decode: ${u.error}\n`);
+      }),
+    );
+}

@@ -1,0 +1,148 @@
+/**
+ * Which images `rec view` shows. Three ways, cheapest first:
+ *   - with an `.idx`: a seeded random sample of the keys, each record read at
+ *     its offset (a few reads however big the file);
+ *   - without one: the first images in the file (a random sample would mean
+ *     reading all of it);
+ *   - per class: one pass over every record, keeping a seeded random sample of
+ *     K offsets per label (offsets only, so memory is K per class), then the
+ *     chosen records read again. A record's class is its first label.
+ * Records without an image (insightface's header and identity records,
+ * non-image payloads) are never shown.
+ */
+import { sniffFormat, type SniffedFormat } from '../../codec/sniff.js';
+import { type RecordIndex } from '../../format/index-file.js';
+import { tryUnpackImageRecord } from '../../format/image-record.js';
+import { type RecordIORecord, RecordReader } from '../../format/reader.js';
+import { Rng } from '../../util/rng.js';
+import { float32ToNumber } from '../dump.js';
+
+export interface ViewItem {
+  /** The `.idx` key, else the header id. */
+  key: string;
+  offset: number;
+  id: number;
+  label: number[];
+  format: SniffedFormat;
+  /** The image bytes as stored (a copy). */
+  image: Uint8Array;
+}
+
+export interface ViewGroup {
+  /** The class: every item's first label. */
+  label: number;
+  /** Images of this class in the file. */
+  total: number;
+  items: ViewItem[];
+}
+
+export interface ViewSelection {
+  /** How the images were picked, for the page and the log: "12 of 2000 images, picked at random (seed 0)". */
+  how: string;
+  items: ViewItem[];
+  /** Per-class mode: the classes shown, ascending, with their items (the same objects as in `items`). */
+  groups: ViewGroup[] | null;
+}
+
+export interface SelectOptions {
+  /** The `.idx` (keys to sample from and to name images by); null: none. */
+  index: RecordIndex | null;
+  /** Images to show (without perClass). */
+  count: number;
+  /** Up to this many images of each class, for the first `classes` classes in label order. */
+  perClass?: number;
+  classes?: number;
+  seed: number;
+  /** Bytes scanned so far (per class, where every record is read). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+function itemOf(record: RecordIORecord, key: string | undefined): ViewItem | null {
+  const image = tryUnpackImageRecord(record.payload);
+  if (!image || image.image.length === 0) return null;
+  return {
+    key: key ?? String(image.id),
+    offset: record.offset,
+    id: image.id,
+    label: image.label.map(float32ToNumber),
+    format: sniffFormat(image.image),
+    image: Uint8Array.from(image.image),
+  };
+}
+
+function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n} ${n === 1 ? word : words}`;
+}
+
+export async function selectForView(reader: RecordReader, options: SelectOptions): Promise<ViewSelection> {
+  if (options.perClass !== undefined) return perClass(reader, options, options.perClass, options.classes ?? Infinity);
+  return options.index ? sampleByIndex(reader, options.index, options) : firstImages(reader, options);
+}
+
+/** A partial Fisher-Yates over the index's keys: each draw is a new key, until `count` images were found. */
+async function sampleByIndex(reader: RecordReader, index: RecordIndex, options: SelectOptions): Promise<ViewSelection> {
+  const keys = index.keys();
+  const rng = new Rng(options.seed);
+  const items: ViewItem[] = [];
+  for (let i = 0; i < keys.length && items.length < options.count; i++) {
+    const j = rng.int(i, keys.length - 1);
+    [keys[i], keys[j]] = [keys[j]!, keys[i]!];
+    const key = keys[i]!;
+    const item = itemOf(await reader.read(index.get(key)!), key);
+    if (item) items.push(item);
+  }
+  items.sort((a, b) => a.offset - b.offset);
+  const of = items.length < options.count ? 'all images' : `${plural(items.length, 'image')} picked at random (seed ${options.seed})`;
+  return { how: `${of} of ${plural(keys.length, 'indexed record')}`, items, groups: null };
+}
+
+async function firstImages(reader: RecordReader, options: SelectOptions): Promise<ViewSelection> {
+  const items: ViewItem[] = [];
+  if (options.count > 0) {
+    for await (const record of reader.scan({ reuseBuffers: true })) {
+      const item = itemOf(record, undefined);
+      if (item && items.push(item) >= options.count) break;
+    }
+  }
+  return { how: `the first ${plural(items.length, 'image')} in the file (no .idx to sample from)`, items, groups: null };
+}
+
+async function perClass(reader: RecordReader, options: SelectOptions, k: number, classes: number): Promise<ViewSelection> {
+  const keyAt = options.index?.keysByOffset();
+  const rng = new Rng(options.seed);
+  // Algorithm R per class: offsets of a uniform sample of k of the class's images.
+  const samples = new Map<number, { seen: number; offsets: number[] }>();
+  let scanned = 0;
+  for await (const record of reader.scan({ reuseBuffers: true })) {
+    if (++scanned % 4096 === 0) options.onProgress?.(record.end, reader.size);
+    const image = tryUnpackImageRecord(record.payload);
+    if (!image || image.image.length === 0) continue;
+    const label = image.label[0]!;
+    let s = samples.get(label);
+    if (!s) samples.set(label, (s = { seen: 0, offsets: [] }));
+    s.seen += 1;
+    if (s.offsets.length < k) s.offsets.push(record.offset);
+    else {
+      const j = rng.int(0, s.seen - 1);
+      if (j < k) s.offsets[j] = record.offset;
+    }
+  }
+  options.onProgress?.(reader.size, reader.size);
+  const labels = [...samples.keys()].sort((a, b) => a - b);
+  const shown = labels.slice(0, classes);
+  const groups: ViewGroup[] = [];
+  for (const label of shown) {
+    const s = samples.get(label)!;
+    const items: ViewItem[] = [];
+    for (const offset of s.offsets.sort((a, b) => a - b)) {
+      items.push(itemOf(await reader.read(offset), keyAt?.get(offset))!);
+    }
+    groups.push({ label: float32ToNumber(label), total: s.seen, items });
+  }
+  const which = shown.length < labels.length ? `the first ${shown.length} of ${plural(labels.length, 'class', 'classes')}` : `all ${plural(labels.length, 'class', 'classes')}`;
+  return {
+    how: `up to ${k} images (picked at random, seed ${options.seed}) of each of ${which}`,
+    items: groups.flatMap((g) => g.items),
+    groups,
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * `rec view`: look at what a `.rec` holds. Picks images (select.ts), makes
+ * thumbnails (thumbnails.ts), and writes a contact-sheet PNG (sheet.ts)
+ * and/or a self-contained HTML gallery (gallery.ts).
+ */
+import path from 'node:path';
+import { RecordIndex } from '../../format/index-file.js';
+import { RecordReader } from '../../format/reader.js';
+import { assertNotAnInput, writeFileAtomic } from '../../io/atomic-file.js';
+import { galleryHtml } from './gallery.js';
+import { selectForView } from './select.js';
+import { contactSheet } from './sheet.js';
+import { makeThumbnails } from './thumbnails.js';
+
+export interface ViewOptions {
+  /** Where to write the contact sheet: PNG, or JPEG for a name ending in .jpg or .jpeg. */
+  sheet?: string | null;
+  /** Where to write the HTML gallery. */
+  html?: string | null;
+  /** The .idx to sample keys from; null or absent: none (the first images are shown). */
+  indexPath?: string | null;
+  /** Images to show. Default 48. */
+  count?: number;
+  /** Show up to this many images of each class instead, for the first `classes` classes (default 16). */
+  perClass?: number;
+  classes?: number;
+  /** Seed of the random picks. Default 0. */
+  seed?: number;
+  /** Thumbnail box edge in pixels. Default 160. */
+  size?: number;
+  /** Thumbnails per row on the sheet (not per class). Default 8. */
+  columns?: number;
+  /** Class names by label (line i of a labels file names label i). */
+  names?: readonly string[];
+  /** Per class: bytes scanned so far (the other ways read only the records shown). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ViewResult {
+  how: string;
+  images: number;
+  classes: number | null;
+  /** The images shown, in order. */
+  items: { key: string; offset: number; id: number; label: number[] }[];
+  undecodable: { key: string; offset: number; error: string }[];
+  sheet: string | null;
+  html: string | null;
+}
+
+/** Images on one sheet or page at most: 1000 thumbnails of 160 px are already a 75 MB bitmap. */
+export const MAX_VIEW_IMAGES = 1000;
+
+function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= min && value <= max)) {
+    throw new RangeError(`${name}: expected an integer in ${min}..${max}, received ${String(value)}`);
+  }
+}
+
+export async function viewRecordFile(recPath: string, options: ViewOptions): Promise<ViewResult> {
+  const { sheet = null, html = null, perClass } = options;
+  if (!sheet && !html) throw new TypeError('expected a sheet path, an html path or both, received neither');
+  checkInteger('count', options.count, 1, MAX_VIEW_IMAGES);
+  checkInteger('perClass', perClass, 1, MAX_VIEW_IMAGES);
+  checkInteger('classes', options.classes, 1, MAX_VIEW_IMAGES);
+  checkInteger('size', options.size, 16, 1024);
+  checkInteger('columns', options.columns, 1, 100);
+  const classes = options.classes ?? 16;
+  if (perClass !== undefined && perClass * classes > MAX_VIEW_IMAGES) {
+    throw new RangeError(`perClass × classes: expected at most ${MAX_VIEW_IMAGES} images, received ${perClass} × ${classes}`);
+  }
+  const inputs = [recPath, ...(options.indexPath ? [options.indexPath] : [])];
+  for (const out of [sheet, html]) if (out) assertNotAnInput(out, inputs);
+
+  const size = options.size ?? 160;
+  const index = options.indexPath ? await RecordIndex.read(options.indexPath) : null;
+  const reader = RecordReader.open(recPath);
+  let selection;
+  try {
+    selection = await selectForView(reader, {
+      index,
+      count: options.count ?? 48,
+      perClass,
+      classes,
+      seed: options.seed ?? 0,
+      onProgress: options.onProgress,
+    });
+  } finally {
+    reader.close();
+  }
+  const thumbs = await makeThumbnails(selection.items, size);
+  const title = path.basename(recPath);
+  if (sheet) {
+    const format = /\.jpe?g$/i.test(sheet) ? 'jpeg' : 'png';
+    writeFileAtomic(sheet, await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format }));
+  }
+  if (html) writeFileAtomic(html, galleryHtml(selection, thumbs, { size, title, names: options.names }));
+  return {
+    how: selection.how,
+    images: selection.items.length,
+    classes: selection.groups?.length ?? null,
+    items: selection.items.map(({ key, offset, id, label }) => ({ key, offset, id, label })),
+    undecodable: selection.items.flatMap((item, i) => {
+      const error = thumbs[i]!.error;
+      return error === null ? [] : [{ key: item.key, offset: item.offset, error }];
+    }),
+    sheet,
+    html,
+  };
+}
