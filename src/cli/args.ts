@@ -1,6 +1,6 @@
 /** Parsers for option values, with errors that say what was expected. */
 import { InvalidArgumentError } from 'commander';
-import { siblingIndex } from '../tools/verify.js';
+import { siblingIndex } from '../io/locations.js';
 
 export function integerAtLeast(min: number): (value: string) => number {
   return (value) => {
@@ -38,7 +38,7 @@ export function numberList(count: number, upTo = false): (value: string) => numb
 }
 
 /** The .idx named by `--index FILE` / `--no-index`, else the one beside the .rec if present. */
-export function indexPathOption(recPath: string, option: string | boolean | undefined): string | null {
+export async function indexPathOption(recPath: string, option: string | boolean | undefined): Promise<string | null> {
   if (option === false) return null;
   return typeof option === 'string' ? option : siblingIndex(recPath);
 }

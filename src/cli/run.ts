@@ -6,6 +6,7 @@
 import { CommanderError } from 'commander';
 import { ImageRecordError, IndexFileError, RecordIOError } from '../format/errors.js';
 import { OutputIsInputError } from '../io/atomic-file.js';
+import { HttpError } from '../io/http-source.js';
 import { RecordFilesError } from '../io/record-files.js';
 import { ListFileError } from '../im2rec/list-file.js';
 import { IterDataError } from '../iter/image-record-iter.js';
@@ -60,7 +61,8 @@ export function reportError(program: string, err: unknown): number {
     err instanceof RecordFilesError ||
     err instanceof OutputIsInputError ||
     err instanceof IterOptionError ||
-    err instanceof IterSourceError
+    err instanceof IterSourceError ||
+    err instanceof HttpError
   ) {
     say(err.message);
     return EXIT_USAGE;

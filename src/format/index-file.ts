@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { readTextLocation, withExtension } from '../io/locations.js';
 import { IndexFileError } from './errors.js';
 
 export interface IndexEntry {
@@ -56,8 +57,9 @@ export class RecordIndex {
     return RecordIndex.parse(fs.readFileSync(file, 'utf8'), file);
   }
 
-  static async read(file: string): Promise<RecordIndex> {
-    return RecordIndex.parse(await fs.promises.readFile(file, 'utf8'), file);
+  /** Reads an `.idx` from a path or an http(s):// URL. */
+  static async read(location: string): Promise<RecordIndex> {
+    return RecordIndex.parse(await readTextLocation(location), location);
   }
 
   /** Number of distinct keys. */
@@ -112,7 +114,7 @@ export function checkIndexKey(key: string | number): string {
   return text;
 }
 
-/** The `.idx` path that goes with a `.rec` path: the same name with `.idx` for `.rec`. */
+/** The `.idx` path (or URL) that goes with a `.rec`: the same name with `.idx` for `.rec`. */
 export function indexPathFor(recPath: string): string {
-  return recPath.replace(/\.rec$/i, '') + '.idx';
+  return withExtension(recPath, /\.rec$/i, '.idx');
 }

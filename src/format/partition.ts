@@ -19,8 +19,9 @@
  * be empty (more parts than records, or a record longer than a step); record
  * order is file order.
  */
-import { type RecordFile, resolveRecordFiles } from '../io/record-files.js';
+import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../io/record-files.js';
 import { FileSource } from '../io/byte-source.js';
+import type { HttpOptions } from '../io/http-source.js';
 import { type ReadOptions, RecordScan, type ScanSegment } from './reader.js';
 
 export interface PartitionOptions extends ReadOptions {
@@ -73,16 +74,25 @@ export function partitionSegments(
  * or an array of paths), in the order dmlc's InputSplit yields them.
  */
 export function readPartition(uri: string | readonly string[], options: PartitionOptions = {}): RecordScan {
-  const numParts = options.numParts ?? 1;
-  const partIndex = options.partIndex ?? 0;
-  checkPart(numParts, partIndex);
-  const files = resolveRecordFiles(uri);
-  const segments: ScanSegment[] = partitionSegments(files, numParts, partIndex).map((s) => ({
-    open: () => FileSource.open(s.path),
-    owned: true,
-    from: s.from,
-    to: s.to,
-    seek: s.seek,
-  }));
+  checkPart(options.numParts ?? 1, options.partIndex ?? 0);
+  return scanPartition(resolveRecordFiles(uri), options);
+}
+
+/**
+ * readPartition where entries may also be http(s):// URLs; their records
+ * read only asynchronously (`for await`).
+ */
+export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { http?: HttpOptions } = {}): Promise<RecordScan> {
+  checkPart(options.numParts ?? 1, options.partIndex ?? 0);
+  return scanPartition(await resolveRecordLocations(uri, options.http), options);
+}
+
+/** The scan of one part of files already resolved. */
+export function scanPartition(files: readonly RecordFile[], options: PartitionOptions = {}): RecordScan {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const segments: ScanSegment[] = partitionSegments(files, options.numParts ?? 1, options.partIndex ?? 0).map((s) => {
+    const open = byPath.get(s.path)!.source;
+    return { open: () => open ?? FileSource.open(s.path), owned: !open, from: s.from, to: s.to, seek: s.seek };
+  });
   return new RecordScan(segments, options);
 }

@@ -3,7 +3,9 @@
  * async iteration with read-ahead on libuv's thread pool) and at a given
  * offset, from a file or a Buffer.
  */
-import { type ByteSource, openSource, readFullySync } from '../io/byte-source.js';
+import { type ByteSource, openSource, readFully, readFullySync } from '../io/byte-source.js';
+import type { HttpOptions } from '../io/http-source.js';
+import { openLocation } from '../io/locations.js';
 import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, RecordCursor } from './cursor.js';
 import { RecordIOError } from './errors.js';
 import { CFlag, CHUNK_HEADER_SIZE, MAGIC, align4, decodeCFlag, decodeLength } from './recordio.js';
@@ -242,6 +244,15 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
     return new RecordReader(openSource(input));
   }
 
+  /**
+   * open() for a path, bytes or an http(s):// URL (read with range requests,
+   * see io/http-source.ts). A URL's records can be read only asynchronously:
+   * `for await` scans and read().
+   */
+  static async openAsync(input: string | Uint8Array, http?: HttpOptions): Promise<RecordReader> {
+    return new RecordReader(typeof input === 'string' ? await openLocation(input, http) : openSource(input));
+  }
+
   get name(): string {
     return this.source.name;
   }
@@ -294,18 +305,36 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
    * readSync, which also names what is wrong.
    */
   readSpanSync(offset: number, span: number): RecordIORecord {
-    if (span > CHUNK_HEADER_SIZE && span <= RANDOM_READ_SIZE * 64 && Number.isSafeInteger(offset) && offset + span <= this.size) {
+    if (this.spanFits(offset, span)) {
       const bytes = Buffer.allocUnsafe(span);
-      if (readFullySync(this.source, bytes, 0, span, offset) === span && bytes.readUInt32LE(0) === MAGIC) {
-        const lrecord = bytes.readUInt32LE(4);
-        const length = decodeLength(lrecord);
-        if (decodeCFlag(lrecord) === CFlag.Whole && CHUNK_HEADER_SIZE + length <= span) {
-          const payload = bytes.subarray(CHUNK_HEADER_SIZE, CHUNK_HEADER_SIZE + length);
-          return { offset, end: offset + CHUNK_HEADER_SIZE + align4(length), payload, parts: 1, file: this.name };
-        }
-      }
+      const record = this.wholeRecordIn(bytes, readFullySync(this.source, bytes, 0, span, offset), offset);
+      if (record) return record;
     }
     return this.readSync(offset);
+  }
+
+  /** readSpanSync, asynchronously (one range request for a URL). */
+  async readSpan(offset: number, span: number): Promise<RecordIORecord> {
+    if (this.spanFits(offset, span)) {
+      const bytes = Buffer.allocUnsafe(span);
+      const record = this.wholeRecordIn(bytes, await readFully(this.source, bytes, 0, span, offset), offset);
+      if (record) return record;
+    }
+    return this.read(offset);
+  }
+
+  private spanFits(offset: number, span: number): boolean {
+    return span > CHUNK_HEADER_SIZE && span <= RANDOM_READ_SIZE * 64 && Number.isSafeInteger(offset) && offset + span <= this.size;
+  }
+
+  /** The single-chunk record at the start of `bytes` (read from `offset`), or null if that is not what is there. */
+  private wholeRecordIn(bytes: Buffer, got: number, offset: number): RecordIORecord | null {
+    if (got !== bytes.length || bytes.readUInt32LE(0) !== MAGIC) return null;
+    const lrecord = bytes.readUInt32LE(4);
+    const length = decodeLength(lrecord);
+    if (decodeCFlag(lrecord) !== CFlag.Whole || CHUNK_HEADER_SIZE + length > bytes.length) return null;
+    const payload = bytes.subarray(CHUNK_HEADER_SIZE, CHUNK_HEADER_SIZE + length);
+    return { offset, end: offset + CHUNK_HEADER_SIZE + align4(length), payload, parts: 1, file: this.name };
   }
 
   async read(offset: number): Promise<RecordIORecord> {

@@ -4,14 +4,20 @@
  * paths, each a file or a directory. A directory contributes its regular files
  * (not recursively) in the order the OS lists them, which dmlc does not sort,
  * so neither do we. Empty files are left out, as dmlc leaves them out.
- * dmlc's regex patterns on file names are not supported.
+ * dmlc's regex patterns on file names are not supported. An entry may also be
+ * an http(s):// URL (resolveRecordLocations): one file, read with range
+ * requests.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ByteSource } from './byte-source.js';
+import { type HttpOptions, HttpSource, isUrl } from './http-source.js';
 
 export interface RecordFile {
   path: string;
   size: number;
+  /** Already open (a URL, whose size took a request to learn); else opened by path when read. */
+  source?: ByteSource;
 }
 
 export class RecordFilesError extends Error {
@@ -39,23 +45,44 @@ function listInOsOrder(dir: string): string[] {
   return names;
 }
 
-export function resolveRecordFiles(uri: string | readonly string[]): RecordFile[] {
-  const entries = (typeof uri === 'string' ? uri.split(';') : [...uri]).filter((p) => p !== '');
+function entriesOf(uri: string | readonly string[]): string[] {
+  return (typeof uri === 'string' ? uri.split(';') : [...uri]).filter((p) => p !== '');
+}
+
+/** A local entry's files: itself, or a folder's non-empty regular files. */
+function localFiles(entry: string): RecordFile[] {
+  const st = statOrThrow(entry);
+  if (!st.isDirectory()) return st.size > 0 ? [{ path: entry, size: st.size }] : [];
   const files: RecordFile[] = [];
-  for (const entry of entries) {
-    const st = statOrThrow(entry);
-    if (st.isDirectory()) {
-      for (const name of listInOsOrder(entry)) {
-        const child = path.join(entry, name);
-        const cst = fs.statSync(child, { throwIfNoEntry: false });
-        if (cst?.isFile() && cst.size > 0) files.push({ path: child, size: cst.size });
-      }
-    } else if (st.size > 0) {
-      files.push({ path: entry, size: st.size });
-    }
+  for (const name of listInOsOrder(entry)) {
+    const child = path.join(entry, name);
+    const cst = fs.statSync(child, { throwIfNoEntry: false });
+    if (cst?.isFile() && cst.size > 0) files.push({ path: child, size: cst.size });
   }
+  return files;
+}
+
+function nonEmpty(files: RecordFile[], uri: string | readonly string[]): RecordFile[] {
   if (files.length === 0) {
     throw new RecordFilesError(`${typeof uri === 'string' ? uri : uri.join(';')}: no non-empty record files found`);
   }
   return files;
+}
+
+export function resolveRecordFiles(uri: string | readonly string[]): RecordFile[] {
+  return nonEmpty(entriesOf(uri).flatMap(localFiles), uri);
+}
+
+/** resolveRecordFiles where entries may also be http(s):// URLs (opened here, to learn their sizes). */
+export async function resolveRecordLocations(uri: string | readonly string[], http?: HttpOptions): Promise<RecordFile[]> {
+  const files: RecordFile[] = [];
+  for (const entry of entriesOf(uri)) {
+    if (!isUrl(entry)) {
+      files.push(...localFiles(entry));
+      continue;
+    }
+    const source = await HttpSource.open(entry, http);
+    if (source.size > 0) files.push({ path: entry, size: source.size, source });
+  }
+  return nonEmpty(files, uri);
 }

@@ -19,7 +19,7 @@ import { planSample, type SamplePlan } from './augment.js';
 import { batchMemory } from './batch-memory.js';
 import { makeLabeler, type Labeler } from './labels.js';
 import { type ImageRecordIterOptions, type IterSettings, resolveOptions } from './options.js';
-import { type BadRecord, openRecordSource, type RecordSource, type SourceRecord } from './record-source.js';
+import { type BadRecord, openRecordSource, readInputs, readInputsSync, type RecordSource, type SourceInputs, type SourceRecord } from './record-source.js';
 import { Rng, STREAM } from '../util/rng.js';
 
 export interface Batch {
@@ -92,7 +92,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
   private readonly labeler: Labeler;
   private readonly plane: number;
   private epochNo = 0;
-  private records!: Iterator<SourceRecord>;
+  private records!: AsyncIterator<SourceRecord>;
   private augRng!: Rng;
   private sourceDone = false;
   private pending: Promise<Decoded | null>[] = [];
@@ -112,13 +112,23 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
   /** Records skipped this epoch (the first 1000), with reasons. */
   skippedRecords: SkippedRecord[] = [];
 
-  constructor(options: ImageRecordIterOptions) {
+  /**
+   * For local files. `await ImageRecordIter.open(options)` does the same for
+   * local files and http(s):// URLs alike (opening a URL takes a request).
+   */
+  constructor(options: ImageRecordIterOptions, /** @internal */ inputs?: SourceInputs) {
     this.settings = resolveOptions(options);
     const s = this.settings;
     this.plane = s.channels * s.height * s.width;
-    this.labeler = makeLabeler(s.labelWidth, s.listFile);
-    this.source = openRecordSource(s, (bad) => this.skip(bad));
+    inputs ??= readInputsSync(s);
+    this.labeler = makeLabeler(s.labelWidth, s.listFile, inputs.listText);
+    this.source = openRecordSource(s, inputs, (bad) => this.skip(bad));
     this.startEpoch();
+  }
+
+  /** An iterator over paths or http(s):// URLs (`.rec`, `.idx` and list file). */
+  static async open(options: ImageRecordIterOptions): Promise<ImageRecordIter> {
+    return new ImageRecordIter(options, await readInputs(resolveOptions(options)));
   }
 
   /** MXNet's provide_data / provide_label. */
@@ -220,7 +230,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
   private startEpoch(): void {
     const s = this.settings;
     this.generation++;
-    this.records = this.source.records(this.epochNo)[Symbol.iterator]();
+    this.records = this.source.records(this.epochNo);
     this.augRng = new Rng(s.seed, this.epochNo, STREAM.augment);
     this.sourceDone = false;
     this.finished = false;
@@ -284,7 +294,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
     while (chunk.samples.length < s.batchSize) {
       if (generation !== this.generation) return null;
       let t = performance.now();
-      const step = records.next();
+      const step = await records.next();
       const t1 = performance.now();
       this.counters.readMs += t1 - t;
       if (step.done) {

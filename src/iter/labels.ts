@@ -6,7 +6,6 @@
  * A mismatch is a setup mistake, not damage: it is always an error, named
  * with the record, never skipped.
  */
-import fs from 'node:fs';
 import type { ImageRecord } from '../format/image-record.js';
 import { parseList } from '../im2rec/list-file.js';
 
@@ -17,9 +16,10 @@ export class LabelError extends Error {
 /** Writes one record's labelWidth labels into `out` at `at`. */
 export type Labeler = (rec: ImageRecord, out: Float32Array, at: number, where: string) => void;
 
-export function makeLabeler(labelWidth: number, listFile: string | null): Labeler {
-  if (listFile) {
-    const items = parseList(fs.readFileSync(listFile, 'utf8'), { kind: 'whitespace', labelWidth, pathOptional: true }, listFile);
+/** `listText`: the list file's contents, read by the caller (it may be a URL). */
+export function makeLabeler(labelWidth: number, listFile: string | null, listText: string | null): Labeler {
+  if (listFile && listText !== null) {
+    const items = parseList(listText, { kind: 'whitespace', labelWidth, pathOptional: true }, listFile);
     const byId = new Map<number, number[]>();
     for (const item of items) byId.set(item.index, item.labels);
     return (rec, out, at, where) => {

@@ -13,13 +13,19 @@
  *   random from it and replaced by the next record read. MXNet's equivalent
  *   shuffles within each ~8 MB read chunk.
  *
- * Either way the order is a function of (seed, epoch) only.
+ * Either way the order is a function of (seed, epoch) only. Files may be
+ * http(s):// URLs (opened by readInputs): indexed records are then read a few
+ * at a time ahead of use, sequential ones through the scan's read-ahead.
  */
+import fs from 'node:fs';
 import { RecordIOError } from '../format/errors.js';
 import { RecordIndex } from '../format/index-file.js';
-import { readPartition } from '../format/partition.js';
-import { RecordReader } from '../format/reader.js';
-import { resolveRecordFiles } from '../io/record-files.js';
+import { scanPartition } from '../format/partition.js';
+import { type RecordIORecord, RecordReader } from '../format/reader.js';
+import { FileSource } from '../io/byte-source.js';
+import { isUrl } from '../io/http-source.js';
+import { readTextLocation } from '../io/locations.js';
+import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../io/record-files.js';
 import type { IterSettings } from './options.js';
 import { Rng, STREAM } from '../util/rng.js';
 
@@ -40,25 +46,69 @@ export interface BadRecord {
 export interface RecordSource {
   /** Records in this part, when known before reading (indexed); else null. */
   readonly size: number | null;
-  records(epoch: number): Iterable<SourceRecord>;
+  records(epoch: number): AsyncIterator<SourceRecord>;
   close(): void;
 }
 
 type SourceSettings = Pick<
   IterSettings,
-  'files' | 'indexFiles' | 'numParts' | 'partIndex' | 'shuffle' | 'seed' | 'shuffleBuffer' | 'skipCorrupt'
+  'files' | 'indexFiles' | 'listFile' | 'numParts' | 'partIndex' | 'shuffle' | 'seed' | 'shuffleBuffer' | 'skipCorrupt'
 >;
 
 export class IterSourceError extends Error {
   override readonly name = 'IterSourceError';
 }
 
-export function openRecordSource(s: SourceSettings, onBad: (bad: BadRecord) => void): RecordSource {
-  return s.indexFiles ? new IndexedSource(s, s.indexFiles, onBad) : new SequentialSource(s, onBad);
+/** What the options name, opened or read: the .rec files, their .idx files, the list file's text. */
+export interface SourceInputs {
+  files: RecordFile[];
+  indexes: RecordIndex[] | null;
+  listText: string | null;
 }
+
+function checkIndexCount(files: readonly RecordFile[], indexFiles: readonly string[]): void {
+  if (files.length !== indexFiles.length) {
+    throw new IterSourceError(
+      `pathImgidx: expected one .idx per .rec file (${files.length}: ${files.map((f) => f.path).join(', ')}), received ${indexFiles.length}`,
+    );
+  }
+}
+
+/** The inputs of local paths, read synchronously (for the constructor). */
+export function readInputsSync(s: SourceSettings): SourceInputs {
+  const named = [...(typeof s.files === 'string' ? s.files.split(';') : s.files), ...(s.indexFiles ?? []), s.listFile ?? ''];
+  const url = named.find(isUrl);
+  if (url) throw new IterSourceError(`${url}: URLs are read asynchronously; create the iterator with \`await ImageRecordIter.open(options)\``);
+  const files = resolveRecordFiles(s.files);
+  if (s.indexFiles) checkIndexCount(files, s.indexFiles);
+  return {
+    files,
+    indexes: s.indexFiles?.map((f) => RecordIndex.readSync(f)) ?? null,
+    listText: s.listFile ? fs.readFileSync(s.listFile, 'utf8') : null,
+  };
+}
+
+/** The inputs of paths or http(s):// URLs. */
+export async function readInputs(s: SourceSettings): Promise<SourceInputs> {
+  const files = await resolveRecordLocations(s.files);
+  if (s.indexFiles) checkIndexCount(files, s.indexFiles);
+  return {
+    files,
+    indexes: s.indexFiles ? await Promise.all(s.indexFiles.map((f) => RecordIndex.read(f))) : null,
+    listText: s.listFile ? await readTextLocation(s.listFile) : null,
+  };
+}
+
+export function openRecordSource(s: SourceSettings, inputs: SourceInputs, onBad: (bad: BadRecord) => void): RecordSource {
+  return inputs.indexes ? new IndexedSource(s, inputs.files, inputs.indexes, onBad) : new SequentialSource(s, inputs.files, onBad);
+}
+
+/** Remote records read at once, ahead of the one being used: enough to keep a link busy, not the whole part. */
+const REMOTE_READS_IN_FLIGHT = 16;
 
 class IndexedSource implements RecordSource {
   private readonly readers: RecordReader[];
+  private readonly remote: boolean;
   /** This part's records: file number and offset, in sorted order. */
   private readonly fileOf: Uint32Array;
   private readonly offsetOf: Float64Array;
@@ -67,18 +117,13 @@ class IndexedSource implements RecordSource {
 
   constructor(
     private readonly s: SourceSettings,
-    indexFiles: readonly string[],
+    files: readonly RecordFile[],
+    indexes: readonly RecordIndex[],
     private readonly onBad: (bad: BadRecord) => void,
   ) {
-    const files = resolveRecordFiles(s.files);
-    if (files.length !== indexFiles.length) {
-      throw new IterSourceError(
-        `pathImgidx: expected one .idx per .rec file (${files.length}: ${files.map((f) => f.path).join(', ')}), received ${indexFiles.length}`,
-      );
-    }
     const all: Array<{ file: number; offset: number }> = [];
     files.forEach((f, i) => {
-      const index = RecordIndex.readSync(indexFiles[i]!);
+      const index = indexes[i]!;
       for (const e of index.entries) {
         if (e.offset >= f.size) {
           throw new IterSourceError(`${index.file}:${e.line}: offset ${e.offset} is past the end of ${f.path} (${f.size} bytes)`);
@@ -97,28 +142,60 @@ class IndexedSource implements RecordSource {
       const next = all[begin + i + 1];
       return (next && next.file === r.file ? next.offset : files[r.file]!.size) - r.offset;
     });
-    this.readers = files.map((f) => RecordReader.open(f.path));
+    this.readers = files.map((f) => new RecordReader(f.source ?? FileSource.open(f.path)));
+    this.remote = files.some((f) => f.source);
   }
 
   get size(): number {
     return this.fileOf.length;
   }
 
-  *records(epoch: number): Iterable<SourceRecord> {
+  private order(epoch: number): Uint32Array {
     const order = Uint32Array.from({ length: this.size }, (_, i) => i);
     if (this.s.shuffle) new Rng(this.s.seed, epoch, STREAM.shuffle).shuffle(order);
+    return order;
+  }
+
+  records(epoch: number): AsyncIterator<SourceRecord> {
+    return this.remote ? this.remoteRecords(this.order(epoch)) : this.localRecords(this.order(epoch));
+  }
+
+  /** A damaged record: skipped and reported with skipCorrupt, else the error stands. */
+  private readOrSkip(i: number, read: () => RecordIORecord): SourceRecord | null {
+    const reader = this.readers[this.fileOf[i]!]!;
+    const offset = this.offsetOf[i]!;
+    try {
+      return { payload: read().payload, file: reader.name, offset };
+    } catch (err) {
+      if (!(err instanceof RecordIOError) || !this.s.skipCorrupt) throw err;
+      this.onBad({ file: reader.name, offset, reason: err.message });
+      return null;
+    }
+  }
+
+  private async *localRecords(order: Uint32Array): AsyncGenerator<SourceRecord> {
     for (const i of order) {
-      const reader = this.readers[this.fileOf[i]!]!;
-      const offset = this.offsetOf[i]!;
-      let payload: Buffer;
-      try {
-        payload = reader.readSpanSync(offset, this.spanOf[i]!).payload;
-      } catch (err) {
-        if (!(err instanceof RecordIOError) || !this.s.skipCorrupt) throw err;
-        this.onBad({ file: reader.name, offset, reason: err.message });
-        continue;
-      }
-      yield { payload, file: reader.name, offset };
+      const rec = this.readOrSkip(i, () => this.readers[this.fileOf[i]!]!.readSpanSync(this.offsetOf[i]!, this.spanOf[i]!));
+      if (rec) yield rec;
+    }
+  }
+
+  /** Records read REMOTE_READS_IN_FLIGHT at a time, handed out in order. */
+  private async *remoteRecords(order: Uint32Array): AsyncGenerator<SourceRecord> {
+    const inFlight: Promise<() => RecordIORecord>[] = [];
+    let next = 0;
+    const start = () => {
+      const i = order[next++]!;
+      const read = this.readers[this.fileOf[i]!]!.readSpan(this.offsetOf[i]!, this.spanOf[i]!);
+      // Settled now, thrown in order when its turn comes (readOrSkip decides what an error means).
+      inFlight.push(read.then((r) => () => r, (err: unknown) => () => { throw err; }));
+    };
+    while (next < order.length && inFlight.length < REMOTE_READS_IN_FLIGHT) start();
+    for (let k = 0; k < order.length; k++) {
+      const result = await inFlight.shift()!;
+      if (next < order.length) start();
+      const rec = this.readOrSkip(order[k]!, result);
+      if (rec) yield rec;
     }
   }
 
@@ -132,36 +209,37 @@ class SequentialSource implements RecordSource {
 
   constructor(
     private readonly s: SourceSettings,
+    private readonly files: readonly RecordFile[],
     private readonly onBad: (bad: BadRecord) => void,
-  ) {
-    resolveRecordFiles(s.files); // fail now, not at the first batch
-  }
+  ) {}
 
-  private *inFileOrder(): Iterable<SourceRecord> {
-    const scan = readPartition(this.s.files, {
+  private inFileOrder(): Iterable<RecordIORecord> | AsyncIterable<RecordIORecord> {
+    const scan = scanPartition(this.files, {
       numParts: this.s.numParts,
       partIndex: this.s.partIndex,
       recover: this.s.skipCorrupt,
       onSkip: (e) => this.onBad({ file: e.file, offset: e.offset, reason: e.error.message }),
     });
-    for (const r of scan) yield { payload: r.payload, file: r.file, offset: r.offset };
+    // Local files: the sync scan (large reads, no thread hops); URLs: the async one, with read-ahead.
+    return this.files.some((f) => f.source) ? scan : { [Symbol.iterator]: () => scan[Symbol.iterator]() };
   }
 
-  *records(epoch: number): Iterable<SourceRecord> {
+  async *records(epoch: number): AsyncGenerator<SourceRecord> {
+    const toSource = (r: RecordIORecord): SourceRecord => ({ payload: r.payload, file: r.file, offset: r.offset });
     if (!this.s.shuffle) {
-      yield* this.inFileOrder();
+      for await (const r of this.inFileOrder()) yield toSource(r);
       return;
     }
     const rng = new Rng(this.s.seed, epoch, STREAM.shuffle);
     const window: SourceRecord[] = [];
-    for (const r of this.inFileOrder()) {
+    for await (const r of this.inFileOrder()) {
       if (window.length < this.s.shuffleBuffer) {
-        window.push(r);
+        window.push(toSource(r));
         continue;
       }
       const j = rng.int(0, window.length - 1);
       yield window[j]!;
-      window[j] = r;
+      window[j] = toSource(r);
     }
     rng.shuffle(window);
     yield* window;

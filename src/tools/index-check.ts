@@ -20,10 +20,10 @@ export interface Problem {
   message: string;
 }
 
-/** The .idx, or null with the problem recorded when it does not parse. */
-export function readIndexForCheck(indexPath: string, problems: Problem[]): RecordIndex | null {
+/** The .idx (a path or URL), or null with the problem recorded when it does not parse. */
+export async function readIndexForCheck(indexPath: string, problems: Problem[]): Promise<RecordIndex | null> {
   try {
-    return RecordIndex.readSync(indexPath);
+    return await RecordIndex.read(indexPath);
   } catch (err) {
     if (!(err instanceof IndexFileError)) throw err;
     problems.push({ file: indexPath, offset: 0, line: err.line, code: 'BAD_INDEX_LINE', message: err.message });

@@ -177,7 +177,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
     throw new RangeError(`sample: expected an integer >= 1, received ${String(sample)}`);
   }
   const problems: Problem[] = [];
-  const index = options.indexPath ? readIndexForCheck(options.indexPath, problems) : null;
+  const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
   const indexCheck = index ? new IndexCheck(index, recPath, problems) : null;
 
   let records = 0;
@@ -201,7 +201,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
   const rng = new Rng(options.seed ?? 0);
   const reservoir: number[] = [];
 
-  const reader = RecordReader.open(recPath);
+  const reader = await RecordReader.openAsync(recPath);
   try {
     for await (const record of reader.scan({ reuseBuffers: true })) {
       records += 1;

@@ -102,7 +102,7 @@ export async function unpackRecordFile(recPath: string, outDir: string, options:
   let pending = '';
   let images = 0;
   let multiLabel = false;
-  const reader = RecordReader.open(recPath);
+  const reader = await RecordReader.openAsync(recPath);
   try {
     for await (const record of reader.scan({ reuseBuffers: true })) {
       if (images >= limit) break;

@@ -5,8 +5,6 @@
  * all problems are found in one pass. Problems name the byte offset and, where
  * known, the record's key (its .idx key, else its header id).
  */
-import fs from 'node:fs';
-import { indexPathFor } from '../format/index-file.js';
 import { RecordReader } from '../format/reader.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { findCuts } from '../format/recordio.js';
@@ -40,7 +38,7 @@ export interface VerifyOptions {
 
 export async function verifyRecordFile(recPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const problems: Problem[] = [];
-  const index = options.indexPath ? readIndexForCheck(options.indexPath, problems) : null;
+  const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
   const indexCheck = index ? new IndexCheck(index, recPath, problems) : null;
   let records = 0;
   let multiPart = 0;
@@ -56,7 +54,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
         }),
       )
     : null;
-  const reader = RecordReader.open(recPath);
+  const reader = await RecordReader.openAsync(recPath);
   const scan = reader.scan({
     recover: true,
     reuseBuffers: true,
@@ -121,8 +119,3 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   };
 }
 
-/** The `.idx` beside a `.rec`, if there is one. */
-export function siblingIndex(recPath: string): string | null {
-  const candidate = indexPathFor(recPath);
-  return candidate !== recPath && fs.existsSync(candidate) ? candidate : null;
-}

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readPartition } from '../../format/partition.js';
+import { openPartition } from '../../format/partition.js';
 import { dumpRow, formatDumpRow } from '../../tools/dump.js';
 import { integerAtLeast } from '../args.js';
 import { LineWriter, UsageError, runCommand } from '../run.js';
@@ -14,20 +14,20 @@ export function addDumpCommand(program: Command): void {
         '(protobuf payloads, say) print with "header": null. With --parts/--part, only the records\n' +
         "that dmlc's InputSplit gives that part; index then counts within the part.",
     )
-    .argument('<file>', 'the .rec file')
+    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .option('--parts <n>', 'split the file into n parts, as MXNet workers do', integerAtLeast(1))
     .option('--part <i>', 'which part to dump, 0-based (with --parts)', integerAtLeast(0))
     .option('--recover', 'step over damaged records (reported on stderr; exit 1) instead of stopping')
     .option('--json', 'end with a summary line: {"summary": {file, records, parts, part, skippedRecords, skippedBytes}}')
     .addHelpText('after', '\nExample:\n  rec dump train.rec --parts 4 --part 1 | head')
     .action(async (file: string, opts: { parts?: number; part?: number; recover?: boolean; json?: boolean }) =>
-      runCommand('rec dump', () => {
+      runCommand('rec dump', async () => {
         if (opts.part !== undefined && opts.parts === undefined) throw new UsageError('--part needs --parts');
         const numParts = opts.parts ?? 1;
         const partIndex = opts.part ?? 0;
         if (partIndex >= numParts) throw new UsageError(`--part must be below --parts (${numParts}), received ${partIndex}`);
         const out = new LineWriter();
-        const scan = readPartition(file, {
+        const scan = await openPartition(file, {
           numParts,
           partIndex,
           recover: opts.recover,
@@ -36,7 +36,7 @@ export function addDumpCommand(program: Command): void {
         });
         let index = 0;
         try {
-          for (const record of scan) out.line(formatDumpRow(dumpRow(record, index++)));
+          for await (const record of scan) out.line(formatDumpRow(dumpRow(record, index++)));
           if (opts.json) {
             const { records: skippedRecords, bytes: skippedBytes } = scan.skipped;
             out.line(JSON.stringify({ summary: { file, records: index, parts: numParts, part: partIndex, skippedRecords, skippedBytes } }));

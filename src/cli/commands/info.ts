@@ -93,7 +93,7 @@ export function addInfoCommand(program: Command): void {
         opts: { index?: string | boolean; sample?: number; seed: number; top: number; json?: boolean; quiet?: boolean },
       ) =>
         runCommand('rec info', async () => {
-          const indexPath = indexPathOption(file, opts.index);
+          const indexPath = await indexPathOption(file, opts.index);
           const report = await withByteProgress('rec info', opts.quiet, (onProgress) =>
             recordFileInfo(file, { indexPath, sample: opts.sample, seed: opts.seed, top: opts.top, onProgress }),
           );

@@ -125,7 +125,7 @@ export function addIterCommand(program: Command): void {
     )
     .action(async (file: string, o: IterCliOptions) =>
       runCommand('rec iter', async () => {
-        const it = new ImageRecordIter(iterOptions(file, o));
+        const it = await ImageRecordIter.open(iterOptions(file, o));
         let skipped = 0;
         try {
           for (let epoch = 0; epoch < o.epochs; epoch++) {

@@ -35,7 +35,7 @@ export function addVerifyCommand(program: Command): void {
     .action(
       async (file: string, opts: { index?: string | boolean; decode?: boolean; maxProblems: number; json?: boolean; quiet?: boolean }) =>
         runCommand('rec verify', async () => {
-          const indexPath = indexPathOption(file, opts.index);
+          const indexPath = await indexPathOption(file, opts.index);
           const report = await withByteProgress('rec verify', opts.quiet, (onProgress) =>
             verifyRecordFile(file, { indexPath, decode: opts.decode, onProgress }),
           );

@@ -60,11 +60,12 @@ export function addViewCommand(program: Command): void {
         }
         const sheet = opts.out ?? (opts.html ? null : `${path.basename(file).replace(/\.rec$/i, '')}.sheet.png`);
         const names = opts.names ? readClassNames(opts.names) : undefined;
+        const indexPath = await indexPathOption(file, opts.index);
         const result = await withByteProgress('rec view', opts.quiet, (onProgress) =>
           viewRecordFile(file, {
             sheet,
             html: opts.html ?? null,
-            indexPath: indexPathOption(file, opts.index),
+            indexPath,
             count: opts.count,
             perClass: opts.perClass,
             classes: opts.classes,

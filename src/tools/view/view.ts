@@ -73,7 +73,7 @@ export async function viewRecordFile(recPath: string, options: ViewOptions): Pro
 
   const size = options.size ?? 160;
   const index = options.indexPath ? await RecordIndex.read(options.indexPath) : null;
-  const reader = RecordReader.open(recPath);
+  const reader = await RecordReader.openAsync(recPath);
   let selection;
   try {
     selection = await selectForView(reader, {

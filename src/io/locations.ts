@@ -1,0 +1,37 @@
+/**
+ * Where input may come from: a local path or an http(s):// URL. The async
+ * openers here are what the tools and the iterator use, so that each accepts
+ * either; synchronous readers (FileSource.open, RecordIndex.readSync) stay
+ * local-only.
+ */
+import fs from 'node:fs';
+import { type ByteSource, FileSource } from './byte-source.js';
+import { type HttpOptions, HttpSource, fetchText, isUrl, urlExists } from './http-source.js';
+
+export { isUrl };
+
+/** Opens a path or URL for reading. */
+export async function openLocation(location: string, http?: HttpOptions): Promise<ByteSource> {
+  return isUrl(location) ? HttpSource.open(location, http) : FileSource.open(location);
+}
+
+/** A whole text file (.idx, .lst) from a path or URL. */
+export async function readTextLocation(location: string, http?: HttpOptions): Promise<string> {
+  return isUrl(location) ? fetchText(location, http) : fs.promises.readFile(location, 'utf8');
+}
+
+/** The same location with its `.rec` ending replaced (in a URL's path; its query string is kept). */
+export function withExtension(location: string, from: RegExp, to: string): string {
+  if (!isUrl(location)) return location.replace(from, '') + to;
+  const u = new URL(location);
+  u.pathname = u.pathname.replace(from, '') + to;
+  return u.href;
+}
+
+/** The `.idx` beside a `.rec` (path or URL) if there is one, else null. */
+export async function siblingIndex(recLocation: string, http?: HttpOptions): Promise<string | null> {
+  const candidate = withExtension(recLocation, /\.rec$/i, '.idx');
+  if (candidate === recLocation) return null;
+  if (isUrl(candidate)) return (await urlExists(candidate, http)) ? candidate : null;
+  return fs.existsSync(candidate) ? candidate : null;
+}
