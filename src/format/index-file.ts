@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import type { HttpOptions } from '../io/http-source.js';
 import { readTextLocation, withExtension } from '../io/locations.js';
 import { IndexFileError } from './errors.js';
 
@@ -58,8 +59,8 @@ export class RecordIndex {
   }
 
   /** Reads an `.idx` from a path or an http(s):// URL. */
-  static async read(location: string): Promise<RecordIndex> {
-    return RecordIndex.parse(await readTextLocation(location), location);
+  static async read(location: string, http?: HttpOptions): Promise<RecordIndex> {
+    return RecordIndex.parse(await readTextLocation(location, http), location);
   }
 
   /** Number of distinct keys. */

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { asBuffer } from './as-buffer.js';
+import { HttpError, displayUrl, isUrl } from './http-source.js';
 
 export interface ByteSource {
   /** Shown in error messages: a path, or '<buffer>'. */
@@ -28,6 +29,7 @@ export class FileSource implements ByteSource {
   }
 
   static open(path: string): FileSource {
+    if (isUrl(path)) throw localOnly(path);
     const fd = fs.openSync(path, 'r');
     try {
       const stat = fs.fstatSync(fd);
@@ -64,6 +66,11 @@ export class FileSource implements ByteSource {
       this.fd = null;
     }
   }
+}
+
+/** For a URL given where only local files are read (synchronously). */
+export function localOnly(url: string): HttpError {
+  return new HttpError(displayUrl(url), 'only local files are read here; download it first (rec info, dump, verify, view, unpack and iter, and the async API, read URLs)');
 }
 
 export class BufferSource implements ByteSource {

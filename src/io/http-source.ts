@@ -7,7 +7,8 @@
  *
  * A read that fails part-way (connection reset or dropped, timeout, 5xx, 429)
  * is retried from the byte where it stopped, with growing pauses; what
- * arrived is kept. Other answers (404, 403, a server that ignores Range) fail
+ * arrived is kept, and an attempt that brought bytes starts the count of
+ * retries afresh (a long read over a poor link goes on while it progresses). Other answers (404, 403, a server that ignores Range) fail
  * at once. Each read names the validator the file was first seen with
  * (`If-Range` with its ETag or Last-Modified), so a file replaced on the
  * server mid-read is an error, never a mix of two files.
@@ -19,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ByteSource } from './byte-source.js';
 
 export interface HttpOptions {
-  /** Attempts after the first for one read. Default 5. */
+  /** Attempts after the first for one read, or since the last that brought bytes. Default 5. */
   retries?: number;
   /** Pause before the first retry, doubled for each next one (up to 8 s). Default 250 ms. */
   retryDelayMs?: number;
@@ -165,15 +166,20 @@ export class HttpSource implements ByteSource {
           await res.body?.cancel();
           throw new HttpError(this.name, `asked for bytes from ${from}, received ${JSON.stringify(res.headers.get('content-range'))}`);
         }
-        for await (const chunk of bodyChunks(res)) {
-          req.poke();
-          const n = Math.min(chunk.byteLength, want - got);
-          buffer.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), offset + got);
-          got += n;
+        try {
+          for await (const chunk of bodyChunks(res)) {
+            req.poke();
+            const n = Math.min(chunk.byteLength, want - got);
+            buffer.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), offset + got);
+            got += n;
+          }
+        } catch (err) {
+          throw new Retryable(`connection lost after ${got} of ${want} bytes (${describe(err, req.signal)})`);
         }
         if (got < want) throw new Retryable(`connection closed after ${got} of ${want} bytes`);
       },
       () => (this.retried += 1),
+      () => got,
     );
     return got;
   }
@@ -203,31 +209,48 @@ async function withRetries<T>(
   options: HttpOptions,
   attempt: (req: Request) => Promise<T>,
   onRetry?: () => void,
+  progress: () => number = () => 0,
 ): Promise<T> {
   const retries = options.retries ?? 5;
   const delay = options.retryDelayMs ?? 250;
   for (let n = 0; ; n++) {
     const req = new Request(options.timeoutMs ?? 30_000);
+    const before = progress();
     let reason: string;
     try {
       return await attempt(req);
     } catch (err) {
       if (err instanceof HttpError && (err.status === undefined || !RETRY_STATUS.has(err.status))) throw err;
       reason = describe(err, req.signal);
+      if (!transient(err, req.signal)) throw new HttpError(name, reason);
     } finally {
       req.done();
     }
-    if (n >= retries) throw new HttpError(name, `reading from byte ${position} failed after ${n + 1} attempts: ${reason}`);
+    if (progress() > before) n = 0;
+    else if (n >= retries) throw new HttpError(name, `reading from byte ${position + progress()} failed after ${n + 1} attempts: ${reason}`);
     options.onRetry?.({ url: name, position, attempt: n + 1, reason });
     onRetry?.();
     await sleep(Math.min(delay * 2 ** n, 8000));
   }
 }
 
+/**
+ * Worth another try: timeouts, dropped or reset connections, 5xx. Not: no
+ * such host, connection refused (nothing listens there), a malformed URL.
+ */
+function transient(err: unknown, signal: AbortSignal): boolean {
+  if (err instanceof Retryable || signal.aborted) return true;
+  const code = (err as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' && code !== 'ECONNREFUSED' && code !== 'ENOTFOUND';
+}
+
 function describe(err: unknown, signal: AbortSignal): string {
   if (signal.aborted && signal.reason instanceof Error) return signal.reason.message;
   const e = err as Error & { cause?: Error & { code?: string } };
-  const cause = e.cause?.code ?? e.cause?.message;
+  const plain: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', ECONNRESET: 'connection reset' };
+  const code = e.cause?.code;
+  if (code && plain[code]) return `${plain[code]} (${code})`;
+  const cause = code ?? e.cause?.message;
   return cause ? `${e.message} (${cause})` : e.message;
 }
 

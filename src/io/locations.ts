@@ -32,6 +32,7 @@ export function withExtension(location: string, from: RegExp, to: string): strin
 export async function siblingIndex(recLocation: string, http?: HttpOptions): Promise<string | null> {
   const candidate = withExtension(recLocation, /\.rec$/i, '.idx');
   if (candidate === recLocation) return null;
-  if (isUrl(candidate)) return (await urlExists(candidate, http)) ? candidate : null;
+  // A server that cannot be reached is reported by the .rec's own open, which comes next.
+  if (isUrl(candidate)) return (await urlExists(candidate, http).catch(() => false)) ? candidate : null;
   return fs.existsSync(candidate) ? candidate : null;
 }

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ByteSource } from './byte-source.js';
+import { type ByteSource, localOnly } from './byte-source.js';
 import { type HttpOptions, HttpSource, isUrl } from './http-source.js';
 
 export interface RecordFile {
@@ -25,6 +25,7 @@ export class RecordFilesError extends Error {
 }
 
 function statOrThrow(p: string): fs.Stats {
+  if (isUrl(p)) throw localOnly(p);
   try {
     return fs.statSync(p);
   } catch (err) {

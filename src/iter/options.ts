@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import type { Filter } from '../codec/types.js';
+import type { HttpOptions } from '../io/http-source.js';
 
 export interface ImageRecordIterOptions {
   /** The `.rec` data: a file, a `;`-separated list or array of files, or a folder (dmlc's rules). Required. */
@@ -72,6 +73,8 @@ export interface ImageRecordIterOptions {
   skipCorrupt?: boolean;
   /** MXNet's per-batch logging; accepted and ignored. */
   verbose?: boolean;
+  /** For http(s):// inputs (ImageRecordIter.open): retries, timeout, headers. mxrec's own. */
+  http?: HttpOptions;
 }
 
 /** Everything resolved: defaults applied, shapes unpacked. */
@@ -112,6 +115,7 @@ export interface IterSettings {
   shuffleBuffer: number;
   reuseBuffers: boolean;
   skipCorrupt: boolean;
+  http: HttpOptions;
 }
 
 const KNOWN = [
@@ -120,6 +124,7 @@ const KNOWN = [
   'randMirror', 'mirror', 'randomResizedCrop', 'minRandomArea', 'maxRandomArea', 'minAspectRatio',
   'maxAspectRatio', 'meanR', 'meanG', 'meanB', 'meanA', 'stdR', 'stdG', 'stdB', 'stdA', 'scale', 'pad',
   'fillValue', 'interMethod', 'dtype', 'dataName', 'labelName', 'shuffleBuffer', 'reuseBuffers', 'skipCorrupt', 'verbose',
+  'http',
 ] as const;
 
 /** MXNet parameters we know but do not implement: named in the error instead of "unknown". */
@@ -186,6 +191,15 @@ function bool(o: Record<string, unknown>, name: string, dflt: boolean): boolean 
   const v = o[name] ?? dflt;
   if (typeof v !== 'boolean') fail(`${name}: expected true or false, received ${show(v)}`);
   return v;
+}
+
+function httpOptions(v: unknown): HttpOptions {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`http: expected an object ({ retries, retryDelayMs, timeoutMs, headers }), received ${show(v)}`);
+  const o = v as Record<string, unknown>;
+  const unknown = Object.keys(o).find((k) => !['retries', 'retryDelayMs', 'timeoutMs', 'headers', 'onRetry'].includes(k));
+  if (unknown) fail(`http.${unknown}: unknown; expected retries, retryDelayMs, timeoutMs, headers or onRetry`);
+  return o as HttpOptions;
 }
 
 function str(o: Record<string, unknown>, name: string, dflt: string): string {
@@ -289,6 +303,7 @@ export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
     shuffleBuffer: int(o, 'shuffleBuffer', 1024, 1),
     reuseBuffers: bool(o, 'reuseBuffers', false),
     skipCorrupt: bool(o, 'skipCorrupt', false),
+    http: httpOptions(o['http']),
   };
 }
 

@@ -52,7 +52,7 @@ export interface RecordSource {
 
 type SourceSettings = Pick<
   IterSettings,
-  'files' | 'indexFiles' | 'listFile' | 'numParts' | 'partIndex' | 'shuffle' | 'seed' | 'shuffleBuffer' | 'skipCorrupt'
+  'files' | 'indexFiles' | 'listFile' | 'http' | 'numParts' | 'partIndex' | 'shuffle' | 'seed' | 'shuffleBuffer' | 'skipCorrupt'
 >;
 
 export class IterSourceError extends Error {
@@ -90,12 +90,12 @@ export function readInputsSync(s: SourceSettings): SourceInputs {
 
 /** The inputs of paths or http(s):// URLs. */
 export async function readInputs(s: SourceSettings): Promise<SourceInputs> {
-  const files = await resolveRecordLocations(s.files);
+  const files = await resolveRecordLocations(s.files, s.http);
   if (s.indexFiles) checkIndexCount(files, s.indexFiles);
   return {
     files,
-    indexes: s.indexFiles ? await Promise.all(s.indexFiles.map((f) => RecordIndex.read(f))) : null,
-    listText: s.listFile ? await readTextLocation(s.listFile) : null,
+    indexes: s.indexFiles ? await Promise.all(s.indexFiles.map((f) => RecordIndex.read(f, s.http))) : null,
+    listText: s.listFile ? await readTextLocation(s.listFile, s.http) : null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,4 +24,14 @@ export function runBin(name: 'rec' | 'im2rec', args: string[], options: { cwd?: 
 /** A user-facing error: exactly one line on stderr, no stack trace. */
 export function isOneLineError(stderr: string): boolean {
   return /^[^\n]+\n$/.test(stderr) && !/\n\s+at /.test(stderr);
+}
+
+/** runBin without blocking this process (for tests whose server runs in it). */
+export function runBinAsync(name: 'rec' | 'im2rec', args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(root, 'bin', `${name}.js`), ...args], { cwd: options.cwd ?? root, maxBuffer: 1 << 28, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
+      resolve({ status, stdout, stderr });
+    });
+  });
 }

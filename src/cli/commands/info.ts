@@ -78,7 +78,7 @@ export function addInfoCommand(program: Command): void {
         "insightface's (record 0 holds the identity key range; identity records hold image key ranges).\n" +
         'Exit 1 when the .idx disagrees with the records.',
     )
-    .argument('<file>', 'the .rec file')
+    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .option('--index <file>', 'the .idx (default: the .rec path with .idx, if present)')
     .option('--no-index', 'ignore any .idx')
     .option('--sample <n>', 'read the headers of n images picked at random, not all', integerAtLeast(1))

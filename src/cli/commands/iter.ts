@@ -86,7 +86,7 @@ export function addIterCommand(program: Command): void {
         'print images/s and where the time went: the smoke test and benchmark for a dataset and a set of\n' +
         'augmentation settings. Every option is one of MXNet\'s ImageRecordIter parameters.',
     )
-    .argument('<file>', 'the .rec file (or a ";"-separated list, or a folder of them)')
+    .argument('<file>', 'the .rec file (or a ";"-separated list, or a folder of them; http(s):// URLs too)')
     .requiredOption('--data-shape <c,h,w>', 'channels (1, 3 or 4), height, width of each image', numberList(3))
     .requiredOption('--batch-size <n>', 'images per batch', integerAtLeast(1))
     .option('--idx <file>', 'the .idx: split parts by record count and shuffle globally (MXNet path_imgidx)')

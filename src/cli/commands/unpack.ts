@@ -17,7 +17,7 @@ export function addUnpackCommand(program: Command): void {
         'or empty. Records that hold no image (insightface header and identity records, non-image\n' +
         'payloads) are counted and left out.',
     )
-    .argument('<file>', 'the .rec file')
+    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .argument('<outdir>', 'folder to write the images into (new or empty)')
     .option('--lst [name]', 'also write the im2rec list (default name: the .rec name with .lst)')
     .option('--names <file>', 'folder names by label: line i names label i (first word of the line; synset.txt works)')

@@ -24,7 +24,7 @@ export function addVerifyCommand(program: Command): void {
         'has an entry. With --decode, also decode every image. Problems are listed with their byte\n' +
         'offset and key. Exits 0 when sound, 1 when not.',
     )
-    .argument('<file>', 'the .rec file')
+    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .option('--index <file>', 'the .idx to check (default: the .rec path with .idx, if present)')
     .option('--no-index', 'do not check an .idx')
     .option('--decode', 'also decode every image (insightface header and identity records, which hold none, excepted)')

@@ -34,7 +34,7 @@ export function addViewCommand(program: Command): void {
         '(no EXIF rotation), as training sees them. With neither --out nor --html, writes\n' +
         '<name>.sheet.png in the current folder.',
     )
-    .argument('<file>', 'the .rec file')
+    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .option('-o, --out <png>', 'write the contact sheet here (JPEG if the name ends in .jpg)')
     .option('--html <file>', 'write the HTML gallery here')
     .option('--index <file>', 'the .idx to sample from (default: the .rec path with .idx, if present)')

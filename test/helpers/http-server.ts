@@ -1,0 +1,82 @@
+/**
+ * A static file server on loopback for the remote-reading tests, with the
+ * faults remote reading must survive: it can cut responses off part-way
+ * (`dropEvery`), ignore Range (`ranges: false`), and it counts requests and
+ * the most it served at once.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+export interface ServerOptions {
+  /** Cut off every n-th ranged response of more than one byte (1: all of them)... */
+  dropEvery?: number;
+  /** ...after half its bytes (default), or before any. */
+  cutAt?: 'half' | 'start';
+  /** Serve byte ranges (default true). */
+  ranges?: boolean;
+}
+
+export interface TestServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  stats: { requests: number; drops: number; active: number; maxActive: number };
+  close(): Promise<void>;
+}
+
+function etagOf(file: string): string {
+  const st = fs.statSync(file);
+  return `"${crypto.createHash('sha1').update(`${st.size}-${st.mtimeMs}-${st.ino}`).digest('hex').slice(0, 16)}"`;
+}
+
+export async function serveDir(dir: string, options: ServerOptions = {}): Promise<TestServer> {
+  const stats = { requests: 0, drops: 0, active: 0, maxActive: 0 };
+  let ranged = 0;
+  const server = http.createServer((req, res) => {
+    stats.requests += 1;
+    stats.active += 1;
+    stats.maxActive = Math.max(stats.maxActive, stats.active);
+    res.on('close', () => (stats.active -= 1));
+    const file = path.join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
+    if (!file.startsWith(dir) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const bytes = fs.readFileSync(file);
+    const etag = etagOf(file);
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    const ifRange = req.headers['if-range'];
+    if (options.ranges === false || !range || (ifRange !== undefined && ifRange !== etag)) {
+      res.writeHead(200, { 'content-length': bytes.length, etag });
+      res.end(req.method === 'HEAD' ? undefined : bytes);
+      return;
+    }
+    const start = Number(range[1]);
+    const end = Math.min(range[2] ? Number(range[2]) : bytes.length - 1, bytes.length - 1);
+    if (start >= bytes.length) {
+      res.writeHead(416, { 'content-range': `bytes */${bytes.length}` }).end();
+      return;
+    }
+    const body = bytes.subarray(start, end + 1);
+    res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': body.length, 'accept-ranges': 'bytes', etag });
+    if (req.method === 'HEAD') return void res.end();
+    if (body.length > 1 && options.dropEvery && ++ranged % options.dropEvery === 0) {
+      stats.drops += 1;
+      res.write(body.subarray(0, options.cutAt === 'start' ? 0 : body.length >> 1), () => res.destroy());
+      return;
+    }
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stats,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
