@@ -234,14 +234,21 @@ async function withRetries<T>(
   }
 }
 
+/** Network failures that another try may get past (undici's and the OS's names for them). */
+const TRANSIENT = new Set([
+  'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
+  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+]);
+
 /**
  * Worth another try: timeouts, dropped or reset connections, 5xx. Not: no
- * such host, connection refused (nothing listens there), a malformed URL.
+ * such host, connection refused (nothing listens there), a certificate not
+ * trusted, a malformed URL.
  */
 function transient(err: unknown, signal: AbortSignal): boolean {
   if (err instanceof Retryable || signal.aborted) return true;
   const code = (err as { cause?: { code?: unknown } }).cause?.code;
-  return typeof code === 'string' && code !== 'ECONNREFUSED' && code !== 'ENOTFOUND';
+  return typeof code === 'string' && TRANSIENT.has(code);
 }
 
 function describe(err: unknown, signal: AbortSignal): string {
@@ -250,6 +257,7 @@ function describe(err: unknown, signal: AbortSignal): string {
   const plain: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', ECONNRESET: 'connection reset' };
   const code = e.cause?.code;
   if (code && plain[code]) return `${plain[code]} (${code})`;
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `TLS certificate not accepted (${code}; NODE_EXTRA_CA_CERTS=ca.pem trusts a private CA)`;
   const cause = code ?? e.cause?.message;
   return cause ? `${e.message} (${cause})` : e.message;
 }

@@ -27,9 +27,10 @@ export function isOneLineError(stderr: string): boolean {
 }
 
 /** runBin without blocking this process (for tests whose server runs in it). */
-export function runBinAsync(name: 'rec' | 'im2rec', args: string[], options: { cwd?: string } = {}): Promise<CliResult> {
+export function runBinAsync(name: 'rec' | 'im2rec', args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const env = { ...process.env, ...options.env };
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, 'bin', `${name}.js`), ...args], { cwd: options.cwd ?? root, maxBuffer: 1 << 28, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(process.execPath, [path.join(root, 'bin', `${name}.js`), ...args], { cwd: options.cwd ?? root, env, maxBuffer: 1 << 28, encoding: 'utf8' }, (err, stdout, stderr) => {
       const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
       resolve({ status, stdout, stderr });
     });

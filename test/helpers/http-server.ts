@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
@@ -17,6 +18,8 @@ export interface ServerOptions {
   cutAt?: 'half' | 'start';
   /** Serve byte ranges (default true). */
   ranges?: boolean;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 export interface TestServer {
@@ -34,7 +37,7 @@ function etagOf(file: string): string {
 export async function serveDir(dir: string, options: ServerOptions = {}): Promise<TestServer> {
   const stats = { requests: 0, drops: 0, active: 0, maxActive: 0 };
   let ranged = 0;
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     stats.requests += 1;
     stats.active += 1;
     stats.maxActive = Math.max(stats.maxActive, stats.active);
@@ -68,11 +71,12 @@ export async function serveDir(dir: string, options: ServerOptions = {}): Promis
       return;
     }
     res.end(body);
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     stats,
     close: () => {
       server.closeAllConnections();

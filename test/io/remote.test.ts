@@ -2,6 +2,7 @@
 // one that cuts responses off part-way among them. Remote reads must equal
 // local reads, record for record and batch for batch.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -208,6 +209,26 @@ describe('rec commands with URLs', () => {
     assert.equal((await rec(['unpack', file, ul, '--lst', '-q'])).status, 0);
     const tree = (d: string) => fs.readdirSync(d, { recursive: true }).map(String).sort().map((f) => [f, fs.statSync(path.join(d, f)).isFile() ? fs.readFileSync(path.join(d, f), 'base64') : '']);
     assert.deepEqual(tree(ur), tree(ul));
+  });
+
+  test('https: the same records, with a certificate the process trusts; refused when it does not', async () => {
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const secure = await serveDir(dir, { tls: { key: fs.readFileSync(key, 'utf8'), cert: fs.readFileSync(cert, 'utf8') }, dropEvery: 3 });
+    try {
+      const url = `${secure.url}/readtome-validation.rec`;
+      const r = await runBinAsync('rec', ['dump', url], { env: { NODE_EXTRA_CA_CERTS: cert } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, (await rec(['dump', local('readtome-validation.rec')])).stdout);
+      const untrusted = await rec(['dump', url]);
+      assert.equal(untrusted.status, 2);
+      assert.ok(isOneLineError(untrusted.stderr), untrusted.stderr);
+      assert.match(untrusted.stderr, /readtome-validation\.rec: .*certificate/i);
+    } finally {
+      await secure.close();
+    }
   });
 
   test('a missing URL: one line, exit 2', async () => {
