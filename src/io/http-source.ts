@@ -72,8 +72,8 @@ export function displayUrl(url: string): string {
   }
 }
 
-/** One request, with a timeout that restarts whenever bytes arrive. */
-class Request {
+/** One attempt's abort signal, with a timeout that restarts whenever bytes arrive (not the fetch Request). */
+class Attempt {
   private readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
 
@@ -97,8 +97,7 @@ class Request {
 
 export class HttpSource implements ByteSource {
   private closed = false;
-  /** Requests sent, retries included (for tests and stats). */
-  requests = 0;
+  /** Attempts repeated so far (for tests and logs). */
   retried = 0;
 
   private constructor(
@@ -117,7 +116,9 @@ export class HttpSource implements ByteSource {
     const headers = { ...auth, ...options.headers };
     const res = await withRetries(name, 0, options, async (req) => {
       const res = await fetch(href, { headers: { ...headers, range: 'bytes=0-0' }, signal: req.signal, redirect: 'follow' });
-      await res.arrayBuffer();
+      // One byte, or not read at all: a server that ignores Range would send the whole file.
+      if (res.status === 206) await res.arrayBuffer();
+      else await res.body?.cancel();
       if (res.status !== 206 && res.status !== 416 && res.status !== 200) throw statusError(name, res);
       return res;
     });
@@ -138,7 +139,7 @@ export class HttpSource implements ByteSource {
   }
 
   readSync(): number {
-    throw new HttpError(this.name, 'URLs are read asynchronously, and this command reads synchronously; download the file first');
+    throw new HttpError(this.name, 'URLs are read asynchronously (for await, read()), and this read was synchronous');
   }
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
@@ -151,16 +152,15 @@ export class HttpSource implements ByteSource {
       position,
       this.options,
       async (req) => {
-        this.requests += 1;
         const from = position + got;
         const headers: Record<string, string> = { ...this.headers, range: `bytes=${from}-${position + want - 1}` };
         if (this.validator) headers['if-range'] = this.validator;
         const res = await fetch(this.href, { headers, signal: req.signal, redirect: 'follow' });
-        if (res.status === 200) {
+        if (res.status !== 206) {
           await res.body?.cancel();
+          if (res.status !== 200) throw statusError(this.name, res);
           throw new HttpError(this.name, 'the file changed on the server while it was being read (or the server stopped serving ranges)');
         }
-        if (res.status !== 206) throw statusError(this.name, res);
         const start = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
         if (!start || Number(start[1]) !== from) {
           await res.body?.cancel();
@@ -207,14 +207,14 @@ async function withRetries<T>(
   name: string,
   position: number,
   options: HttpOptions,
-  attempt: (req: Request) => Promise<T>,
+  attempt: (req: Attempt) => Promise<T>,
   onRetry?: () => void,
   progress: () => number = () => 0,
 ): Promise<T> {
   const retries = options.retries ?? 5;
   const delay = options.retryDelayMs ?? 250;
   for (let n = 0; ; n++) {
-    const req = new Request(options.timeoutMs ?? 30_000);
+    const req = new Attempt(options.timeoutMs ?? 30_000);
     const before = progress();
     let reason: string;
     try {

@@ -8,7 +8,7 @@ import { RecordIndex } from '../../format/index-file.js';
 import { RecordReader } from '../../format/reader.js';
 import { assertNotAnInput, writeFileAtomic } from '../../io/atomic-file.js';
 import { galleryHtml } from './gallery.js';
-import { selectForView } from './select.js';
+import { type ViewSelection, selectForView } from './select.js';
 import { contactSheet } from './sheet.js';
 import { makeThumbnails } from './thumbnails.js';
 
@@ -74,7 +74,7 @@ export async function viewRecordFile(recPath: string, options: ViewOptions): Pro
   const size = options.size ?? 160;
   const index = options.indexPath ? await RecordIndex.read(options.indexPath) : null;
   const reader = await RecordReader.openAsync(recPath);
-  let selection;
+  let selection: ViewSelection;
   try {
     selection = await selectForView(reader, {
       index,
