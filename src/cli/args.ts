@@ -2,6 +2,13 @@
 import { InvalidArgumentError } from 'commander';
 import { siblingIndex } from '../io/locations.js';
 
+/**
+ * Help text is written wrapped at 100 columns; commander would wrap it again
+ * at 80 when not on a terminal (and at a narrower terminal's width), leaving
+ * ragged lines. Commands inherit this from their program.
+ */
+export const HELP_LAYOUT = { helpWidth: 100 } as const;
+
 export function integerAtLeast(min: number): (value: string) => number {
   return (value) => {
     const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;

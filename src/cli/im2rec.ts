@@ -16,7 +16,7 @@ import { ListFileError } from '../im2rec/list-file.js';
 import { DEFAULT_EXTS, ListingError, makeLists } from '../im2rec/make-lists.js';
 import { INTER_METHODS, type ImageSettings } from '../im2rec/image-plan.js';
 import { PackError, type PackOptions, type PackSummary, pack, partialPaths } from '../im2rec/pack.js';
-import { integerAtLeast } from './args.js';
+import { HELP_LAYOUT, integerAtLeast } from './args.js';
 import { createProgress } from './progress.js';
 import { EXIT_BAD_DATA, EXIT_USAGE, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
@@ -165,6 +165,7 @@ function checkQuality(quality: number, encoding: string): void {
 function pyProgram(run: (code: number) => void): Command {
   const threadsDefault = os.availableParallelism();
   const program = new Command('im2rec')
+    .configureHelp(HELP_LAYOUT)
     .description(
       'Make image lists from a folder tree (--list), or pack every PREFIX*.lst into .rec + .idx.\n' +
         'The im2rec.py command line, with MXNet\'s defaults; the im2rec.cc form is also accepted:\n' +

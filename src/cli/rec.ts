@@ -11,6 +11,7 @@ import { addSubsetCommand } from './commands/subset.js';
 import { addUnpackCommand } from './commands/unpack.js';
 import { addVerifyCommand } from './commands/verify.js';
 import { addViewCommand } from './commands/view.js';
+import { HELP_LAYOUT } from './args.js';
 import { exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
 
@@ -18,6 +19,7 @@ export function recProgram(): Command {
   const program = new Command('rec')
     .description('Inspect, view, check, index, unpack, split, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
     .version(version, '-V, --version')
+    .configureHelp(HELP_LAYOUT)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`rec: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(see rec --help)')

@@ -224,5 +224,7 @@ describe('rec: bad arguments and unreadable files', () => {
       assert.equal(res.status, 0);
       assert.match(res.stdout, /^Usage: rec/);
     }
+    // Descriptions are shown as written (wrapped at 100 columns), not wrapped again at 80.
+    assert.ok(runBin('rec', ['info', '--help']).stdout.includes('\nSummarise a .rec in one pass: records and bytes; labels (width, classes, the most common);\n'));
   });
 });
