@@ -55,11 +55,18 @@ export function createProgress(label: string, options: ProgressOptions): Progres
     cliProgress.Presets.shades_classic,
   );
   const bar = bars.create(0, 0, { rate: '0' });
+  let drawn = started;
   return {
     update(done, total) {
-      const rate = shown(done) / Math.max((Date.now() - started) / 1000, 1e-3);
+      const now = Date.now();
+      const rate = shown(done) / Math.max((now - started) / 1000, 1e-3);
       bar.setTotal(shown(total));
       bar.update(shown(done), { rate: rate.toFixed(0) });
+      // MultiBar redraws on a timer, which a synchronous loop (rec merge, split...) never lets run.
+      if (now - drawn >= 200) {
+        drawn = now;
+        bars.update();
+      }
     },
     log: (text) => bars.log(`${text}\n`),
     stop: () => {

@@ -10,7 +10,7 @@ export type MergeResult = RewriteResult;
 
 export function mergeRecordFiles(inputs: readonly string[], out: string, options: RewriteOptions = {}): MergeResult {
   if (inputs.length === 0) throw new RangeError('expected at least one input .rec');
-  return rewrite([out], inputs, options, ([target]) => {
-    for (const input of inputs) for (const keyed of readKeyed(input)) target!.write(keyed);
+  return rewrite([out], inputs, options, ([target], progress) => {
+    for (const input of inputs) for (const keyed of readKeyed(input, progress)) target!.write(keyed);
   })[0]!;
 }

@@ -19,6 +19,31 @@ export interface RewriteOptions {
   /** Keys 0..n-1 in output order (image header ids follow). Default false: keys kept. */
   renumber?: boolean;
   fsync?: boolean;
+  /** Called now and then with the bytes of the inputs read so far, and their total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Bytes of the inputs read so far, passed to onProgress every few thousand records. */
+export class InputProgress {
+  readonly total: number;
+  private done = 0;
+  private records = 0;
+
+  constructor(
+    inputs: readonly string[],
+    private readonly onProgress?: (done: number, total: number) => void,
+  ) {
+    this.total = onProgress ? inputs.reduce((n, f) => n + fs.statSync(f).size, 0) : 0;
+  }
+
+  add(bytes: number): void {
+    this.done += bytes;
+    if (this.onProgress && ++this.records % 2048 === 0) this.onProgress(this.done, this.total);
+  }
+
+  finish(): void {
+    this.onProgress?.(this.total, this.total);
+  }
 }
 
 export interface KeyedRecord {
@@ -43,11 +68,14 @@ export function keyOf(record: RecordIORecord, keyAt: Map<number, string> | null,
 }
 
 /** Every record of a file, in file order, with its key. Payloads are valid until the next record. */
-export function* readKeyed(recPath: string): Generator<KeyedRecord> {
+export function* readKeyed(recPath: string, progress?: InputProgress): Generator<KeyedRecord> {
   const keyAt = keysByOffset(recPath);
   const reader = RecordReader.open(recPath);
   try {
-    for (const record of reader.scan({ reuseBuffers: true })) yield { record, key: keyOf(record, keyAt, recPath) };
+    for (const record of reader.scan({ reuseBuffers: true })) {
+      progress?.add(record.end - record.offset);
+      yield { record, key: keyOf(record, keyAt, recPath) };
+    }
   } finally {
     reader.close();
   }
@@ -118,12 +146,19 @@ export interface RewriteResult {
 }
 
 /** Runs `fill` over fresh targets; all appear when it returns, none when it throws. */
-export function rewrite(outs: readonly string[], inputs: readonly string[], options: RewriteOptions, fill: (targets: RewriteTarget[]) => void): RewriteResult[] {
+export function rewrite(
+  outs: readonly string[],
+  inputs: readonly string[],
+  options: RewriteOptions,
+  fill: (targets: RewriteTarget[], progress: InputProgress) => void,
+): RewriteResult[] {
   if (new Set(outs).size !== outs.length) throw new RangeError(`expected distinct outputs, received ${outs.join(', ')}`);
   const targets: RewriteTarget[] = [];
   try {
     for (const out of outs) targets.push(new RewriteTarget(out, inputs, options));
-    fill(targets);
+    const progress = new InputProgress(inputs, options.onProgress);
+    fill(targets, progress);
+    progress.finish();
   } catch (err) {
     for (const t of targets) t.abort();
     throw err;

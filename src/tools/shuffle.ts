@@ -18,8 +18,9 @@ export function shuffleRecordFile(input: string, out: string, options: ShuffleOp
     for (const record of reader.scan({ reuseBuffers: true })) spans.push([record.offset, record.end - record.offset]);
     new Rng(options.seed ?? 0).shuffle(spans);
     const keyAt = keysByOffset(input);
-    return rewrite([out], [input], options, ([target]) => {
+    return rewrite([out], [input], options, ([target], progress) => {
       for (const [offset, span] of spans) {
+        progress.add(span);
         const record = reader.readSpanSync(offset, span);
         target!.write({ record, key: keyOf(record, keyAt, input) });
       }

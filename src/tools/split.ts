@@ -52,8 +52,8 @@ export function splitRecordFile(input: string, outs: readonly string[], options:
     throw new RangeError(`expected 2 to 65535 positive shares, one per output, received ${shares.length} shares for ${outs.length} outputs`);
   }
   const assign = splitAssignment(countRecords(input), shares, options.shuffle ?? false, options.seed ?? 0);
-  return rewrite(outs, [input], options, (targets) => {
+  return rewrite(outs, [input], options, (targets, progress) => {
     let i = 0;
-    for (const keyed of readKeyed(input)) targets[assign[i++]!]!.write(keyed);
+    for (const keyed of readKeyed(input, progress)) targets[assign[i++]!]!.write(keyed);
   });
 }

@@ -31,8 +31,8 @@ export function subsetRecordFile(input: string, out: string, options: SubsetOpti
   const { keys, labels } = options;
   if (!keys && !labels) throw new RangeError('expected keys or labels to select by');
   const found = new Set<string>();
-  const [result] = rewrite([out], [input], options, ([target]) => {
-    for (const keyed of readKeyed(input)) {
+  const [result] = rewrite([out], [input], options, ([target], progress) => {
+    for (const keyed of readKeyed(input, progress)) {
       if (keys && !keys.has(keyed.key)) continue;
       if (labels) {
         const image = tryUnpackImageRecord(keyed.record.payload);

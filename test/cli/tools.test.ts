@@ -10,6 +10,10 @@ import { packImageRecord, unpackImageRecord } from '../../src/format/image-recor
 import { RecordIndex } from '../../src/format/index-file.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
+import { mergeRecordFiles } from '../../src/tools/merge.js';
+import { shuffleRecordFile } from '../../src/tools/shuffle.js';
+import { splitRecordFile } from '../../src/tools/split.js';
+import { subsetRecordFile } from '../../src/tools/subset.js';
 import { isOneLineError, runBin } from '../helpers/cli.js';
 import { makeCorpus } from '../helpers/corpus.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -292,6 +296,28 @@ describe('rec split, merge, subset, shuffle', () => {
     assert.notDeepEqual(one.map((r) => r.id), rows(src).map((r) => r.id));
     assert.deepEqual([...one].sort((a, b) => a.id - b.id), rows(src));
     assert.deepEqual(RecordIndex.readSync(out(1).replace(/\.rec$/, '.idx')).keys(), one.map((r) => String(r.id)));
+  });
+
+  test('progress: bytes of the inputs read, rising to their total', async () => {
+    const big = path.join(dir, 'many.rec');
+    const w = RecordWriter.create(big, { indexPath: path.join(dir, 'many.idx') });
+    for (let i = 0; i < 5000; i++) w.write(packImageRecord({ label: i % 3, id: i }, Buffer.alloc(10 + (i % 50), i)), i);
+    await w.close();
+    const size = fs.statSync(big).size;
+    const runs: [string, (onProgress: (done: number, total: number) => void) => unknown, number][] = [
+      ['split', (onProgress) => splitRecordFile(big, [path.join(dir, 'pa.rec'), path.join(dir, 'pb.rec')], { shares: [1, 1], onProgress }), size],
+      ['merge', (onProgress) => mergeRecordFiles([big, big], path.join(dir, 'twice.rec'), { renumber: true, onProgress }), 2 * size],
+      ['subset', (onProgress) => subsetRecordFile(big, path.join(dir, 'some.rec'), { labels: new Set([1]), onProgress }), size],
+      ['shuffle', (onProgress) => shuffleRecordFile(big, path.join(dir, 'mixed.rec'), { seed: 1, onProgress }), size],
+    ];
+    for (const [name, run, total] of runs) {
+      const seen: [number, number][] = [];
+      run((done, t) => seen.push([done, t]));
+      assert.ok(seen.length >= 3, `${name}: ${seen.length} reports`);
+      assert.deepEqual(seen.at(-1), [total, total], name);
+      assert.ok(seen.every(([d, t], i) => t === total && d <= t && (i === 0 || d >= seen[i - 1]![0])), name);
+      assert.ok(seen[0]![0] > 0 && seen[0]![0] < total, name);
+    }
   });
 
   test('bad calls: one-line errors, exit 2, inputs untouched', () => {

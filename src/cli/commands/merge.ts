@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { mergeRecordFiles } from '../../tools/merge.js';
 import { runCommand } from '../run.js';
-import { addRenumberOption, reportWritten } from './rewrite-common.js';
+import { withByteProgress } from '../progress.js';
+import { addRewriteOptions, reportWritten } from './rewrite-common.js';
 
 export function addMergeCommand(program: Command): void {
   const command = program
@@ -14,7 +15,7 @@ export function addMergeCommand(program: Command): void {
     )
     .argument('<out>', 'the .rec to write')
     .argument('<inputs...>', 'the .rec files to join, in order');
-  addRenumberOption(command)
+  addRewriteOptions(command)
     .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
@@ -22,7 +23,10 @@ export function addMergeCommand(program: Command): void {
         '  rec merge train.rec train.rec.part000 train.rec.part001 train.rec.part002\n' +
         '  rec merge all.rec train.rec val.rec --renumber',
     )
-    .action(async (out: string, inputs: string[], opts: { renumber?: boolean; json?: boolean }) =>
-      runCommand('rec merge', () => reportWritten('rec merge', [mergeRecordFiles(inputs, out, { renumber: opts.renumber })], opts.json)),
+    .action(async (out: string, inputs: string[], opts: { renumber?: boolean; json?: boolean; quiet?: boolean }) =>
+      runCommand('rec merge', async () => {
+        const result = await withByteProgress('rec merge', opts.quiet, async (onProgress) => mergeRecordFiles(inputs, out, { renumber: opts.renumber, onProgress }));
+        reportWritten('rec merge', [result], opts.json);
+      }),
     );
 }

@@ -2,11 +2,10 @@
 import type { Command } from 'commander';
 import type { RewriteResult } from '../../tools/rewrite.js';
 
-export function addRenumberOption(command: Command): Command {
-  return command.option(
-    '--renumber',
-    'keys 0..n-1 in output order, written into each image header id too (default: keys kept, from the .idx or header id)',
-  );
+export function addRewriteOptions(command: Command): Command {
+  return command
+    .option('--renumber', 'keys 0..n-1 in output order, written into each image header id too (default: keys kept, from the .idx or header id)')
+    .option('-q, --quiet', 'no progress');
 }
 
 export function reportWritten(program: string, results: readonly RewriteResult[], json: boolean | undefined): void {

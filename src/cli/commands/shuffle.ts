@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { shuffleRecordFile } from '../../tools/shuffle.js';
 import { integerAtLeast } from '../args.js';
 import { runCommand } from '../run.js';
-import { addRenumberOption, reportWritten } from './rewrite-common.js';
+import { withByteProgress } from '../progress.js';
+import { addRewriteOptions, reportWritten } from './rewrite-common.js';
 
 export function addShuffleCommand(program: Command): void {
   const command = program
@@ -15,10 +16,15 @@ export function addShuffleCommand(program: Command): void {
     .argument('<file>', 'the .rec to read')
     .argument('<out>', 'the .rec to write')
     .option('--seed <n>', 'seed of the order', integerAtLeast(0), 0);
-  addRenumberOption(command)
+  addRewriteOptions(command)
     .option('--json', 'print a JSON summary')
     .addHelpText('after', '\nExample:\n  rec shuffle train.rec train-shuffled.rec --seed 42 --renumber')
-    .action(async (file: string, out: string, opts: { seed: number; renumber?: boolean; json?: boolean }) =>
-      runCommand('rec shuffle', () => reportWritten('rec shuffle', [shuffleRecordFile(file, out, { seed: opts.seed, renumber: opts.renumber })], opts.json)),
+    .action(async (file: string, out: string, opts: { seed: number; renumber?: boolean; json?: boolean; quiet?: boolean }) =>
+      runCommand('rec shuffle', async () => {
+        const result = await withByteProgress('rec shuffle', opts.quiet, async (onProgress) =>
+          shuffleRecordFile(file, out, { seed: opts.seed, renumber: opts.renumber, onProgress }),
+        );
+        reportWritten('rec shuffle', [result], opts.json);
+      }),
     );
 }

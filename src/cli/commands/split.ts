@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { splitRecordFile } from '../../tools/split.js';
 import { integerAtLeast, numberList } from '../args.js';
 import { UsageError, runCommand } from '../run.js';
-import { addRenumberOption, reportWritten } from './rewrite-common.js';
+import { withByteProgress } from '../progress.js';
+import { addRewriteOptions, reportWritten } from './rewrite-common.js';
 
 export function addSplitCommand(program: Command): void {
   const command = program
@@ -18,19 +19,22 @@ export function addSplitCommand(program: Command): void {
     .option('--shares <list>', 'share of each output, comma-separated (e.g. 0.9,0.1 or 8,1,1); default equal', numberList(65535, true))
     .option('--shuffle', 'assign records to outputs at random (seeded)')
     .option('--seed <n>', 'seed for --shuffle', integerAtLeast(0), 0);
-  addRenumberOption(command)
+  addRewriteOptions(command)
     .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
       '\nExamples:\n  rec split all.rec train.rec val.rec --shares 0.9,0.1 --shuffle --seed 7\n  rec split all.rec shard-0.rec shard-1.rec shard-2.rec shard-3.rec',
     )
-    .action(async (file: string, outs: string[], opts: { shares?: number[]; shuffle?: boolean; seed: number; renumber?: boolean; json?: boolean }) =>
-      runCommand('rec split', () => {
+    .action(async (file: string, outs: string[], opts: { shares?: number[]; shuffle?: boolean; seed: number; renumber?: boolean; json?: boolean; quiet?: boolean }) =>
+      runCommand('rec split', async () => {
         if (outs.length < 2) throw new UsageError(`expected two or more outputs, received ${outs.length}`);
         const shares = opts.shares ?? outs.map(() => 1);
         if (shares.length !== outs.length) throw new UsageError(`--shares: expected ${outs.length} shares (one per output), received ${shares.length}`);
         if (!shares.every((s) => s > 0)) throw new UsageError(`--shares: expected positive numbers, received ${shares.join(',')}`);
-        reportWritten('rec split', splitRecordFile(file, outs, { shares, shuffle: opts.shuffle, seed: opts.seed, renumber: opts.renumber }), opts.json);
+        const results = await withByteProgress('rec split', opts.quiet, async (onProgress) =>
+          splitRecordFile(file, outs, { shares, shuffle: opts.shuffle, seed: opts.seed, renumber: opts.renumber, onProgress }),
+        );
+        reportWritten('rec split', results, opts.json);
       }),
     );
 }

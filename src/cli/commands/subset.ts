@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { readKeyList, subsetRecordFile } from '../../tools/subset.js';
 import { numberList } from '../args.js';
 import { UsageError, runCommand } from '../run.js';
-import { addRenumberOption, reportWritten } from './rewrite-common.js';
+import { withByteProgress } from '../progress.js';
+import { addRewriteOptions, reportWritten } from './rewrite-common.js';
 
 export function addSubsetCommand(program: Command): void {
   const command = program
@@ -17,17 +18,17 @@ export function addSubsetCommand(program: Command): void {
     .argument('<out>', 'the .rec to write')
     .option('--keys <file>', 'keep the records with these keys')
     .option('--labels <list>', 'keep the images whose first label is one of these (comma-separated)', numberList(1 << 20, true));
-  addRenumberOption(command)
+  addRewriteOptions(command)
     .option('--json', 'print a JSON summary')
     .addHelpText('after', '\nExamples:\n  rec subset train.rec cats.rec --labels 3,5\n  rec subset train.rec small.rec --keys val.lst --renumber')
-    .action(async (file: string, out: string, opts: { keys?: string; labels?: number[]; renumber?: boolean; json?: boolean }) =>
-      runCommand('rec subset', () => {
+    .action(async (file: string, out: string, opts: { keys?: string; labels?: number[]; renumber?: boolean; json?: boolean; quiet?: boolean }) =>
+      runCommand('rec subset', async () => {
         if (!opts.keys && !opts.labels) throw new UsageError('expected --keys or --labels (or both)');
-        const result = subsetRecordFile(file, out, {
-          keys: opts.keys ? readKeyList(opts.keys) : undefined,
-          labels: opts.labels ? new Set(opts.labels.map(Math.fround)) : undefined,
-          renumber: opts.renumber,
-        });
+        const keys = opts.keys ? readKeyList(opts.keys) : undefined;
+        const labels = opts.labels ? new Set(opts.labels.map(Math.fround)) : undefined;
+        const result = await withByteProgress('rec subset', opts.quiet, async (onProgress) =>
+          subsetRecordFile(file, out, { keys, labels, renumber: opts.renumber, onProgress }),
+        );
         reportWritten('rec subset', [result], opts.json);
         if (result.missingKeys > 0 && !opts.json) process.stderr.write(`rec subset: ${result.missingKeys} listed keys are not in ${file}\n`);
       }),
