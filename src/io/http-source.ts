@@ -48,13 +48,19 @@ export function isUrl(location: string): boolean {
   return /^https?:\/\//i.test(location);
 }
 
-/** `user:pass@` in a URL becomes a Basic Authorization header (fetch refuses URLs that carry them). */
-function splitCredentials(url: string): { href: string; headers: Record<string, string> } {
+/**
+ * What every request to `url` needs: its name for messages, the address to
+ * fetch, and the headers. `user:pass@` in the URL becomes a Basic
+ * Authorization header (fetch refuses URLs that carry them).
+ */
+function target(url: string, options: HttpOptions): { name: string; href: string; headers: Record<string, string> } {
   const u = new URL(url);
-  if (!u.username && !u.password) return { href: u.href, headers: {} };
-  const auth = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
-  u.username = u.password = '';
-  return { href: u.href, headers: { authorization: `Basic ${auth}` } };
+  const auth: Record<string, string> = {};
+  if (u.username || u.password) {
+    auth['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    u.username = u.password = '';
+  }
+  return { name: displayUrl(url), href: u.href, headers: { ...auth, ...options.headers } };
 }
 
 /** Answers worth another try: the server or the path to it is having a moment. */
@@ -111,9 +117,7 @@ export class HttpSource implements ByteSource {
 
   /** Asks for the first byte, to learn the size and check that ranges are served. */
   static async open(url: string, options: HttpOptions = {}): Promise<HttpSource> {
-    const name = displayUrl(url);
-    const { href, headers: auth } = splitCredentials(url);
-    const headers = { ...auth, ...options.headers };
+    const { name, href, headers } = target(url, options);
     const res = await withRetries(name, 0, options, async (req) => {
       const res = await fetch(href, { headers: { ...headers, range: 'bytes=0-0' }, signal: req.signal, redirect: 'follow' });
       // One byte, or not read at all: a server that ignores Range would send the whole file.
@@ -264,10 +268,9 @@ function describe(err: unknown, signal: AbortSignal): string {
 
 /** A whole small file (.idx, .lst) over HTTP(S), with the same retries. */
 export async function fetchText(url: string, options: HttpOptions = {}): Promise<string> {
-  const name = displayUrl(url);
-  const { href, headers: auth } = splitCredentials(url);
+  const { name, href, headers } = target(url, options);
   return withRetries(name, 0, options, async (req) => {
-    const res = await fetch(href, { headers: { ...auth, ...options.headers }, signal: req.signal, redirect: 'follow' });
+    const res = await fetch(href, { headers, signal: req.signal, redirect: 'follow' });
     if (!res.ok) {
       await res.body?.cancel();
       throw statusError(name, res);
@@ -286,10 +289,9 @@ export async function fetchText(url: string, options: HttpOptions = {}): Promise
 
 /** Whether a URL is there (for the .idx beside a remote .rec): false for 404 and 410. */
 export async function urlExists(url: string, options: HttpOptions = {}): Promise<boolean> {
-  const name = displayUrl(url);
-  const { href, headers: auth } = splitCredentials(url);
+  const { name, href, headers } = target(url, options);
   return withRetries(name, 0, options, async (req) => {
-    const res = await fetch(href, { method: 'HEAD', headers: { ...auth, ...options.headers }, signal: req.signal, redirect: 'follow' });
+    const res = await fetch(href, { method: 'HEAD', headers, signal: req.signal, redirect: 'follow' });
     if (res.status === 404 || res.status === 410) return false;
     if (!res.ok) throw statusError(name, res);
     return true;

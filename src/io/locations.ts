@@ -28,11 +28,16 @@ export function withExtension(location: string, from: RegExp, to: string): strin
   return u.href;
 }
 
+/** The `.idx` beside a local `.rec` if there is one, else null. */
+export function localSiblingIndex(recPath: string): string | null {
+  const candidate = withExtension(recPath, /\.rec$/i, '.idx');
+  return candidate !== recPath && fs.existsSync(candidate) ? candidate : null;
+}
+
 /** The `.idx` beside a `.rec` (path or URL) if there is one, else null. */
 export async function siblingIndex(recLocation: string, http?: HttpOptions): Promise<string | null> {
+  if (!isUrl(recLocation)) return localSiblingIndex(recLocation);
   const candidate = withExtension(recLocation, /\.rec$/i, '.idx');
-  if (candidate === recLocation) return null;
   // A server that cannot be reached is reported by the .rec's own open, which comes next.
-  if (isUrl(candidate)) return (await urlExists(candidate, http).catch(() => false)) ? candidate : null;
-  return fs.existsSync(candidate) ? candidate : null;
+  return candidate !== recLocation && (await urlExists(candidate, http).catch(() => false)) ? candidate : null;
 }

@@ -13,6 +13,7 @@ import { tryUnpackImageRecord } from '../format/image-record.js';
 import { type RecordIORecord, RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { assertNotAnInput } from '../io/atomic-file.js';
+import { localSiblingIndex } from '../io/locations.js';
 import { NoImageHeaderError } from './build-index.js';
 
 export interface RewriteOptions {
@@ -53,9 +54,8 @@ export interface KeyedRecord {
 
 /** Offset → key from the `.idx` beside `recPath`, or null when it has none. */
 export function keysByOffset(recPath: string): Map<number, string> | null {
-  const idxPath = indexPathFor(recPath);
-  if (idxPath === recPath || !fs.existsSync(idxPath)) return null;
-  return RecordIndex.readSync(idxPath).keysByOffset();
+  const idxPath = localSiblingIndex(recPath);
+  return idxPath === null ? null : RecordIndex.readSync(idxPath).keysByOffset();
 }
 
 /** The key of a record: from the .idx map, else its header id. */
