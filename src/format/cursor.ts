@@ -62,6 +62,11 @@ export interface CursorOptions {
   /** On damage, report it through onSkip and resume at the next record start instead of throwing. */
   recover?: boolean;
   onSkip?: (event: SkipEvent) => void;
+  /**
+   * Join multi-part records into one buffer that the next joined record
+   * overwrites (the reader's reuseBuffers contract), instead of fresh memory.
+   */
+  reuseBuffers?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -82,6 +87,13 @@ export class RecordCursor {
   private justResynced = false;
   private window: Buffer = EMPTY;
   private windowStart = 0;
+  /** With reuseBuffers: where multi-part records are joined. */
+  private joined: Buffer = EMPTY;
+  private readonly joinBuffer = (size: number): Buffer => {
+    if (!this.options.reuseBuffers) return Buffer.allocUnsafe(size);
+    if (this.joined.length < size) this.joined = Buffer.allocUnsafe(Math.max(size, 2 * this.joined.length));
+    return this.joined.subarray(0, size);
+  };
   readonly skipped = { records: 0, bytes: 0 };
 
   constructor(
@@ -115,7 +127,7 @@ export class RecordCursor {
         this.position = this.to;
         return null;
       }
-      let decoded = decodeRecord(this.window, this.windowStart, this.position, this.size, this.file);
+      let decoded = decodeRecord(this.window, this.windowStart, this.position, this.size, this.file, this.joinBuffer);
       if (typeof decoded === 'number') return this.request(decoded);
       if (decoded instanceof RecordIOError) {
         if (this.size < this.announced && (decoded.code === 'TRUNCATED' || decoded.code === 'TRAILING_BYTES')) {
@@ -231,7 +243,7 @@ export class RecordCursor {
  * bytes [windowStart, windowStart + window.length). Returns the record, an
  * error, or the offset the window must reach before it can tell.
  */
-function decodeRecord(window: Buffer, windowStart: number, at: number, size: number, file: string): Decoded {
+function decodeRecord(window: Buffer, windowStart: number, at: number, size: number, file: string, joinBuffer: Allocate): Decoded {
   const windowEnd = windowStart + window.length;
   // Fast path: a whole record (cflag 0) already in the window, which is nearly every record.
   const head = at - windowStart;
@@ -243,13 +255,16 @@ function decodeRecord(window: Buffer, windowStart: number, at: number, size: num
       return { offset: at, end: next, payload, parts: 1, file };
     }
   }
-  return decodeRecordSlowly(window, windowStart, at, size, file);
+  return decodeRecordSlowly(window, windowStart, at, size, file, joinBuffer);
 }
+
+/** Memory for a joined multi-part payload of `size` bytes. */
+type Allocate = (size: number) => Buffer;
 
 /** V8's own subarray: it still returns a Buffer, without Buffer#subarray's extra argument handling. */
 const subarray = Uint8Array.prototype.subarray;
 
-function decodeRecordSlowly(window: Buffer, windowStart: number, at: number, size: number, file: string): Decoded {
+function decodeRecordSlowly(window: Buffer, windowStart: number, at: number, size: number, file: string, joinBuffer: Allocate): Decoded {
   const windowEnd = windowStart + window.length;
   if ((at & 3) !== 0) {
     return new RecordIOError('NOT_A_RECORD_START', file, at, 'records start at multiples of 4');
@@ -326,12 +341,11 @@ function decodeRecordSlowly(window: Buffer, windowStart: number, at: number, siz
   if (parts === 1) {
     return { offset: at, end: pos, payload: window.subarray(first - windowStart, firstEnd - windowStart), parts, file };
   }
-  return { offset: at, end: pos, payload: joinParts(window, windowStart, at, pos, total + 4 * (parts - 1)), parts, file };
+  return { offset: at, end: pos, payload: joinParts(window, windowStart, at, pos, joinBuffer(total + 4 * (parts - 1))), parts, file };
 }
 
-/** Concatenates the data of the chunks in [from, to), putting the magic back between them. */
-function joinParts(window: Buffer, windowStart: number, from: number, to: number, total: number): Buffer {
-  const out = Buffer.allocUnsafe(total);
+/** Concatenates the data of the chunks in [from, to) into `out`, putting the magic back between them. */
+function joinParts(window: Buffer, windowStart: number, from: number, to: number, out: Buffer): Buffer {
   let written = 0;
   for (let pos = from, part = 0; pos < to; part++) {
     const head = pos - windowStart;

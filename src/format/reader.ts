@@ -82,6 +82,7 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
       seek: segment.seek,
       recover: this.options.recover,
       onSkip: this.options.onSkip,
+      reuseBuffers: this.options.reuseBuffers,
     };
     if (segment.to !== undefined) options.to = segment.to;
     return { source, cursor: new RecordCursor(source.name, source.size, options), owned: segment.owned };

@@ -160,6 +160,26 @@ test('reuseBuffers: a payload kept past the next refill is overwritten (the docu
   assert.deepEqual(safe, list);
 });
 
+test('multi-part records: joined into one reused buffer with reuseBuffers, into their own memory otherwise', async () => {
+  // Two records that each hold the magic at an aligned offset, so dmlc's writer splits them into parts.
+  const split = (fill: number, size: number) => {
+    const p = Buffer.alloc(size, fill);
+    MAGIC_BYTES.copy(p, 8);
+    return p;
+  };
+  const list = [split(1, 64), Buffer.alloc(12, 9), split(2, 40)];
+  const { bytes } = build(list);
+  const joined = (recs: { parts: number; payload: Buffer }[]) => recs.filter((r) => r.parts > 1).map((r) => r.payload);
+
+  const reused = joined([...RecordReader.open(bytes).scan({ reuseBuffers: true })]);
+  assert.equal(reused.length, 2);
+  assert.ok(reused[0]!.subarray(0, 40).equals(list[2]!), 'the second join overwrote the first (the documented contract)');
+  let i = 0;
+  for await (const rec of RecordReader.open(bytes).scan({ reuseBuffers: true })) assert.ok(rec.payload.equals(list[i++]!));
+
+  assert.deepEqual(joined([...RecordReader.open(bytes).scan()]), [list[0], list[2]]);
+});
+
 test('breaking out of a file scan closes the file; errors close it too', () => {
   const dir = tempDir();
   const file = path.join(dir, 'b.rec');
