@@ -5,6 +5,8 @@
 //   dmlc-harness write OUT.rec         frames on stdin  -> RecordIOWriter -> OUT.rec
 //   dmlc-harness read IN.rec           RecordIOReader over IN.rec -> frames on stdout
 //   dmlc-harness split URI N I [TYPE]  InputSplit(URI, part I of N, TYPE = "recordio" or "text") -> frames on stdout
+//   dmlc-harness isplit URI IDX N I    InputSplit(URI, IDX, part I of N, "indexed_recordio"), unshuffled: what
+//                                      MXNet's ImageRecordIter reads with path_imgidx -> frames on stdout
 //   dmlc-harness scan IN.rec           benchmark: read every record, print a JSON line
 //   dmlc-harness write-bench POOL.rec OUT.rec COUNT
 //                                      benchmark: write COUNT records cycling through POOL's
@@ -86,6 +88,13 @@ int Split(const char *uri, unsigned nparts, unsigned part, const char *type) {
   return 0;
 }
 
+int IndexedSplit(const char *uri, const char *index, unsigned nparts, unsigned part) {
+  std::unique_ptr<dmlc::InputSplit> split(dmlc::InputSplit::Create(uri, index, part, nparts, "indexed_recordio"));
+  dmlc::InputSplit::Blob blob;
+  while (split->NextRecord(&blob)) WriteFrame(blob.dptr, blob.size);
+  return 0;
+}
+
 int Scan(const char *in) {
   auto start = std::chrono::steady_clock::now();
   std::unique_ptr<dmlc::Stream> fi(dmlc::Stream::Create(in, "r"));
@@ -146,12 +155,14 @@ int main(int argc, char **argv) {
   } else if (cmd == "split" && (argc == 5 || argc == 6)) {
     rc = Split(argv[2], std::strtoul(argv[3], nullptr, 10), std::strtoul(argv[4], nullptr, 10),
                argc == 6 ? argv[5] : "recordio");
+  } else if (cmd == "isplit" && argc == 6) {
+    rc = IndexedSplit(argv[2], argv[3], std::strtoul(argv[4], nullptr, 10), std::strtoul(argv[5], nullptr, 10));
   } else if (cmd == "scan" && argc == 3) {
     rc = Scan(argv[2]);
   } else if (cmd == "write-bench" && argc == 5) {
     rc = WriteBench(argv[2], argv[3], std::strtoull(argv[4], nullptr, 10));
   } else {
-    std::fprintf(stderr, "usage: dmlc-harness write OUT | read IN | split URI N I [TYPE] | scan IN | write-bench POOL OUT COUNT\n");
+    std::fprintf(stderr, "usage: dmlc-harness write OUT | read IN | split URI N I [TYPE] | isplit URI IDX N I | scan IN | write-bench POOL OUT COUNT\n");
     return 2;
   }
   std::fflush(stdout);

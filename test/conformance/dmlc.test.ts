@@ -10,8 +10,9 @@ import { describe, test } from 'node:test';
 import { readPartition } from '../../src/format/partition.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
+import { openRecordSource, readInputsSync } from '../../src/iter/record-source.js';
 import { fromFrames, runHarness, skipWithoutDmlc, toFrames } from '../helpers/dmlc.js';
-import { bigPayloads, edgePayloads, randomBytes, rng, withMagicAt } from '../helpers/random.js';
+import { bigPayloads, edgePayloads, randomBytes, rng, shuffled, withMagicAt } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const skip = skipWithoutDmlc();
@@ -125,5 +126,56 @@ describe('libdmlc conformance', skip, () => {
     all.push(...fromFrames(runHarness(['split', sub, '1', '0'])));
     assert.equal(all.length, 240);
     checkAllPartitionings(sub, all);
+  });
+
+  /** Part i of n as ImageRecordIter's indexed reader (pathImgidx, no shuffle) yields it. */
+  async function ourIndexedPart(file: string, idx: string, n: number, i: number): Promise<Buffer[]> {
+    const settings = {
+      files: file,
+      indexFiles: [idx],
+      listFile: null,
+      http: {},
+      numParts: n,
+      partIndex: i,
+      shuffle: false,
+      seed: 0,
+      shuffleBuffer: 1,
+      skipCorrupt: false,
+    };
+    const source = openRecordSource(settings, readInputsSync(settings), () => assert.fail('no record is damaged'));
+    const out: Buffer[] = [];
+    const records = source.records(0);
+    for (let r = await records.next(); !r.done; r = await records.next()) out.push(Buffer.from(r.value.payload));
+    source.close();
+    return out;
+  }
+
+  /** Writes `list` with an .idx whose lines are out of order and whose keys are unlike the positions (dmlc sorts the offsets, ignores the keys). */
+  function writeIndexed(name: string, list: Buffer[]): { file: string; idx: string } {
+    const file = path.join(dir, `${name}.rec`);
+    const w = RecordWriter.create(file, { fsync: false });
+    const offsets = list.map((p) => w.write(p));
+    w.close();
+    const idx = path.join(dir, `${name}.idx`);
+    const lines = offsets.map((offset, k) => `${1000 + ((k * 37) % offsets.length)}\t${offset}\n`);
+    fs.writeFileSync(idx, shuffled(rng(42), lines).join(''));
+    return { file, idx };
+  }
+
+  test('the indexed split (pathImgidx) into N = 1..8 parts matches InputSplit "indexed_recordio" record for record', async () => {
+    // 203 records divide evenly by none of 2..8; 3 records leave the parts past the third empty.
+    for (const [name, list] of [['indexed', mixedPayloads(41, 203, 400)], ['three', mixedPayloads(43, 3, 100)]] as const) {
+      const { file, idx } = writeIndexed(name, list);
+      for (let n = 1; n <= 8; n++) {
+        const union: Buffer[] = [];
+        for (let i = 0; i < n; i++) {
+          const theirs = fromFrames(runHarness(['isplit', file, idx, String(n), String(i)]));
+          const ours = await ourIndexedPart(file, idx, n, i);
+          assertSamePayloads(ours, theirs, `${name}: indexed part ${i} of ${n}`);
+          union.push(...ours);
+        }
+        assertSamePayloads(union, list, `${name}: indexed parts of ${n} together`);
+      }
+    }
   });
 });
