@@ -7,8 +7,9 @@
  *   transcode  decode, shorter edge -> 256 (linear), JPEG q95: im2rec --resize 256;
  *   train      decode, random square crop (50-100% of the short edge) -> 224x224,
  *              random mirror, (x - mean) / std as float32 CHW.
- * Every measurement is a fresh process (the median of 3 passes over the
- * corpus, images already in memory); its peak RSS is its own.
+ * Every measurement is a fresh process pinned to the cores it is given (the
+ * median of 3 passes over the corpus, images already in memory); its peak
+ * RSS is its own.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -51,8 +52,10 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-function run(cmd: string, args: string[], env: Record<string, string>): Measure {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 20 });
+/** Runs one side pinned to `cores` CPUs, so that no side borrows a core beyond its share (mxrec's main thread included). */
+function run(cores: number, cmd: string, args: string[], env: Record<string, string>): Measure {
+  const cpus = Array.from({ length: cores }, (_, i) => i).join(',');
+  const r = spawnSync('taskset', ['-c', cpus, cmd, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
 }
@@ -77,9 +80,9 @@ export async function benchCodec(outDir: string): Promise<{ markdown: string; js
     for (const cores of CORES) {
       const n = String(cores);
       const args = [mode, listFile, String(TRIALS)];
-      const mxrec = run(process.execPath, ['bench/workers/codec-ours.mjs', ...args], { UV_THREADPOOL_SIZE: n });
-      const opencv = run(PYTHON, ['bench/workers/codec_opencv.py', ...args, n], {});
-      const sharp = run(process.execPath, ['bench/workers/codec-sharp.mjs', ...args], { UV_THREADPOOL_SIZE: n, BENCH_CORES: n });
+      const mxrec = run(cores, process.execPath, ['bench/workers/codec-ours.mjs', ...args], { UV_THREADPOOL_SIZE: n });
+      const opencv = run(cores, PYTHON, ['bench/workers/codec_opencv.py', ...args, n], {});
+      const sharp = run(cores, process.execPath, ['bench/workers/codec-sharp.mjs', ...args], { UV_THREADPOOL_SIZE: n, BENCH_CORES: n });
       rows.push({ mode, cores, mxrec, opencv, sharp });
       process.stderr.write(`codec ${mode} x${cores}: mxrec ${mxrec.imagesPerSec.toFixed(0)}, opencv ${opencv.imagesPerSec.toFixed(0)}, sharp ${sharp.imagesPerSec.toFixed(0)} img/s\n`);
     }
@@ -91,7 +94,7 @@ export async function benchCodec(outDir: string): Promise<{ markdown: string; js
     '## Image codec: mxrec (libjpeg-turbo addon) vs OpenCV vs sharp',
     '',
     `${lines.length} JPEGs (${(bytes / 2 ** 20).toFixed(1)} MiB) from \`../shared/bench/make-corpus.mjs\` (real photos, shorter side 240-500 px),`,
-    `in memory before timing. Median of ${TRIALS} passes, each side in a fresh process. OpenCV ${opencvVersion} (Debian python3-opencv)`,
+    `in memory before timing. Median of ${TRIALS} passes, each side in a fresh process pinned to the cores with \`taskset\`. OpenCV ${opencvVersion} (Debian python3-opencv)`,
     'runs one process per core, as im2rec.py does; mxrec runs batches on libuv\'s pool with UV_THREADPOOL_SIZE = cores;',
     'sharp runs 2 pipelines per core with libvips concurrency = cores.',
     '',
