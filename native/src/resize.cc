@@ -17,11 +17,11 @@
 
 // The hot pixel loops are built twice: for the baseline x86-64 (SSE2) and for
 // AVX2, and the loader picks one per machine (GCC/Clang function
-// multiversioning, an ifunc). SSE2 has no byte shuffle, so de-interleaving
-// RGB and widening bytes to floats stay scalar there; with AVX2 the same
-// loops vectorise (measured: a full-size decode to planar RGB went from 1,180
-// to 1,480 images/s on one core).
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// multiversioning, an ifunc: glibc only). SSE2 has no byte shuffle, so
+// de-interleaving RGB and widening bytes to floats stay scalar there; with
+// AVX2 the same loops vectorise (measured: a full-size decode to planar RGB
+// went from 1,180 to 1,480 images/s on one core).
+#if defined(__x86_64__) && defined(__GLIBC__) && (defined(__GNUC__) || defined(__clang__))
 #define MXREC_PIXEL_LOOP __attribute__((target_clones("avx2", "default")))
 #else
 #define MXREC_PIXEL_LOOP
