@@ -19,16 +19,6 @@ export function randomBytes(next: () => number, length: number): Buffer {
   return out;
 }
 
-/** A copy of `items` in a seeded random order (Fisher-Yates). */
-export function shuffled<T>(next: () => number, items: readonly T[]): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
 /** Writes the magic into `buf` at each of `positions`. */
 export function withMagicAt(buf: Buffer, positions: number[]): Buffer {
   for (const p of positions) MAGIC_BYTES.copy(buf, p);
