@@ -1,6 +1,14 @@
 {
   "targets": [
     {
+      "target_name": "mxrec_io",
+      "sources": ["native/src/read_queue.cc"],
+      "cflags!": ["-fno-exceptions", "-O2"],
+      "cflags_cc!": ["-fno-exceptions", "-O2"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra"],
+      "libraries": ["-lpthread"]
+    },
+    {
       "target_name": "mxrec_jpeg",
       "sources": [
         "native/src/addon.cc",

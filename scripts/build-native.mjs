@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Builds the libjpeg-turbo addon (binding.gyp -> build/Release/mxrec_jpeg.node)
-// with the node-gyp that npm bundles. Runs as the package's `install` script.
-// The addon is optional: if it cannot build (no compiler, no libjpeg headers),
-// this says so and exits 0, and mxrec runs everything through sharp.
+// Builds the addons (binding.gyp -> build/Release): mxrec_io, the reader
+// threads of sequential scans, and mxrec_jpeg, the libjpeg-turbo codec, with
+// the node-gyp that npm bundles. Runs as the package's `install` script.
+// Both are optional: if they cannot build (no compiler, no libjpeg headers),
+// this says so and exits 0; scans then read on the calling thread or libuv's
+// pool and JPEGs go through sharp.
 // `--strict` (npm run build:native) fails instead.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,10 +42,13 @@ if (nodeGyp) {
   ok = r.status === 0;
   why = (r.stderr + r.stdout).split('\n').filter((l) => /error|not found|No such/i.test(l)).slice(0, 5).join('\n');
 }
+// binding.gyp lists mxrec_io first, so it is built even where libjpeg's headers are missing.
+const built = (name) => fs.existsSync(path.join(root, 'build/Release', `${name}.node`));
 if (ok) {
-  console.log('mxrec: built the libjpeg-turbo addon (build/Release/mxrec_jpeg.node)');
+  console.log('mxrec: built the addons: build/Release/mxrec_io.node (reader threads), build/Release/mxrec_jpeg.node (libjpeg-turbo)');
 } else {
+  if (!built('mxrec_io')) console.warn('mxrec: could not build the reader-thread addon; scans read on the calling thread or libuv\'s pool (slower).');
   console.warn(`mxrec: could not build the libjpeg-turbo addon; JPEGs will go through sharp (slower).\n${why}`);
-  console.warn('mxrec: to get the fast path: apt-get install g++ libjpeg62-turbo-dev, then npm rebuild mxrec');
+  console.warn('mxrec: to get the fast paths: apt-get install g++ libjpeg62-turbo-dev, then npm rebuild mxrec');
   if (strict) process.exit(1);
 }

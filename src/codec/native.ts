@@ -3,9 +3,7 @@
  * It is optional: when it failed to build, `native` is null and every
  * operation goes through sharp instead; `nativeStatus` says why and how to fix it.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadAddon } from '../native/load-addon.js';
 
 /** The addon's surface, as native/src/addon.cc defines it. */
 export interface NativeSpec {
@@ -50,19 +48,7 @@ export interface NativeAddon {
   allocBatch(bytes: number): ArrayBuffer;
 }
 
-// Same relative path from src/codec (tsx) and dist/codec (built).
-const addonPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/Release/mxrec_jpeg.node');
-
-function load(): { addon: NativeAddon | null; reason: string } {
-  if (process.env.MXREC_NO_NATIVE === '1') return { addon: null, reason: 'disabled by MXREC_NO_NATIVE=1' };
-  try {
-    return { addon: createRequire(import.meta.url)(addonPath) as NativeAddon, reason: '' };
-  } catch (err) {
-    return { addon: null, reason: (err as Error).message.split('\n')[0]! };
-  }
-}
-
-const loaded = load();
+const loaded = loadAddon<NativeAddon>('mxrec_jpeg');
 export const native: NativeAddon | null = loaded.addon;
 
 export const nativeStatus = {

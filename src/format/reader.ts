@@ -9,7 +9,10 @@ import { openLocation } from '../io/locations.js';
 import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, RecordCursor } from './cursor.js';
 import { RecordIOError } from './errors.js';
 import { CFlag, CHUNK_HEADER_SIZE, MAGIC, align4, decodeCFlag, decodeLength } from './recordio.js';
+import { PoolReads, ThreadReads } from '../io/chunk-reads.js';
 import { DEFAULT_READ_AHEAD, DirectWindows, ReadAheadWindows } from './windows.js';
+
+type Windows = DirectWindows | ReadAheadWindows;
 
 export type { RecordIORecord, SkipEvent } from './cursor.js';
 
@@ -26,7 +29,11 @@ export interface ReadOptions {
    * memory per read. Default false: payloads stay valid while referenced.
    */
   reuseBuffers?: boolean;
-  /** Async iteration: reads kept in flight ahead of the reader (0: read on demand). Default 4. */
+  /**
+   * Chunk reads kept in flight ahead of the reader, on the addon's reader
+   * threads (or, for async iteration without the addon, libuv's pool).
+   * 0: read on demand, on the calling thread for sync iteration. Default 4.
+   */
   readAhead?: number;
 }
 
@@ -95,21 +102,22 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
     if (open.owned) open.source.close();
   }
 
-  /** @internal */
-  directWindows(source: ByteSource): DirectWindows {
-    return new DirectWindows(source, this.options);
+  /**
+   * @internal Windows for reading segment `i`: chunks read ahead by the
+   * addon's reader threads where it is built (sync and async scans alike),
+   * else by libuv's pool (async), else reads on demand.
+   */
+  windows(i: number, source: ByteSource, mode: 'sync' | 'async'): Windows {
+    const depth = this.options.readAhead ?? DEFAULT_READ_AHEAD;
+    if (depth <= 0) return new DirectWindows(source, this.options);
+    const reads = ThreadReads.forSource(source, mode) ?? (mode === 'async' ? new PoolReads(source) : null);
+    if (!reads) return new DirectWindows(source, this.options);
+    return new ReadAheadWindows(reads, { ...this.options, depth, limit: this.segments[i]!.to });
   }
 
   [Symbol.iterator](): Iterator<RecordIORecord> {
     this.skipped.records = this.skipped.bytes = 0;
     return new SyncScanIterator(this);
-  }
-
-  /** @internal Windows for async reading of segment `i`: read-ahead unless turned off. */
-  asyncWindows(i: number, source: ByteSource): DirectWindows | ReadAheadWindows {
-    const depth = this.options.readAhead ?? DEFAULT_READ_AHEAD;
-    if (depth <= 0) return this.directWindows(source);
-    return new ReadAheadWindows(source, { ...this.options, depth, limit: this.segments[i]!.to });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<RecordIORecord> {
@@ -124,7 +132,7 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
  */
 class SyncScanIterator implements Iterator<RecordIORecord> {
   private nextSegment = 0;
-  private current: (OpenSegment & { windows: DirectWindows }) | null = null;
+  private current: (OpenSegment & { windows: Windows }) | null = null;
 
   constructor(private readonly scan: RecordScan) {}
 
@@ -132,8 +140,9 @@ class SyncScanIterator implements Iterator<RecordIORecord> {
     for (;;) {
       if (this.current === null) {
         if (this.nextSegment >= this.scan.segmentCount) return { value: undefined, done: true };
-        const open = this.scan.open(this.nextSegment++);
-        this.current = { ...open, windows: this.scan.directWindows(open.source) };
+        const i = this.nextSegment++;
+        const open = this.scan.open(i);
+        this.current = { ...open, windows: this.scan.windows(i, open.source, 'sync') };
       }
       const { cursor, windows } = this.current;
       try {
@@ -162,7 +171,11 @@ class SyncScanIterator implements Iterator<RecordIORecord> {
     if (this.current !== null) {
       const open = this.current;
       this.current = null;
-      this.scan.close(open);
+      try {
+        open.windows.closeSync(); // reader threads stop before the source closes
+      } finally {
+        this.scan.close(open);
+      }
     }
   }
 }
@@ -174,7 +187,7 @@ class SyncScanIterator implements Iterator<RecordIORecord> {
  */
 class AsyncScanIterator implements AsyncIterator<RecordIORecord> {
   private nextSegment = 0;
-  private current: (OpenSegment & { windows: DirectWindows | ReadAheadWindows }) | null = null;
+  private current: (OpenSegment & { windows: Windows }) | null = null;
 
   constructor(private readonly scan: RecordScan) {}
 
@@ -198,7 +211,7 @@ class AsyncScanIterator implements AsyncIterator<RecordIORecord> {
           if (this.nextSegment >= this.scan.segmentCount) return { value: undefined, done: true };
           const i = this.nextSegment++;
           const open = this.scan.open(i);
-          this.current = { ...open, windows: this.scan.asyncWindows(i, open.source) };
+          this.current = { ...open, windows: this.scan.windows(i, open.source, 'async') };
         }
         const { cursor, windows } = this.current;
         // The record or need that made next() come here is still pending in the cursor: ask again.
@@ -226,7 +239,7 @@ class AsyncScanIterator implements AsyncIterator<RecordIORecord> {
       const open = this.current;
       this.current = null;
       try {
-        await open.windows.drain(); // no read may still target the source when it is closed
+        await open.windows.close(); // no read may still target the source when it is closed
       } finally {
         this.scan.close(open);
       }

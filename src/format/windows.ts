@@ -3,10 +3,11 @@
  * needs; a filler reads them and installs a new window that begins with the
  * tail of the old one (the partial record the cursor stands on).
  *
- * - DirectWindows reads exactly there, when asked: sync scans, random access.
- * - ReadAheadWindows keeps several fixed-size chunks in flight on libuv's
- *   thread pool, so the kernel copies the next chunks on other cores while
- *   the caller works through the current one: async scans.
+ * - DirectWindows reads exactly there, when asked, on the calling thread (or
+ *   one read at a time for async): random access, and scans without read-ahead.
+ * - ReadAheadWindows keeps several fixed-size chunks in flight on other
+ *   threads (io/chunk-reads.ts), so the kernel copies the next chunks on other
+ *   cores while the caller works through the current one: sequential scans.
  *
  * Either can reuse its memory (reuseBuffers): a payload is then valid only
  * until the next record is read, as with dmlc's reused record buffer, and no
@@ -14,10 +15,11 @@
  * memory and payloads stay valid for as long as they are referenced.
  */
 import { type ByteSource, readFully, readFullySync } from '../io/byte-source.js';
+import type { ChunkReads } from '../io/chunk-reads.js';
 import type { NeedBytes, RecordCursor } from './cursor.js';
 
 export const DEFAULT_BUFFER_SIZE = 2 << 20;
-/** Reads kept in flight by async scans: enough to keep both cores of a small machine copying. */
+/** Chunk reads kept in flight by scans: enough to keep both cores of a small machine copying. */
 export const DEFAULT_READ_AHEAD = 4;
 
 export interface WindowOptions {
@@ -73,7 +75,9 @@ export class DirectWindows {
   }
 
   /** Nothing is left in flight between fills. */
-  async drain(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  closeSync(): void {}
 }
 
 interface Chunk {
@@ -83,19 +87,22 @@ interface Chunk {
   buffer: Buffer;
   /** Bytes asked for: chunkSize, or less for the last chunk of the source. */
   asked: number;
-  /** Bytes read: fewer than asked only if the source ended before its announced size. */
-  length: number;
+  /** What to wait on for the bytes read. */
+  ticket: number;
 }
 
 /**
  * Sequential windows from chunks read ahead. Each chunk buffer has room in
  * front of its data for the tail of the previous window, so moving on costs a
- * copy of that partial record, not of the chunk.
+ * copy of that partial record, not of the chunk. The reads run elsewhere
+ * (ChunkReads: the addon's reader threads, or libuv's pool), so the kernel
+ * copies the next chunks on other cores while the caller works through the
+ * current one; with reader threads a sync scan reads ahead too.
  */
 export class ReadAheadWindows {
   private readonly chunkSize: number;
   private readonly headroom: number;
-  private readonly inFlight: Array<Promise<Chunk>> = [];
+  private readonly inFlight: Chunk[] = [];
   /** File offset of the next chunk to request. */
   private nextChunk = 0;
   /** File offset where the chunks in flight begin: the end of the last window handed out (-1: none yet). */
@@ -105,7 +112,7 @@ export class ReadAheadWindows {
   private current: Buffer | null = null;
 
   constructor(
-    private readonly source: ByteSource,
+    private readonly reads: ChunkReads,
     private readonly options: WindowOptions & {
       /** Chunks to keep in flight. Default DEFAULT_READ_AHEAD. */
       depth?: number;
@@ -122,7 +129,7 @@ export class ReadAheadWindows {
     const asked = Math.min(this.chunkSize, size - start);
     this.nextChunk += asked;
     const buffer = (this.options.reuseBuffers && this.free.pop()) || Buffer.allocUnsafe(this.headroom + this.chunkSize);
-    this.inFlight.push(readFully(this.source, buffer, this.headroom, asked, start).then((length) => ({ start, buffer, length, asked })));
+    this.inFlight.push({ start, buffer, asked, ticket: this.reads.start(buffer, this.headroom, asked, start) });
   }
 
   private topUp(size: number): void {
@@ -131,52 +138,82 @@ export class ReadAheadWindows {
     while (this.inFlight.length < depth && this.nextChunk < limit) this.startRead(size);
   }
 
-  private async take(size: number): Promise<Chunk | null> {
-    if (this.inFlight.length === 0 && this.nextChunk < size) this.startRead(size); // past the limit: on demand
+  /** The next chunk to wait for (read on demand past the limit), with `depth` reads kept going meanwhile. */
+  private take(size: number): Chunk | null {
+    if (this.inFlight.length === 0 && this.nextChunk < size) this.startRead(size);
     const oldest = this.inFlight.shift();
-    this.topUp(size); // keep `depth` reads going while waiting for this one
-    return (await oldest) ?? null;
+    this.topUp(size);
+    return oldest ?? null;
   }
 
   private release(buffer: Buffer | null): void {
     if (buffer && this.options.reuseBuffers) this.free.push(buffer);
   }
 
-  async fill(cursor: RecordCursor, need: NeedBytes): Promise<void> {
-    const size = cursor.sourceSize;
-    const carry = cursor.tail(need.position);
-    const windowEnd = need.position + carry.length;
-    if (this.handedOut !== windowEnd) {
+  /** Where the cursor's window ends: where the chunks in flight must begin, or the sequence starts again. */
+  private windowEnd(cursor: RecordCursor, need: NeedBytes): number {
+    return need.position + cursor.tail(need.position).length;
+  }
+
+  fillSync(cursor: RecordCursor, need: NeedBytes): void {
+    const end = this.windowEnd(cursor, need);
+    if (this.handedOut !== end) {
       // First fill, or the cursor left the chunk sequence: start the sequence where its window ends.
-      await this.drain();
-      this.nextChunk = windowEnd;
+      this.drainSync();
+      this.nextChunk = end;
     }
+    const size = cursor.sourceSize;
     this.topUp(size);
-    const chunks: Chunk[] = [];
-    let reached = windowEnd;
-    let ended = false;
-    do {
-      const chunk = await this.take(size);
-      if (!chunk) break;
-      chunks.push(chunk);
-      reached = chunk.start + chunk.length;
-      ended = chunk.length < chunk.asked;
-    } while (reached < need.upTo && !ended);
+    const got: Array<[Chunk, number]> = [];
+    for (let chunk = this.take(size); chunk; chunk = this.take(size)) {
+      got.push([chunk, this.reads.waitSync(chunk.ticket)]);
+      if (!this.wantsMore(need, got)) break;
+    }
+    this.install(cursor, need, got);
+  }
+
+  async fill(cursor: RecordCursor, need: NeedBytes): Promise<void> {
+    const end = this.windowEnd(cursor, need);
+    if (this.handedOut !== end) {
+      await this.drain();
+      this.nextChunk = end;
+    }
+    const size = cursor.sourceSize;
+    this.topUp(size);
+    const got: Array<[Chunk, number]> = [];
+    for (let chunk = this.take(size); chunk; chunk = this.take(size)) {
+      got.push([chunk, await this.reads.wait(chunk.ticket)]);
+      if (!this.wantsMore(need, got)) break;
+    }
+    this.install(cursor, need, got);
+  }
+
+  /** More chunks are needed: the window does not reach `upTo` yet and the source has not ended. */
+  private wantsMore(need: NeedBytes, got: Array<[Chunk, number]>): boolean {
+    const [chunk, length] = got[got.length - 1]!;
+    return chunk.start + length < need.upTo && length === chunk.asked;
+  }
+
+  /** Installs the window: the old window's tail followed by the chunks read. */
+  private install(cursor: RecordCursor, need: NeedBytes, got: Array<[Chunk, number]>): void {
+    const carry = cursor.tail(need.position);
+    const last = got[got.length - 1];
+    const reached = last ? last[0].start + last[1] : need.position + carry.length;
     // Every fill leaves the cursor a window reaching `upTo`, or tells it the source ends sooner: never a loop.
-    if (reached < need.upTo || ended || chunks.length === 0) cursor.endedAt(reached);
+    if (!last || reached < need.upTo || last[1] < last[0].asked) cursor.endedAt(reached);
     this.handedOut = reached;
 
-    const first = chunks[0];
     let window: Buffer;
     let backing: Buffer | null = null;
-    if (first && chunks.length === 1 && carry.length <= this.headroom) {
+    if (got.length === 1 && carry.length <= this.headroom) {
+      const [first, length] = got[0]!;
       carry.copy(first.buffer, this.headroom - carry.length);
-      window = first.buffer.subarray(this.headroom - carry.length, this.headroom + first.length);
+      window = first.buffer.subarray(this.headroom - carry.length, this.headroom + length);
       backing = first.buffer;
     } else {
       // A record longer than one chunk (or no data left): gather what it spans into one buffer.
-      window = Buffer.concat([carry, ...chunks.map((c) => c.buffer.subarray(this.headroom, this.headroom + c.length))]);
-      for (const c of chunks) this.release(c.buffer);
+      window = Buffer.concat([carry, ...got.map(([c, length]) => c.buffer.subarray(this.headroom, this.headroom + length))]);
+      for (const [c] of got) this.release(c.buffer);
     }
     // The old window's memory is free once the cursor moves on (reuseBuffers' contract).
     this.release(this.current);
@@ -186,8 +223,36 @@ export class ReadAheadWindows {
 
   /** Waits for reads still in flight (before the source is closed). */
   async drain(): Promise<void> {
-    for (const result of await Promise.allSettled(this.inFlight.splice(0))) {
-      if (result.status === 'fulfilled') this.release(result.value.buffer);
+    for (const chunk of this.inFlight.splice(0)) {
+      try {
+        await this.reads.wait(chunk.ticket);
+        this.release(chunk.buffer);
+      } catch {
+        // a read that failed after the scan stopped needing it
+      }
     }
+  }
+
+  drainSync(): void {
+    for (const chunk of this.inFlight.splice(0)) {
+      try {
+        this.reads.waitSync(chunk.ticket);
+        this.release(chunk.buffer);
+      } catch {
+        // as in drain()
+      }
+    }
+  }
+
+  /** Done with the source: no read may target it any more (the reader threads, if any, stop). */
+  async close(): Promise<void> {
+    if (!this.reads.sync) await this.drain();
+    this.closeSync();
+  }
+
+  /** close() for reads that can be waited for synchronously (reader threads stop at once). */
+  closeSync(): void {
+    this.inFlight.length = 0;
+    this.reads.close();
   }
 }

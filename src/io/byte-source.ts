@@ -11,6 +11,8 @@ export interface ByteSource {
   readonly name: string;
   /** Total size in bytes. */
   readonly size: number;
+  /** The open file descriptor, for a local file: what the addon's reader threads read from. */
+  readonly fd?: number;
   /** Reads up to `length` bytes at `position` into `buffer[offset..]`; returns the count, 0 at the end. */
   readSync(buffer: Buffer, offset: number, length: number, position: number): number;
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
@@ -18,14 +20,14 @@ export interface ByteSource {
 }
 
 export class FileSource implements ByteSource {
-  private fd: number | null;
+  private open: number | null;
 
   private constructor(
     readonly name: string,
     fd: number,
     readonly size: number,
   ) {
-    this.fd = fd;
+    this.open = fd;
   }
 
   static open(path: string): FileSource {
@@ -44,9 +46,13 @@ export class FileSource implements ByteSource {
     }
   }
 
+  get fd(): number | undefined {
+    return this.open ?? undefined;
+  }
+
   private handle(): number {
-    if (this.fd === null) throw new Error(`${this.name}: read after close`);
-    return this.fd;
+    if (this.open === null) throw new Error(`${this.name}: read after close`);
+    return this.open;
   }
 
   readSync(buffer: Buffer, offset: number, length: number, position: number): number {
@@ -61,9 +67,9 @@ export class FileSource implements ByteSource {
   }
 
   close(): void {
-    if (this.fd !== null) {
-      fs.closeSync(this.fd);
-      this.fd = null;
+    if (this.open !== null) {
+      fs.closeSync(this.open);
+      this.open = null;
     }
   }
 }

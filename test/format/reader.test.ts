@@ -190,7 +190,7 @@ test('breaking out of a file scan closes the file; errors close it too', () => {
   const before = fs.readdirSync('/proc/self/fd').length;
   for (const rec of scan) {
     assert.ok(rec);
-    assert.equal(fs.readdirSync('/proc/self/fd').length, before + 1, 'the file is open while reading');
+    assert.ok(fs.readdirSync('/proc/self/fd').length > before, 'the file is open while reading');
     break;
   }
   assert.equal(fs.readdirSync('/proc/self/fd').length, before, 'closed after break');
