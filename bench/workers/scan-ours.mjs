@@ -1,9 +1,11 @@
 // One timed scan of a .rec with mxrec's reader (the built package), as a process of its own so
 // that its peak RSS is its own. Prints a JSON line like dmlc-harness scan does.
-// Usage: scan-ours.mjs FILE sync|async reuse|keep
+// Usage: scan-ours.mjs FILE sync|async reuse|keep [READ_AHEAD [TO]]
+//   READ_AHEAD: chunks read ahead on reader threads (default: the reader's default; 0: none)
+//   TO: stop before the record that starts at or after this byte offset (default: the whole file)
 import { RecordReader } from '../../dist/index.js';
 
-const [file, mode = 'sync', buffers = 'reuse'] = process.argv.slice(2);
+const [file, mode = 'sync', buffers = 'reuse', readAhead, to] = process.argv.slice(2);
 const start = process.hrtime.bigint();
 const reader = RecordReader.open(file);
 let records = 0;
@@ -14,7 +16,10 @@ const visit = (rec) => {
   payloadBytes += rec.payload.length;
   if (rec.payload.length > 0) checksum += rec.payload[rec.payload.length >> 1];
 };
-const scan = reader.scan({ reuseBuffers: buffers === 'reuse' });
+const options = { reuseBuffers: buffers === 'reuse' };
+if (readAhead !== undefined && readAhead !== '') options.readAhead = Number(readAhead);
+if (to !== undefined) options.to = Number(to);
+const scan = reader.scan(options);
 if (mode === 'async') {
   for await (const rec of scan) visit(rec);
 } else {

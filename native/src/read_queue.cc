@@ -165,8 +165,10 @@ class ReadQueue {
     // A woken reader must not preempt the thread that woke it (the caller,
     // parsing records): SCHED_BATCH threads get no wakeup preemption, and
     // otherwise the same share of the CPU. Any thread may choose it.
+#ifdef SCHED_BATCH  // Linux
     sched_param param{};
     pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
+#endif
     napi_threadsafe_function tsfn = announcer_ ? announcer_->tsfn : nullptr;  // set before the threads start
     for (;;) {
       Request* req;

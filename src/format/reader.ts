@@ -1,15 +1,15 @@
 /**
- * Reading records: sequentially (sync iteration with large buffered reads,
- * async iteration with read-ahead on libuv's thread pool) and at a given
- * offset, from a file or a Buffer.
+ * Reading records: sequentially (sync or async iteration over large chunks
+ * read ahead on other threads, see windows.ts) and at a given offset, from a
+ * file, a Buffer or a URL.
  */
 import { type ByteSource, openSource, readFully, readFullySync } from '../io/byte-source.js';
+import { PoolReads, ThreadReads } from '../io/chunk-reads.js';
 import type { HttpOptions } from '../io/http-source.js';
 import { openLocation } from '../io/locations.js';
 import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, RecordCursor } from './cursor.js';
 import { RecordIOError } from './errors.js';
 import { CFlag, CHUNK_HEADER_SIZE, MAGIC, align4, decodeCFlag, decodeLength } from './recordio.js';
-import { PoolReads, ThreadReads } from '../io/chunk-reads.js';
 import { DEFAULT_READ_AHEAD, DirectWindows, ReadAheadWindows } from './windows.js';
 
 type Windows = DirectWindows | ReadAheadWindows;

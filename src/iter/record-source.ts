@@ -220,7 +220,7 @@ class SequentialSource implements RecordSource {
       recover: this.s.skipCorrupt,
       onSkip: (e) => this.onBad({ file: e.file, offset: e.offset, reason: e.error.message }),
     });
-    // Local files: the sync scan (large reads, no thread hops); URLs: the async one, with read-ahead.
+    // Local files: the sync scan (read ahead on reader threads, no promise per record); URLs: the async one.
     return this.files.some((f) => f.source) ? scan : { [Symbol.iterator]: () => scan[Symbol.iterator]() };
   }
 
