@@ -40,7 +40,7 @@ const io = loaded.addon;
 /** Whether scans of local files read ahead on the addon's threads; if not, why. */
 export const readerThreads = { available: io !== null, reason: loaded.reason };
 
-/** Reader threads per scan: one per core, as the copies are what they do. */
+/** Reader threads per scan: one per core, up to 4; copying out of the page cache is all they do. */
 const THREADS = Math.min(Math.max(os.availableParallelism(), 1), 4);
 
 /** The error fs.readSync would have thrown for the same failure (`errno` negative, as in Node). */
