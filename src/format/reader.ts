@@ -30,9 +30,10 @@ export interface ReadOptions {
    */
   reuseBuffers?: boolean;
   /**
-   * Chunk reads kept in flight ahead of the reader, on the addon's reader
-   * threads (or, for async iteration without the addon, libuv's pool).
-   * 0: read on demand, on the calling thread for sync iteration. Default 4.
+   * Chunk reads kept in flight ahead of the reader: on the addon's reader
+   * threads for local files, else (async iteration only) as concurrent reads
+   * on libuv's pool, or range requests for a URL. 0: read on demand, on the
+   * calling thread for sync iteration. Default 4.
    */
   readAhead?: number;
 }
