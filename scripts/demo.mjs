@@ -115,7 +115,7 @@ for (let epoch = 0; epoch < 2; epoch++) {
 }
 iter.close();
 
-console.log(`\nTry: npx im2rec ${rel(path.join(outDir, 'demo'))} ${rel(imagesDir)} --resize 64   (the same pack from the command line)`);
+console.log(`\nTry: npx im2rec ${rel(path.join(outDir, 'demo'))} ${rel(imagesDir)} --resize 64 --force   (the same pack from the command line; --force: it replaces the demo's)`);
 console.log(`     npx rec dump ${rel(recPath)} | head -3`);
 console.log(`     npx rec verify ${rel(recPath)}`);
 console.log(`     npx rec iter ${rel(recPath)} --data-shape 3,56,56 --batch-size 8 --rand-crop --epochs 3`);

@@ -37,7 +37,7 @@ export {
 export { readPartition, partitionRange, partitionSegments, type PartitionOptions } from './format/partition.js';
 export { resolveRecordFiles, RecordFilesError, type RecordFile } from './io/record-files.js';
 export { type ByteSource, FileSource, BufferSource } from './io/byte-source.js';
-export { OutputIsInputError } from './io/atomic-file.js';
+export { OutputIsInputError, OutputExistsError, OutputLockedError, NothingWrittenError } from './io/output-errors.js';
 export {
   transcode,
   transcodeMany,
@@ -60,10 +60,10 @@ export {
   type ImageInfo,
 } from './codec/types.js';
 export { makeLists, readLabelMap, ListingError, DEFAULT_EXTS, type MakeListsOptions, type MakeListsResult } from './im2rec/make-lists.js';
+export { partialPaths, ResumeError } from './im2rec/partial-output.js';
 export {
   pack,
   PackError,
-  partialPaths,
   reportPathFor,
   type PackOptions,
   type PackProgress,

@@ -9,6 +9,9 @@ import { siblingIndex } from '../io/locations.js';
  */
 export const HELP_LAYOUT = { helpWidth: 100 } as const;
 
+/** The one help text of --force, for every command that writes. */
+export const FORCE_HELP = 'replace outputs that exist (inputs are never replaced)';
+
 export function integerAtLeast(min: number): (value: string) => number {
   return (value) => {
     const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;

@@ -15,8 +15,10 @@ import { nativeStatus } from '../codec/codec.js';
 import { ListFileError } from '../im2rec/list-file.js';
 import { DEFAULT_EXTS, ListingError, makeLists } from '../im2rec/make-lists.js';
 import { INTER_METHODS, type ImageSettings } from '../im2rec/image-plan.js';
-import { PackError, type PackOptions, type PackSummary, pack, partialPaths } from '../im2rec/pack.js';
-import { HELP_LAYOUT, integerAtLeast } from './args.js';
+import { PackError, type PackOptions, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
+import { ResumeError, hasPartial, partialPaths } from '../im2rec/partial-output.js';
+import { nameTaken } from '../io/atomic-file.js';
+import { FORCE_HELP, HELP_LAYOUT, integerAtLeast } from './args.js';
 import { createProgress } from './progress.js';
 import { EXIT_BAD_DATA, EXIT_USAGE, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
@@ -27,6 +29,7 @@ interface Extras {
   threads: number;
   strict: boolean;
   resume: boolean;
+  force: boolean;
   quiet: boolean;
 }
 
@@ -66,6 +69,25 @@ export function summaryLines(s: PackSummary): string[] {
   return lines;
 }
 
+/** Said last, even with --quiet, when more than a tenth of the list was skipped: the data or ROOT may be wrong. */
+export function manySkippedWarning(s: PackSummary): string | null {
+  if (s.skipped * 10 <= s.done) return null;
+  const where = s.reportPath ? `; they are listed in ${path.relative(process.cwd(), s.reportPath) || s.reportPath}` : '';
+  return `im2rec: warning: ${s.skipped} of ${s.done} images (${Math.round((100 * s.skipped) / s.done)}%) were skipped${where}`;
+}
+
+/**
+ * With --resume (and no --force), a list whose output is complete is work
+ * the interrupted run had finished (im2rec.py form: an earlier list of the
+ * same prefix): it is passed over, said once, instead of refused as an
+ * existing output.
+ */
+function finishedEarlier(options: PackOptions, extras: Extras): boolean {
+  if (!extras.resume || extras.force || !nameTaken(options.output) || hasPartial(options.output)) return false;
+  say(`im2rec: --resume: ${path.relative(process.cwd(), options.output) || options.output} is complete already; passed over (--force packs it again)`);
+  return true;
+}
+
 /** Packs with progress, Ctrl-C handling and a summary; returns the exit code. */
 async function runPack(options: PackOptions, extras: Extras): Promise<number> {
   const progress = createProgress(path.basename(options.output), { quiet: extras.quiet });
@@ -84,9 +106,11 @@ async function runPack(options: PackOptions, extras: Extras): Promise<number> {
       threads: extras.threads,
       strict: extras.strict,
       resume: extras.resume,
+      overwrite: extras.force,
       signal: abort.signal,
       onProgress: (p) => progress.update(p.done, p.total),
       onSkip: (s) => progress.log(`im2rec: skipped ${s.path} (${path.basename(options.list)}:${s.line}): ${s.reason}`),
+      onNotice: (text) => progress.log(`im2rec: ${text}`),
     });
   } catch (err) {
     if (err instanceof PackError) {
@@ -108,6 +132,8 @@ async function runPack(options: PackOptions, extras: Extras): Promise<number> {
     return EXIT_INTERRUPTED;
   }
   if (!extras.quiet) for (const line of summaryLines(summary)) say(line);
+  const warning = manySkippedWarning(summary);
+  if (warning) say(warning);
   return 0;
 }
 
@@ -204,14 +230,17 @@ function pyProgram(run: (code: number) => void): Command {
     .option('--part <i>', 'which part to pack, 0-based', integerAtLeast(0))
     .option('--strict', 'stop at the first bad image instead of skipping it')
     .option('--resume', 'continue an interrupted pack after its last complete record')
+    .option('--force', `${FORCE_HELP}; start over from an interrupted pack`)
     .option('-q, --quiet', 'no progress or summary; errors and skipped images only');
   program.addHelpText(
     'after',
     '\nExamples:\n' +
       '  im2rec data/train images/ --list --recursive --train-ratio 0.9\n' +
       '  im2rec data/train images/ --resize 256 --quality 95\n' +
-      '\nExit codes: 0 done (skipped images are reported and counted), 1 bad data (--strict, a malformed list),\n' +
-      '2 bad arguments or unreadable files, 130 interrupted (rerun with --resume).',
+      '\nExisting lists, label maps, .rec, .idx and .skipped.tsv files are never replaced without --force,\n' +
+      'and a second run on the same output is refused while the first is running.\n' +
+      '\nExit codes: 0 done (skipped images are reported and counted), 1 bad data (--strict, a malformed list,\n' +
+      'nothing packed), 2 bad arguments, unreadable or existing files, 130 interrupted (rerun with --resume).',
   );
   program.action(async (prefixArg: string, rootArg: string, o) => {
     const prefix = path.resolve(prefixArg);
@@ -230,6 +259,7 @@ function pyProgram(run: (code: number) => void): Command {
         trainRatio: o.trainRatio,
         testRatio: o.testRatio,
         shuffle: o.shuffle,
+        overwrite: !!o.force,
         ...(o.labels !== undefined ? { labelMap: path.resolve(o.labels) } : {}),
       });
       if (!o.quiet) {
@@ -256,12 +286,18 @@ function pyProgram(run: (code: number) => void): Command {
       encoding: o.encoding,
       quality: o.quality,
     };
-    const extras: Extras = { threads: o.numThread, strict: !!o.strict, resume: !!o.resume, quiet: !!o.quiet };
-    for (const list of lists) {
+    const extras: Extras = { threads: o.numThread, strict: !!o.strict, resume: !!o.resume, force: !!o.force, quiet: !!o.quiet };
+    const parts = o.parts !== undefined ? { count: o.parts, index: o.part ?? 0 } : undefined;
+    const packs: PackOptions[] = lists.map((list) => {
       const base = list.slice(0, -'.lst'.length);
-      const output = o.parts !== undefined ? `${base}.part${String(o.part ?? 0).padStart(3, '0')}.rec` : `${base}.rec`;
-      const parts = o.parts !== undefined ? { count: o.parts, index: o.part ?? 0 } : undefined;
-      const code = await runPack({ list, root, output, dialect: { kind: 'tab' }, image, packLabel: !!o.packLabel, ...(parts ? { parts } : {}) }, extras);
+      const output = parts ? `${base}.part${String(parts.index).padStart(3, '0')}.rec` : `${base}.rec`;
+      return { list, root, output, dialect: { kind: 'tab' }, image, packLabel: !!o.packLabel, ...(parts ? { parts } : {}) };
+    });
+    const todo = packs.filter((p) => !finishedEarlier(p, extras));
+    // Every list's outputs before the first is packed: a refusal comes before any work.
+    for (const p of todo) checkPackOutputs({ ...p, resume: extras.resume, overwrite: extras.force });
+    for (const p of todo) {
+      const code = await runPack(p, extras);
       if (code !== 0) return run(code);
     }
     return run(0);
@@ -272,7 +308,7 @@ function pyProgram(run: (code: number) => void): Command {
 
 // ---------------------------------------------------------------- im2rec.cc form
 
-const CC_HELP = `Usage: im2rec LIST ROOT OUT.rec [key=value ...] [--num-thread N] [--strict] [--resume] [--quiet]
+const CC_HELP = `Usage: im2rec LIST ROOT OUT.rec [key=value ...] [--num-thread N] [--strict] [--resume] [--force] [--quiet]
 
 Packs LIST (index, label_width labels and a path per line, whitespace-separated)
 into OUT.rec and OUT.idx, as MXNet's im2rec.cc does (which never wrote the .idx).
@@ -292,7 +328,10 @@ Keys (MXNet's defaults):
                     the output is then OUT.rec.partIII
 
 Unknown keys and "key value" without "=" are errors (MXNet ignored them).
-Exit codes: 0 done, 1 bad data, 2 bad arguments or unreadable files, 130 interrupted.
+An existing OUT.rec, OUT.idx or skip report is replaced only with --force, which
+also starts over from an interrupted pack (--resume continues it).
+Exit codes: 0 done, 1 bad data (nothing packed), 2 bad arguments, unreadable or
+existing files, 130 interrupted.
 `;
 
 const CC_KEYS = ['resize', 'label_width', 'pack_label', 'quality', 'center_crop', 'color', 'encoding', 'unchanged', 'inter_method', 'nsplit', 'part'];
@@ -308,11 +347,12 @@ function ccInt(key: string, value: string, min: number, max = Number.MAX_SAFE_IN
 async function ccMain(args: string[]): Promise<number> {
   const [list, root, out, ...rest] = args as [string, string, string, ...string[]];
   const kv = new Map<string, string>();
-  const extras: Extras = { threads: os.availableParallelism(), strict: false, resume: false, quiet: false };
+  const extras: Extras = { threads: os.availableParallelism(), strict: false, resume: false, force: false, quiet: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (arg === '--strict') extras.strict = true;
     else if (arg === '--resume') extras.resume = true;
+    else if (arg === '--force') extras.force = true;
     else if (arg === '--quiet' || arg === '-q') extras.quiet = true;
     else if (arg === '--num-thread' || arg.startsWith('--num-thread=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : rest[++i];
@@ -350,19 +390,18 @@ async function ccMain(args: string[]): Promise<number> {
   };
   const output = nsplit > 1 ? `${out}.part${String(part).padStart(3, '0')}` : out;
   if (!isDirectory(path.dirname(path.resolve(output)))) throw new UsageError(`${output}: its folder does not exist`);
+  const options: PackOptions = {
+    list,
+    root,
+    output,
+    dialect: { kind: 'whitespace', labelWidth },
+    image,
+    packLabel,
+    ...(nsplit > 1 ? { parts: { count: nsplit, index: part } } : {}),
+  };
+  if (finishedEarlier(options, extras)) return 0;
   sayNativeHintOnce(extras.quiet);
-  return runPack(
-    {
-      list,
-      root,
-      output,
-      dialect: { kind: 'whitespace', labelWidth },
-      image,
-      packLabel,
-      ...(nsplit > 1 ? { parts: { count: nsplit, index: part } } : {}),
-    },
-    extras,
-  );
+  return runPack(options, extras);
 }
 
 // ---------------------------------------------------------------- entry point
@@ -394,7 +433,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     if (err instanceof ListFileError || err instanceof PackError) {
       say(`im2rec: ${err.message}`);
       process.exitCode = EXIT_BAD_DATA;
-    } else if (err instanceof ListingError) {
+    } else if (err instanceof ListingError || err instanceof ResumeError) {
       say(`im2rec: ${err.message}`);
       process.exitCode = EXIT_USAGE;
     } else {

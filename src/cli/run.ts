@@ -5,7 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { ImageRecordError, IndexFileError, RecordIOError } from '../format/errors.js';
-import { OutputIsInputError } from '../io/atomic-file.js';
+import { NothingWrittenError, OutputExistsError, OutputIsInputError, OutputLockedError } from '../io/output-errors.js';
 import { HttpError } from '../io/http-source.js';
 import { RecordFilesError } from '../io/record-files.js';
 import { ListFileError } from '../im2rec/list-file.js';
@@ -37,6 +37,8 @@ const ERRNO_TEXT: Record<string, string> = {
   ENOSPC: 'no space left on device',
   EROFS: 'read-only file system',
   EMFILE: 'too many open files',
+  EEXIST: 'exists already',
+  ELOOP: 'is a symbolic link, not followed (or a loop of links)',
 };
 
 /** Prints the error the way a user should see it and returns the exit code. */
@@ -50,7 +52,8 @@ export function reportError(program: string, err: unknown): number {
     err instanceof NoImageHeaderError ||
     err instanceof IterDataError ||
     err instanceof LabelError ||
-    err instanceof ListFileError
+    err instanceof ListFileError ||
+    err instanceof NothingWrittenError
   ) {
     say(err.message);
     return EXIT_BAD_DATA;
@@ -60,6 +63,8 @@ export function reportError(program: string, err: unknown): number {
     err instanceof UnpackError ||
     err instanceof RecordFilesError ||
     err instanceof OutputIsInputError ||
+    err instanceof OutputExistsError ||
+    err instanceof OutputLockedError ||
     err instanceof IterOptionError ||
     err instanceof IterSourceError ||
     err instanceof HttpError

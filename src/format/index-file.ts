@@ -100,9 +100,9 @@ export class RecordIndex {
     return text;
   }
 
-  /** Writes the index to `file` atomically (temporary file, then rename). */
-  writeSync(file: string): void {
-    writeFileAtomic(file, this.toString());
+  /** Writes the index to `file` atomically (temporary file, then rename); an existing file only with `overwrite`. */
+  writeSync(file: string, options: { overwrite?: boolean } = {}): void {
+    writeFileAtomic(file, this.toString(), options);
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * Writing records, byte for byte as dmlc::RecordIOWriter does, to a file or
- * into memory. File output is written under a temporary name and renamed into
- * place by close(), together with its `.idx` when one is asked for.
+ * into memory. File output is written under a temporary name and published by
+ * close() together with its `.idx` when one is asked for (atomic-file.ts): an
+ * existing file is refused unless `overwrite` is set.
  */
-import { AtomicFile } from '../io/atomic-file.js';
+import { AtomicFile, assertNew, commitTogether } from '../io/atomic-file.js';
 import { checkIndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
 
@@ -15,6 +16,8 @@ export interface RecordWriterOptions {
   indexPath?: string;
   /** fsync the files before renaming them into place. Default true. */
   fsync?: boolean;
+  /** Replace an existing `.rec` (and `.idx`). Default false: create() throws OutputExistsError for one. */
+  overwrite?: boolean;
   /** Bytes of small records gathered before each write to the file. Default 4 MiB. */
   bufferSize?: number;
   /**
@@ -65,7 +68,8 @@ export class RecordWriter {
     private readonly options: RecordWriterOptions,
   ) {
     this.buffer = Buffer.allocUnsafe(Math.max(options.bufferSize ?? 4 << 20, 4096));
-    this.index = options.indexPath !== undefined && sink instanceof FileSink ? AtomicFile.create(options.indexPath) : null;
+    this.index =
+      options.indexPath !== undefined && sink instanceof FileSink ? AtomicFile.create(options.indexPath, { overwrite: options.overwrite }) : null;
     if (options.resume) {
       for (const { key, offset } of options.resume.entries) this.addIndexLine(checkIndexKey(key), offset);
       this.written = options.resume.size;
@@ -88,11 +92,15 @@ export class RecordWriter {
   /** Starts a `.rec` file at `path` (and its `.idx` with `indexPath`); nothing appears there until close(). */
   static create(path: string, options: RecordWriterOptions = {}): RecordWriter {
     if (options.resume && options.tempPath === undefined) throw new TypeError('resume: expected tempPath too (the file to continue)');
-    const file =
-      options.tempPath !== undefined
-        ? AtomicFile.create(path, { tempPath: options.tempPath, keepBytes: options.resume?.size })
-        : AtomicFile.create(path);
-    return new RecordWriter(new FileSink(file), options);
+    if (options.indexPath !== undefined) assertNew(options.indexPath, options.overwrite);
+    const file = AtomicFile.create(path, { overwrite: options.overwrite, tempPath: options.tempPath, continueAt: options.resume?.size });
+    try {
+      return new RecordWriter(new FileSink(file), options);
+    } catch (err) {
+      // A file being continued is kept for another try; a new one goes.
+      options.resume ? file.release() : file.abort();
+      throw err;
+    }
   }
 
   /** Collects the records in memory; toBuffer() returns the `.rec` bytes. */
@@ -176,16 +184,14 @@ export class RecordWriter {
     }
     this.closed = true;
     if (this.sink instanceof FileSink) {
-      const fsync = this.options.fsync;
       try {
         this.flushIndex();
-        this.sink.file.commit({ fsync });
-        this.index?.commit({ fsync });
       } catch (err) {
-        this.index?.abort();
-        this.sink.file.abort();
+        this.abort();
         throw err;
       }
+      // The .rec last: whoever sees it finds its .idx beside it.
+      commitTogether(this.index ? [this.index, this.sink.file] : [this.sink.file], { fsync: this.options.fsync });
     }
   }
 

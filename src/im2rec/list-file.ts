@@ -38,7 +38,7 @@ export class ListFileError extends Error {
 
 const INDEX = /^\+?\d+$/;
 // What Python's float() and C++'s >> accept, short of hex floats: 1, -2.5, 1e3, .5, nan, inf.
-const NUMBER = /^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf(inity)?)$/i;
+export const NUMBER = /^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf(inity)?)$/i;
 
 function parseIndex(text: string, fail: (reason: string) => never): number {
   const n = INDEX.test(text) ? Number(text) : NaN;

@@ -10,6 +10,7 @@
  * So a line belongs to the part whose byte range holds the byte just before
  * it, and the first line to part 0.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from './list-file.js';
 
@@ -76,6 +77,11 @@ export class ListPart implements Iterable<ListItem> {
       total++;
     }
     return new ListPart(bytes, begin, end, firstLine, dialect, file, total);
+  }
+
+  /** SHA-256 of the whole list file's bytes (hex): what a resumed pack checks it continues. */
+  sha256(): string {
+    return crypto.createHash('sha256').update(this.bytes).digest('hex');
   }
 
   *[Symbol.iterator](): Iterator<ListItem> {

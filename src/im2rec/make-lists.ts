@@ -12,11 +12,15 @@
  * What MXNet does not: the folder → label map is written next to the lists
  * (PREFIX.labels.txt) and can be passed back (`labelMap`) so that lists made
  * from another tree (train and val) share labels; extensions match
- * case-insensitively; symlink loops are walked once, not forever.
+ * case-insensitively; symlink loops are walked once, not forever. Existing
+ * lists and label maps are not replaced without `overwrite`, and a folder
+ * without images is an error rather than an empty list.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { claimOutputs } from '../io/output-claim.js';
+import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
 import { formatListLine, type ListItem } from './list-file.js';
 import { PyRandom } from './py-random.js';
@@ -42,6 +46,8 @@ export interface MakeListsOptions {
   shuffle?: boolean;
   /** A label map file written by an earlier run: folders keep those labels. */
   labelMap?: string;
+  /** Replace lists and a label map that exist (the CLI's --force). Default false: OutputExistsError. */
+  overwrite?: boolean;
 }
 
 export interface ListFileWritten {
@@ -153,9 +159,34 @@ function checkRatio(name: string, v: number): void {
   if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${name}: expected a number in 0..1, received ${v}`);
 }
 
+/**
+ * The list files and what goes in each, by MXNet's arithmetic: chunks, then
+ * train/val/test within each chunk, sized from the chunk size (not from the
+ * chunk's own length; kept so the files match). The names do not depend on
+ * the items, so calling it with none names the files ahead of the walk.
+ */
+function divideIntoLists(prefix: string, items: readonly ListItem[], chunks: number, trainRatio: number, testRatio: number): { path: string; items: readonly ListItem[] }[] {
+  const lists: { path: string; items: readonly ListItem[] }[] = [];
+  const chunkSize = Math.ceil(items.length / chunks);
+  for (let c = 0; c < chunks; c++) {
+    const chunk = items.slice(c * chunkSize, (c + 1) * chunkSize);
+    const base = prefix + (chunks > 1 ? `_${c}` : '');
+    const sep = Math.trunc(chunkSize * trainRatio);
+    const sepTest = Math.trunc(chunkSize * testRatio);
+    if (trainRatio === 1) {
+      lists.push({ path: `${base}.lst`, items: chunk });
+    } else {
+      if (testRatio) lists.push({ path: `${base}_test.lst`, items: chunk.slice(0, sepTest) });
+      if (trainRatio + testRatio < 1) lists.push({ path: `${base}_val.lst`, items: chunk.slice(sepTest + sep) });
+      lists.push({ path: `${base}_train.lst`, items: chunk.slice(sepTest, sepTest + sep) });
+    }
+  }
+  return lists;
+}
+
 /** Walks `root` and writes the lists; see the file comment for the rules. */
 export function makeLists(options: MakeListsOptions): MakeListsResult {
-  const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0, shuffle = true } = options;
+  const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0 } = options;
   if (!Number.isInteger(chunks) || chunks < 1) throw new RangeError(`chunks: expected an integer >= 1, received ${chunks}`);
   checkRatio('trainRatio', trainRatio);
   checkRatio('testRatio', testRatio);
@@ -165,8 +196,24 @@ export function makeLists(options: MakeListsOptions): MakeListsResult {
   }
   const exts = new Set((options.exts ?? DEFAULT_EXTS).map((e) => e.toLowerCase()));
   const given = options.labelMap !== undefined ? readLabelMap(options.labelMap) : null;
+  const labelMapPath = recursive && !given ? `${prefix}.labels.txt` : null;
 
   fs.mkdirSync(path.dirname(prefix), { recursive: true });
+  const listNames = divideIntoLists(prefix, [], chunks, trainRatio, testRatio).map((l) => l.path);
+  const claim = claimOutputs(listNames, labelMapPath ? [labelMapPath] : [], { inputs: options.labelMap ? [options.labelMap] : [], overwrite: options.overwrite });
+  try {
+    return writeLists(options, { labelMapPath, given, exts });
+  } finally {
+    claim.release();
+  }
+}
+
+function writeLists(
+  options: MakeListsOptions,
+  plan: { labelMapPath: string | null; given: Map<string, number> | null; exts: ReadonlySet<string> },
+): MakeListsResult {
+  const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0, shuffle = true } = options;
+  const { given, exts } = plan;
   const labelOf = new Map<string, number>();
   const items: ListItem[] = [];
   for (const found of walk(root, recursive, exts)) {
@@ -188,34 +235,23 @@ export function makeLists(options: MakeListsOptions): MakeListsResult {
     }
     items.push({ index: items.length, labels: [label], path: found.rel, line: 0 });
   }
+  if (items.length === 0) {
+    const walked = recursive ? 'in it or its sub-folders' : 'in it (only its own files are listed; --recursive walks sub-folders)';
+    throw new NothingWrittenError(`${root}: no image files (${[...exts].join(' ')}) ${walked}; no list written`);
+  }
   if (shuffle) new PyRandom(100).shuffle(items);
 
-  const lists: ListFileWritten[] = [];
-  const write = (file: string, part: readonly ListItem[]) => {
-    writeFileAtomic(file, part.map(formatListLine).join(''), { fsync: false });
-    lists.push({ path: file, images: part.length });
-  };
-  const chunkSize = Math.ceil(items.length / chunks);
-  for (let c = 0; c < chunks; c++) {
-    const chunk = items.slice(c * chunkSize, (c + 1) * chunkSize);
-    const base = prefix + (chunks > 1 ? `_${c}` : '');
-    // MXNet sizes the splits from chunkSize, not from this chunk's length; kept so the files match.
-    const sep = Math.trunc(chunkSize * trainRatio);
-    const sepTest = Math.trunc(chunkSize * testRatio);
-    if (trainRatio === 1) {
-      write(`${base}.lst`, chunk);
-    } else {
-      if (testRatio) write(`${base}_test.lst`, chunk.slice(0, sepTest));
-      if (trainRatio + testRatio < 1) write(`${base}_val.lst`, chunk.slice(sepTest + sep));
-      write(`${base}_train.lst`, chunk.slice(sepTest, sepTest + sep));
-    }
-  }
+  const { overwrite } = options;
+  const lists: ListFileWritten[] = divideIntoLists(prefix, items, chunks, trainRatio, testRatio).map((list) => {
+    writeFileAtomic(list.path, list.items.map(formatListLine).join(''), { fsync: false, overwrite });
+    return { path: list.path, images: list.items.length };
+  });
 
   const labels = [...labelOf].sort((a, b) => a[1] - b[1]);
   const result: MakeListsResult = { images: items.length, lists, labels };
-  if (recursive && !given) {
-    result.labelMapPath = `${prefix}.labels.txt`;
-    writeFileAtomic(result.labelMapPath, formatLabelMap(labels), { fsync: false });
+  if (plan.labelMapPath) {
+    result.labelMapPath = plan.labelMapPath;
+    writeFileAtomic(plan.labelMapPath, formatLabelMap(labels), { fsync: false, overwrite });
   }
   return result;
 }

@@ -11,25 +11,28 @@
  * The output is the same bytes whatever the thread count: each image's
  * bytes depend only on the image and the settings.
  *
- * Records go to OUT.rec.partial, renamed to OUT.rec (with OUT.idx) at the
- * end. An interrupted run leaves the partial file and a note of the settings
- * (OUT.rec.partial.json), so `resume` can continue after the last complete
- * record.
+ * Before any work the outputs are claimed (output-claim.ts): OUT.rec is
+ * locked for the run, and OUT.rec, OUT.idx and the skip report are refused if
+ * they exist (unless `overwrite`) or name the list. Records go to
+ * OUT.rec.partial, published as OUT.rec with OUT.idx at the end; an
+ * interrupted run leaves the partial file and its journal so that `resume`
+ * can continue it (partial-output.ts). A pack that writes no record fails
+ * (NothingWrittenError, with what went wrong) and publishes nothing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { imageInfo, transcodeMany } from '../codec/codec.js';
 import { ImageError, type TranscodeOptions } from '../codec/types.js';
-import { RecordIOError } from '../format/errors.js';
-import { packImageRecord, tryUnpackImageRecord } from '../format/image-record.js';
+import { packImageRecord } from '../format/image-record.js';
 import { indexPathFor } from '../format/index-file.js';
-import { RecordReader } from '../format/reader.js';
-import { RecordWriter } from '../format/writer.js';
-import { assertNotAnInput, writeFileAtomic } from '../io/atomic-file.js';
+import { writeFileAtomic } from '../io/atomic-file.js';
+import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
+import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
-import type { ListDialect, ListItem } from './list-file.js';
+import { type ListDialect, type ListItem, NUMBER } from './list-file.js';
 import { ListPart } from './list-split.js';
 import { DEFAULT_SETTINGS, type ImageSettings, planImage } from './image-plan.js';
+import { PartialOutput, type ResumePoint, type SourceStamp, assertPartialHandled, hasPartial } from './partial-output.js';
 
 const BATCH = 16;
 
@@ -52,12 +55,20 @@ export interface PackOptions {
   threads?: number;
   /** Stop at the first bad image instead of skipping it. */
   strict?: boolean;
-  /** Continue OUT.rec.partial from an interrupted run with the same settings. */
+  /** Continue OUT.rec.partial from an interrupted run of the same list with the same settings. */
   resume?: boolean;
+  /**
+   * Replace OUT.rec, OUT.idx and the skip report if they exist, and start
+   * over from an interrupted run's partial output (the CLI's --force).
+   * Default false: OutputExistsError, or ResumeError for a partial output.
+   */
+  overwrite?: boolean;
   /** Abort to stop early: the records so far stay in OUT.rec.partial for `resume`. */
   signal?: AbortSignal;
   onProgress?: (progress: PackProgress) => void;
   onSkip?: (skipped: SkippedImage) => void;
+  /** Told what the pack does that the user may not expect: a partial output replaced, nothing to resume. */
+  onNotice?: (text: string) => void;
   /** fsync outputs before renaming them into place. Default true. */
   fsync?: boolean;
 }
@@ -95,19 +106,43 @@ export interface PackSummary extends PackProgress {
   partialPath: string;
 }
 
-/** A bad image under `strict`, or a partial output that cannot be resumed. */
+/** A bad image under `strict`. */
 export class PackError extends Error {
   override readonly name = 'PackError';
-}
-
-/** Where im2rec puts the records until the pack is complete, and the settings they were made with. */
-export function partialPaths(output: string): { partial: string; meta: string } {
-  return { partial: `${output}.partial`, meta: `${output}.partial.json` };
 }
 
 /** The report of skipped images that goes with an output. */
 export function reportPathFor(output: string): string {
   return `${output.replace(/\.rec$/i, '')}.skipped.tsv`;
+}
+
+/** The files a pack of `output` publishes: OUT.rec, OUT.idx and the skip report. */
+function packOutputs(output: string): [rec: string, idx: string, report: string] {
+  return [output, indexPathFor(output), reportPathFor(output)];
+}
+
+type OutputOptions = Pick<PackOptions, 'list' | 'output' | 'resume' | 'overwrite'>;
+
+/** Locks OUT.rec and checks the outputs and any partial output (see the file comment). */
+function claimPackOutputs(options: OutputOptions): OutputClaim {
+  const [output, indexPath, reportPath] = packOutputs(options.output);
+  const claim = claimOutputs([output], [indexPath, reportPath], { inputs: [options.list], overwrite: options.overwrite });
+  try {
+    assertPartialHandled(output, options.resume ?? false, options.overwrite ?? false);
+  } catch (err) {
+    claim.release();
+    throw err;
+  }
+  return claim;
+}
+
+/**
+ * What pack() refuses before any work, for a caller that packs several lists
+ * and checks them all before the first (the lock is taken and given back, so
+ * a run in progress is named as such).
+ */
+export function checkPackOutputs(options: OutputOptions): void {
+  claimPackOutputs(options).release();
 }
 
 /**
@@ -134,17 +169,32 @@ export function recordFor(item: ListItem, image: Uint8Array, form: 'py' | 'cc', 
   return packImageRecord(packLabel && item.labels.length > 1 ? { label: item.labels, id: item.index } : { label: first, id: item.index }, image);
 }
 
-type Outcome = { record: Buffer; bytesIn: number } | { reason: string; bytesIn: number };
+type Outcome = { record: Buffer; bytesIn: number; stamp: SourceStamp } | { reason: string; bytesIn: number };
 
-function readImage(file: string): Buffer | string {
+/** The reason given for an image that is not there; a pack of nothing but these asks about ROOT. */
+const MISSING = 'missing file';
+
+/** An image file's bytes and what it was when read (for resuming), or why it cannot be read. */
+function readImage(file: string): { bytes: Buffer; stamp: SourceStamp } | string {
+  let fd: number;
   try {
-    const bytes = fs.readFileSync(file);
-    return bytes.length === 0 ? 'empty file' : bytes;
+    fd = fs.openSync(file, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'missing file';
-    if (code === 'EISDIR') return 'is a folder, not an image';
+    if (code === 'ENOENT') return MISSING;
     return `unreadable: ${code ?? (err as Error).message}`;
+  }
+  try {
+    const st = fs.fstatSync(fd, { bigint: true });
+    if (st.isDirectory()) return 'is a folder, not an image';
+    const bytes = fs.readFileSync(fd);
+    if (bytes.length === 0) return 'empty file';
+    return { bytes, stamp: { size: Number(st.size), mtimeNs: st.mtimeNs } };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EISDIR' ? 'is a folder, not an image' : `unreadable: ${code ?? (err as Error).message}`;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -156,7 +206,7 @@ function imageReason(err: ImageError): string {
 /** Reads and encodes one batch; resolves with one outcome per item, in order. */
 async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Promise<Outcome[]> {
   const outcomes = new Array<Outcome>(items.length);
-  const inputs: Buffer[] = [];
+  const inputs: { bytes: Buffer; stamp: SourceStamp }[] = [];
   const plans: TranscodeOptions[] = [];
   await Promise.all(
     items.map(async (item, k) => {
@@ -165,31 +215,33 @@ async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Prom
         outcomes[k] = { reason: read, bytesIn: 0 };
         return;
       }
+      const { bytes, stamp } = read;
       try {
         // The header gives the size to plan from; for pass-through it is the check that this is an image.
-        const info = await imageInfo(read);
+        const info = await imageInfo(bytes);
         if (o.image.passThrough) {
-          outcomes[k] = { record: recordFor(item, read, o.image.form, o.packLabel), bytesIn: read.length };
+          outcomes[k] = { record: recordFor(item, bytes, o.image.form, o.packLabel), bytesIn: bytes.length, stamp };
           return;
         }
         plans[k] = planImage(info, o.image, item.index);
         inputs[k] = read;
       } catch (err) {
         if (!(err instanceof ImageError || err instanceof RangeError)) throw err;
-        outcomes[k] = { reason: err instanceof ImageError ? imageReason(err) : err.message, bytesIn: read.length };
+        outcomes[k] = { reason: err instanceof ImageError ? imageReason(err) : err.message, bytesIn: bytes.length };
       }
     }),
   );
   const slots = items.map((_, k) => k).filter((k) => inputs[k] !== undefined);
   if (slots.length) {
     const encoded = await transcodeMany(
-      slots.map((k) => inputs[k]!),
+      slots.map((k) => inputs[k]!.bytes),
       slots.map((k) => plans[k]!),
     );
     encoded.forEach((r, j) => {
       const k = slots[j]!;
-      const bytesIn = inputs[k]!.length;
-      outcomes[k] = r instanceof ImageError ? { reason: imageReason(r), bytesIn } : { record: recordFor(items[k]!, r.data, o.image.form, o.packLabel), bytesIn };
+      const { bytes, stamp } = inputs[k]!;
+      const bytesIn = bytes.length;
+      outcomes[k] = r instanceof ImageError ? { reason: imageReason(r), bytesIn } : { record: recordFor(items[k]!, r.data, o.image.form, o.packLabel), bytesIn, stamp };
     });
   }
   return outcomes;
@@ -201,13 +253,11 @@ interface ResolvedOptions {
   packLabel: boolean;
 }
 
-/** The settings a partial output was made with; resuming needs the same. */
-function settingsNote(options: PackOptions, image: ImageSettings, packLabel: boolean): string {
-  const list = fs.statSync(options.list);
+/** The settings a partial output was made with; resuming needs the same, and the same list bytes. */
+function settingsNote(options: PackOptions, list: ListPart, image: ImageSettings, packLabel: boolean): string {
   return JSON.stringify({
     list: path.resolve(options.list),
-    listSize: list.size,
-    listModified: list.mtimeMs,
+    listSha256: list.sha256(),
     root: path.resolve(options.root),
     dialect: options.dialect,
     image,
@@ -216,82 +266,71 @@ function settingsNote(options: PackOptions, image: ImageSettings, packLabel: boo
   });
 }
 
-interface ResumePoint {
-  size: number;
-  entries: { key: number; offset: number }[];
-  /** List items dealt with by the earlier run. */
-  done: number;
-  /** Items the earlier run passed over without a record. */
-  skipped: ListItem[];
-}
-
 /**
- * Finds where an interrupted run stopped: after its last complete record.
- * Takes the items that run dealt with from `items`, which then continues
- * with the first item still to do.
+ * Why a pack wrote nothing, in one line: an empty list (or part); every
+ * image missing (is ROOT right? in an im2rec.cc list, paths that start with
+ * numbers are labels taken for part of the path: label_width); or the
+ * reasons the images were skipped.
  */
-function findResumePoint(partial: string, items: Iterator<ListItem>): ResumePoint {
-  const point: ResumePoint = { size: 0, entries: [], done: 0, skipped: [] };
-  const reader = RecordReader.open(partial);
-  try {
-    for (const record of reader.scan({ reuseBuffers: true })) {
-      const image = tryUnpackImageRecord(record.payload);
-      const passed: ListItem[] = [];
-      let matched = false;
-      for (let next = items.next(); image && !next.done; next = items.next()) {
-        if (next.value.index === image.id) {
-          matched = true;
-          break;
-        }
-        passed.push(next.value);
+function nothingPackedReason(options: PackOptions, skipped: readonly SkippedImage[], pathOf: (rel: string) => string): string {
+  const part = options.parts ? ` (part ${options.parts.index} of ${options.parts.count})` : '';
+  const list = `${options.list}${part}`;
+  if (skipped.length === 0) return `${list}: holds no images; nothing to pack`;
+  const first = skipped[0]!;
+  if (skipped.every((s) => s.reason === MISSING)) {
+    const all = `all ${skipped.length} images are missing (the first: ${pathOf(first.path)}, line ${first.line})`;
+    const { dialect } = options;
+    if (dialect.kind === 'whitespace') {
+      const numbers = first.path.split(/\s+/).findIndex((word) => !NUMBER.test(word));
+      if (numbers > 0) {
+        return `${list}: no image was packed: ${all}; the paths start with numbers, so the lines hold more labels: pass label_width=${dialect.labelWidth + numbers}`;
       }
-      if (!matched) {
-        throw new PackError(`${partial}: byte ${record.offset}: record does not follow the list; run without --resume to start over`);
-      }
-      point.skipped.push(...passed);
-      point.done += passed.length + 1;
-      point.entries.push({ key: image!.id, offset: record.offset });
-      point.size = record.end;
     }
-  } catch (err) {
-    // A record cut short by the interruption ends the usable part; it is written again.
-    if (!(err instanceof RecordIOError)) throw err;
-  } finally {
-    reader.close();
+    return `${list}: no image was packed: ${all}; is ROOT ${path.resolve(options.root)} right?`;
   }
-  return point;
+  const reasons = new Map<string, number>();
+  for (const s of skipped) {
+    const kind = s.reason.split(':')[0]!;
+    reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
+  }
+  const counts = [...reasons].map(([kind, n]) => `${n} ${kind}`).join(', ');
+  return `${list}: no image was packed: all ${skipped.length} skipped (${counts}); the first, line ${first.line}: ${pathOf(first.path)}: ${first.reason}`;
 }
 
 /** Packs one list; see the file comment. */
 export async function pack(options: PackOptions): Promise<PackSummary> {
+  const claim = claimPackOutputs(options);
+  try {
+    const [, indexPath, reportPath] = packOutputs(options.output);
+    return await packClaimed(options, indexPath, reportPath);
+  } finally {
+    claim.release();
+  }
+}
+
+async function packClaimed(options: PackOptions, indexPath: string, reportPath: string): Promise<PackSummary> {
   const started = performance.now();
+  const output = options.output;
   const image: ImageSettings = { ...DEFAULT_SETTINGS, ...options.image };
   const packLabel = options.packLabel ?? false;
   const resolved: ResolvedOptions = { pathOf: imagePathResolver(options.root, image.form), image, packLabel };
-  const output = options.output;
-  const indexPath = indexPathFor(output);
-  assertNotAnInput(output, [options.list]);
-  assertNotAnInput(indexPath, [options.list]);
+  const overwrite = options.overwrite ?? false;
   const list = ListPart.open(options.list, options.dialect, options.parts);
-  const items = list[Symbol.iterator]();
-  const { partial, meta } = partialPaths(output);
-  const note = settingsNote(options, image, packLabel);
+  const note = settingsNote(options, list, image, packLabel);
+  const writerOptions = { fsync: options.fsync, overwrite };
 
-  let start: ResumePoint = { size: 0, entries: [], done: 0, skipped: [] };
-  if (options.resume && fs.existsSync(partial)) {
-    const earlier = fs.existsSync(meta) ? fs.readFileSync(meta, 'utf8') : '';
-    if (earlier !== note) {
-      throw new PackError(`${partial}: was made from another list or with other settings; run without --resume to start over`);
-    }
-    start = findResumePoint(partial, items);
+  let out: PartialOutput;
+  let start: ResumePoint;
+  if (options.resume && hasPartial(output)) {
+    ({ output: out, start } = PartialOutput.resume(output, indexPath, note, list[Symbol.iterator](), resolved.pathOf, writerOptions));
+  } else {
+    if (options.resume) options.onNotice?.(`--resume: no interrupted run to continue for ${output}; packing from the start`);
+    const onReplace = (found: string) => options.onNotice?.(`replacing ${found}, left by an interrupted run (--force)`);
+    out = PartialOutput.create(output, indexPath, note, { ...writerOptions, onReplace });
+    start = { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() };
   }
-  writeFileAtomic(meta, note, { fsync: false });
-  const writer = RecordWriter.create(output, {
-    indexPath,
-    tempPath: partial,
-    fsync: options.fsync,
-    ...(start.size > 0 ? { resume: { size: start.size, entries: start.entries } } : {}),
-  });
+  const items = start.rest;
+  const writer = out.writer;
 
   const skippedImages: SkippedImage[] = start.skipped.map((item) => ({
     index: item.index,
@@ -339,6 +378,10 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
       }
       const { items: batch, outcomes } = queue.shift()!;
       const results = await outcomes;
+      out.noteSources(batch.flatMap((item, k) => {
+        const r = results[k]!;
+        return 'stamp' in r ? [{ index: item.index, stamp: r.stamp }] : [];
+      }));
       for (let k = 0; k < batch.length; k++) {
         const item = batch[k]!;
         const r = results[k]!;
@@ -364,7 +407,7 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
   } catch (err) {
     // Keep what is complete for --resume (a strict stop, a full disk, a bug alike).
     try {
-      writer.suspend();
+      out.suspend();
     } catch {
       // the original error matters more
     }
@@ -380,20 +423,22 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
     seconds: (performance.now() - started) / 1000,
     resumedFrom: start.done,
     interrupted,
-    partialPath: partial,
+    partialPath: out.paths.partial,
   };
   if (interrupted) {
-    writer.suspend();
+    out.suspend();
     return summary;
   }
-  writer.close();
-  fs.rmSync(meta, { force: true });
-  const reportPath = reportPathFor(output);
+  if (progress.written === 0) {
+    out.discard();
+    throw new NothingWrittenError(nothingPackedReason(options, skippedImages, resolved.pathOf));
+  }
+  out.complete();
   if (skippedImages.length) {
     const lines = skippedImages.map((s) => `${s.line}\t${s.index}\t${s.path}\t${s.reason.replace(/\s+/g, ' ')}\n`);
-    writeFileAtomic(reportPath, `line\tindex\tpath\treason\n${lines.join('')}`, { fsync: false });
+    writeFileAtomic(reportPath, `line\tindex\tpath\treason\n${lines.join('')}`, { fsync: false, overwrite });
     summary.reportPath = reportPath;
-  } else {
+  } else if (overwrite) {
     fs.rmSync(reportPath, { force: true }); // a report left by an earlier run would describe other output
   }
   return summary;

@@ -1,24 +1,39 @@
 /**
- * Output files that appear under their final name only when complete: bytes go
- * to a temporary file beside the target, which is renamed over the target on
- * commit. Temporary files still open when the process exits are removed, so an
- * interrupted run leaves earlier outputs as they were and no partial file.
+ * Output files that appear under their final name only when complete.
+ *
+ * - The bytes go to a temporary file beside the target, created exclusively
+ *   and without following links (O_CREAT | O_EXCL | O_NOFOLLOW), so a file or
+ *   symlink planted at that name is never written through. Anonymous
+ *   temporaries are named `.NAME.tmp-PID-RANDOM`: two runs never share one,
+ *   and nobody can plant one ahead of time.
+ * - commit() gives the file its final name. Without `overwrite` that is a
+ *   hard link, which fails if the name exists, so not even a file that
+ *   appeared while the run was writing is replaced; with `overwrite`, rename.
+ *   commitTogether() publishes several files (a `.rec` and its `.idx`) as one
+ *   step: all are flushed first, and if one cannot be published, those
+ *   published before it are taken back.
+ * - Temporary files still open when the process exits are removed, so an
+ *   interrupted run leaves earlier outputs as they were and nothing half-done.
+ * - A named temporary (im2rec's resumable `OUT.rec.partial`) follows the same
+ *   rules; continuing one opens it without following links and only if it is
+ *   a regular file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { OutputExistsError } from './output-errors.js';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = fs.constants;
+/** O_NOFOLLOW where the platform has it (everywhere but Windows, whose links need privileges to make). */
+export const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+/** Flags that create a new file and nothing else: not an existing one, not through a symlink. */
+export const CREATE_NEW = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 
 const openTemps = new Set<string>();
 let exitHookInstalled = false;
 
 function removeLeftovers(): void {
-  for (const temp of openTemps) {
-    try {
-      fs.unlinkSync(temp);
-    } catch {
-      // already gone
-    }
-  }
+  for (const temp of openTemps) fs.rmSync(temp, { force: true });
   openTemps.clear();
 }
 
@@ -28,6 +43,32 @@ function track(temp: string): void {
     exitHookInstalled = true;
   }
   openTemps.add(temp);
+}
+
+/** Whether anything (a file, a folder, a link, even a dangling one) has this name. */
+export function nameTaken(p: string): boolean {
+  return fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+}
+
+/** Refuses an output that exists, unless it may be replaced. */
+export function assertNew(p: string, overwrite: boolean | undefined): void {
+  if (!overwrite && nameTaken(p)) throw new OutputExistsError(p);
+}
+
+/** Filesystems without hard links (FAT, some network and FUSE mounts) answer link() with one of these. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+export interface AtomicFileOptions {
+  /** Replace an existing file at the final name (the CLI's --force). Default false: refuse it. */
+  overwrite?: boolean;
+  /**
+   * Write through this named temporary file instead of an anonymous one, and
+   * keep it if the process stops before commit (release() leaves it too).
+   * It is created new, unless `continueAt` is given.
+   */
+  tempPath?: string;
+  /** Continue `tempPath`, an earlier run's file: keep its first `continueAt` bytes and append after them. */
+  continueAt?: number;
 }
 
 export class AtomicFile {
@@ -40,31 +81,33 @@ export class AtomicFile {
     /** Where the bytes go until then. */
     readonly tempPath: string,
     fd: number,
+    private readonly overwrite: boolean,
   ) {
     this.fd = fd;
   }
 
-  /**
-   * Starts `finalPath`. By default the bytes go to a hidden, uniquely named
-   * temporary file that is removed if the process exits before commit.
-   * `resumable` names the temporary file instead and keeps it on exit, so an
-   * interrupted run can continue it: with `keepBytes` the file's first
-   * `keepBytes` bytes are kept and writing continues after them.
-   */
-  static create(finalPath: string, resumable?: { tempPath: string; keepBytes?: number }): AtomicFile {
-    if (resumable) {
-      const { tempPath, keepBytes } = resumable;
-      if (keepBytes === undefined) return new AtomicFile(finalPath, tempPath, fs.openSync(tempPath, 'w'));
-      fs.truncateSync(tempPath, keepBytes);
-      const file = new AtomicFile(finalPath, tempPath, fs.openSync(tempPath, 'a'));
-      file.written = keepBytes;
+  /** Starts `finalPath`; see the file comment. Throws OutputExistsError for an existing target without `overwrite`. */
+  static create(finalPath: string, options: AtomicFileOptions = {}): AtomicFile {
+    const overwrite = options.overwrite ?? false;
+    assertNew(finalPath, overwrite);
+    const { tempPath, continueAt } = options;
+    if (tempPath !== undefined) {
+      if (continueAt === undefined) return new AtomicFile(finalPath, tempPath, fs.openSync(tempPath, CREATE_NEW, 0o666), overwrite);
+      const fd = openExisting(tempPath, O_WRONLY | O_APPEND);
+      try {
+        fs.ftruncateSync(fd, continueAt);
+      } catch (err) {
+        fs.closeSync(fd);
+        throw err;
+      }
+      const file = new AtomicFile(finalPath, tempPath, fd, overwrite);
+      file.written = continueAt;
       return file;
     }
-    const dir = path.dirname(finalPath);
-    const temp = path.join(dir, `.${path.basename(finalPath)}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-    const fd = fs.openSync(temp, 'wx');
+    const temp = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+    const fd = fs.openSync(temp, CREATE_NEW, 0o666);
     track(temp);
-    return new AtomicFile(finalPath, temp, fd);
+    return new AtomicFile(finalPath, temp, fd, overwrite);
   }
 
   /** Bytes written so far. */
@@ -103,17 +146,45 @@ export class AtomicFile {
     return this.fd;
   }
 
-  /** Flushes to disk (unless fsync is false) and renames into place. */
-  commit(options: { fsync?: boolean } = {}): void {
+  /** Flushes to disk (unless fsync is false) and closes: the first half of commit. */
+  finish(options: { fsync?: boolean } = {}): void {
     if (this.fd === null) throw new Error(`${this.path}: already closed`);
     if (options.fsync !== false) fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = null;
-    fs.renameSync(this.tempPath, this.path);
-    openTemps.delete(this.tempPath);
   }
 
-  /** Closes the temporary file and leaves it where it is (a resumable one, to be continued later). */
+  /**
+   * Gives the finished file its final name: the second half of commit.
+   * Returns whether a name was newly made (so that a failed group can take it back).
+   */
+  publish(): boolean {
+    if (this.overwrite) {
+      fs.renameSync(this.tempPath, this.path);
+    } else {
+      try {
+        fs.linkSync(this.tempPath, this.path);
+        fs.unlinkSync(this.tempPath);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        if (code === 'EEXIST') throw new OutputExistsError(this.path, 'appeared while this run was writing it');
+        if (!NO_HARD_LINKS.has(code)) throw err;
+        // No hard links here: check, then rename (a file created in between would be replaced).
+        assertNew(this.path, false);
+        fs.renameSync(this.tempPath, this.path);
+      }
+    }
+    openTemps.delete(this.tempPath);
+    return !this.overwrite;
+  }
+
+  /** Flushes to disk (unless fsync is false) and gives the file its final name. */
+  commit(options: { fsync?: boolean } = {}): void {
+    this.finish(options);
+    this.publish();
+  }
+
+  /** Closes the temporary file and leaves it where it is (a named one, to be continued later). */
   release(): void {
     if (this.fd !== null) {
       fs.closeSync(this.fd);
@@ -123,49 +194,48 @@ export class AtomicFile {
 
   /** Drops the temporary file; the final name is left as it was. */
   abort(): void {
-    if (this.fd !== null) {
-      fs.closeSync(this.fd);
-      this.fd = null;
-    }
+    this.release();
     openTemps.delete(this.tempPath);
     fs.rmSync(this.tempPath, { force: true });
   }
 }
 
-/** Writes a whole file atomically. */
-export function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: { fsync?: boolean } = {}): void {
-  const file = AtomicFile.create(finalPath);
+/**
+ * Commits files as one step: each is flushed and closed first; then they are
+ * published in the order given. If one cannot be, the names made for those
+ * before it are removed again and the rest are dropped, so a `.rec` never
+ * appears without its `.idx`. Put the file readers look for last.
+ */
+export function commitTogether(files: readonly AtomicFile[], options: { fsync?: boolean } = {}): void {
+  const published: string[] = [];
+  try {
+    for (const file of files) file.finish(options);
+    for (const file of files) if (file.publish()) published.push(file.path);
+  } catch (err) {
+    for (const p of published) fs.rmSync(p, { force: true });
+    for (const file of files) if (!published.includes(file.path)) file.abort();
+    throw err;
+  }
+}
+
+/** Opens an existing file that must be a regular file reached without following a link (ELOOP otherwise). */
+export function openExisting(p: string, flags: number): number {
+  const fd = fs.openSync(p, flags | O_NOFOLLOW);
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw Object.assign(new Error(`${p}: not a regular file`), { code: 'EISDIR', path: p, syscall: 'open' });
+  }
+  return fd;
+}
+
+/** Writes a whole file atomically; refuses an existing one without `overwrite`. */
+export function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: { fsync?: boolean; overwrite?: boolean } = {}): void {
+  const file = AtomicFile.create(finalPath, { overwrite: options.overwrite });
   try {
     file.writeSync(typeof data === 'string' ? Buffer.from(data) : data);
     file.commit(options);
   } catch (err) {
     file.abort();
     throw err;
-  }
-}
-
-/** Thrown when an output path names one of the inputs. */
-export class OutputIsInputError extends Error {
-  override readonly name = 'OutputIsInputError';
-  constructor(readonly output: string) {
-    super(`${output}: refusing to overwrite an input file`);
-  }
-}
-
-/** Refuses an output that is (by inode, so through links too) one of the inputs. */
-export function assertNotAnInput(output: string, inputs: readonly string[]): void {
-  let out: fs.Stats;
-  try {
-    out = fs.statSync(output);
-  } catch {
-    return; // does not exist yet, cannot be an input
-  }
-  for (const input of inputs) {
-    try {
-      const st = fs.statSync(input);
-      if (st.dev === out.dev && st.ino === out.ino) throw new OutputIsInputError(output);
-    } catch (err) {
-      if (err instanceof OutputIsInputError) throw err;
-    }
   }
 }

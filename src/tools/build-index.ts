@@ -3,7 +3,8 @@
  * it (the header id), or by record ordinal for payloads without an image
  * header. Users otherwise need MXNet installed for this.
  */
-import { assertNotAnInput } from '../io/atomic-file.js';
+import { claimOutputs } from '../io/output-claim.js';
+import { NothingWrittenError } from '../io/output-errors.js';
 import { RecordIndex } from '../format/index-file.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
@@ -21,28 +22,39 @@ export class NoImageHeaderError extends Error {
   override readonly name = 'NoImageHeaderError';
 }
 
-export function buildIndex(recPath: string, outPath: string, keys: IndexKeys = 'id'): BuildIndexResult {
-  assertNotAnInput(outPath, [recPath]);
+export interface BuildIndexOptions {
+  /** What each entry's key is. Default 'id'. */
+  keys?: IndexKeys;
+  /** Replace an existing `.idx` (the CLI's --force). Default false: OutputExistsError. */
+  overwrite?: boolean;
+}
+
+export function buildIndex(recPath: string, outPath: string, options: BuildIndexOptions = {}): BuildIndexResult {
+  const keys = options.keys ?? 'id';
+  const claim = claimOutputs([outPath], [], { inputs: [recPath], overwrite: options.overwrite });
   const index = new RecordIndex([], outPath);
-  const reader = RecordReader.open(recPath);
   try {
-    let ordinal = 0;
-    for (const record of reader.scan({ reuseBuffers: true })) {
-      let key: number = ordinal++;
-      if (keys === 'id') {
-        const image = tryUnpackImageRecord(record.payload);
-        if (!image) {
-          throw new NoImageHeaderError(
-            `${recPath}: byte ${record.offset}: record has no image header to take a key from (use --keys ordinal)`,
-          );
+    const reader = RecordReader.open(recPath);
+    try {
+      let ordinal = 0;
+      for (const record of reader.scan({ reuseBuffers: true })) {
+        let key: number = ordinal++;
+        if (keys === 'id') {
+          const image = tryUnpackImageRecord(record.payload);
+          if (!image) {
+            throw new NoImageHeaderError(`${recPath}: byte ${record.offset}: record has no image header to take a key from (use --keys ordinal)`);
+          }
+          key = image.id;
         }
-        key = image.id;
+        index.add(key, record.offset);
       }
-      index.add(key, record.offset);
+    } finally {
+      reader.close();
     }
+    if (index.entries.length === 0) throw new NothingWrittenError(`${recPath}: holds no records; nothing written`);
+    index.writeSync(outPath, { overwrite: options.overwrite });
   } finally {
-    reader.close();
+    claim.release();
   }
-  index.writeSync(outPath);
   return { out: outPath, records: index.entries.length, duplicateKeys: index.entries.length - index.size };
 }

@@ -5,20 +5,26 @@
  * the image header id (what im2rec keys by). Renumbering gives keys 0..n-1
  * in output order and writes the new key into each image header's id too, so
  * that the file stays as im2rec would have made it (`rec index` rebuilds the
- * same .idx). Outputs appear only when complete; inputs are never touched.
+ * same .idx). The outputs are claimed before any work (output-claim.ts: locked,
+ * refused if they exist without `overwrite` or name an input), appear only
+ * when complete, and not at all when no record would be written; inputs are
+ * never touched.
  */
 import fs from 'node:fs';
 import { RecordIndex, indexPathFor } from '../format/index-file.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { type RecordIORecord, RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
-import { assertNotAnInput } from '../io/atomic-file.js';
+import { claimOutputs } from '../io/output-claim.js';
+import { NothingWrittenError } from '../io/output-errors.js';
 import { localSiblingIndex } from '../io/locations.js';
 import { NoImageHeaderError } from './build-index.js';
 
 export interface RewriteOptions {
   /** Keys 0..n-1 in output order (image header ids follow). Default false: keys kept. */
   renumber?: boolean;
+  /** Replace outputs that exist (the CLI's --force). Default false: OutputExistsError. */
+  overwrite?: boolean;
   fsync?: boolean;
   /** Called now and then with the bytes of the inputs read so far, and their total. */
   onProgress?: (done: number, total: number) => void;
@@ -98,14 +104,10 @@ export class RewriteTarget {
 
   constructor(
     readonly out: string,
-    inputs: readonly string[],
     private readonly options: RewriteOptions = {},
   ) {
     this.indexPath = indexPathFor(out);
-    const guarded = inputs.flatMap((f) => [f, indexPathFor(f)]);
-    assertNotAnInput(out, guarded);
-    assertNotAnInput(this.indexPath, guarded);
-    this.writer = RecordWriter.create(out, { indexPath: this.indexPath, fsync: options.fsync });
+    this.writer = RecordWriter.create(out, { indexPath: this.indexPath, fsync: options.fsync, overwrite: options.overwrite });
   }
 
   get records(): number {
@@ -145,24 +147,37 @@ export interface RewriteResult {
   duplicateKeys: number;
 }
 
-/** Runs `fill` over fresh targets; all appear when it returns, none when it throws. */
+/** Writes the records into the targets (in the order the outputs were given). */
+export type RewriteFill = (targets: RewriteTarget[], progress: InputProgress) => void;
+
+/**
+ * Claims the outputs, then runs `fill` over fresh targets: all appear when it
+ * returns, none when it throws or writes no record at all (NothingWrittenError
+ * with `nothingWritten` as its message).
+ */
 export function rewrite(
   outs: readonly string[],
   inputs: readonly string[],
   options: RewriteOptions,
-  fill: (targets: RewriteTarget[], progress: InputProgress) => void,
+  fill: RewriteFill,
+  nothingWritten: string,
 ): RewriteResult[] {
-  if (new Set(outs).size !== outs.length) throw new RangeError(`expected distinct outputs, received ${outs.join(', ')}`);
+  const claim = claimOutputs(outs, outs.map(indexPathFor), { inputs: inputs.flatMap((f) => [f, indexPathFor(f)]), overwrite: options.overwrite });
   const targets: RewriteTarget[] = [];
   try {
-    for (const out of outs) targets.push(new RewriteTarget(out, inputs, options));
-    const progress = new InputProgress(inputs, options.onProgress);
-    fill(targets, progress);
-    progress.finish();
-  } catch (err) {
-    for (const t of targets) t.abort();
-    throw err;
+    try {
+      for (const out of outs) targets.push(new RewriteTarget(out, options));
+      const progress = new InputProgress(inputs, options.onProgress);
+      fill(targets, progress);
+      progress.finish();
+      if (targets.every((t) => t.records === 0)) throw new NothingWrittenError(`${nothingWritten}; nothing written`);
+    } catch (err) {
+      for (const t of targets) t.abort();
+      throw err;
+    }
+    for (const t of targets) t.close();
+  } finally {
+    claim.release();
   }
-  for (const t of targets) t.close();
   return targets.map((t) => ({ out: t.out, indexPath: t.indexPath, records: t.records, bytes: t.bytes, duplicateKeys: t.duplicateKeys }));
 }

@@ -5,27 +5,28 @@
  */
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
-import { type RewriteOptions, type RewriteResult, keyOf, keysByOffset, rewrite } from './rewrite.js';
+import { type RewriteFill, type RewriteOptions, type RewriteResult, keyOf, keysByOffset, rewrite } from './rewrite.js';
 
 export interface ShuffleOptions extends RewriteOptions {
   seed?: number;
 }
 
 export function shuffleRecordFile(input: string, out: string, options: ShuffleOptions = {}): RewriteResult {
-  const reader = RecordReader.open(input);
-  try {
-    const spans: [number, number][] = [];
-    for (const record of reader.scan({ reuseBuffers: true })) spans.push([record.offset, record.end - record.offset]);
-    new Rng(options.seed ?? 0).shuffle(spans);
-    const keyAt = keysByOffset(input);
-    return rewrite([out], [input], options, ([target], progress) => {
+  const fill: RewriteFill = ([target], progress) => {
+    const reader = RecordReader.open(input);
+    try {
+      const spans: [number, number][] = [];
+      for (const record of reader.scan({ reuseBuffers: true })) spans.push([record.offset, record.end - record.offset]);
+      new Rng(options.seed ?? 0).shuffle(spans);
+      const keyAt = keysByOffset(input);
       for (const [offset, span] of spans) {
         progress.add(span);
         const record = reader.readSpanSync(offset, span);
         target!.write({ record, key: keyOf(record, keyAt, input) });
       }
-    })[0]!;
-  } finally {
-    reader.close();
-  }
+    } finally {
+      reader.close();
+    }
+  };
+  return rewrite([out], [input], options, fill, `${input}: holds no records`)[0]!;
 }

@@ -5,7 +5,7 @@
  */
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
-import { type RewriteOptions, type RewriteResult, readKeyed, rewrite } from './rewrite.js';
+import { type RewriteFill, type RewriteOptions, type RewriteResult, readKeyed, rewrite } from './rewrite.js';
 
 export interface SplitOptions extends RewriteOptions {
   /** Share of each output, in output order: any positive numbers, normalised (0.8,0.2 or 1,1,1). */
@@ -51,9 +51,10 @@ export function splitRecordFile(input: string, outs: readonly string[], options:
   if (shares.length !== outs.length || shares.length < 2 || shares.length > 65535 || !shares.every((s) => Number.isFinite(s) && s > 0)) {
     throw new RangeError(`expected 2 to 65535 positive shares, one per output, received ${shares.length} shares for ${outs.length} outputs`);
   }
-  const assign = splitAssignment(countRecords(input), shares, options.shuffle ?? false, options.seed ?? 0);
-  return rewrite(outs, [input], options, (targets, progress) => {
+  const fill: RewriteFill = (targets, progress) => {
+    const assign = splitAssignment(countRecords(input), shares, options.shuffle ?? false, options.seed ?? 0);
     let i = 0;
     for (const keyed of readKeyed(input, progress)) targets[assign[i++]!]!.write(keyed);
-  });
+  };
+  return rewrite(outs, [input], options, fill, `${input}: holds no records`);
 }

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { tryUnpackImageRecord } from '../format/image-record.js';
-import { type RewriteOptions, type RewriteResult, readKeyed, rewrite } from './rewrite.js';
+import { type RewriteFill, type RewriteOptions, type RewriteResult, readKeyed, rewrite } from './rewrite.js';
 
 export interface SubsetOptions extends RewriteOptions {
   keys?: ReadonlySet<string>;
@@ -31,7 +31,7 @@ export function subsetRecordFile(input: string, out: string, options: SubsetOpti
   const { keys, labels } = options;
   if (!keys && !labels) throw new RangeError('expected keys or labels to select by');
   const found = new Set<string>();
-  const [result] = rewrite([out], [input], options, ([target], progress) => {
+  const fill: RewriteFill = ([target], progress) => {
     for (const keyed of readKeyed(input, progress)) {
       if (keys && !keys.has(keyed.key)) continue;
       if (labels) {
@@ -41,6 +41,7 @@ export function subsetRecordFile(input: string, out: string, options: SubsetOpti
       if (keys) found.add(keyed.key);
       target!.write(keyed);
     }
-  });
+  };
+  const [result] = rewrite([out], [input], options, fill, `${input}: no record has the keys or labels asked for`);
   return { ...result!, missingKeys: keys ? keys.size - found.size : 0 };
 }

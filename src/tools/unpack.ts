@@ -8,23 +8,33 @@
  * Not images, so not unpacked (and reported): records without an image
  * header, and image-less records (insightface's record 0 and identity
  * records, which im2rec cannot make).
+ *
+ * What it writes stays inside OUTDIR: a new or empty folder (or, with
+ * `overwrite`, any folder, where files of the same names are replaced), locked
+ * by `OUTDIR/.unpack.lock` while the run lasts. The list is a plain file name
+ * in it. Folder names from `names` are checked against every label before the
+ * first image is written, so a names file that does not fit leaves nothing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { type SniffedFormat, sniffFormat } from '../codec/sniff.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
-import { AtomicFile, writeFileAtomic } from '../io/atomic-file.js';
+import { AtomicFile, nameTaken, writeFileAtomic } from '../io/atomic-file.js';
+import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
+import { type OutputLock, lockOutput } from '../io/output-lock.js';
 import { float32ToNumber } from './dump.js';
 
 export interface UnpackOptions {
-  /** Also write OUTDIR/<list>: the im2rec list of what was unpacked. */
+  /** Also write OUTDIR/<list>, a file name (no folders): the im2rec list of what was unpacked. */
   list?: string;
   /** Folder names by label (names[label]), instead of the label itself. */
   names?: readonly string[];
   /** Stop after this many images. */
   limit?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Write into a folder that is not empty, replacing files of the same names (the CLI's --force). Default false. */
+  overwrite?: boolean;
 }
 
 export interface UnpackResult {
@@ -88,21 +98,86 @@ function folderFor(labels: number[], names: readonly string[] | undefined, where
   return name;
 }
 
-export async function unpackRecordFile(recPath: string, outDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
-  if (fs.existsSync(outDir) && (!fs.statSync(outDir).isDirectory() || fs.readdirSync(outDir).length > 0)) {
-    throw new UnpackError(`${outDir}: expected a new or empty folder (unpack never overwrites files)`);
+/** Why `name` is not a plain file name inside OUTDIR, or null when it is one. */
+export function notAFileNameInside(name: string): string | null {
+  const plain = name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+  return plain ? null : `expected a file name inside OUTDIR, received ${JSON.stringify(name)}`;
+}
+
+/**
+ * Takes `outDir` for this run: makes it if needed, locks it (the lock lives
+ * inside, so that nothing lands outside), and refuses a folder holding
+ * anything else unless `overwrite`. Returns the lock and whether the folder is new.
+ */
+function claimOutDir(outDir: string, overwrite: boolean): { lock: OutputLock; made: boolean } {
+  const st = fs.statSync(outDir, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw new UnpackError(`${outDir}: expected a folder to unpack into, received a file`);
+  if (!st) fs.mkdirSync(outDir, { recursive: true });
+  const lock = lockOutput(path.join(outDir, '.unpack'));
+  if (!overwrite && fs.readdirSync(outDir).some((name) => name !== path.basename(lock.path))) {
+    lock.release();
+    throw new OutputExistsError(outDir, 'is not empty (unpack writes into a new or empty folder)');
   }
-  fs.mkdirSync(outDir, { recursive: true });
+  return { lock, made: !st };
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // images were written before the failure: they stay, and a rerun needs --force
+  }
+}
+
+/** Throws the names file's problem with the first label it does not name, before anything is written. */
+async function checkNames(reader: RecordReader, names: readonly string[], limit: number, recPath: string): Promise<void> {
+  let images = 0;
+  for await (const record of reader.scan({ reuseBuffers: true })) {
+    if (images >= limit) break;
+    const image = tryUnpackImageRecord(record.payload);
+    if (!image || image.image.length === 0) continue;
+    folderFor(image.label, names, `${recPath}: byte ${record.offset} (id ${image.id})`);
+    images += 1;
+  }
+}
+
+export async function unpackRecordFile(recPath: string, outDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
+  const problem = options.list === undefined ? null : notAFileNameInside(options.list);
+  if (problem) throw new UnpackError(`list: ${problem}`);
   const limit = options.limit ?? Infinity;
+  const reader = await RecordReader.openAsync(recPath);
+  try {
+    const { lock, made } = claimOutDir(outDir, options.overwrite ?? false);
+    let result: UnpackResult | null = null;
+    try {
+      if (options.names) await checkNames(reader, options.names, limit, recPath);
+      result = await unpackInto(reader, recPath, outDir, options, limit);
+      return result;
+    } finally {
+      lock.release();
+      if (!result && made) removeIfEmpty(outDir);
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+async function unpackInto(reader: RecordReader, recPath: string, outDir: string, options: UnpackOptions, limit: number): Promise<UnpackResult> {
+  const overwrite = options.overwrite ?? false;
   const folders = new Set<string>();
   const notImages: UnpackResult['notImages'] = [];
   // Committed last, so that a list appears only for a complete unpack.
   const listPath = options.list ? path.join(outDir, options.list) : null;
-  const list = listPath ? AtomicFile.create(listPath) : null;
+  const list = listPath ? AtomicFile.create(listPath, { overwrite }) : null;
+  /**
+   * With overwrite, the names this run wrote: a name taken by an earlier file
+   * is replaced, one taken by this run (a repeated id) gets a suffix. Without,
+   * the folder started empty, so every taken name is this run's.
+   */
+  const written = overwrite ? new Set<string>() : null;
   let pending = '';
   let images = 0;
   let multiLabel = false;
-  const reader = await RecordReader.openAsync(recPath);
   try {
     for await (const record of reader.scan({ reuseBuffers: true })) {
       if (images >= limit) break;
@@ -116,11 +191,13 @@ export async function unpackRecordFile(recPath: string, outDir: string, options:
         fs.mkdirSync(path.join(outDir, folder), { recursive: true });
         folders.add(folder);
       }
-      // Named by id; a repeated id gets a suffix (the folder started empty, so what exists is ours).
+      // Named by id; a repeated id gets a suffix.
       const ext = EXTENSION[sniffFormat(image.image)];
       let rel = `${folder}/${image.id}${ext}`;
-      for (let n = 1; fs.existsSync(path.join(outDir, rel)); n++) rel = `${folder}/${image.id}_${n}${ext}`;
-      writeFileAtomic(path.join(outDir, rel), image.image);
+      const taken = (name: string) => (written ? written.has(name) : nameTaken(path.join(outDir, name)));
+      for (let n = 1; taken(rel); n++) rel = `${folder}/${image.id}_${n}${ext}`;
+      writeFileAtomic(path.join(outDir, rel), image.image, { overwrite });
+      written?.add(rel);
       if (image.label.length > 1) multiLabel = true;
       if (list) {
         pending += `${image.id}\t${image.label.map(float32ToNumber).join('\t')}\t${rel}\n`;
@@ -132,13 +209,12 @@ export async function unpackRecordFile(recPath: string, outDir: string, options:
       images += 1;
       if (options.onProgress && images % 256 === 0) options.onProgress(record.end, reader.size);
     }
+    if (images === 0) throw new NothingWrittenError(`${recPath}: holds no images; nothing written`);
     list?.writeSync(Buffer.from(pending));
     list?.commit();
   } catch (err) {
     list?.abort();
     throw err;
-  } finally {
-    reader.close();
   }
   options.onProgress?.(reader.size, reader.size);
   return { outDir, images, folders: folders.size, listPath, multiLabel, notImages };

@@ -209,7 +209,7 @@ describe('rec unpack', () => {
     const names = path.join(dir, 'one-name.txt');
     fs.writeFileSync(names, 'only\n');
     for (const [args, message] of [
-      [['unpack', fixture('adaface-tiny/train.rec'), dir], /expected a new or empty folder/],
+      [['unpack', fixture('adaface-tiny/train.rec'), dir], /is not empty \(unpack writes into a new or empty folder\); not replaced without --force/],
       [['unpack', fixture('adaface-tiny/train.rec'), path.join(dir, 'nm'), '--names', names], /label 1 has no name in the names file \(1 names/],
     ] as const) {
       const res = runBin('rec', [...args]);

@@ -6,6 +6,7 @@ import { RecordIndex } from '../../src/format/index-file.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { encodeRecord } from '../../src/format/recordio.js';
 import { RecordWriter } from '../../src/format/writer.js';
+import { OutputExistsError } from '../../src/io/output-errors.js';
 import { edgePayloads } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -37,11 +38,11 @@ test('records larger than the write buffer are written whole', () => {
   assert.deepEqual(w.toBuffer(), Buffer.concat([encodeRecord(Buffer.from('x')), encodeRecord(big), encodeRecord(Buffer.from('y'))]));
 });
 
-test('nothing appears under the final name until close(); an existing file stays until then', () => {
+test('nothing appears under the final name until close(); an existing file it may replace stays until then', () => {
   const dir = tempDir();
   const file = path.join(dir, 'out.rec');
   fs.writeFileSync(file, 'previous');
-  const w = RecordWriter.create(file);
+  const w = RecordWriter.create(file, { overwrite: true });
   w.write(Buffer.alloc(10_000_000, 1)); // more than the buffer: bytes reach the disk before close
   assert.equal(fs.readFileSync(file, 'utf8'), 'previous');
   const temps = fs.readdirSync(dir).filter((n) => n.includes('.tmp-'));
@@ -55,11 +56,48 @@ test('abort() removes the temporary file and leaves the target untouched', () =>
   const dir = tempDir();
   const file = path.join(dir, 'out.rec');
   fs.writeFileSync(file, 'previous');
-  const w = RecordWriter.create(file, { indexPath: path.join(dir, 'out.idx') });
+  const w = RecordWriter.create(file, { indexPath: path.join(dir, 'out.idx'), overwrite: true });
   w.write(Buffer.from('abc'), 0);
   w.abort();
   assert.deepEqual(fs.readdirSync(dir), ['out.rec']);
   assert.equal(fs.readFileSync(file, 'utf8'), 'previous');
+});
+
+test('an existing .rec or .idx is refused before anything is written, unless overwrite is set', () => {
+  const dir = tempDir();
+  const [rec, idx] = [path.join(dir, 'old.rec'), path.join(dir, 'old.idx')];
+  for (const existing of [rec, idx]) {
+    fs.writeFileSync(existing, 'mine');
+    assert.throws(() => RecordWriter.create(rec, { indexPath: idx }), (err: Error) => err instanceof OutputExistsError && err.message === `${existing}: already exists; not replaced without --force`);
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(existing)], 'no temporary file left');
+    fs.rmSync(existing);
+  }
+});
+
+test('a file that appears under the final name while writing is not replaced: close() fails and publishes neither file', () => {
+  const dir = tempDir();
+  const [rec, idx] = [path.join(dir, 'race.rec'), path.join(dir, 'race.idx')];
+  for (const appears of [rec, idx]) {
+    const w = RecordWriter.create(rec, { indexPath: idx });
+    w.write(Buffer.from('abc'), 0);
+    fs.writeFileSync(appears, 'written meanwhile by someone else');
+    assert.throws(() => w.close(), (err: Error) => err instanceof OutputExistsError && /appeared while this run was writing it/.test(err.message));
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(appears)], 'the other file alone, untouched; no temporary file');
+    assert.equal(fs.readFileSync(appears, 'utf8'), 'written meanwhile by someone else');
+    fs.rmSync(appears);
+  }
+});
+
+test('a named temporary file is created new, never through a link planted at its name', () => {
+  const dir = tempDir();
+  const victim = path.join(dir, 'victim.txt');
+  fs.writeFileSync(victim, 'precious');
+  const temp = path.join(dir, 'out.rec.partial');
+  fs.symlinkSync(victim, temp);
+  assert.throws(() => RecordWriter.create(path.join(dir, 'out.rec'), { tempPath: temp }), /EEXIST/);
+  assert.throws(() => RecordWriter.create(path.join(dir, 'out.rec'), { tempPath: temp, resume: { size: 0, entries: [] } }), /ELOOP/);
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'precious');
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['out.rec.partial', 'victim.txt']);
 });
 
 test('with indexPath, close() writes the .idx: key and offset per record, in write order', () => {
@@ -114,7 +152,7 @@ test('a failed write (disk full) never leaves a file under the final name, even 
     if (++calls === 2) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
     return realWritev(...args);
   }) as typeof fs.writevSync;
-  const w = RecordWriter.create(file);
+  const w = RecordWriter.create(file, { overwrite: true });
   try {
     w.write(Buffer.alloc(100_000, 1)); // large: written at once (call 1)
     assert.throws(() => w.write(Buffer.alloc(100_000, 2)), /ENOSPC/); // call 2 fails

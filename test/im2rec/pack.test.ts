@@ -12,7 +12,8 @@ import { unpackImageRecord } from '../../src/format/image-record.js';
 import { RecordIndex } from '../../src/format/index-file.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { parseList } from '../../src/im2rec/list-file.js';
-import { pack, partialPaths } from '../../src/im2rec/pack.js';
+import { pack } from '../../src/im2rec/pack.js';
+import { partialPaths } from '../../src/im2rec/partial-output.js';
 import { isOneLineError, runBin } from '../helpers/cli.js';
 import { makeCorpus } from '../helpers/corpus.js';
 import { fromFrames, runHarness, skipWithoutDmlc } from '../helpers/dmlc.js';
@@ -272,7 +273,7 @@ describe('im2rec.cc form', () => {
     assert.match(merged.stderr, /rec merge: wrote .*m\.rec and .*m\.idx: \d+ records\n$/);
     assert.ok(fs.readFileSync(path.join(d, 'm.rec')).equals(fs.readFileSync(path.join(d, 'w.rec'))));
     assert.ok(fs.readFileSync(path.join(d, 'm.idx')).equals(fs.readFileSync(path.join(d, 'w.idx'))));
-    const refused = runBin('rec', ['merge', partFiles[0]!, partFiles[1]!, partFiles[0]!]);
+    const refused = runBin('rec', ['merge', '-o', partFiles[0]!, partFiles[1]!, partFiles[0]!, '--force']);
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /refusing to overwrite an input file/);
   });
@@ -376,7 +377,7 @@ describe('failure and interruption', () => {
     const opts = { list: path.join(d, 'r.lst'), root: corpus, dialect: { kind: 'tab' } as const, output: path.join(d, 'r.rec'), fsync: false };
     const abort = new AbortController();
     await pack({ ...opts, image: { resize: 64 }, signal: abort.signal, onProgress: () => abort.abort() });
-    await assert.rejects(pack({ ...opts, image: { resize: 65 }, resume: true }), /other settings; run without --resume/);
+    await assert.rejects(pack({ ...opts, image: { resize: 65 }, resume: true }), /was made from another list or other settings .*; --force starts over/);
   });
 
   test('Ctrl-C: exit 130, no partial .rec under the final name, and --resume finishes it', async () => {

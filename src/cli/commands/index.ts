@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { indexPathFor } from '../../format/index-file.js';
 import { type IndexKeys, buildIndex } from '../../tools/build-index.js';
+import { FORCE_HELP } from '../args.js';
 import { UsageError, runCommand } from '../run.js';
 
 export function addIndexCommand(program: Command): void {
@@ -9,20 +10,22 @@ export function addIndexCommand(program: Command): void {
     .summary('rebuild the .idx of a .rec by scanning it')
     .description(
       'Scan a .rec and write its .idx (key<TAB>offset per record), keyed as im2rec keys it:\n' +
-        'by the image header id. The file is written under a temporary name and renamed into place.',
+        'by the image header id. The file is written under a temporary name and renamed into place;\n' +
+        'an existing .idx is replaced only with --force.',
     )
     .argument('<file>', 'the .rec file')
-    .option('--out <file>', 'where to write the index (default: the .rec path with .idx)')
+    .option('-o, --out <file>', 'where to write the index (default: the .rec path with .idx)')
     .option('--keys <kind>', 'id: the header id, as im2rec; ordinal: 0, 1, 2, ... (for non-image records)', 'id')
+    .option('--force', FORCE_HELP)
     .option('--json', 'print a JSON summary (out, records, duplicateKeys) on stdout')
     .addHelpText('after', '\nExample:\n  rec index train.rec            # writes train.idx')
-    .action(async (file: string, opts: { out?: string; keys: string; json?: boolean }) =>
+    .action(async (file: string, opts: { out?: string; keys: string; force?: boolean; json?: boolean }) =>
       runCommand('rec index', () => {
         if (opts.keys !== 'id' && opts.keys !== 'ordinal') {
           throw new UsageError(`--keys expects id or ordinal, received ${JSON.stringify(opts.keys)}`);
         }
         const out = opts.out ?? indexPathFor(file);
-        const result = buildIndex(file, out, opts.keys as IndexKeys);
+        const result = buildIndex(file, out, { keys: opts.keys as IndexKeys, overwrite: opts.force });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(result)}\n`);
           return;

@@ -1,8 +1,27 @@
 import type { Command } from 'commander';
+import { nameTaken } from '../../io/atomic-file.js';
 import { mergeRecordFiles } from '../../tools/merge.js';
-import { runCommand } from '../run.js';
+import { UsageError, runCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
 import { addRewriteOptions, reportWritten } from './rewrite-common.js';
+
+/**
+ * `rec merge -o OUT IN...`. The older form, OUT first (`rec merge OUT IN...`),
+ * reads naturally as "merge these files", so it is kept only where it cannot
+ * destroy anything: to make a new file. An existing first file is refused
+ * even with --force, which takes -o to say which file is the output.
+ */
+function outputAndInputs(files: string[], out: string | undefined): { out: string; inputs: string[] } {
+  if (out !== undefined) return { out, inputs: files };
+  const [first, ...inputs] = files;
+  if (inputs.length === 0) throw new UsageError(`expected -o OUT.rec and the .rec files to join, received ${files.join(' ')}`);
+  if (nameTaken(first!)) {
+    throw new UsageError(
+      `${first}: exists, and without -o the first file is the output; to join these files use: rec merge -o NEW.rec ${files.join(' ')}`,
+    );
+  }
+  return { out: first!, inputs };
+}
 
 export function addMergeCommand(program: Command): void {
   const command = program
@@ -11,21 +30,26 @@ export function addMergeCommand(program: Command): void {
     .description(
       'Join .rec files into OUT.rec and OUT.idx, records in the order given. Keys come from each\n' +
         "input's .idx when it has one, else from the image header id. Inputs are never modified; the\n" +
-        'output appears only when complete.',
+        'output appears only when complete. Without -o the first file is the output (the older form),\n' +
+        'which is refused when that file exists.',
     )
-    .argument('<out>', 'the .rec to write')
-    .argument('<inputs...>', 'the .rec files to join, in order');
+    .usage('-o OUT.rec IN.rec... [options]')
+    .argument('<files...>', 'the .rec files to join, in order')
+    .option('-o, --out <file>', 'the .rec to write (its .idx goes beside it)');
   addRewriteOptions(command)
     .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
       '\nExamples (im2rec.cc parts, or im2rec --parts 3 --part I; split outputs):\n' +
-        '  rec merge train.rec train.rec.part000 train.rec.part001 train.rec.part002\n' +
-        '  rec merge all.rec train.rec val.rec --renumber',
+        '  rec merge -o train.rec train.rec.part000 train.rec.part001 train.rec.part002\n' +
+        '  rec merge -o all.rec train.rec val.rec --renumber',
     )
-    .action(async (out: string, inputs: string[], opts: { renumber?: boolean; json?: boolean; quiet?: boolean }) =>
+    .action(async (files: string[], opts: { out?: string; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
       runCommand('rec merge', async () => {
-        const result = await withByteProgress('rec merge', opts.quiet, async (onProgress) => mergeRecordFiles(inputs, out, { renumber: opts.renumber, onProgress }));
+        const { out, inputs } = outputAndInputs(files, opts.out);
+        const result = await withByteProgress('rec merge', opts.quiet, async (onProgress) =>
+          mergeRecordFiles(inputs, out, { renumber: opts.renumber, overwrite: opts.force, onProgress }),
+        );
         reportWritten('rec merge', [result], opts.json);
       }),
     );

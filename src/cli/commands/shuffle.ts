@@ -3,7 +3,7 @@ import { shuffleRecordFile } from '../../tools/shuffle.js';
 import { integerAtLeast } from '../args.js';
 import { runCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
-import { addRewriteOptions, reportWritten } from './rewrite-common.js';
+import { addRewriteOptions, oneOutput, reportWritten } from './rewrite-common.js';
 
 export function addShuffleCommand(program: Command): void {
   const command = program
@@ -14,15 +14,17 @@ export function addShuffleCommand(program: Command): void {
         'OUT.idx: for readers that can only read in file order. The input is never modified.',
     )
     .argument('<file>', 'the .rec to read')
-    .argument('<out>', 'the .rec to write')
+    .argument('[out]', 'the .rec to write (or -o)')
+    .option('-o, --out <file>', 'the .rec to write (its .idx goes beside it)')
     .option('--seed <n>', 'seed of the order', integerAtLeast(0), 0);
   addRewriteOptions(command)
     .option('--json', 'print a JSON summary')
-    .addHelpText('after', '\nExample:\n  rec shuffle train.rec train-shuffled.rec --seed 42 --renumber')
-    .action(async (file: string, out: string, opts: { seed: number; renumber?: boolean; json?: boolean; quiet?: boolean }) =>
+    .addHelpText('after', '\nExample:\n  rec shuffle train.rec -o train-shuffled.rec --seed 42 --renumber')
+    .action(async (file: string, outArg: string | undefined, opts: { out?: string; seed: number; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
       runCommand('rec shuffle', async () => {
+        const out = oneOutput(outArg, opts.out);
         const result = await withByteProgress('rec shuffle', opts.quiet, async (onProgress) =>
-          shuffleRecordFile(file, out, { seed: opts.seed, renumber: opts.renumber, onProgress }),
+          shuffleRecordFile(file, out, { seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress }),
         );
         reportWritten('rec shuffle', [result], opts.json);
       }),

@@ -25,14 +25,14 @@ export function addSplitCommand(program: Command): void {
       'after',
       '\nExamples:\n  rec split all.rec train.rec val.rec --shares 0.9,0.1 --shuffle --seed 7\n  rec split all.rec shard-0.rec shard-1.rec shard-2.rec shard-3.rec',
     )
-    .action(async (file: string, outs: string[], opts: { shares?: number[]; shuffle?: boolean; seed: number; renumber?: boolean; json?: boolean; quiet?: boolean }) =>
+    .action(async (file: string, outs: string[], opts: { shares?: number[]; shuffle?: boolean; seed: number; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
       runCommand('rec split', async () => {
         if (outs.length < 2) throw new UsageError(`expected two or more outputs, received ${outs.length}`);
         const shares = opts.shares ?? outs.map(() => 1);
         if (shares.length !== outs.length) throw new UsageError(`--shares: expected ${outs.length} shares (one per output), received ${shares.length}`);
         if (!shares.every((s) => s > 0)) throw new UsageError(`--shares: expected positive numbers, received ${shares.join(',')}`);
         const results = await withByteProgress('rec split', opts.quiet, async (onProgress) =>
-          splitRecordFile(file, outs, { shares, shuffle: opts.shuffle, seed: opts.seed, renumber: opts.renumber, onProgress }),
+          splitRecordFile(file, outs, { shares, shuffle: opts.shuffle, seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress }),
         );
         reportWritten('rec split', results, opts.json);
       }),

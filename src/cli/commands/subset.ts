@@ -3,7 +3,7 @@ import { readKeyList, subsetRecordFile } from '../../tools/subset.js';
 import { numberList } from '../args.js';
 import { UsageError, runCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
-import { addRewriteOptions, reportWritten } from './rewrite-common.js';
+import { addRewriteOptions, oneOutput, reportWritten } from './rewrite-common.js';
 
 export function addSubsetCommand(program: Command): void {
   const command = program
@@ -15,19 +15,21 @@ export function addSubsetCommand(program: Command): void {
         'order. Keys come from the .idx when there is one, else from the image header id.',
     )
     .argument('<file>', 'the .rec to read')
-    .argument('<out>', 'the .rec to write')
+    .argument('[out]', 'the .rec to write (or -o)')
+    .option('-o, --out <file>', 'the .rec to write (its .idx goes beside it)')
     .option('--keys <file>', 'keep the records with these keys')
     .option('--labels <list>', 'keep the images whose first label is one of these (comma-separated)', numberList(1 << 20, true));
   addRewriteOptions(command)
     .option('--json', 'print a JSON summary')
-    .addHelpText('after', '\nExamples:\n  rec subset train.rec cats.rec --labels 3,5\n  rec subset train.rec small.rec --keys val.lst --renumber')
-    .action(async (file: string, out: string, opts: { keys?: string; labels?: number[]; renumber?: boolean; json?: boolean; quiet?: boolean }) =>
+    .addHelpText('after', '\nExamples:\n  rec subset train.rec -o cats.rec --labels 3,5\n  rec subset train.rec -o small.rec --keys val.lst --renumber')
+    .action(async (file: string, outArg: string | undefined, opts: { out?: string; keys?: string; labels?: number[]; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
       runCommand('rec subset', async () => {
+        const out = oneOutput(outArg, opts.out);
         if (!opts.keys && !opts.labels) throw new UsageError('expected --keys or --labels (or both)');
         const keys = opts.keys ? readKeyList(opts.keys) : undefined;
         const labels = opts.labels ? new Set(opts.labels.map(Math.fround)) : undefined;
         const result = await withByteProgress('rec subset', opts.quiet, async (onProgress) =>
-          subsetRecordFile(file, out, { keys, labels, renumber: opts.renumber, onProgress }),
+          subsetRecordFile(file, out, { keys, labels, renumber: opts.renumber, overwrite: opts.force, onProgress }),
         );
         reportWritten('rec subset', [result], opts.json);
         if (result.missingKeys > 0 && !opts.json) process.stderr.write(`rec subset: ${result.missingKeys} listed keys are not in ${file}\n`);

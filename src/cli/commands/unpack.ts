@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { readClassNames, unpackRecordFile } from '../../tools/unpack.js';
+import { notAFileNameInside, readClassNames, unpackRecordFile } from '../../tools/unpack.js';
 import { integerAtLeast } from '../args.js';
 import { withByteProgress } from '../progress.js';
-import { runCommand } from '../run.js';
+import { UsageError, runCommand } from '../run.js';
 
 export function addUnpackCommand(program: Command): void {
   program
@@ -14,24 +14,27 @@ export function addUnpackCommand(program: Command): void {
         "insightface's layout; records with several labels go to multi-label/), bytes exactly as stored.\n" +
         'With --lst, also OUTDIR/<name>.lst, from which `im2rec OUTDIR/<name> OUTDIR --pass-through`\n' +
         '(plus --pack-label for multi-label records) packs the same records again. OUTDIR must be new\n' +
-        'or empty. Records that hold no image (insightface header and identity records, non-image\n' +
-        'payloads) are counted and left out.',
+        'or empty (with --force, files of the same names in it are replaced). Records that hold no\n' +
+        'image (insightface header and identity records, non-image payloads) are counted and left out.',
     )
     .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .argument('<outdir>', 'folder to write the images into (new or empty)')
-    .option('--lst [name]', 'also write the im2rec list (default name: the .rec name with .lst)')
+    .option('--lst [name]', 'also write the im2rec list, a file name inside OUTDIR (default: the .rec name with .lst)')
     .option('--names <file>', 'folder names by label: line i names label i (first word of the line; synset.txt works)')
     .option('--limit <n>', 'stop after n images', integerAtLeast(1))
+    .option('--force', 'unpack into a folder that is not empty, replacing files of the same names')
     .option('--json', 'print a JSON summary')
     .option('-q, --quiet', 'no progress')
     .addHelpText('after', '\nExamples:\n  rec unpack train.rec train-images --lst\n  rec unpack val.rec val-images --names synset.txt --limit 100')
     .action(
-      async (file: string, outDir: string, opts: { lst?: string | boolean; names?: string; limit?: number; json?: boolean; quiet?: boolean }) =>
+      async (file: string, outDir: string, opts: { lst?: string | boolean; names?: string; limit?: number; force?: boolean; json?: boolean; quiet?: boolean }) =>
         runCommand('rec unpack', async () => {
-          const names = opts.names ? readClassNames(opts.names) : undefined;
           const list = opts.lst === undefined ? undefined : typeof opts.lst === 'string' ? opts.lst : `${path.basename(file).replace(/\.rec$/i, '')}.lst`;
+          const problem = list === undefined ? null : notAFileNameInside(list);
+          if (problem) throw new UsageError(`--lst: ${problem}`);
+          const names = opts.names ? readClassNames(opts.names) : undefined;
           const result = await withByteProgress('rec unpack', opts.quiet, (onProgress) =>
-            unpackRecordFile(file, outDir, { list, names, limit: opts.limit, onProgress }),
+            unpackRecordFile(file, outDir, { list, names, limit: opts.limit, overwrite: opts.force, onProgress }),
           );
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { readClassNames } from '../../tools/unpack.js';
 import { MAX_VIEW_IMAGES, viewRecordFile } from '../../tools/view/view.js';
-import { indexPathOption, integerAtLeast, integerIn } from '../args.js';
+import { FORCE_HELP, indexPathOption, integerAtLeast, integerIn } from '../args.js';
 import { withByteProgress } from '../progress.js';
 import { UsageError, runCommand } from '../run.js';
 
@@ -17,6 +17,7 @@ interface ViewFlags {
   size: number;
   columns: number;
   names?: string;
+  force?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -46,6 +47,7 @@ export function addViewCommand(program: Command): void {
     .option('--size <px>', 'thumbnail size', integerIn(16, 1024), 160)
     .option('--columns <n>', 'thumbnails per row on the sheet', integerIn(1, 100), 8)
     .option('--names <file>', 'class names: line i names label i (first word; synset.txt works)')
+    .option('--force', FORCE_HELP)
     .option('--json', 'print a JSON summary')
     .option('-q, --quiet', 'no progress')
     .addHelpText(
@@ -73,6 +75,7 @@ export function addViewCommand(program: Command): void {
             size: opts.size,
             columns: opts.columns,
             names,
+            overwrite: opts.force,
             onProgress,
           }),
         );

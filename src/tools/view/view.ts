@@ -6,7 +6,9 @@
 import path from 'node:path';
 import { RecordIndex } from '../../format/index-file.js';
 import { RecordReader } from '../../format/reader.js';
-import { assertNotAnInput, writeFileAtomic } from '../../io/atomic-file.js';
+import { writeFileAtomic } from '../../io/atomic-file.js';
+import { claimOutputs } from '../../io/output-claim.js';
+import { NothingWrittenError } from '../../io/output-errors.js';
 import { galleryHtml } from './gallery.js';
 import { type ViewSelection, selectForView } from './select.js';
 import { contactSheet } from './sheet.js';
@@ -34,6 +36,8 @@ export interface ViewOptions {
   names?: readonly string[];
   /** Per class: bytes scanned so far (the other ways read only the records shown). */
   onProgress?: (done: number, total: number) => void;
+  /** Replace a sheet or page that exists (the CLI's --force). Default false: OutputExistsError. */
+  overwrite?: boolean;
 }
 
 export interface ViewResult {
@@ -69,8 +73,18 @@ export async function viewRecordFile(recPath: string, options: ViewOptions): Pro
     throw new RangeError(`perClass × classes: expected at most ${MAX_VIEW_IMAGES} images, received ${perClass} × ${classes}`);
   }
   const inputs = [recPath, ...(options.indexPath ? [options.indexPath] : [])];
-  for (const out of [sheet, html]) if (out) assertNotAnInput(out, inputs);
+  const outputs = [sheet, html].filter((out) => out !== null);
+  const claim = claimOutputs(outputs, [], { inputs, overwrite: options.overwrite });
+  try {
+    return await view(recPath, options, sheet, html);
+  } finally {
+    claim.release();
+  }
+}
 
+async function view(recPath: string, options: ViewOptions, sheet: string | null, html: string | null): Promise<ViewResult> {
+  const { perClass } = options;
+  const classes = options.classes ?? 16;
   const size = options.size ?? 160;
   const index = options.indexPath ? await RecordIndex.read(options.indexPath) : null;
   const reader = await RecordReader.openAsync(recPath);
@@ -87,13 +101,15 @@ export async function viewRecordFile(recPath: string, options: ViewOptions): Pro
   } finally {
     reader.close();
   }
+  if (selection.items.length === 0) throw new NothingWrittenError(`${recPath}: holds no images to show; nothing written`);
   const thumbs = await makeThumbnails(selection.items, size);
   const title = path.basename(recPath);
+  const { overwrite } = options;
   if (sheet) {
     const format = /\.jpe?g$/i.test(sheet) ? 'jpeg' : 'png';
-    writeFileAtomic(sheet, await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format }));
+    writeFileAtomic(sheet, await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format }), { overwrite });
   }
-  if (html) writeFileAtomic(html, galleryHtml(selection, thumbs, { size, title, names: options.names }));
+  if (html) writeFileAtomic(html, galleryHtml(selection, thumbs, { size, title, names: options.names }), { overwrite });
   return {
     how: selection.how,
     images: selection.items.length,

@@ -1,0 +1,79 @@
+/**
+ * The rule every command that writes follows, checked before any work:
+ *
+ *   1. it locks the outputs it is named by, so no second run writes them
+ *      at the same time (output-lock.ts);
+ *   2. it refuses an output that exists, unless told to replace it
+ *      (`overwrite`, the CLI's --force); the files are then written under
+ *      temporary names and published only when complete (atomic-file.ts);
+ *   3. it refuses an output that is one of its inputs, even with --force,
+ *      and the same output named twice.
+ *
+ * checkOutputs() is 2 and 3 alone, for a command that checks several
+ * steps' outputs before the first step claims its own.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { assertNew } from './atomic-file.js';
+import { OutputIsInputError } from './output-errors.js';
+import { type OutputLock, lockOutput } from './output-lock.js';
+
+export interface OutputCheck {
+  /** Files the run reads; none may be an output. */
+  inputs?: readonly string[];
+  /** Replace outputs that exist (the CLI's --force). Default false. */
+  overwrite?: boolean;
+}
+
+/** Refuses an output that is (by inode, so through links too) one of the inputs. */
+export function assertNotAnInput(output: string, inputs: readonly string[]): void {
+  const out = fs.statSync(output, { throwIfNoEntry: false });
+  if (!out) return; // does not exist yet, cannot be an input
+  for (const input of inputs) {
+    const st = fs.statSync(input, { throwIfNoEntry: false });
+    if (st && st.dev === out.dev && st.ino === out.ino) throw new OutputIsInputError(output);
+  }
+}
+
+function assertDistinct(files: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const file of files) {
+    if (seen.has(path.resolve(file))) throw new RangeError(`expected distinct outputs, received ${file} twice`);
+    seen.add(path.resolve(file));
+  }
+}
+
+/** Rules 2 and 3 for `files`. */
+export function checkOutputs(files: readonly string[], options: OutputCheck = {}): void {
+  assertDistinct(files);
+  for (const file of files) {
+    assertNotAnInput(file, options.inputs ?? []);
+    assertNew(file, options.overwrite);
+  }
+}
+
+export interface OutputClaim {
+  /** Gives up the locks (also done when the process exits). */
+  release(): void;
+}
+
+/**
+ * Takes a run's outputs: locks each of `named` (the outputs the run is known
+ * by: OUT.rec, not the OUT.idx that goes with it), then checks `named` and
+ * `companions` by the rules above. On a refusal nothing stays locked.
+ */
+export function claimOutputs(named: readonly string[], companions: readonly string[], options: OutputCheck = {}): OutputClaim {
+  const locks: OutputLock[] = [];
+  const release = () => {
+    for (const lock of locks.splice(0)) lock.release();
+  };
+  assertDistinct([...named, ...companions]);
+  try {
+    for (const output of named) locks.push(lockOutput(output));
+    checkOutputs([...named, ...companions], options);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return { release };
+}

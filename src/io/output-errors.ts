@@ -1,0 +1,42 @@
+/**
+ * Why a command would not write: each is one line naming the file, and says
+ * what to do about it. The CLI exits 2 for the refusals (the command as given
+ * would have destroyed or corrupted a file) and 1 for NothingWrittenError
+ * (the data gave nothing to write).
+ */
+
+/** An output that exists already; `--force` (the library's `overwrite: true`) replaces it. */
+export class OutputExistsError extends Error {
+  override readonly name = 'OutputExistsError';
+  constructor(
+    readonly path: string,
+    detail = 'already exists',
+  ) {
+    super(`${path}: ${detail}; not replaced without --force`);
+  }
+}
+
+/** An output path that names one of the inputs (by inode, so through links too); never allowed. */
+export class OutputIsInputError extends Error {
+  override readonly name = 'OutputIsInputError';
+  constructor(readonly output: string) {
+    super(`${output}: refusing to overwrite an input file`);
+  }
+}
+
+/** Another run holds the lock on an output (see output-lock.ts), or something that is not a lock sits at its name. */
+export class OutputLockedError extends Error {
+  override readonly name = 'OutputLockedError';
+  constructor(
+    readonly output: string,
+    readonly lockPath: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A run that would publish no records (or no images, no list lines): it fails rather than leave an empty file. */
+export class NothingWrittenError extends Error {
+  override readonly name = 'NothingWrittenError';
+}
