@@ -25,7 +25,9 @@ export function recProgram(): Command {
     .showHelpAfterError('(see rec --help)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 done / sound, 1 damaged or inconsistent data, 2 bad arguments or unreadable files.',
+      '\nCommands that write never replace an existing file without --force, and a run that writes nothing fails.\n' +
+        'Exit codes: 0 done / sound, 1 damaged or inconsistent data (or nothing to write), 2 bad arguments,\n' +
+        'unreadable files or outputs that exist.',
     );
   addDumpCommand(program);
   addIndexCommand(program);
