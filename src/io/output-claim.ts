@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertNew } from './atomic-file.js';
-import { OutputIsInputError } from './output-errors.js';
+import { OutputIsInputError, OutputTwiceError } from './output-errors.js';
 import { type OutputLock, lockOutput } from './output-lock.js';
 
 export interface OutputCheck {
@@ -38,7 +38,7 @@ export function assertNotAnInput(output: string, inputs: readonly string[]): voi
 function assertDistinct(files: readonly string[]): void {
   const seen = new Set<string>();
   for (const file of files) {
-    if (seen.has(path.resolve(file))) throw new RangeError(`expected distinct outputs, received ${file} twice`);
+    if (seen.has(path.resolve(file))) throw new OutputTwiceError(file);
     seen.add(path.resolve(file));
   }
 }

@@ -24,6 +24,14 @@ export class OutputIsInputError extends Error {
   }
 }
 
+/** The same output named twice in one run (two split outputs, a sheet and a page of one name). */
+export class OutputTwiceError extends Error {
+  override readonly name = 'OutputTwiceError';
+  constructor(readonly output: string) {
+    super(`${output}: named twice as an output; expected distinct outputs`);
+  }
+}
+
 /** Another run holds the lock on an output (see output-lock.ts), or something that is not a lock sits at its name. */
 export class OutputLockedError extends Error {
   override readonly name = 'OutputLockedError';

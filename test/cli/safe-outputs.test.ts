@@ -113,6 +113,7 @@ describe('1. an existing output is never replaced without --force', () => {
     refused(runBin('rec', ['split', all, fresh, va]), va);
     assert.equal(fs.existsSync(fresh), false);
     refused(runBin('rec', ['subset', all, '-o', tr, '--labels', '0']), tr);
+    refused(runBin('rec', ['split', all, fresh, fresh]), fresh, /named twice/);
     refused(runBin('rec', ['index', all]), path.join(data, 'train.idx'));
     assert.deepEqual(snapshot(kept), before);
 
@@ -251,6 +252,34 @@ describe('3. no name a run writes through is followed when a symlink is planted 
         fs.rmSync(path.join(data, 'train.idx'));
       }
       fs.rmSync(name, { force: true });
+    }
+  });
+
+  test('rec split, merge, subset, shuffle, index, view, unpack and im2rec --list: a link planted at their lock', async () => {
+    const { dir, data, photos } = await workspace();
+    ok(runBin('im2rec', [path.join(data, 'train'), photos, '--pass-through', '-q']));
+    const rec = path.join(data, 'train.rec');
+    const out = (name: string) => path.join(dir, name);
+    const cases: [string[], string][] = [
+      [['rec', 'split', rec, out('s1.rec'), out('s2.rec')], lockPathFor(out('s1.rec'))],
+      [['rec', 'merge', '-o', out('m.rec'), rec], lockPathFor(out('m.rec'))],
+      [['rec', 'subset', rec, '-o', out('sub.rec'), '--labels', '0'], lockPathFor(out('sub.rec'))],
+      [['rec', 'shuffle', rec, '-o', out('sh.rec')], lockPathFor(out('sh.rec'))],
+      [['rec', 'index', rec, '-o', out('i.idx')], lockPathFor(out('i.idx'))],
+      [['rec', 'view', rec, '-o', out('v.png'), '-n', '2'], lockPathFor(out('v.png'))],
+      [['rec', 'unpack', rec, out('u')], path.join(out('u'), '.unpack.lock')],
+      [['im2rec', out('l'), photos, '--list', '--recursive'], lockPathFor(out('l.lst'))],
+    ];
+    const victim = out('victim.txt');
+    for (const [[bin, ...args], planted] of cases) {
+      fs.writeFileSync(victim, 'precious');
+      fs.mkdirSync(path.dirname(planted), { recursive: true });
+      fs.symlinkSync(victim, planted);
+      refused(runBin(bin as 'rec' | 'im2rec', args), path.basename(planted), /a symbolic link, not a lock/);
+      assert.equal(fs.readFileSync(victim, 'utf8'), 'precious', args.join(' '));
+      fs.rmSync(planted);
+      ok(runBin(bin as 'rec' | 'im2rec', args)); // without it the command works
+      assert.equal(fs.existsSync(planted), false, 'the lock goes with its run');
     }
   });
 });
