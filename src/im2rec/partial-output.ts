@@ -109,8 +109,7 @@ class JournalLines {
 }
 
 function describeChange(was: SourceStamp, now: fs.BigIntStats): string {
-  if (BigInt(was.size) !== now.size) return `size ${was.size} → ${now.size} bytes`;
-  return 'modified since';
+  return BigInt(was.size) !== now.size ? `size ${was.size} → ${now.size} bytes` : 'same size, another modification time';
 }
 
 function openForResume(file: string, flags: number): number {
@@ -119,7 +118,9 @@ function openForResume(file: string, flags: number): number {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ResumeError(`${file}: missing, so the partial output cannot be resumed; --force starts over`);
-    if (code === 'ELOOP' || code === 'EISDIR') throw new ResumeError(`${file}: not a regular file (a link?), not im2rec's; remove it, or --force starts over`);
+    if (code === 'ELOOP' || code === 'EINVAL' || code === 'EISDIR') {
+      throw new ResumeError(`${file}: not a regular file (a link?), so not im2rec's; remove it, or --force starts over`);
+    }
     throw err;
   }
 }

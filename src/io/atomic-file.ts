@@ -218,12 +218,16 @@ export function commitTogether(files: readonly AtomicFile[], options: { fsync?: 
   }
 }
 
-/** Opens an existing file that must be a regular file reached without following a link (ELOOP otherwise). */
+/**
+ * Opens an existing file that must be a regular file reached without
+ * following a link (ELOOP otherwise). Non-blocking, so that a FIFO planted at
+ * the name is refused instead of waited on (it has no effect on files).
+ */
 export function openExisting(p: string, flags: number): number {
-  const fd = fs.openSync(p, flags | O_NOFOLLOW);
+  const fd = fs.openSync(p, flags | O_NOFOLLOW | (fs.constants.O_NONBLOCK ?? 0));
   if (!fs.fstatSync(fd).isFile()) {
     fs.closeSync(fd);
-    throw Object.assign(new Error(`${p}: not a regular file`), { code: 'EISDIR', path: p, syscall: 'open' });
+    throw Object.assign(new Error('not a regular file'), { code: 'EINVAL', path: p, syscall: 'open' });
   }
   return fd;
 }

@@ -66,12 +66,14 @@ function isStale(holder: Holder): boolean {
 function readLock(lockPath: string): string | null {
   let fd: number;
   try {
-    fd = fs.openSync(lockPath, fs.constants.O_RDONLY | O_NOFOLLOW);
+    // Never through a link; non-blocking, so that a FIFO at the name is refused, not waited on.
+    fd = fs.openSync(lockPath, fs.constants.O_RDONLY | O_NOFOLLOW | (fs.constants.O_NONBLOCK ?? 0));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null; // released meanwhile
     throw err;
   }
   try {
+    if (!fs.fstatSync(fd).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
     const buffer = Buffer.alloc(4096);
     return buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, buffer.length, 0));
   } finally {
@@ -151,7 +153,7 @@ export function lockOutput(output: string): OutputLock {
       text = readLock(lockPath);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const what = code === 'ELOOP' ? 'a symbolic link' : `unreadable (${code})`;
+      const what = code === 'ELOOP' ? 'a symbolic link' : code === 'EINVAL' ? 'not a regular file' : `unreadable (${code})`;
       throw new OutputLockedError(output, lockPath, `${lockPath}: ${what}, not a lock of mxrec's; remove it if no run is writing ${output}`);
     }
     if (text === null) continue; // its run ended between our two looks

@@ -3,7 +3,7 @@
 // (silent replacement, empty packs, planted symlinks, concurrent runs, unpack
 // outside its folder, resuming changed work), at the command line, on real files.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -252,6 +252,17 @@ describe('3. no name a run writes through is followed when a symlink is planted 
         fs.rmSync(path.join(data, 'train.idx'));
       }
       fs.rmSync(name, { force: true });
+    }
+  });
+
+  test('a FIFO planted at OUT.rec.partial or OUT.rec.lock is refused, not waited on', async () => {
+    const { data, photos } = await workspace();
+    const out = path.join(data, 'train.rec');
+    for (const [name, extra] of [[partialPaths(out).partial, ['--resume']], [partialPaths(out).journal, ['--resume']], [lockPathFor(out), []]] as const) {
+      assert.equal(spawnSync('mkfifo', [name]).status, 0);
+      const res = spawnSync(process.execPath, [path.join(binDir, 'im2rec.js'), path.join(data, 'train'), photos, ...extra], { encoding: 'utf8', timeout: 20_000 });
+      refused({ status: res.status, stderr: res.stderr }, path.basename(name), /not a regular file|missing/);
+      fs.rmSync(name);
     }
   });
 
