@@ -98,7 +98,7 @@ function sha256File(file: string): string {
 /** 64 distinct image-record payloads; one holds the magic at an aligned offset (a split record). */
 function writePool(dataset: Dataset, file: string): { count: number; meanLength: number } {
   const next = rng(dataset.name.length * 1000 + dataset.minLength);
-  const w = RecordWriter.create(file, { fsync: false });
+  const w = RecordWriter.create(file, { fsync: false, overwrite: true }); // the bench's own scratch file
   let total = 0;
   for (let i = 0; i < 64; i++) {
     const length = dataset.minLength + Math.floor(next() * (dataset.maxLength - dataset.minLength));
@@ -148,6 +148,7 @@ export async function benchFormat(outDir: string): Promise<{ markdown: string; j
     fs.rmSync(outputs.dmlc, { force: true });
     if (writeDir !== dir) fs.rmSync(writeDir, { recursive: true, force: true });
     writeDmlc(theirs); // the file both read below, and compare against ours
+    fs.rmSync(ours, { force: true }); // left by an interrupted run, perhaps
     writeOurs(ours);
     const identical = sha256File(ours) === sha256File(theirs);
     if (!identical) throw new Error(`${dataset.name}: our file and dmlc's differ`);

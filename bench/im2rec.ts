@@ -98,7 +98,7 @@ function benchList(outDir: string) {
   const ours: number[] = [];
   const theirs: number[] = [];
   for (let t = 0; t < TRIALS; t++) {
-    ours.push(measure(2, [process.execPath, IM2REC, path.join(outDir, 'list-ours'), tree, '--list', '--recursive', '--quiet']).seconds);
+    ours.push(measure(2, [process.execPath, IM2REC, path.join(outDir, 'list-ours'), tree, '--list', '--recursive', '--force', '--quiet']).seconds);
     theirs.push(measure(2, [PYTHON, PY_LIST, tree, path.join(outDir, 'list-py'), '1', '0']).seconds);
   }
   const same = fs.readFileSync(path.join(outDir, 'list-ours.lst')).equals(fs.readFileSync(path.join(outDir, 'list-py.lst')));

@@ -38,7 +38,8 @@ function packRec(outDir: string): { rec: string; idx: string } {
     const corpus = corpusDir(IMAGES);
     const im2rec = path.join(root, 'bin/im2rec.js');
     for (const args of [[prefix, corpus, '--list', '--recursive'], [prefix, corpus, '--resize', '256', '--quality', '95']]) {
-      const r = spawnSync(process.execPath, [im2rec, ...args, '--quiet'], { encoding: 'utf8' });
+      // --force: the list may be left from a run stopped before its pack.
+      const r = spawnSync(process.execPath, [im2rec, ...args, '--force', '--quiet'], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(r.stderr);
     }
   }
