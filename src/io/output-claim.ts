@@ -9,8 +9,8 @@
  *   3. it refuses an output that is one of its inputs, even with --force,
  *      and the same output named twice.
  *
- * checkOutputs() is 2 and 3 alone, for a command that checks several
- * steps' outputs before the first step claims its own.
+ * A command that runs several steps checks them all before the first by
+ * claiming each step's outputs and giving them back (im2rec's lists).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,7 +26,7 @@ export interface OutputCheck {
 }
 
 /** Refuses an output that is (by inode, so through links too) one of the inputs. */
-export function assertNotAnInput(output: string, inputs: readonly string[]): void {
+function assertNotAnInput(output: string, inputs: readonly string[]): void {
   const out = fs.statSync(output, { throwIfNoEntry: false });
   if (!out) return; // does not exist yet, cannot be an input
   for (const input of inputs) {
@@ -40,15 +40,6 @@ function assertDistinct(files: readonly string[]): void {
   for (const file of files) {
     if (seen.has(path.resolve(file))) throw new OutputTwiceError(file);
     seen.add(path.resolve(file));
-  }
-}
-
-/** Rules 2 and 3 for `files`. */
-export function checkOutputs(files: readonly string[], options: OutputCheck = {}): void {
-  assertDistinct(files);
-  for (const file of files) {
-    assertNotAnInput(file, options.inputs ?? []);
-    assertNew(file, options.overwrite);
   }
 }
 
@@ -70,7 +61,10 @@ export function claimOutputs(named: readonly string[], companions: readonly stri
   assertDistinct([...named, ...companions]);
   try {
     for (const output of named) locks.push(lockOutput(output));
-    checkOutputs([...named, ...companions], options);
+    for (const file of [...named, ...companions]) {
+      assertNotAnInput(file, options.inputs ?? []);
+      assertNew(file, options.overwrite);
+    }
   } catch (err) {
     release();
     throw err;
