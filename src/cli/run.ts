@@ -5,7 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { ImageRecordError, IndexFileError, RecordIOError } from '../format/errors.js';
-import { NothingWrittenError, OutputExistsError, OutputIsInputError, OutputLockedError, OutputTwiceError } from '../io/output-errors.js';
+import { NothingWrittenError, OutputExistsError, OutputIsInputError, OutputLockedError, OutputNameError } from '../io/output-errors.js';
 import { HttpError } from '../io/http-source.js';
 import { RecordFilesError } from '../io/record-files.js';
 import { ListFileError } from '../im2rec/list-file.js';
@@ -65,7 +65,7 @@ export function reportError(program: string, err: unknown): number {
     err instanceof OutputIsInputError ||
     err instanceof OutputExistsError ||
     err instanceof OutputLockedError ||
-    err instanceof OutputTwiceError ||
+    err instanceof OutputNameError ||
     err instanceof IterOptionError ||
     err instanceof IterSourceError ||
     err instanceof HttpError

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import { writeFileAtomic } from '../io/atomic-file.js';
+import { displayLocation } from '../io/display-name.js';
 import type { HttpOptions } from '../io/http-source.js';
 import { readTextLocation, withExtension } from '../io/locations.js';
 import { IndexFileError } from './errors.js';
@@ -60,7 +61,7 @@ export class RecordIndex {
 
   /** Reads an `.idx` from a path or an http(s):// URL. */
   static async read(location: string, http?: HttpOptions): Promise<RecordIndex> {
-    return RecordIndex.parse(await readTextLocation(location, http), location);
+    return RecordIndex.parse(await readTextLocation(location, http), displayLocation(location));
   }
 
   /** Number of distinct keys. */

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import { asBuffer } from './as-buffer.js';
-import { HttpError, displayUrl, isUrl } from './http-source.js';
+import { displayLocation } from './display-name.js';
+import { HttpError, isUrl } from './http-source.js';
 
 export interface ByteSource {
   /** Shown in error messages: a path, or '<buffer>'. */
@@ -76,7 +77,7 @@ export class FileSource implements ByteSource {
 
 /** For a URL given where only local files are read (synchronously). */
 export function localOnly(url: string): HttpError {
-  return new HttpError(displayUrl(url), 'only local files are read here; download it first (rec info, dump, verify, view, unpack and iter, and the async API, read URLs)');
+  return new HttpError(displayLocation(url), 'only local files are read here; download it first (rec info, dump, verify, view, unpack and iter, and the async API, read URLs)');
 }
 
 export class BufferSource implements ByteSource {

@@ -18,6 +18,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ByteSource } from './byte-source.js';
+import { displayLocation } from './display-name.js';
 
 export interface HttpOptions {
   /** Attempts after the first for one read, or since the last that brought bytes. Default 5. */
@@ -60,23 +61,13 @@ function target(url: string, options: HttpOptions): { name: string; href: string
     auth['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
     u.username = u.password = '';
   }
-  return { name: displayUrl(url), href: u.href, headers: { ...auth, ...options.headers } };
+  return { name: displayLocation(url), href: u.href, headers: { ...auth, ...options.headers } };
 }
 
 /** Answers worth another try: the server or the path to it is having a moment. */
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 class Retryable extends Error {}
-
-/** Where a URL is shown in messages: without credentials and query (presigned URLs carry secrets there). */
-export function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return url;
-  }
-}
 
 /** One attempt's abort signal, with a timeout that restarts whenever bytes arrive (not the fetch Request). */
 class Attempt {

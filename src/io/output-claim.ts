@@ -15,7 +15,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertNew } from './atomic-file.js';
-import { OutputIsInputError, OutputTwiceError } from './output-errors.js';
+import { displayLocation } from './display-name.js';
+import { isUrl } from './http-source.js';
+import { OutputIsInputError, OutputNameError } from './output-errors.js';
 import { type OutputLock, lockOutput } from './output-lock.js';
 
 export interface OutputCheck {
@@ -35,10 +37,12 @@ function assertNotAnInput(output: string, inputs: readonly string[]): void {
   }
 }
 
-function assertDistinct(files: readonly string[]): void {
+/** Outputs are local files, each named once. */
+function assertWritableNames(files: readonly string[]): void {
   const seen = new Set<string>();
   for (const file of files) {
-    if (seen.has(path.resolve(file))) throw new OutputTwiceError(file);
+    if (isUrl(file)) throw new OutputNameError(displayLocation(file), 'expected a local path to write, received a URL (outputs are local files)');
+    if (seen.has(path.resolve(file))) throw new OutputNameError(file, 'named twice as an output; expected distinct outputs');
     seen.add(path.resolve(file));
   }
 }
@@ -58,7 +62,7 @@ export function claimOutputs(named: readonly string[], companions: readonly stri
   const release = () => {
     for (const lock of locks.splice(0)) lock.release();
   };
-  assertDistinct([...named, ...companions]);
+  assertWritableNames([...named, ...companions]);
   try {
     for (const output of named) locks.push(lockOutput(output));
     for (const file of [...named, ...companions]) {

@@ -24,11 +24,14 @@ export class OutputIsInputError extends Error {
   }
 }
 
-/** The same output named twice in one run (two split outputs, a sheet and a page of one name). */
-export class OutputTwiceError extends Error {
-  override readonly name = 'OutputTwiceError';
-  constructor(readonly output: string) {
-    super(`${output}: named twice as an output; expected distinct outputs`);
+/** An output that cannot be written as named: the same one twice in a run, or a URL (outputs are local files). */
+export class OutputNameError extends Error {
+  override readonly name = 'OutputNameError';
+  constructor(
+    readonly output: string,
+    detail: string,
+  ) {
+    super(`${output}: ${detail}`);
   }
 }
 

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ByteSource, localOnly } from './byte-source.js';
+import { displayLocation } from './display-name.js';
 import { type HttpOptions, HttpSource, isUrl } from './http-source.js';
 
 export interface RecordFile {
@@ -65,7 +66,8 @@ function localFiles(entry: string): RecordFile[] {
 
 function nonEmpty(files: RecordFile[], uri: string | readonly string[]): RecordFile[] {
   if (files.length === 0) {
-    throw new RecordFilesError(`${typeof uri === 'string' ? uri : uri.join(';')}: no non-empty record files found`);
+    const named = (typeof uri === 'string' ? uri.split(';') : uri).map(displayLocation).join(';');
+    throw new RecordFilesError(`${named}: no non-empty record files found`);
   }
   return files;
 }

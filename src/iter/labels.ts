@@ -8,6 +8,7 @@
  */
 import type { ImageRecord } from '../format/image-record.js';
 import { parseList } from '../im2rec/list-file.js';
+import { displayLocation } from '../io/display-name.js';
 
 export class LabelError extends Error {
   override readonly name = 'LabelError';
@@ -19,12 +20,13 @@ export type Labeler = (rec: ImageRecord, out: Float32Array, at: number, where: s
 /** `listText`: the list file's contents, read by the caller (it may be a URL). */
 export function makeLabeler(labelWidth: number, listFile: string | null, listText: string | null): Labeler {
   if (listFile && listText !== null) {
-    const items = parseList(listText, { kind: 'whitespace', labelWidth, pathOptional: true }, listFile);
+    const name = displayLocation(listFile);
+    const items = parseList(listText, { kind: 'whitespace', labelWidth, pathOptional: true }, name);
     const byId = new Map<number, number[]>();
     for (const item of items) byId.set(item.index, item.labels);
     return (rec, out, at, where) => {
       const labels = byId.get(rec.id);
-      if (!labels) throw new LabelError(`${where}: pathImglist ${listFile} has no line for record id ${rec.id}`);
+      if (!labels) throw new LabelError(`${where}: pathImglist ${name} has no line for record id ${rec.id}`);
       out.set(labels, at);
     };
   }

@@ -24,6 +24,7 @@ import { scanPartition } from '../format/partition.js';
 import { type RecordIORecord, RecordReader } from '../format/reader.js';
 import { FileSource } from '../io/byte-source.js';
 import { isUrl } from '../io/http-source.js';
+import { displayLocation } from '../io/display-name.js';
 import { readTextLocation } from '../io/locations.js';
 import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../io/record-files.js';
 import type { IterSettings } from './options.js';
@@ -78,7 +79,7 @@ function checkIndexCount(files: readonly RecordFile[], indexFiles: readonly stri
 export function readInputsSync(s: SourceSettings): SourceInputs {
   const named = [...(typeof s.files === 'string' ? s.files.split(';') : s.files), ...(s.indexFiles ?? []), s.listFile ?? ''];
   const url = named.find(isUrl);
-  if (url) throw new IterSourceError(`${url}: URLs are read asynchronously; create the iterator with \`await ImageRecordIter.open(options)\``);
+  if (url) throw new IterSourceError(`${displayLocation(url)}: URLs are read asynchronously; create the iterator with \`await ImageRecordIter.open(options)\``);
   const files = resolveRecordFiles(s.files);
   if (s.indexFiles) checkIndexCount(files, s.indexFiles);
   return {

@@ -26,7 +26,7 @@ export async function readIndexForCheck(indexPath: string, problems: Problem[]):
     return await RecordIndex.read(indexPath);
   } catch (err) {
     if (!(err instanceof IndexFileError)) throw err;
-    problems.push({ file: indexPath, offset: 0, line: err.line, code: 'BAD_INDEX_LINE', message: err.message });
+    problems.push({ file: err.file, offset: 0, line: err.line, code: 'BAD_INDEX_LINE', message: err.message });
     return null;
   }
 }

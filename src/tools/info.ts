@@ -15,6 +15,7 @@ import { imageInfo } from '../codec/codec.js';
 import { sniffFormat } from '../codec/sniff.js';
 import { type ImageRecord, tryUnpackImageRecord } from '../format/image-record.js';
 import { float32ToNumber } from './dump.js';
+import { displayLocation } from '../io/display-name.js';
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
 import { IndexCheck, type Problem, readIndexForCheck } from './index-check.js';
@@ -178,7 +179,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
   }
   const problems: Problem[] = [];
   const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
-  const indexCheck = index ? new IndexCheck(index, recPath, problems) : null;
+  const indexCheck = index ? new IndexCheck(index, displayLocation(recPath), problems) : null;
 
   let records = 0;
   let multiPart = 0;
@@ -257,7 +258,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
 
   const top = options.top ?? 10;
   return {
-    file: recPath,
+    file: displayLocation(recPath),
     bytes: reader.size,
     records,
     multiPart,

@@ -130,13 +130,13 @@ function removeIfEmpty(dir: string): void {
 }
 
 /** Throws the names file's problem with the first label it does not name, before anything is written. */
-async function checkNames(reader: RecordReader, names: readonly string[], limit: number, recPath: string): Promise<void> {
+async function checkNames(reader: RecordReader, names: readonly string[], limit: number): Promise<void> {
   let images = 0;
   for await (const record of reader.scan({ reuseBuffers: true })) {
     if (images >= limit) break;
     const image = tryUnpackImageRecord(record.payload);
     if (!image || image.image.length === 0) continue;
-    folderFor(image.label, names, `${recPath}: byte ${record.offset} (id ${image.id})`);
+    folderFor(image.label, names, `${reader.name}: byte ${record.offset} (id ${image.id})`);
     images += 1;
   }
 }
@@ -150,8 +150,8 @@ export async function unpackRecordFile(recPath: string, outDir: string, options:
     const { lock, made } = claimOutDir(outDir, options.overwrite ?? false);
     let result: UnpackResult | null = null;
     try {
-      if (options.names) await checkNames(reader, options.names, limit, recPath);
-      result = await unpackInto(reader, recPath, outDir, options, limit);
+      if (options.names) await checkNames(reader, options.names, limit);
+      result = await unpackInto(reader, outDir, options, limit);
       return result;
     } finally {
       lock.release();
@@ -162,7 +162,7 @@ export async function unpackRecordFile(recPath: string, outDir: string, options:
   }
 }
 
-async function unpackInto(reader: RecordReader, recPath: string, outDir: string, options: UnpackOptions, limit: number): Promise<UnpackResult> {
+async function unpackInto(reader: RecordReader, outDir: string, options: UnpackOptions, limit: number): Promise<UnpackResult> {
   const overwrite = options.overwrite ?? false;
   const folders = new Set<string>();
   const notImages: UnpackResult['notImages'] = [];
@@ -186,7 +186,7 @@ async function unpackInto(reader: RecordReader, recPath: string, outDir: string,
         notImages.push({ offset: record.offset, reason: image ? 'no image bytes' : 'no image header' });
         continue;
       }
-      const folder = folderFor(image.label, options.names, `${recPath}: byte ${record.offset} (id ${image.id})`);
+      const folder = folderFor(image.label, options.names, `${reader.name}: byte ${record.offset} (id ${image.id})`);
       if (!folders.has(folder)) {
         fs.mkdirSync(path.join(outDir, folder), { recursive: true });
         folders.add(folder);
@@ -209,7 +209,7 @@ async function unpackInto(reader: RecordReader, recPath: string, outDir: string,
       images += 1;
       if (options.onProgress && images % 256 === 0) options.onProgress(record.end, reader.size);
     }
-    if (images === 0) throw new NothingWrittenError(`${recPath}: holds no images; nothing written`);
+    if (images === 0) throw new NothingWrittenError(`${reader.name}: holds no images; nothing written`);
     list?.writeSync(Buffer.from(pending));
     list?.commit();
   } catch (err) {

@@ -8,6 +8,7 @@
 import { RecordReader } from '../format/reader.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { findCuts } from '../format/recordio.js';
+import { displayLocation } from '../io/display-name.js';
 import { DecodeCheck } from './decode-check.js';
 import { isLayoutRecord } from './info.js';
 import { IndexCheck, type Problem, readIndexForCheck } from './index-check.js';
@@ -37,20 +38,21 @@ export interface VerifyOptions {
 }
 
 export async function verifyRecordFile(recPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const name = displayLocation(recPath); // what reports and messages say: no credentials
   const problems: Problem[] = [];
   const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
-  const indexCheck = index ? new IndexCheck(index, recPath, problems) : null;
+  const indexCheck = index ? new IndexCheck(index, name, problems) : null;
   let records = 0;
   let multiPart = 0;
   let decoded = 0;
   const decodeCheck = options.decode
     ? new DecodeCheck<{ offset: number; id: number }>((at, error) =>
         problems.push({
-          file: recPath,
+          file: name,
           offset: at.offset,
           key: String(at.id),
           code: 'BAD_IMAGE',
-          message: `${recPath}: byte ${at.offset}: image does not decode: ${error.message}`,
+          message: `${name}: byte ${at.offset}: image does not decode: ${error.message}`,
         }),
       )
     : null;
@@ -60,7 +62,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
     reuseBuffers: true,
     onSkip: (e) =>
       problems.push({
-        file: recPath,
+        file: name,
         offset: e.error.offset,
         code: e.error.code,
         message: `${e.error.message}; skipped ${e.resumeAt - e.offset} bytes to byte ${e.resumeAt}`,
@@ -75,16 +77,16 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
       // that does cannot be split into parts safely (a reader would take it for a record start).
       if (findCuts(record.payload).length !== record.parts - 1) {
         problems.push({
-          file: recPath,
+          file: name,
           offset: record.offset,
           code: 'UNSPLIT_MAGIC',
-          message: `${recPath}: byte ${record.offset}: the payload holds the magic at a 4-byte-aligned offset that dmlc's writer would have split; readers that partition the file will cut this record`,
+          message: `${name}: byte ${record.offset}: the payload holds the magic at a 4-byte-aligned offset that dmlc's writer would have split; readers that partition the file will cut this record`,
         });
       }
       if (decodeCheck) {
         const image = tryUnpackImageRecord(record.payload);
         if (!image) {
-          problems.push({ file: recPath, offset: record.offset, code: 'NO_IMAGE_HEADER', message: `${recPath}: byte ${record.offset}: not an image record (no room for its header and labels)` });
+          problems.push({ file: name, offset: record.offset, code: 'NO_IMAGE_HEADER', message: `${name}: byte ${record.offset}: not an image record (no room for its header and labels)` });
         } else if (!isLayoutRecord(image)) {
           decoded += 1;
           await decodeCheck.add(image.image, { offset: record.offset, id: image.id });
@@ -102,13 +104,13 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   if (index) {
     const keyAt = index.keysByOffset();
     for (const p of problems) {
-      const key = p.file === recPath ? keyAt.get(p.offset) : undefined;
+      const key = p.file === name ? keyAt.get(p.offset) : undefined;
       if (key !== undefined) p.key = key;
     }
   }
   problems.sort((a, b) => a.offset - b.offset);
   return {
-    file: recPath,
+    file: name,
     size: reader.size,
     records,
     multiPart,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { displayLocation } from '../../io/display-name.js';
 import { openPartition } from '../../format/partition.js';
 import { dumpRow, formatDumpRow } from '../../tools/dump.js';
 import { integerAtLeast } from '../args.js';
@@ -39,7 +40,7 @@ export function addDumpCommand(program: Command): void {
           for await (const record of scan) out.line(formatDumpRow(dumpRow(record, index++)));
           if (opts.json) {
             const { records: skippedRecords, bytes: skippedBytes } = scan.skipped;
-            out.line(JSON.stringify({ summary: { file, records: index, parts: numParts, part: partIndex, skippedRecords, skippedBytes } }));
+            out.line(JSON.stringify({ summary: { file: displayLocation(file), records: index, parts: numParts, part: partIndex, skippedRecords, skippedBytes } }));
           }
         } finally {
           out.flush();

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { displayBaseName } from '../../io/display-name.js';
 import type { Command } from 'commander';
 import { notAFileNameInside, readClassNames, unpackRecordFile } from '../../tools/unpack.js';
 import { integerAtLeast } from '../args.js';
@@ -29,7 +29,7 @@ export function addUnpackCommand(program: Command): void {
     .action(
       async (file: string, outDir: string, opts: { lst?: string | boolean; names?: string; limit?: number; force?: boolean; json?: boolean; quiet?: boolean }) =>
         runCommand('rec unpack', async () => {
-          const list = opts.lst === undefined ? undefined : typeof opts.lst === 'string' ? opts.lst : `${path.basename(file).replace(/\.rec$/i, '')}.lst`;
+          const list = opts.lst === undefined ? undefined : typeof opts.lst === 'string' ? opts.lst : `${displayBaseName(file).replace(/\.rec$/i, '')}.lst`;
           const problem = list === undefined ? null : notAFileNameInside(list);
           if (problem) throw new UsageError(`--lst: ${problem}`);
           const names = opts.names ? readClassNames(opts.names) : undefined;

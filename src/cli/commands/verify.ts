@@ -43,10 +43,10 @@ export function addVerifyCommand(program: Command): void {
           if (opts.json) {
             process.stdout.write(`${JSON.stringify({ ...report, ok: problems.length === 0 }, null, 2)}\n`);
           } else if (problems.length === 0) {
-            process.stdout.write(`${file}: OK: ${summary(report)}\n`);
+            process.stdout.write(`${report.file}: OK: ${summary(report)}\n`);
             if (report.index) process.stdout.write(`${report.index.file}: OK: ${report.index.entries} entries, every record indexed\n`);
           } else {
-            process.stdout.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${summary(report)})\n`);
+            process.stdout.write(`${report.file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${summary(report)})\n`);
             for (const p of problems.slice(0, opts.maxProblems)) process.stdout.write(`  ${describe(p)}\n`);
             if (problems.length > opts.maxProblems) process.stdout.write(`  ... and ${problems.length - opts.maxProblems} more\n`);
           }

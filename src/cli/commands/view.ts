@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { displayBaseName } from '../../io/display-name.js';
 import type { Command } from 'commander';
 import { readClassNames } from '../../tools/unpack.js';
 import { MAX_VIEW_IMAGES, viewRecordFile } from '../../tools/view/view.js';
@@ -60,7 +60,7 @@ export function addViewCommand(program: Command): void {
         if (opts.perClass !== undefined && opts.perClass * (opts.classes ?? 16) > MAX_VIEW_IMAGES) {
           throw new UsageError(`--per-class × --classes: expected at most ${MAX_VIEW_IMAGES} images, received ${opts.perClass} × ${opts.classes ?? 16}`);
         }
-        const sheet = opts.out ?? (opts.html ? null : `${path.basename(file).replace(/\.rec$/i, '')}.sheet.png`);
+        const sheet = opts.out ?? (opts.html ? null : `${displayBaseName(file).replace(/\.rec$/i, '')}.sheet.png`);
         const names = opts.names ? readClassNames(opts.names) : undefined;
         const indexPath = await indexPathOption(file, opts.index);
         const result = await withByteProgress('rec view', opts.quiet, (onProgress) =>

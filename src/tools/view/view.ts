@@ -7,6 +7,7 @@ import path from 'node:path';
 import { RecordIndex } from '../../format/index-file.js';
 import { RecordReader } from '../../format/reader.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
+import { displayBaseName, displayLocation } from '../../io/display-name.js';
 import { claimOutputs } from '../../io/output-claim.js';
 import { NothingWrittenError } from '../../io/output-errors.js';
 import { galleryHtml } from './gallery.js';
@@ -101,9 +102,9 @@ async function view(recPath: string, options: ViewOptions, sheet: string | null,
   } finally {
     reader.close();
   }
-  if (selection.items.length === 0) throw new NothingWrittenError(`${recPath}: holds no images to show; nothing written`);
+  if (selection.items.length === 0) throw new NothingWrittenError(`${displayLocation(recPath)}: holds no images to show; nothing written`);
   const thumbs = await makeThumbnails(selection.items, size);
-  const title = path.basename(recPath);
+  const title = displayBaseName(recPath);
   const { overwrite } = options;
   if (sheet) {
     const format = /\.jpe?g$/i.test(sheet) ? 'jpeg' : 'png';
