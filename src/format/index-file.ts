@@ -4,15 +4,21 @@
  * and reads by splitting on it; dmlc's C++ splits on any whitespace and
  * ignores the keys. We write TABs and read either.
  *
- * Keys are kept as strings, as written (im2rec writes the `.lst` index).
- * Lookups take a string or an integer. A key listed twice maps to its last
- * offset, as MXIndexedRecordIO's dict does.
+ * Keys are kept as written (im2rec writes the `.lst` index). Lookups take a
+ * string or an integer. A key listed twice maps to its last offset, as
+ * MXIndexedRecordIO's dict does.
+ *
+ * Memory is a few bytes per entry, whatever the file's size: a file is read
+ * a piece at a time (io/text-lines.ts) into typed arrays (integer keys as
+ * 32-bit integers where they fit, offsets likewise), never as one string or
+ * an object per entry; the lookups by key and by offset are built when first
+ * asked for. Only keys that are not plain integers are kept as strings.
  */
-import fs from 'node:fs';
-import { writeFileAtomic } from '../io/atomic-file.js';
+import { AtomicFile } from '../io/atomic-file.js';
 import { displayLocation } from '../io/display-name.js';
 import type { HttpOptions } from '../io/http-source.js';
-import { readTextLocation, withExtension } from '../io/locations.js';
+import { withExtension } from '../io/locations.js';
+import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
 import { IndexFileError } from './errors.js';
 
 export interface IndexEntry {
@@ -22,89 +28,328 @@ export interface IndexEntry {
   line: number;
 }
 
+export interface IndexReadOptions {
+  /** Refuse an `.idx` larger than this. Default 1 GiB (about 50 million entries). */
+  maxBytes?: number;
+}
+
+/** The default ceiling on an `.idx` file's size. */
+export const MAX_INDEX_BYTES = 1 << 30;
+
+const UINT32_LIMIT = 2 ** 32;
+
+/** A plain integer key as written (no sign, no leading zeros, exact as a double), or NaN. */
+function integerKey(bytes: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if (length === 0 || length > 15 || (bytes[start] === 0x30 && length > 1)) return NaN;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c;
+
+/** Integers, 32-bit while they fit, 64-bit floats (exact to 2^53) once one does not. */
+type Numbers = Uint32Array | Float64Array;
+
+/** A copy of `array` with room for `capacity` (wide: as 64-bit floats). */
+function resized(array: Numbers, capacity: number, wide = array instanceof Float64Array): Numbers {
+  const next = wide ? new Float64Array(capacity) : new Uint32Array(capacity);
+  next.set(array.subarray(0, Math.min(array.length, capacity)));
+  return next;
+}
+
 export class RecordIndex {
-  private readonly byKey = new Map<string, number>();
+  private count = 0;
+  /** Keys while all are plain integers (Uint32Array until one does not fit); null once one is not. */
+  private intKeys: Numbers | null = new Uint32Array(1024);
+  private strKeys: string[] | null = null;
+  private offsets: Numbers = new Uint32Array(1024);
+  /** Line numbers, only once one differs from its entry's position + 1 (after a blank line). */
+  private lines: Uint32Array | null = null;
+  /** Entries from here on were added in memory (line 0), unless `lines` says otherwise. */
+  private firstAdded = Infinity;
+  /** Built when first needed; dropped when an entry is added. */
+  private byKey: Map<string, number> | Int32Array | null = null;
+  private byOffset: Uint32Array | null | undefined;
 
   constructor(
-    /** Entries in file order, duplicates included. */
-    readonly entries: IndexEntry[] = [],
+    /** Entries to start with, in file order. */
+    entries: readonly IndexEntry[] = [],
     /** Where it was read from, for messages. */
     readonly file = '<index>',
   ) {
-    for (const entry of entries) this.byKey.set(entry.key, entry.offset);
+    for (const e of entries) this.push(checkIndexKey(e.key), e.offset, e.line);
   }
 
+  /** Parses `.idx` text held in memory. */
   static parse(text: string, file = '<index>'): RecordIndex {
-    const entries: IndexEntry[] = [];
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const raw = lines[i]!;
-      const line = raw.trim();
-      if (line === '') continue;
-      const fields = line.split(/\s+/);
-      if (fields.length !== 2) {
-        throw new IndexFileError(file, i + 1, `expected "key<TAB>offset", received ${JSON.stringify(raw.slice(0, 80))}`);
-      }
-      const [key, offsetText] = fields as [string, string];
-      const offset = /^\d+$/.test(offsetText) ? Number(offsetText) : NaN;
-      if (!Number.isSafeInteger(offset)) {
-        throw new IndexFileError(file, i + 1, `expected a byte offset (non-negative integer), received ${JSON.stringify(offsetText)}`);
-      }
-      entries.push({ key, offset, line: i + 1 });
+    const index = new RecordIndex([], file);
+    const bytes = Buffer.from(text);
+    let from = 0;
+    let line = 1;
+    for (let nl = bytes.indexOf(0x0a); ; nl = bytes.indexOf(0x0a, from)) {
+      const end = nl < 0 ? bytes.length : nl;
+      index.parseLine(bytes, from, end > from && bytes[end - 1] === 0x0d ? end - 1 : end, line++);
+      if (nl < 0) break;
+      from = nl + 1;
     }
-    return new RecordIndex(entries, file);
+    return index.trimmed();
   }
 
-  static readSync(file: string): RecordIndex {
-    return RecordIndex.parse(fs.readFileSync(file, 'utf8'), file);
+  /** Reads a local `.idx` a piece at a time. */
+  static readSync(file: string, options: IndexReadOptions = {}): RecordIndex {
+    const index = new RecordIndex([], file);
+    readLinesSync(file, index.lineHandler(), index.readOptions(options));
+    return index.trimmed();
   }
 
-  /** Reads an `.idx` from a path or an http(s):// URL. */
-  static async read(location: string, http?: HttpOptions): Promise<RecordIndex> {
-    return RecordIndex.parse(await readTextLocation(location, http), displayLocation(location));
+  /** Reads an `.idx` from a path or an http(s):// URL, a piece at a time. */
+  static async read(location: string, http?: HttpOptions, options: IndexReadOptions = {}): Promise<RecordIndex> {
+    const index = new RecordIndex([], displayLocation(location));
+    await readLines(location, index.lineHandler(), { ...index.readOptions(options), http });
+    return index.trimmed();
   }
 
-  /** Number of distinct keys. */
+  private readOptions(options: IndexReadOptions): { maxBytes: number; maxBytesOption: string } {
+    return { maxBytes: options.maxBytes ?? MAX_INDEX_BYTES, maxBytesOption: 'the maxBytes option of RecordIndex.read raises it' };
+  }
+
+  private lineHandler(): LineHandler {
+    return (bytes, start, end, line) => this.parseLine(bytes, start, end, line);
+  }
+
+  /** One line: `key` whitespace `offset`, blank lines skipped. */
+  private parseLine(bytes: Uint8Array, start: number, end: number, line: number): void {
+    let i = start;
+    while (i < end && isSpace(bytes[i]!)) i++;
+    if (i === end) return;
+    const keyStart = i;
+    while (i < end && !isSpace(bytes[i]!)) i++;
+    const keyEnd = i;
+    while (i < end && isSpace(bytes[i]!)) i++;
+    const offsetStart = i;
+    while (i < end && !isSpace(bytes[i]!)) i++;
+    const offsetEnd = i;
+    while (i < end && isSpace(bytes[i]!)) i++;
+    const text = () => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, Math.min(end, start + 80));
+    if (offsetStart === offsetEnd || i !== end) {
+      throw new IndexFileError(this.file, line, `expected "key<TAB>offset", received ${JSON.stringify(text())}`);
+    }
+    const offset = parseDigits(bytes, offsetStart, offsetEnd);
+    if (!Number.isSafeInteger(offset)) {
+      const field = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', offsetStart, offsetEnd);
+      throw new IndexFileError(this.file, line, `expected a byte offset (non-negative integer), received ${JSON.stringify(field)}`);
+    }
+    const key = integerKey(bytes, keyStart, keyEnd);
+    this.push(Number.isNaN(key) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', keyStart, keyEnd) : key, offset, line);
+  }
+
+  /** Appends one entry (key already checked). */
+  private push(key: string | number, offset: number, line: number): void {
+    const n = this.count;
+    if (n === this.offsets.length) this.reserve(n * 2);
+    if (typeof key === 'number' && this.intKeys) {
+      if (key >= UINT32_LIMIT && this.intKeys instanceof Uint32Array) this.intKeys = resized(this.intKeys, this.intKeys.length, true);
+      this.intKeys[n] = key;
+    } else {
+      if (!this.strKeys) {
+        this.strKeys = Array.from(this.intKeys!.subarray(0, n), String);
+        this.intKeys = null;
+      }
+      this.strKeys.push(String(key));
+    }
+    if (offset >= UINT32_LIMIT && this.offsets instanceof Uint32Array) this.offsets = resized(this.offsets, this.offsets.length, true);
+    this.offsets[n] = offset;
+    if (line === 0 && !this.lines) this.firstAdded = Math.min(this.firstAdded, n);
+    else if (line !== this.lineAt(n) && !this.lines) {
+      const lines = new Uint32Array(this.offsets.length);
+      for (let i = 0; i < n; i++) lines[i] = this.lineAt(i);
+      this.lines = lines;
+    }
+    if (this.lines) this.lines[n] = line;
+    this.count = n + 1;
+    this.byKey = null;
+    this.byOffset = undefined;
+  }
+
+  private reserve(capacity: number): void {
+    this.offsets = resized(this.offsets, capacity);
+    if (this.intKeys) this.intKeys = resized(this.intKeys, capacity);
+    if (this.lines) this.lines = resized(this.lines, capacity) as Uint32Array;
+  }
+
+  /** Gives back the unused end of the arrays. */
+  private trimmed(): this {
+    if (this.offsets.length > this.count + 1024) this.reserve(this.count);
+    return this;
+  }
+
+  /** Entries, duplicates included. */
+  get length(): number {
+    return this.count;
+  }
+
+  keyAt(i: number): string {
+    return this.intKeys ? String(this.intKeys[i]) : this.strKeys![i]!;
+  }
+
+  offsetAt(i: number): number {
+    return this.offsets[i]!;
+  }
+
+  /** 1-based line of entry `i` in the file read (0 when added in memory). */
+  lineAt(i: number): number {
+    return this.lines ? this.lines[i]! : i < this.firstAdded ? i + 1 : 0;
+  }
+
+  /** Entry `i` as an object. */
+  entryAt(i: number): IndexEntry {
+    return { key: this.keyAt(i), offset: this.offsetAt(i), line: this.lineAt(i) };
+  }
+
+  /** Every entry as an object, in file order: for small indexes (big ones: length and keyAt/offsetAt). */
+  get entries(): IndexEntry[] {
+    return Array.from({ length: this.count }, (_, i) => this.entryAt(i));
+  }
+
+  /**
+   * Key → entry position, the last entry of a key winning: a table indexed
+   * by the key when the integer keys are dense (im2rec's 0..n-1), else a Map.
+   */
+  private keyLookup(): Map<string, number> | Int32Array {
+    if (this.byKey) return this.byKey;
+    const ints = this.intKeys;
+    let max = -1;
+    if (ints) for (let i = 0; i < this.count; i++) max = Math.max(max, ints[i]!);
+    if (ints && max < 4 * this.count + 1024) {
+      const table = new Int32Array(max + 1).fill(-1);
+      for (let i = 0; i < this.count; i++) table[ints[i]!] = i;
+      this.byKey = table;
+    } else {
+      const map = new Map<string, number>();
+      for (let i = 0; i < this.count; i++) map.set(this.keyAt(i), i);
+      this.byKey = map;
+    }
+    return this.byKey;
+  }
+
+  private positionOf(key: string | number): number {
+    const lookup = this.keyLookup();
+    if (lookup instanceof Map) return lookup.get(String(key)) ?? -1;
+    const k = typeof key === 'number' ? key : integerKey(Buffer.from(key), 0, Buffer.byteLength(key));
+    return Number.isInteger(k) && k >= 0 && k < lookup.length ? lookup[k]! : -1;
+  }
+
+  /** Number of distinct keys (integer keys are counted by sorting a copy: no lookup is built). */
   get size(): number {
-    return this.byKey.size;
+    if (!this.intKeys) return (this.keyLookup() as Map<string, number>).size;
+    const keys = Float64Array.from(this.intKeys.subarray(0, this.count)).sort();
+    let n = 0;
+    for (let i = 0; i < keys.length; i++) if (i === 0 || keys[i] !== keys[i - 1]) n++;
+    return n;
   }
 
   /** The offset of `key`'s record, or undefined. */
   get(key: string | number): number | undefined {
-    return this.byKey.get(String(key));
+    const at = this.positionOf(key);
+    return at < 0 ? undefined : this.offsetAt(at);
   }
 
   has(key: string | number): boolean {
-    return this.byKey.has(String(key));
+    return this.positionOf(key) >= 0;
   }
 
-  /** Offset → key: which key names the record at an offset (the last entry wins). */
+  /** Entry positions in offset order (equal offsets in file order), or null when the file is in that order already. */
+  positionsByOffset(): Uint32Array | null {
+    if (this.byOffset !== undefined) return this.byOffset;
+    let sorted = true;
+    for (let i = 1; i < this.count && sorted; i++) sorted = this.offsets[i - 1]! <= this.offsets[i]!;
+    if (sorted) return (this.byOffset = null);
+    const order = Uint32Array.from({ length: this.count }, (_, i) => i);
+    const offsets = this.offsets;
+    order.sort((a, b) => offsets[a]! - offsets[b]! || a - b);
+    return (this.byOffset = order);
+  }
+
+  /** The key naming the record at `offset` (the last entry with that offset), or undefined. */
+  keyAtOffset(offset: number): string | undefined {
+    const order = this.positionsByOffset();
+    const at = (k: number) => (order ? order[k]! : k);
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.offsets[at(mid)]! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && this.offsets[at(lo - 1)] === offset ? this.keyAt(at(lo - 1)) : undefined;
+  }
+
+  /** Offset → key for every entry (the last entry wins): for small indexes (big ones: keyAtOffset). */
   keysByOffset(): Map<number, string> {
-    return new Map(this.entries.map((e) => [e.offset, e.key]));
+    const map = new Map<number, string>();
+    for (let i = 0; i < this.count; i++) map.set(this.offsetAt(i), this.keyAt(i));
+    return map;
   }
 
   /** Distinct keys, in the order they first appear. */
   keys(): string[] {
-    return [...this.byKey.keys()];
+    const seen = new Set<string>();
+    for (let i = 0; i < this.count; i++) seen.add(this.keyAt(i));
+    return [...seen];
   }
 
   add(key: string | number, offset: number): void {
-    const entry = { key: checkIndexKey(key), offset, line: 0 };
-    this.entries.push(entry);
-    this.byKey.set(entry.key, offset);
+    const checked = checkIndexKey(key);
+    const n = Buffer.from(checked);
+    const int = integerKey(n, 0, n.length);
+    this.push(Number.isNaN(int) ? checked : int, offset, 0);
   }
 
-  /** The `.idx` text: `key\toffset\n` per entry, in entry order. */
+  /** The `.idx` text: `key\toffset\n` per entry, in entry order (for small indexes; writeSync streams). */
   toString(): string {
     let text = '';
-    for (const { key, offset } of this.entries) text += `${key}\t${offset}\n`;
+    for (let i = 0; i < this.count; i++) text += `${this.keyAt(i)}\t${this.offsetAt(i)}\n`;
     return text;
   }
 
-  /** Writes the index to `file` atomically (temporary file, then rename); an existing file only with `overwrite`. */
-  writeSync(file: string, options: { overwrite?: boolean } = {}): void {
-    writeFileAtomic(file, this.toString(), options);
+  /**
+   * Writes the index to `file` atomically (temporary file, then rename), a
+   * piece at a time; an existing file only with `overwrite`.
+   */
+  writeSync(file: string, options: { overwrite?: boolean; fsync?: boolean } = {}): void {
+    const out = AtomicFile.create(file, { overwrite: options.overwrite });
+    try {
+      let text = '';
+      for (let i = 0; i < this.count; i++) {
+        text += `${this.keyAt(i)}\t${this.offsetAt(i)}\n`;
+        if (text.length >= 1 << 16) {
+          out.writeSync(Buffer.from(text));
+          text = '';
+        }
+      }
+      out.writeSync(Buffer.from(text));
+      out.commit(options);
+    } catch (err) {
+      out.abort();
+      throw err;
+    }
   }
+}
+
+function parseDigits(bytes: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 /** A key as the `.idx` stores it; keys with whitespace (or none) would not read back. */

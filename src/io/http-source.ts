@@ -3,15 +3,26 @@
  * (`Range: bytes=a-b`, answered 206), so the reader's large reads and its
  * bounded read-ahead (a few reads in flight, see format/windows.ts) apply
  * as they do to a local file. Any server that serves static files with
- * ranges works: nginx, S3 and GCS (presigned URLs too), a CDN.
+ * ranges works: nginx, S3 and GCS (presigned URLs too), a CDN. Text files
+ * (`.idx`, lists) are read through the same ranges, a piece at a time.
  *
- * A read that fails part-way (connection reset or dropped, timeout, 5xx, 429)
- * is retried from the byte where it stopped, with growing pauses; what
- * arrived is kept, and an attempt that brought bytes starts the count of
- * retries afresh (a long read over a poor link goes on while it progresses). Other answers (404, 403, a server that ignores Range) fail
- * at once. Each read names the validator the file was first seen with
- * (`If-Range` with its ETag or Last-Modified), so a file replaced on the
- * server mid-read is an error, never a mix of two files.
+ * What a server can do to a reader is bounded:
+ *   - a body is read only up to the bytes asked for; a server that sends
+ *     more is an error, and what it sends beyond is never read;
+ *   - every attempt has a deadline (`deadlineMs`), an idle timeout
+ *     (`timeoutMs`) and, once `timeoutMs` has passed, a minimum transfer
+ *     rate (`minBytesPerSecond`): a body trickling in is cut off;
+ *   - a read that fails part-way (connection reset or dropped, timeout, 5xx,
+ *     429) is retried from the byte where it stopped, with growing pauses
+ *     (or as long as `Retry-After` asks, up to a minute); an attempt that
+ *     brought bytes starts the count of retries afresh, unless it was cut
+ *     off for being too slow. Other answers (404, 403, a server that
+ *     ignores Range) fail at once;
+ *   - every answer's validator (ETag, else Last-Modified) and file size are
+ *     compared with the first answer's, and each request names the first
+ *     validator in `If-Range`: a file replaced on the server mid-read is an
+ *     error, never a mix of two files, whether or not the server honours
+ *     `If-Range`.
  *
  * Reads are asynchronous only: the synchronous record reader (`rec index`,
  * `rec merge`...) stays local.
@@ -25,8 +36,12 @@ export interface HttpOptions {
   retries?: number;
   /** Pause before the first retry, doubled for each next one (up to 8 s). Default 250 ms. */
   retryDelayMs?: number;
-  /** Give up on a request that sends nothing for this long. Default 30 s. */
+  /** Give up on an attempt that sends nothing for this long. Default 30 s. */
   timeoutMs?: number;
+  /** Give up on an attempt that has not finished after this long, however it progresses. Default 10 min. */
+  deadlineMs?: number;
+  /** Give up on an attempt slower than this, on average, once `timeoutMs` has passed. Default 16 KiB/s. */
+  minBytesPerSecond?: number;
   /** Extra request headers (an Authorization header, say). */
   headers?: Record<string, string>;
   /** Told about each retry, for logs. */
@@ -37,11 +52,15 @@ export interface HttpOptions {
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   constructor(
+    /** The URL in its display form (no credentials, no query). */
     readonly url: string,
-    message: string,
+    /** What went wrong, without the URL. */
+    readonly detail: string,
     readonly status?: number,
+    /** For 429 and 503: how long the server asked to wait before trying again. */
+    readonly retryAfterMs = 0,
   ) {
-    super(`${url}: ${message}`);
+    super(`${url}: ${detail}`);
   }
 }
 
@@ -67,29 +86,91 @@ function target(url: string, options: HttpOptions): { name: string; href: string
 /** Answers worth another try: the server or the path to it is having a moment. */
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-class Retryable extends Error {}
+/** The longest pause a `Retry-After` may ask for. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
-/** One attempt's abort signal, with a timeout that restarts whenever bytes arrive (not the fetch Request). */
+/** A failure another attempt may get past; `stalled` ones (too slow, past the deadline) do not count as progress. */
+class Retryable extends Error {
+  constructor(
+    message: string,
+    readonly stalled = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Milliseconds a `Retry-After` header asks to wait (seconds or an HTTP date), or 0. */
+function retryAfterMs(res: Response): number {
+  const value = res.headers.get('retry-after');
+  if (!value) return 0;
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), MAX_RETRY_AFTER_MS) : 0;
+}
+
+/**
+ * One attempt's abort signal: aborted when nothing arrives for `timeoutMs`,
+ * when the deadline passes, or when bytes arrive slower than the minimum
+ * rate once `timeoutMs` has passed.
+ */
 class Attempt {
   private readonly abort = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
+  private idle: NodeJS.Timeout | undefined;
+  private readonly deadline: NodeJS.Timeout;
+  private readonly started = performance.now();
+  private bytes = 0;
 
-  constructor(private readonly timeoutMs: number) {
-    this.poke();
+  constructor(
+    private readonly timeoutMs: number,
+    deadlineMs: number,
+    private readonly minRate: number,
+  ) {
+    this.deadline = setTimeout(() => this.stop(new Retryable(`not finished after ${deadlineMs} ms`, true)), deadlineMs);
+    this.received(0);
   }
 
   get signal(): AbortSignal {
     return this.abort.signal;
   }
 
-  poke(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.abort.abort(new Retryable(`no data for ${this.timeoutMs} ms`)), this.timeoutMs);
+  private stop(reason: Retryable): void {
+    this.abort.abort(reason);
+  }
+
+  /** Bytes arrived: the idle timer restarts, and the rate is checked. */
+  received(n: number): void {
+    this.bytes += n;
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.stop(new Retryable(`no data for ${this.timeoutMs} ms`)), this.timeoutMs);
+    const seconds = (performance.now() - this.started) / 1000;
+    if (seconds * 1000 > this.timeoutMs && this.bytes / seconds < this.minRate) {
+      this.stop(new Retryable(`${Math.round(this.bytes / seconds)} bytes/s, slower than the ${this.minRate} bytes/s asked for`, true));
+    }
   }
 
   done(): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.idle);
+    clearTimeout(this.deadline);
   }
+}
+
+/** What identifies the file's version in an answer. If-Range takes a strong ETag, else a Last-Modified date. */
+interface Version {
+  etag: string | null;
+  lastModified: string | null;
+}
+
+function versionOf(res: Response): Version {
+  const etag = res.headers.get('etag');
+  return { etag: etag && !etag.startsWith('W/') ? etag : null, lastModified: res.headers.get('last-modified') };
+}
+
+/** How `now` differs from `first`, comparing what both answers name; null when they agree. */
+function versionChange(first: Version, now: Version): string | null {
+  if (first.etag && now.etag && first.etag !== now.etag) return `its ETag went from ${first.etag} to ${now.etag}`;
+  if (first.lastModified && now.lastModified && first.lastModified !== now.lastModified) {
+    return `its Last-Modified went from ${first.lastModified} to ${now.lastModified}`;
+  }
+  return null;
 }
 
 export class HttpSource implements ByteSource {
@@ -102,7 +183,7 @@ export class HttpSource implements ByteSource {
     private readonly href: string,
     readonly size: number,
     private readonly headers: Record<string, string>,
-    private readonly validator: string | null,
+    private readonly version: Version,
     private readonly options: HttpOptions,
   ) {}
 
@@ -112,25 +193,20 @@ export class HttpSource implements ByteSource {
     const res = await withRetries(name, 0, options, async (req) => {
       const res = await fetch(href, { headers: { ...headers, range: 'bytes=0-0' }, signal: req.signal, redirect: 'follow' });
       // One byte, or not read at all: a server that ignores Range would send the whole file.
-      if (res.status === 206) await res.arrayBuffer();
+      if (res.status === 206) await readBody(name, res, req, Buffer.alloc(1), 0, 1, () => {});
       else await res.body?.cancel();
       if (res.status !== 206 && res.status !== 416 && res.status !== 200) throw statusError(name, res);
       return res;
     });
     let size: number;
     if (res.status === 206) {
-      const total = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '');
-      if (!total) throw new HttpError(name, `expected a Content-Range header with the file size, received ${JSON.stringify(res.headers.get('content-range'))}`);
-      size = Number(total[1]);
+      size = totalSize(name, res);
     } else if (res.status === 416) {
       size = 0; // an empty file has no byte 0
     } else {
       throw new HttpError(name, 'the server does not serve byte ranges (it answered a Range request with the whole file); mxrec needs them to read .rec files remotely');
     }
-    const etag = res.headers.get('etag');
-    // If-Range takes only a strong ETag, or a Last-Modified date.
-    const validator = etag && !etag.startsWith('W/') ? etag : res.headers.get('last-modified');
-    return new HttpSource(name, href, size, headers, validator, options);
+    return new HttpSource(name, href, size, headers, versionOf(res), options);
   }
 
   readSync(): number {
@@ -149,29 +225,26 @@ export class HttpSource implements ByteSource {
       async (req) => {
         const from = position + got;
         const headers: Record<string, string> = { ...this.headers, range: `bytes=${from}-${position + want - 1}` };
-        if (this.validator) headers['if-range'] = this.validator;
+        const ifRange = this.version.etag ?? this.version.lastModified;
+        if (ifRange) headers['if-range'] = ifRange;
         const res = await fetch(this.href, { headers, signal: req.signal, redirect: 'follow' });
         if (res.status !== 206) {
           await res.body?.cancel();
           if (res.status !== 200) throw statusError(this.name, res);
-          throw new HttpError(this.name, 'the file changed on the server while it was being read (or the server stopped serving ranges)');
+          throw changed(this.name, 'it answered a range request with the whole file');
+        }
+        const change = versionChange(this.version, versionOf(res));
+        if (change) {
+          await res.body?.cancel();
+          throw changed(this.name, change);
         }
         const start = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
-        if (!start || Number(start[1]) !== from) {
+        if (!start || Number(start[1]) !== from || totalSize(this.name, res) !== this.size) {
           await res.body?.cancel();
+          if (start && Number(start[1]) === from) throw changed(this.name, `its size went from ${this.size} to ${totalSize(this.name, res)} bytes`);
           throw new HttpError(this.name, `asked for bytes from ${from}, received ${JSON.stringify(res.headers.get('content-range'))}`);
         }
-        try {
-          for await (const chunk of bodyChunks(res)) {
-            req.poke();
-            const n = Math.min(chunk.byteLength, want - got);
-            buffer.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), offset + got);
-            got += n;
-          }
-        } catch (err) {
-          throw new Retryable(`connection lost after ${got} of ${want} bytes (${describe(err, req.signal)})`);
-        }
-        if (got < want) throw new Retryable(`connection closed after ${got} of ${want} bytes`);
+        await readBody(this.name, res, req, buffer, offset + got, want - got, (n) => (got += n));
       },
       () => (this.retried += 1),
       () => got,
@@ -184,19 +257,61 @@ export class HttpSource implements ByteSource {
   }
 }
 
-/** Node's web streams are async-iterable (the DOM typings do not say so). */
-function bodyChunks(res: Response): AsyncIterable<Uint8Array> {
-  return (res.body ?? []) as unknown as AsyncIterable<Uint8Array>;
+function changed(name: string, how: string): HttpError {
+  return new HttpError(name, `the file changed on the server while it was being read (${how})`);
+}
+
+/** The file size from a 206's Content-Range (`bytes a-b/size`). */
+function totalSize(name: string, res: Response): number {
+  const total = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '');
+  if (!total) throw new HttpError(name, `expected a Content-Range header with the file size, received ${JSON.stringify(res.headers.get('content-range'))}`);
+  return Number(total[1]);
+}
+
+/**
+ * Reads a body into `buffer[at, at + want)` and stops there: a body that
+ * runs on past `want` bytes is an error, and the rest is never read. Each
+ * piece is counted (`onBytes`) as it lands, so that when the connection is
+ * lost part-way (Retryable) the caller keeps what arrived.
+ */
+async function readBody(name: string, res: Response, req: Attempt, buffer: Buffer, at: number, want: number, onBytes: (n: number) => void): Promise<void> {
+  let got = 0;
+  const reader = res.body?.getReader();
+  if (!reader) throw new Retryable(`connection closed after 0 of ${want} bytes`);
+  try {
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw new Retryable(`connection lost after ${got} of ${want} bytes (${describe(err, req.signal)})`);
+      }
+      if (chunk.done) break;
+      const bytes = chunk.value;
+      if (got + bytes.byteLength > want) {
+        throw new HttpError(name, `the server sent more than the ${want} bytes asked for (a range it does not honour)`);
+      }
+      buffer.set(bytes, at + got);
+      got += bytes.byteLength;
+      onBytes(bytes.byteLength);
+      req.received(bytes.byteLength);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  if (got < want) throw new Retryable(`connection closed after ${got} of ${want} bytes`);
 }
 
 function statusError(name: string, res: Response): HttpError {
   const text = res.status === 404 ? 'not found (HTTP 404)' : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-  return new HttpError(name, text, res.status);
+  return new HttpError(name, text, res.status, retryAfterMs(res));
 }
 
 /**
  * Runs `attempt` until it succeeds or fails for a reason retrying would not
  * change; network errors, timeouts and RETRY_STATUS answers are retried.
+ * `progress` tells how many bytes have arrived in all; an attempt that
+ * added some (and was not cut off as stalled) starts the count afresh.
  */
 async function withRetries<T>(
   name: string,
@@ -209,23 +324,33 @@ async function withRetries<T>(
   const retries = options.retries ?? 5;
   const delay = options.retryDelayMs ?? 250;
   for (let n = 0; ; n++) {
-    const req = new Attempt(options.timeoutMs ?? 30_000);
+    const req = new Attempt(options.timeoutMs ?? 30_000, options.deadlineMs ?? 600_000, options.minBytesPerSecond ?? 16 << 10);
     const before = progress();
     let reason: string;
+    let stalled = false;
+    let waitMs = 0;
     try {
       return await attempt(req);
-    } catch (err) {
-      if (err instanceof HttpError && (err.status === undefined || !RETRY_STATUS.has(err.status))) throw err;
-      reason = describe(err, req.signal);
-      if (!transient(err, req.signal)) throw new HttpError(name, reason);
+    } catch (caught) {
+      const err = req.signal.aborted && req.signal.reason instanceof Retryable ? req.signal.reason : caught;
+      if (err instanceof HttpError) {
+        if (err.status === undefined || !RETRY_STATUS.has(err.status)) throw err;
+        reason = err.detail;
+        waitMs = err.retryAfterMs;
+      } else if (transient(err)) {
+        reason = describe(err, req.signal);
+        stalled = err instanceof Retryable && err.stalled;
+      } else {
+        throw new HttpError(name, describe(err, req.signal));
+      }
     } finally {
       req.done();
     }
-    if (progress() > before) n = 0;
+    if (progress() > before && !stalled) n = 0;
     else if (n >= retries) throw new HttpError(name, `reading from byte ${position + progress()} failed after ${n + 1} attempts: ${reason}`);
     options.onRetry?.({ url: name, position, attempt: n + 1, reason });
     onRetry?.();
-    await sleep(Math.min(delay * 2 ** n, 8000));
+    await sleep(Math.max(Math.min(delay * 2 ** n, 8000), waitMs));
   }
 }
 
@@ -236,12 +361,12 @@ const TRANSIENT = new Set([
 ]);
 
 /**
- * Worth another try: timeouts, dropped or reset connections, 5xx. Not: no
- * such host, connection refused (nothing listens there), a certificate not
+ * Worth another try: timeouts, dropped or reset connections. Not: no such
+ * host, connection refused (nothing listens there), a certificate not
  * trusted, a malformed URL.
  */
-function transient(err: unknown, signal: AbortSignal): boolean {
-  if (err instanceof Retryable || signal.aborted) return true;
+function transient(err: unknown): boolean {
+  if (err instanceof Retryable) return true;
   const code = (err as { cause?: { code?: unknown } }).cause?.code;
   return typeof code === 'string' && TRANSIENT.has(code);
 }
@@ -257,32 +382,12 @@ function describe(err: unknown, signal: AbortSignal): string {
   return cause ? `${e.message} (${cause})` : e.message;
 }
 
-/** A whole small file (.idx, .lst) over HTTP(S), with the same retries. */
-export async function fetchText(url: string, options: HttpOptions = {}): Promise<string> {
-  const { name, href, headers } = target(url, options);
-  return withRetries(name, 0, options, async (req) => {
-    const res = await fetch(href, { headers, signal: req.signal, redirect: 'follow' });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw statusError(name, res);
-    }
-    const parts: Uint8Array[] = [];
-    for await (const chunk of bodyChunks(res)) {
-      req.poke();
-      parts.push(chunk);
-    }
-    const length = Number(res.headers.get('content-length') ?? NaN);
-    const body = Buffer.concat(parts);
-    if (Number.isFinite(length) && body.length < length) throw new Retryable(`connection closed after ${body.length} of ${length} bytes`);
-    return body.toString('utf8');
-  });
-}
-
 /** Whether a URL is there (for the .idx beside a remote .rec): false for 404 and 410. */
 export async function urlExists(url: string, options: HttpOptions = {}): Promise<boolean> {
   const { name, href, headers } = target(url, options);
   return withRetries(name, 0, options, async (req) => {
     const res = await fetch(href, { method: 'HEAD', headers, signal: req.signal, redirect: 'follow' });
+    await res.body?.cancel();
     if (res.status === 404 || res.status === 410) return false;
     if (!res.ok) throw statusError(name, res);
     return true;

@@ -6,18 +6,13 @@
  */
 import fs from 'node:fs';
 import { type ByteSource, FileSource } from './byte-source.js';
-import { type HttpOptions, HttpSource, fetchText, isUrl, urlExists } from './http-source.js';
+import { type HttpOptions, HttpSource, isUrl, urlExists } from './http-source.js';
 
 export { isUrl };
 
 /** Opens a path or URL for reading. */
 export async function openLocation(location: string, http?: HttpOptions): Promise<ByteSource> {
   return isUrl(location) ? HttpSource.open(location, http) : FileSource.open(location);
-}
-
-/** A whole text file (.idx, .lst) from a path or URL. */
-export async function readTextLocation(location: string, http?: HttpOptions): Promise<string> {
-  return isUrl(location) ? fetchText(location, http) : fs.promises.readFile(location, 'utf8');
 }
 
 /** The same location with its `.rec` ending replaced (in a URL's path; its query string is kept). */

@@ -121,7 +121,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
     const s = this.settings;
     this.plane = s.channels * s.height * s.width;
     inputs ??= readInputsSync(s);
-    this.labeler = makeLabeler(s.labelWidth, s.listFile, inputs.listText);
+    this.labeler = makeLabeler(s.labelWidth, inputs.list);
     this.source = openRecordSource(s, inputs, (bad) => this.skip(bad));
     this.startEpoch();
   }

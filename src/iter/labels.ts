@@ -7,8 +7,10 @@
  * with the record, never skipped.
  */
 import type { ImageRecord } from '../format/image-record.js';
-import { parseList } from '../im2rec/list-file.js';
+import { parseListLine } from '../im2rec/list-file.js';
 import { displayLocation } from '../io/display-name.js';
+import type { HttpOptions } from '../io/http-source.js';
+import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
 
 export class LabelError extends Error {
   override readonly name = 'LabelError';
@@ -17,16 +19,78 @@ export class LabelError extends Error {
 /** Writes one record's labelWidth labels into `out` at `at`. */
 export type Labeler = (rec: ImageRecord, out: Float32Array, at: number, where: string) => void;
 
-/** `listText`: the list file's contents, read by the caller (it may be a URL). */
-export function makeLabeler(labelWidth: number, listFile: string | null, listText: string | null): Labeler {
-  if (listFile && listText !== null) {
-    const name = displayLocation(listFile);
-    const items = parseList(listText, { kind: 'whitespace', labelWidth, pathOptional: true }, name);
-    const byId = new Map<number, number[]>();
-    for (const item of items) byId.set(item.index, item.labels);
+/** The largest list file read: about 20 million lines of a few labels each. */
+export const MAX_LIST_BYTES = 1 << 30;
+
+/**
+ * A `pathImglist`'s labels by record id, read a line at a time into typed
+ * arrays (a few bytes per line and label), never held as text. The last
+ * line of an id wins.
+ */
+export class ListLabels {
+  private ids = new Float64Array(1024);
+  private labels: Float32Array;
+  private count = 0;
+  private byId: Map<number, number> | null = null;
+
+  private constructor(
+    readonly name: string,
+    private readonly labelWidth: number,
+  ) {
+    this.labels = new Float32Array(1024 * labelWidth);
+  }
+
+  static readSync(file: string, labelWidth: number): ListLabels {
+    const list = new ListLabels(file, labelWidth);
+    readLinesSync(file, list.lineHandler(), list.limits());
+    return list;
+  }
+
+  static async read(location: string, labelWidth: number, http?: HttpOptions): Promise<ListLabels> {
+    const list = new ListLabels(displayLocation(location), labelWidth);
+    await readLines(location, list.lineHandler(), { ...list.limits(), http });
+    return list;
+  }
+
+  private limits() {
+    return { maxBytes: MAX_LIST_BYTES, maxBytesOption: 'split the list' };
+  }
+
+  private lineHandler(): LineHandler {
+    return (bytes, start, end, line) => {
+      const text = bytes.toString('utf8', start, end);
+      if (text.trim() === '') return;
+      const item = parseListLine(text, { kind: 'whitespace', labelWidth: this.labelWidth, pathOptional: true }, this.name, line);
+      if (this.count === this.ids.length) {
+        const ids = new Float64Array(this.count * 2);
+        ids.set(this.ids);
+        this.ids = ids;
+        const labels = new Float32Array(this.count * 2 * this.labelWidth);
+        labels.set(this.labels);
+        this.labels = labels;
+      }
+      this.ids[this.count] = item.index;
+      this.labels.set(item.labels, this.count * this.labelWidth);
+      this.count += 1;
+    };
+  }
+
+  /** The labels of the line for `id`, or null. */
+  find(id: number): Float32Array | null {
+    if (!this.byId) {
+      this.byId = new Map();
+      for (let i = 0; i < this.count; i++) this.byId.set(this.ids[i]!, i);
+    }
+    const at = this.byId.get(id);
+    return at === undefined ? null : this.labels.subarray(at * this.labelWidth, (at + 1) * this.labelWidth);
+  }
+}
+
+export function makeLabeler(labelWidth: number, list: ListLabels | null): Labeler {
+  if (list) {
     return (rec, out, at, where) => {
-      const labels = byId.get(rec.id);
-      if (!labels) throw new LabelError(`${where}: pathImglist ${name} has no line for record id ${rec.id}`);
+      const labels = list.find(rec.id);
+      if (!labels) throw new LabelError(`${where}: pathImglist ${list.name} has no line for record id ${rec.id}`);
       out.set(labels, at);
     };
   }

@@ -25,8 +25,8 @@ import { type RecordIORecord, RecordReader } from '../format/reader.js';
 import { FileSource } from '../io/byte-source.js';
 import { isUrl } from '../io/http-source.js';
 import { displayLocation } from '../io/display-name.js';
-import { readTextLocation } from '../io/locations.js';
 import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../io/record-files.js';
+import { ListLabels } from './labels.js';
 import type { IterSettings } from './options.js';
 import { Rng, STREAM } from '../util/rng.js';
 
@@ -53,18 +53,18 @@ export interface RecordSource {
 
 type SourceSettings = Pick<
   IterSettings,
-  'files' | 'indexFiles' | 'listFile' | 'http' | 'numParts' | 'partIndex' | 'shuffle' | 'seed' | 'shuffleBuffer' | 'skipCorrupt'
+  'files' | 'indexFiles' | 'listFile' | 'labelWidth' | 'http' | 'numParts' | 'partIndex' | 'shuffle' | 'seed' | 'shuffleBuffer' | 'skipCorrupt'
 >;
 
 export class IterSourceError extends Error {
   override readonly name = 'IterSourceError';
 }
 
-/** What the options name, opened or read: the .rec files, their .idx files, the list file's text. */
+/** What the options name, opened or read: the .rec files, their .idx files, the list file's labels. */
 export interface SourceInputs {
   files: RecordFile[];
   indexes: RecordIndex[] | null;
-  listText: string | null;
+  list: ListLabels | null;
 }
 
 function checkIndexCount(files: readonly RecordFile[], indexFiles: readonly string[]): void {
@@ -85,7 +85,7 @@ export function readInputsSync(s: SourceSettings): SourceInputs {
   return {
     files,
     indexes: s.indexFiles?.map((f) => RecordIndex.readSync(f)) ?? null,
-    listText: s.listFile ? fs.readFileSync(s.listFile, 'utf8') : null,
+    list: s.listFile ? ListLabels.readSync(s.listFile, s.labelWidth) : null,
   };
 }
 
@@ -96,7 +96,7 @@ export async function readInputs(s: SourceSettings): Promise<SourceInputs> {
   return {
     files,
     indexes: s.indexFiles ? await Promise.all(s.indexFiles.map((f) => RecordIndex.read(f, s.http))) : null,
-    listText: s.listFile ? await readTextLocation(s.listFile, s.http) : null,
+    list: s.listFile ? await ListLabels.read(s.listFile, s.labelWidth, s.http) : null,
   };
 }
 
@@ -122,26 +122,37 @@ class IndexedSource implements RecordSource {
     indexes: readonly RecordIndex[],
     private readonly onBad: (bad: BadRecord) => void,
   ) {
-    const all: Array<{ file: number; offset: number }> = [];
-    files.forEach((f, i) => {
-      const index = indexes[i]!;
-      for (const e of index.entries) {
-        if (e.offset >= f.size) {
-          throw new IterSourceError(`${index.file}:${e.line}: offset ${e.offset} is past the end of ${f.path} (${f.size} bytes)`);
-        }
-        all.push({ file: i, offset: e.offset });
-      }
-    });
     // dmlc sorts the offsets (of the files laid end to end) and ignores the keys.
-    all.sort((a, b) => a.file - b.file || a.offset - b.offset);
-    const step = Math.ceil(all.length / s.numParts);
-    const begin = Math.min(step * s.partIndex, all.length);
-    const part = all.slice(begin, Math.min(step * (s.partIndex + 1), all.length));
-    this.fileOf = Uint32Array.from(part, (r) => r.file);
-    this.offsetOf = Float64Array.from(part, (r) => r.offset);
-    this.spanOf = Float64Array.from(part, (r, i) => {
-      const next = all[begin + i + 1];
-      return (next && next.file === r.file ? next.offset : files[r.file]!.size) - r.offset;
+    const sorted = files.map((f, i) => {
+      const index = indexes[i]!;
+      const offsets = new Float64Array(index.length);
+      for (let k = 0; k < index.length; k++) {
+        const offset = index.offsetAt(k);
+        if (offset >= f.size) {
+          throw new IterSourceError(`${index.file}:${index.lineAt(k)}: offset ${offset} is past the end of ${f.path} (${f.size} bytes)`);
+        }
+        offsets[k] = offset;
+      }
+      return offsets.sort();
+    });
+    const total = sorted.reduce((n, o) => n + o.length, 0);
+    const step = Math.ceil(total / s.numParts);
+    const begin = Math.min(step * s.partIndex, total);
+    const end = Math.min(step * (s.partIndex + 1), total);
+    this.fileOf = new Uint32Array(end - begin);
+    this.offsetOf = new Float64Array(end - begin);
+    this.spanOf = new Float64Array(end - begin);
+    // Walk the records laid end to end; keep those at positions [begin, end).
+    let position = 0;
+    sorted.forEach((offsets, file) => {
+      for (let k = 0; k < offsets.length; k++, position++) {
+        if (position < begin || position >= end) continue;
+        const at = position - begin;
+        this.fileOf[at] = file;
+        this.offsetOf[at] = offsets[k]!;
+        // Bytes up to the next record start in the same file, or to its end.
+        this.spanOf[at] = (k + 1 < offsets.length ? offsets[k + 1]! : files[file]!.size) - offsets[k]!;
+      }
     });
     this.readers = files.map((f) => new RecordReader(f.source ?? FileSource.open(f.path)));
     this.remote = files.some((f) => f.source);

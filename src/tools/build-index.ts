@@ -51,10 +51,10 @@ export function buildIndex(recPath: string, outPath: string, options: BuildIndex
     } finally {
       reader.close();
     }
-    if (index.entries.length === 0) throw new NothingWrittenError(`${recPath}: holds no records; nothing written`);
+    if (index.length === 0) throw new NothingWrittenError(`${recPath}: holds no records; nothing written`);
     index.writeSync(outPath, { overwrite: options.overwrite });
   } finally {
     claim.release();
   }
-  return { out: outPath, records: index.entries.length, duplicateKeys: index.entries.length - index.size };
+  return { out: outPath, records: index.length, duplicateKeys: index.length - index.size };
 }

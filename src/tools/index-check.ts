@@ -4,7 +4,7 @@
  * start and every record must have an entry.
  */
 import { IndexFileError } from '../format/errors.js';
-import { type IndexEntry, RecordIndex } from '../format/index-file.js';
+import { RecordIndex } from '../format/index-file.js';
 
 /** One thing wrong with a file, where it is, and what. */
 export interface Problem {
@@ -36,7 +36,8 @@ export async function readIndexForCheck(indexPath: string, problems: Problem[]):
  * by offset are walked alongside, so memory depends on the .idx, not the .rec.
  */
 export class IndexCheck {
-  private readonly byOffset: IndexEntry[];
+  /** Entry positions in offset order (null: the file is in that order). */
+  private readonly order: Uint32Array | null;
   private next = 0;
   private missing = 0;
   private firstMissing = -1;
@@ -46,15 +47,19 @@ export class IndexCheck {
     private readonly recPath: string,
     private readonly problems: Problem[],
   ) {
-    this.byOffset = [...index.entries].sort((a, b) => a.offset - b.offset);
+    this.order = index.positionsByOffset();
+  }
+
+  private at(k: number): number {
+    return this.order ? this.order[k]! : k;
   }
 
   /** The scan met a record starting at `offset`. */
   record(offset: number): void {
     let indexed = false;
-    while (this.next < this.byOffset.length && this.byOffset[this.next]!.offset <= offset) {
-      const entry = this.byOffset[this.next++]!;
-      if (entry.offset === offset) indexed = true;
+    while (this.next < this.index.length && this.index.offsetAt(this.at(this.next)) <= offset) {
+      const entry = this.at(this.next++);
+      if (this.index.offsetAt(entry) === offset) indexed = true;
       else this.notARecordStart(entry);
     }
     if (!indexed) {
@@ -65,7 +70,7 @@ export class IndexCheck {
 
   /** The scan is over: entries past the last record point nowhere; report records with no entry. */
   finish(records: number): void {
-    while (this.next < this.byOffset.length) this.notARecordStart(this.byOffset[this.next++]!);
+    while (this.next < this.index.length) this.notARecordStart(this.at(this.next++));
     if (this.missing > 0) {
       this.problems.push({
         file: this.index.file,
@@ -76,7 +81,8 @@ export class IndexCheck {
     }
   }
 
-  private notARecordStart({ key, offset, line }: IndexEntry): void {
+  private notARecordStart(entry: number): void {
+    const { key, offset, line } = this.index.entryAt(entry);
     this.problems.push({
       file: this.index.file,
       offset,

@@ -250,9 +250,8 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
   indexCheck?.finish(records);
   options.onProgress?.(reader.size, reader.size);
 
-  const keyAt = index?.keysByOffset();
   const layout = detectLayout(records, withoutHeader, images, meta, (m) => {
-    const key = keyAt?.get(m.offset);
+    const key = index?.keyAtOffset(m.offset);
     return key === undefined ? m.id : Number(key);
   });
 
@@ -297,7 +296,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
           },
     index: index && {
       file: index.file,
-      entries: index.entries.length,
+      entries: index.length,
       keys: index.size,
       consistent: problems.length === 0,
       problems,

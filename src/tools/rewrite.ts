@@ -58,15 +58,15 @@ export interface KeyedRecord {
   key: string;
 }
 
-/** Offset → key from the `.idx` beside `recPath`, or null when it has none. */
-export function keysByOffset(recPath: string): Map<number, string> | null {
+/** The `.idx` beside `recPath` (to take keys from), or null when it has none. */
+export function siblingIndexOf(recPath: string): RecordIndex | null {
   const idxPath = localSiblingIndex(recPath);
-  return idxPath === null ? null : RecordIndex.readSync(idxPath).keysByOffset();
+  return idxPath === null ? null : RecordIndex.readSync(idxPath);
 }
 
-/** The key of a record: from the .idx map, else its header id. */
-export function keyOf(record: RecordIORecord, keyAt: Map<number, string> | null, file: string): string {
-  const key = keyAt?.get(record.offset);
+/** The key of a record: from the .idx, else its header id. */
+export function keyOf(record: RecordIORecord, index: RecordIndex | null, file: string): string {
+  const key = index?.keyAtOffset(record.offset);
   if (key !== undefined) return key;
   const image = tryUnpackImageRecord(record.payload);
   if (!image) throw new NoImageHeaderError(`${file}: byte ${record.offset}: no .idx entry and no image header to take a key from`);
@@ -75,12 +75,12 @@ export function keyOf(record: RecordIORecord, keyAt: Map<number, string> | null,
 
 /** Every record of a file, in file order, with its key. Payloads are valid until the next record. */
 export function* readKeyed(recPath: string, progress?: InputProgress): Generator<KeyedRecord> {
-  const keyAt = keysByOffset(recPath);
+  const index = siblingIndexOf(recPath);
   const reader = RecordReader.open(recPath);
   try {
     for (const record of reader.scan({ reuseBuffers: true })) {
       progress?.add(record.end - record.offset);
-      yield { record, key: keyOf(record, keyAt, recPath) };
+      yield { record, key: keyOf(record, index, recPath) };
     }
   } finally {
     reader.close();
@@ -99,8 +99,8 @@ function withId(payload: Uint8Array, id: number): Uint8Array {
 export class RewriteTarget {
   readonly indexPath: string;
   private readonly writer: RecordWriter;
-  private readonly seen = new Set<string>();
-  duplicateKeys = 0;
+  /** The keys written, to count duplicates at the end (a few bytes each). */
+  private readonly keys = new RecordIndex();
 
   constructor(
     readonly out: string,
@@ -124,9 +124,12 @@ export class RewriteTarget {
       this.writer.write(withId(record.payload, id), id);
       return;
     }
-    if (this.seen.has(key)) this.duplicateKeys++;
-    this.seen.add(key);
-    this.writer.write(record.payload, key);
+    this.keys.add(key, this.writer.write(record.payload, key));
+  }
+
+  /** Keys written more than once (the last record wins on lookup); 0 when renumbered. */
+  get duplicateKeys(): number {
+    return this.keys.length - this.keys.size;
   }
 
   close(): void {

@@ -5,7 +5,7 @@
  */
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
-import { type RewriteFill, type RewriteOptions, type RewriteResult, keyOf, keysByOffset, rewrite } from './rewrite.js';
+import { type RewriteFill, type RewriteOptions, type RewriteResult, keyOf, rewrite, siblingIndexOf } from './rewrite.js';
 
 export interface ShuffleOptions extends RewriteOptions {
   seed?: number;
@@ -18,11 +18,11 @@ export function shuffleRecordFile(input: string, out: string, options: ShuffleOp
       const spans: [number, number][] = [];
       for (const record of reader.scan({ reuseBuffers: true })) spans.push([record.offset, record.end - record.offset]);
       new Rng(options.seed ?? 0).shuffle(spans);
-      const keyAt = keysByOffset(input);
+      const index = siblingIndexOf(input);
       for (const [offset, span] of spans) {
         progress.add(span);
         const record = reader.readSpanSync(offset, span);
-        target!.write({ record, key: keyOf(record, keyAt, input) });
+        target!.write({ record, key: keyOf(record, index, input) });
       }
     } finally {
       reader.close();

@@ -102,9 +102,8 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   options.onProgress?.(reader.size, reader.size);
   // Keys for problems found by offset, from the .idx where it names the record.
   if (index) {
-    const keyAt = index.keysByOffset();
     for (const p of problems) {
-      const key = p.file === name ? keyAt.get(p.offset) : undefined;
+      const key = p.file === name ? index.keyAtOffset(p.offset) : undefined;
       if (key !== undefined) p.key = key;
     }
   }
@@ -116,7 +115,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
     multiPart,
     skippedBytes: scan.skipped.bytes,
     decoded: decodeCheck ? decoded : null,
-    index: index && { file: index.file, entries: index.entries.length, keys: index.size },
+    index: index && { file: index.file, entries: index.length, keys: index.size },
     problems,
   };
 }

@@ -135,6 +135,7 @@ describe('libdmlc conformance', skip, () => {
       files: file,
       indexFiles: [idx],
       listFile: null,
+      labelWidth: 1,
       http: {},
       numParts: n,
       partIndex: i,

@@ -79,21 +79,27 @@ export async function selectForView(reader: RecordReader, options: SelectOptions
   return options.index ? sampleByIndex(reader, options.index, options) : firstImages(reader, options);
 }
 
-/** A partial Fisher-Yates over the index's keys: each draw is a new key, until `count` images were found. */
+/**
+ * A partial Fisher-Yates over the index's entries, the swapped ones kept in a
+ * Map: each draw is a new entry, until `count` images were found. Memory is
+ * the draws, not the index.
+ */
 async function sampleByIndex(reader: RecordReader, index: RecordIndex, options: SelectOptions): Promise<ViewSelection> {
-  const keys = index.keys();
+  const n = index.length;
+  const swapped = new Map<number, number>();
+  const at = (i: number) => swapped.get(i) ?? i;
   const rng = new Rng(options.seed);
   const items: ViewItem[] = [];
-  for (let i = 0; i < keys.length && items.length < options.count; i++) {
-    const j = rng.int(i, keys.length - 1);
-    [keys[i], keys[j]] = [keys[j]!, keys[i]!];
-    const key = keys[i]!;
-    const item = itemOf(await reader.read(index.get(key)!), key);
+  for (let i = 0; i < n && items.length < options.count; i++) {
+    const j = rng.int(i, n - 1);
+    const picked = at(j);
+    swapped.set(j, at(i));
+    const item = itemOf(await reader.read(index.offsetAt(picked)), index.keyAt(picked));
     if (item) items.push(item);
   }
   items.sort((a, b) => a.offset - b.offset);
   const of = items.length < options.count ? 'all images' : `${plural(items.length, 'image')} picked at random (seed ${options.seed})`;
-  return { how: `${of} of ${plural(keys.length, 'indexed record')}`, items, groups: null };
+  return { how: `${of} of ${plural(n, 'indexed record')}`, items, groups: null };
 }
 
 async function firstImages(reader: RecordReader, options: SelectOptions): Promise<ViewSelection> {
@@ -108,7 +114,6 @@ async function firstImages(reader: RecordReader, options: SelectOptions): Promis
 }
 
 async function perClass(reader: RecordReader, options: SelectOptions, k: number, classes: number): Promise<ViewSelection> {
-  const keyAt = options.index?.keysByOffset();
   const rng = new Rng(options.seed);
   // Algorithm R per class: offsets of a uniform sample of k of the class's images.
   const samples = new Map<number, { seen: number; offsets: number[] }>();
@@ -135,7 +140,7 @@ async function perClass(reader: RecordReader, options: SelectOptions, k: number,
     const s = samples.get(label)!;
     const items: ViewItem[] = [];
     for (const offset of s.offsets.sort((a, b) => a - b)) {
-      items.push(itemOf(await reader.read(offset), keyAt?.get(offset))!);
+      items.push(itemOf(await reader.read(offset), options.index?.keyAtOffset(offset))!);
     }
     groups.push({ label: float32ToNumber(label), total: s.seen, items });
   }
