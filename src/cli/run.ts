@@ -100,20 +100,37 @@ export function exitQuietlyOnClosedStdout(): void {
   });
 }
 
-/** Line output gathered into large writes. */
+/**
+ * Line output gathered into large writes, with backpressure: when the
+ * stream's buffer is full (a slow reader, a pipe that is not being read),
+ * line() returns a promise that settles when it drains, and the caller
+ * awaits it before making more. So memory stays at one buffer's worth, and a
+ * reader that goes away (`| head`) is noticed at the next write (EPIPE: see
+ * exitQuietlyOnClosedStdout), not after the whole file.
+ */
 export class LineWriter {
   private pending = '';
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
 
-  line(text: string): void {
+  /** Adds a line; when that makes a write the stream cannot take yet, resolves once it can. */
+  line(text: string): Promise<void> | undefined {
     this.pending += text + '\n';
-    if (this.pending.length >= 1 << 16) this.flush();
+    return this.pending.length >= 1 << 16 ? this.flush() : undefined;
   }
 
-  flush(): void {
-    if (this.pending) {
-      this.stream.write(this.pending);
-      this.pending = '';
-    }
+  flush(): Promise<void> | undefined {
+    if (!this.pending) return undefined;
+    const ok = this.stream.write(this.pending);
+    this.pending = '';
+    if (ok) return undefined;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        resolve();
+      };
+      this.stream.once('drain', done);
+      this.stream.once('close', done);
+    });
   }
 }

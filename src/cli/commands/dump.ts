@@ -37,13 +37,13 @@ export function addDumpCommand(program: Command): void {
         });
         let index = 0;
         try {
-          for await (const record of scan) out.line(formatDumpRow(dumpRow(record, index++)));
+          for await (const record of scan) await out.line(formatDumpRow(dumpRow(record, index++)));
           if (opts.json) {
             const { records: skippedRecords, bytes: skippedBytes } = scan.skipped;
-            out.line(JSON.stringify({ summary: { file: displayLocation(file), records: index, parts: numParts, part: partIndex, skippedRecords, skippedBytes } }));
+            await out.line(JSON.stringify({ summary: { file: displayLocation(file), records: index, parts: numParts, part: partIndex, skippedRecords, skippedBytes } }));
           }
         } finally {
-          out.flush();
+          await out.flush();
         }
         return scan.skipped.records > 0 ? 1 : 0;
       }),
