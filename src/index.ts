@@ -37,6 +37,7 @@ export {
 export { readPartition, partitionRange, partitionSegments, type PartitionOptions } from './format/partition.js';
 export { resolveRecordFiles, RecordFilesError, type RecordFile } from './io/record-files.js';
 export { type ByteSource, FileSource, BufferSource } from './io/byte-source.js';
+export { LimitError } from './io/limits.js';
 export { OutputIsInputError, OutputExistsError, OutputLockedError, OutputNameError, NothingWrittenError } from './io/output-errors.js';
 export {
   transcode,

@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { ImageRecordError, IndexFileError, RecordIOError } from '../format/errors.js';
 import { NothingWrittenError, OutputExistsError, OutputIsInputError, OutputLockedError, OutputNameError } from '../io/output-errors.js';
 import { HttpError } from '../io/http-source.js';
+import { LimitError } from '../io/limits.js';
 import { RecordFilesError } from '../io/record-files.js';
 import { ListFileError } from '../im2rec/list-file.js';
 import { IterDataError } from '../iter/image-record-iter.js';
@@ -66,6 +67,7 @@ export function reportError(program: string, err: unknown): number {
     err instanceof OutputExistsError ||
     err instanceof OutputLockedError ||
     err instanceof OutputNameError ||
+    err instanceof LimitError ||
     err instanceof IterOptionError ||
     err instanceof IterSourceError ||
     err instanceof HttpError

@@ -115,38 +115,59 @@ export class RecordIndex {
     return index.trimmed();
   }
 
-  private readOptions(options: IndexReadOptions): { maxBytes: number; maxBytesOption: string } {
-    return { maxBytes: options.maxBytes ?? MAX_INDEX_BYTES, maxBytesOption: 'the maxBytes option of RecordIndex.read raises it' };
+  private readOptions(options: IndexReadOptions): { maxBytes: number; maxBytesOption: string; onSize: (bytes: number) => void } {
+    return {
+      maxBytes: options.maxBytes ?? MAX_INDEX_BYTES,
+      maxBytesOption: 'the maxBytes option of RecordIndex.read raises it',
+      // Room for the entries a file this size holds (lines of about 16 bytes), so the arrays rarely grow.
+      onSize: (bytes) => this.reserve(Math.max(this.offsets.length, Math.ceil(bytes / 16))),
+    };
   }
 
   private lineHandler(): LineHandler {
     return (bytes, start, end, line) => this.parseLine(bytes, start, end, line);
   }
 
-  /** One line: `key` whitespace `offset`, blank lines skipped. */
+  /**
+   * One line: `key` whitespace `offset`, blank lines skipped. Written as
+   * plain loops over the bytes (no strings unless a key is not an integer):
+   * it runs once per entry, tens of millions of times for a big dataset.
+   */
   private parseLine(bytes: Uint8Array, start: number, end: number, line: number): void {
     let i = start;
     while (i < end && isSpace(bytes[i]!)) i++;
     if (i === end) return;
     const keyStart = i;
-    while (i < end && !isSpace(bytes[i]!)) i++;
+    let key = 0;
+    let keyIsInteger = true;
+    for (; i < end; i++) {
+      const b = bytes[i]!;
+      if (isSpace(b)) break;
+      if (b < 0x30 || b > 0x39) keyIsInteger = false;
+      else key = key * 10 + (b - 0x30);
+    }
     const keyEnd = i;
+    // A plain integer as written: no leading zeros, exact as a double.
+    if (keyEnd - keyStart > 15 || (bytes[keyStart] === 0x30 && keyEnd - keyStart > 1)) keyIsInteger = false;
     while (i < end && isSpace(bytes[i]!)) i++;
     const offsetStart = i;
-    while (i < end && !isSpace(bytes[i]!)) i++;
+    let offset = 0;
+    let offsetIsInteger = true;
+    for (; i < end; i++) {
+      const b = bytes[i]!;
+      if (isSpace(b)) break;
+      if (b < 0x30 || b > 0x39) offsetIsInteger = false;
+      else offset = offset * 10 + (b - 0x30);
+    }
     const offsetEnd = i;
     while (i < end && isSpace(bytes[i]!)) i++;
-    const text = () => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, Math.min(end, start + 80));
     if (offsetStart === offsetEnd || i !== end) {
-      throw new IndexFileError(this.file, line, `expected "key<TAB>offset", received ${JSON.stringify(text())}`);
+      throw new IndexFileError(this.file, line, `expected "key<TAB>offset", received ${JSON.stringify(text(bytes, start, Math.min(end, start + 80)))}`);
     }
-    const offset = parseDigits(bytes, offsetStart, offsetEnd);
-    if (!Number.isSafeInteger(offset)) {
-      const field = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', offsetStart, offsetEnd);
-      throw new IndexFileError(this.file, line, `expected a byte offset (non-negative integer), received ${JSON.stringify(field)}`);
+    if (!offsetIsInteger || !Number.isSafeInteger(offset)) {
+      throw new IndexFileError(this.file, line, `expected a byte offset (non-negative integer), received ${JSON.stringify(text(bytes, offsetStart, offsetEnd))}`);
     }
-    const key = integerKey(bytes, keyStart, keyEnd);
-    this.push(Number.isNaN(key) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', keyStart, keyEnd) : key, offset, line);
+    this.push(keyIsInteger ? key : text(bytes, keyStart, keyEnd), offset, line);
   }
 
   /** Appends one entry (key already checked). */
@@ -342,14 +363,8 @@ export class RecordIndex {
   }
 }
 
-function parseDigits(bytes: Uint8Array, start: number, end: number): number {
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const d = bytes[i]! - 0x30;
-    if (d < 0 || d > 9) return NaN;
-    n = n * 10 + d;
-  }
-  return n;
+function text(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, end);
 }
 
 /** A key as the `.idx` stores it; keys with whitespace (or none) would not read back. */

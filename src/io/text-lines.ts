@@ -24,6 +24,7 @@ export type LineHandler = (bytes: Buffer, start: number, end: number, line: numb
  * one (as MXNet's readers and Python's universal newlines do).
  */
 export class LineSplitter {
+  /** The start of a line that the last piece ended in the middle of. */
   private carry: Buffer = Buffer.alloc(0);
   private line = 1;
   /** The last piece ended with '\r': a '\n' starting the next belongs to it. */
@@ -35,41 +36,38 @@ export class LineSplitter {
   ) {}
 
   push(piece: Buffer): void {
-    if (!this.afterCR && this.carry.length === 0 && piece.indexOf(0x0d) < 0) return this.pushLF(piece);
-    let start = 0;
-    if (this.afterCR && piece.length > 0) {
-      if (piece[0] === 0x0a) start = 1;
+    if (piece.length === 0) return;
+    let from = 0;
+    if (this.afterCR) {
       this.afterCR = false;
+      if (piece[0] === 0x0a) from = 1;
     }
-    let bytes = piece;
-    if (this.carry.length > 0) {
-      bytes = Buffer.concat([this.carry, piece.subarray(start)]);
-      start = 0;
-    }
-    let from = start;
-    for (let i = start; i < bytes.length; i++) {
-      const b = bytes[i]!;
-      if (b !== 0x0a && b !== 0x0d) continue;
-      this.onLine(bytes, from, i, this.line++);
-      if (b === 0x0d) {
-        if (i + 1 === bytes.length) this.afterCR = true;
-        else if (bytes[i + 1] === 0x0a) i++;
+    // Lines are found by memchr (indexOf) unless the piece holds a '\r' at all.
+    const crlf = piece.indexOf(0x0d, from) >= 0;
+    for (;;) {
+      const end = crlf ? lineEnd(piece, from) : piece.indexOf(0x0a, from);
+      if (end < 0) break;
+      if (this.carry.length > 0) {
+        const line = Buffer.concat([this.carry, piece.subarray(from, end)]);
+        this.carry = Buffer.alloc(0);
+        if (line.length > MAX_LINE) this.tooLong();
+        this.onLine(line, 0, line.length, this.line++);
+      } else {
+        this.onLine(piece, from, end, this.line++);
       }
-      from = i + 1;
+      from = end + 1;
+      if (piece[end] === 0x0d) {
+        if (from === piece.length) this.afterCR = true;
+        else if (piece[from] === 0x0a) from += 1;
+      }
     }
-    if (bytes.length - from > MAX_LINE) throw new LimitError(`${this.name}:${this.line}: a line longer than ${MAX_LINE} bytes; not a text file of this kind`);
-    this.carry = Buffer.from(bytes.subarray(from));
+    const rest = piece.subarray(from);
+    this.carry = this.carry.length > 0 ? Buffer.concat([this.carry, rest]) : Buffer.from(rest);
+    if (this.carry.length > MAX_LINE) this.tooLong();
   }
 
-  /** The common case, a piece with no '\r' and nothing carried: lines found by memchr. */
-  private pushLF(piece: Buffer): void {
-    let from = 0;
-    for (let nl = piece.indexOf(0x0a); nl >= 0; nl = piece.indexOf(0x0a, from)) {
-      this.onLine(piece, from, nl, this.line++);
-      from = nl + 1;
-    }
-    if (piece.length - from > MAX_LINE) throw new LimitError(`${this.name}:${this.line}: a line longer than ${MAX_LINE} bytes; not a text file of this kind`);
-    this.carry = Buffer.from(piece.subarray(from));
+  private tooLong(): never {
+    throw new LimitError(`${this.name}:${this.line}: a line longer than ${MAX_LINE} bytes; not a text file of this kind`);
   }
 
   /** The end of the file: a last line without a line end. */
@@ -79,12 +77,20 @@ export class LineSplitter {
   }
 }
 
+/** Where the next '\n' or '\r' is, or -1. */
+function lineEnd(bytes: Buffer, from: number): number {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] === 0x0a || bytes[i] === 0x0d) return i;
+  return -1;
+}
+
 export interface ReadLinesOptions {
   /** Refuse a larger file, before reading it. */
   maxBytes: number;
   /** What the cap is called, for the message (the option that raises it). */
   maxBytesOption: string;
   http?: HttpOptions;
+  /** Told the file's size before the first line (to size what the lines go into). */
+  onSize?: (bytes: number) => void;
 }
 
 function checkSize(source: ByteSource, options: ReadLinesOptions): void {
@@ -98,6 +104,7 @@ export async function readLines(location: string, onLine: LineHandler, options: 
   const source = await openLocation(location, options.http);
   try {
     checkSize(source, options);
+    options.onSize?.(source.size);
     const splitter = new LineSplitter(onLine, source.name);
     const piece = Buffer.allocUnsafe(Math.min(PIECE, Math.max(source.size, 1)));
     for (let position = 0; position < source.size; ) {
@@ -117,6 +124,7 @@ export function readLinesSync(path: string, onLine: LineHandler, options: Omit<R
   const source = FileSource.open(path);
   try {
     checkSize(source, options);
+    options.onSize?.(source.size);
     const splitter = new LineSplitter(onLine, source.name);
     const piece = Buffer.allocUnsafe(Math.min(PIECE, Math.max(source.size, 1)));
     for (let position = 0; ; ) {

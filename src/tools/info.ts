@@ -12,7 +12,7 @@
  * the keys of that identity's images.
  */
 import { imageInfo } from '../codec/codec.js';
-import { sniffFormat } from '../codec/sniff.js';
+import { looksLikeAnImage, sniffFormat } from '../codec/sniff.js';
 import { type ImageRecord, tryUnpackImageRecord } from '../format/image-record.js';
 import { float32ToNumber } from './dump.js';
 import { displayLocation } from '../io/display-name.js';
@@ -161,6 +161,10 @@ class Inspection {
 
   async add(image: Uint8Array): Promise<void> {
     this.inspected += 1;
+    if (!looksLikeAnImage(image)) {
+      this.unreadable += 1; // not worth an exception each (millions of non-image payloads)
+      return;
+    }
     try {
       const info = await imageInfo(image);
       countInto(this.channels, info.channels);

@@ -61,6 +61,9 @@ const EXTENSION: Record<SniffedFormat, string> = {
   bmp: '.bmp',
   webp: '.webp',
   tiff: '.tif',
+  avif: '.avif',
+  heif: '.heic',
+  svg: '.svg',
   empty: '.bin',
   unknown: '.bin',
 };
