@@ -7,6 +7,13 @@
  *
  * Every length is checked against the file size before anything is allocated,
  * so a corrupt length field costs an error, not a huge buffer.
+ *
+ * A record in several parts that reaches past the window is joined as its
+ * parts arrive: the parts read so far are copied out once, and the next
+ * window starts at the next part's header, not at the record's start. So a
+ * record of a million small parts costs its size in copies and memory (about
+ * twice, while the parts are joined), not its size times the reads it spans.
+ * A record larger than `maxRecordBytes` is an error (RECORD_TOO_LARGE).
  */
 import { RecordIOError } from './errors.js';
 import {
@@ -44,7 +51,10 @@ export interface SkipEvent {
   error: RecordIOError;
 }
 
-/** The next window must start at `position` (where the cursor stands) and reach at least `upTo`. */
+/**
+ * The next window must start at `position` (where the cursor stands, or the
+ * next part of the record being joined) and reach at least `upTo`.
+ */
 export class NeedBytes {
   constructor(
     readonly position: number,
@@ -67,11 +77,34 @@ export interface CursorOptions {
    * overwrites (the reader's reuseBuffers contract), instead of fresh memory.
    */
   reuseBuffers?: boolean;
+  /** The largest record (all its parts) read. Default MAX_RECORD_BYTES. */
+  maxRecordBytes?: number;
+}
+
+/** The default ceiling on one record's payload: the most one chunk can hold (its length has 29 bits). */
+export const MAX_RECORD_BYTES = (1 << 29) - 1;
+
+/** A record in several parts that reaches past the window: where it starts, and its parts so far, copied out. */
+interface Joining {
+  at: number;
+  /** Where the next part's header is. */
+  next: number;
+  pieces: Buffer[];
+  /** Payload bytes so far, the magic between parts included. */
+  total: number;
+}
+
+/** The parts seen so far were copied out; carry on with a window from `joining.next` that reaches `upTo`. */
+class Suspended {
+  constructor(
+    readonly joining: Joining,
+    readonly upTo: number,
+  ) {}
 }
 
 const EMPTY = Buffer.alloc(0);
 
-type Decoded = RecordIORecord | RecordIOError | number; // number: the window must reach this offset
+type Decoded = RecordIORecord | RecordIOError | number | Suspended; // number: the window must reach this offset
 
 export class RecordCursor {
   /** Where the next record head is expected (or where the scan for one continues). */
@@ -89,12 +122,15 @@ export class RecordCursor {
   private windowStart = 0;
   /** With reuseBuffers: where multi-part records are joined. */
   private joined: Buffer = EMPTY;
+  /** The multi-part record being joined across windows, if any (it starts at `position`). */
+  private joining: Joining | null = null;
   private readonly joinBuffer = (size: number): Buffer => {
     if (!this.options.reuseBuffers) return Buffer.allocUnsafe(size);
     if (this.joined.length < size) this.joined = Buffer.allocUnsafe(Math.max(size, 2 * this.joined.length));
     return this.joined.subarray(0, size);
   };
   readonly skipped = { records: 0, bytes: 0 };
+  private readonly maxRecordBytes: number;
 
   constructor(
     private readonly file: string,
@@ -106,6 +142,7 @@ export class RecordCursor {
     this.to = Math.min(options.to ?? size, size);
     this.seeking = options.seek === true;
     if (this.seeking) this.position = align4(this.position);
+    this.maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
   }
 
   /** The next record, null when the range is done, or the bytes to load first. */
@@ -118,7 +155,7 @@ export class RecordCursor {
         continue;
       }
       if (this.position >= this.to) return null;
-      if (this.position < this.windowStart) return this.request(this.position + CHUNK_HEADER_SIZE);
+      if (this.position < this.windowStart && !this.joining) return this.request(this.position + CHUNK_HEADER_SIZE);
       if (this.position >= this.size) {
         // Only when the source ended before its announced size, at a record boundary.
         const error = this.endedEarly(this.position);
@@ -127,8 +164,15 @@ export class RecordCursor {
         this.position = this.to;
         return null;
       }
-      let decoded = decodeRecord(this.window, this.windowStart, this.position, this.size, this.file, this.joinBuffer);
+      let decoded = this.joining
+        ? decodeRecordSlowly(this.window, this.windowStart, this.position, this.size, this.file, this.joinBuffer, this.maxRecordBytes, this.joining)
+        : decodeRecord(this.window, this.windowStart, this.position, this.size, this.file, this.joinBuffer, this.maxRecordBytes);
       if (typeof decoded === 'number') return this.request(decoded);
+      if (decoded instanceof Suspended) {
+        this.joining = decoded.joining;
+        return new NeedBytes(decoded.joining.next, decoded.upTo);
+      }
+      this.joining = null;
       if (decoded instanceof RecordIOError) {
         if (this.size < this.announced && (decoded.code === 'TRUNCATED' || decoded.code === 'TRAILING_BYTES')) {
           decoded = this.endedEarly(decoded.offset);
@@ -243,7 +287,7 @@ export class RecordCursor {
  * bytes [windowStart, windowStart + window.length). Returns the record, an
  * error, or the offset the window must reach before it can tell.
  */
-function decodeRecord(window: Buffer, windowStart: number, at: number, size: number, file: string, joinBuffer: Allocate): Decoded {
+function decodeRecord(window: Buffer, windowStart: number, at: number, size: number, file: string, joinBuffer: Allocate, maxBytes: number): Decoded {
   const windowEnd = windowStart + window.length;
   // Fast path: a whole record (cflag 0) already in the window, which is nearly every record.
   const head = at - windowStart;
@@ -255,7 +299,7 @@ function decodeRecord(window: Buffer, windowStart: number, at: number, size: num
       return { offset: at, end: next, payload, parts: 1, file };
     }
   }
-  return decodeRecordSlowly(window, windowStart, at, size, file, joinBuffer);
+  return decodeRecordSlowly(window, windowStart, at, size, file, joinBuffer, maxBytes, null);
 }
 
 /** Memory for a joined multi-part payload of `size` bytes. */
@@ -270,12 +314,25 @@ function view(window: Buffer, start: number, length: number): Buffer {
   return Buffer.from(window.buffer, window.byteOffset + start, length);
 }
 
-function decodeRecordSlowly(window: Buffer, windowStart: number, at: number, size: number, file: string, joinBuffer: Allocate): Decoded {
+/**
+ * The record at `at`, chunk by chunk, from the start or (with `joining`)
+ * from the next part of a record whose first parts came in earlier windows.
+ */
+function decodeRecordSlowly(
+  window: Buffer,
+  windowStart: number,
+  at: number,
+  size: number,
+  file: string,
+  joinBuffer: Allocate,
+  maxBytes: number,
+  joining: Joining | null,
+): Decoded {
   const windowEnd = windowStart + window.length;
   if ((at & 3) !== 0) {
     return new RecordIOError('NOT_A_RECORD_START', file, at, 'records start at multiples of 4');
   }
-  if (size - at < CHUNK_HEADER_SIZE) {
+  if (!joining && size - at < CHUNK_HEADER_SIZE) {
     return new RecordIOError(
       'TRAILING_BYTES',
       file,
@@ -283,16 +340,23 @@ function decodeRecordSlowly(window: Buffer, windowStart: number, at: number, siz
       `${size - at} bytes after the last record cannot hold a chunk header (file size ${size} is not a whole number of records)`,
     );
   }
-  let pos = at;
-  let parts = 0;
-  let first = 0;
-  let firstEnd = 0;
-  let total = 0;
+  let pos = joining ? joining.next : at;
+  let parts = joining ? joining.pieces.length : 0;
+  let total = joining ? joining.total : 0;
+  /** Where this window's parts start: copied out if the record goes on past the window. */
+  const here: number[] = [];
+  const suspend = (upTo: number): Decoded => {
+    // The first part is not in yet: widen the window from the record's start, as for any record.
+    if (parts === 0) return upTo;
+    const pieces = joining?.pieces ?? [];
+    for (const head of here) pieces.push(Buffer.from(partData(window, windowStart, head)));
+    return new Suspended({ at, next: pos, pieces, total }, upTo);
+  };
   for (;;) {
     if (pos + CHUNK_HEADER_SIZE > size) {
       return new RecordIOError('TRUNCATED', file, pos, `the file ends inside the header of part ${parts + 1} of the record at byte ${at}`);
     }
-    if (pos + CHUNK_HEADER_SIZE > windowEnd) return pos + CHUNK_HEADER_SIZE;
+    if (pos + CHUNK_HEADER_SIZE > windowEnd) return suspend(pos + CHUNK_HEADER_SIZE);
     const head = pos - windowStart;
     const magic = window.readUInt32LE(head);
     if (magic !== MAGIC) {
@@ -334,31 +398,32 @@ function decodeRecordSlowly(window: Buffer, windowStart: number, at: number, siz
         `chunk declares ${length} bytes but the file ends at byte ${size}` + (parts > 0 ? ` (part ${parts + 1} of the record at byte ${at})` : ''),
       );
     }
-    if (next > windowEnd) return next;
-    if (parts === 0) {
-      first = pos + CHUNK_HEADER_SIZE;
-      firstEnd = first + length;
+    const grown = total + length + (parts > 0 ? MAGIC_BYTES.length : 0);
+    if (grown > maxBytes) {
+      return new RecordIOError('RECORD_TOO_LARGE', file, at, `the record's parts hold more than the ${maxBytes} bytes read at most (maxRecordBytes)`);
     }
+    if (next > windowEnd) return suspend(next);
+    here.push(pos);
     parts += 1;
-    total += length;
+    total = grown;
     pos = next;
     if (cflag === CFlag.Whole || cflag === CFlag.Last) break;
   }
   if (parts === 1) {
-    return { offset: at, end: pos, payload: view(window, first - windowStart, firstEnd - first), parts, file };
+    return { offset: at, end: pos, payload: partData(window, windowStart, here[0]!), parts, file };
   }
-  return { offset: at, end: pos, payload: joinParts(window, windowStart, at, pos, joinBuffer(total + 4 * (parts - 1))), parts, file };
+  const out = joinBuffer(total);
+  let written = 0;
+  const pieces = [...(joining?.pieces ?? []), ...here.map((head) => partData(window, windowStart, head))];
+  pieces.forEach((piece, i) => {
+    if (i > 0) written += MAGIC_BYTES.copy(out, written);
+    written += piece.copy(out, written);
+  });
+  return { offset: at, end: pos, payload: out, parts, file };
 }
 
-/** Concatenates the data of the chunks in [from, to) into `out`, putting the magic back between them. */
-function joinParts(window: Buffer, windowStart: number, from: number, to: number, out: Buffer): Buffer {
-  let written = 0;
-  for (let pos = from, part = 0; pos < to; part++) {
-    const head = pos - windowStart;
-    const length = decodeLength(window.readUInt32LE(head + 4));
-    if (part > 0) written += MAGIC_BYTES.copy(out, written);
-    written += window.copy(out, written, head + CHUNK_HEADER_SIZE, head + CHUNK_HEADER_SIZE + length);
-    pos += CHUNK_HEADER_SIZE + align4(length);
-  }
-  return out;
+/** The data of the chunk whose header is at file offset `head`, as a view of the window. */
+function partData(window: Buffer, windowStart: number, head: number): Buffer {
+  const at = head - windowStart;
+  return view(window, at + CHUNK_HEADER_SIZE, decodeLength(window.readUInt32LE(at + 4)));
 }

@@ -15,7 +15,9 @@ export type RecordIOErrorCode =
   /** The bytes after the last whole word cannot be a chunk: the file size is not a multiple of 4. */
   | 'TRAILING_BYTES'
   /** An offset given by the caller (or an .idx file) is not where a record starts. */
-  | 'NOT_A_RECORD_START';
+  | 'NOT_A_RECORD_START'
+  /** A record's parts add up to more than the reader takes (maxRecordBytes). */
+  | 'RECORD_TOO_LARGE';
 
 export class RecordIOError extends Error {
   override readonly name = 'RecordIOError';

@@ -36,6 +36,8 @@ export interface ReadOptions {
    * calling thread for sync iteration. Default 4.
    */
   readAhead?: number;
+  /** The largest record (all its parts) read; a larger one is a RECORD_TOO_LARGE error. Default 512 MiB. */
+  maxRecordBytes?: number;
 }
 
 export interface ScanOptions extends ReadOptions {
@@ -91,6 +93,7 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
       recover: this.options.recover,
       onSkip: this.options.onSkip,
       reuseBuffers: this.options.reuseBuffers,
+      maxRecordBytes: this.options.maxRecordBytes,
     };
     if (segment.to !== undefined) options.to = segment.to;
     return { source, cursor: new RecordCursor(source.name, source.size, options), owned: segment.owned };
