@@ -18,7 +18,10 @@ import { INTER_METHODS, type ImageSettings } from '../im2rec/image-plan.js';
 import { PackError, type PackOptions, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
 import { ResumeError, hasPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
-import { FORCE_HELP, HELP_LAYOUT, integerAtLeast } from './args.js';
+import { MAX_CHUNKS } from '../im2rec/make-lists.js';
+import { MAX_SIDE } from '../im2rec/image-plan.js';
+import { MAX_THREADS } from '../iter/options.js';
+import { FORCE_HELP, HELP_LAYOUT, integerAtLeast, integerIn } from './args.js';
 import { createProgress } from './progress.js';
 import { EXIT_BAD_DATA, EXIT_USAGE, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
@@ -210,7 +213,7 @@ function pyProgram(run: (code: number) => void): Command {
   program
     .option('--list', 'make image lists instead of packing')
     .option('--exts <ext...>', 'image file extensions (any case)', DEFAULT_EXTS)
-    .option('--chunks <n>', 'split the list into this many chunks', integerAtLeast(1), 1)
+    .option('--chunks <n>', `split the list into this many chunks (at most ${MAX_CHUNKS})`, integerIn(1, MAX_CHUNKS), 1)
     .option('--train-ratio <r>', 'share of images for PREFIX_train.lst', ratio, 1)
     .option('--test-ratio <r>', 'share of images for PREFIX_test.lst', ratio, 0)
     .option('--recursive', 'walk sub-folders; each folder gets its own label, written to PREFIX.labels.txt')
@@ -219,13 +222,13 @@ function pyProgram(run: (code: number) => void): Command {
   program.optionsGroup?.('Packing:');
   program
     .option('--pass-through', 'store the image files as they are (no decode, resize or re-encode)')
-    .option('--resize <n>', 'resize the shorter edge to N pixels (0: keep size)', integerAtLeast(0), 0)
+    .option('--resize <n>', `resize the shorter edge to N pixels (0: keep size; at most ${MAX_SIDE})`, integerIn(0, MAX_SIDE), 0)
     .option('--center-crop', 'crop the centred square')
     .option('--quality <q>', 'JPEG quality 1..100, or PNG compression (above 9 means 9)', integerAtLeast(0), 95)
     .addOption(new Option('--color <c>', '1 colour, 0 gray, -1 as stored').argParser(choice('--color', [-1, 0, 1], Number)).default(1))
     .addOption(new Option('--encoding <e>', 'image format in the records').choices(['.jpg', '.png']).default('.jpg'))
     .option('--pack-label', 'store every label of multi-label lists in the record (flag = label count)')
-    .option('--num-thread <n>', 'threads decoding and encoding', integerAtLeast(1), threadsDefault)
+    .option('--num-thread <n>', `threads decoding and encoding (at most ${MAX_THREADS})`, integerIn(1, MAX_THREADS), threadsDefault)
     .option('--parts <n>', 'pack only part --part of N of each list (split as im2rec.cc\'s nsplit)', integerAtLeast(1))
     .option('--part <i>', 'which part to pack, 0-based', integerAtLeast(0))
     .option('--strict', 'stop at the first bad image instead of skipping it')
@@ -356,7 +359,7 @@ async function ccMain(args: string[]): Promise<number> {
     else if (arg === '--quiet' || arg === '-q') extras.quiet = true;
     else if (arg === '--num-thread' || arg.startsWith('--num-thread=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : rest[++i];
-      extras.threads = ccInt('--num-thread', value ?? '', 1);
+      extras.threads = ccInt('--num-thread', value ?? '', 1, MAX_THREADS);
     } else if (!arg.includes('=')) {
       const hint = CC_KEYS.includes(arg) && rest[i + 1] !== undefined ? ` (did you mean ${arg}=${rest[i + 1]}?)` : '';
       throw new UsageError(`expected key=value, received ${JSON.stringify(arg)}${hint}`);
@@ -381,7 +384,7 @@ async function ccMain(args: string[]): Promise<number> {
   const image: Partial<ImageSettings> = {
     form: 'cc',
     passThrough: ccInt('unchanged', get('unchanged', '0'), 0, 1) === 1,
-    resize: ccInt('resize', get('resize', '-1'), -1),
+    resize: ccInt('resize', get('resize', '-1'), -1, MAX_SIDE),
     centerCrop: ccInt('center_crop', get('center_crop', '0'), 0, 1) === 1,
     color: ccInt('color', get('color', '1'), -1, 1) as -1 | 0 | 1,
     encoding,

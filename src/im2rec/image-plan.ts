@@ -4,7 +4,7 @@
  * itself is the codec's (src/codec); this module only decides.
  */
 import { shorterEdgeSize } from '../codec/codec.js';
-import { type Crop, type TranscodeOptions } from '../codec/types.js';
+import { type Crop, DEFAULT_MAX_PIXELS, type TranscodeOptions } from '../codec/types.js';
 import { interMethodFilter } from '../codec/inter-method.js';
 
 export interface ImageSettings {
@@ -26,6 +26,8 @@ export interface ImageSettings {
 }
 
 export const INTER_METHODS = [0, 1, 2, 3, 4, 9, 10];
+/** The largest side an output image may have: the most a JPEG can hold. */
+export const MAX_SIDE = 65535;
 
 export const DEFAULT_SETTINGS: ImageSettings = {
   form: 'py',
@@ -76,6 +78,10 @@ export function planImage(info: { width: number; height: number; orientation?: n
     const target = shorterEdgeSize(region.width, region.height, s.resize);
     if (target.width < 1 || target.height < 1) {
       throw new RangeError(`a ${width}x${height} image would resize to ${target.width}x${target.height}`);
+    }
+    // An output no encoder here can write, or that would take more memory than any input may: refused, not tried.
+    if (target.width > MAX_SIDE || target.height > MAX_SIDE || target.width * target.height > DEFAULT_MAX_PIXELS) {
+      throw new RangeError(`too large: a ${width}x${height} image would resize to ${target.width}x${target.height}, more than the ${DEFAULT_MAX_PIXELS} pixels an image may have`);
     }
     if (target.width !== region.width || target.height !== region.height) {
       options.width = target.width;

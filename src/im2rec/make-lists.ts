@@ -26,6 +26,8 @@ import { formatListLine, type ListItem } from './list-file.js';
 import { PyRandom } from './py-random.js';
 
 export const DEFAULT_EXTS = ['.jpeg', '.jpg', '.png'];
+/** The most list files one run makes (each chunk is one to three files). */
+export const MAX_CHUNKS = 10_000;
 
 export interface MakeListsOptions {
   /** Output prefix: writes PREFIX.lst (or PREFIX_train.lst, PREFIX_0.lst, ...). */
@@ -187,7 +189,7 @@ function divideIntoLists(prefix: string, items: readonly ListItem[], chunks: num
 /** Walks `root` and writes the lists; see the file comment for the rules. */
 export function makeLists(options: MakeListsOptions): MakeListsResult {
   const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0 } = options;
-  if (!Number.isInteger(chunks) || chunks < 1) throw new RangeError(`chunks: expected an integer >= 1, received ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) throw new RangeError(`chunks: expected an integer in 1..${MAX_CHUNKS}, received ${chunks}`);
   checkRatio('trainRatio', trainRatio);
   checkRatio('testRatio', testRatio);
   if (!fs.statSync(root).isDirectory()) throw new ListingError(`${root}: expected a folder of images, received a file`);

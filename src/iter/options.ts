@@ -173,6 +173,33 @@ function suggest(name: string): string {
   return bestD <= Math.max(2, Math.floor(n.length / 4)) ? ` (did you mean ${best}?)` : '';
 }
 
+/** The largest height or width of a data shape: the largest side a JPEG can have. */
+const MAX_SIDE = 65535;
+/** Decode calls run side by side: libuv's pool has at most 1024 threads, and more than this only costs memory. */
+export const MAX_THREADS = 256;
+/** One batch at most: 2 GiB (about 2,800 float32 images of 3x224x224). */
+const MAX_BATCH_BYTES = 2 ** 31;
+
+/**
+ * Batches are allocated up front and `prefetchBuffer` of them (plus the one
+ * in use) are in memory at once: refuse shapes and sizes that could not fit
+ * before allocating anything, with what they would take.
+ */
+function checkBatchMemory(batchBytes: number, prefetch: number): void {
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (batchBytes > MAX_BATCH_BYTES) {
+    fail(`batchSize × dataShape: one batch would take ${gib(batchBytes)}, more than the ${gib(MAX_BATCH_BYTES)} a batch may take; use a smaller batch or shape`);
+  }
+  const inFlight = batchBytes * (prefetch + 1);
+  const machine = os.totalmem();
+  if (inFlight > machine / 2) {
+    fail(
+      `batchSize × dataShape × (prefetchBuffer + 1): the batches in flight would take ${gib(inFlight)}, ` +
+        `more than half of this machine's ${gib(machine)}; use a smaller batch, shape or prefetchBuffer`,
+    );
+  }
+}
+
 function int(o: Record<string, unknown>, name: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = o[name] ?? dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -238,6 +265,7 @@ export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
   }
   const [channels, height, width] = shape as [number, number, number];
   if (channels !== 1 && channels !== 3 && channels !== 4) fail(`dataShape: expected 1, 3 or 4 channels, received ${channels}`);
+  if (height > MAX_SIDE || width > MAX_SIDE) fail(`dataShape: expected a height and width up to ${MAX_SIDE} (no JPEG is larger), received ${height}x${width}`);
   if (o.batchSize === undefined) fail('batchSize: required');
 
   const numParts = int(o, 'numParts', 1, 1);
@@ -265,6 +293,9 @@ export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
   const std = (['stdR', 'stdG', 'stdB', 'stdA'] as const).map((k) => num(o, k, 1, positive, 'a non-zero number'));
   const mean = (['meanR', 'meanG', 'meanB', 'meanA'] as const).map((k) => num(o, k, 0));
   bool(o, 'verbose', true);
+  const batchSize = int(o, 'batchSize', 0, 1);
+  const prefetchBuffer = int(o, 'prefetchBuffer', 4, 1, 256);
+  checkBatchMemory(batchSize * channels * height * width * (dtype === 'uint8' ? 1 : 4), prefetchBuffer);
 
   return {
     files,
@@ -273,15 +304,15 @@ export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
     channels,
     height,
     width,
-    batchSize: int(o, 'batchSize', 0, 1),
+    batchSize,
     labelWidth: int(o, 'labelWidth', 1, 1),
     shuffle: bool(o, 'shuffle', false),
     seed: int(o, 'seed', 0, Number.MIN_SAFE_INTEGER),
     numParts,
     partIndex,
     roundBatch: bool(o, 'roundBatch', true),
-    prefetchBuffer: int(o, 'prefetchBuffer', 4, 1),
-    threads: int(o, 'preprocessThreads', os.availableParallelism(), 1),
+    prefetchBuffer,
+    threads: int(o, 'preprocessThreads', os.availableParallelism(), 1, MAX_THREADS),
     resize: int(o, 'resize', -1, -1),
     randCrop,
     randMirror: bool(o, 'randMirror', false),

@@ -1,0 +1,61 @@
+// Bounded resources at the command line: counts and sizes that would make files
+// or memory without end are one-line errors before any work (rec iter's data
+// shape and batch size, im2rec's --chunks, --resize, --num-thread), and an
+// enlargement no image could hold is refused per image, in a few MB.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { packImageRecord } from '../../src/format/image-record.js';
+import { RecordWriter } from '../../src/format/writer.js';
+import { isOneLineError, runBin, runBinMeasured } from '../helpers/cli.js';
+import { makeJpeg } from '../helpers/images.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir('mxrec-bounds-');
+const rec = path.join(dir, 'small.rec');
+const photos = path.join(dir, 'photos');
+fs.mkdirSync(path.join(photos, 'a'), { recursive: true });
+fs.writeFileSync(path.join(photos, 'a', '0.jpg'), await makeJpeg(160, 120));
+{
+  const w = RecordWriter.create(rec);
+  for (let i = 0; i < 4; i++) w.write(packImageRecord({ label: 0, id: i }, fs.readFileSync(path.join(photos, 'a', '0.jpg'))));
+  w.close();
+}
+
+function refusedAtOnce(res: { status: number | null; stderr: string }, message: RegExp, status = 2): void {
+  assert.equal(res.status, status, res.stderr);
+  assert.ok(isOneLineError(res.stderr.replace(/\(see (im2rec|rec) --help\)\n$/, '')), res.stderr);
+  assert.match(res.stderr, message);
+  assert.doesNotMatch(res.stderr, /internal error/);
+}
+
+describe('counts and sizes with ceilings', () => {
+  test('rec iter: a data shape no JPEG has, a batch too large to allocate: one line, exit 2, nothing allocated', () => {
+    for (const [args, message] of [
+      [['--data-shape', '3,65536,65535', '--batch-size', '2'], /dataShape: expected a height and width up to 65535/],
+      [['--data-shape', '3,16384,16384', '--batch-size', '4'], /one batch would take 12\.0 GiB, more than the 2\.0 GiB a batch may take/],
+      [['--data-shape', '3,32,32', '--batch-size', '100000000'], /one batch would take 1144\.4 GiB/],
+      [['--data-shape', '3,224,224', '--batch-size', '1024', '--prefetch', '200'], /the batches in flight would take .* more than half of this machine's/],
+    ] as const) {
+      refusedAtOnce(runBin('rec', ['iter', rec, ...args]), message);
+    }
+  });
+
+  test('im2rec: --chunks, --resize and --num-thread past their ceilings are refused before any file is made', () => {
+    const prefix = path.join(dir, 'lists', 'x');
+    refusedAtOnce(runBin('im2rec', [prefix, photos, '--list', '--recursive', '--chunks', '1000000000']), /--chunks .*expected an integer in 1\.\.10000/);
+    assert.equal(fs.existsSync(path.dirname(prefix)), false);
+    fs.writeFileSync(path.join(dir, 'one.lst'), '0\t0\ta/0.jpg\n');
+    refusedAtOnce(runBin('im2rec', [path.join(dir, 'one'), photos, '--resize', '100000']), /--resize .*expected an integer in 0\.\.65535/);
+    refusedAtOnce(runBin('im2rec', [path.join(dir, 'one.lst'), photos, path.join(dir, 'one.rec'), 'resize=70000']), /resize: expected an integer in -1\.\.65535/);
+    refusedAtOnce(runBin('im2rec', [path.join(dir, 'one'), photos, '--num-thread', '100000']), /--num-thread .*expected an integer in 1\.\.256/);
+  });
+
+  test('im2rec --resize 40000 on a 160x120 JPEG: the image is refused as too large, in little memory', async () => {
+    const res = await runBinMeasured('im2rec', [path.join(dir, 'one'), photos, '--resize', '40000']);
+    assert.equal(res.status, 1, res.stderr);
+    assert.match(res.stderr, /too large: a 160x120 image would resize to 53333x40000/);
+    assert.ok(res.peakRssMiB < 300, `peak RSS ${res.peakRssMiB.toFixed(0)} MiB`);
+  });
+});
