@@ -27,10 +27,17 @@ inline Result checkQuality(int quality) {
   return Result();
 }
 
+// The most scans a JPEG may have. A progressive file has about ten; each scan
+// is a pass over the whole coefficient buffer, so a crafted file of thousands
+// of tiny scans turns 333 KB into seconds of decoding. libjpeg-turbo's own
+// tools stop there too (djpeg -maxscans, its fuzzers' limit of 500).
+constexpr int kMaxScans = 500;
+
 struct ErrorManager {
   jpeg_error_mgr pub;
   std::jmp_buf jump;
   Result result;
+  jpeg_progress_mgr progress{};
 
   jpeg_error_mgr* install() {
     jpeg_std_error(&pub);
@@ -53,6 +60,17 @@ struct ErrorManager {
     // 12-bit and other legal-but-unusual files: let the general path try.
     const bool unsupported = code == JERR_BAD_PRECISION || code == JERR_CONVERSION_NOTIMPL;
     record(cinfo, unsupported ? Status::Unsupported : Status::Corrupt);
+    std::longjmp(of(cinfo)->jump, 1);
+  }
+
+  // libjpeg calls the progress monitor as it reads the file; input_scan_number
+  // counts the scans read so far.
+  static void checkScans(j_common_ptr cinfo) {
+    if (!cinfo->is_decompressor) return;
+    const int scans = reinterpret_cast<j_decompress_ptr>(cinfo)->input_scan_number;
+    if (scans <= kMaxScans) return;
+    of(cinfo)->result.status = Status::TooLarge;
+    of(cinfo)->result.message = "more than " + std::to_string(kMaxScans) + " scans (a progressive JPEG has about ten): not decoded";
     std::longjmp(of(cinfo)->jump, 1);
   }
 
@@ -82,6 +100,9 @@ struct ErrorManager {
 // Creates the decompressor over `data` and reads the header.
 inline void openDecompress(j_decompress_ptr cinfo, const uint8_t* data, size_t size) {
   jpeg_create_decompress(cinfo);
+  ErrorManager* err = ErrorManager::of(reinterpret_cast<j_common_ptr>(cinfo));
+  err->progress.progress_monitor = ErrorManager::checkScans;
+  cinfo->progress = &err->progress;
   jpeg_mem_src(cinfo, const_cast<unsigned char*>(data), static_cast<unsigned long>(size));
   jpeg_read_header(cinfo, TRUE);
 }

@@ -15,9 +15,10 @@ import {
   DEFAULT_MAX_PIXELS,
   DEFAULT_QUALITY,
   ImageError,
+  MAX_SCANS,
 } from './types.js';
 import { planarFromInterleaved } from './planar.js';
-import { looksLikeAnImage } from './sniff.js';
+import { sniffFormat } from './sniff.js';
 
 type SharpModule = (typeof import('sharp'))['default'];
 let sharpModule: Promise<SharpModule> | undefined;
@@ -51,13 +52,29 @@ function asError(err: unknown): ImageError {
 /**
  * libvips is asked only about bytes that start as some image format does
  * (sniff.ts): anything else is refused here at once, as libvips would refuse
- * it, without the ~0.1 ms a trip to it costs.
+ * it, without the ~0.1 ms a trip to it costs. To `decode` a JPEG it must also
+ * have at most MAX_SCANS scans.
  */
-async function sharpOf(input: Uint8Array, options?: SharpOptions): Promise<Sharp> {
-  if (!looksLikeAnImage(input)) {
+async function sharpOf(input: Uint8Array, options?: SharpOptions, decode = true): Promise<Sharp> {
+  const format = sniffFormat(input);
+  if (format === 'unknown' || format === 'empty') {
     throw new ImageError('CORRUPT', input.length === 0 ? 'empty input' : 'not an image: its first bytes are no image format\'s signature');
   }
+  // libvips has no limit on a JPEG's scans (the addon has one: jpeg_glue.h): count their markers first.
+  if (decode && format === 'jpeg' && countScans(input) > MAX_SCANS) {
+    throw new ImageError('TOO_LARGE', `more than ${MAX_SCANS} scans (a progressive JPEG has about ten): not decoded`);
+  }
   return (await loadSharp())(input, options);
+}
+
+const SOS = Buffer.from([0xff, 0xda]);
+
+/** Start-of-scan markers in a JPEG, counted up to MAX_SCANS + 1 (0xFF 0xDA appears nowhere else in valid entropy data). */
+function countScans(input: Uint8Array): number {
+  const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  let n = 0;
+  for (let at = bytes.indexOf(SOS); at >= 0 && n <= MAX_SCANS; at = bytes.indexOf(SOS, at + 2)) n++;
+  return n;
 }
 
 async function pipeline(
@@ -105,7 +122,7 @@ async function pipeline(
 
 export async function sharpInfo(input: Uint8Array): Promise<ImageInfo> {
   try {
-    const m = await (await sharpOf(input)).metadata();
+    const m = await (await sharpOf(input, undefined, false)).metadata(); // the header only: no scan is decoded
     const info: ImageInfo = { format: m.format ?? 'unknown', width: m.width ?? 0, height: m.height ?? 0, channels: m.channels ?? 0 };
     if (m.orientation && m.orientation !== 1) info.orientation = m.orientation;
     return info;

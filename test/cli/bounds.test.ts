@@ -10,6 +10,7 @@ import { packImageRecord } from '../../src/format/image-record.js';
 import { RecordWriter } from '../../src/format/writer.js';
 import { isOneLineError, runBin, runBinMeasured } from '../helpers/cli.js';
 import { makeJpeg } from '../helpers/images.js';
+import { manyScanJpeg, skipWithoutCjpeg } from '../helpers/many-scans.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('mxrec-bounds-');
@@ -58,4 +59,22 @@ describe('counts and sizes with ceilings', () => {
     assert.match(res.stderr, /too large: a 160x120 image would resize to 53333x40000/);
     assert.ok(res.peakRssMiB < 300, `peak RSS ${res.peakRssMiB.toFixed(0)} MiB`);
   });
+
+  test('a JPEG of 2,081 scans: im2rec skips it and rec verify --decode reports it, at once', skipWithoutCjpeg(), async () => {
+    fs.writeFileSync(path.join(photos, 'a', 'scans.jpg'), manyScanJpeg());
+    fs.writeFileSync(path.join(dir, 'scans.lst'), '0\t0\ta/0.jpg\n1\t0\ta/scans.jpg\n');
+    const packed = await runBinMeasured('im2rec', [path.join(dir, 'scans'), photos, '--resize', '64']);
+    assert.equal(packed.status, 0, packed.stderr);
+    assert.match(packed.stderr, /skipped a\/scans\.jpg \(scans\.lst:2\): too large: more than 500 scans/);
+    assert.match(packed.stderr, /1 images written, 1 skipped/);
+    // The .rec of both images, stored as they are: verify --decode names the hostile one.
+    const raw = path.join(dir, 'raw');
+    fs.copyFileSync(path.join(dir, 'scans.lst'), `${raw}.lst`);
+    assert.equal(runBin('im2rec', [raw, photos, '--pass-through', '-q']).status, 0);
+    const res = await runBinMeasured('rec', ['verify', `${raw}.rec`, '--decode']);
+    assert.equal(res.status, 1, res.stdout);
+    assert.match(res.stdout, /image does not decode: more than 500 scans/);
+    assert.ok(res.seconds < 10, `${res.seconds.toFixed(1)} s`);
+  });
 });
+

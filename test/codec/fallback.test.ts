@@ -9,6 +9,6 @@ import { passesWithoutAddon } from '../helpers/without-addon.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-test('the codec suite passes through sharp alone (MXREC_NO_NATIVE=1)', () => {
-  passesWithoutAddon([path.join(here, 'codec.test.ts')]);
+test('the codec suites pass through sharp alone (MXREC_NO_NATIVE=1)', () => {
+  passesWithoutAddon([path.join(here, 'codec.test.ts'), path.join(here, 'scan-limit.test.ts')]);
 });
