@@ -31,6 +31,7 @@ import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
 import { type ListDialect, type ListItem, NUMBER } from './list-file.js';
 import { ListPart } from './list-split.js';
+import { ByteBudget } from '../util/byte-budget.js';
 import { DEFAULT_SETTINGS, type ImageSettings, planImage } from './image-plan.js';
 import { PartialOutput, type ResumePoint, type SourceStamp, assertPartialHandled, hasPartial } from './partial-output.js';
 
@@ -174,6 +175,21 @@ type Outcome = { record: Buffer; bytesIn: number; stamp: SourceStamp } | { reaso
 /** The reason given for an image that is not there; a pack of nothing but these asks about ROOT. */
 const MISSING = 'missing file';
 
+/** The largest image file read. */
+export const MAX_IMAGE_FILE_BYTES = 256 << 20;
+
+/**
+ * Image file bytes held at once, from their read to their record's write:
+ * batches wait for their share (util/byte-budget.ts), so a list of huge
+ * files is read a few at a time however many batches are in flight.
+ */
+const readBudget = new ByteBudget(512 << 20);
+
+function fileSize(file: string): number {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st?.isFile() ? Math.min(st.size, MAX_IMAGE_FILE_BYTES) : 0;
+}
+
 /** An image file's bytes and what it was when read (for resuming), or why it cannot be read. */
 function readImage(file: string): { bytes: Buffer; stamp: SourceStamp } | string {
   let fd: number;
@@ -187,6 +203,7 @@ function readImage(file: string): { bytes: Buffer; stamp: SourceStamp } | string
   try {
     const st = fs.fstatSync(fd, { bigint: true });
     if (st.isDirectory()) return 'is a folder, not an image';
+    if (st.size > BigInt(MAX_IMAGE_FILE_BYTES)) return `too large: a file of ${st.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
     const bytes = fs.readFileSync(fd);
     if (bytes.length === 0) return 'empty file';
     return { bytes, stamp: { size: Number(st.size), mtimeNs: st.mtimeNs } };
@@ -203,8 +220,22 @@ function imageReason(err: ImageError): string {
   return `${what}: ${err.message}`;
 }
 
-/** Reads and encodes one batch; resolves with one outcome per item, in order. */
-async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Promise<Outcome[]> {
+/**
+ * Reads and encodes one batch, once its files' bytes fit the read budget;
+ * resolves with one outcome per item, in order, and the function that gives
+ * the budget back (once the records are written).
+ */
+async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Promise<{ outcomes: Outcome[]; release: () => void }> {
+  const release = await readBudget.take(items.reduce((n, item) => n + fileSize(o.pathOf(item.path)), 0));
+  try {
+    return { outcomes: await readAndEncode(items, o), release };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+async function readAndEncode(items: readonly ListItem[], o: ResolvedOptions): Promise<Outcome[]> {
   const outcomes = new Array<Outcome>(items.length);
   const inputs: { bytes: Buffer; stamp: SourceStamp }[] = [];
   const plans: TranscodeOptions[] = [];
@@ -347,7 +378,7 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
     bytesOut: start.size,
   };
   const inFlight = Math.max(1, options.threads ?? 2) * 2;
-  const queue: { items: ListItem[]; outcomes: Promise<Outcome[]> }[] = [];
+  const queue: { items: ListItem[]; outcomes: ReturnType<typeof encodeBatch> }[] = [];
   let listEnded = false;
   const takeBatch = (): ListItem[] => {
     const batch: ListItem[] = [];
@@ -368,6 +399,30 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
     }
   };
 
+  /** Notes the batch's sources in the journal, then writes its records in list order (or stops at a bad image under strict). */
+  const writeBatch = (batch: readonly ListItem[], results: readonly Outcome[]): void => {
+    out.noteSources(batch.flatMap((item, k) => {
+      const r = results[k]!;
+      return 'stamp' in r ? [{ index: item.index, stamp: r.stamp }] : [];
+    }));
+    for (let k = 0; k < batch.length; k++) {
+      const item = batch[k]!;
+      const r = results[k]!;
+      progress.bytesIn += r.bytesIn;
+      if ('record' in r) {
+        writer.write(r.record, item.index);
+        progress.written += 1;
+      } else {
+        const skip: SkippedImage = { index: item.index, path: item.path, line: item.line, reason: r.reason };
+        if (options.strict) throw new PackError(`${options.list}:${item.line}: ${resolved.pathOf(item.path)}: ${r.reason}`);
+        skippedImages.push(skip);
+        progress.skipped += 1;
+        options.onSkip?.(skip);
+      }
+      progress.done += 1;
+    }
+  };
+
   let interrupted = false;
   try {
     refill();
@@ -377,28 +432,11 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
         break;
       }
       const { items: batch, outcomes } = queue.shift()!;
-      const results = await outcomes;
-      out.noteSources(batch.flatMap((item, k) => {
-        const r = results[k]!;
-        return 'stamp' in r ? [{ index: item.index, stamp: r.stamp }] : [];
-      }));
-      for (let k = 0; k < batch.length; k++) {
-        const item = batch[k]!;
-        const r = results[k]!;
-        progress.bytesIn += r.bytesIn;
-        if ('record' in r) {
-          writer.write(r.record, item.index);
-          progress.written += 1;
-        } else {
-          const skip: SkippedImage = { index: item.index, path: item.path, line: item.line, reason: r.reason };
-          if (options.strict) {
-            throw new PackError(`${options.list}:${item.line}: ${resolved.pathOf(item.path)}: ${r.reason}`);
-          }
-          skippedImages.push(skip);
-          progress.skipped += 1;
-          options.onSkip?.(skip);
-        }
-        progress.done += 1;
+      const { outcomes: results, release } = await outcomes;
+      try {
+        writeBatch(batch, results);
+      } finally {
+        release();
       }
       progress.bytesOut = writer.position;
       options.onProgress?.({ ...progress });
@@ -412,6 +450,9 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
       // the original error matters more
     }
     throw err;
+  } finally {
+    // Batches read but not written (an interruption, an error) give their share of the read budget back.
+    for (const { outcomes } of queue.splice(0)) outcomes.then(({ release }) => release(), () => {});
   }
 
   const summary: PackSummary = {

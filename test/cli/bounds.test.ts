@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import sharp from 'sharp';
 import { packImageRecord } from '../../src/format/image-record.js';
 import { RecordWriter } from '../../src/format/writer.js';
 import { isOneLineError, runBin, runBinMeasured } from '../helpers/cli.js';
@@ -75,6 +76,28 @@ describe('counts and sizes with ceilings', () => {
     assert.equal(res.status, 1, res.stdout);
     assert.match(res.stdout, /image does not decode: more than 500 scans/);
     assert.ok(res.seconds < 10, `${res.seconds.toFixed(1)} s`);
+  });
+
+  test('six 16000x16000 PNGs of zeros (750 KB each): im2rec, verify --decode, view and iter stay under 1.5 GB', async () => {
+    const bombs = path.join(dir, 'bombs');
+    fs.mkdirSync(path.join(bombs, 'b'), { recursive: true });
+    await sharp({ create: { width: 16000, height: 16000, channels: 3, background: '#000' } }).png({ compressionLevel: 9 }).toFile(path.join(bombs, 'b', 'zeros.png'));
+    assert.ok(fs.statSync(path.join(bombs, 'b', 'zeros.png')).size < 1 << 20);
+    const prefix = path.join(dir, 'bombs-list');
+    fs.writeFileSync(`${prefix}.lst`, Array.from({ length: 6 }, (_, i) => `${i}\t0\tb/zeros.png\n`).join(''));
+    const runs: [string, () => ReturnType<typeof runBinMeasured>][] = [
+      ['im2rec --resize 256', () => runBinMeasured('im2rec', [prefix, bombs, '--resize', '256', '-q'])],
+      ['im2rec --resize 256 --num-thread 1', () => runBinMeasured('im2rec', [prefix, bombs, '--resize', '256', '--num-thread', '1', '--force', '-q'])],
+      ['im2rec --pass-through', () => runBinMeasured('im2rec', [`${prefix}`, bombs, '--pass-through', '--force', '-q'])],
+      ['rec verify --decode', () => runBinMeasured('rec', ['verify', `${prefix}.rec`, '--decode', '-q'])],
+      ['rec view', () => runBinMeasured('rec', ['view', `${prefix}.rec`, '-o', path.join(dir, 'bombs.png'), '-q'])],
+      ['rec iter', () => runBinMeasured('rec', ['iter', `${prefix}.rec`, '--data-shape', '3,224,224', '--batch-size', '6', '--rand-crop'])],
+    ];
+    for (const [what, run] of runs) {
+      const res = await run();
+      assert.equal(res.status, 0, `${what}: ${res.stderr}`);
+      assert.ok(res.peakRssMiB < 1536, `${what}: peak RSS ${res.peakRssMiB.toFixed(0)} MiB`);
+    }
   });
 });
 
