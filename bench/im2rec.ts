@@ -110,7 +110,7 @@ export async function benchIm2rec(outDir: string): Promise<{ markdown: string; j
   fs.mkdirSync(outDir, { recursive: true });
   const corpus = corpusDir(IMAGES);
   const listPrefix = path.join(outDir, 'corpus');
-  const listed = spawnSync(process.execPath, [IM2REC, listPrefix, corpus, '--list', '--recursive', '--quiet'], { encoding: 'utf8' });
+  const listed = spawnSync(process.execPath, [IM2REC, listPrefix, corpus, '--list', '--recursive', '--force', '--quiet'], { encoding: 'utf8' });
   if (listed.status !== 0) throw new Error(listed.stderr);
   const listText = fs.readFileSync(`${listPrefix}.lst`, 'utf8');
   const pngs = listText.split('\n').filter((l) => l.endsWith('.png')).length;
