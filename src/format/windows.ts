@@ -49,9 +49,14 @@ export class DirectWindows {
       buffer = Buffer.allocUnsafe(want);
       carry.copy(buffer, 0);
     } else if (this.storage.length >= want) {
-      buffer = this.storage; // the tail lies in this same memory: move it to the front
-      const from = carry.byteOffset - buffer.byteOffset;
-      if (carry.length > 0) buffer.copyWithin(0, from, from + carry.length);
+      buffer = this.storage;
+      if (carry.length > 0 && carry.buffer === buffer.buffer) {
+        // The tail lies in this same memory: move it to the front.
+        const from = carry.byteOffset - buffer.byteOffset;
+        buffer.copyWithin(0, from, from + carry.length);
+      } else {
+        carry.copy(buffer, 0); // a window this filler did not make
+      }
     } else {
       buffer = this.storage = Buffer.allocUnsafe(want);
       carry.copy(buffer, 0);
