@@ -48,6 +48,7 @@ export {
   isJpeg,
   shorterEdgeSize,
   nativeStatus,
+  setDecodeBudget,
   type DecodeJob,
 } from './codec/codec.js';
 export {

@@ -93,25 +93,27 @@ export interface ReadLinesOptions {
   onSize?: (bytes: number) => void;
 }
 
-function checkSize(source: ByteSource, options: ReadLinesOptions): void {
+/**
+ * What both readers do before the first read: refuse a file over the cap,
+ * tell its size, and make the splitter and the buffer pieces are read into.
+ * They read up to the size checked here, not to wherever the file has grown.
+ */
+function prepare(source: ByteSource, onLine: LineHandler, options: Omit<ReadLinesOptions, 'http'>): { splitter: LineSplitter; piece: Buffer } {
   if (source.size > options.maxBytes) {
     throw new LimitError(`${source.name}: ${source.size} bytes, more than the ${options.maxBytes} read at most (${options.maxBytesOption})`);
   }
+  options.onSize?.(source.size);
+  return { splitter: new LineSplitter(onLine, source.name), piece: Buffer.allocUnsafe(Math.min(PIECE, Math.max(source.size, 1))) };
 }
 
 /** Reads a local or remote text file line by line. */
 export async function readLines(location: string, onLine: LineHandler, options: ReadLinesOptions): Promise<void> {
   const source = await openLocation(location, options.http);
   try {
-    checkSize(source, options);
-    options.onSize?.(source.size);
-    const splitter = new LineSplitter(onLine, source.name);
-    const piece = Buffer.allocUnsafe(Math.min(PIECE, Math.max(source.size, 1)));
-    for (let position = 0; position < source.size; ) {
-      const n = await source.read(piece, 0, piece.length, position);
-      if (n === 0) break;
+    const { splitter, piece } = prepare(source, onLine, options);
+    for (let position = 0, n = 1; position < source.size && n > 0; position += n) {
+      n = await source.read(piece, 0, Math.min(piece.length, source.size - position), position);
       splitter.push(piece.subarray(0, n));
-      position += n;
     }
     splitter.end();
   } finally {
@@ -123,15 +125,10 @@ export async function readLines(location: string, onLine: LineHandler, options: 
 export function readLinesSync(path: string, onLine: LineHandler, options: Omit<ReadLinesOptions, 'http'>): void {
   const source = FileSource.open(path);
   try {
-    checkSize(source, options);
-    options.onSize?.(source.size);
-    const splitter = new LineSplitter(onLine, source.name);
-    const piece = Buffer.allocUnsafe(Math.min(PIECE, Math.max(source.size, 1)));
-    for (let position = 0; ; ) {
-      const n = source.readSync(piece, 0, piece.length, position);
-      if (n === 0) break;
+    const { splitter, piece } = prepare(source, onLine, options);
+    for (let position = 0, n = 1; position < source.size && n > 0; position += n) {
+      n = source.readSync(piece, 0, Math.min(piece.length, source.size - position), position);
       splitter.push(piece.subarray(0, n));
-      position += n;
     }
     splitter.end();
   } finally {

@@ -17,7 +17,6 @@
  * http(s):// URLs (opened by readInputs): indexed records are then read a few
  * at a time ahead of use, sequential ones through the scan's read-ahead.
  */
-import fs from 'node:fs';
 import { RecordIOError } from '../format/errors.js';
 import { RecordIndex } from '../format/index-file.js';
 import { scanPartition } from '../format/partition.js';
