@@ -295,7 +295,8 @@ function findResumePoint(
 function parseSourceLine(text: string): [number, number, string] | [] {
   try {
     const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) && v.length === 3 && typeof v[0] === 'number' && typeof v[1] === 'number' && typeof v[2] === 'string' ? (v as [number, number, string]) : [];
+    const ok = Array.isArray(v) && v.length === 3 && Number.isSafeInteger(v[0]) && Number.isSafeInteger(v[1]) && typeof v[2] === 'string' && /^\d+$/.test(v[2]);
+    return ok ? (v as [number, number, string]) : [];
   } catch {
     return [];
   }
