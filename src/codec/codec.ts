@@ -108,7 +108,8 @@ export function setDecodeBudget(bytes: number): void {
 /** The memory decoding `input` at full size takes, from its header; 0 when that cannot be read (the decode then fails at once). */
 async function decodedBytes(input: Uint8Array): Promise<number> {
   try {
-    const info = imageInfoSync(input) ?? (await sharpInfo(input));
+    // The size alone: no EXIF orientation (imageInfoSync's extra scan) on this per-image path.
+    const info = native && isJpeg(input) ? native.header(input) : (pngInfo(input) ?? (await sharpInfo(input)));
     return info.width * info.height * (info.channels === 2 || info.channels === 4 ? 4 : 3);
   } catch {
     return 0;

@@ -38,17 +38,9 @@ export const MAX_INDEX_BYTES = 1 << 30;
 
 const UINT32_LIMIT = 2 ** 32;
 
-/** A plain integer key as written (no sign, no leading zeros, exact as a double), or NaN. */
-function integerKey(bytes: Uint8Array, start: number, end: number): number {
-  const length = end - start;
-  if (length === 0 || length > 15 || (bytes[start] === 0x30 && length > 1)) return NaN;
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const d = bytes[i]! - 0x30;
-    if (d < 0 || d > 9) return NaN;
-    n = n * 10 + d;
-  }
-  return n;
+/** A key that is a plain integer as written (no sign, no leading zeros, exact as a double), as a number; else NaN. */
+function integerKeyOf(key: string): number {
+  return /^(0|[1-9]\d{0,14})$/.test(key) ? Number(key) : NaN;
 }
 
 const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c;
@@ -262,7 +254,7 @@ export class RecordIndex {
   private positionOf(key: string | number): number {
     const lookup = this.keyLookup();
     if (lookup instanceof Map) return lookup.get(String(key)) ?? -1;
-    const k = typeof key === 'number' ? key : integerKey(Buffer.from(key), 0, Buffer.byteLength(key));
+    const k = typeof key === 'number' ? key : integerKeyOf(key);
     return Number.isInteger(k) && k >= 0 && k < lookup.length ? lookup[k]! : -1;
   }
 
@@ -327,8 +319,7 @@ export class RecordIndex {
 
   add(key: string | number, offset: number): void {
     const checked = checkIndexKey(key);
-    const n = Buffer.from(checked);
-    const int = integerKey(n, 0, n.length);
+    const int = integerKeyOf(checked);
     this.push(Number.isNaN(int) ? checked : int, offset, 0);
   }
 
