@@ -11,8 +11,8 @@
  * A record in several parts that reaches past the window is joined as its
  * parts arrive: the parts read so far are copied out once, and the next
  * window starts at the next part's header, not at the record's start. So a
- * record of a million small parts costs its size in copies and memory (about
- * twice, while the parts are joined), not its size times the reads it spans.
+ * record of a million small parts costs its size in copies and about its
+ * size in memory (see Joining), not its size times the reads it spans.
  * A record larger than `maxRecordBytes` is an error (RECORD_TOO_LARGE).
  */
 import { RecordIOError } from './errors.js';
@@ -84,14 +84,69 @@ export interface CursorOptions {
 /** The default ceiling on one record's payload: the most one chunk can hold (its length has 29 bits). */
 export const MAX_RECORD_BYTES = (1 << 29) - 1;
 
-/** A record in several parts that reaches past the window: where it starts, and its parts so far, copied out. */
-interface Joining {
-  at: number;
+/** Past this many bytes, a record being joined goes straight into one buffer (see Joining). */
+const RESERVE_FROM = 16 << 20;
+
+/**
+ * A record in several parts that reaches past the window: where it starts,
+ * and its parts so far, copied out before the window is replaced. Parts are
+ * kept as pieces and joined once at the end, until the record passes
+ * RESERVE_FROM bytes: then they go straight into one buffer allocated for
+ * the most the record can hold (maxRecordBytes, or the rest of the file).
+ * Its pages cost memory only once written, so a huge record takes about its
+ * own size, not its pieces plus their join.
+ */
+class Joining {
   /** Where the next part's header is. */
   next: number;
-  pieces: Buffer[];
   /** Payload bytes so far, the magic between parts included. */
-  total: number;
+  total = 0;
+  /** Parts copied so far. */
+  parts = 0;
+  private pieces: Buffer[] = [];
+  private into: Buffer | null = null;
+  /** With `into`: bytes written to it, the magic between parts included. */
+  private filled = 0;
+  /** Bytes in `pieces`. */
+  private held = 0;
+
+  constructor(
+    readonly at: number,
+    /** The most the payload can hold. */
+    private readonly bound: number,
+  ) {
+    this.next = at;
+  }
+
+  /** Copies a part (a view of a window about to be replaced). */
+  keep(part: Buffer): void {
+    if (!this.into && this.held + part.length > RESERVE_FROM) {
+      this.into = Buffer.allocUnsafe(this.bound);
+      const pieces = this.pieces;
+      this.pieces = [];
+      pieces.forEach((piece, i) => this.write(piece, i));
+    }
+    if (this.into) this.write(part, this.parts);
+    else {
+      this.pieces.push(Buffer.from(part));
+      this.held += part.length;
+    }
+    this.parts += 1;
+  }
+
+  /** The joined payload, `rest` (the last window's parts) included; `allocate` gives memory for `total` bytes. */
+  finish(rest: Buffer[], total: number, allocate: Allocate): Buffer {
+    if (this.into) {
+      rest.forEach((part, i) => this.write(part, this.parts + i));
+      return this.into.subarray(0, this.filled);
+    }
+    return joinParts([...this.pieces, ...rest], allocate(total));
+  }
+
+  private write(part: Buffer, index: number): void {
+    if (index > 0) this.filled += MAGIC_BYTES.copy(this.into!, this.filled);
+    this.filled += part.copy(this.into!, this.filled);
+  }
 }
 
 /** The parts seen so far were copied out; carry on with a window from `joining.next` that reaches `upTo`. */
@@ -120,6 +175,11 @@ export class RecordCursor {
   private justResynced = false;
   private window: Buffer = EMPTY;
   private windowStart = 0;
+  /** The window's ArrayBuffer and where the window starts in it. */
+  private memory: ArrayBufferLike = EMPTY.buffer;
+  private memoryOffset = 0;
+  /** The window's words, read little-endian: cheaper than Buffer.readUInt32LE before V8 has optimized the scan. */
+  private words: DataView<ArrayBufferLike> = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
   /** With reuseBuffers: where multi-part records are joined. */
   private joined: Buffer = EMPTY;
   /** The multi-part record being joined across windows, if any (it starts at `position`). */
@@ -164,9 +224,16 @@ export class RecordCursor {
         this.position = this.to;
         return null;
       }
-      let decoded = this.joining
-        ? decodeRecordSlowly(this.window, this.windowStart, this.position, this.size, this.file, this.joinBuffer, this.maxRecordBytes, this.joining)
-        : decodeRecord(this.window, this.windowStart, this.position, this.size, this.file, this.joinBuffer, this.maxRecordBytes);
+      if (!this.joining) {
+        const whole = this.wholeRecordAt(this.position);
+        if (typeof whole === 'number') return this.request(whole);
+        if (whole !== null) {
+          this.position = whole.end;
+          this.justResynced = false;
+          return whole;
+        }
+      }
+      let decoded = decodeRecord(this.window, this.windowStart, this.position, this.size, this.file, this.joinBuffer, this.maxRecordBytes, this.joining);
       if (typeof decoded === 'number') return this.request(decoded);
       if (decoded instanceof Suspended) {
         this.joining = decoded.joining;
@@ -213,6 +280,34 @@ export class RecordCursor {
   setWindow(window: Buffer, start: number): void {
     this.window = window;
     this.windowStart = start;
+    // Read once per window, not per record: `buffer` is a call into V8's runtime on every use.
+    this.memory = window.buffer;
+    this.memoryOffset = window.byteOffset;
+    this.words = new DataView(window.buffer, window.byteOffset, window.length);
+  }
+
+  /**
+   * The hot path: the record at `at` when it is one whole chunk inside the
+   * window (nearly every record), the offset the window must reach when only
+   * the window is too short for it, or null for anything else (parts,
+   * damage, the end of the source), which decodeRecord handles. Kept small
+   * on purpose: the general decoder is large, and called once per record V8
+   * compiles it in the background, which took the CPU a scan needed on a
+   * two-core machine.
+   */
+  private wholeRecordAt(at: number): RecordIORecord | number | null {
+    const windowEnd = this.windowStart + this.window.length;
+    if ((at & 3) !== 0) return null;
+    if (at + CHUNK_HEADER_SIZE > windowEnd) return at + CHUNK_HEADER_SIZE <= this.size ? at + CHUNK_HEADER_SIZE : null;
+    const head = at - this.windowStart;
+    if (this.words.getUint32(head, true) !== MAGIC) return null;
+    const lrecord = this.words.getUint32(head + 4, true);
+    const end = at + CHUNK_HEADER_SIZE + align4(lrecord); // cflag 0: lrecord is the length
+    if (lrecord >>> 29 !== CFlag.Whole || end > this.size) return null;
+    if (end > windowEnd) return end;
+    // A view of the window (Buffer.from(arrayBuffer, ...) makes one fastest: measured 42 ns, subarray 62 ns).
+    const payload = Buffer.from(this.memory, this.memoryOffset + head + CHUNK_HEADER_SIZE, lrecord);
+    return { offset: at, end, payload, parts: 1, file: this.file };
   }
 
   /** The source ended at `size`, before the size it announced (it shrank while being read). */
@@ -282,43 +377,22 @@ export class RecordCursor {
   }
 }
 
-/**
- * Decodes the record whose first chunk is at `at`, from a window holding file
- * bytes [windowStart, windowStart + window.length). Returns the record, an
- * error, or the offset the window must reach before it can tell.
- */
-function decodeRecord(window: Buffer, windowStart: number, at: number, size: number, file: string, joinBuffer: Allocate, maxBytes: number): Decoded {
-  const windowEnd = windowStart + window.length;
-  // Fast path: a whole record (cflag 0) already in the window, which is nearly every record.
-  const head = at - windowStart;
-  if ((at & 3) === 0 && at + CHUNK_HEADER_SIZE <= windowEnd && window.readUInt32LE(head) === MAGIC) {
-    const lrecord = window.readUInt32LE(head + 4);
-    const next = at + CHUNK_HEADER_SIZE + align4(lrecord); // cflag 0: lrecord is the length
-    if (lrecord >>> 29 === CFlag.Whole && next <= windowEnd && next <= size) {
-      const payload = view(window, head + CHUNK_HEADER_SIZE, lrecord);
-      return { offset: at, end: next, payload, parts: 1, file };
-    }
-  }
-  return decodeRecordSlowly(window, windowStart, at, size, file, joinBuffer, maxBytes, null);
-}
-
 /** Memory for a joined multi-part payload of `size` bytes. */
 type Allocate = (size: number) => Buffer;
 
-/**
- * `length` bytes of `window` from `start`, as a Buffer sharing its memory: one per record. In isolation
- * Buffer.from(arrayBuffer, ...) makes the view fastest (measured: 42 ns, window.subarray 62 ns,
- * Uint8Array.prototype.subarray 90 ns).
- */
+/** `length` bytes of `window` from `start`, as a Buffer sharing its memory. */
 function view(window: Buffer, start: number, length: number): Buffer {
   return Buffer.from(window.buffer, window.byteOffset + start, length);
 }
 
 /**
- * The record at `at`, chunk by chunk, from the start or (with `joining`)
- * from the next part of a record whose first parts came in earlier windows.
+ * Decodes the record whose first chunk is at `at`, chunk by chunk, from a
+ * window holding file bytes [windowStart, windowStart + window.length): from
+ * the start or (with `joining`) from the next part of a record whose first
+ * parts came in earlier windows. Returns the record, an error, the parts so
+ * far (Suspended), or the offset the window must reach before it can tell.
  */
-function decodeRecordSlowly(
+function decodeRecord(
   window: Buffer,
   windowStart: number,
   at: number,
@@ -341,16 +415,18 @@ function decodeRecordSlowly(
     );
   }
   let pos = joining ? joining.next : at;
-  let parts = joining ? joining.pieces.length : 0;
+  let parts = joining ? joining.parts : 0;
   let total = joining ? joining.total : 0;
   /** Where this window's parts start: copied out if the record goes on past the window. */
   const here: number[] = [];
   const suspend = (upTo: number): Decoded => {
     // The first part is not in yet: widen the window from the record's start, as for any record.
     if (parts === 0) return upTo;
-    const pieces = joining?.pieces ?? [];
-    for (const head of here) pieces.push(Buffer.from(partData(window, windowStart, head)));
-    return new Suspended({ at, next: pos, pieces, total }, upTo);
+    const record = joining ?? new Joining(at, Math.min(maxBytes, size - at));
+    for (const head of here) record.keep(partData(window, windowStart, head));
+    record.next = pos;
+    record.total = total;
+    return new Suspended(record, upTo);
   };
   for (;;) {
     if (pos + CHUNK_HEADER_SIZE > size) {
@@ -412,14 +488,19 @@ function decodeRecordSlowly(
   if (parts === 1) {
     return { offset: at, end: pos, payload: partData(window, windowStart, here[0]!), parts, file };
   }
-  const out = joinBuffer(total);
+  const rest = here.map((head) => partData(window, windowStart, head));
+  const payload = joining ? joining.finish(rest, total, joinBuffer) : joinParts(rest, joinBuffer(total));
+  return { offset: at, end: pos, payload, parts, file };
+}
+
+/** Parts in `out`, one after the other, the magic between them. */
+function joinParts(parts: Buffer[], out: Buffer): Buffer {
   let written = 0;
-  const pieces = [...(joining?.pieces ?? []), ...here.map((head) => partData(window, windowStart, head))];
-  pieces.forEach((piece, i) => {
+  parts.forEach((part, i) => {
     if (i > 0) written += MAGIC_BYTES.copy(out, written);
-    written += piece.copy(out, written);
+    written += part.copy(out, written);
   });
-  return { offset: at, end: pos, payload: out, parts, file };
+  return out;
 }
 
 /** The data of the chunk whose header is at file offset `head`, as a view of the window. */
