@@ -2,10 +2,10 @@
   "targets": [
     {
       "target_name": "mxrec_io",
-      "sources": ["native/src/read_queue.cc"],
+      "sources": ["native/src/read_queue.cc", "native/src/aligned_magic.cc"],
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-O2"],
-      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra"],
+      "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra"],
       "libraries": ["-lpthread"]
     },
     {

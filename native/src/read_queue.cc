@@ -20,6 +20,8 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include "aligned_magic.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -344,6 +346,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_value cls;
   napi_define_class(env, "ReadQueue", NAPI_AUTO_LENGTH, New, nullptr, 3, methods, &cls);
   napi_set_named_property(env, exports, "ReadQueue", cls);
+  RegisterAlignedMagic(env, exports);
   return exports;
 }
 

@@ -92,7 +92,7 @@ export function scanPartition(files: readonly RecordFile[], options: PartitionOp
   const byPath = new Map(files.map((f) => [f.path, f]));
   const segments: ScanSegment[] = partitionSegments(files, options.numParts ?? 1, options.partIndex ?? 0).map((s) => {
     const open = byPath.get(s.path)!.source;
-    return { open: () => open ?? FileSource.open(s.path), owned: !open, from: s.from, to: s.to, seek: s.seek };
+    return { open: () => open ?? FileSource.open(s.path), owned: !open, from: s.from, to: s.to, seek: s.seek, syncReads: open?.syncReads ?? true };
   });
   return new RecordScan(segments, options);
 }

@@ -47,6 +47,9 @@ export interface ScanOptions extends ReadOptions {
   to?: number;
 }
 
+/** How long RecordScan.forEach reads synchronously before it lets the event loop run. */
+const YIELD_EVERY_MS = 50;
+
 /** One stretch of one file to read, as a scan sees it. */
 export interface ScanSegment {
   /** Opens (or returns) the source to read. */
@@ -57,6 +60,8 @@ export interface ScanSegment {
   to?: number;
   /** `from` may be mid-record: scan forward to the next record start first. */
   seek: boolean;
+  /** Whether the source can be read synchronously (see ByteSource.syncReads). */
+  syncReads: boolean;
 }
 
 interface OpenSegment {
@@ -117,6 +122,40 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
     const reads = ThreadReads.forSource(source, mode) ?? (mode === 'async' ? new PoolReads(source) : null);
     if (!reads) return new DirectWindows(source, this.options);
     return new ReadAheadWindows(reads, { ...this.options, depth, limit: this.segments[i]!.to });
+  }
+
+  /** Whether `for...of` works: every source can be read synchronously (files and buffers, not URLs). */
+  get syncReads(): boolean {
+    return this.segments.every((s) => s.syncReads);
+  }
+
+  /**
+   * Calls `visit` with each record in order, by the fastest way the sources
+   * allow: synchronously for files and buffers (no promise per record, which
+   * costs more than decoding a small record), asynchronously for URLs. When
+   * `visit` returns a promise it is awaited before the next record is read,
+   * so a payload stays valid for it even with reuseBuffers. A synchronous
+   * scan still lets the event loop run every YIELD_EVERY_MS (progress bars,
+   * timers and signal handlers would wait for the whole file otherwise).
+   */
+  async forEach(visit: (record: RecordIORecord) => void | Promise<void>): Promise<void> {
+    if (this.syncReads) {
+      let count = 0;
+      let yielded = performance.now();
+      for (const record of this) {
+        const pending = visit(record);
+        if (pending) await pending;
+        if ((++count & 255) === 0 && performance.now() - yielded >= YIELD_EVERY_MS) {
+          await new Promise(setImmediate);
+          yielded = performance.now();
+        }
+      }
+    } else {
+      for await (const record of this) {
+        const pending = visit(record);
+        if (pending) await pending;
+      }
+    }
   }
 
   [Symbol.iterator](): Iterator<RecordIORecord> {
@@ -281,7 +320,7 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
 
   /** Records in file order; see ScanOptions for ranges, recovery and buffer reuse. */
   scan(options: ScanOptions = {}): RecordScan {
-    const segment: ScanSegment = { open: () => this.source, owned: false, from: options.from ?? 0, seek: false };
+    const segment: ScanSegment = { open: () => this.source, owned: false, from: options.from ?? 0, seek: false, syncReads: this.source.syncReads };
     if (options.to !== undefined) segment.to = options.to;
     return new RecordScan([segment], options);
   }

@@ -14,6 +14,8 @@ export interface ByteSource {
   readonly size: number;
   /** The open file descriptor, for a local file: what the addon's reader threads read from. */
   readonly fd?: number;
+  /** Whether readSync works: true for files and buffers, false for URLs (range requests are asynchronous). */
+  readonly syncReads: boolean;
   /** Reads up to `length` bytes at `position` into `buffer[offset..]`; returns the count, 0 at the end. */
   readSync(buffer: Buffer, offset: number, length: number, position: number): number;
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
@@ -21,6 +23,7 @@ export interface ByteSource {
 }
 
 export class FileSource implements ByteSource {
+  readonly syncReads = true;
   private open: number | null;
 
   private constructor(
@@ -81,6 +84,7 @@ export function localOnly(url: string): HttpError {
 }
 
 export class BufferSource implements ByteSource {
+  readonly syncReads = true;
   readonly size: number;
   private readonly bytes: Buffer;
 

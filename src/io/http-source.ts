@@ -174,6 +174,7 @@ function versionChange(first: Version, now: Version): string | null {
 }
 
 export class HttpSource implements ByteSource {
+  readonly syncReads = false;
   private closed = false;
   /** Attempts repeated so far (for tests and logs). */
   retried = 0;

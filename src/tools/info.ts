@@ -208,7 +208,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
 
   const reader = await RecordReader.openAsync(recPath);
   try {
-    for await (const record of reader.scan({ reuseBuffers: true })) {
+    await reader.scan({ reuseBuffers: true }).forEach((record) => {
       records += 1;
       if (record.parts > 1) multiPart += 1;
       indexCheck?.record(record.offset);
@@ -216,12 +216,12 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
       const image = tryUnpackImageRecord(record.payload);
       if (!image) {
         withoutHeader += 1;
-        continue;
+        return undefined;
       }
       if (image.image.length === 0) {
         withoutImage += 1;
         if (isLayoutRecord(image)) meta.push({ offset: record.offset, id: image.id, label: image.label });
-        continue;
+        return undefined;
       }
       images += 1;
       countInto(widths, image.label.length);
@@ -237,13 +237,14 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
       bytesMin = Math.min(bytesMin, image.image.length);
       bytesMax = Math.max(bytesMax, image.image.length);
       bytesSum += image.image.length;
-      if (sample === undefined) await inspection.add(image.image);
-      else if (reservoir.length < sample) reservoir.push(record.offset);
+      if (sample === undefined) return inspection.add(image.image);
+      if (reservoir.length < sample) reservoir.push(record.offset);
       else {
         const j = rng.int(0, images - 1);
         if (j < sample) reservoir[j] = record.offset;
       }
-    }
+      return undefined;
+    });
     for (const offset of reservoir.sort((a, b) => a - b)) {
       const image = tryUnpackImageRecord((await reader.read(offset)).payload);
       if (image) await inspection.add(image.image);

@@ -10,5 +10,5 @@ import { passesWithoutAddon } from '../helpers/without-addon.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 test('the reader suites pass without reader threads (MXREC_NO_NATIVE=1)', () => {
-  passesWithoutAddon([path.join(here, 'read-ahead.test.ts'), path.join(here, 'reader.test.ts')]);
+  passesWithoutAddon([path.join(here, 'read-ahead.test.ts'), path.join(here, 'reader.test.ts'), path.join(here, 'scan-fast-paths.test.ts')]);
 });
