@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { imageInfo, isJpeg } from '../dist/index.js';
+import { corpusDir } from './common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -27,19 +28,6 @@ const CORES = [1, 2] as const;
 interface Measure {
   imagesPerSec: number;
   peakRssMiB: number;
-}
-
-function corpusDir(outDir: string): string {
-  const dir = process.env.BENCH_CORPUS ?? path.join(outDir, 'corpus');
-  if (!fs.existsSync(dir)) {
-    const count = process.env.BENCH_CODEC_IMAGES ?? '800';
-    const r = spawnSync(process.execPath, ['../shared/bench/make-corpus.mjs', '--out', dir, '--count', count], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('make-corpus failed');
-  }
-  return dir;
 }
 
 function listFiles(dir: string): string[] {
@@ -62,7 +50,7 @@ function run(cores: number, cmd: string, args: string[], env: Record<string, str
 
 export async function benchCodec(outDir: string): Promise<{ markdown: string; json: unknown }> {
   fs.mkdirSync(outDir, { recursive: true });
-  const corpus = corpusDir(outDir);
+  const corpus = await corpusDir(Number(process.env.BENCH_CODEC_IMAGES ?? 800), process.env.BENCH_CORPUS ?? path.join(outDir, 'corpus'));
   const lines: string[] = [];
   let bytes = 0;
   for (const file of listFiles(corpus)) {
@@ -93,7 +81,7 @@ export async function benchCodec(outDir: string): Promise<{ markdown: string; js
   const markdown = [
     '## Image codec: mxrec (libjpeg-turbo addon) vs OpenCV vs sharp',
     '',
-    `${lines.length} JPEGs (${(bytes / 2 ** 20).toFixed(1)} MiB) from \`../shared/bench/make-corpus.mjs\` (real photos, shorter side 240-500 px),`,
+    `${lines.length} JPEGs (${(bytes / 2 ** 20).toFixed(1)} MiB), crops of real photos from Debian's wallpapers made by [test/helpers/corpus.ts](../../test/helpers/corpus.ts) (shorter side 240-500 px),`,
     `in memory before timing. Median of ${TRIALS} passes, each side in a fresh process pinned to the cores with \`taskset\`. OpenCV ${opencvVersion} (Debian python3-opencv)`,
     'runs one process per core, as im2rec.py does; mxrec runs batches on libuv\'s pool with UV_THREADPOOL_SIZE = cores;',
     'sharp runs 2 pipelines per core with libvips concurrency = cores.',

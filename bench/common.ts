@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeCorpus } from '../test/helpers/corpus.js';
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..');
@@ -32,15 +33,17 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** The make-corpus photo set of `images` images (made once, kept under bench/out/im2rec). */
-export function corpusDir(images: number): string {
-  const dir = process.env.BENCH_IM2REC_CORPUS ?? path.join(here, 'out', 'im2rec', `corpus-${images}`);
+/**
+ * A folder of `images` real photos (crops of Debian's wallpapers: see test/helpers/corpus.ts), made
+ * once into `dir` and kept there for the next runs.
+ */
+export async function corpusDir(images: number, dir = process.env.BENCH_IM2REC_CORPUS ?? path.join(here, 'out', 'im2rec', `corpus-${images}`)): Promise<string> {
   if (!fs.existsSync(dir)) {
-    const r = spawnSync(process.execPath, ['../shared/bench/make-corpus.mjs', '--out', dir, '--count', String(images)], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-    if (r.status !== 0) throw new Error('make-corpus failed');
+    const partial = `${dir}.partial`; // renamed when complete, so an interrupted run starts over
+    fs.rmSync(partial, { recursive: true, force: true });
+    const wrote = await writeCorpus(partial, { count: images, source: 'photos' });
+    fs.renameSync(partial, dir);
+    console.log(`bench: wrote ${wrote} to ${path.relative(root, dir)}`);
   }
   return dir;
 }

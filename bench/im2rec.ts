@@ -1,6 +1,6 @@
 /**
  * im2rec benchmark, in one run on the same data:
- *   pack    2,000 corpus images (`make-corpus`, JPEG and some PNG) with
+ *   pack    2,000 corpus images (real photos, JPEG and some PNG; test/helpers/corpus.ts) with
  *           `--resize 256 --quality 95`: mxrec's im2rec against the same work
  *           done by OpenCV in Python (bench/workers/im2rec_opencv.py: read,
  *           decode, shorter-edge resize, JPEG q95, append a record), each
@@ -108,7 +108,7 @@ function benchList(outDir: string) {
 
 export async function benchIm2rec(outDir: string): Promise<{ markdown: string; json: unknown }> {
   fs.mkdirSync(outDir, { recursive: true });
-  const corpus = corpusDir(IMAGES);
+  const corpus = await corpusDir(IMAGES);
   const listPrefix = path.join(outDir, 'corpus');
   const listed = spawnSync(process.execPath, [IM2REC, listPrefix, corpus, '--list', '--recursive', '--force', '--quiet'], { encoding: 'utf8' });
   if (listed.status !== 0) throw new Error(listed.stderr);
@@ -123,7 +123,7 @@ export async function benchIm2rec(outDir: string): Promise<{ markdown: string; j
   const markdown = [
     '## im2rec: packing images',
     '',
-    `${pack[0]!.images} images (${pngs} PNG, the rest JPEG) from \`../shared/bench/make-corpus.mjs\`, \`--resize 256 --quality 95\`.`,
+    `${pack[0]!.images} images (${pngs} PNG, the rest JPEG), crops of real photos from Debian's wallpapers made by [test/helpers/corpus.ts](../../test/helpers/corpus.ts), \`--resize 256 --quality 95\`.`,
     `mxrec's \`im2rec\` against the same work done with OpenCV ${opencvVersion} in Python (Debian python3-opencv;`,
     '[bench/workers/im2rec_opencv.py](../workers/im2rec_opencv.py): read, decode, shorter edge to 256, JPEG q95,',
     'append a record and its .idx line; worker processes and an ordered writer with 2 cores, as im2rec.py\'s',

@@ -31,11 +31,11 @@ function steady(stdout: string): number {
   return epochs.reduce((a, e) => a + e.images, 0) / epochs.reduce((a, e) => a + e.seconds, 0);
 }
 
-function packRec(outDir: string): { rec: string; idx: string } {
+async function packRec(outDir: string): Promise<{ rec: string; idx: string }> {
   const prefix = path.join(outDir, 'train');
   const rec = `${prefix}.rec`;
   if (!fs.existsSync(rec)) {
-    const corpus = corpusDir(IMAGES);
+    const corpus = await corpusDir(IMAGES);
     const im2rec = path.join(root, 'bin/im2rec.js');
     for (const args of [[prefix, corpus, '--list', '--recursive'], [prefix, corpus, '--resize', '256', '--quality', '95']]) {
       // --force: the list may be left from a run stopped before its pack.
@@ -53,7 +53,7 @@ function torchVersion(): string | null {
 
 export async function benchIter(outDir: string): Promise<{ markdown: string; json: unknown }> {
   fs.mkdirSync(outDir, { recursive: true });
-  const { rec, idx } = packRec(outDir);
+  const { rec, idx } = await packRec(outDir);
   const torch = torchVersion();
   const ours = (cores: number, reuse: boolean, epochs = EPOCHS) =>
     measure(cores, [process.execPath, path.join(here, 'workers/iter-ours.mjs'), rec, idx, String(cores), String(epochs), reuse ? 'reuse' : 'fresh'], {

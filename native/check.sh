@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Memory-safety checks for the codec core (native/src), outside Node:
 #   native/check.sh asan [FILES...]   AddressSanitizer + UBSan over the files given
-#                                     (default: the shared fixtures' images and the
-#                                     bench corpus, if present) and their truncations
+#                                     (default: the fuzzer's seeds and the bench's
+#                                     photo corpus, if made) and their truncations
 #   native/check.sh fuzz [SECONDS]    libFuzzer on the decoder (default 600 s),
 #                                     corpus kept in .cache/fuzz-corpus
 # Needs clang and libclang-rt-14-dev (Debian). What was run, and what it found:
@@ -17,7 +17,7 @@ case "${1:-asan}" in
     shift || true
     clang++ $FLAGS -o .cache/codec-asan native/fuzz/asan_main.cc native/fuzz/decode_fuzzer.cc $SRC -ljpeg
     if [ $# -eq 0 ]; then
-      mapfile -t files < <(find native/fuzz/seeds bench/out/corpus ../corpus -type f 2>/dev/null | head -300)
+      mapfile -t files < <(find native/fuzz/seeds bench/out/corpus bench/out/im2rec -type f 2>/dev/null | head -300)
       set -- "${files[@]}"
     fi
     ASAN_OPTIONS=detect_leaks=1 .cache/codec-asan "$@"

@@ -131,7 +131,7 @@ describe('rec index', () => {
 });
 
 describe('rec verify', () => {
-  for (const rel of ['dmlc-sample/sample.rec', 'adaface-tiny/train.rec', 'readtome/validation.rec', 'cgzzt-gray/val.rec']) {
+  for (const rel of ['dmlc-sample/sample.rec', 'adaface-tiny/train.rec', 'readtome/validation.rec', 'gray-glyphs/val.rec']) {
     test(`passes on the real file ${rel}`, () => {
       const res = runBin('rec', ['verify', fixture(rel)]);
       assert.equal(res.status, 0, res.stdout + res.stderr);

@@ -42,7 +42,7 @@ function json(args: string[]): any {
   return JSON.parse(res.stdout);
 }
 
-const corpus = makeCorpus({ count: 24, pngFraction: 0.25 });
+const corpus = await makeCorpus({ count: 24, pngFraction: 0.25 });
 const corpusPrefix = path.join(dir, 'corpus');
 for (const args of [[corpusPrefix, corpus, '--list', '--recursive'], [corpusPrefix, corpus, '--pass-through']]) {
   const res = runBin('im2rec', [...args, '--quiet']);
@@ -61,7 +61,7 @@ describe('rec info', () => {
     assert.deepEqual([ada.images.width.min, ada.images.width.max, ada.images.height.median], [112, 112, 112]);
     assert.deepEqual([ada.index.entries, ada.index.consistent], [8, true]);
 
-    const gray = json(['info', fixture('cgzzt-gray/val.rec'), '--json']);
+    const gray = json(['info', fixture('gray-glyphs/val.rec'), '--json']);
     assert.deepEqual([gray.records, gray.labels.classes, gray.labels.min, gray.labels.max, gray.labels.integral], [392, 20, 2, 34, true]);
     assert.deepEqual([gray.images.channels, gray.images.width.max, gray.index], [{ 1: 392 }, 28, null]);
 
@@ -161,7 +161,7 @@ describe('rec verify --decode', () => {
 
   test("insightface's image-less records are not decode failures; every fixture image decodes", () => {
     assert.deepEqual([json(['verify', face, '--decode', '--json']).ok, json(['verify', face, '--decode', '--json']).decoded], [true, 8]);
-    for (const rel of ['adaface-tiny/train.rec', 'cgzzt-gray/val.rec', 'readtome/validation.rec']) {
+    for (const rel of ['adaface-tiny/train.rec', 'gray-glyphs/val.rec', 'readtome/validation.rec']) {
       assert.equal(runBin('rec', ['verify', fixture(rel), '--decode']).status, 0, rel);
     }
   });
@@ -170,7 +170,7 @@ describe('rec verify --decode', () => {
 describe('rec unpack', () => {
   for (const [name, rec] of [
     ['adaface-tiny (shuffled ids)', fixture('adaface-tiny/train.rec')],
-    ['cgzzt-gray (ids from 1)', fixture('cgzzt-gray/val.rec')],
+    ['gray-glyphs (ids from 1)', fixture('gray-glyphs/val.rec')],
     ['readtome', fixture('readtome/validation.rec')],
     ['a corpus pack (JPEG, PNG, gray)', corpusRec],
   ] as const) {
@@ -193,7 +193,7 @@ describe('rec unpack', () => {
     assert.deepEqual(fs.readdirSync(out).sort(), ['man', 'woman']);
     assert.deepEqual(fs.readdirSync(path.join(out, 'woman')).sort(), ['4.jpg', '5.jpg', '6.jpg', '7.jpg']);
     const limited = path.join(dir, 'limited');
-    const res = json(['unpack', fixture('cgzzt-gray/val.rec'), limited, '--limit', '5', '--json', '--lst']);
+    const res = json(['unpack', fixture('gray-glyphs/val.rec'), limited, '--limit', '5', '--json', '--lst']);
     assert.equal(res.images, 5);
     assert.equal(fs.readFileSync(path.join(limited, 'val.lst'), 'utf8').trim().split('\n').length, 5);
   });
@@ -232,7 +232,7 @@ describe('--json summaries of rec index and rec dump', () => {
 });
 
 describe('rec split, merge, subset, shuffle', () => {
-  const src = fixture('cgzzt-gray/val.rec');
+  const src = fixture('gray-glyphs/val.rec');
 
   test('split in file order, then merge: the same .rec byte for byte; shares are honoured', () => {
     const parts = ['a', 'b', 'c'].map((p) => path.join(dir, `split-${p}.rec`));

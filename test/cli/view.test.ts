@@ -119,7 +119,7 @@ describe('rec view', () => {
   test('files made by MXNet tools: the fixtures', () => {
     const ada = view([fixture('adaface-tiny/train.rec'), '--out', path.join(dir, 'ada.png')]);
     assert.deepEqual([ada.items.length, ada.undecodable], [8, []]);
-    const gray = view([fixture('cgzzt-gray/val.rec'), '--out', path.join(dir, 'gray.jpg'), '--count', '20']);
+    const gray = view([fixture('gray-glyphs/val.rec'), '--out', path.join(dir, 'gray.jpg'), '--count', '20']);
     assert.deepEqual([gray.items.length, gray.undecodable], [20, []]);
     assert.equal(fs.readFileSync(path.join(dir, 'gray.jpg'))[0], 0xff); // .jpg asks for JPEG
   });

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** ../shared/fixtures from the project root: real .rec files made by MXNet's tools (see its SOURCES.md). */
-export const fixturesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures');
+/** test/fixtures: real .rec files made by MXNet's tools, and one of ours (see SOURCES.md there). */
+export const fixturesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
 export function fixture(rel: string): string {
   const p = path.join(fixturesDir, rel);
-  if (!fs.existsSync(p)) throw new Error(`missing fixture ${p}: the shared fixtures must be at ../shared/fixtures`);
+  if (!fs.existsSync(p)) throw new Error(`missing fixture ${p} (test/fixtures/SOURCES.md lists them)`);
   return p;
 }
 

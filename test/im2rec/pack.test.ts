@@ -37,7 +37,7 @@ function im2rec(args: string[], cwd?: string) {
 }
 
 // Made at load time: temporary folders made inside hooks would be removed when the hook ends.
-const corpus = makeCorpus({ count: 20, broken: 4, pngFraction: 0.2 });
+const corpus = await makeCorpus({ count: 20, broken: 4, pngFraction: 0.2 });
 const work = tempDir();
 const listed = im2rec([path.join(work, 'all'), corpus, '--list', '--recursive']);
 assert.equal(listed.status, 0, listed.stderr);

@@ -20,7 +20,7 @@ import { makeJpeg } from '../helpers/images.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('mxrec-remote-');
-for (const f of ['adaface-tiny/train.rec', 'adaface-tiny/train.idx', 'adaface-tiny/train.lst', 'readtome/validation.rec', 'readtome/validation.idx', 'cgzzt-gray/val.rec']) {
+for (const f of ['adaface-tiny/train.rec', 'adaface-tiny/train.idx', 'adaface-tiny/train.lst', 'readtome/validation.rec', 'readtome/validation.idx', 'gray-glyphs/val.rec']) {
   fs.copyFileSync(fixture(f), path.join(dir, f.replace('/', '-')));
 }
 
@@ -109,7 +109,7 @@ describe('reading over HTTP', () => {
   });
 
   test('scans equal local scans: the fixtures and multi-part records, through a dropping server', async () => {
-    for (const name of ['adaface-tiny-train.rec', 'readtome-validation.rec', 'cgzzt-gray-val.rec', 'parts.rec']) {
+    for (const name of ['adaface-tiny-train.rec', 'readtome-validation.rec', 'gray-glyphs-val.rec', 'parts.rec']) {
       assert.deepEqual(await scanRemote(`${flaky.url}/${name}`), scanLocal(local(name)), name);
     }
     assert.ok(flaky.stats.drops > 5);
