@@ -4,6 +4,7 @@
 // Everything lands in demo-output/.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import {
   ImageRecordIter,
@@ -18,6 +19,7 @@ import {
   unpackImageRecord,
 } from 'mxrec';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.resolve('demo-output');
 const imagesDir = path.join(outDir, 'images');
 const rel = (p) => path.relative(process.cwd(), p);
@@ -115,7 +117,11 @@ for (let epoch = 0; epoch < 2; epoch++) {
 }
 iter.close();
 
-console.log(`\nTry: npx im2rec ${rel(path.join(outDir, 'demo'))} ${rel(imagesDir)} --resize 64 --force   (the same pack from the command line; --force: it replaces the demo's)`);
-console.log(`     npx rec dump ${rel(recPath)} | head -3`);
-console.log(`     npx rec verify ${rel(recPath)}`);
-console.log(`     npx rec iter ${rel(recPath)} --data-shape 3,56,56 --batch-size 8 --rand-crop --epochs 3`);
+// Commands that work from any folder: absolute paths, and the bin scripts run by node (a bare
+// `npx rec` outside a project depending on mxrec would fetch another package of that name).
+const run = (name) => `node ${path.join(root, 'bin', `${name}.js`)}`;
+console.log('\nTry (from any folder; after `npm install -g .` or `npm link` in this clone, `im2rec` and `rec` alone do the same):');
+console.log(`  ${run('im2rec')} ${path.join(outDir, 'demo')} ${imagesDir} --resize 64 --force   (the same pack from the command line; --force: it replaces the demo's)`);
+console.log(`  ${run('rec')} dump ${recPath} | head -3`);
+console.log(`  ${run('rec')} verify ${recPath}`);
+console.log(`  ${run('rec')} iter ${recPath} --data-shape 3,56,56 --batch-size 8 --rand-crop --epochs 3`);
