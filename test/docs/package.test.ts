@@ -55,7 +55,7 @@ test('the packed package installs offline into an empty project: commands, a pac
   const packDir = tempDir('mxrec-pack-');
   // --ignore-scripts: dist/ was just built by npm test; prepack would build it again.
   const packed = run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir], root);
-  const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const { filename, files } = (JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
   const shipped = files.map((f) => f.path);
   assert.ok(shipped.includes('dist/index.js') && shipped.includes('dist/index.d.ts') && shipped.includes('scripts/install.mjs'));
   assert.deepEqual(shipped.filter((p) => /^(src|test|bench)\//.test(p)), [], 'sources, tests and benchmarks stay out of the package');
