@@ -46,6 +46,10 @@ const ERRNO_TEXT: Record<string, string> = {
 export function reportError(program: string, err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
   const say = (msg: string) => process.stderr.write(`${program}: ${msg}\n`);
+  if (err instanceof RecordIOError && err.code === 'NOT_RECORDIO') {
+    say(err.message); // a wrong file given, not a damaged one
+    return EXIT_USAGE;
+  }
   if (
     err instanceof RecordIOError ||
     err instanceof IndexFileError ||

@@ -15,7 +15,7 @@
  * size in memory (see Joining), not its size times the reads it spans.
  * A record larger than `maxRecordBytes` is an error (RECORD_TOO_LARGE).
  */
-import { RecordIOError } from './errors.js';
+import { RecordIOError, whatItLooksLike } from './errors.js';
 import {
   CFlag,
   CHUNK_HEADER_SIZE,
@@ -173,6 +173,8 @@ export class RecordCursor {
   private damage: { at: number; error: RecordIOError } | null = null;
   /** The cursor stands where a skip ended (so an early end found there is already reported). */
   private justResynced = false;
+  /** While recovering from a file's first word: the error to throw if no record start follows. */
+  private notRecordIO: RecordIOError | null = null;
   private window: Buffer = EMPTY;
   private windowStart = 0;
   /** The window's ArrayBuffer and where the window starts in it. */
@@ -211,7 +213,9 @@ export class RecordCursor {
       if (this.seeking) {
         const found = this.scanForHead();
         if (found instanceof NeedBytes) return found;
-        if (!found) return null;
+        if (found) this.notRecordIO = null;
+        else if (this.notRecordIO) throw this.notRecordIO;
+        else return null;
         continue;
       }
       if (this.position >= this.to) return null;
@@ -245,6 +249,12 @@ export class RecordCursor {
           decoded = this.endedEarly(decoded.offset);
         }
         if (!this.options.recover) throw decoded;
+        if (decoded.code === 'NOT_RECORDIO') {
+          // Damage to a .rec's first word, or a file of another kind: recovery tells them apart by
+          // finding a record start later on, or not (then this error ends the scan).
+          this.notRecordIO = decoded;
+          decoded = new RecordIOError('BAD_MAGIC', this.file, 0, 'no magic at the start of the file (expected 0a 23 d7 ce)');
+        }
         this.damage = { at: this.position, error: decoded };
         this.seeking = true;
         this.position += 4;
@@ -405,6 +415,14 @@ function decodeRecord(
   const windowEnd = windowStart + window.length;
   if ((at & 3) !== 0) {
     return new RecordIOError('NOT_A_RECORD_START', file, at, 'records start at multiples of 4');
+  }
+  if (at === 0 && !joining && size > 0) {
+    // The first bytes tell a wrong file given (its .idx, an image) from a damaged .rec.
+    const need = Math.min(MAGIC_BYTES.length, size);
+    if (windowStart !== 0 || window.length < need) return need;
+    if (!window.subarray(0, need).equals(MAGIC_BYTES.subarray(0, need))) {
+      return new RecordIOError('NOT_RECORDIO', file, 0, `not a RecordIO file (${whatItLooksLike(window)}); a .rec starts with the magic 0a 23 d7 ce`);
+    }
   }
   if (!joining && size - at < CHUNK_HEADER_SIZE) {
     return new RecordIOError(

@@ -17,7 +17,9 @@ export type RecordIOErrorCode =
   /** An offset given by the caller (or an .idx file) is not where a record starts. */
   | 'NOT_A_RECORD_START'
   /** A record's parts add up to more than the reader takes (maxRecordBytes). */
-  | 'RECORD_TOO_LARGE';
+  | 'RECORD_TOO_LARGE'
+  /** The file does not start with a chunk header at all: not RecordIO (a wrong file given, not a damaged one). */
+  | 'NOT_RECORDIO';
 
 export class RecordIOError extends Error {
   override readonly name = 'RecordIOError';
@@ -53,4 +55,29 @@ export class ImageRecordError extends Error {
   constructor(readonly detail: string) {
     super(detail);
   }
+}
+
+/**
+ * What a file that does not start with RecordIO's magic seems to be, from its
+ * first bytes, for the NOT_RECORDIO message: the usual wrong files given
+ * where a .rec was meant (its .idx or .lst, an image, an archive).
+ */
+export function whatItLooksLike(start: Uint8Array): string {
+  const head = Buffer.from(start.buffer, start.byteOffset, Math.min(start.length, 512));
+  const has = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (has(0xff, 0xd8, 0xff)) return 'looks like a JPEG image';
+  if (has(0x89, 0x50, 0x4e, 0x47)) return 'looks like a PNG image';
+  if (has(0x47, 0x49, 0x46, 0x38)) return 'looks like a GIF image';
+  if (has(0x42, 0x4d)) return 'looks like a BMP image';
+  if (has(0x1f, 0x8b)) return 'looks like a gzip archive';
+  if (has(0x50, 0x4b, 0x03, 0x04)) return 'looks like a zip archive';
+  if (has(0x75, 0x73, 0x74, 0x61, 0x72) || head.subarray(257, 262).toString('latin1') === 'ustar') return 'looks like a tar archive';
+  const text = head.toString('utf8');
+  if (head.length > 0 && !/[\0-\x08\x0e-\x1f\ufffd]/.test(text)) {
+    const first = text.split('\n')[0]!;
+    if (/^\d+\t\d+\r?$/.test(first)) return 'looks like a text index (.idx): pass the .rec beside it';
+    if (/^\d+(\t[-+.\deE]+)+\t[^\t]+\r?$/.test(first)) return 'looks like an image list (.lst)';
+    return 'looks like a text file';
+  }
+  return `starts with bytes ${[...head.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`;
 }

@@ -216,6 +216,32 @@ describe('rec: bad arguments and unreadable files', () => {
     });
   }
 
+  test('a file that is not RecordIO at all: "not a RecordIO file", what it looks like, exit 2 (a wrong file, not a damaged one)', () => {
+    const files: Array<[string, Buffer | string, RegExp]> = [
+      ['train.idx', fs.readFileSync(fixture('adaface-tiny/train.idx')), /looks like a text index \(\.idx\): pass the \.rec beside it/],
+      ['train.lst', fs.readFileSync(fixture('adaface-tiny/train.lst')), /looks like an image list \(\.lst\)/],
+      ['photo.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1]), /looks like a JPEG image/],
+      ['notes.rec', 'just some notes\n', /looks like a text file/],
+      ['tiny.rec', 'ab', /looks like a text file/],
+      ['blob.rec', Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), /starts with bytes 00 01 02 03/],
+    ];
+    for (const [name, bytes, looks] of files) {
+      const file = path.join(dir, `not-rec-${name}`);
+      fs.writeFileSync(file, bytes);
+      for (const command of ['info', 'verify', 'dump']) {
+        const res = runBin('rec', [command, file]);
+        assert.equal(res.status, 2, `${command} ${name}: ${res.stderr}`);
+        assert.ok(isOneLineError(res.stderr), res.stderr);
+        assert.match(res.stderr, /byte 0: not a RecordIO file \(/, `${command} ${name}`);
+        assert.match(res.stderr, looks, `${command} ${name}`);
+      }
+    }
+    // Damage after a good start is still damage: exit 1.
+    const damaged = path.join(dir, 'damaged-after-start.rec');
+    fs.writeFileSync(damaged, Buffer.concat([fs.readFileSync(sample).subarray(0, 52), Buffer.from('garbage!')]));
+    assert.equal(runBin('rec', ['dump', damaged]).status, 1);
+  });
+
   test('--help on every command', () => {
     const commands = recProgram().commands.map((c) => c.name());
     assert.ok(commands.length >= 10, commands.join(' '));
