@@ -82,7 +82,8 @@ export { subsetRecordFile, type SubsetOptions, type SubsetResult } from './tools
 export { shuffleRecordFile, type ShuffleOptions } from './tools/shuffle.js';
 export { recordFileInfo, type InfoOptions, type InfoReport, type Layout } from './tools/info.js';
 export { verifyRecordFile, type VerifyOptions, type VerifyReport, type Problem } from './tools/verify.js';
-export { unpackRecordFile, readClassNames, UnpackError, type UnpackOptions, type UnpackResult } from './tools/unpack.js';
+export { unpackRecordFile, UnpackError, type UnpackOptions, type UnpackResult } from './tools/unpack.js';
+export { ClassNames, ClassNamesError } from './tools/class-names.js';
 export { viewRecordFile, MAX_VIEW_IMAGES, type ViewOptions, type ViewResult } from './tools/view/view.js';
 export {
   ImageRecordIter,

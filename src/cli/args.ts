@@ -1,6 +1,8 @@
 /** Parsers for option values, with errors that say what was expected. */
 import { InvalidArgumentError } from 'commander';
 import { siblingIndex } from '../io/locations.js';
+import type { ClassNames } from '../tools/class-names.js';
+import { UsageError } from './run.js';
 
 /**
  * Help text is written wrapped at 100 columns; commander would wrap it again
@@ -51,4 +53,25 @@ export function numberList(count: number, upTo = false): (value: string) => numb
 export async function indexPathOption(recPath: string, option: string | boolean | undefined): Promise<string | null> {
   if (option === false) return null;
   return typeof option === 'string' ? option : siblingIndex(recPath);
+}
+
+/**
+ * Labels from a comma-separated list of labels or, given names, of names too
+ * (`--labels "Fish Tank,3"`). Names hold no commas in the forms ClassNames reads.
+ */
+export function labelList(option: string, list: string, names: ClassNames | undefined): number[] {
+  return list.split(',').map((token) => {
+    const text = token.trim();
+    const label = names ? names.labelOf(text) : /^[-+]?\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
+    if (label === undefined || text === '') {
+      const expected = names ? `a label or a name in ${names.file}` : 'a number (with --names FILE, names work too)';
+      throw new UsageError(`${option}: expected ${expected}, received ${JSON.stringify(text)}`);
+    }
+    return label;
+  });
+}
+
+/** commander's argument errors as one line: `rec view: option ... is invalid. ... (see rec view --help)`. */
+export function oneLineErrors(command: string): { outputError: (text: string, write: (text: string) => void) => void } {
+  return { outputError: (text, write) => write(`${command}: ${text.replace(/^error: /, '').trimEnd()} (see ${command} --help)\n`) };
 }

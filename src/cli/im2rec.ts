@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { nativeStatus } from '../codec/codec.js';
 import { ListFileError } from '../im2rec/list-file.js';
 import { DEFAULT_EXTS, ListingError, makeLists } from '../im2rec/make-lists.js';
@@ -21,7 +21,8 @@ import { nameTaken } from '../io/atomic-file.js';
 import { MAX_CHUNKS } from '../im2rec/make-lists.js';
 import { MAX_SIDE } from '../im2rec/image-plan.js';
 import { MAX_THREADS } from '../iter/options.js';
-import { FORCE_HELP, HELP_LAYOUT, integerAtLeast, integerIn } from './args.js';
+import { FORCE_HELP, HELP_LAYOUT, integerAtLeast, integerIn, oneLineErrors } from './args.js';
+import { formatBytes } from './units.js';
 import { createProgress } from './progress.js';
 import { EXIT_BAD_DATA, EXIT_USAGE, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
@@ -41,18 +42,6 @@ const EXIT_INTERRUPTED = 130;
 
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = -1;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
-
 /** One line per pack: what was written, what was skipped and why, how fast. */
 export function summaryLines(s: PackSummary): string[] {
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
@@ -62,10 +51,11 @@ export function summaryLines(s: PackSummary): string[] {
     reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
   }
   const why = reasons.size ? ` (${[...reasons].map(([k, n]) => `${n} ${k}`).join(', ')})` : '';
-  const rate = (s.done - s.resumedFrom) / Math.max(s.seconds, 1e-6);
+  const packed = s.done - s.resumedFrom;
+  const rate = packed > 0 ? `, ${(packed / Math.max(s.seconds, 1e-6)).toFixed(0)} images/s` : '';
   const lines = [
-    `${rel(s.list)} → ${rel(s.output)} + ${path.basename(s.indexPath)}: ${s.written} images written, ${s.skipped} skipped${why}; ` +
-      `${formatBytes(s.bytesIn)} read, ${formatBytes(s.bytesOut)} written; ${s.seconds.toFixed(2)} s, ${rate.toFixed(0)} images/s`,
+    `${rel(s.list)} → ${rel(s.output)} + ${rel(s.indexPath)}: ${s.written} images written, ${s.skipped} skipped${why}; ` +
+      `${formatBytes(s.bytesIn)} read, ${formatBytes(s.bytesOut)} written; ${s.seconds.toFixed(2)} s${rate}`,
   ];
   if (s.resumedFrom) lines.push(`  continued an interrupted run after its first ${s.resumedFrom} list items`);
   if (s.reportPath) lines.push(`  skipped images are listed in ${rel(s.reportPath)}`);
@@ -183,7 +173,8 @@ function choice<T extends string | number>(name: string, allowed: readonly T[], 
 
 function ratio(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`expected a number in 0..1, received ${JSON.stringify(value)}`);
+  // commander puts the option's name before this: "option '--train-ratio <ratio>' argument '1.5' is invalid. ..."
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number in 0..1');
   return n;
 }
 
@@ -205,8 +196,7 @@ function pyProgram(run: (code: number) => void): Command {
     .argument('<root>', 'folder holding the images')
     .version(version, '-V, --version')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`im2rec: ${text.replace(/^error: /, '')}`) })
-    .showHelpAfterError('(see im2rec --help)')
+    .configureOutput(oneLineErrors('im2rec'))
     .helpOption('-h, --help', 'show this help');
   program.option('--help-cc', 'show the im2rec.cc form (LIST ROOT OUT.rec key=value ...)');
   program.optionsGroup?.('Making lists (--list):');
@@ -361,7 +351,8 @@ async function ccMain(args: string[]): Promise<number> {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : rest[++i];
       extras.threads = ccInt('--num-thread', value ?? '', 1, MAX_THREADS);
     } else if (!arg.includes('=')) {
-      const hint = CC_KEYS.includes(arg) && rest[i + 1] !== undefined ? ` (did you mean ${arg}=${rest[i + 1]}?)` : '';
+      const key = arg.replace(/^--?/, '').replace(/-/g, '_'); // `resize`, `--resize`, `--label-width` all mean a key
+      const hint = CC_KEYS.includes(key) && rest[i + 1] !== undefined ? ` (did you mean ${key}=${rest[i + 1]}?)` : '';
       throw new UsageError(`expected key=value, received ${JSON.stringify(arg)}${hint}`);
     } else {
       const key = arg.slice(0, arg.indexOf('='));

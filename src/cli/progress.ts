@@ -54,10 +54,15 @@ export function createProgress(label: string, options: ProgressOptions): Progres
     },
     cliProgress.Presets.shades_classic,
   );
-  const bar = bars.create(0, 0, { rate: '0' });
+  // Made at the first update that knows the total: a bar of 0/0 would show 100% until then.
+  let bar: cliProgress.SingleBar | null = null;
   let drawn = started;
   return {
     update(done, total) {
+      if (!bar) {
+        if (total <= 0) return;
+        bar = bars.create(shown(total), 0, { rate: '0' });
+      }
       const now = Date.now();
       const rate = shown(done) / Math.max((now - started) / 1000, 1e-3);
       bar.setTotal(shown(total));

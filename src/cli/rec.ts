@@ -11,7 +11,7 @@ import { addSubsetCommand } from './commands/subset.js';
 import { addUnpackCommand } from './commands/unpack.js';
 import { addVerifyCommand } from './commands/verify.js';
 import { addViewCommand } from './commands/view.js';
-import { HELP_LAYOUT } from './args.js';
+import { HELP_LAYOUT, oneLineErrors } from './args.js';
 import { exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
 
@@ -21,8 +21,7 @@ export function recProgram(): Command {
     .version(version, '-V, --version')
     .configureHelp(HELP_LAYOUT)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`rec: ${text.replace(/^error: /, '')}`) })
-    .showHelpAfterError('(see rec --help)')
+    .configureOutput(oneLineErrors('rec'))
     .addHelpText(
       'after',
       '\nCommands that write never replace an existing file without --force, and a run that writes nothing fails.\n' +
@@ -40,6 +39,8 @@ export function recProgram(): Command {
   addUnpackCommand(program);
   addVerifyCommand(program);
   addViewCommand(program);
+  // A mistake in a command's arguments names that command, and the help that explains it.
+  for (const command of program.commands) command.configureOutput(oneLineErrors(`rec ${command.name()}`));
   return program;
 }
 

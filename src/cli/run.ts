@@ -15,6 +15,7 @@ import { LabelError } from '../iter/labels.js';
 import { IterOptionError } from '../iter/options.js';
 import { IterSourceError } from '../iter/record-source.js';
 import { NoImageHeaderError } from '../tools/build-index.js';
+import { ClassNamesError } from '../tools/class-names.js';
 import { UnpackError } from '../tools/unpack.js';
 
 export const EXIT_OK = 0;
@@ -66,6 +67,7 @@ export function reportError(program: string, err: unknown): number {
   if (
     err instanceof UsageError ||
     err instanceof UnpackError ||
+    err instanceof ClassNamesError ||
     err instanceof RecordFilesError ||
     err instanceof OutputIsInputError ||
     err instanceof OutputExistsError ||

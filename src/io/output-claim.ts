@@ -44,6 +44,10 @@ function assertWritableNames(files: readonly string[]): void {
     if (isUrl(file)) throw new OutputNameError(displayLocation(file), 'expected a local path to write, received a URL (outputs are local files)');
     if (seen.has(path.resolve(file))) throw new OutputNameError(file, 'named twice as an output; expected distinct outputs');
     seen.add(path.resolve(file));
+    // Said here, about the output: else the first file made beside it (its lock) would be named.
+    const folder = path.dirname(path.resolve(file));
+    if (!fs.existsSync(folder)) throw new OutputNameError(file, `expected an existing folder to write in, received ${path.dirname(file)}, which does not exist`);
+    if (!fs.statSync(folder).isDirectory()) throw new OutputNameError(file, `expected a folder to write in, received ${path.dirname(file)}, which is a file`);
   }
 }
 

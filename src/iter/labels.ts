@@ -10,7 +10,7 @@ import type { ImageRecord } from '../format/image-record.js';
 import { parseListLine } from '../im2rec/list-file.js';
 import { displayLocation } from '../io/display-name.js';
 import type { HttpOptions } from '../io/http-source.js';
-import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
+import { type LineHandler, MAX_LIST_BYTES, readLines, readLinesSync } from '../io/text-lines.js';
 
 export class LabelError extends Error {
   override readonly name = 'LabelError';
@@ -19,8 +19,6 @@ export class LabelError extends Error {
 /** Writes one record's labelWidth labels into `out` at `at`. */
 export type Labeler = (rec: ImageRecord, out: Float32Array, at: number, where: string) => void;
 
-/** The largest list file read: about 20 million lines of a few labels each. */
-export const MAX_LIST_BYTES = 1 << 30;
 
 /**
  * A `pathImglist`'s labels by record id, read a line at a time into typed

@@ -264,7 +264,12 @@ export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
     fail(`dataShape: expected [channels, height, width] of positive integers, received ${show(shape)}`);
   }
   const [channels, height, width] = shape as [number, number, number];
-  if (channels !== 1 && channels !== 3 && channels !== 4) fail(`dataShape: expected 1, 3 or 4 channels, received ${channels}`);
+  if (channels !== 1 && channels !== 3 && channels !== 4) {
+    // [224, 224, 3] is the usual slip: the shape is channels first, as MXNet's data_shape.
+    const last = shape[2] as number;
+    const hint = last === 1 || last === 3 || last === 4 ? ` (the shape is channels,height,width: did you mean ${[last, channels, height].join(',')}?)` : ' (the shape is channels,height,width)';
+    fail(`dataShape: expected 1, 3 or 4 channels first, received ${channels}${hint}`);
+  }
   if (height > MAX_SIDE || width > MAX_SIDE) fail(`dataShape: expected a height and width up to ${MAX_SIDE} (no JPEG is larger), received ${height}x${width}`);
   if (o.batchSize === undefined) fail('batchSize: required');
 

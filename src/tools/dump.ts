@@ -55,8 +55,12 @@ export function float32ToNumber(value: number): number {
   return value;
 }
 
-/** The row as one line of JSON (labels as shortest float32 decimals; NaN and infinities as null). */
+/**
+ * The row as one line of JSON: labels as shortest float32 decimals, and NaN
+ * and the infinities, which JSON has no numbers for, as the strings "NaN",
+ * "Infinity" and "-Infinity" (JSON.stringify would make them null).
+ */
 export function formatDumpRow(row: DumpRow): string {
   if ('header' in row) return JSON.stringify(row);
-  return JSON.stringify({ ...row, label: row.label.map(float32ToNumber) });
+  return JSON.stringify({ ...row, label: row.label.map((v) => (Number.isFinite(v) ? float32ToNumber(v) : String(v))) });
 }

@@ -70,7 +70,21 @@ export class IndexCheck {
 
   /** The scan is over: entries past the last record point nowhere; report records with no entry. */
   finish(records: number): void {
-    while (this.next < this.index.length) this.notARecordStart(this.at(this.next++));
+    // Entries past the last record (a .rec cut short, say) are one problem, not one per entry.
+    const past = this.index.length - this.next;
+    if (past === 1) this.notARecordStart(this.at(this.next));
+    if (past > 1) {
+      const { key, offset, line } = this.index.entryAt(this.at(this.next));
+      this.problems.push({
+        file: this.index.file,
+        offset,
+        line,
+        key,
+        code: 'NOT_A_RECORD_START',
+        message: `${this.index.file}:${line}: key ${key} and ${past - 1} more entries point past the last record of ${this.recPath} (offsets ${offset} and on)`,
+      });
+    }
+    this.next = this.index.length;
     if (this.missing > 0) {
       this.problems.push({
         file: this.index.file,

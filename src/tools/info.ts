@@ -19,6 +19,7 @@ import { displayLocation } from '../io/display-name.js';
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
 import { IndexCheck, type Problem, readIndexForCheck } from './index-check.js';
+import type { ClassNames } from './class-names.js';
 
 export interface InfoOptions {
   /** The .idx to check and take keys from; null or absent: none. */
@@ -29,6 +30,8 @@ export interface InfoOptions {
   seed?: number;
   /** How many of the most common labels to list. Default 10. */
   top?: number;
+  /** Names for the labels listed (see ClassNames). */
+  names?: ClassNames;
   /** Called now and then with bytes scanned so far. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -67,7 +70,8 @@ export interface LabelSummary {
   /** Distinct first labels; null when there are more than DISTINCT_CAP (a regression target, say). */
   classes: number | null;
   /** The most common first labels, most common first; null past DISTINCT_CAP. */
-  top: { label: number; count: number }[] | null;
+  /** The most common first labels, with their names when `names` was given. */
+  top: { label: number; name?: string; count: number }[] | null;
 }
 
 export interface ImageSummary {
@@ -283,7 +287,10 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
               : [...labels]
                   .sort((a, b) => b[1] - a[1] || a[0] - b[0])
                   .slice(0, top)
-                  .map(([label, count]) => ({ label: float32ToNumber(label), count })),
+                  .map(([label, count]) => {
+                    const name = options.names?.nameOf(label);
+                    return name === undefined ? { label: float32ToNumber(label), count } : { label: float32ToNumber(label), name, count };
+                  }),
           },
     images:
       images === 0

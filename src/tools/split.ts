@@ -31,7 +31,10 @@ export function countRecords(recPath: string): number {
  * Which output each record goes to: output k gets round(n * (s_0 + .. + s_k-1) / S) up to
  * round(n * (s_0 + .. + s_k) / S) of the order (file order, or a seeded permutation).
  */
-export function splitAssignment(n: number, shares: readonly number[], shuffle: boolean, seed: number): Uint16Array {
+export function splitAssignment(n: number, given: readonly number[], shuffle: boolean, seed: number): Uint16Array {
+  // Shares relative to the largest, so that their sum stays finite (1e308,1e308 is an even split).
+  const largest = Math.max(...given);
+  const shares = given.map((share) => share / largest);
   const total = shares.reduce((a, b) => a + b, 0);
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   if (shuffle) new Rng(seed).shuffle(order);

@@ -2,8 +2,8 @@
  * `rec subset`: the records whose key is in a list, or whose first label is
  * one of some labels (or both), into a new `.rec` + `.idx`, in file order.
  */
-import fs from 'node:fs';
 import { tryUnpackImageRecord } from '../format/image-record.js';
+import { MAX_LIST_BYTES, readLinesSync } from '../io/text-lines.js';
 import { type RewriteFill, type RewriteOptions, type RewriteResult, readKeyed, rewrite } from './rewrite.js';
 
 export interface SubsetOptions extends RewriteOptions {
@@ -15,15 +15,25 @@ export interface SubsetOptions extends RewriteOptions {
 export interface SubsetResult extends RewriteResult {
   /** Asked-for keys that no record has. */
   missingKeys: number;
+  /** The first of them (up to MISSING_SHOWN), in the list's order, to say which. */
+  missingSample: string[];
 }
+
+/** How many missing keys a result names. */
+export const MISSING_SHOWN = 10;
 
 /** Keys, one per line; a line with tabs (an im2rec .lst) gives its first column. Blank lines are skipped. */
 export function readKeyList(file: string): Set<string> {
   const keys = new Set<string>();
-  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
-    const key = line.split('\t')[0]!.trim();
-    if (key !== '') keys.add(key);
-  }
+  readLinesSync(
+    file,
+    (bytes, start, end) => {
+      const line = bytes.toString('utf8', start, end);
+      const key = line.split('\t')[0]!.trim();
+      if (key !== '') keys.add(key);
+    },
+    { maxBytes: MAX_LIST_BYTES, maxBytesOption: 'a key list' },
+  );
   return keys;
 }
 
@@ -43,5 +53,10 @@ export function subsetRecordFile(input: string, out: string, options: SubsetOpti
     }
   };
   const [result] = rewrite([out], [input], options, fill, `${input}: no record has the keys or labels asked for`);
-  return { ...result!, missingKeys: keys ? keys.size - found.size : 0 };
+  const missing: string[] = [];
+  for (const key of keys ?? []) {
+    if (missing.length === MISSING_SHOWN) break;
+    if (!found.has(key)) missing.push(key);
+  }
+  return { ...result!, missingKeys: keys ? keys.size - found.size : 0, missingSample: missing };
 }

@@ -24,12 +24,13 @@ import { AtomicFile, nameTaken, writeFileAtomic } from '../io/atomic-file.js';
 import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { type OutputLock, lockOutput } from '../io/output-lock.js';
 import { float32ToNumber } from './dump.js';
+import type { ClassNames } from './class-names.js';
 
 export interface UnpackOptions {
   /** Also write OUTDIR/<list>, a file name (no folders): the im2rec list of what was unpacked. */
   list?: string;
-  /** Folder names by label (names[label]), instead of the label itself. */
-  names?: readonly string[];
+  /** Folder names by label (a label map's may be nested: dog/puppies/small), instead of the label itself. */
+  names?: ClassNames;
   /** Stop after this many images. */
   limit?: number;
   onProgress?: (done: number, total: number) => void;
@@ -71,33 +72,17 @@ const EXTENSION: Record<SniffedFormat, string> = {
 /** Folder for records with several labels, where no single label names a folder. */
 export const MULTI_LABEL_FOLDER = 'multi-label';
 
-/**
- * Class names from a file with one class per line, line i naming label i.
- * The first word of each line is the name, so ImageNet's synset.txt
- * ("n01440764 tench, Tinca tinca") gives its usual folder names.
- */
-export function readClassNames(file: string): string[] {
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
-  while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
-  const seen = new Map<string, number>();
-  return lines.map((line, i) => {
-    const name = line.trim().split(/\s+/)[0] ?? '';
-    if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
-      throw new UnpackError(`${file}:${i + 1}: expected a folder name as the line's first word, received ${JSON.stringify(line)}`);
-    }
-    const before = seen.get(name);
-    if (before !== undefined) throw new UnpackError(`${file}:${i + 1}: ${name} already names label ${before} (line ${before + 1})`);
-    seen.set(name, i);
-    return name;
-  });
-}
-
-function folderFor(labels: number[], names: readonly string[] | undefined, where: string): string {
+function folderFor(labels: number[], names: ClassNames | undefined, where: string): string {
   if (labels.length !== 1) return MULTI_LABEL_FOLDER;
   const label = labels[0]!;
   if (!names) return String(float32ToNumber(label));
-  const name = Number.isInteger(label) && label >= 0 ? names[label] : undefined;
-  if (name === undefined) throw new UnpackError(`${where}: label ${float32ToNumber(label)} has no name in the names file (${names.length} names, for labels 0..${names.length - 1})`);
+  const name = names.nameOf(label);
+  if (name === undefined) throw new UnpackError(`${where}: label ${float32ToNumber(label)} has no name in ${names.file}, which names ${names.describe()}`);
+  // A label map's folders may be nested (dog/puppies/small), as im2rec found them, or "." (ROOT
+  // itself, for images beside the class folders); never outside OUTDIR.
+  if (name !== '.' && name.split('/').some((part) => part === '' || part === '.' || part === '..' || /[\\\0]/.test(part))) {
+    throw new UnpackError(`${names.file}: the name of label ${label}, ${JSON.stringify(name)}, is not a folder inside OUTDIR`);
+  }
   return name;
 }
 
@@ -133,7 +118,7 @@ function removeIfEmpty(dir: string): void {
 }
 
 /** Throws the names file's problem with the first label it does not name, before anything is written. */
-async function checkNames(reader: RecordReader, names: readonly string[], limit: number): Promise<void> {
+async function checkNames(reader: RecordReader, names: ClassNames, limit: number): Promise<void> {
   let images = 0;
   for await (const record of reader.scan({ reuseBuffers: true })) {
     if (images >= limit) break;
@@ -196,9 +181,10 @@ async function unpackInto(reader: RecordReader, outDir: string, options: UnpackO
       }
       // Named by id; a repeated id gets a suffix.
       const ext = EXTENSION[sniffFormat(image.image)];
-      let rel = `${folder}/${image.id}${ext}`;
+      const within = folder === '.' ? '' : `${folder}/`; // a label map's "." is ROOT itself
+      let rel = `${within}${image.id}${ext}`;
       const taken = (name: string) => (written ? written.has(name) : nameTaken(path.join(outDir, name)));
-      for (let n = 1; taken(rel); n++) rel = `${folder}/${image.id}_${n}${ext}`;
+      for (let n = 1; taken(rel); n++) rel = `${within}${image.id}_${n}${ext}`;
       writeFileAtomic(path.join(outDir, rel), image.image, { overwrite });
       written?.add(rel);
       if (image.label.length > 1) multiLabel = true;

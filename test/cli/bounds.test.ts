@@ -27,7 +27,7 @@ fs.writeFileSync(path.join(photos, 'a', '0.jpg'), await makeJpeg(160, 120));
 
 function refusedAtOnce(res: { status: number | null; stderr: string }, message: RegExp, status = 2): void {
   assert.equal(res.status, status, res.stderr);
-  assert.ok(isOneLineError(res.stderr.replace(/\(see (im2rec|rec) --help\)\n$/, '')), res.stderr);
+  assert.ok(isOneLineError(res.stderr), res.stderr);
   assert.match(res.stderr, message);
   assert.doesNotMatch(res.stderr, /internal error/);
 }
@@ -35,7 +35,7 @@ function refusedAtOnce(res: { status: number | null; stderr: string }, message: 
 describe('counts and sizes with ceilings', () => {
   test('rec iter: a data shape no JPEG has, a batch too large to allocate: one line, exit 2, nothing allocated', () => {
     for (const [args, message] of [
-      [['--data-shape', '3,65536,65535', '--batch-size', '2'], /dataShape: expected a height and width up to 65535/],
+      [['--data-shape', '3,65536,65535', '--batch-size', '2'], /--data-shape: expected a height and width up to 65535/],
       [['--data-shape', '3,16384,16384', '--batch-size', '4'], /one batch would take 12\.0 GiB, more than the 2\.0 GiB a batch may take/],
       [['--data-shape', '3,32,32', '--batch-size', '100000000'], /one batch would take 1144\.4 GiB/],
       [['--data-shape', '3,224,224', '--batch-size', '1024', '--prefetch', '200'], /the batches in flight would take .* more than half of this machine's/],

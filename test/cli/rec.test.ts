@@ -69,6 +69,16 @@ describe('rec dump', () => {
     assert.deepEqual(rows[2], { index: 2, offset: 64, length: 28, header: null });
   });
 
+  test('labels JSON has no number for (NaN, the infinities) dump as strings, not null', () => {
+    const file = path.join(dir, 'odd-labels.rec');
+    const w = RecordWriter.create(file);
+    w.write(packImageRecord({ label: [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0.5], id: 1 }, Buffer.from('img')));
+    w.close();
+    const res = runBin('rec', ['dump', file]);
+    assert.equal(res.status, 0, res.stderr);
+    assert.deepEqual(lines(res.stdout)[0].label, ['NaN', 'Infinity', '-Infinity', 0.5]);
+  });
+
   test('a corrupt file: the records before the damage, then a one-line error naming file and byte; --recover goes on', () => {
     const bytes = fs.readFileSync(sample);
     bytes.fill(0, 208, 212); // record 5's magic
@@ -155,6 +165,18 @@ describe('rec verify', () => {
     assert.match(res.stdout, /2 problems \(8 records, 532 bytes\)/);
     assert.match(res.stdout, /byte 104: bad magic 0xaaaaaaaa.*skipped 52 bytes to byte 156/);
     assert.match(res.stdout, /byte 364: chunk declares 10000 bytes but the file ends at byte 532; skipped 52 bytes to byte 416/);
+  });
+
+  test('a .rec cut short: the cut, and one problem for the .idx entries past it, not one each', () => {
+    const cut = path.join(dir, 'cut.rec');
+    const whole = fs.readFileSync(fixture('readtome/validation.rec'));
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    fs.copyFileSync(fixture('readtome/validation.idx'), path.join(dir, 'cut.idx'));
+    const res = runBin('rec', ['verify', cut, '--json']);
+    assert.equal(res.status, 1, res.stderr);
+    const problems = JSON.parse(res.stdout).problems as Array<{ code: string; message: string }>;
+    assert.deepEqual(problems.map((p) => p.code), ['TRUNCATED', 'NOT_A_RECORD_START']);
+    assert.match(problems[1]!.message, /cut\.idx:\d+: key \d+ and \d+ more entries point past the last record of .*cut\.rec \(offsets \d+ and on\)/);
   });
 
   test('an .idx entry that is not a record start, and records missing from the .idx', () => {

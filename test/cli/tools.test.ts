@@ -187,7 +187,7 @@ describe('rec unpack', () => {
 
   test('folders per label (or per name from --names), files named by id; --limit', () => {
     const names = path.join(dir, 'names.txt');
-    fs.writeFileSync(names, 'man  the first class\nwoman\n');
+    fs.writeFileSync(names, 'man\nwoman\n');
     const out = path.join(dir, 'named');
     assert.equal(runBin('rec', ['unpack', fixture('adaface-tiny/train.rec'), out, '--names', names]).status, 0);
     assert.deepEqual(fs.readdirSync(out).sort(), ['man', 'woman']);
@@ -210,7 +210,7 @@ describe('rec unpack', () => {
     fs.writeFileSync(names, 'only\n');
     for (const [args, message] of [
       [['unpack', fixture('adaface-tiny/train.rec'), dir], /is not empty \(unpack writes into a new or empty folder\); not replaced without --force/],
-      [['unpack', fixture('adaface-tiny/train.rec'), path.join(dir, 'nm'), '--names', names], /label 1 has no name in the names file \(1 names/],
+      [['unpack', fixture('adaface-tiny/train.rec'), path.join(dir, 'nm'), '--names', names], /label 1 has no name in .*one-name\.txt, which names 1 label \(0\.\.0\), as one name per line/],
     ] as const) {
       const res = runBin('rec', [...args]);
       assert.equal(res.status, 2, res.stderr);
@@ -238,6 +238,9 @@ describe('rec split, merge, subset, shuffle', () => {
     const parts = ['a', 'b', 'c'].map((p) => path.join(dir, `split-${p}.rec`));
     const split = json(['split', src, ...parts, '--shares', '2,1,1', '--json']);
     assert.deepEqual(split.map((r: { records: number }) => r.records), [196, 98, 98]);
+    // Shares whose sum is past the largest double still split as their ratios say.
+    const huge = ['h1', 'h2'].map((p) => path.join(dir, `split-${p}.rec`));
+    assert.deepEqual(json(['split', src, ...huge, '--shares', '1e308,1e308', '--json']).map((r: { records: number }) => r.records), [196, 196]);
     const merged = path.join(dir, 'merged.rec');
     assert.equal(runBin('rec', ['merge', merged, ...parts]).status, 0);
     assert.ok(fs.readFileSync(merged).equals(fs.readFileSync(src)));
@@ -283,8 +286,13 @@ describe('rec split, merge, subset, shuffle', () => {
     const byKey = path.join(dir, 'sub-key.rec');
     const res = runBin('rec', ['subset', fixture('readtome/validation.rec'), byKey, '--keys', keys]);
     assert.equal(res.status, 0, res.stderr);
-    assert.match(res.stderr, /1 listed keys are not in/);
+    assert.match(res.stderr, /1 listed key is not in .*validation\.rec: 99999\n/);
     assert.deepEqual(rows(byKey).map((r) => r.id), [5, 7]);
+    // Many missing: the first ten, and how many more.
+    fs.writeFileSync(keys, ['5', ...Array.from({ length: 13 }, (_, i) => String(100 + i))].join('\n'));
+    const many = runBin('rec', ['subset', fixture('readtome/validation.rec'), path.join(dir, 'sub-many.rec'), '--keys', keys]);
+    assert.equal(many.status, 0, many.stderr);
+    assert.match(many.stderr, /13 listed keys are not in .*: 100, 101, 102, 103, 104, 105, 106, 107, 108, 109 and 3 more\n/);
   });
 
   test('shuffle: a permutation, the same for the same seed, different for another', () => {

@@ -421,7 +421,7 @@ describe('formats and damage', () => {
     assert.throws(make({ randMirorr: true }), /randMirorr: unknown option \(did you mean randMirror\?\)/);
     assert.throws(make({ rand_mirror: true }), /rand_mirror: unknown option \(did you mean randMirror\?\)/);
     assert.throws(make({ maxRotateAngle: 10 }), /not implemented/);
-    assert.throws(make({ dataShape: [5, 32, 32] }), /dataShape: expected 1, 3 or 4 channels, received 5/);
+    assert.throws(make({ dataShape: [5, 32, 32] }), /dataShape: expected 1, 3 or 4 channels first, received 5 \(the shape is channels,height,width\)/);
     assert.throws(make({ batchSize: 0 }), /batchSize: expected an integer >= 1, received 0/);
     assert.throws(make({ numParts: 2, partIndex: 2 }), /partIndex: expected an integer in 0\.\.1/);
     assert.throws(make({ randomResizedCrop: true, randCrop: true }), /cannot be combined/);

@@ -3,16 +3,8 @@ import { type InfoReport, type Summary, recordFileInfo } from '../../tools/info.
 import { indexPathOption, integerAtLeast } from '../args.js';
 import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
-
-function bytes(n: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
-  let u = 0;
-  while (n >= 1000 && u < units.length - 1) {
-    n /= 1000;
-    u++;
-  }
-  return u === 0 ? `${n} bytes` : `${n.toFixed(n < 10 ? 2 : 1)} ${units[u]}`;
-}
+import { ClassNames } from '../../tools/class-names.js';
+import { formatBytes } from '../units.js';
 
 function counts(c: Record<string, number>): string {
   return Object.entries(c)
@@ -29,7 +21,7 @@ function range(s: Summary | null, show: (n: number) => string = String): string 
 
 /** The report as a few labelled lines. */
 export function formatInfo(r: InfoReport): string {
-  const lines = [`${r.file}: ${r.records} records, ${bytes(r.bytes)}${r.multiPart ? `, ${r.multiPart} stored in several parts` : ''}`];
+  const lines = [`${r.file}: ${r.records} records, ${formatBytes(r.bytes)}${r.multiPart ? `, ${r.multiPart} stored in several parts` : ''}`];
   const row = (name: string, text: string) => lines.push(`  ${`${name}:`.padEnd(10)}${text}`);
   const L = r.layout;
   if (L.kind === 'insightface') {
@@ -52,7 +44,7 @@ export function formatInfo(r: InfoReport): string {
     const widths = Object.keys(l.widths).length === 1 ? `${Object.keys(l.widths)[0]} per image` : `per image: ${counts(l.widths)}`;
     const classes = l.classes === null ? 'too many distinct values to count classes' : `${l.classes} distinct${l.integral ? '' : ' (not all integers)'}`;
     row('labels', `${widths}; first label ${l.min}..${l.max}, ${classes}`);
-    if (l.top) row('top', l.top.map((t) => `${t.label} (${t.count})`).join(', '));
+    if (l.top) row('top', l.top.map((t) => `${t.label}${t.name === undefined ? '' : ` ${t.name}`} (${t.count})`).join(', '));
   }
   if (r.images) {
     const i = r.images;
@@ -60,7 +52,7 @@ export function formatInfo(r: InfoReport): string {
     row('channels', Object.entries(i.channels).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} (${n})`).join(', ') || '-');
     row('width', range(i.width));
     row('height', range(i.height));
-    row('bytes', range(i.bytes, bytes));
+    row('bytes', range(i.bytes, formatBytes));
     const seen = i.sampled ? `a random sample of ${i.inspected} of ${i.count}` : `all ${i.inspected}`;
     row('headers', `${seen} read${i.unreadable ? `; ${i.unreadable} unreadable` : ''}`);
   }
@@ -84,18 +76,20 @@ export function addInfoCommand(program: Command): void {
     .option('--sample <n>', 'read the headers of n images picked at random, not all', integerAtLeast(1))
     .option('--seed <n>', 'seed of the sample', integerAtLeast(0), 0)
     .option('--top <n>', 'how many of the most common labels to list', integerAtLeast(0), 10)
+    .option('--names <file>', 'names for the labels: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line')
     .option('--json', 'print the report as JSON')
     .option('-q, --quiet', 'no progress')
     .addHelpText('after', '\nExamples:\n  rec info train.rec\n  rec info big.rec --sample 1000 --json | jq .images')
     .action(
       async (
         file: string,
-        opts: { index?: string | boolean; sample?: number; seed: number; top: number; json?: boolean; quiet?: boolean },
+        opts: { index?: string | boolean; sample?: number; seed: number; top: number; names?: string; json?: boolean; quiet?: boolean },
       ) =>
         runCommand('rec info', async () => {
           const indexPath = await indexPathOption(file, opts.index);
+          const names = opts.names ? ClassNames.read(opts.names) : undefined;
           const report = await withByteProgress('rec info', opts.quiet, (onProgress) =>
-            recordFileInfo(file, { indexPath, sample: opts.sample, seed: opts.seed, top: opts.top, onProgress }),
+            recordFileInfo(file, { indexPath, sample: opts.sample, seed: opts.seed, top: opts.top, names, onProgress }),
           );
           process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
           return report.index && !report.index.consistent ? EXIT_BAD_DATA : EXIT_OK;

@@ -1,12 +1,15 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { ImageRecordIter } from '../../iter/image-record-iter.js';
-import type { ImageRecordIterOptions } from '../../iter/options.js';
-import { finiteNumber, integerAtLeast, numberList } from '../args.js';
+import { type ImageRecordIterOptions, IterOptionError } from '../../iter/options.js';
+import { finiteNumber, indexPathOption, integerAtLeast, numberList } from '../args.js';
 import { EXIT_BAD_DATA, EXIT_OK, UsageError, runCommand } from '../run.js';
 
 interface IterCliOptions {
   dataShape: number[];
   batchSize: number;
+  /** --index FILE, or false for --no-index. */
+  index?: string | boolean;
+  /** The old name of --index, still taken. */
   idx?: string;
   list?: string;
   labelWidth: number;
@@ -38,7 +41,7 @@ interface IterCliOptions {
 }
 
 /** The command line's names mapped onto the library's options (MXNet's, in camelCase). */
-function iterOptions(file: string, o: IterCliOptions): ImageRecordIterOptions {
+function iterOptions(file: string, indexPath: string | null, o: IterCliOptions): ImageRecordIterOptions {
   if (o.dtype !== 'float32' && o.dtype !== 'uint8') throw new UsageError(`--dtype: expected float32 or uint8, received ${JSON.stringify(o.dtype)}`);
   const options: ImageRecordIterOptions = {
     pathImgrec: file,
@@ -63,7 +66,7 @@ function iterOptions(file: string, o: IterCliOptions): ImageRecordIterOptions {
     skipCorrupt: o.skipCorrupt ?? false,
     reuseBuffers: o.reuseBuffers ?? false,
   };
-  if (o.idx) options.pathImgidx = o.idx;
+  if (indexPath) options.pathImgidx = indexPath;
   if (o.list) options.pathImglist = o.list;
   if (o.threads) options.preprocessThreads = o.threads;
   if (o.resize !== undefined) options.resize = o.resize;
@@ -73,6 +76,37 @@ function iterOptions(file: string, o: IterCliOptions): ImageRecordIterOptions {
   o.mean?.forEach((v, i) => ((options as unknown as Record<string, number>)[`mean${channel[i]}`] = v));
   o.std?.forEach((v, i) => ((options as unknown as Record<string, number>)[`std${channel[i]}`] = v));
   return options;
+}
+
+/** The flag each library option comes from, so that a message names what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  pathImgidx: '--index',
+  pathImglist: '--list',
+  dataShape: '--data-shape',
+  batchSize: '--batch-size',
+  labelWidth: '--label-width',
+  numParts: '--num-parts',
+  partIndex: '--part-index',
+  prefetchBuffer: '--prefetch',
+  preprocessThreads: '--threads',
+  resize: '--resize',
+  minRandomArea: '--area',
+  maxRandomArea: '--area',
+  minAspectRatio: '--aspect',
+  maxAspectRatio: '--aspect',
+  scale: '--scale',
+  pad: '--pad',
+  fillValue: '--fill-value',
+  interMethod: '--inter-method',
+  ...Object.fromEntries(['R', 'G', 'B', 'A'].flatMap((c) => [[`mean${c}`, '--mean'], [`std${c}`, '--std']])),
+};
+
+/** `dataShape: expected ...` from the library, as `--data-shape: expected ...`. */
+function namedByFlag(err: unknown): unknown {
+  if (!(err instanceof IterOptionError)) return err;
+  const key = /^(\w+): /.exec(err.message);
+  const flag = key && FLAG_OF[key[1]!];
+  return flag ? new UsageError(`${flag}: ${err.message.slice(key[0].length)}`) : err;
 }
 
 const ms = (v: number) => `${(v / 1000).toFixed(2)} s`;
@@ -89,10 +123,12 @@ export function addIterCommand(program: Command): void {
     .argument('<file>', 'the .rec file (or a ";"-separated list, or a folder of them; http(s):// URLs too)')
     .requiredOption('--data-shape <c,h,w>', 'channels (1, 3 or 4), height, width of each image', numberList(3))
     .requiredOption('--batch-size <n>', 'images per batch', integerAtLeast(1))
-    .option('--idx <file>', 'the .idx: split parts by record count and shuffle globally (MXNet path_imgidx)')
+    .option('--index <file>', 'the .idx (default: the .rec path with .idx, if present): parts split by record count, a global shuffle (MXNet path_imgidx)')
+    .option('--no-index', 'do not use an .idx, even one beside the .rec')
+    .addOption(new Option('--idx <file>', 'the old name of --index').hideHelp())
     .option('--list <file>', 'take labels from this image list by record id (path_imglist)')
     .option('--label-width <n>', 'labels per image', integerAtLeast(1), 1)
-    .option('--shuffle', 'shuffle the records every epoch (globally with --idx, in a buffer without)')
+    .option('--shuffle', 'shuffle the records every epoch (globally with an .idx, in a buffer without)')
     .option('--seed <n>', 'seed for shuffling and augmentation', integerAtLeast(0), 0)
     .option('--num-parts <n>', 'split the data into this many parts (one per worker)', integerAtLeast(1), 1)
     .option('--part-index <i>', 'which part to read', integerAtLeast(0), 0)
@@ -120,12 +156,15 @@ export function addIterCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExample (ImageNet-style training input):\n' +
-        '  rec iter train.rec --idx train.idx --data-shape 3,224,224 --batch-size 64 --shuffle \\\n' +
+        '  rec iter train.rec --data-shape 3,224,224 --batch-size 64 --shuffle \\\n' +
         '    --rand-crop --rand-mirror --mean 123.68,116.28,103.53 --std 58.4,57.12,57.38',
     )
     .action(async (file: string, o: IterCliOptions) =>
       runCommand('rec iter', async () => {
-        const it = await ImageRecordIter.open(iterOptions(file, o));
+        const indexPath = o.idx ?? (await indexPathOption(file, o.index));
+        const it = await ImageRecordIter.open(iterOptions(file, indexPath, o)).catch((err: unknown) => {
+          throw namedByFlag(err);
+        });
         let skipped = 0;
         try {
           for (let epoch = 0; epoch < o.epochs; epoch++) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readKeyList, subsetRecordFile } from '../../tools/subset.js';
-import { numberList } from '../args.js';
+import { ClassNames } from '../../tools/class-names.js';
+import { labelList } from '../args.js';
 import { UsageError, runCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
 import { addRewriteOptions, oneOutput, reportWritten } from './rewrite-common.js';
@@ -18,21 +19,27 @@ export function addSubsetCommand(program: Command): void {
     .argument('[out]', 'the .rec to write (or -o)')
     .option('-o, --out <file>', 'the .rec to write (its .idx goes beside it)')
     .option('--keys <file>', 'keep the records with these keys')
-    .option('--labels <list>', 'keep the images whose first label is one of these (comma-separated)', numberList(1 << 20, true));
+    .option('--labels <list>', 'keep the images whose first label is one of these (comma-separated labels, or names with --names)')
+    .option('--names <file>', 'names for --labels: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line');
   addRewriteOptions(command)
     .option('--json', 'print a JSON summary')
-    .addHelpText('after', '\nExamples:\n  rec subset train.rec -o cats.rec --labels 3,5\n  rec subset train.rec -o small.rec --keys val.lst --renumber')
-    .action(async (file: string, outArg: string | undefined, opts: { out?: string; keys?: string; labels?: number[]; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
+    .addHelpText('after', '\nExamples:\n  rec subset train.rec -o cats.rec --labels 3,5\n  rec subset train.rec -o tanks.rec --labels "Fish Tank" --names train.labels.txt\n  rec subset train.rec -o small.rec --keys val.lst --renumber')
+    .action(async (file: string, outArg: string | undefined, opts: { out?: string; keys?: string; labels?: string; names?: string; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
       runCommand('rec subset', async () => {
         const out = oneOutput(outArg, opts.out);
         if (!opts.keys && !opts.labels) throw new UsageError('expected --keys or --labels (or both)');
         const keys = opts.keys ? readKeyList(opts.keys) : undefined;
-        const labels = opts.labels ? new Set(opts.labels.map(Math.fround)) : undefined;
+        const names = opts.names ? ClassNames.read(opts.names) : undefined;
+        const labels = opts.labels ? new Set(labelList('--labels', opts.labels, names).map(Math.fround)) : undefined;
         const result = await withByteProgress('rec subset', opts.quiet, async (onProgress) =>
           subsetRecordFile(file, out, { keys, labels, renumber: opts.renumber, overwrite: opts.force, onProgress }),
         );
         reportWritten('rec subset', [result], opts.json);
-        if (result.missingKeys > 0 && !opts.json) process.stderr.write(`rec subset: ${result.missingKeys} listed keys are not in ${file}\n`);
+        if (result.missingKeys > 0 && !opts.json) {
+          const more = result.missingKeys - result.missingSample.length;
+          const which = `${result.missingSample.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+          process.stderr.write(`rec subset: ${result.missingKeys === 1 ? '1 listed key is' : `${result.missingKeys} listed keys are`} not in ${file}: ${which}\n`);
+        }
       }),
     );
 }

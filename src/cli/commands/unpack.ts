@@ -1,6 +1,7 @@
 import { displayBaseName } from '../../io/display-name.js';
 import type { Command } from 'commander';
-import { notAFileNameInside, readClassNames, unpackRecordFile } from '../../tools/unpack.js';
+import { ClassNames } from '../../tools/class-names.js';
+import { notAFileNameInside, unpackRecordFile } from '../../tools/unpack.js';
 import { integerAtLeast } from '../args.js';
 import { withByteProgress } from '../progress.js';
 import { UsageError, runCommand } from '../run.js';
@@ -20,7 +21,7 @@ export function addUnpackCommand(program: Command): void {
     .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .argument('<outdir>', 'folder to write the images into (new or empty)')
     .option('--lst [name]', 'also write the im2rec list, a file name inside OUTDIR (default: the .rec name with .lst)')
-    .option('--names <file>', 'folder names by label: line i names label i (first word of the line; synset.txt works)')
+    .option('--names <file>', 'folder names by label: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line')
     .option('--limit <n>', 'stop after n images', integerAtLeast(1))
     .option('--force', 'unpack into a folder that is not empty, replacing files of the same names')
     .option('--json', 'print a JSON summary')
@@ -32,7 +33,7 @@ export function addUnpackCommand(program: Command): void {
           const list = opts.lst === undefined ? undefined : typeof opts.lst === 'string' ? opts.lst : `${displayBaseName(file).replace(/\.rec$/i, '')}.lst`;
           const problem = list === undefined ? null : notAFileNameInside(list);
           if (problem) throw new UsageError(`--lst: ${problem}`);
-          const names = opts.names ? readClassNames(opts.names) : undefined;
+          const names = opts.names ? ClassNames.read(opts.names) : undefined;
           const result = await withByteProgress('rec unpack', opts.quiet, (onProgress) =>
             unpackRecordFile(file, outDir, { list, names, limit: opts.limit, overwrite: opts.force, onProgress }),
           );

@@ -1,8 +1,8 @@
 import { displayBaseName } from '../../io/display-name.js';
 import type { Command } from 'commander';
-import { readClassNames } from '../../tools/unpack.js';
+import { ClassNames } from '../../tools/class-names.js';
 import { MAX_VIEW_IMAGES, viewRecordFile } from '../../tools/view/view.js';
-import { FORCE_HELP, indexPathOption, integerAtLeast, integerIn } from '../args.js';
+import { FORCE_HELP, indexPathOption, integerAtLeast, integerIn, labelList } from '../args.js';
 import { withByteProgress } from '../progress.js';
 import { UsageError, runCommand } from '../run.js';
 
@@ -12,7 +12,7 @@ interface ViewFlags {
   index?: string | boolean;
   count: number;
   perClass?: number;
-  classes?: number;
+  classes?: string;
   seed: number;
   size: number;
   columns: number;
@@ -20,6 +20,16 @@ interface ViewFlags {
   force?: boolean;
   json?: boolean;
   quiet?: boolean;
+}
+
+/** `--classes 20` (how many) or `--classes 3,7` / `--classes "Fish Tank,dog"` (which). */
+function classesOption(value: string, names: ClassNames | undefined): number | number[] {
+  if (/^\d+$/.test(value.trim())) {
+    const count = Number(value);
+    if (count < 1 || count > MAX_VIEW_IMAGES) throw new UsageError(`--classes: expected a count in 1..${MAX_VIEW_IMAGES} or a list of classes, received ${value}`);
+    return count;
+  }
+  return labelList('--classes', value.replace(/,\s*$/, ''), names);
 }
 
 export function addViewCommand(program: Command): void {
@@ -36,17 +46,17 @@ export function addViewCommand(program: Command): void {
         '<name>.sheet.png in the current folder.',
     )
     .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
-    .option('-o, --out <png>', 'write the contact sheet here (JPEG if the name ends in .jpg)')
+    .option('-o, --out <file>', 'write the contact sheet here: .png, .jpg / .jpeg or .webp, as its name ends')
     .option('--html <file>', 'write the HTML gallery here')
     .option('--index <file>', 'the .idx to sample from (default: the .rec path with .idx, if present)')
     .option('--no-index', 'ignore any .idx: show the first images')
     .option('-n, --count <n>', `images to show (at most ${MAX_VIEW_IMAGES})`, integerIn(1, MAX_VIEW_IMAGES), 48)
     .option('--per-class <k>', 'up to k images of each class, one row per class', integerIn(1, MAX_VIEW_IMAGES))
-    .option('--classes <n>', 'with --per-class: how many classes, in label order (default 16)', integerIn(1, MAX_VIEW_IMAGES))
+    .option('--classes <n|list>', 'with --per-class: how many classes, in label order (default 16), or which: labels, or names with --names, comma-separated (one label: "5,")')
     .option('--seed <n>', 'seed of the random picks', integerAtLeast(0), 0)
     .option('--size <px>', 'thumbnail size', integerIn(16, 1024), 160)
     .option('--columns <n>', 'thumbnails per row on the sheet', integerIn(1, 100), 8)
-    .option('--names <file>', 'class names: line i names label i (first word; synset.txt works)')
+    .option('--names <file>', 'class names: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line')
     .option('--force', FORCE_HELP)
     .option('--json', 'print a JSON summary')
     .option('-q, --quiet', 'no progress')
@@ -57,11 +67,13 @@ export function addViewCommand(program: Command): void {
     .action(async (file: string, opts: ViewFlags) =>
       runCommand('rec view', async () => {
         if (opts.classes !== undefined && opts.perClass === undefined) throw new UsageError('--classes goes with --per-class');
-        if (opts.perClass !== undefined && opts.perClass * (opts.classes ?? 16) > MAX_VIEW_IMAGES) {
-          throw new UsageError(`--per-class × --classes: expected at most ${MAX_VIEW_IMAGES} images, received ${opts.perClass} × ${opts.classes ?? 16}`);
+        const names = opts.names ? ClassNames.read(opts.names) : undefined;
+        const classes = opts.classes === undefined ? undefined : classesOption(opts.classes, names);
+        const shown = typeof classes === 'number' ? classes : (classes?.length ?? 16);
+        if (opts.perClass !== undefined && opts.perClass * shown > MAX_VIEW_IMAGES) {
+          throw new UsageError(`--per-class × --classes: expected at most ${MAX_VIEW_IMAGES} images, received ${opts.perClass} × ${shown}`);
         }
         const sheet = opts.out ?? (opts.html ? null : `${displayBaseName(file).replace(/\.rec$/i, '')}.sheet.png`);
-        const names = opts.names ? readClassNames(opts.names) : undefined;
         const indexPath = await indexPathOption(file, opts.index);
         const result = await withByteProgress('rec view', opts.quiet, (onProgress) =>
           viewRecordFile(file, {
@@ -70,7 +82,7 @@ export function addViewCommand(program: Command): void {
             indexPath,
             count: opts.count,
             perClass: opts.perClass,
-            classes: opts.classes,
+            classes,
             seed: opts.seed,
             size: opts.size,
             columns: opts.columns,

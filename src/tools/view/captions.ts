@@ -1,17 +1,18 @@
 /** The words under each image and above each class, the same on the sheet and on the page. */
 import type { ViewGroup, ViewItem } from './select.js';
+import type { ClassNames } from '../class-names.js';
 
 /** "id 12", or "key 5 · id 12" where the .idx key is not the header id. */
 export function idLine(item: ViewItem): string {
   return item.key === String(item.id) ? `id ${item.id}` : `key ${item.key} · id ${item.id}`;
 }
 
-function nameOf(label: number, names: readonly string[] | undefined): string | undefined {
-  return names && Number.isInteger(label) && label >= 0 ? names[label] : undefined;
+function nameOf(label: number, names: ClassNames | undefined): string | undefined {
+  return names?.nameOf(label);
 }
 
 /** "label 3 cat", or "labels 1,0,2" for several. */
-export function labelLine(item: ViewItem, names?: readonly string[]): string {
+export function labelLine(item: ViewItem, names?: ClassNames): string {
   if (item.label.length !== 1) return `labels ${item.label.join(',')}`;
   const name = nameOf(item.label[0]!, names);
   return `label ${item.label[0]}${name ? ` ${name}` : ''}`;
@@ -23,7 +24,7 @@ export function sizeLine(item: ViewItem, source: { width: number; height: number
 }
 
 /** "label 3 cat: 57 images". */
-export function groupLine(group: ViewGroup, names?: readonly string[]): string {
+export function groupLine(group: ViewGroup, names?: ClassNames): string {
   const name = nameOf(group.label, names);
   return `label ${group.label}${name ? ` ${name}` : ''}: ${group.total} image${group.total === 1 ? '' : 's'}`;
 }

@@ -7,11 +7,12 @@ import { asBuffer } from '../../io/as-buffer.js';
 import { groupLine, idLine, labelLine, sizeLine } from './captions.js';
 import type { ViewItem, ViewSelection } from './select.js';
 import type { Thumbnail } from './thumbnails.js';
+import type { ClassNames } from '../class-names.js';
 
 export interface GalleryOptions {
   title: string;
   size: number;
-  names?: readonly string[];
+  names?: ClassNames;
 }
 
 function escapeHtml(text: string): string {

@@ -49,9 +49,9 @@ export interface SelectOptions {
   index: RecordIndex | null;
   /** Images to show (without perClass). */
   count: number;
-  /** Up to this many images of each class, for the first `classes` classes in label order. */
+  /** Up to this many images of each class, for the first `classes` classes in label order, or for the labels `classes` lists. */
   perClass?: number;
-  classes?: number;
+  classes?: number | readonly number[];
   seed: number;
   /** Bytes scanned so far (per class, where every record is read). */
   onProgress?: (done: number, total: number) => void;
@@ -113,7 +113,10 @@ async function firstImages(reader: RecordReader, options: SelectOptions): Promis
   return { how: `the first ${plural(items.length, 'image')} in the file (no .idx to sample from)`, items, groups: null };
 }
 
-async function perClass(reader: RecordReader, options: SelectOptions, k: number, classes: number): Promise<ViewSelection> {
+async function perClass(reader: RecordReader, options: SelectOptions, k: number, classes: number | readonly number[]): Promise<ViewSelection> {
+  // Labels are stored as float32: compare the asked-for ones the same way.
+  const asked = typeof classes === 'number' ? null : classes.map(Math.fround);
+  const wanted = asked && new Set(asked);
   const rng = new Rng(options.seed);
   // Algorithm R per class: offsets of a uniform sample of k of the class's images.
   const samples = new Map<number, { seen: number; offsets: number[] }>();
@@ -123,6 +126,7 @@ async function perClass(reader: RecordReader, options: SelectOptions, k: number,
     const image = tryUnpackImageRecord(record.payload);
     if (!image || image.image.length === 0) continue;
     const label = image.label[0]!;
+    if (wanted && !wanted.has(label)) continue;
     let s = samples.get(label);
     if (!s) samples.set(label, (s = { seen: 0, offsets: [] }));
     s.seen += 1;
@@ -134,7 +138,7 @@ async function perClass(reader: RecordReader, options: SelectOptions, k: number,
   }
   options.onProgress?.(reader.size, reader.size);
   const labels = [...samples.keys()].sort((a, b) => a - b);
-  const shown = labels.slice(0, classes);
+  const shown = asked ? asked.filter((label, i) => samples.has(label) && asked.indexOf(label) === i) : labels.slice(0, classes as number);
   const groups: ViewGroup[] = [];
   for (const label of shown) {
     const s = samples.get(label)!;
@@ -144,7 +148,12 @@ async function perClass(reader: RecordReader, options: SelectOptions, k: number,
     }
     groups.push({ label: float32ToNumber(label), total: s.seen, items });
   }
-  const which = shown.length < labels.length ? `the first ${shown.length} of ${plural(labels.length, 'class', 'classes')}` : `all ${plural(labels.length, 'class', 'classes')}`;
+  const absent = asked ? asked.filter((label) => !samples.has(label)).map(float32ToNumber) : [];
+  const which = asked
+    ? `the ${plural(shown.length, 'class', 'classes')} asked for${absent.length > 0 ? ` (no images of label ${absent.join(', ')})` : ''}`
+    : shown.length < labels.length
+      ? `the first ${shown.length} of ${plural(labels.length, 'class', 'classes')}`
+      : `all ${plural(labels.length, 'class', 'classes')}`;
   return {
     how: `up to ${k} images (picked at random, seed ${options.seed}) of each of ${which}`,
     items: groups.flatMap((g) => g.items),

@@ -8,6 +8,7 @@ import { asBuffer } from '../../io/as-buffer.js';
 import { groupLine, idLine, labelLine, sizeLine } from './captions.js';
 import type { ViewSelection } from './select.js';
 import type { Thumbnail } from './thumbnails.js';
+import type { ClassNames } from '../class-names.js';
 
 export interface SheetOptions {
   /** Thumbnail box edge in pixels. */
@@ -16,9 +17,9 @@ export interface SheetOptions {
   columns: number;
   /** The heading's first line (the file). */
   title: string;
-  names?: readonly string[];
+  names?: ClassNames;
   /** Default 'png'. */
-  format?: 'png' | 'jpeg';
+  format?: 'png' | 'jpeg' | 'webp';
 }
 
 const PAD = 8;
@@ -100,6 +101,6 @@ export async function contactSheet(selection: ViewSelection, thumbs: readonly Th
   const { default: sharp } = await import('sharp');
   return sharp({ create: { width, height, channels: 3, background: BACKGROUND } })
     .composite([...images, { input: Buffer.from(overlay), left: 0, top: 0 }])
-    .toFormat(options.format ?? 'png', options.format === 'jpeg' ? { quality: 90 } : {})
+    .toFormat(options.format ?? 'png', options.format === 'png' || options.format === undefined ? {} : { quality: 90 })
     .toBuffer();
 }

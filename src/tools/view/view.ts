@@ -9,14 +9,15 @@ import { RecordReader } from '../../format/reader.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
 import { displayBaseName, displayLocation } from '../../io/display-name.js';
 import { claimOutputs } from '../../io/output-claim.js';
-import { NothingWrittenError } from '../../io/output-errors.js';
+import { NothingWrittenError, OutputNameError } from '../../io/output-errors.js';
 import { galleryHtml } from './gallery.js';
 import { type ViewSelection, selectForView } from './select.js';
 import { contactSheet } from './sheet.js';
 import { makeThumbnails } from './thumbnails.js';
+import type { ClassNames } from '../class-names.js';
 
 export interface ViewOptions {
-  /** Where to write the contact sheet: PNG, or JPEG for a name ending in .jpg or .jpeg. */
+  /** Where to write the contact sheet: its name ends in .png, .jpg / .jpeg or .webp, which says the format. */
   sheet?: string | null;
   /** Where to write the HTML gallery. */
   html?: string | null;
@@ -26,15 +27,16 @@ export interface ViewOptions {
   count?: number;
   /** Show up to this many images of each class instead, for the first `classes` classes (default 16). */
   perClass?: number;
-  classes?: number;
+  /** With perClass: how many classes, in label order (default 16), or which labels, in the order given. */
+  classes?: number | readonly number[];
   /** Seed of the random picks. Default 0. */
   seed?: number;
   /** Thumbnail box edge in pixels. Default 160. */
   size?: number;
   /** Thumbnails per row on the sheet (not per class). Default 8. */
   columns?: number;
-  /** Class names by label (line i of a labels file names label i). */
-  names?: readonly string[];
+  /** Class names by label (a label map, a synset list or one name per line: see ClassNames). */
+  names?: ClassNames;
   /** Per class: bytes scanned so far (the other ways read only the records shown). */
   onProgress?: (done: number, total: number) => void;
   /** Replace a sheet or page that exists (the CLI's --force). Default false: OutputExistsError. */
@@ -52,6 +54,20 @@ export interface ViewResult {
   html: string | null;
 }
 
+/** The image format a sheet's name asks for. */
+function sheetFormat(sheet: string): 'png' | 'jpeg' | 'webp' {
+  const extension = path.extname(sheet).toLowerCase();
+  if (extension === '.png') return 'png';
+  if (extension === '.jpg' || extension === '.jpeg') return 'jpeg';
+  if (extension === '.webp') return 'webp';
+  throw new OutputNameError(sheet, `expected a contact sheet name ending in .png, .jpg, .jpeg or .webp (the format), received ${extension ? `"${extension}"` : 'none'}`);
+}
+
+/** How many classes `classes` shows at most. */
+function classCount(classes: number | readonly number[] | undefined): number {
+  return typeof classes === 'number' ? classes : (classes?.length ?? 16);
+}
+
 /** Images on one sheet or page at most: 1000 thumbnails of 160 px are already a 75 MB bitmap. */
 export const MAX_VIEW_IMAGES = 1000;
 
@@ -66,10 +82,12 @@ export async function viewRecordFile(recPath: string, options: ViewOptions): Pro
   if (!sheet && !html) throw new TypeError('expected a sheet path, an html path or both, received neither');
   checkInteger('count', options.count, 1, MAX_VIEW_IMAGES);
   checkInteger('perClass', perClass, 1, MAX_VIEW_IMAGES);
-  checkInteger('classes', options.classes, 1, MAX_VIEW_IMAGES);
+  if (Array.isArray(options.classes)) {
+    if (options.classes.length === 0 || options.classes.some((label) => !Number.isFinite(label))) throw new RangeError(`classes: expected labels, received [${options.classes.join(', ')}]`);
+  } else checkInteger('classes', options.classes as number | undefined, 1, MAX_VIEW_IMAGES);
   checkInteger('size', options.size, 16, 1024);
   checkInteger('columns', options.columns, 1, 100);
-  const classes = options.classes ?? 16;
+  const classes = classCount(options.classes);
   if (perClass !== undefined && perClass * classes > MAX_VIEW_IMAGES) {
     throw new RangeError(`perClass × classes: expected at most ${MAX_VIEW_IMAGES} images, received ${perClass} × ${classes}`);
   }
@@ -77,6 +95,7 @@ export async function viewRecordFile(recPath: string, options: ViewOptions): Pro
   const outputs = [sheet, html].filter((out) => out !== null);
   const claim = claimOutputs(outputs, [], { inputs, overwrite: options.overwrite });
   try {
+    if (sheet) sheetFormat(sheet); // a name that says no format is refused before any work
     return await view(recPath, options, sheet, html);
   } finally {
     claim.release();
@@ -107,8 +126,7 @@ async function view(recPath: string, options: ViewOptions, sheet: string | null,
   const title = displayBaseName(recPath);
   const { overwrite } = options;
   if (sheet) {
-    const format = /\.jpe?g$/i.test(sheet) ? 'jpeg' : 'png';
-    writeFileAtomic(sheet, await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format }), { overwrite });
+    writeFileAtomic(sheet, await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format: sheetFormat(sheet) }), { overwrite });
   }
   if (html) writeFileAtomic(html, galleryHtml(selection, thumbs, { size, title, names: options.names }), { overwrite });
   return {

@@ -1,0 +1,12 @@
+/** How sizes read in every command's output: decimal units (kB, MB, GB), as the progress bars count. */
+export function formatBytes(n: number): string {
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  if (n < 1000) return `${n} bytes`;
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
