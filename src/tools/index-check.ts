@@ -72,18 +72,7 @@ export class IndexCheck {
   finish(records: number): void {
     // Entries past the last record (a .rec cut short, say) are one problem, not one per entry.
     const past = this.index.length - this.next;
-    if (past === 1) this.notARecordStart(this.at(this.next));
-    if (past > 1) {
-      const { key, offset, line } = this.index.entryAt(this.at(this.next));
-      this.problems.push({
-        file: this.index.file,
-        offset,
-        line,
-        key,
-        code: 'NOT_A_RECORD_START',
-        message: `${this.index.file}:${line}: key ${key} and ${past - 1} more entries point past the last record of ${this.recPath} (offsets ${offset} and on)`,
-      });
-    }
+    if (past > 0) this.notARecordStart(this.at(this.next), past - 1);
     this.next = this.index.length;
     if (this.missing > 0) {
       this.problems.push({
@@ -95,15 +84,10 @@ export class IndexCheck {
     }
   }
 
-  private notARecordStart(entry: number): void {
+  /** An entry that points at no record start; with `more`, the entries after it do not either (past the last record). */
+  private notARecordStart(entry: number, more = 0): void {
     const { key, offset, line } = this.index.entryAt(entry);
-    this.problems.push({
-      file: this.index.file,
-      offset,
-      line,
-      key,
-      code: 'NOT_A_RECORD_START',
-      message: `${this.index.file}:${line}: key ${key}: offset ${offset} is not a record start in ${this.recPath}`,
-    });
+    const what = more > 0 ? `key ${key} and ${more} more entries point past the last record of ${this.recPath} (offsets ${offset} and on)` : `key ${key}: offset ${offset} is not a record start in ${this.recPath}`;
+    this.problems.push({ file: this.index.file, offset, line, key, code: 'NOT_A_RECORD_START', message: `${this.index.file}:${line}: ${what}` });
   }
 }
