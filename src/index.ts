@@ -89,6 +89,8 @@ export {
   ImageRecordIter,
   IterDataError,
   type Batch,
+  type BatchData,
+  type Dtype,
   type IterStats,
   type SkippedRecord,
 } from './iter/image-record-iter.js';

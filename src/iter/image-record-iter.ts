@@ -22,9 +22,15 @@ import { type ImageRecordIterOptions, type IterSettings, resolveOptions } from '
 import { type BadRecord, openRecordSource, readInputs, readInputsSync, type RecordSource, type SourceInputs, type SourceRecord } from './record-source.js';
 import { Rng, STREAM } from '../util/rng.js';
 
-export interface Batch {
+/** What a batch's pixels are: normalised float32 (the default), or the raw bytes. */
+export type Dtype = 'float32' | 'uint8';
+
+/** The array a batch's pixels come in, by dtype. */
+export type BatchData<D extends Dtype> = D extends 'uint8' ? Uint8Array : Float32Array;
+
+export interface Batch<D extends Dtype = Dtype> {
   /** NCHW, RGB(A) channel order; float32 normalised, or raw uint8 with dtype 'uint8'. */
-  data: Float32Array | Uint8Array;
+  data: BatchData<D>;
   /** [N, C, H, W]: N is batchSize, or fewer in a short final batch (roundBatch false). */
   shape: [number, number, number, number];
   /** N x labelWidth labels, row-major. */
@@ -86,7 +92,13 @@ const MAX_SKIP_REPORTS = 1000;
 /** How messages name a record: file, byte offset and (once read) its id. */
 const recordName = (rec: SourceRecord, id?: number) => `${rec.file}: record at byte ${rec.offset}${id === undefined ? '' : ` (id ${id})`}`;
 
-export class ImageRecordIter implements AsyncIterableIterator<Batch> {
+/**
+ * Batches of decoded, augmented images from RecordIO files (MXNet's
+ * ImageRecordIter). `D` is the dtype the options ask for, so that
+ * `batch.data` is typed: a Float32Array by default, a Uint8Array with
+ * `dtype: 'uint8'`.
+ */
+export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterableIterator<Batch<D>> {
   readonly settings: IterSettings;
   private readonly source: RecordSource;
   private readonly labeler: Labeler;
@@ -116,7 +128,7 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
    * For local files. `await ImageRecordIter.open(options)` does the same for
    * local files and http(s):// URLs alike (opening a URL takes a request).
    */
-  constructor(options: ImageRecordIterOptions, /** @internal */ inputs?: SourceInputs) {
+  constructor(options: ImageRecordIterOptions & { dtype?: D }, /** @internal */ inputs?: SourceInputs) {
     this.settings = resolveOptions(options);
     const s = this.settings;
     this.plane = s.channels * s.height * s.width;
@@ -127,8 +139,8 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
   }
 
   /** An iterator over paths or http(s):// URLs (`.rec`, `.idx` and list file). */
-  static async open(options: ImageRecordIterOptions): Promise<ImageRecordIter> {
-    return new ImageRecordIter(options, await readInputs(resolveOptions(options)));
+  static async open<D extends Dtype = 'float32'>(options: ImageRecordIterOptions & { dtype?: D }): Promise<ImageRecordIter<D>> {
+    return new ImageRecordIter<D>(options, await readInputs(resolveOptions(options)));
   }
 
   /** MXNet's provide_data / provide_label. */
@@ -151,7 +163,14 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
     return { ...this.counters };
   }
 
+  /**
+   * A `for await` loop. One that starts after the last ended runs the next
+   * epoch, as reset() would (so a loop per epoch needs no reset(), as with a
+   * PyTorch DataLoader); one that starts after close() is an error.
+   */
   [Symbol.asyncIterator](): this {
+    if (this.closed) throw new Error('ImageRecordIter: iterated after close()');
+    if (this.finished) this.reset();
     return this;
   }
 
@@ -178,15 +197,15 @@ export class ImageRecordIter implements AsyncIterableIterator<Batch> {
     this.pending = [];
   }
 
-  async return(): Promise<IteratorResult<Batch>> {
+  async return(): Promise<IteratorResult<Batch<D>>> {
     return { done: true, value: undefined };
   }
 
   /** The next batch; calls that overlap are served one after another, in order. */
-  next(): Promise<IteratorResult<Batch>> {
+  next(): Promise<IteratorResult<Batch<D>>> {
     const result = this.queue.then(() => this.step());
     this.queue = result.catch(() => undefined);
-    return result;
+    return result as Promise<IteratorResult<Batch<D>>>; // step() fills data by settings.dtype, which D is
   }
 
   private async step(): Promise<IteratorResult<Batch>> {

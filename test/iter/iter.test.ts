@@ -463,6 +463,38 @@ describe('lifecycle', () => {
     assert.throws(() => it.reset(), /after close/);
   });
 
+  test('a for await loop after the last one ended runs the next epoch (no reset() needed); one after close() is an error', async () => {
+    const fresh = await collect({ pathImgidx: idx, shuffle: true, seed: 9 }, 3);
+    const it = new ImageRecordIter({ pathImgrec: rec, pathImgidx: idx, dataShape: [3, 48, 48], batchSize: 8, shuffle: true, seed: 9 });
+    const epochs: number[][][] = [];
+    for (let e = 0; e < 3; e++) {
+      const seen: number[][] = [];
+      for await (const b of it) seen.push(b.index);
+      epochs.push(seen);
+    }
+    assert.deepEqual(epochs, fresh.map((epoch) => epoch.map((b) => b.index)));
+    assert.equal(it.stats.epoch, 2);
+    // A loop that closes the iterator ends quietly; starting another is an error.
+    for await (const b of it) {
+      void b;
+      it.close();
+    }
+    assert.throws(() => it[Symbol.asyncIterator](), /iterated after close\(\)/);
+  });
+
+  test('batch.data is typed by dtype: Float32Array by default, Uint8Array for uint8', async () => {
+    const floats = new ImageRecordIter({ pathImgrec: rec, dataShape: [3, 16, 16], batchSize: 4 });
+    const bytes = await ImageRecordIter.open({ pathImgrec: rec, dataShape: [3, 16, 16], batchSize: 4, dtype: 'uint8' });
+    const f = await floats.next();
+    const u = await bytes.next();
+    floats.close();
+    bytes.close();
+    // The assignments type-check only if data is typed (the suite's type check runs them).
+    const asFloats: Float32Array | undefined = f.done ? undefined : f.value.data;
+    const asBytes: Uint8Array | undefined = u.done ? undefined : u.value.data;
+    assert.ok(asFloats instanceof Float32Array && asBytes instanceof Uint8Array);
+  });
+
   test('batches the caller keeps are never recycled, while collected ones are', async () => {
     // Batch memory of collected batches is reused (batch-memory.ts); force
     // collections between epochs so that reuse happens, then check that no
