@@ -54,7 +54,7 @@ export function summaryLines(s: PackSummary): string[] {
   const packed = s.done - s.resumedFrom;
   const rate = packed > 0 ? `, ${(packed / Math.max(s.seconds, 1e-6)).toFixed(0)} images/s` : '';
   const lines = [
-    `${rel(s.list)} → ${rel(s.output)} + ${rel(s.indexPath)}: ${s.written} images written, ${s.skipped} skipped${why}; ` +
+    `${rel(s.list)} → ${rel(s.output)} + ${rel(s.indexPath)}: ${s.written} ${s.notImages ? `files written (${s.notImages} not images, stored as they are)` : 'images written'}, ${s.skipped} skipped${why}; ` +
       `${formatBytes(s.bytesIn)} read, ${formatBytes(s.bytesOut)} written; ${s.seconds.toFixed(2)} s${rate}`,
   ];
   if (s.resumedFrom) lines.push(`  continued an interrupted run after its first ${s.resumedFrom} list items`);

@@ -79,6 +79,8 @@ export interface PackProgress {
   done: number;
   total: number;
   written: number;
+  /** Of those written with passThrough, files that are not images (stored as they are, as MXNet does). */
+  notImages: number;
   skipped: number;
   bytesIn: number;
   bytesOut: number;
@@ -170,7 +172,7 @@ export function recordFor(item: ListItem, image: Uint8Array, form: 'py' | 'cc', 
   return packImageRecord(packLabel && item.labels.length > 1 ? { label: item.labels, id: item.index } : { label: first, id: item.index }, image);
 }
 
-type Outcome = { record: Buffer; bytesIn: number; stamp: SourceStamp } | { reason: string; bytesIn: number };
+type Outcome = { record: Buffer; bytesIn: number; stamp: SourceStamp; notImage?: boolean } | { reason: string; bytesIn: number };
 
 /** The reason given for an image that is not there; a pack of nothing but these asks about ROOT. */
 const MISSING = 'missing file';
@@ -247,13 +249,22 @@ async function readAndEncode(items: readonly ListItem[], o: ResolvedOptions): Pr
         return;
       }
       const { bytes, stamp } = read;
+      if (o.image.passThrough) {
+        // Any file's bytes, as MXNet's tools store them (audio, arrays, text packed with --exts);
+        // those whose header is no image's are counted, so that a wrong ROOT or --exts shows.
+        const notImage = await imageInfo(bytes).then(
+          () => false,
+          (err: unknown) => {
+            if (err instanceof ImageError || err instanceof RangeError) return true;
+            throw err;
+          },
+        );
+        outcomes[k] = { record: recordFor(item, bytes, o.image.form, o.packLabel), bytesIn: bytes.length, stamp, notImage };
+        return;
+      }
       try {
-        // The header gives the size to plan from; for pass-through it is the check that this is an image.
+        // The header gives the size to plan from.
         const info = await imageInfo(bytes);
-        if (o.image.passThrough) {
-          outcomes[k] = { record: recordFor(item, bytes, o.image.form, o.packLabel), bytesIn: bytes.length, stamp };
-          return;
-        }
         plans[k] = planImage(info, o.image, item.index);
         inputs[k] = read;
       } catch (err) {
@@ -373,6 +384,7 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
     done: start.done,
     total: list.total,
     written: start.entries.length,
+    notImages: 0,
     skipped: skippedImages.length,
     bytesIn: 0,
     bytesOut: start.size,
@@ -412,6 +424,7 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
       if ('record' in r) {
         writer.write(r.record, item.index);
         progress.written += 1;
+        if (r.notImage) progress.notImages += 1;
       } else {
         const skip: SkippedImage = { index: item.index, path: item.path, line: item.line, reason: r.reason };
         if (options.strict) throw new PackError(`${options.list}:${item.line}: ${resolved.pathOf(item.path)}: ${r.reason}`);

@@ -112,17 +112,18 @@ describe('im2rec.py form', () => {
     }
   });
 
-  test('--pass-through stores the file bytes; a file that is not an image is still skipped', () => {
+  test("--pass-through stores every file's bytes, images or not, as MXNet does, and counts the non-images", () => {
     const d = listCopy('raw');
     const res = im2rec([path.join(d, 'raw'), corpus, '--pass-through', '--resize', '50']);
     assert.equal(res.status, 0, res.stderr);
     const recs = records(path.join(d, 'raw.rec'));
     const byId = new Map(listItems.map((i) => [i.index, i]));
     for (const r of recs) assert.ok(r.image.equals(fs.readFileSync(path.join(corpus, byId.get(r.id)!.path))));
-    // Only the header is checked without decoding: the truncated JPEG goes in, as MXNet would store it.
+    // The truncated JPEG, the damaged one and the text file go in as they are; only the empty file is left out.
     const stored = new Set(recs.map((r) => byId.get(r.id)!.path));
-    assert.ok(stored.has('broken/bad_0000.jpg'));
-    assert.ok(!stored.has('broken/bad_0001.jpg') && !stored.has('broken/bad_0002.jpg'));
+    assert.deepEqual(['bad_0000', 'bad_0001', 'bad_0002', 'bad_0003'].map((b) => stored.has(`broken/${b}.jpg`)), [true, false, true, true]);
+    // The text file, and the JPEG whose tables were overwritten, are not images by their headers.
+    assert.match(res.stderr, /files written \(2 not images, stored as they are\), 1 skipped \(1 empty file\)/);
   });
 
   test('--center-crop without --resize crops (im2rec.py); --color 0 is gray; --encoding .png writes PNG', async () => {
