@@ -17,6 +17,7 @@ import {
   ImageError,
   MAX_SCANS,
 } from './types.js';
+import { bmpHeader, decodeBmp, isBmp } from './bmp.js';
 import { planarFromInterleaved } from './planar.js';
 import { sniffFormat } from './sniff.js';
 
@@ -63,6 +64,11 @@ async function sharpOf(input: Uint8Array, options?: SharpOptions, decode = true)
   // libvips has no limit on a JPEG's scans (the addon has one: jpeg_glue.h): count their markers first.
   if (decode && format === 'jpeg' && countScans(input) > MAX_SCANS) {
     throw new ImageError('TOO_LARGE', `more than ${MAX_SCANS} scans (a progressive JPEG has about ten): not decoded`);
+  }
+  if (format === 'bmp') {
+    // libvips reads no BMP: its pixels go in raw (bmp.ts), within the same pixel limit.
+    const { data, width, height, channels } = decodeBmp(input, typeof options?.limitInputPixels === 'number' ? options.limitInputPixels : DEFAULT_MAX_PIXELS);
+    return (await loadSharp())(data, { limitInputPixels: options?.limitInputPixels ?? DEFAULT_MAX_PIXELS, raw: { width, height, channels } });
   }
   return (await loadSharp())(input, options);
 }
@@ -122,6 +128,10 @@ async function pipeline(
 
 export async function sharpInfo(input: Uint8Array): Promise<ImageInfo> {
   try {
+    if (isBmp(input)) {
+      const { width, height, channels } = bmpHeader(input); // libvips reads no BMP header either
+      return { format: 'bmp', width, height, channels };
+    }
     const m = await (await sharpOf(input, undefined, false)).metadata(); // the header only: no scan is decoded
     const info: ImageInfo = { format: m.format ?? 'unknown', width: m.width ?? 0, height: m.height ?? 0, channels: m.channels ?? 0 };
     if (m.orientation && m.orientation !== 1) info.orientation = m.orientation;
