@@ -73,6 +73,44 @@ async function sharpOf(input: Uint8Array, options?: SharpOptions, decode = true)
   return (await loadSharp())(input, options);
 }
 
+/**
+ * A CMYK (or YCCK) JPEG's pixels as OpenCV makes them: libjpeg's CMYK, as
+ * Adobe stores it (inverted), to RGB by `k - ((255 - c) * k >> 8)` per
+ * channel, with no colour management. libvips would convert through an ICC
+ * profile instead (238,73,53 where OpenCV gives 255,55,55), and MXNet's tools
+ * train on what OpenCV gives. libvips hands over the CMYK with 0 as no ink,
+ * the inverse of what libjpeg gives OpenCV.
+ */
+async function asOpenCvCmyk(img: Sharp, limitInputPixels: number): Promise<Sharp> {
+  const { data, info } = await img.pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
+  const pixels = info.width * info.height;
+  const rgb = Buffer.allocUnsafe(pixels * 3);
+  for (let i = 0; i < pixels; i++) {
+    const k = 255 - data[i * 4 + 3]!;
+    for (let c = 0; c < 3; c++) rgb[i * 3 + c] = k - ((data[i * 4 + c]! * k) >> 8); // 255 - (255 - v) = v
+  }
+  return (await loadSharp())(rgb, { limitInputPixels, raw: { width: info.width, height: info.height, channels: 3 } });
+}
+
+/** A JPEG's component count from its frame header (3 colour, 1 gray, 4 CMYK/YCCK), or null if none is found. */
+function jpegComponents(input: Uint8Array): number | null {
+  if (input.length < 4 || input[0] !== 0xff || input[1] !== 0xd8) return null;
+  let at = 2;
+  while (at + 9 < input.length && input[at] === 0xff) {
+    const marker = input[at + 1]!;
+    if (marker === 0xff) {
+      at += 1; // fill byte
+      continue;
+    }
+    const length = (input[at + 2]! << 8) | input[at + 3]!;
+    // SOF0..SOF15, but DHT (c4), JPG (c8) and DAC (cc) share that range.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return input[at + 9] ?? null;
+    if (marker === 0xda) return null; // scans begin: no frame header before them
+    at += 2 + length;
+  }
+  return null;
+}
+
 const SOS = Buffer.from([0xff, 0xda]);
 
 /** Start-of-scan markers in a JPEG, counted up to MAX_SCANS + 1 (0xFF 0xDA appears nowhere else in valid entropy data). */
@@ -98,9 +136,11 @@ async function pipeline(
   },
 ): Promise<Sharp> {
   // failOn 'truncated': a cut-off file is an error here too, as in the native path.
-  let img = await sharpOf(input, { failOn: 'truncated', limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
+  const limitInputPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  let img = await sharpOf(input, { failOn: 'truncated', limitInputPixels });
   // Before extract: sharp applies operations in call order, so the crop is in upright coordinates.
   if (opts.autoOrient) img = img.autoOrient();
+  if (jpegComponents(input) === 4) img = await asOpenCvCmyk(img, limitInputPixels);
   if (opts.crop) {
     const { x, y, width, height } = opts.crop;
     // Checked against the header as the native path does, for the same error.
