@@ -8,17 +8,36 @@ const ORIENTATION_TAG = 0x0112;
 
 export function jpegOrientation(jpeg: Uint8Array): number {
   const view = new DataView(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength);
-  let at = 2; // after SOI
+  const found = findSegment(jpeg, (marker, at, length) =>
+    marker === 0xe1 && length >= 8 && at + 2 + length <= jpeg.length && view.getUint32(at + 4) === 0x45786966 /* Exif */
+      ? tiffOrientation(view, at + 10, at + 2 + length)
+      : undefined,
+  );
+  return found ?? 1;
+}
+
+/**
+ * Walks a JPEG's marker segments from after SOI up to its first scan (or
+ * EOI), calling `visit(marker, at, length)` for each (`at`: its 0xFF byte,
+ * `length`: the segment's length field). Stops at the first value `visit`
+ * returns, and returns it; undefined when none did.
+ */
+export function findSegment<T>(jpeg: Uint8Array, visit: (marker: number, at: number, length: number) => T | undefined): T | undefined {
+  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return undefined;
+  let at = 2;
   while (at + 4 <= jpeg.length && jpeg[at] === 0xff) {
     const marker = jpeg[at + 1]!;
-    if (marker === 0xda || marker === 0xd9) break; // image data: no metadata after this
-    const length = view.getUint16(at + 2);
-    if (marker === 0xe1 && length >= 8 && at + 2 + length <= jpeg.length && view.getUint32(at + 4) === 0x45786966 /* Exif */) {
-      return tiffOrientation(view, at + 10, at + 2 + length);
+    if (marker === 0xff) {
+      at += 1; // a fill byte
+      continue;
     }
+    if (marker === 0xda || marker === 0xd9) break; // image data: no more segments of interest
+    const length = (jpeg[at + 2]! << 8) | jpeg[at + 3]!;
+    const found = visit(marker, at, length);
+    if (found !== undefined) return found;
     at += 2 + length;
   }
-  return 1;
+  return undefined;
 }
 
 function tiffOrientation(view: DataView, tiff: number, end: number): number {

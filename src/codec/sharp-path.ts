@@ -18,6 +18,7 @@ import {
   MAX_SCANS,
 } from './types.js';
 import { bmpHeader, decodeBmp, isBmp } from './bmp.js';
+import { findSegment } from './exif.js';
 import { planarFromInterleaved } from './planar.js';
 import { sniffFormat } from './sniff.js';
 
@@ -94,21 +95,9 @@ async function asOpenCvCmyk(img: Sharp, limitInputPixels: number): Promise<Sharp
 
 /** A JPEG's component count from its frame header (3 colour, 1 gray, 4 CMYK/YCCK), or null if none is found. */
 function jpegComponents(input: Uint8Array): number | null {
-  if (input.length < 4 || input[0] !== 0xff || input[1] !== 0xd8) return null;
-  let at = 2;
-  while (at + 9 < input.length && input[at] === 0xff) {
-    const marker = input[at + 1]!;
-    if (marker === 0xff) {
-      at += 1; // fill byte
-      continue;
-    }
-    const length = (input[at + 2]! << 8) | input[at + 3]!;
-    // SOF0..SOF15, but DHT (c4), JPG (c8) and DAC (cc) share that range.
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return input[at + 9] ?? null;
-    if (marker === 0xda) return null; // scans begin: no frame header before them
-    at += 2 + length;
-  }
-  return null;
+  // SOF0..SOF15, but DHT (c4), JPG (c8) and DAC (cc) share that range.
+  const isFrame = (marker: number) => marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+  return findSegment(input, (marker, at) => (isFrame(marker) ? (input[at + 9] ?? null) : undefined)) ?? null;
 }
 
 const SOS = Buffer.from([0xff, 0xda]);
