@@ -53,8 +53,9 @@ test('a 200 MB record of 4 KB parts: linear time, about its own size in memory',
     const { sizes, seconds, baseMiB, peakMiB } = JSON.parse(res.stdout);
     assert.deepEqual(sizes, [[6, 1, digest('before')], [MB << 20, 51201, bodyDigest], [5, 1, digest('after')]], mode);
     assert.ok(seconds < 5, `${mode}: ${seconds.toFixed(2)} s`);
-    // The record plus read buffers (1.2-1.4x here on Node 20 to 24); joining its pieces at the end took 2.2x.
-    assert.ok(peakMiB - baseMiB < 1.5 * MB, `${mode}: peak RSS ${peakMiB.toFixed(0)} MiB, ${baseMiB.toFixed(0)} MiB before reading`);
+    // The record plus read buffers and what the collector has not yet freed: 1.2-1.5x here on Node 20
+    // to 24, varying with when it runs. Joining the pieces at the end took 2.2x, and more.
+    assert.ok(peakMiB - baseMiB < 1.75 * MB, `${mode}: peak RSS ${peakMiB.toFixed(0)} MiB, ${baseMiB.toFixed(0)} MiB before reading`);
   }
 });
 
