@@ -22,7 +22,7 @@ export {
   type SkipEvent,
 } from './format/reader.js';
 export { RecordWriter, type RecordWriterOptions } from './format/writer.js';
-export { RecordIndex, indexPathFor, type IndexEntry } from './format/index-file.js';
+export { RecordIndex, indexPathFor, type IndexEntry, type IndexKey } from './format/index-file.js';
 export {
   IMAGE_HEADER_SIZE,
   packHeader,
@@ -33,6 +33,7 @@ export {
   type ImageHeader,
   type ImageRecord,
   type ImageRecordInput,
+  type RecordId,
 } from './format/image-record.js';
 export { readPartition, partitionRange, partitionSegments, type PartitionOptions } from './format/partition.js';
 export { resolveRecordFiles, RecordFilesError, type RecordFile } from './io/record-files.js';

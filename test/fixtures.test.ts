@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { RecordIndex } from '../src/format/index-file.js';
-import { unpackImageRecord } from '../src/format/image-record.js';
+import { type RecordId, unpackImageRecord } from '../src/format/image-record.js';
 import { RecordReader } from '../src/format/reader.js';
 import { fixture, jpegSize } from './helpers/fixtures.js';
 
@@ -33,7 +33,7 @@ function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {
   return out;
 }
 
-function checkIndex(idxRel: string, recs: Array<{ offset: number; image: { id: number } }>): void {
+function checkIndex(idxRel: string, recs: Array<{ offset: number; image: { id: RecordId } }>): void {
   const index = RecordIndex.readSync(fixture(idxRel));
   assert.equal(index.entries.length, recs.length);
   const byOffset = new Map(recs.map((r) => [r.offset, r]));

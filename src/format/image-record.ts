@@ -9,21 +9,50 @@
  *     image  encoded bytes (JPEG, PNG, ...) to the end of the payload
  *
  * This is struct `IfQQ` in python/mxnet/recordio.py and `ImageRecordIO::Header`
- * in MXNet's C++. Ids are returned as JS numbers: exact below 2^53, which covers
- * every real dataset.
+ * in MXNet's C++. Ids are u64: they are read as a RecordId, a JS number below
+ * 2^53 (where a double is exact, which covers nearly every dataset) and a
+ * bigint from 2^53 to 2^64-1, so that no id is ever rounded.
  */
 import { asBuffer } from '../io/as-buffer.js';
 import { ImageRecordError } from './errors.js';
 
 export const IMAGE_HEADER_SIZE = 24;
 
+/** A u64 record id: a number below 2^53, a bigint from 2^53 (the readers never give a bigint that fits a number). */
+export type RecordId = number | bigint;
+
+const TWO_32 = 2 ** 32;
+/** The high word of a u64 below 2^53 is below 2^21. */
+const SAFE_HIGH = 2 ** 21;
+
+/** A u64 as a RecordId: exact, and a number whenever a number holds it. */
+export function toRecordId(value: bigint): RecordId {
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+}
+
+const U64_LIMIT = 2n ** 64n;
+
+/** A decimal u64 (digits only, as `.lst` and `.idx` files write ids) as a RecordId, or null if it is not one. */
+export function parseRecordId(text: string): RecordId | null {
+  if (!/^\d+$/.test(text)) return null;
+  if (text.length <= 15) return Number(text);
+  const value = BigInt(text);
+  return value < U64_LIMIT ? toRecordId(value) : null;
+}
+
+/** Reads the u64 at `at` as a RecordId (no bigint unless it is one: this runs per record). */
+function readRecordId(view: DataView, at: number): RecordId {
+  const high = view.getUint32(at + 4, true);
+  return high < SAFE_HIGH ? high * TWO_32 + view.getUint32(at, true) : view.getBigUint64(at, true);
+}
+
 export interface ImageHeader {
   /** Number of float32 labels after the header; 0 when the label is the scalar `label`. */
   flag: number;
   /** The scalar label (float32). */
   label: number;
-  id: number;
-  id2: number;
+  id: RecordId;
+  id2: RecordId;
 }
 
 export interface ImageRecord {
@@ -33,8 +62,8 @@ export interface ImageRecord {
   label: number[];
   /** The header's scalar label field as stored (im2rec.cc keeps the first label here even when packing). */
   headerLabel: number;
-  id: number;
-  id2: number;
+  id: RecordId;
+  id2: RecordId;
   /** The encoded image; shares memory with the payload. */
   image: Buffer;
 }
@@ -42,14 +71,14 @@ export interface ImageRecord {
 export interface ImageRecordInput {
   /** One label (stored in the header, flag 0) or several (packed after it, flag = count). */
   label: number | ArrayLike<number>;
-  id?: number | bigint;
-  id2?: number | bigint;
+  id?: RecordId;
+  id2?: RecordId;
   /** The header's scalar label when labels are packed. Default 0, as MXNet's Python `pack`. */
   headerLabel?: number;
 }
 
-function u64(value: number | bigint, field: string): bigint {
-  if (typeof value === 'bigint' ? value >= 0n && value < 2n ** 64n : Number.isSafeInteger(value) && value >= 0) {
+function u64(value: RecordId, field: string): bigint {
+  if (typeof value === 'bigint' ? value >= 0n && value < U64_LIMIT : Number.isSafeInteger(value) && value >= 0) {
     return BigInt(value);
   }
   throw new RangeError(`expected ${field} as a non-negative integer below 2^64, received ${String(value)}`);
@@ -61,7 +90,7 @@ function u32(value: number, field: string): number {
 }
 
 /** Packs the 24-byte header exactly as given (flag included). */
-export function packHeader(header: { flag: number; label: number; id: number | bigint; id2: number | bigint }): Buffer {
+export function packHeader(header: { flag: number; label: number; id: RecordId; id2: RecordId }): Buffer {
   const out = Buffer.allocUnsafe(IMAGE_HEADER_SIZE);
   writeHeader(out, 0, header);
   return out;
@@ -70,7 +99,7 @@ export function packHeader(header: { flag: number; label: number; id: number | b
 function writeHeader(
   out: Buffer,
   at: number,
-  header: { flag: number; label: number; id: number | bigint; id2: number | bigint },
+  header: { flag: number; label: number; id: RecordId; id2: RecordId },
 ): void {
   out.writeUInt32LE(u32(header.flag, 'flag'), at);
   out.writeFloatLE(header.label, at + 4);
@@ -87,8 +116,8 @@ export function unpackHeader(payload: Uint8Array): ImageHeader {
   return {
     flag: view.getUint32(0, true),
     label: view.getFloat32(4, true),
-    id: Number(view.getBigUint64(8, true)),
-    id2: Number(view.getBigUint64(16, true)),
+    id: readRecordId(view, 8),
+    id2: readRecordId(view, 16),
   };
 }
 

@@ -5,7 +5,7 @@
  * ignores the keys. We write TABs and read either.
  *
  * Keys are kept as written (im2rec writes the `.lst` index). Lookups take a
- * string or an integer. A key listed twice maps to its last offset, as
+ * string or an integer (a number or, for ids from 2^53, a bigint). A key listed twice maps to its last offset, as
  * MXIndexedRecordIO's dict does.
  *
  * Memory is a few bytes per entry, whatever the file's size: a file is read
@@ -20,6 +20,9 @@ import type { HttpOptions } from '../io/http-source.js';
 import { withExtension } from '../io/locations.js';
 import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
 import { IndexFileError } from './errors.js';
+
+/** A key as given to a lookup or a write: a string as the `.idx` stores it, or an integer (a record id). */
+export type IndexKey = string | number | bigint;
 
 export interface IndexEntry {
   key: string;
@@ -251,10 +254,10 @@ export class RecordIndex {
     return this.byKey;
   }
 
-  private positionOf(key: string | number): number {
+  private positionOf(key: IndexKey): number {
     const lookup = this.keyLookup();
     if (lookup instanceof Map) return lookup.get(String(key)) ?? -1;
-    const k = typeof key === 'number' ? key : integerKeyOf(key);
+    const k = typeof key === 'number' ? key : integerKeyOf(String(key));
     return Number.isInteger(k) && k >= 0 && k < lookup.length ? lookup[k]! : -1;
   }
 
@@ -268,12 +271,12 @@ export class RecordIndex {
   }
 
   /** The offset of `key`'s record, or undefined. */
-  get(key: string | number): number | undefined {
+  get(key: IndexKey): number | undefined {
     const at = this.positionOf(key);
     return at < 0 ? undefined : this.offsetAt(at);
   }
 
-  has(key: string | number): boolean {
+  has(key: IndexKey): boolean {
     return this.positionOf(key) >= 0;
   }
 
@@ -317,7 +320,7 @@ export class RecordIndex {
     return [...seen];
   }
 
-  add(key: string | number, offset: number): void {
+  add(key: IndexKey, offset: number): void {
     const checked = checkIndexKey(key);
     const int = integerKeyOf(checked);
     this.push(Number.isNaN(int) ? checked : int, offset, 0);
@@ -359,7 +362,7 @@ function text(bytes: Uint8Array, start: number, end: number): string {
 }
 
 /** A key as the `.idx` stores it; keys with whitespace (or none) would not read back. */
-export function checkIndexKey(key: string | number): string {
+export function checkIndexKey(key: IndexKey): string {
   const text = String(key);
   if (text === '' || /\s/.test(text)) {
     throw new RangeError(`expected an index key without whitespace, received ${JSON.stringify(text)}`);

@@ -5,7 +5,7 @@
  * existing file is refused unless `overwrite` is set.
  */
 import { AtomicFile, assertNew, commitTogether } from '../io/atomic-file.js';
-import { checkIndexKey } from './index-file.js';
+import { checkIndexKey, type IndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
 
 /** Records at least this large skip the write buffer and go to the file as they are (writev). */
@@ -29,7 +29,7 @@ export interface RecordWriterOptions {
    * Continue the records already in `tempPath`: keep its first `size` bytes
    * (whole records) and these index entries, and append after them.
    */
-  resume?: { size: number; entries: readonly { key: string | number; offset: number }[] };
+  resume?: { size: number; entries: readonly { key: IndexKey; offset: number }[] };
 }
 
 interface Sink {
@@ -122,7 +122,7 @@ export class RecordWriter {
    * Appends one record and returns its offset. With an index, `key` is the
    * key recorded for it (im2rec uses the `.lst` index).
    */
-  write(payload: Uint8Array, key?: string | number): number {
+  write(payload: Uint8Array, key?: IndexKey): number {
     if (this.closed) throw new Error('write after close');
     if (this.failure !== null) throw new Error('an earlier write failed; the output is incomplete (call abort())');
     if (!(payload instanceof Uint8Array)) {

@@ -6,6 +6,7 @@
 import { shorterEdgeSize } from '../codec/codec.js';
 import { type Crop, DEFAULT_MAX_PIXELS, type TranscodeOptions } from '../codec/types.js';
 import { interMethodFilter } from '../codec/inter-method.js';
+import type { RecordId } from '../format/image-record.js';
 
 export interface ImageSettings {
   /** Which tool's rules: 'py' crops whether or not it resizes; 'cc' crops only when resizing. */
@@ -48,8 +49,10 @@ function centreSquare(width: number, height: number): Crop {
 }
 
 /** inter_method 10: a fixed per-image choice (MXNet draws from random_device, so no two runs agree). */
-function randomPick(index: number): number {
-  let h = Math.imul(index ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+function randomPick(index: RecordId): number {
+  // Its low 32 bits, as `^` takes them from a number.
+  const low = typeof index === 'bigint' ? Number(BigInt.asUintN(32, index)) : index;
+  let h = Math.imul(low ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
   return (h ^ (h >>> 16)) % 5;
 }
@@ -59,7 +62,7 @@ function randomPick(index: number): number {
  * inter_method 10. OpenCV turns EXIF-rotated photos upright when it decodes
  * in colour or gray (not with -1), so MXNet's output sizes are the upright ones.
  */
-export function planImage(info: { width: number; height: number; orientation?: number }, s: ImageSettings, index: number): TranscodeOptions {
+export function planImage(info: { width: number; height: number; orientation?: number }, s: ImageSettings, index: RecordId): TranscodeOptions {
   const autoOrient = s.color !== -1;
   const [width, height] = autoOrient && (info.orientation ?? 1) >= 5 ? [info.height, info.width] : [info.width, info.height];
   const options: TranscodeOptions = {

@@ -10,9 +10,11 @@
  * parse, a malformed line is an error naming the file and line.
  */
 
+import { parseRecordId, type RecordId } from '../format/image-record.js';
+
 export interface ListItem {
-  /** The image index: the record's header id and its `.idx` key. */
-  index: number;
+  /** The image index: the record's header id and its `.idx` key (a u64: a bigint from 2^53). */
+  index: RecordId;
   labels: number[];
   /** As written in the list; relative to the image root unless absolute. */
   path: string;
@@ -36,14 +38,13 @@ export class ListFileError extends Error {
   }
 }
 
-const INDEX = /^\+?\d+$/;
 // What Python's float() and C++'s >> accept, short of hex floats: 1, -2.5, 1e3, .5, nan, inf.
 export const NUMBER = /^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf(inity)?)$/i;
 
-function parseIndex(text: string, fail: (reason: string) => never): number {
-  const n = INDEX.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n)) fail(`expected the image index (an integer >= 0) first, received ${JSON.stringify(text)}`);
-  return n;
+/** The index as Python's int() and C++'s >> read it (a leading + allowed), within the header's u64. */
+function parseIndex(text: string, fail: (reason: string) => never): RecordId {
+  const id = parseRecordId(text.startsWith('+') ? text.slice(1) : text);
+  return id ?? fail(`expected the image index (an integer in 0..2^64-1) first, received ${JSON.stringify(text)}`);
 }
 
 function parseLabel(text: string, fail: (reason: string) => never, hint = ''): number {

@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { imageInfo, transcodeMany } from '../codec/codec.js';
 import { ImageError, type TranscodeOptions } from '../codec/types.js';
-import { packImageRecord } from '../format/image-record.js';
+import { packImageRecord, type RecordId } from '../format/image-record.js';
 import { indexPathFor } from '../format/index-file.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
@@ -87,7 +87,7 @@ export interface PackProgress {
 }
 
 export interface SkippedImage {
-  index: number;
+  index: RecordId;
   path: string;
   /** Line in the list. */
   line: number;

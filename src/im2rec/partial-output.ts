@@ -22,7 +22,7 @@
  */
 import fs from 'node:fs';
 import { RecordIOError } from '../format/errors.js';
-import { tryUnpackImageRecord } from '../format/image-record.js';
+import { parseRecordId, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { CREATE_NEW, nameTaken, openExisting } from '../io/atomic-file.js';
@@ -47,7 +47,7 @@ export interface SourceStamp {
 export interface ResumePoint {
   /** Bytes of whole, verified records in the partial file. */
   size: number;
-  entries: { key: number; offset: number }[];
+  entries: { key: RecordId; offset: number }[];
   /** List items dealt with by the earlier run. */
   done: number;
   /** Items the earlier run passed over without a record. */
@@ -199,9 +199,12 @@ export class PartialOutput {
   }
 
   /** Notes the images of the records about to be written (before they are, so no record lacks its line). */
-  noteSources(sources: readonly { index: number; stamp: SourceStamp }[]): void {
+  noteSources(sources: readonly { index: RecordId; stamp: SourceStamp }[]): void {
     if (this.journalFd === null || sources.length === 0) return;
-    fs.writeSync(this.journalFd, sources.map(({ index, stamp }) => `${JSON.stringify([index, stamp.size, String(stamp.mtimeNs)])}\n`).join(''));
+    // An index from 2^53 is written as a string: JSON.parse would round it as a number.
+    const line = ({ index, stamp }: { index: RecordId; stamp: SourceStamp }) =>
+      `${JSON.stringify([typeof index === 'bigint' ? String(index) : index, stamp.size, String(stamp.mtimeNs)])}\n`;
+    fs.writeSync(this.journalFd, sources.map(line).join(''));
   }
 
   private closeJournal(): void {
@@ -292,11 +295,12 @@ function findResumePoint(
 }
 
 /** `[index, size, mtimeNs]`, or an empty array for a line that is not one (cut short when the run stopped). */
-function parseSourceLine(text: string): [number, number, string] | [] {
+function parseSourceLine(text: string): [RecordId, number, string] | [] {
   try {
-    const v = JSON.parse(text) as unknown;
-    const ok = Array.isArray(v) && v.length === 3 && Number.isSafeInteger(v[0]) && Number.isSafeInteger(v[1]) && typeof v[2] === 'string' && /^\d+$/.test(v[2]);
-    return ok ? (v as [number, number, string]) : [];
+    const v = JSON.parse(text) as unknown[];
+    const ok = Array.isArray(v) && v.length === 3 && Number.isSafeInteger(v[1]) && typeof v[2] === 'string' && /^\d+$/.test(v[2]);
+    const index = !ok ? null : typeof v[0] === 'string' ? parseRecordId(v[0]) : Number.isSafeInteger(v[0]) ? (v[0] as number) : null;
+    return index === null ? [] : [index, v[1] as number, v[2] as string];
   } catch {
     return [];
   }

@@ -13,7 +13,7 @@
 import { decodeIntoMany, imageInfo, imageInfoSync, type DecodeJob } from '../codec/codec.js';
 import { planarFromInterleaved } from '../codec/planar.js';
 import { ImageError, type ImageInfo } from '../codec/types.js';
-import { unpackImageRecord, type ImageRecord } from '../format/image-record.js';
+import { unpackImageRecord, type ImageRecord, type RecordId } from '../format/image-record.js';
 import { ImageRecordError } from '../format/errors.js';
 import { planSample, type SamplePlan } from './augment.js';
 import { batchMemory } from './batch-memory.js';
@@ -38,8 +38,8 @@ export interface Batch<D extends Dtype = Dtype> {
   labelShape: [number] | [number, number];
   /** How many samples short of batchSize the data is: wrapped samples (roundBatch) or missing ones. */
   pad: number;
-  /** The records' header ids (MXNet leaves these zero). */
-  index: number[];
+  /** The records' header ids (MXNet leaves these zero): numbers, or bigints from 2^53. */
+  index: RecordId[];
 }
 
 export interface IterStats {
@@ -60,7 +60,7 @@ export interface IterStats {
 
 /** A record that was skipped (skipCorrupt), and why. */
 export interface SkippedRecord extends BadRecord {
-  id?: number;
+  id?: RecordId;
 }
 
 /** A damaged record met without skipCorrupt. */
@@ -71,7 +71,7 @@ export class IterDataError extends Error {
 interface Sample {
   rec: SourceRecord;
   image: Buffer;
-  id: number;
+  id: RecordId;
   plan: SamplePlan;
 }
 
@@ -90,7 +90,7 @@ interface Decoded {
 const MAX_SKIP_REPORTS = 1000;
 
 /** How messages name a record: file, byte offset and (once read) its id. */
-const recordName = (rec: SourceRecord, id?: number) => `${rec.file}: record at byte ${rec.offset}${id === undefined ? '' : ` (id ${id})`}`;
+const recordName = (rec: SourceRecord, id?: RecordId) => `${rec.file}: record at byte ${rec.offset}${id === undefined ? '' : ` (id ${id})`}`;
 
 /**
  * Batches of decoded, augmented images from RecordIO files (MXNet's
@@ -266,7 +266,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
     if (this.skippedRecords.length < MAX_SKIP_REPORTS) this.skippedRecords.push(bad);
   }
 
-  private damaged(rec: SourceRecord, id: number | undefined, reason: string): void {
+  private damaged(rec: SourceRecord, id: RecordId | undefined, reason: string): void {
     if (!this.settings.skipCorrupt) {
       throw new IterDataError(`${recordName(rec, id)}: ${reason} (skipCorrupt: true steps over damaged records)`);
     }

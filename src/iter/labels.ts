@@ -6,7 +6,7 @@
  * A mismatch is a setup mistake, not damage: it is always an error, named
  * with the record, never skipped.
  */
-import type { ImageRecord } from '../format/image-record.js';
+import type { ImageRecord, RecordId } from '../format/image-record.js';
 import { parseListLine } from '../im2rec/list-file.js';
 import { displayLocation } from '../io/display-name.js';
 import type { HttpOptions } from '../io/http-source.js';
@@ -30,6 +30,8 @@ export class ListLabels {
   private labels: Float32Array;
   private count = 0;
   private byId: Map<number, number> | null = null;
+  /** Lines whose id is 2^53 or more (a bigint, NaN in `ids`): id → line position, the last winning. */
+  private readonly bigIds = new Map<bigint, number>();
 
   private constructor(
     readonly name: string,
@@ -67,19 +69,24 @@ export class ListLabels {
         labels.set(this.labels);
         this.labels = labels;
       }
-      this.ids[this.count] = item.index;
+      if (typeof item.index === 'bigint') {
+        this.ids[this.count] = NaN;
+        this.bigIds.set(item.index, this.count);
+      } else {
+        this.ids[this.count] = item.index;
+      }
       this.labels.set(item.labels, this.count * this.labelWidth);
       this.count += 1;
     };
   }
 
   /** The labels of the line for `id`, or null. */
-  find(id: number): Float32Array | null {
+  find(id: RecordId): Float32Array | null {
     if (!this.byId) {
       this.byId = new Map();
-      for (let i = 0; i < this.count; i++) this.byId.set(this.ids[i]!, i);
+      for (let i = 0; i < this.count; i++) if (!Number.isNaN(this.ids[i])) this.byId.set(this.ids[i]!, i);
     }
-    const at = this.byId.get(id);
+    const at = typeof id === 'bigint' ? this.bigIds.get(id) : this.byId.get(id);
     return at === undefined ? null : this.labels.subarray(at * this.labelWidth, (at + 1) * this.labelWidth);
   }
 }

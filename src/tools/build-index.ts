@@ -6,7 +6,7 @@
 import { claimOutputs } from '../io/output-claim.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { RecordIndex } from '../format/index-file.js';
-import { tryUnpackImageRecord } from '../format/image-record.js';
+import { type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
 
 export type IndexKeys = 'id' | 'ordinal';
@@ -38,7 +38,7 @@ export function buildIndex(recPath: string, outPath: string, options: BuildIndex
     try {
       let ordinal = 0;
       for (const record of reader.scan({ reuseBuffers: true })) {
-        let key: number = ordinal++;
+        let key: RecordId = ordinal++;
         if (keys === 'id') {
           const image = tryUnpackImageRecord(record.payload);
           if (!image) {

@@ -4,7 +4,8 @@
  */
 import crypto from 'node:crypto';
 import type { RecordIORecord } from '../format/cursor.js';
-import { tryUnpackImageRecord } from '../format/image-record.js';
+import { type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
+import { stringifyJson } from '../util/json.js';
 
 export interface ImageDumpRow {
   index: number;
@@ -13,8 +14,9 @@ export interface ImageDumpRow {
   length: number;
   flag: number;
   label: number[];
-  id: number;
-  id2: number;
+  /** Bigints from 2^53, printed as exact JSON integers. */
+  id: RecordId;
+  id2: RecordId;
   /** SHA-256 of the image bytes after the header and labels. */
   sha256: string;
 }
@@ -58,9 +60,10 @@ export function float32ToNumber(value: number): number {
 /**
  * The row as one line of JSON: labels as shortest float32 decimals, and NaN
  * and the infinities, which JSON has no numbers for, as the strings "NaN",
- * "Infinity" and "-Infinity" (JSON.stringify would make them null).
+ * "Infinity" and "-Infinity" (JSON.stringify would make them null); ids
+ * from 2^53 as exact integers.
  */
 export function formatDumpRow(row: DumpRow): string {
   if ('header' in row) return JSON.stringify(row);
-  return JSON.stringify({ ...row, label: row.label.map((v) => (Number.isFinite(v) ? float32ToNumber(v) : String(v))) });
+  return stringifyJson({ ...row, label: row.label.map((v) => (Number.isFinite(v) ? float32ToNumber(v) : String(v))) });
 }

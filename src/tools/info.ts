@@ -13,7 +13,7 @@
  */
 import { imageInfo } from '../codec/codec.js';
 import { looksLikeAnImage, sniffFormat } from '../codec/sniff.js';
-import { type ImageRecord, tryUnpackImageRecord } from '../format/image-record.js';
+import { type ImageRecord, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { float32ToNumber } from './dump.js';
 import { displayLocation } from '../io/display-name.js';
 import { RecordReader } from '../format/reader.js';
@@ -152,7 +152,7 @@ export function isLayoutRecord(image: Pick<ImageRecord, 'image' | 'label'>): boo
 /** A record isLayoutRecord picked out, kept until the layout is decided. */
 interface MetaRecord {
   offset: number;
-  id: number;
+  id: RecordId;
   label: number[];
 }
 
@@ -261,7 +261,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
 
   const layout = detectLayout(records, withoutHeader, images, meta, (m) => {
     const key = index?.keyAtOffset(m.offset);
-    return key === undefined ? m.id : Number(key);
+    return Number(key ?? m.id); // compared with float32 labels only: exact where it matters
   });
 
   const top = options.top ?? 10;

@@ -6,7 +6,7 @@
  * known, the record's key (its .idx key, else its header id).
  */
 import { RecordReader } from '../format/reader.js';
-import { tryUnpackImageRecord } from '../format/image-record.js';
+import { type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { findCuts } from '../format/recordio.js';
 import { displayLocation } from '../io/display-name.js';
 import { loadAddon } from '../native/load-addon.js';
@@ -56,7 +56,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   let multiPart = 0;
   let decoded = 0;
   const decodeCheck = options.decode
-    ? new DecodeCheck<{ offset: number; id: number }>((at, error) =>
+    ? new DecodeCheck<{ offset: number; id: RecordId }>((at, error) =>
         problems.push({
           file: name,
           offset: at.offset,

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { unpackImageRecord } from '../../src/format/image-record.js';
+import { type RecordId, unpackImageRecord } from '../../src/format/image-record.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { partialPaths } from '../../src/im2rec/partial-output.js';
 import { lockPathFor } from '../../src/io/output-lock.js';
@@ -53,7 +53,7 @@ function refused(res: { status: number | null; stderr: string }, file: string, a
   assert.match(res.stderr, also);
 }
 
-function ids(rec: string): number[] {
+function ids(rec: string): RecordId[] {
   const reader = RecordReader.open(rec);
   try {
     return [...reader.scan()].map((r) => unpackImageRecord(r.payload).id);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
-import { packImageRecord, unpackImageRecord } from '../../src/format/image-record.js';
+import { packImageRecord, type RecordId, unpackImageRecord } from '../../src/format/image-record.js';
 import { RecordIndex } from '../../src/format/index-file.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
@@ -24,7 +24,7 @@ import { tempDir } from '../helpers/tmp.js';
 const dir = tempDir('mxrec-tools-');
 
 /** id, labels and image bytes of every record, in file order. */
-function rows(rec: string): { id: number; label: number[]; flag: number; image: string }[] {
+function rows(rec: string): { id: RecordId; label: number[]; flag: number; image: string }[] {
   const reader = RecordReader.open(rec);
   try {
     return [...reader.scan()].map((r) => {
@@ -257,7 +257,7 @@ describe('rec split, merge, subset, shuffle', () => {
     const [train, val] = outs(1).map(rows);
     assert.deepEqual([train!.length, val!.length], [353, 39]);
     assert.ok(val!.every((r, i) => i === 0 || r.id > val![i - 1]!.id), 'file order within a part');
-    const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+    const byId = (a: { id: RecordId }, b: { id: RecordId }) => Number(a.id) - Number(b.id);
     assert.deepEqual([...train!, ...val!].sort(byId), rows(src));
   });
 
@@ -302,7 +302,7 @@ describe('rec split, merge, subset, shuffle', () => {
     assert.deepEqual(rows(out(1, 'b')), one);
     assert.notDeepEqual(rows(out(2)).map((r) => r.id), one.map((r) => r.id));
     assert.notDeepEqual(one.map((r) => r.id), rows(src).map((r) => r.id));
-    assert.deepEqual([...one].sort((a, b) => a.id - b.id), rows(src));
+    assert.deepEqual([...one].sort((a, b) => Number(a.id) - Number(b.id)), rows(src));
     assert.deepEqual(RecordIndex.readSync(out(1).replace(/\.rec$/, '.idx')).keys(), one.map((r) => String(r.id)));
   });
 

@@ -123,7 +123,7 @@ describe('im2rec --list', () => {
       'd_2_test.lst': 1, 'd_2_val.lst': 0, 'd_2_train.lst': 1,
     });
     const all = r.lists.flatMap((l) => parseList(fs.readFileSync(l.path, 'utf8'), { kind: 'tab' }, l.path).map((i) => i.index));
-    assert.deepEqual([...all].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual([...all].map(Number).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   test('the same files as MXNet\'s im2rec.py list code (run in the local CPython)', { skip: hasPython ? undefined : `${PYTHON} not found` }, () => {

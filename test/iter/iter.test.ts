@@ -9,7 +9,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
-import { packImageRecord } from '../../src/format/image-record.js';
+import { packImageRecord, type RecordId } from '../../src/format/image-record.js';
 import { readPartition } from '../../src/format/partition.js';
 import { RecordWriter } from '../../src/format/writer.js';
 import { type Batch, ImageRecordIter } from '../../src/iter/image-record-iter.js';
@@ -71,7 +71,7 @@ describe('batches: labels, ids and the last batch', () => {
     assert.equal(batches!.length, 5);
     assert.deepEqual(ids(batches!), allIds);
     for (const b of batches!) {
-      assert.deepEqual([...b.label], b.index.map((id) => (id - 1000) % 5));
+      assert.deepEqual([...b.label], b.index.map((id) => (Number(id) - 1000) % 5));
       assert.equal(b.data.length, b.shape[0] * 3 * 48 * 48);
     }
   });
@@ -185,8 +185,8 @@ describe('shuffle, seeds and parts', () => {
 
   test('parts are disjoint and complete: by record count with an .idx, as dmlc splits bytes without', async () => {
     for (const n of [1, 2, 3, 5]) {
-      const indexed: number[][] = [];
-      const plain: number[][] = [];
+      const indexed: RecordId[][] = [];
+      const plain: RecordId[][] = [];
       for (let k = 0; k < n; k++) {
         indexed.push(ids((await collect({ pathImgidx: idx, numParts: n, partIndex: k, roundBatch: false }))[0]!));
         plain.push(ids((await collect({ numParts: n, partIndex: k, roundBatch: false }))[0]!));
@@ -353,7 +353,7 @@ describe('formats and damage', () => {
     assert.equal(it.stats.skipped, 2);
     assert.deepEqual(it.skippedRecords.map((r) => r.id), [1005, 1011]);
     // Moved samples keep their labels.
-    for (const b of batches) assert.deepEqual([...b.label], b.index.map((id) => id - 1000));
+    for (const b of batches) assert.deepEqual([...b.label], b.index.map((id) => Number(id) - 1000));
     it.close();
   });
 
@@ -466,9 +466,9 @@ describe('lifecycle', () => {
   test('a for await loop after the last one ended runs the next epoch (no reset() needed); one after close() is an error', async () => {
     const fresh = await collect({ pathImgidx: idx, shuffle: true, seed: 9 }, 3);
     const it = new ImageRecordIter({ pathImgrec: rec, pathImgidx: idx, dataShape: [3, 48, 48], batchSize: 8, shuffle: true, seed: 9 });
-    const epochs: number[][][] = [];
+    const epochs: RecordId[][][] = [];
     for (let e = 0; e < 3; e++) {
-      const seen: number[][] = [];
+      const seen: RecordId[][] = [];
       for await (const b of it) seen.push(b.index);
       epochs.push(seen);
     }

@@ -3,6 +3,7 @@ import { indexPathFor } from '../../format/index-file.js';
 import { type IndexKeys, buildIndex } from '../../tools/build-index.js';
 import { FORCE_HELP } from '../args.js';
 import { UsageError, runCommand } from '../run.js';
+import { stringifyJson } from '../../util/json.js';
 
 export function addIndexCommand(program: Command): void {
   program
@@ -27,7 +28,7 @@ export function addIndexCommand(program: Command): void {
         const out = opts.out ?? indexPathFor(file);
         const result = buildIndex(file, out, { keys: opts.keys as IndexKeys, overwrite: opts.force });
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(result)}\n`);
+          process.stdout.write(`${stringifyJson(result)}\n`);
           return;
         }
         const dup = result.duplicateKeys > 0 ? ` (${result.duplicateKeys} duplicate keys: the last record wins)` : '';

@@ -5,6 +5,7 @@ import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
 import { ClassNames } from '../../tools/class-names.js';
 import { formatBytes } from '../units.js';
+import { stringifyJson } from '../../util/json.js';
 
 function counts(c: Record<string, number>): string {
   return Object.entries(c)
@@ -91,7 +92,7 @@ export function addInfoCommand(program: Command): void {
           const report = await withByteProgress('rec info', opts.quiet, (onProgress) =>
             recordFileInfo(file, { indexPath, sample: opts.sample, seed: opts.seed, top: opts.top, names, onProgress }),
           );
-          process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatInfo(report));
+          process.stdout.write(opts.json ? `${stringifyJson(report, 2)}\n` : formatInfo(report));
           return report.index && !report.index.consistent ? EXIT_BAD_DATA : EXIT_OK;
         }),
     );

@@ -3,6 +3,7 @@ import { ImageRecordIter } from '../../iter/image-record-iter.js';
 import { type ImageRecordIterOptions, IterOptionError } from '../../iter/options.js';
 import { finiteNumber, indexPathOption, integerAtLeast, numberList } from '../args.js';
 import { EXIT_BAD_DATA, EXIT_OK, UsageError, runCommand } from '../run.js';
+import { stringifyJson } from '../../util/json.js';
 
 interface IterCliOptions {
   dataShape: number[];
@@ -176,7 +177,7 @@ export function addIterCommand(program: Command): void {
             skipped += s.skipped;
             const rate = s.images / (wall / 1000);
             if (o.json) {
-              process.stdout.write(`${JSON.stringify({ ...s, wallMs: Math.round(wall), imagesPerSecond: Math.round(rate), skippedRecords: it.skippedRecords })}\n`);
+              process.stdout.write(`${stringifyJson({ ...s, wallMs: Math.round(wall), imagesPerSecond: Math.round(rate), skippedRecords: it.skippedRecords })}\n`);
               continue;
             }
             process.stdout.write(

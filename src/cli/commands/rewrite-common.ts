@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { RewriteResult } from '../../tools/rewrite.js';
 import { FORCE_HELP } from '../args.js';
 import { UsageError } from '../run.js';
+import { stringifyJson } from '../../util/json.js';
 
 export function addRewriteOptions(command: Command): Command {
   return command
@@ -23,7 +24,7 @@ export function oneOutput(afterInput: string | undefined, option: string | undef
 
 export function reportWritten(program: string, results: readonly RewriteResult[], json: boolean | undefined): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
+    process.stdout.write(`${stringifyJson(results.length === 1 ? results[0] : results, 2)}\n`);
     return;
   }
   for (const r of results) {

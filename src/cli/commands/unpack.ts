@@ -5,6 +5,7 @@ import { notAFileNameInside, unpackRecordFile } from '../../tools/unpack.js';
 import { integerAtLeast } from '../args.js';
 import { withByteProgress } from '../progress.js';
 import { UsageError, runCommand } from '../run.js';
+import { stringifyJson } from '../../util/json.js';
 
 export function addUnpackCommand(program: Command): void {
   program
@@ -38,7 +39,7 @@ export function addUnpackCommand(program: Command): void {
             unpackRecordFile(file, outDir, { list, names, limit: opts.limit, overwrite: opts.force, onProgress }),
           );
           if (opts.json) {
-            process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+            process.stdout.write(`${stringifyJson(result, 2)}\n`);
             return;
           }
           const left = result.notImages.length ? `; ${result.notImages.length} records hold no image and were left out` : '';

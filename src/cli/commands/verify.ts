@@ -3,6 +3,7 @@ import { type Problem, type VerifyReport, verifyRecordFile } from '../../tools/v
 import { indexPathOption, integerAtLeast } from '../args.js';
 import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
+import { stringifyJson } from '../../util/json.js';
 
 function summary(report: VerifyReport): string {
   const multi = report.multiPart > 0 ? `, ${report.multiPart} stored in several parts` : '';
@@ -41,7 +42,7 @@ export function addVerifyCommand(program: Command): void {
           );
           const { problems } = report;
           if (opts.json) {
-            process.stdout.write(`${JSON.stringify({ ...report, ok: problems.length === 0 }, null, 2)}\n`);
+            process.stdout.write(`${stringifyJson({ ...report, ok: problems.length === 0 }, 2)}\n`);
           } else if (problems.length === 0) {
             process.stdout.write(`${report.file}: OK: ${summary(report)}\n`);
             if (report.index) process.stdout.write(`${report.index.file}: OK: ${report.index.entries} entries, every record indexed\n`);

@@ -5,6 +5,7 @@ import { MAX_VIEW_IMAGES, viewRecordFile } from '../../tools/view/view.js';
 import { FORCE_HELP, indexPathOption, integerAtLeast, integerIn, labelList } from '../args.js';
 import { withByteProgress } from '../progress.js';
 import { UsageError, runCommand } from '../run.js';
+import { stringifyJson } from '../../util/json.js';
 
 interface ViewFlags {
   out?: string;
@@ -92,7 +93,7 @@ export function addViewCommand(program: Command): void {
           }),
         );
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          process.stdout.write(`${stringifyJson(result, 2)}\n`);
           return;
         }
         const wrote = [result.sheet, result.html].filter(Boolean).join(' and ');

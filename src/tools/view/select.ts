@@ -12,7 +12,7 @@
  */
 import { sniffFormat, type SniffedFormat } from '../../codec/sniff.js';
 import { type RecordIndex } from '../../format/index-file.js';
-import { tryUnpackImageRecord } from '../../format/image-record.js';
+import { type RecordId, tryUnpackImageRecord } from '../../format/image-record.js';
 import { type RecordIORecord, RecordReader } from '../../format/reader.js';
 import { Rng } from '../../util/rng.js';
 import { float32ToNumber } from '../dump.js';
@@ -21,7 +21,7 @@ export interface ViewItem {
   /** The `.idx` key, else the header id. */
   key: string;
   offset: number;
-  id: number;
+  id: RecordId;
   label: number[];
   format: SniffedFormat;
   /** The image bytes as stored (a copy). */

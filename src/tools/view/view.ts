@@ -4,6 +4,7 @@
  * and/or a self-contained HTML gallery (gallery.ts).
  */
 import path from 'node:path';
+import type { RecordId } from '../../format/image-record.js';
 import { RecordIndex } from '../../format/index-file.js';
 import { RecordReader } from '../../format/reader.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
@@ -48,7 +49,7 @@ export interface ViewResult {
   images: number;
   classes: number | null;
   /** The images shown, in order. */
-  items: { key: string; offset: number; id: number; label: number[] }[];
+  items: { key: string; offset: number; id: RecordId; label: number[] }[];
   undecodable: { key: string; offset: number; error: string }[];
   sheet: string | null;
   html: string | null;
