@@ -1,6 +1,7 @@
 /**
  * mxrec: MXNet RecordIO for Node.js. The package's public API.
  */
+export { MxrecError, type ErrorKind } from './util/errors.js';
 export {
   MAGIC,
   CFlag,

@@ -12,11 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { nativeStatus } from '../codec/codec.js';
-import { ListFileError } from '../im2rec/list-file.js';
-import { DEFAULT_EXTS, ListingError, makeLists } from '../im2rec/make-lists.js';
+import { DEFAULT_EXTS, makeLists } from '../im2rec/make-lists.js';
 import { INTER_METHODS, type ImageSettings } from '../im2rec/image-plan.js';
 import { PackError, type PackOptions, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
-import { ResumeError, hasPartial, partialPaths } from '../im2rec/partial-output.js';
+import { hasPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
 import { MAX_CHUNKS } from '../im2rec/make-lists.js';
 import { MAX_SIDE } from '../im2rec/image-plan.js';
@@ -24,7 +23,7 @@ import { MAX_THREADS } from '../iter/options.js';
 import { FORCE_HELP, HELP_LAYOUT, integerAtLeast, integerIn, oneLineErrors } from './args.js';
 import { formatBytes } from './units.js';
 import { createProgress } from './progress.js';
-import { EXIT_BAD_DATA, EXIT_USAGE, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
+import { UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
 import { isDirectory } from '../io/paths.js';
 
@@ -424,14 +423,6 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     await pyProgram((c) => (code = c)).parseAsync(normaliseBoolFlags(args), { from: 'user' });
     process.exitCode = code;
   } catch (err) {
-    if (err instanceof ListFileError || err instanceof PackError) {
-      say(`im2rec: ${err.message}`);
-      process.exitCode = EXIT_BAD_DATA;
-    } else if (err instanceof ListingError || err instanceof ResumeError) {
-      say(`im2rec: ${err.message}`);
-      process.exitCode = EXIT_USAGE;
-    } else {
-      process.exitCode = reportError('im2rec', err);
-    }
+    process.exitCode = reportError('im2rec', err);
   }
 }

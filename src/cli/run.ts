@@ -4,19 +4,7 @@
  * stops quietly when its reader goes away (`rec dump | head`).
  */
 import { CommanderError } from 'commander';
-import { ImageRecordError, IndexFileError, RecordIOError } from '../format/errors.js';
-import { NothingWrittenError, OutputExistsError, OutputIsInputError, OutputLockedError, OutputNameError } from '../io/output-errors.js';
-import { HttpError } from '../io/http-source.js';
-import { LimitError } from '../io/limits.js';
-import { RecordFilesError } from '../io/record-files.js';
-import { ListFileError } from '../im2rec/list-file.js';
-import { IterDataError } from '../iter/image-record-iter.js';
-import { LabelError } from '../iter/labels.js';
-import { IterOptionError } from '../iter/options.js';
-import { IterSourceError } from '../iter/record-source.js';
-import { NoImageHeaderError } from '../tools/build-index.js';
-import { ClassNamesError } from '../tools/class-names.js';
-import { UnpackError } from '../tools/unpack.js';
+import { MxrecError } from '../util/errors.js';
 
 export const EXIT_OK = 0;
 /** The data is damaged or inconsistent (verify found problems, a read hit corruption). */
@@ -27,8 +15,9 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
 
 /** An error in how the command was called; its message is shown as is. */
-export class UsageError extends Error {
+export class UsageError extends MxrecError {
   override readonly name = 'UsageError';
+  readonly kind = 'usage';
 }
 
 const ERRNO_TEXT: Record<string, string> = {
@@ -43,43 +32,18 @@ const ERRNO_TEXT: Record<string, string> = {
   ELOOP: 'is a symbolic link, not followed (or a loop of links)',
 };
 
+/** The exit code for one of mxrec's errors: 1 for bad data, 2 for the rest (see util/errors.ts). */
+export function exitCodeOf(err: MxrecError): number {
+  return err.kind === 'data' ? EXIT_BAD_DATA : EXIT_USAGE;
+}
+
 /** Prints the error the way a user should see it and returns the exit code. */
 export function reportError(program: string, err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
   const say = (msg: string) => process.stderr.write(`${program}: ${msg}\n`);
-  if (err instanceof RecordIOError && err.code === 'NOT_RECORDIO') {
-    say(err.message); // a wrong file given, not a damaged one
-    return EXIT_USAGE;
-  }
-  if (
-    err instanceof RecordIOError ||
-    err instanceof IndexFileError ||
-    err instanceof ImageRecordError ||
-    err instanceof NoImageHeaderError ||
-    err instanceof IterDataError ||
-    err instanceof LabelError ||
-    err instanceof ListFileError ||
-    err instanceof NothingWrittenError
-  ) {
+  if (err instanceof MxrecError) {
     say(err.message);
-    return EXIT_BAD_DATA;
-  }
-  if (
-    err instanceof UsageError ||
-    err instanceof UnpackError ||
-    err instanceof ClassNamesError ||
-    err instanceof RecordFilesError ||
-    err instanceof OutputIsInputError ||
-    err instanceof OutputExistsError ||
-    err instanceof OutputLockedError ||
-    err instanceof OutputNameError ||
-    err instanceof LimitError ||
-    err instanceof IterOptionError ||
-    err instanceof IterSourceError ||
-    err instanceof HttpError
-  ) {
-    say(err.message);
-    return EXIT_USAGE;
+    return exitCodeOf(err);
   }
   const errno = err as NodeJS.ErrnoException;
   if (errno && typeof errno.code === 'string' && errno.syscall !== undefined) {

@@ -93,8 +93,9 @@ export interface EncodedImage {
 export type ImageErrorCode = 'CORRUPT' | 'UNSUPPORTED' | 'TOO_LARGE' | 'BAD_ARGUMENT';
 
 /** One image could not be decoded or encoded; the message says why. */
-export class ImageError extends Error {
+export class ImageError extends MxrecError {
   override readonly name = 'ImageError';
+  readonly kind = 'data';
   constructor(
     readonly code: ImageErrorCode,
     message: string,
@@ -110,5 +111,6 @@ export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
  * the addon, native/src/jpeg_glue.h kMaxScans): a progressive file has about
  * ten, and each scan is a pass over the whole image.
  */
+import { MxrecError } from '../util/errors.js';
 export const MAX_SCANS = 500;
 export const DEFAULT_QUALITY = 95;

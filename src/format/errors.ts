@@ -2,6 +2,7 @@
  * Typed errors for malformed RecordIO data. Each names the file and the byte
  * offset (or line) where the problem is, so that a user can find it.
  */
+import { type ErrorKind, MxrecError } from '../util/errors.js';
 
 export type RecordIOErrorCode =
   /** No magic where a chunk should start. */
@@ -21,8 +22,12 @@ export type RecordIOErrorCode =
   /** The file does not start with a chunk header at all: not RecordIO (a wrong file given, not a damaged one). */
   | 'NOT_RECORDIO';
 
-export class RecordIOError extends Error {
+export class RecordIOError extends MxrecError {
   override readonly name = 'RecordIOError';
+  /** Damage is data; a file that is not RecordIO at all was the wrong file to give. */
+  get kind(): ErrorKind {
+    return this.code === 'NOT_RECORDIO' ? 'usage' : 'data';
+  }
   constructor(
     readonly code: RecordIOErrorCode,
     /** The file (or '<buffer>') the bytes came from. */
@@ -37,8 +42,9 @@ export class RecordIOError extends Error {
 }
 
 /** A malformed `.idx` line, or an index that disagrees with its `.rec`. */
-export class IndexFileError extends Error {
+export class IndexFileError extends MxrecError {
   override readonly name = 'IndexFileError';
+  readonly kind = 'data';
   constructor(
     readonly file: string,
     /** 1-based line number, or 0 when the problem is not tied to one line. */
@@ -50,8 +56,9 @@ export class IndexFileError extends Error {
 }
 
 /** A record payload that is not an MXNet image record (too short, or labels past its end). */
-export class ImageRecordError extends Error {
+export class ImageRecordError extends MxrecError {
   override readonly name = 'ImageRecordError';
+  readonly kind = 'data';
   constructor(readonly detail: string) {
     super(detail);
   }

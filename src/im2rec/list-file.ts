@@ -11,6 +11,7 @@
  */
 
 import { parseRecordId, type RecordId } from '../format/image-record.js';
+import { MxrecError } from '../util/errors.js';
 
 export interface ListItem {
   /** The image index: the record's header id and its `.idx` key (a u64: a bigint from 2^53). */
@@ -27,8 +28,9 @@ export type ListDialect =
   /** `pathOptional`: ImageRecordIter reads only the index and labels, so a line may stop there. */
   | { kind: 'whitespace'; labelWidth: number; pathOptional?: boolean };
 
-export class ListFileError extends Error {
+export class ListFileError extends MxrecError {
   override readonly name = 'ListFileError';
+  readonly kind = 'data';
   constructor(
     readonly file: string,
     readonly line: number,

@@ -24,6 +24,7 @@ import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
 import { formatListLine, type ListItem } from './list-file.js';
 import { PyRandom } from './py-random.js';
+import { MxrecError } from '../util/errors.js';
 
 export const DEFAULT_EXTS = ['.jpeg', '.jpg', '.png'];
 /** The most list files one run makes (each chunk is one to three files). */
@@ -67,8 +68,9 @@ export interface MakeListsResult {
 }
 
 /** Thrown for a folder that the given label map does not know, and similar user mistakes. */
-export class ListingError extends Error {
+export class ListingError extends MxrecError {
   override readonly name = 'ListingError';
+  readonly kind = 'usage';
 }
 
 /** Python sorts strings by code point; JS's default sort compares UTF-16 units. */

@@ -34,6 +34,7 @@ import { ListPart } from './list-split.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { DEFAULT_SETTINGS, type ImageSettings, planImage } from './image-plan.js';
 import { PartialOutput, type ResumePoint, type SourceStamp, assertPartialHandled, hasPartial } from './partial-output.js';
+import { MxrecError } from '../util/errors.js';
 
 const BATCH = 16;
 
@@ -110,8 +111,9 @@ export interface PackSummary extends PackProgress {
 }
 
 /** A bad image under `strict`. */
-export class PackError extends Error {
+export class PackError extends MxrecError {
   override readonly name = 'PackError';
+  readonly kind = 'data';
 }
 
 /** The report of skipped images that goes with an output. */

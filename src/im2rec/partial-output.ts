@@ -27,6 +27,7 @@ import { RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { CREATE_NEW, nameTaken, openExisting } from '../io/atomic-file.js';
 import type { ListItem } from './list-file.js';
+import { MxrecError } from '../util/errors.js';
 
 /** Where im2rec puts the records until the pack is complete, and the journal that lets it resume them. */
 export function partialPaths(output: string): { partial: string; journal: string } {
@@ -34,8 +35,9 @@ export function partialPaths(output: string): { partial: string; journal: string
 }
 
 /** A partial output that cannot be resumed, or one that a run without --resume would drop. */
-export class ResumeError extends Error {
+export class ResumeError extends MxrecError {
   override readonly name = 'ResumeError';
+  readonly kind = 'usage';
 }
 
 /** What an image file was when it was packed. */

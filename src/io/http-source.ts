@@ -30,6 +30,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ByteSource } from './byte-source.js';
 import { displayLocation } from './display-name.js';
+import { MxrecError } from '../util/errors.js';
 
 export interface HttpOptions {
   /** Attempts after the first for one read, or since the last that brought bytes. Default 5. */
@@ -49,8 +50,9 @@ export interface HttpOptions {
 }
 
 /** An HTTP(S) location that cannot be read: not found, refused, no range support, gave up retrying. */
-export class HttpError extends Error {
+export class HttpError extends MxrecError {
   override readonly name = 'HttpError';
+  readonly kind = 'network';
   constructor(
     /** The URL in its display form (no credentials, no query). */
     readonly url: string,

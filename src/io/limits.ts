@@ -4,6 +4,8 @@
  * Each is one line naming the input, what it asked for, and the ceiling with
  * the option that raises it. The CLI exits 2: the input cannot be read as asked.
  */
-export class LimitError extends Error {
+import { MxrecError } from '../util/errors.js';
+export class LimitError extends MxrecError {
   override readonly name = 'LimitError';
+  readonly kind = 'io';
 }

@@ -4,10 +4,12 @@
  * would have destroyed or corrupted a file) and 1 for NothingWrittenError
  * (the data gave nothing to write).
  */
+import { MxrecError } from '../util/errors.js';
 
 /** An output that exists already; `--force` (the library's `overwrite: true`) replaces it. */
-export class OutputExistsError extends Error {
+export class OutputExistsError extends MxrecError {
   override readonly name = 'OutputExistsError';
+  readonly kind = 'io';
   constructor(
     readonly path: string,
     detail = 'already exists',
@@ -17,16 +19,18 @@ export class OutputExistsError extends Error {
 }
 
 /** An output path that names one of the inputs (by inode, so through links too); never allowed. */
-export class OutputIsInputError extends Error {
+export class OutputIsInputError extends MxrecError {
   override readonly name = 'OutputIsInputError';
+  readonly kind = 'usage';
   constructor(readonly output: string) {
     super(`${output}: refusing to overwrite an input file`);
   }
 }
 
 /** An output that cannot be written as named: the same one twice in a run, or a URL (outputs are local files). */
-export class OutputNameError extends Error {
+export class OutputNameError extends MxrecError {
   override readonly name = 'OutputNameError';
+  readonly kind = 'usage';
   constructor(
     readonly output: string,
     detail: string,
@@ -36,8 +40,9 @@ export class OutputNameError extends Error {
 }
 
 /** Another run holds the lock on an output (see output-lock.ts), or something that is not a lock sits at its name. */
-export class OutputLockedError extends Error {
+export class OutputLockedError extends MxrecError {
   override readonly name = 'OutputLockedError';
+  readonly kind = 'io';
   constructor(
     readonly output: string,
     readonly lockPath: string,
@@ -48,6 +53,7 @@ export class OutputLockedError extends Error {
 }
 
 /** A run that would publish no records (or no images, no list lines): it fails rather than leave an empty file. */
-export class NothingWrittenError extends Error {
+export class NothingWrittenError extends MxrecError {
   override readonly name = 'NothingWrittenError';
+  readonly kind = 'data';
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { type ByteSource, localOnly } from './byte-source.js';
 import { displayLocation } from './display-name.js';
 import { type HttpOptions, HttpSource, isUrl } from './http-source.js';
+import { MxrecError } from '../util/errors.js';
 
 export interface RecordFile {
   path: string;
@@ -21,8 +22,9 @@ export interface RecordFile {
   source?: ByteSource;
 }
 
-export class RecordFilesError extends Error {
+export class RecordFilesError extends MxrecError {
   override readonly name = 'RecordFilesError';
+  readonly kind = 'usage';
 }
 
 function statOrThrow(p: string): fs.Stats {

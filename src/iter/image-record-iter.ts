@@ -21,6 +21,7 @@ import { makeLabeler, type Labeler } from './labels.js';
 import { type ImageRecordIterOptions, type IterSettings, resolveOptions } from './options.js';
 import { type BadRecord, openRecordSource, readInputs, readInputsSync, type RecordSource, type SourceInputs, type SourceRecord } from './record-source.js';
 import { Rng, STREAM } from '../util/rng.js';
+import { MxrecError } from '../util/errors.js';
 
 /** What a batch's pixels are: normalised float32 (the default), or the raw bytes. */
 export type Dtype = 'float32' | 'uint8';
@@ -64,8 +65,9 @@ export interface SkippedRecord extends BadRecord {
 }
 
 /** A damaged record met without skipCorrupt. */
-export class IterDataError extends Error {
+export class IterDataError extends MxrecError {
   override readonly name = 'IterDataError';
+  readonly kind = 'data';
 }
 
 interface Sample {

@@ -11,9 +11,11 @@ import { parseListLine } from '../im2rec/list-file.js';
 import { displayLocation } from '../io/display-name.js';
 import type { HttpOptions } from '../io/http-source.js';
 import { type LineHandler, MAX_LIST_BYTES, readLines, readLinesSync } from '../io/text-lines.js';
+import { MxrecError } from '../util/errors.js';
 
-export class LabelError extends Error {
+export class LabelError extends MxrecError {
   override readonly name = 'LabelError';
+  readonly kind = 'data';
 }
 
 /** Writes one record's labelWidth labels into `out` at `at`. */

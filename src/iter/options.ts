@@ -7,6 +7,7 @@
 import os from 'node:os';
 import type { Filter } from '../codec/types.js';
 import type { HttpOptions } from '../io/http-source.js';
+import { MxrecError } from '../util/errors.js';
 
 export interface ImageRecordIterOptions {
   /** The `.rec` data: a file, a `;`-separated list or array of files, or a folder (dmlc's rules). Required. */
@@ -135,8 +136,9 @@ const NOT_IMPLEMENTED = [
   'shuffleChunkSize', 'shuffleChunkSeed',
 ];
 
-export class IterOptionError extends TypeError {
+export class IterOptionError extends MxrecError {
   override readonly name = 'IterOptionError';
+  readonly kind = 'usage';
 }
 
 function fail(message: string): never {

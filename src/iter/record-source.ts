@@ -28,6 +28,7 @@ import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../
 import { ListLabels } from './labels.js';
 import type { IterSettings } from './options.js';
 import { Rng, STREAM } from '../util/rng.js';
+import { MxrecError } from '../util/errors.js';
 
 export interface SourceRecord {
   payload: Buffer;
@@ -55,8 +56,9 @@ type SourceSettings = Pick<
   'files' | 'indexFiles' | 'listFile' | 'labelWidth' | 'http' | 'numParts' | 'partIndex' | 'shuffle' | 'seed' | 'shuffleBuffer' | 'skipCorrupt'
 >;
 
-export class IterSourceError extends Error {
+export class IterSourceError extends MxrecError {
   override readonly name = 'IterSourceError';
+  readonly kind = 'usage';
 }
 
 /** What the options name, opened or read: the .rec files, their .idx files, the list file's labels. */

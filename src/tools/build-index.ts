@@ -8,6 +8,7 @@ import { NothingWrittenError } from '../io/output-errors.js';
 import { RecordIndex } from '../format/index-file.js';
 import { type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
+import { MxrecError } from '../util/errors.js';
 
 export type IndexKeys = 'id' | 'ordinal';
 
@@ -18,8 +19,9 @@ export interface BuildIndexResult {
   duplicateKeys: number;
 }
 
-export class NoImageHeaderError extends Error {
+export class NoImageHeaderError extends MxrecError {
   override readonly name = 'NoImageHeaderError';
+  readonly kind = 'data';
 }
 
 export interface BuildIndexOptions {

@@ -13,12 +13,14 @@
  * labels and a label given two names.
  */
 import { readLinesSync } from '../io/text-lines.js';
+import { MxrecError } from '../util/errors.js';
 
 /** A names file this large is not one (ImageNet-21k has 21,841 classes). */
 const MAX_NAMES_BYTES = 64 << 20;
 
-export class ClassNamesError extends Error {
+export class ClassNamesError extends MxrecError {
   override readonly name = 'ClassNamesError';
+  readonly kind = 'usage';
 }
 
 export class ClassNames {

@@ -25,6 +25,7 @@ import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { type OutputLock, lockOutput } from '../io/output-lock.js';
 import { float32ToNumber } from './dump.js';
 import type { ClassNames } from './class-names.js';
+import { MxrecError } from '../util/errors.js';
 
 export interface UnpackOptions {
   /** Also write OUTDIR/<list>, a file name (no folders): the im2rec list of what was unpacked. */
@@ -51,8 +52,9 @@ export interface UnpackResult {
 }
 
 /** A problem with the arguments (the names file, the output folder). */
-export class UnpackError extends Error {
+export class UnpackError extends MxrecError {
   override readonly name = 'UnpackError';
+  readonly kind = 'usage';
 }
 
 const EXTENSION: Record<SniffedFormat, string> = {

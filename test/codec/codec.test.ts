@@ -23,13 +23,6 @@ const requireNative = process.env.CI === 'true' && process.env.MXREC_NO_NATIVE !
 if (requireNative) assert.ok(nativeStatus.available, `native addon did not load: ${nativeStatus.reason}`);
 const nativeIt = nativeStatus.available ? it : it.skip;
 
-/** CHW bytes -> HWC, to compare with sharp's interleaved output. */
-function interleave(chw: Uint8Array, w: number, h: number, c: number): Uint8Array {
-  const out = new Uint8Array(w * h * c);
-  for (let k = 0; k < c; k++) for (let i = 0; i < w * h; i++) out[i * c + k] = chw[k * w * h + i]!;
-  return out;
-}
-
 async function decodeBoth(input: Buffer, o: DecodeIntoOptions) {
   const n = o.width * o.height * (o.channels ?? 3);
   const fast = new Uint8Array(n);
