@@ -75,7 +75,7 @@ export {
   type SkippedImage,
 } from './im2rec/pack.js';
 export { type ImageSettings } from './im2rec/image-plan.js';
-export { parseList, parseListLine, formatListLine, ListFileError, type ListItem, type ListDialect } from './im2rec/list-file.js';
+export { parseList, parseListLine, formatListLine, ListFileError, type ListItem, type ListDialect } from './format/list-file.js';
 export { ListPart, readListPart, listPartRange } from './im2rec/list-split.js';
 export { mergeRecordFiles, type MergeResult } from './tools/merge.js';
 export { type RewriteOptions, type RewriteResult } from './tools/rewrite.js';

@@ -12,7 +12,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from './list-file.js';
+import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from '../format/list-file.js';
 
 
 /** Where dmlc moves a part boundary at `pos`: past the next line end and the blank lines after it. */

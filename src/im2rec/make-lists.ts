@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../io/atomic-file.js';
 import { claimOutputs } from '../io/output-claim.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
-import { formatListLine, type ListItem } from './list-file.js';
+import { formatListLine, type ListItem } from '../format/list-file.js';
 import { PyRandom } from './py-random.js';
 import { MxrecError } from '../util/errors.js';
 

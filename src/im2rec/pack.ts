@@ -29,7 +29,7 @@ import { writeFileAtomic } from '../io/atomic-file.js';
 import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
-import { type ListDialect, type ListItem, NUMBER } from './list-file.js';
+import { type ListDialect, type ListItem, NUMBER } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { DEFAULT_SETTINGS, type ImageSettings, planImage } from './image-plan.js';

@@ -26,7 +26,7 @@ import { parseRecordId, type RecordId, tryUnpackImageRecord } from '../format/im
 import { RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { CREATE_NEW, nameTaken, openExisting } from '../io/atomic-file.js';
-import type { ListItem } from './list-file.js';
+import type { ListItem } from '../format/list-file.js';
 import { MxrecError } from '../util/errors.js';
 
 /** Where im2rec puts the records until the pack is complete, and the journal that lets it resume them. */

@@ -4,8 +4,7 @@
  */
 import fs from 'node:fs';
 import { asBuffer } from './as-buffer.js';
-import { displayLocation } from './display-name.js';
-import { HttpError, isUrl } from './http-source.js';
+import { LocalOnlyError, isUrl } from './url.js';
 
 export interface ByteSource {
   /** Shown in error messages: a path, or '<buffer>'. */
@@ -35,7 +34,7 @@ export class FileSource implements ByteSource {
   }
 
   static open(path: string): FileSource {
-    if (isUrl(path)) throw localOnly(path);
+    if (isUrl(path)) throw new LocalOnlyError(path);
     const fd = fs.openSync(path, 'r');
     try {
       const stat = fs.fstatSync(fd);
@@ -76,11 +75,6 @@ export class FileSource implements ByteSource {
       this.open = null;
     }
   }
-}
-
-/** For a URL given where only local files are read (synchronously). */
-export function localOnly(url: string): HttpError {
-  return new HttpError(displayLocation(url), 'only local files are read here; download it first (rec info, dump, verify, view, unpack and iter, and the async API, read URLs)');
 }
 
 export class BufferSource implements ByteSource {

@@ -66,10 +66,6 @@ export class HttpError extends MxrecError {
   }
 }
 
-export function isUrl(location: string): boolean {
-  return /^https?:\/\//i.test(location);
-}
-
 /**
  * What every request to `url` needs: its name for messages, the address to
  * fetch, and the headers. `user:pass@` in the URL becomes a Basic

@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import { type ByteSource, FileSource } from './byte-source.js';
-import { type HttpOptions, HttpSource, isUrl, urlExists } from './http-source.js';
+import { type HttpOptions, HttpSource, urlExists } from './http-source.js';
+import { isUrl } from './url.js';
 
 export { isUrl };
 

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { assertNew } from './atomic-file.js';
 import { displayLocation } from './display-name.js';
-import { isUrl } from './http-source.js';
+import { isUrl } from './url.js';
 import { OutputIsInputError, OutputNameError } from './output-errors.js';
 import { type OutputLock, lockOutput } from './output-lock.js';
 

@@ -10,9 +10,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ByteSource, localOnly } from './byte-source.js';
+import type { ByteSource } from './byte-source.js';
 import { displayLocation } from './display-name.js';
-import { type HttpOptions, HttpSource, isUrl } from './http-source.js';
+import { type HttpOptions, HttpSource } from './http-source.js';
+import { LocalOnlyError, isUrl } from './url.js';
 import { MxrecError } from '../util/errors.js';
 
 export interface RecordFile {
@@ -28,7 +29,7 @@ export class RecordFilesError extends MxrecError {
 }
 
 function statOrThrow(p: string): fs.Stats {
-  if (isUrl(p)) throw localOnly(p);
+  if (isUrl(p)) throw new LocalOnlyError(p);
   try {
     return fs.statSync(p);
   } catch (err) {

@@ -22,7 +22,7 @@ import { RecordIndex } from '../format/index-file.js';
 import { scanPartition } from '../format/partition.js';
 import { type RecordIORecord, RecordReader } from '../format/reader.js';
 import { FileSource } from '../io/byte-source.js';
-import { isUrl } from '../io/http-source.js';
+import { isUrl } from '../io/url.js';
 import { displayLocation } from '../io/display-name.js';
 import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../io/record-files.js';
 import { ListLabels } from './labels.js';

@@ -10,7 +10,7 @@ import { packImageRecord, unpackImageRecord } from '../../src/format/image-recor
 import { RecordIndex } from '../../src/format/index-file.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
-import { parseListLine } from '../../src/im2rec/list-file.js';
+import { parseListLine } from '../../src/format/list-file.js';
 import { pack } from '../../src/im2rec/pack.js';
 import { ImageRecordIter } from '../../src/iter/image-record-iter.js';
 import { runBin } from '../helpers/cli.js';

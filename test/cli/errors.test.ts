@@ -15,7 +15,7 @@ test('every error class the package exports is an MxrecError with a kind', () =>
   const classes = Object.entries(api).filter(([name, value]) => name.endsWith('Error') && name !== 'MxrecError' && typeof value === 'function');
   assert.ok(classes.length >= 20, `${classes.length} error classes`);
   for (const [name, value] of classes) {
-    assert.ok(value.prototype instanceof api.MxrecError, `${name} extends MxrecError`);
+    assert.ok((value as Function).prototype instanceof api.MxrecError, `${name} extends MxrecError`);
   }
   const made = [new api.IndexFileError('x.idx', 3, 'bad'), new api.LimitError('too big'), new api.UnpackError('no'), new api.IterDataError('bad')];
   for (const err of made) assert.ok(KINDS.includes(err.kind), `${err.name}: ${err.kind}`);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { ListFileError, parseList, parseListLine, formatListLine } from '../../src/im2rec/list-file.js';
+import { ListFileError, parseList, parseListLine, formatListLine } from '../../src/format/list-file.js';
 import { listPartRange, readListPart } from '../../src/im2rec/list-split.js';
 import { ListingError, makeLists } from '../../src/im2rec/make-lists.js';
 import { PyRandom } from '../../src/im2rec/py-random.js';

@@ -11,7 +11,7 @@ import { imageInfo, shorterEdgeSize } from '../../src/codec/codec.js';
 import { unpackImageRecord } from '../../src/format/image-record.js';
 import { RecordIndex } from '../../src/format/index-file.js';
 import { RecordReader } from '../../src/format/reader.js';
-import { parseList } from '../../src/im2rec/list-file.js';
+import { parseList } from '../../src/format/list-file.js';
 import { pack } from '../../src/im2rec/pack.js';
 import { partialPaths } from '../../src/im2rec/partial-output.js';
 import { isOneLineError, runBin } from '../helpers/cli.js';

@@ -10,7 +10,7 @@
  * parse, a malformed line is an error naming the file and line.
  */
 
-import { parseRecordId, type RecordId } from '../format/image-record.js';
+import { parseRecordId, type RecordId } from './image-record.js';
 import { MxrecError } from '../util/errors.js';
 
 export interface ListItem {

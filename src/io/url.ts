@@ -1,0 +1,21 @@
+/**
+ * Which locations are URLs (read by range requests, io/http-source.ts) and
+ * the error for one given where only local files go. Kept apart from both
+ * kinds of source so that each can ask without importing the other.
+ */
+import { displayLocation } from './display-name.js';
+import { MxrecError } from '../util/errors.js';
+
+/** An http:// or https:// location. */
+export function isUrl(location: string): boolean {
+  return /^https?:\/\//i.test(location);
+}
+
+/** A URL given to a reader or a command that reads local files only. */
+export class LocalOnlyError extends MxrecError {
+  override readonly name = 'LocalOnlyError';
+  readonly kind = 'usage';
+  constructor(url: string) {
+    super(`${displayLocation(url)}: only local files are read here; download it first (rec info, dump, verify, view, unpack and iter, and the async API, read URLs)`);
+  }
+}
