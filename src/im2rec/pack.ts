@@ -32,6 +32,7 @@ import { isDirectory } from '../io/paths.js';
 import { type ListDialect, type ListItem, NUMBER } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
 import { ByteBudget } from '../util/byte-budget.js';
+import { orderedMap } from '../util/ordered-map.js';
 import { DEFAULT_SETTINGS, type ImageSettings, planImage } from './image-plan.js';
 import { PartialOutput, type ResumePoint, type SourceStamp, assertPartialHandled, hasPartial } from './partial-output.js';
 import { MxrecError } from '../util/errors.js';
@@ -229,10 +230,25 @@ function imageReason(err: ImageError): string {
  * resolves with one outcome per item, in order, and the function that gives
  * the budget back (once the records are written).
  */
-async function encodeBatch(items: readonly ListItem[], o: ResolvedOptions): Promise<{ outcomes: Outcome[]; release: () => void }> {
+/** The list in batches of `size`. */
+function* batchesOf(items: Iterator<ListItem>, size: number): Generator<ListItem[]> {
+  for (let batch: ListItem[] = []; ; batch = []) {
+    for (let r = items.next(); ; r = items.next()) {
+      if (r.done) {
+        if (batch.length) yield batch;
+        return;
+      }
+      batch.push(r.value);
+      if (batch.length === size) break;
+    }
+    yield batch;
+  }
+}
+
+async function encodeBatch(items: ListItem[], o: ResolvedOptions): Promise<{ items: ListItem[]; outcomes: Outcome[]; release: () => void }> {
   const release = await readBudget.take(items.reduce((n, item) => n + fileSize(o.pathOf(item.path)), 0));
   try {
-    return { outcomes: await readAndEncode(items, o), release };
+    return { items, outcomes: await readAndEncode(items, o), release };
   } catch (err) {
     release();
     throw err;
@@ -391,27 +407,11 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
     bytesIn: 0,
     bytesOut: start.size,
   };
-  const inFlight = Math.max(1, options.threads ?? 2) * 2;
-  const queue: { items: ListItem[]; outcomes: ReturnType<typeof encodeBatch> }[] = [];
-  let listEnded = false;
-  const takeBatch = (): ListItem[] => {
-    const batch: ListItem[] = [];
-    while (batch.length < BATCH && !listEnded) {
-      const r = items.next();
-      if (r.done) listEnded = true;
-      else batch.push(r.value);
-    }
-    return batch;
-  };
-  const refill = () => {
-    while (queue.length < inFlight && !listEnded) {
-      const batch = takeBatch();
-      if (batch.length === 0) break;
-      const outcomes = encodeBatch(batch, resolved);
-      outcomes.catch(() => {}); // awaited in order below; this only keeps a later batch's failure from going unhandled
-      queue.push({ items: batch, outcomes });
-    }
-  };
+  // Batches read and encoded ahead of the writer, written in list order; the ones not written (an
+  // interruption, an error) give their share of the read budget back.
+  const batches = orderedMap(batchesOf(items, BATCH), Math.max(1, options.threads ?? 2) * 2, (batch) => encodeBatch(batch, resolved), {
+    onAbandon: ({ release }) => release(),
+  });
 
   /** Notes the batch's sources in the journal, then writes its records in list order (or stops at a bad image under strict). */
   const writeBatch = (batch: readonly ListItem[], results: readonly Outcome[]): void => {
@@ -440,22 +440,18 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
 
   let interrupted = false;
   try {
-    refill();
-    while (queue.length) {
-      if (options.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      const { items: batch, outcomes } = queue.shift()!;
-      const { outcomes: results, release } = await outcomes;
+    for await (const { items: batch, outcomes: results, release } of batches) {
       try {
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break;
+        }
         writeBatch(batch, results);
       } finally {
         release();
       }
       progress.bytesOut = writer.position;
       options.onProgress?.({ ...progress });
-      refill();
     }
   } catch (err) {
     // Keep what is complete for --resume (a strict stop, a full disk, a bug alike).
@@ -465,9 +461,6 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
       // the original error matters more
     }
     throw err;
-  } finally {
-    // Batches read but not written (an interruption, an error) give their share of the read budget back.
-    for (const { outcomes } of queue.splice(0)) outcomes.then(({ release }) => release(), () => {});
   }
 
   const summary: PackSummary = {

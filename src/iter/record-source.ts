@@ -29,6 +29,7 @@ import { ListLabels } from './labels.js';
 import type { IterSettings } from './options.js';
 import { Rng, STREAM } from '../util/rng.js';
 import { MxrecError } from '../util/errors.js';
+import { orderedMap } from '../util/ordered-map.js';
 
 export interface SourceRecord {
   payload: Buffer;
@@ -195,19 +196,15 @@ class IndexedSource implements RecordSource {
 
   /** Records read REMOTE_READS_IN_FLIGHT at a time, handed out in order. */
   private async *remoteRecords(order: Uint32Array): AsyncGenerator<SourceRecord> {
-    const inFlight: Promise<() => RecordIORecord>[] = [];
-    let next = 0;
-    const start = () => {
-      const i = order[next++]!;
-      const read = this.readers[this.fileOf[i]!]!.readSpan(this.offsetOf[i]!, this.spanOf[i]!);
-      // Settled now, thrown in order when its turn comes (readOrSkip decides what an error means).
-      inFlight.push(read.then((r) => () => r, (err: unknown) => () => { throw err; }));
-    };
-    while (next < order.length && inFlight.length < REMOTE_READS_IN_FLIGHT) start();
-    for (let k = 0; k < order.length; k++) {
-      const result = await inFlight.shift()!;
-      if (next < order.length) start();
-      const rec = this.readOrSkip(order[k]!, result);
+    // Each read settles as a thunk, so that readOrSkip decides in its turn what a failed one means.
+    const reads = orderedMap(order, REMOTE_READS_IN_FLIGHT, (i) =>
+      this.readers[this.fileOf[i]!]!.readSpan(this.offsetOf[i]!, this.spanOf[i]!).then(
+        (r) => ({ i, read: () => r }),
+        (err: unknown) => ({ i, read: (): RecordIORecord => { throw err; } }),
+      ),
+    );
+    for await (const { i, read } of reads) {
+      const rec = this.readOrSkip(i, read);
       if (rec) yield rec;
     }
   }

@@ -1,0 +1,158 @@
+/**
+ * orderedMap(source, limit, fn): fn applied to each item of `source`, up to
+ * `limit` calls in flight, the results handed out in source order. This is
+ * the one bounded, ordered concurrency in mxrec: im2rec encodes batches of
+ * images, the iterator decodes chunks of records and reads remote records
+ * this way.
+ *
+ * What the hand-written queues it replaces each had to get right, once here:
+ * - Work stays ahead of the consumer. The next items are pulled and started
+ *   as soon as a result is handed out, before the consumer asks again, so
+ *   the pipeline runs while the consumer works on what it got. An async
+ *   source is pulled one item at a time (a stream of records cannot be read
+ *   twice at once), chained behind the previous pull rather than awaited.
+ * - A failure is thrown in its turn: results before it are handed out
+ *   first, and a later call's rejection is never reported as unhandled.
+ * - Stopping early (`return()`, a `for await` that breaks, an error) drops
+ *   what is in flight; `onAbandon` gets each dropped result once it settles,
+ *   to give back what it holds (memory from a budget, say).
+ */
+
+export interface OrderedMapOptions<R> {
+  /** Called with each result that was started but never handed out, when it settles. */
+  onAbandon?: (result: R) => void;
+}
+
+const END: unique symbol = Symbol('end of source');
+
+export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
+  private readonly pending: Promise<R | typeof END>[] = [];
+  private readonly syncSource: Iterator<T> | null;
+  private readonly asyncSource: AsyncIterator<T> | null;
+  /** The chain of pulls from an async source: each waits for the one before. */
+  private pulled: Promise<unknown> = Promise.resolve();
+  /** The source has ended (or failed), as far as pulls started so far know. */
+  private sourceEnded = false;
+  private stopped = false;
+  private index = 0;
+
+  constructor(
+    source: Iterable<T> | AsyncIterable<T>,
+    private readonly limit: number,
+    private readonly fn: (item: T, index: number) => Promise<R> | R,
+    private readonly options: OrderedMapOptions<R> = {},
+  ) {
+    if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`orderedMap: expected a limit of at least 1, received ${limit}`);
+    const asyncIterable = Symbol.asyncIterator in source;
+    this.asyncSource = asyncIterable ? source[Symbol.asyncIterator]() : null;
+    this.syncSource = asyncIterable ? null : (source as Iterable<T>)[Symbol.iterator]();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Starts calls until `limit` are in flight or the source is known to have ended. */
+  private fill(): void {
+    while (!this.stopped && !this.sourceEnded && this.pending.length < this.limit) {
+      let step: Promise<R | typeof END>;
+      if (this.syncSource) {
+        let next: IteratorResult<T>;
+        try {
+          next = this.syncSource.next();
+        } catch (err) {
+          this.sourceEnded = true;
+          step = Promise.reject(err);
+          this.push(step);
+          return;
+        }
+        if (next.done) {
+          this.sourceEnded = true;
+          return;
+        }
+        step = this.call(next.value);
+      } else {
+        const source = this.asyncSource!;
+        const pull = this.pulled.then(() => (this.sourceEnded || this.stopped ? { done: true as const, value: undefined } : source.next()));
+        this.pulled = pull.catch(() => undefined);
+        step = pull.then<R | typeof END>(
+          (next) => {
+            if (next.done) {
+              this.sourceEnded = true;
+              return END;
+            }
+            return this.call(next.value);
+          },
+          (err: unknown) => {
+            this.sourceEnded = true;
+            throw err;
+          },
+        );
+      }
+      this.push(step);
+    }
+  }
+
+  private call(item: T): Promise<R> {
+    try {
+      return Promise.resolve(this.fn(item, this.index++));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private push(step: Promise<R | typeof END>): void {
+    step.catch(() => undefined); // thrown by next() in its turn; this only keeps it from counting as unhandled
+    this.pending.push(step);
+  }
+
+  async next(): Promise<IteratorResult<R>> {
+    this.fill();
+    const head = this.pending.shift();
+    if (!head) return this.finish();
+    let result: R | typeof END;
+    try {
+      result = await head;
+    } catch (err) {
+      await this.stop().catch(() => undefined); // the failure matters more than closing the source
+      throw err;
+    }
+    if (result === END) return this.finish();
+    this.fill(); // keep the pipeline full while the consumer works on this result
+    return { done: false, value: result };
+  }
+
+  private async finish(): Promise<IteratorResult<R>> {
+    await this.stop();
+    return { done: true, value: undefined };
+  }
+
+  /** Drops what is in flight (onAbandon gets each result) and closes the source. */
+  async return(): Promise<IteratorResult<R>> {
+    await this.stop();
+    return { done: true, value: undefined };
+  }
+
+  private async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const { onAbandon } = this.options;
+    for (const step of this.pending.splice(0)) {
+      step.then((r) => {
+        if (r !== END) onAbandon?.(r);
+      }, () => undefined);
+    }
+    await this.pulled; // an async source is not closed while a pull of it runs
+    await (this.syncSource?.return?.() ?? this.asyncSource?.return?.());
+  }
+}
+
+/** `new OrderedMap(...)`, read as a verb: `for await (const r of orderedMap(items, 4, work))`. */
+export function orderedMap<T, R>(
+  source: Iterable<T> | AsyncIterable<T>,
+  limit: number,
+  fn: (item: T, index: number) => Promise<R> | R,
+  options?: OrderedMapOptions<R>,
+): OrderedMap<T, R> {
+  return new OrderedMap(source, limit, fn, options);
+}
