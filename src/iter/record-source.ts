@@ -48,7 +48,8 @@ export interface BadRecord {
 export interface RecordSource {
   /** Records in this part, when known before reading (indexed); else null. */
   readonly size: number | null;
-  records(epoch: number): AsyncIterator<SourceRecord>;
+  /** The epoch's records in order; `onBad` hears of each damaged one stepped over (skipCorrupt). */
+  records(epoch: number, onBad: (bad: BadRecord) => void): AsyncIterator<SourceRecord>;
   close(): void;
 }
 
@@ -102,8 +103,8 @@ export async function readInputs(s: SourceSettings): Promise<SourceInputs> {
   };
 }
 
-export function openRecordSource(s: SourceSettings, inputs: SourceInputs, onBad: (bad: BadRecord) => void): RecordSource {
-  return inputs.indexes ? new IndexedSource(s, inputs.files, inputs.indexes, onBad) : new SequentialSource(s, inputs.files, onBad);
+export function openRecordSource(s: SourceSettings, inputs: SourceInputs): RecordSource {
+  return inputs.indexes ? new IndexedSource(s, inputs.files, inputs.indexes) : new SequentialSource(s, inputs.files);
 }
 
 /** Remote records read at once, ahead of the one being used: enough to keep a link busy, not the whole part. */
@@ -122,7 +123,6 @@ class IndexedSource implements RecordSource {
     private readonly s: SourceSettings,
     files: readonly RecordFile[],
     indexes: readonly RecordIndex[],
-    private readonly onBad: (bad: BadRecord) => void,
   ) {
     // dmlc sorts the offsets (of the files laid end to end) and ignores the keys.
     const sorted = files.map((f, i) => {
@@ -170,32 +170,32 @@ class IndexedSource implements RecordSource {
     return order;
   }
 
-  records(epoch: number): AsyncIterator<SourceRecord> {
-    return this.remote ? this.remoteRecords(this.order(epoch)) : this.localRecords(this.order(epoch));
+  records(epoch: number, onBad: (bad: BadRecord) => void): AsyncIterator<SourceRecord> {
+    return this.remote ? this.remoteRecords(this.order(epoch), onBad) : this.localRecords(this.order(epoch), onBad);
   }
 
   /** A damaged record: skipped and reported with skipCorrupt, else the error stands. */
-  private readOrSkip(i: number, read: () => RecordIORecord): SourceRecord | null {
+  private readOrSkip(i: number, read: () => RecordIORecord, onBad: (bad: BadRecord) => void): SourceRecord | null {
     const reader = this.readers[this.fileOf[i]!]!;
     const offset = this.offsetOf[i]!;
     try {
       return { payload: read().payload, file: reader.name, offset };
     } catch (err) {
       if (!(err instanceof RecordIOError) || !this.s.skipCorrupt) throw err;
-      this.onBad({ file: reader.name, offset, reason: err.message });
+      onBad({ file: reader.name, offset, reason: err.message });
       return null;
     }
   }
 
-  private async *localRecords(order: Uint32Array): AsyncGenerator<SourceRecord> {
+  private async *localRecords(order: Uint32Array, onBad: (bad: BadRecord) => void): AsyncGenerator<SourceRecord> {
     for (const i of order) {
-      const rec = this.readOrSkip(i, () => this.readers[this.fileOf[i]!]!.readSpanSync(this.offsetOf[i]!, this.spanOf[i]!));
+      const rec = this.readOrSkip(i, () => this.readers[this.fileOf[i]!]!.readSpanSync(this.offsetOf[i]!, this.spanOf[i]!), onBad);
       if (rec) yield rec;
     }
   }
 
   /** Records read REMOTE_READS_IN_FLIGHT at a time, handed out in order. */
-  private async *remoteRecords(order: Uint32Array): AsyncGenerator<SourceRecord> {
+  private async *remoteRecords(order: Uint32Array, onBad: (bad: BadRecord) => void): AsyncGenerator<SourceRecord> {
     // Each read settles as a thunk, so that readOrSkip decides in its turn what a failed one means.
     const reads = orderedMap(order, REMOTE_READS_IN_FLIGHT, (i) =>
       this.readers[this.fileOf[i]!]!.readSpan(this.offsetOf[i]!, this.spanOf[i]!).then(
@@ -204,7 +204,7 @@ class IndexedSource implements RecordSource {
       ),
     );
     for await (const { i, read } of reads) {
-      const rec = this.readOrSkip(i, read);
+      const rec = this.readOrSkip(i, read, onBad);
       if (rec) yield rec;
     }
   }
@@ -220,29 +220,28 @@ class SequentialSource implements RecordSource {
   constructor(
     private readonly s: SourceSettings,
     private readonly files: readonly RecordFile[],
-    private readonly onBad: (bad: BadRecord) => void,
   ) {}
 
-  private inFileOrder(): Iterable<RecordIORecord> | AsyncIterable<RecordIORecord> {
+  private inFileOrder(onBad: (bad: BadRecord) => void): Iterable<RecordIORecord> | AsyncIterable<RecordIORecord> {
     const scan = scanPartition(this.files, {
       numParts: this.s.numParts,
       partIndex: this.s.partIndex,
       recover: this.s.skipCorrupt,
-      onSkip: (e) => this.onBad({ file: e.file, offset: e.offset, reason: e.error.message }),
+      onSkip: (e) => onBad({ file: e.file, offset: e.offset, reason: e.error.message }),
     });
     // Local files: the sync scan (read ahead on reader threads, no promise per record); URLs: the async one.
     return this.files.some((f) => f.source) ? scan : { [Symbol.iterator]: () => scan[Symbol.iterator]() };
   }
 
-  async *records(epoch: number): AsyncGenerator<SourceRecord> {
+  async *records(epoch: number, onBad: (bad: BadRecord) => void): AsyncGenerator<SourceRecord> {
     const toSource = (r: RecordIORecord): SourceRecord => ({ payload: r.payload, file: r.file, offset: r.offset });
     if (!this.s.shuffle) {
-      for await (const r of this.inFileOrder()) yield toSource(r);
+      for await (const r of this.inFileOrder(onBad)) yield toSource(r);
       return;
     }
     const rng = new Rng(this.s.seed, epoch, STREAM.shuffle);
     const window: SourceRecord[] = [];
-    for await (const r of this.inFileOrder()) {
+    for await (const r of this.inFileOrder(onBad)) {
       if (window.length < this.s.shuffleBuffer) {
         window.push(toSource(r));
         continue;

@@ -6,11 +6,13 @@
  * this way.
  *
  * What the hand-written queues it replaces each had to get right, once here:
- * - Work stays ahead of the consumer. The next items are pulled and started
- *   as soon as a result is handed out, before the consumer asks again, so
- *   the pipeline runs while the consumer works on what it got. An async
- *   source is pulled one item at a time (a stream of records cannot be read
- *   twice at once), chained behind the previous pull rather than awaited.
+ * - Work stays ahead of the consumer, within `limit`. Each next() first
+ *   starts calls until `limit` are in flight (the one it waits for among
+ *   them), so while the consumer works on a result, `limit - 1` run on; the
+ *   memory they hold is bounded by `limit` results whatever the source's
+ *   length. An async source is pulled one item at a time (a stream of
+ *   records cannot be read twice at once), chained behind the previous pull
+ *   rather than awaited, so pulling overlaps the calls already running.
  * - A failure is thrown in its turn: results before it are handed out
  *   first, and a later call's rejection is never reported as unhandled.
  * - Stopping early (`return()`, a `for await` that breaks, an error) drops
@@ -118,7 +120,6 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
       throw err;
     }
     if (result === END) return this.finish();
-    this.fill(); // keep the pipeline full while the consumer works on this result
     return { done: false, value: result };
   }
 

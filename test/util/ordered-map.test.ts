@@ -90,14 +90,16 @@ describe('orderedMap', () => {
     assert.deepEqual(got, [1]);
   });
 
-  test('work runs ahead while the consumer is busy with a result', async () => {
+  test('limit - 1 calls run on while the consumer is busy with a result; each next() tops them up', async () => {
     const { seen, work } = tracker();
-    const it = orderedMap(slowly([1, 2, 3, 4]), 2, (x) => work(x, 5));
-    const first = await it.next();
-    assert.equal(first.value, 10);
-    // The consumer takes its time; items 2 and 3 should be started meanwhile, unasked.
+    const it = orderedMap(slowly([1, 2, 3, 4, 5]), 3, (x) => work(x, 5));
+    assert.equal((await it.next()).value, 10);
+    // The consumer takes its time: items 2 and 3, started before, run on; nothing more starts unasked.
     await sleep(50);
     assert.deepEqual(seen.started, [1, 2, 3]);
+    assert.equal((await it.next()).value, 20);
+    await sleep(50);
+    assert.deepEqual(seen.started, [1, 2, 3, 4]);
     await it.return();
   });
 
@@ -118,7 +120,7 @@ describe('orderedMap', () => {
     for await (const r of it) if (r === 2) break;
     await sleep(20);
     assert.ok(closed, 'the source generator was closed');
-    assert.deepEqual(abandoned.sort((a, b) => a - b), [3, 4, 5, 6]);
+    assert.deepEqual(abandoned.sort((a, b) => a - b), [3, 4, 5]); // started by the second next(), never handed out
     assert.deepEqual(await it.next(), { done: true, value: undefined });
   });
 
