@@ -2,12 +2,12 @@
  * im2rec's pack mode: one image list → `.rec` + `.idx`, records in list order.
  *
  * Stages, each bounded so memory stays flat however long the list is:
- *   read   the files of the next batch (main thread; page-cache reads are
- *          cheap, and this keeps libuv's pool for the codec)
- *   encode each batch in one trip to the codec (native addon on libuv's pool,
- *          sharp for non-JPEG), several batches in flight
- *   write  batches in list order as they complete; a new batch starts only
- *          when one is written (the backpressure)
+ *   plan   the list (or its part), the settings, and where a resumed run
+ *          starts (partial-output.ts: OUT.rec.partial and its journal)
+ *   encode read and encode batches of images (encode-stage.ts), several
+ *          batches in flight (orderedMap)
+ *   write  batches in list order as they complete, each noted in the journal
+ *          first; a new batch starts only when one is written (the backpressure)
  * The output is the same bytes whatever the thread count: each image's
  * bytes depend only on the image and the settings.
  *
@@ -21,9 +21,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { imageInfo, transcodeMany } from '../codec/codec.js';
-import { ImageError, type TranscodeOptions } from '../codec/types.js';
-import { packImageRecord, type RecordId } from '../format/image-record.js';
+import type { RecordId } from '../format/image-record.js';
 import { indexPathFor } from '../format/index-file.js';
 import { writeFileAtomic } from '../io/atomic-file.js';
 import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
@@ -31,10 +29,10 @@ import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
 import { type ListDialect, type ListItem, NUMBER } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
-import { ByteBudget } from '../util/byte-budget.js';
 import { orderedMap } from '../util/ordered-map.js';
-import { DEFAULT_SETTINGS, type ImageSettings, planImage } from './image-plan.js';
-import { PartialOutput, type ResumePoint, type SourceStamp, assertPartialHandled, hasPartial } from './partial-output.js';
+import { MISSING, type Outcome, type ResolvedOptions, batchesOf, encodeBatch } from './encode-stage.js';
+import { DEFAULT_SETTINGS, type ImageSettings } from './image-plan.js';
+import { PartialOutput, type ResumePoint, assertPartialHandled, hasPartial } from './partial-output.js';
 import { MxrecError } from '../util/errors.js';
 
 const BATCH = 16;
@@ -164,155 +162,6 @@ export function imagePathResolver(root: string, form: 'py' | 'cc'): (rel: string
 }
 
 
-/** The record payload: header (id = list index) and labels the way the chosen tool packs them. */
-export function recordFor(item: ListItem, image: Uint8Array, form: 'py' | 'cc', packLabel: boolean): Buffer {
-  const first = item.labels[0] ?? 0;
-  if (form === 'cc') {
-    // im2rec.cc keeps the first label in the header even when it packs them all.
-    return packImageRecord(packLabel ? { label: item.labels, id: item.index, headerLabel: first } : { label: first, id: item.index }, image);
-  }
-  // im2rec.py packs only with --pack-label and more than one label; else the first label, flag 0.
-  return packImageRecord(packLabel && item.labels.length > 1 ? { label: item.labels, id: item.index } : { label: first, id: item.index }, image);
-}
-
-type Outcome = { record: Buffer; bytesIn: number; stamp: SourceStamp; notImage?: boolean } | { reason: string; bytesIn: number };
-
-/** The reason given for an image that is not there; a pack of nothing but these asks about ROOT. */
-const MISSING = 'missing file';
-
-/** The largest image file read. */
-export const MAX_IMAGE_FILE_BYTES = 256 << 20;
-
-/**
- * Image file bytes held at once, from their read to their record's write:
- * batches wait for their share (util/byte-budget.ts), so a list of huge
- * files is read a few at a time however many batches are in flight.
- */
-const readBudget = new ByteBudget(512 << 20);
-
-function fileSize(file: string): number {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  return st?.isFile() ? Math.min(st.size, MAX_IMAGE_FILE_BYTES) : 0;
-}
-
-/** An image file's bytes and what it was when read (for resuming), or why it cannot be read. */
-function readImage(file: string): { bytes: Buffer; stamp: SourceStamp } | string {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return MISSING;
-    return `unreadable: ${code ?? (err as Error).message}`;
-  }
-  try {
-    const st = fs.fstatSync(fd, { bigint: true });
-    if (st.isDirectory()) return 'is a folder, not an image';
-    if (st.size > BigInt(MAX_IMAGE_FILE_BYTES)) return `too large: a file of ${st.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
-    const bytes = fs.readFileSync(fd);
-    if (bytes.length === 0) return 'empty file';
-    return { bytes, stamp: { size: Number(st.size), mtimeNs: st.mtimeNs } };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EISDIR' ? 'is a folder, not an image' : `unreadable: ${code ?? (err as Error).message}`;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function imageReason(err: ImageError): string {
-  const what = err.code === 'TOO_LARGE' ? 'too large' : err.code === 'UNSUPPORTED' ? 'unsupported image' : 'not an image or damaged';
-  return `${what}: ${err.message}`;
-}
-
-/**
- * Reads and encodes one batch, once its files' bytes fit the read budget;
- * resolves with one outcome per item, in order, and the function that gives
- * the budget back (once the records are written).
- */
-/** The list in batches of `size`. */
-function* batchesOf(items: Iterator<ListItem>, size: number): Generator<ListItem[]> {
-  for (let batch: ListItem[] = []; ; batch = []) {
-    for (let r = items.next(); ; r = items.next()) {
-      if (r.done) {
-        if (batch.length) yield batch;
-        return;
-      }
-      batch.push(r.value);
-      if (batch.length === size) break;
-    }
-    yield batch;
-  }
-}
-
-async function encodeBatch(items: ListItem[], o: ResolvedOptions): Promise<{ items: ListItem[]; outcomes: Outcome[]; release: () => void }> {
-  const release = await readBudget.take(items.reduce((n, item) => n + fileSize(o.pathOf(item.path)), 0));
-  try {
-    return { items, outcomes: await readAndEncode(items, o), release };
-  } catch (err) {
-    release();
-    throw err;
-  }
-}
-
-async function readAndEncode(items: readonly ListItem[], o: ResolvedOptions): Promise<Outcome[]> {
-  const outcomes = new Array<Outcome>(items.length);
-  const inputs: { bytes: Buffer; stamp: SourceStamp }[] = [];
-  const plans: TranscodeOptions[] = [];
-  await Promise.all(
-    items.map(async (item, k) => {
-      const read = readImage(o.pathOf(item.path));
-      if (typeof read === 'string') {
-        outcomes[k] = { reason: read, bytesIn: 0 };
-        return;
-      }
-      const { bytes, stamp } = read;
-      if (o.image.passThrough) {
-        // Any file's bytes, as MXNet's tools store them (audio, arrays, text packed with --exts);
-        // those whose header is no image's are counted, so that a wrong ROOT or --exts shows.
-        const notImage = await imageInfo(bytes).then(
-          () => false,
-          (err: unknown) => {
-            if (err instanceof ImageError || err instanceof RangeError) return true;
-            throw err;
-          },
-        );
-        outcomes[k] = { record: recordFor(item, bytes, o.image.form, o.packLabel), bytesIn: bytes.length, stamp, notImage };
-        return;
-      }
-      try {
-        // The header gives the size to plan from.
-        const info = await imageInfo(bytes);
-        plans[k] = planImage(info, o.image, item.index);
-        inputs[k] = read;
-      } catch (err) {
-        if (!(err instanceof ImageError || err instanceof RangeError)) throw err;
-        outcomes[k] = { reason: err instanceof ImageError ? imageReason(err) : err.message, bytesIn: bytes.length };
-      }
-    }),
-  );
-  const slots = items.map((_, k) => k).filter((k) => inputs[k] !== undefined);
-  if (slots.length) {
-    const encoded = await transcodeMany(
-      slots.map((k) => inputs[k]!.bytes),
-      slots.map((k) => plans[k]!),
-    );
-    encoded.forEach((r, j) => {
-      const k = slots[j]!;
-      const { bytes, stamp } = inputs[k]!;
-      const bytesIn = bytes.length;
-      outcomes[k] = r instanceof ImageError ? { reason: imageReason(r), bytesIn } : { record: recordFor(items[k]!, r.data, o.image.form, o.packLabel), bytesIn, stamp };
-    });
-  }
-  return outcomes;
-}
-
-interface ResolvedOptions {
-  pathOf: (rel: string) => string;
-  image: ImageSettings;
-  packLabel: boolean;
-}
-
 /** The settings a partial output was made with; resuming needs the same, and the same list bytes. */
 function settingsNote(options: PackOptions, list: ListPart, image: ImageSettings, packLabel: boolean): string {
   return JSON.stringify({
@@ -368,6 +217,28 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
   }
 }
 
+/**
+ * OUT.rec.partial and where the pack starts: after the records an interrupted
+ * run kept (`resume`, when there is one), else from the list's start.
+ */
+function openPartial(
+  options: PackOptions,
+  indexPath: string,
+  note: string,
+  list: ListPart,
+  pathOf: (rel: string) => string,
+): { output: PartialOutput; start: ResumePoint } {
+  const { output } = options;
+  const writerOptions = { fsync: options.fsync, overwrite: options.overwrite ?? false };
+  if (options.resume && hasPartial(output)) return PartialOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
+  if (options.resume) options.onNotice?.(`--resume: no interrupted run to continue for ${output}; packing from the start`);
+  const onReplace = (found: string) => options.onNotice?.(`replacing ${found}, left by an interrupted run (--force)`);
+  return {
+    output: PartialOutput.create(output, indexPath, note, { ...writerOptions, onReplace }),
+    start: { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() },
+  };
+}
+
 async function packClaimed(options: PackOptions, indexPath: string, reportPath: string): Promise<PackSummary> {
   const started = performance.now();
   const output = options.output;
@@ -377,18 +248,7 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
   const overwrite = options.overwrite ?? false;
   const list = ListPart.open(options.list, options.dialect, options.parts);
   const note = settingsNote(options, list, image, packLabel);
-  const writerOptions = { fsync: options.fsync, overwrite };
-
-  let out: PartialOutput;
-  let start: ResumePoint;
-  if (options.resume && hasPartial(output)) {
-    ({ output: out, start } = PartialOutput.resume(output, indexPath, note, list[Symbol.iterator](), resolved.pathOf, writerOptions));
-  } else {
-    if (options.resume) options.onNotice?.(`--resume: no interrupted run to continue for ${output}; packing from the start`);
-    const onReplace = (found: string) => options.onNotice?.(`replacing ${found}, left by an interrupted run (--force)`);
-    out = PartialOutput.create(output, indexPath, note, { ...writerOptions, onReplace });
-    start = { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() };
-  }
+  const { output: out, start } = openPartial(options, indexPath, note, list, resolved.pathOf);
   const items = start.rest;
   const writer = out.writer;
 
