@@ -1,10 +1,10 @@
 /**
- * Reading records: sequentially (sync or async iteration over large chunks
+ * Reading records: sequentially (sync or async iteration over large blocks
  * read ahead on other threads, see windows.ts) and at a given offset, from a
  * file, a Buffer or a URL.
  */
 import { type ByteSource, openSource, readFully, readFullySync } from '../io/byte-source.js';
-import { PoolReads, ThreadReads } from '../io/chunk-reads.js';
+import { PoolReads, ThreadReads } from '../io/block-reads.js';
 import type { HttpOptions } from '../io/http-source.js';
 import { openLocation } from '../io/locations.js';
 import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, RecordCursor } from './cursor.js';
@@ -30,7 +30,7 @@ export interface ReadOptions {
    */
   reuseBuffers?: boolean;
   /**
-   * Chunk reads kept in flight ahead of the reader: on the addon's reader
+   * Block reads kept in flight ahead of the reader: on the addon's reader
    * threads for local files, else (async iteration only) as concurrent reads
    * on libuv's pool, or range requests for a URL. 0: read on demand, on the
    * calling thread for sync iteration. Default 4.
@@ -112,7 +112,7 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
   }
 
   /**
-   * @internal Windows for reading segment `i`: chunks read ahead by the
+   * @internal Windows for reading segment `i`: blocks read ahead by the
    * addon's reader threads where it is built (sync and async scans alike),
    * else by libuv's pool (async), else reads on demand.
    */

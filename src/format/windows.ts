@@ -5,8 +5,8 @@
  *
  * - DirectWindows reads exactly there, when asked, on the calling thread (or
  *   one read at a time for async): random access, and scans without read-ahead.
- * - ReadAheadWindows keeps several fixed-size chunks in flight on other
- *   threads (io/chunk-reads.ts), so the kernel copies the next chunks on other
+ * - ReadAheadWindows keeps several fixed-size blocks in flight on other
+ *   threads (io/block-reads.ts), so the kernel copies the next blocks on other
  *   cores while the caller works through the current one: sequential scans.
  *
  * Either can reuse its memory (reuseBuffers): a payload is then valid only
@@ -15,11 +15,11 @@
  * memory and payloads stay valid for as long as they are referenced.
  */
 import { type ByteSource, readFully, readFullySync } from '../io/byte-source.js';
-import type { ChunkReads } from '../io/chunk-reads.js';
+import type { BlockReads } from '../io/block-reads.js';
 import type { NeedBytes, RecordCursor } from './cursor.js';
 
 export const DEFAULT_BUFFER_SIZE = 2 << 20;
-/** Chunk reads kept in flight by scans: enough to keep both cores of a small machine copying. */
+/** Block reads kept in flight by scans: enough to keep both cores of a small machine copying. */
 export const DEFAULT_READ_AHEAD = 4;
 
 export interface WindowOptions {
@@ -85,67 +85,67 @@ export class DirectWindows {
   closeSync(): void {}
 }
 
-interface Chunk {
-  /** File offset of the chunk's first byte. */
+interface Block {
+  /** File offset of the block's first byte. */
   start: number;
-  /** headroom + chunk data. */
+  /** headroom + block data. */
   buffer: Buffer;
-  /** Bytes asked for: chunkSize, or less for the last chunk of the source. */
+  /** Bytes asked for: blockSize, or less for the last block of the source. */
   asked: number;
   /** What to wait on for the bytes read. */
   ticket: number;
 }
 
 /**
- * Sequential windows from chunks read ahead. Each chunk buffer has room in
+ * Sequential windows from blocks read ahead. Each block buffer has room in
  * front of its data for the tail of the previous window, so moving on costs a
- * copy of that partial record, not of the chunk. The reads run elsewhere
- * (ChunkReads: the addon's reader threads, or libuv's pool), so the kernel
- * copies the next chunks on other cores while the caller works through the
+ * copy of that partial record, not of the block. The reads run elsewhere
+ * (BlockReads: the addon's reader threads, or libuv's pool), so the kernel
+ * copies the next blocks on other cores while the caller works through the
  * current one; with reader threads a sync scan reads ahead too.
  */
 export class ReadAheadWindows {
-  private readonly chunkSize: number;
+  private readonly blockSize: number;
   private readonly headroom: number;
-  private readonly inFlight: Chunk[] = [];
-  /** File offset of the next chunk to request. */
-  private nextChunk = 0;
-  /** File offset where the chunks in flight begin: the end of the last window handed out (-1: none yet). */
+  private readonly inFlight: Block[] = [];
+  /** File offset of the next block to request. */
+  private nextBlock = 0;
+  /** File offset where the blocks in flight begin: the end of the last window handed out (-1: none yet). */
   private handedOut = -1;
-  /** With reuseBuffers: chunk buffers free for the next reads, and the one the window lives in. */
+  /** With reuseBuffers: block buffers free for the next reads, and the one the window lives in. */
   private readonly free: Buffer[] = [];
   private current: Buffer | null = null;
 
   constructor(
-    private readonly reads: ChunkReads,
+    private readonly reads: BlockReads,
     private readonly options: WindowOptions & {
-      /** Chunks to keep in flight. Default DEFAULT_READ_AHEAD. */
+      /** Blocks to keep in flight. Default DEFAULT_READ_AHEAD. */
       depth?: number;
       /** Do not read ahead from here on (the end of the scan's range); later bytes are read on demand. */
       limit?: number;
     } = {},
   ) {
-    this.chunkSize = Math.max(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 64);
-    this.headroom = Math.max(this.chunkSize >> 2, 64);
+    this.blockSize = Math.max(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 64);
+    this.headroom = Math.max(this.blockSize >> 2, 64);
   }
 
   private startRead(size: number): void {
-    const start = this.nextChunk;
-    const asked = Math.min(this.chunkSize, size - start);
-    this.nextChunk += asked;
-    const buffer = (this.options.reuseBuffers && this.free.pop()) || Buffer.allocUnsafe(this.headroom + this.chunkSize);
+    const start = this.nextBlock;
+    const asked = Math.min(this.blockSize, size - start);
+    this.nextBlock += asked;
+    const buffer = (this.options.reuseBuffers && this.free.pop()) || Buffer.allocUnsafe(this.headroom + this.blockSize);
     this.inFlight.push({ start, buffer, asked, ticket: this.reads.start(buffer, this.headroom, asked, start) });
   }
 
   private topUp(size: number): void {
     const limit = Math.min(this.options.limit ?? size, size);
     const depth = Math.max(this.options.depth ?? DEFAULT_READ_AHEAD, 1);
-    while (this.inFlight.length < depth && this.nextChunk < limit) this.startRead(size);
+    while (this.inFlight.length < depth && this.nextBlock < limit) this.startRead(size);
   }
 
-  /** The next chunk to wait for (read on demand past the limit), with `depth` reads kept going meanwhile. */
-  private take(size: number): Chunk | null {
-    if (this.inFlight.length === 0 && this.nextChunk < size) this.startRead(size);
+  /** The next block to wait for (read on demand past the limit), with `depth` reads kept going meanwhile. */
+  private take(size: number): Block | null {
+    if (this.inFlight.length === 0 && this.nextBlock < size) this.startRead(size);
     const oldest = this.inFlight.shift();
     this.topUp(size);
     return oldest ?? null;
@@ -155,7 +155,7 @@ export class ReadAheadWindows {
     if (buffer && this.options.reuseBuffers) this.free.push(buffer);
   }
 
-  /** Where the cursor's window ends: where the chunks in flight must begin, or the sequence starts again. */
+  /** Where the cursor's window ends: where the blocks in flight must begin, or the sequence starts again. */
   private windowEnd(cursor: RecordCursor, need: NeedBytes): number {
     return need.position + cursor.tail(need.position).length;
   }
@@ -163,15 +163,15 @@ export class ReadAheadWindows {
   fillSync(cursor: RecordCursor, need: NeedBytes): void {
     const end = this.windowEnd(cursor, need);
     if (this.handedOut !== end) {
-      // First fill, or the cursor left the chunk sequence: start the sequence where its window ends.
+      // First fill, or the cursor left the block sequence: start the sequence where its window ends.
       this.drainSync();
-      this.nextChunk = end;
+      this.nextBlock = end;
     }
     const size = cursor.sourceSize;
     this.topUp(size);
-    const got: Array<[Chunk, number]> = [];
-    for (let chunk = this.take(size); chunk; chunk = this.take(size)) {
-      got.push([chunk, this.reads.waitSync(chunk.ticket)]);
+    const got: Array<[Block, number]> = [];
+    for (let block = this.take(size); block; block = this.take(size)) {
+      got.push([block, this.reads.waitSync(block.ticket)]);
       if (!this.wantsMore(need, got)) break;
     }
     this.install(cursor, need, got);
@@ -181,26 +181,26 @@ export class ReadAheadWindows {
     const end = this.windowEnd(cursor, need);
     if (this.handedOut !== end) {
       await this.drain();
-      this.nextChunk = end;
+      this.nextBlock = end;
     }
     const size = cursor.sourceSize;
     this.topUp(size);
-    const got: Array<[Chunk, number]> = [];
-    for (let chunk = this.take(size); chunk; chunk = this.take(size)) {
-      got.push([chunk, await this.reads.wait(chunk.ticket)]);
+    const got: Array<[Block, number]> = [];
+    for (let block = this.take(size); block; block = this.take(size)) {
+      got.push([block, await this.reads.wait(block.ticket)]);
       if (!this.wantsMore(need, got)) break;
     }
     this.install(cursor, need, got);
   }
 
-  /** More chunks are needed: the window does not reach `upTo` yet and the source has not ended. */
-  private wantsMore(need: NeedBytes, got: Array<[Chunk, number]>): boolean {
-    const [chunk, length] = got[got.length - 1]!;
-    return chunk.start + length < need.upTo && length === chunk.asked;
+  /** More blocks are needed: the window does not reach `upTo` yet and the source has not ended. */
+  private wantsMore(need: NeedBytes, got: Array<[Block, number]>): boolean {
+    const [block, length] = got[got.length - 1]!;
+    return block.start + length < need.upTo && length === block.asked;
   }
 
-  /** Installs the window: the old window's tail followed by the chunks read. */
-  private install(cursor: RecordCursor, need: NeedBytes, got: Array<[Chunk, number]>): void {
+  /** Installs the window: the old window's tail followed by the blocks read. */
+  private install(cursor: RecordCursor, need: NeedBytes, got: Array<[Block, number]>): void {
     const carry = cursor.tail(need.position);
     const last = got[got.length - 1];
     const reached = last ? last[0].start + last[1] : need.position + carry.length;
@@ -216,7 +216,7 @@ export class ReadAheadWindows {
       window = first.buffer.subarray(this.headroom - carry.length, this.headroom + length);
       backing = first.buffer;
     } else {
-      // A record longer than one chunk (or no data left): gather what it spans into one buffer.
+      // A record longer than one block (or no data left): gather what it spans into one buffer.
       window = Buffer.concat([carry, ...got.map(([c, length]) => c.buffer.subarray(this.headroom, this.headroom + length))]);
       for (const [c] of got) this.release(c.buffer);
     }
@@ -228,10 +228,10 @@ export class ReadAheadWindows {
 
   /** Waits for reads still in flight (before the source is closed). */
   async drain(): Promise<void> {
-    for (const chunk of this.inFlight.splice(0)) {
+    for (const block of this.inFlight.splice(0)) {
       try {
-        await this.reads.wait(chunk.ticket);
-        this.release(chunk.buffer);
+        await this.reads.wait(block.ticket);
+        this.release(block.buffer);
       } catch {
         // a read that failed after the scan stopped needing it
       }
@@ -239,10 +239,10 @@ export class ReadAheadWindows {
   }
 
   drainSync(): void {
-    for (const chunk of this.inFlight.splice(0)) {
+    for (const block of this.inFlight.splice(0)) {
       try {
-        this.reads.waitSync(chunk.ticket);
-        this.release(chunk.buffer);
+        this.reads.waitSync(block.ticket);
+        this.release(block.buffer);
       } catch {
         // as in drain()
       }

@@ -1,6 +1,6 @@
 /**
- * The batching stage: decoded chunks in, batches out, for one epoch. A chunk
- * whose samples all decoded is a batch as it stands; samples of chunks with
+ * The batching stage: decoded buffers in, batches out, for one epoch. A buffer
+ * whose samples all decoded is a batch as it stands; samples of buffers with
  * gaps (damaged records skipped) are moved into a carry batch until it is
  * full. At the epoch's end the partly filled carry is the last batch: short,
  * with `pad` saying by how much (roundBatch false), or topped up with the
@@ -8,7 +8,7 @@
  * MXNet wraps around).
  */
 import { unpackImageRecord } from '../format/image-record.js';
-import type { Chunk, ChunkPool, Sample } from './chunks.js';
+import type { BatchBuffer, BufferPool, Sample } from './batch-buffers.js';
 import type { DecodeStage, Decoded } from './decode-stage.js';
 import { type Epoch, recordName } from './epoch.js';
 import type { Batch } from './image-record-iter.js';
@@ -17,14 +17,14 @@ import type { IterSettings } from './options.js';
 
 export class Batcher {
   /** A partly filled output batch (after skipped samples) and how many it holds. */
-  private carry: { chunk: Chunk; count: number } | null = null;
+  private carry: { buffer: BatchBuffer; count: number } | null = null;
   /** The epoch's first samples, decoded again to fill the last batch (roundBatch). */
   private readonly head: Sample[] = [];
   private readonly plane: number;
 
   constructor(
     private readonly s: IterSettings,
-    private readonly pool: ChunkPool,
+    private readonly pool: BufferPool,
     private readonly decoder: DecodeStage,
     private readonly labeler: Labeler,
     private readonly epoch: Epoch,
@@ -32,24 +32,24 @@ export class Batcher {
     this.plane = decoder.plane;
   }
 
-  /** The batch this chunk completes, if any (at most one: a chunk holds at most batchSize samples). */
-  add({ chunk, good }: Decoded): Batch | null {
+  /** The batch this buffer completes, if any (at most one: a buffer holds at most batchSize samples). */
+  add({ buffer, good }: Decoded): Batch | null {
     const s = this.s;
     for (const i of good) {
       if (this.head.length >= s.batchSize) break;
-      this.head.push(chunk.samples[i]!);
+      this.head.push(buffer.samples[i]!);
     }
-    if (!this.carry && good.length === s.batchSize) return this.batchOf(chunk, s.batchSize, 0);
+    if (!this.carry && good.length === s.batchSize) return this.batchOf(buffer, s.batchSize, 0);
     let out: Batch | null = null;
     for (const i of good) {
-      if (!this.carry) this.carry = { chunk: this.pool.take(), count: 0 };
-      this.moveSample(chunk, i, this.carry);
+      if (!this.carry) this.carry = { buffer: this.pool.take(), count: 0 };
+      this.moveSample(buffer, i, this.carry);
       if (this.carry.count === s.batchSize) {
-        out = this.batchOf(this.carry.chunk, s.batchSize, 0);
+        out = this.batchOf(this.carry.buffer, s.batchSize, 0);
         this.carry = null;
       }
     }
-    this.pool.recycle(chunk);
+    this.pool.recycle(buffer);
     return out;
   }
 
@@ -60,7 +60,7 @@ export class Batcher {
     this.carry = null;
     if (!carry || carry.count === 0) return null;
     const pad = s.batchSize - carry.count;
-    if (!s.roundBatch) return this.batchOf(carry.chunk, carry.count, pad);
+    if (!s.roundBatch) return this.batchOf(carry.buffer, carry.count, pad);
     // Wrap around to the epoch's first samples (cycling if the epoch has fewer than batchSize).
     const wrap = this.pool.take();
     for (let k = 0; k < pad; k++) {
@@ -71,28 +71,28 @@ export class Batcher {
     const { good } = await this.decoder.decode(wrap, this.epoch);
     for (const i of good) this.moveSample(wrap, i, carry);
     this.pool.recycle(wrap);
-    return this.batchOf(carry.chunk, s.batchSize, pad);
+    return this.batchOf(carry.buffer, s.batchSize, pad);
   }
 
-  private moveSample(from: Chunk, i: number, to: { chunk: Chunk; count: number }): void {
+  private moveSample(from: BatchBuffer, i: number, to: { buffer: BatchBuffer; count: number }): void {
     const width = this.s.labelWidth;
     const k = to.count++;
-    to.chunk.data.set(from.data.subarray(i * this.plane, (i + 1) * this.plane), k * this.plane);
-    to.chunk.label.set(from.label.subarray(i * width, (i + 1) * width), k * width);
-    to.chunk.samples[k] = from.samples[i]!;
+    to.buffer.data.set(from.data.subarray(i * this.plane, (i + 1) * this.plane), k * this.plane);
+    to.buffer.label.set(from.label.subarray(i * width, (i + 1) * width), k * width);
+    to.buffer.samples[k] = from.samples[i]!;
   }
 
-  private batchOf(chunk: Chunk, n: number, pad: number): Batch {
+  private batchOf(buffer: BatchBuffer, n: number, pad: number): Batch {
     const s = this.s;
-    this.pool.lend(chunk);
+    this.pool.lend(buffer);
     const full = n === s.batchSize;
     return {
-      data: full ? chunk.data : chunk.data.subarray(0, n * this.plane),
+      data: full ? buffer.data : buffer.data.subarray(0, n * this.plane),
       shape: [n, s.channels, s.height, s.width],
-      label: full ? chunk.label : chunk.label.subarray(0, n * s.labelWidth),
+      label: full ? buffer.label : buffer.label.subarray(0, n * s.labelWidth),
       labelShape: s.labelWidth === 1 ? [n] : [n, s.labelWidth],
       pad,
-      index: chunk.samples.slice(0, n).map((x) => x.id),
+      index: buffer.samples.slice(0, n).map((x) => x.id),
     };
   }
 }

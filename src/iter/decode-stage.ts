@@ -1,6 +1,6 @@
 /**
- * The decoding stage: a chunk's samples decoded, cropped, resampled,
- * mirrored and normalised straight into the chunk's memory (CHW), split into
+ * The decoding stage: a buffer's samples decoded, cropped, resampled,
+ * mirrored and normalised straight into the buffer's memory (CHW), split into
  * `threads` codec calls that run side by side on libuv's pool. A sample whose
  * crop reaches into the pad border is decoded into a scratch inset and
  * composed onto a fillValue canvas. Samples that fail to decode are damaged
@@ -9,12 +9,12 @@
 import { decodeIntoMany, type DecodeJob } from '../codec/codec.js';
 import { planarFromInterleaved } from '../codec/planar.js';
 import type { ImageError } from '../codec/types.js';
-import type { Chunk, Sample } from './chunks.js';
+import type { BatchBuffer, Sample } from './batch-buffers.js';
 import type { Epoch } from './epoch.js';
 import type { IterSettings } from './options.js';
 
 export interface Decoded {
-  chunk: Chunk;
+  buffer: BatchBuffer;
   /** Sample numbers that decoded. */
   good: number[];
 }
@@ -27,35 +27,35 @@ export class DecodeStage {
     this.plane = s.channels * s.height * s.width;
   }
 
-  async decode(chunk: Chunk, epoch: Epoch): Promise<Decoded> {
+  async decode(buffer: BatchBuffer, epoch: Epoch): Promise<Decoded> {
     const s = this.s;
     const t0 = performance.now();
     const work: Array<{ sample: number; job: DecodeJob }> = [];
-    chunk.samples.forEach((sample, i) => {
-      if (sample.plan.inset && sample.plan.inset.width === 0) this.compose(sample, null, chunk.data, i * this.plane);
-      else work.push({ sample: i, job: this.job(sample, chunk.data, i * this.plane) });
+    buffer.samples.forEach((sample, i) => {
+      if (sample.plan.inset && sample.plan.inset.width === 0) this.compose(sample, null, buffer.data, i * this.plane);
+      else work.push({ sample: i, job: this.job(sample, buffer.data, i * this.plane) });
     });
     const groups = Math.min(s.threads, work.length);
     const size = Math.ceil(work.length / Math.max(groups, 1));
     const calls: Promise<(ImageError | null)[]>[] = [];
     for (let g = 0; g < work.length; g += size) calls.push(decodeIntoMany(work.slice(g, g + size).map((w) => w.job)));
     const errors = (await Promise.all(calls)).flat();
-    if (epoch.abandoned) return { chunk, good: [] }; // reset or closed meanwhile
+    if (epoch.abandoned) return { buffer, good: [] }; // reset or closed meanwhile
     epoch.stats.decodeMs += performance.now() - t0;
     const failed = new Set<number>();
     work.forEach((w, k) => {
-      const sample = chunk.samples[w.sample]!;
+      const sample = buffer.samples[w.sample]!;
       const err = errors[k];
       if (err) {
         failed.add(w.sample);
         epoch.damaged(sample.rec, sample.id, `image: ${err.message}`);
       } else if (sample.plan.inset) {
-        this.compose(sample, w.job.out as Uint8Array, chunk.data, w.sample * this.plane);
+        this.compose(sample, w.job.out as Uint8Array, buffer.data, w.sample * this.plane);
       }
     });
     const good: number[] = [];
-    chunk.samples.forEach((_, i) => failed.has(i) || good.push(i));
-    return { chunk, good };
+    buffer.samples.forEach((_, i) => failed.has(i) || good.push(i));
+    return { buffer, good };
   }
 
   private job(sample: Sample, out: Float32Array | Uint8Array, offset: number): DecodeJob {

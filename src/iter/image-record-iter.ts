@@ -5,24 +5,24 @@
  *   planning   sample-planner.ts  header, labels (labels.ts), image size, and the
  *                                 crop window, filter and mirror (augment.ts)
  *   decoding   decode-stage.ts    region decode + resample + normalise, straight
- *                                 into the chunk's memory, on libuv's pool
+ *                                 into the buffer's memory, on libuv's pool
  *   batching   batcher.ts         gaps filled, the last batch short or wrapped
- * with one epoch's bookkeeping in epoch.ts and chunk memory in chunks.ts.
- * Planning runs on the main thread, chunk after chunk (cheap, and in record
+ * with one epoch's bookkeeping in epoch.ts and buffer memory in buffers.ts.
+ * Planning runs on the main thread, buffer after buffer (cheap, and in record
  * order, so every random choice depends only on seed and epoch); orderedMap
- * keeps the decoding of up to `prefetchBuffer` chunks running behind it.
+ * keeps the decoding of up to `prefetchBuffer` buffers running behind it.
  */
 import type { RecordId } from '../format/image-record.js';
 import { orderedMap, type OrderedMap } from '../util/ordered-map.js';
 import { Rng, STREAM } from '../util/rng.js';
 import { Batcher } from './batcher.js';
-import { type Chunk, ChunkPool } from './chunks.js';
+import { type BatchBuffer, BufferPool } from './batch-buffers.js';
 import { DecodeStage, type Decoded } from './decode-stage.js';
 import { Epoch, type IterStats, type SkippedRecord } from './epoch.js';
 import { makeLabeler, type Labeler } from './labels.js';
 import { type ImageRecordIterOptions, type IterSettings, resolveOptions } from './options.js';
 import { openRecordSource, readInputs, readInputsSync, type RecordSource, type SourceInputs } from './record-source.js';
-import { plannedChunks } from './sample-planner.js';
+import { plannedBuffers } from './sample-planner.js';
 
 export { IterDataError, type IterStats, type SkippedRecord } from './epoch.js';
 
@@ -46,10 +46,10 @@ export interface Batch<D extends Dtype = Dtype> {
   index: RecordId[];
 }
 
-/** One epoch's pipeline: planned chunks decoding ahead, and the batcher they feed. */
+/** One epoch's pipeline: planned buffers decoding ahead, and the batcher they feed. */
 interface EpochRun {
   epoch: Epoch;
-  decoded: OrderedMap<Chunk, Decoded>;
+  decoded: OrderedMap<BatchBuffer, Decoded>;
   batcher: Batcher;
   finished: boolean;
 }
@@ -64,7 +64,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
   readonly settings: IterSettings;
   private readonly source: RecordSource;
   private readonly labeler: Labeler;
-  private readonly pool: ChunkPool;
+  private readonly pool: BufferPool;
   private readonly decoder: DecodeStage;
   private epochNo = 0;
   private run!: EpochRun;
@@ -83,7 +83,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
     this.labeler = makeLabeler(s.labelWidth, inputs.list);
     this.source = openRecordSource(s, inputs);
     this.decoder = new DecodeStage(s);
-    this.pool = new ChunkPool({ batchSize: s.batchSize, plane: this.decoder.plane, labelWidth: s.labelWidth, dtype: s.dtype }, s.reuseBuffers);
+    this.pool = new BufferPool({ batchSize: s.batchSize, plane: this.decoder.plane, labelWidth: s.labelWidth, dtype: s.dtype }, s.reuseBuffers);
     this.startEpoch();
   }
 
@@ -158,10 +158,10 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
     const s = this.settings;
     const epoch = new Epoch(this.epochNo, s.skipCorrupt);
     const records = this.source.records(this.epochNo, (bad) => epoch.skip(bad));
-    const chunks = plannedChunks(records, s, this.labeler, this.pool, new Rng(s.seed, this.epochNo, STREAM.augment), epoch);
+    const buffers = plannedBuffers(records, s, this.labeler, this.pool, new Rng(s.seed, this.epochNo, STREAM.augment), epoch);
     this.run = {
       epoch,
-      decoded: orderedMap(chunks, s.prefetchBuffer, (chunk) => this.decoder.decode(chunk, epoch)),
+      decoded: orderedMap(buffers, s.prefetchBuffer, (buffer) => this.decoder.decode(buffer, epoch)),
       batcher: new Batcher(s, this.pool, this.decoder, this.labeler, epoch),
       finished: false,
     };
@@ -195,7 +195,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
         if (batch) return this.emit(epoch, batch);
         continue;
       }
-      // The source is exhausted and every chunk is in.
+      // The source is exhausted and every buffer is in.
       run.finished = true;
       const last = await run.batcher.finish();
       if (epoch.abandoned) return { done: true, value: undefined };

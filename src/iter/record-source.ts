@@ -11,7 +11,7 @@
  *   global shuffle would need the whole part in memory, so `shuffle` here is a
  *   buffer shuffle: a window of `shuffleBuffer` records, each output drawn at
  *   random from it and replaced by the next record read. MXNet's equivalent
- *   shuffles within each ~8 MB read chunk.
+ *   shuffles within each ~8 MB read (its "shuffle chunk").
  *
  * Either way the order is a function of (seed, epoch) only. Files may be
  * http(s):// URLs (opened by readInputs): indexed records are then read a few

@@ -1,5 +1,5 @@
 /**
- * The planning stage: records in, chunks of planned samples out. For each
+ * The planning stage: records in, buffers of planned samples out. For each
  * record: the image header, the labels (labels.ts) and the image's size
  * from its header bytes, then the crop window, filter and mirror
  * (augment.ts). Nothing is decoded here, so this runs on the main thread,
@@ -12,25 +12,25 @@ import { ImageRecordError } from '../format/errors.js';
 import { type ImageRecord, unpackImageRecord } from '../format/image-record.js';
 import type { Rng } from '../util/rng.js';
 import { planSample } from './augment.js';
-import type { Chunk, ChunkPool } from './chunks.js';
+import type { BatchBuffer, BufferPool } from './batch-buffers.js';
 import { type Epoch, recordName } from './epoch.js';
 import type { Labeler } from './labels.js';
 import type { IterSettings } from './options.js';
 import type { SourceRecord } from './record-source.js';
 
-/** The epoch's records as chunks of up to batchSize planned samples, labels filled in. */
-export async function* plannedChunks(
+/** The epoch's records as buffers of up to batchSize planned samples, labels filled in. */
+export async function* plannedBuffers(
   records: AsyncIterator<SourceRecord>,
   s: IterSettings,
   labeler: Labeler,
-  pool: ChunkPool,
+  pool: BufferPool,
   rng: Rng,
   epoch: Epoch,
-): AsyncGenerator<Chunk> {
+): AsyncGenerator<BatchBuffer> {
   const counters = epoch.stats;
   for (let ended = false; !ended && !epoch.abandoned; ) {
-    const chunk = pool.take();
-    while (chunk.samples.length < s.batchSize) {
+    const buffer = pool.take();
+    while (buffer.samples.length < s.batchSize) {
       let t = performance.now();
       const step = await records.next();
       const t1 = performance.now();
@@ -57,11 +57,11 @@ export async function* plannedChunks(
         epoch.damaged(rec, image.id, `image: ${err.message}`);
         continue;
       }
-      labeler(image, chunk.label, chunk.samples.length * s.labelWidth, recordName(rec, image.id));
-      chunk.samples.push({ rec, image: image.image, id: image.id, plan: planSample(info.width, info.height, s, rng) });
+      labeler(image, buffer.label, buffer.samples.length * s.labelWidth, recordName(rec, image.id));
+      buffer.samples.push({ rec, image: image.image, id: image.id, plan: planSample(info.width, info.height, s, rng) });
       counters.prepareMs += performance.now() - t;
     }
-    if (chunk.samples.length > 0 && !epoch.abandoned) yield chunk;
-    else pool.recycle(chunk);
+    if (buffer.samples.length > 0 && !epoch.abandoned) yield buffer;
+    else pool.recycle(buffer);
   }
 }

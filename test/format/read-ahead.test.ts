@@ -13,7 +13,7 @@ import { RecordIOError } from '../../src/format/errors.js';
 import { RecordReader, type ScanOptions } from '../../src/format/reader.js';
 import { MAGIC_BYTES } from '../../src/format/recordio.js';
 import { RecordWriter } from '../../src/format/writer.js';
-import { ThreadReads, readerThreads } from '../../src/io/chunk-reads.js';
+import { ThreadReads, readerThreads } from '../../src/io/block-reads.js';
 import { FileSource } from '../../src/io/byte-source.js';
 import { bigPayloads, edgePayloads } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';

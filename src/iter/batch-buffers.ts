@@ -1,10 +1,10 @@
 /**
- * Chunks: the unit the iterator's stages hand each other. A chunk is up to
+ * Batch buffers: the unit the iterator's stages hand each other. A buffer is up to
  * batchSize planned samples with the memory their pixels and labels are
- * decoded into, so that a full chunk becomes a batch without a copy.
+ * decoded into, so that a full buffer becomes a batch without a copy.
  *
  * Buffer lifetimes (see ARCHITECTURE.md, "Batch memory"): a batch's arrays
- * are the caller's to keep, unless `reuseBuffers`, where the chunk a batch
+ * are the caller's to keep, unless `reuseBuffers`, where the buffer a batch
  * was lent from goes back to the pool at the caller's next next() and is
  * filled again.
  */
@@ -20,24 +20,24 @@ export interface Sample {
   plan: SamplePlan;
 }
 
-export interface Chunk {
+export interface BatchBuffer {
   samples: Sample[];
   data: Float32Array | Uint8Array;
   label: Float32Array;
 }
 
-/** Chunk memory: new, or (reuseBuffers) recycled from batches the caller has let go. */
-export class ChunkPool {
-  private readonly spare: Chunk[] = [];
-  /** The chunk whose batch the caller holds until its next next() (reuseBuffers). */
-  private lent: Chunk | null = null;
+/** BatchBuffer memory: new, or (reuseBuffers) recycled from batches the caller has let go. */
+export class BufferPool {
+  private readonly spare: BatchBuffer[] = [];
+  /** The buffer whose batch the caller holds until its next next() (reuseBuffers). */
+  private lent: BatchBuffer | null = null;
 
   constructor(
     private readonly shape: { batchSize: number; plane: number; labelWidth: number; dtype: 'float32' | 'uint8' },
     private readonly reuse: boolean,
   ) {}
 
-  take(): Chunk {
+  take(): BatchBuffer {
     const spare = this.spare.pop();
     if (spare) return spare;
     const { batchSize: n, plane, labelWidth, dtype } = this.shape;
@@ -48,17 +48,17 @@ export class ChunkPool {
     };
   }
 
-  /** A chunk nobody reads any more. */
-  recycle(chunk: Chunk): void {
+  /** A buffer nobody reads any more. */
+  recycle(buffer: BatchBuffer): void {
     if (!this.reuse) return;
-    chunk.samples = [];
-    this.spare.push(chunk);
+    buffer.samples = [];
+    this.spare.push(buffer);
   }
 
-  /** The chunk behind the batch just handed out; the one lent before comes back. */
-  lend(chunk: Chunk): void {
+  /** The buffer behind the batch just handed out; the one lent before comes back. */
+  lend(buffer: BatchBuffer): void {
     this.takeBack();
-    this.lent = chunk;
+    this.lent = buffer;
   }
 
   /** The caller asked for the next batch: the one it held is free again. */

@@ -1,5 +1,5 @@
 /**
- * Where a scan's read-ahead chunks are read. Two back ends with one surface:
+ * Where a scan's read-ahead blocks are read. Two back ends with one surface:
  *
  * - ThreadReads: the mxrec_io addon's own reader threads (native/src/read_queue.cc).
  *   A read can be waited for synchronously or asynchronously, so sync scans
@@ -12,7 +12,7 @@ import util from 'node:util';
 import { loadAddon } from '../native/load-addon.js';
 import { type ByteSource, readFully } from './byte-source.js';
 
-export interface ChunkReads {
+export interface BlockReads {
   /** Whether waitSync works. */
   readonly sync: boolean;
   /** Starts reading `length` bytes at file `position` into buffer[offset..]; returns a ticket. */
@@ -50,7 +50,7 @@ function readError(errno: number, name: string): Error {
   return Object.assign(new Error(`${code}: ${message}, read '${name}'`), { errno, code, syscall: 'read', path: name });
 }
 
-export class ThreadReads implements ChunkReads {
+export class ThreadReads implements BlockReads {
   readonly sync = true;
   private readonly queue: NativeReadQueue;
   /** Async waits: resolved when the addon announces the read done. */
@@ -108,7 +108,7 @@ export class ThreadReads implements ChunkReads {
   }
 }
 
-export class PoolReads implements ChunkReads {
+export class PoolReads implements BlockReads {
   readonly sync = false;
   private readonly reads = new Map<number, Promise<number>>();
   private nextTicket = 0;
