@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PYTHON, type Run, corpusDir, here, measure, median, root } from './common.js';
 
-const IM2REC = path.join(root, 'bin/im2rec.js');
+const IM2REC = path.join(root, 'bin/im2rec.cjs');
 const TRIALS = 3;
 const IMAGES = Number(process.env.BENCH_IM2REC_IMAGES ?? 2000);
 const LIST_FILES = 100_000;

@@ -36,7 +36,7 @@ async function packRec(outDir: string): Promise<{ rec: string; idx: string }> {
   const rec = `${prefix}.rec`;
   if (!fs.existsSync(rec)) {
     const corpus = await corpusDir(IMAGES);
-    const im2rec = path.join(root, 'bin/im2rec.js');
+    const im2rec = path.join(root, 'bin/im2rec.cjs');
     for (const args of [[prefix, corpus, '--list', '--recursive'], [prefix, corpus, '--resize', '256', '--quality', '95']]) {
       // --force: the list may be left from a run stopped before its pack.
       const r = spawnSync(process.execPath, [im2rec, ...args, '--force', '--quiet'], { encoding: 'utf8' });

@@ -119,7 +119,7 @@ iter.close();
 
 // Commands that work from any folder: absolute paths, and the bin scripts run by node (a bare
 // `npx rec` outside a project depending on mxrec would fetch another package of that name).
-const run = (name) => `node ${path.join(root, 'bin', `${name}.js`)}`;
+const run = (name) => `node ${path.join(root, 'bin', `${name}.cjs`)}`;
 console.log('\nTry (from any folder; after `npm install -g .` or `npm link` in this clone, `im2rec` and `rec` alone do the same):');
 console.log(`  ${run('im2rec')} ${path.join(outDir, 'demo')} ${imagesDir} --resize 64 --force   (the same pack from the command line; --force: it replaces the demo's)`);
 console.log(`  ${run('rec')} dump ${recPath} | head -3`);

@@ -48,10 +48,11 @@ napi_value throwError(napi_env env, const std::string& code, const std::string& 
 napi_value get(napi_env env, napi_value obj, const char* key) {
   napi_value v = nullptr;
   bool has = false;
-  if (napi_has_named_property(env, obj, key, &has) != napi_ok || !has) return nullptr;
-  napi_get_named_property(env, obj, key, &v);
   napi_valuetype t;
-  napi_typeof(env, v, &t);
+  // A getter that throws reads as absent; its exception stays pending for JS to see.
+  if (napi_has_named_property(env, obj, key, &has) != napi_ok || !has || napi_get_named_property(env, obj, key, &v) != napi_ok ||
+      napi_typeof(env, v, &t) != napi_ok)
+    return nullptr;
   return (t == napi_undefined || t == napi_null) ? nullptr : v;
 }
 
@@ -79,12 +80,11 @@ int getNumbers(napi_env env, napi_value obj, const char* key, double* out, int n
   bool isArray = false;
   if (!v || napi_is_array(env, v, &isArray) != napi_ok || !isArray) return 0;
   uint32_t len = 0;
-  napi_get_array_length(env, v, &len);
+  if (napi_get_array_length(env, v, &len) != napi_ok) return -1;
   int i = 0;
   for (; i < n && i < static_cast<int>(len); i++) {
     napi_value e;
-    napi_get_element(env, v, static_cast<uint32_t>(i), &e);
-    if (napi_get_value_double(env, e, &out[i]) != napi_ok) return -1;
+    if (napi_get_element(env, v, static_cast<uint32_t>(i), &e) != napi_ok || napi_get_value_double(env, e, &out[i]) != napi_ok) return -1;
   }
   return i;
 }
@@ -97,7 +97,7 @@ bool getBytes(napi_env env, napi_value v, const uint8_t** data, size_t* size) {
     size_t length, offset;
     void* p;
     napi_value ab;
-    napi_get_typedarray_info(env, v, &type, &length, &p, &ab, &offset);
+    if (napi_get_typedarray_info(env, v, &type, &length, &p, &ab, &offset) != napi_ok) return false;
     if (type != napi_uint8_array && type != napi_uint8_clamped_array && type != napi_int8_array) return false;
     *data = static_cast<const uint8_t*>(p);
     *size = length;
@@ -318,11 +318,11 @@ napi_value decodeResult(napi_env env, DecodeJob& job) {
   return o;
 }
 
-// ---- synchronous entry points ------------------------------------------------------
+// ---- header (synchronous: it reads a few hundred bytes) ----------------------------
 
 napi_value args(napi_env env, napi_callback_info info, size_t n, napi_value* argv) {
   size_t argc = n;
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) argc = 0;
   for (size_t i = argc; i < n; i++) argv[i] = nullptr;
   return nullptr;
 }
@@ -363,29 +363,6 @@ bool parseDecode(napi_env env, napi_value input, napi_value spec, napi_value out
                  DecodeJob* job, JsError* err) {
   return readInput(env, input, &job->input, err) && readDecodeSpec(env, spec, &job->spec, err) &&
          readDestination(env, out, offset, spec, job->spec, &job->dest, err);
-}
-
-napi_value Transcode(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  args(env, info, 2, argv);
-  TranscodeJob job;
-  JsError err;
-  if (!parseTranscode(env, argv[0], argv[1], &job, &err)) return throwError(env, err.code, err.message);
-  runJob(job);
-  if (!job.result.ok()) return throwError(env, statusCode(job.result.status), job.result.message);
-  return transcodeResult(env, job);
-}
-
-napi_value DecodeInto(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  args(env, info, 4, argv);
-  DecodeJob job;
-  JsError err;
-  if (!parseDecode(env, argv[0], argv[1], argv[2], argv[3], &job, &err))
-    return throwError(env, err.code, err.message);
-  runJob(job);
-  if (!job.result.ok()) return throwError(env, statusCode(job.result.status), job.result.message);
-  return decodeResult(env, job);
 }
 
 // ---- batches on libuv's pool --------------------------------------------------------
@@ -442,15 +419,15 @@ napi_value startBatch(napi_env env, napi_callback_info info, const char* name, P
   if (!argv[0] || napi_is_array(env, argv[0], &isArray) != napi_ok || !isArray || cbType != napi_function)
     return throwError(env, "BAD_ARGUMENT", std::string(name) + "(jobs: object[], callback: function)");
   uint32_t n = 0;
-  napi_get_array_length(env, argv[0], &n);
+  if (napi_get_array_length(env, argv[0], &n) != napi_ok)
+    return throwError(env, "BAD_ARGUMENT", std::string(name) + ": cannot read the jobs array");
   auto batch = std::make_unique<Batch<Job>>();
   batch->jobs.resize(n);
   batch->toJs = toJs;
   for (uint32_t i = 0; i < n; i++) {
-    napi_value item;
-    napi_get_element(env, argv[0], i, &item);
-    JsError err;
-    if (!parse(env, item, &batch->jobs[i], &err)) {
+    napi_value item = nullptr;
+    JsError err{"BAD_ARGUMENT", "cannot read the job"};
+    if (napi_get_element(env, argv[0], i, &item) != napi_ok || !parse(env, item, &batch->jobs[i], &err)) {
       for (napi_ref r : batch->refs) napi_delete_reference(env, r);
       return throwError(env, err.code, "job " + std::to_string(i) + ": " + err.message);
     }
@@ -486,93 +463,11 @@ napi_value DecodeIntoBatch(napi_env env, napi_callback_info info) {
       decodeResult);
 }
 
-// ---- batch memory ------------------------------------------------------------
-
-// A training batch is tens of MB that the iterator fills once and hands to the
-// caller. Fresh memory for each one costs the kernel a page fault per 4 KiB
-// and zeroing every page: ~40% of the iterator's time, measured. So batch
-// memory is mapped here, with transparent huge pages asked for (512x fewer
-// faults), and when V8 collects a batch its memory goes back to a small pool
-// instead of to the kernel: the next batch reuses pages that are already
-// there. Only memory nothing in JS can reach is reused, so callers may keep
-// batches as long as they like.
-constexpr size_t kHugePage = size_t(2) << 20;
-constexpr size_t kPoolCap = size_t(128) << 20;  // bytes kept for reuse, at most: a few batches
-
-struct Mapping {
-  void* data;
-  size_t bytes;
-};
-std::mutex poolMutex;  // worker threads load the addon too
-std::vector<Mapping> pool;
-size_t pooled = 0;
-
-void releaseBatch(napi_env, void* data, void* hint) {
-  const size_t bytes = reinterpret_cast<size_t>(hint);
-  {
-    std::lock_guard<std::mutex> lock(poolMutex);
-    if (pooled + bytes <= kPoolCap) {
-      pool.push_back({data, bytes});
-      pooled += bytes;
-      return;
-    }
-  }
-  munmap(data, bytes);
-}
-
-void* mapBatch(size_t bytes) {
-  {
-    std::lock_guard<std::mutex> lock(poolMutex);
-    for (size_t i = 0; i < pool.size(); i++) {
-      if (pool[i].bytes != bytes) continue;
-      void* data = pool[i].data;
-      pool[i] = pool.back();
-      pool.pop_back();
-      pooled -= bytes;
-      return data;
-    }
-  }
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
-#ifdef MADV_HUGEPAGE
-  madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without THP this is ordinary memory
-#endif
-  return p;
-}
-
-// allocBatch(bytes) -> ArrayBuffer. Its contents are unspecified (possibly an
-// earlier batch): the caller overwrites all of it.
-napi_value AllocBatch(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  args(env, info, 1, argv);
-  double requested = 0;
-  if (napi_get_value_double(env, argv[0], &requested) != napi_ok || !(requested > 0) ||
-      requested > double(size_t(1) << 40) || requested != std::floor(requested))
-    return throwError(env, "BAD_ARGUMENT", "allocBatch(bytes): expected a positive whole number of bytes");
-  // Whole huge pages, so the last one can be huge too and pooled sizes match.
-  const size_t bytes = (size_t(requested) + kHugePage - 1) / kHugePage * kHugePage;
-  void* p = mapBatch(bytes);
-  if (!p) return throwError(env, "TOO_LARGE", "allocBatch: cannot map " + std::to_string(bytes) + " bytes");
-  napi_value buffer;
-  if (napi_create_external_arraybuffer(env, p, size_t(requested), releaseBatch, reinterpret_cast<void*>(bytes),
-                                       &buffer) != napi_ok) {
-    munmap(p, bytes);
-    return throwError(env, "UNSUPPORTED", "allocBatch: external array buffers are not allowed in this runtime");
-  }
-  // No napi_adjust_external_memory: V8 already counts an ArrayBuffer's length
-  // as external memory. Reporting it again doubled the full GCs it drives
-  // (measured: 160 against 88 in 6 epochs, and 7% fewer images/s).
-  return buffer;
-}
-
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"header", nullptr, Header, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"transcode", nullptr, Transcode, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"decodeInto", nullptr, DecodeInto, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transcodeBatch", nullptr, TranscodeBatch, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"decodeIntoBatch", nullptr, DecodeIntoBatch, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"allocBatch", nullptr, AllocBatch, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   // 2001005 -> "2.1.5": the libjpeg-turbo this was compiled against.

@@ -21,6 +21,7 @@
 #include <node_api.h>
 
 #include "aligned_magic.h"
+#include "batch_memory.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -319,7 +320,8 @@ napi_value Collect(napi_env env, napi_callback_info info) {
   ReadQueue* queue = unwrap(env, info, &argc, argv);
   if (!queue) return nullptr;
   uint32_t id = 0;
-  napi_get_value_uint32(env, argv[0], &id);
+  if (argc < 1 || napi_get_value_uint32(env, argv[0], &id) != napi_ok)
+    return throwError(env, "BAD_ARGUMENT", "ReadQueue.collect(id): expected the number submit() returned");
   Request* req = queue->Collect(id);
   if (!req) return throwError(env, "BAD_ARGUMENT", "ReadQueue.collect: no read " + std::to_string(id) + " in flight");
   napi_delete_reference(env, req->buffer);
@@ -347,6 +349,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_define_class(env, "ReadQueue", NAPI_AUTO_LENGTH, New, nullptr, 3, methods, &cls);
   napi_set_named_property(env, exports, "ReadQueue", cls);
   RegisterAlignedMagic(env, exports);
+  RegisterBatchMemory(env, exports);
   return exports;
 }
 

@@ -405,11 +405,7 @@ function isCcForm(args: readonly string[]): boolean {
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   const args = argv.slice(2);
-  exitQuietlyOnClosedStdout();
-  // libuv's pool runs the codec; size it before anything uses it.
-  const threadArg = args.findIndex((a) => a === '--num-thread' || a.startsWith('--num-thread='));
-  const threads = threadArg < 0 ? os.availableParallelism() : Number(args[threadArg]!.split('=')[1] ?? args[threadArg + 1]);
-  if (Number.isInteger(threads) && threads > 0) process.env.UV_THREADPOOL_SIZE ??= String(threads);
+  exitQuietlyOnClosedStdout(); // libuv's pool was sized for --num-thread by bin/launch.cjs
   try {
     if (args.includes('--help-cc') || (isCcForm(args) && (args.includes('--help') || args.includes('-h')))) {
       process.stdout.write(CC_HELP);

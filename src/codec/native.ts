@@ -35,8 +35,6 @@ export interface NativeTranscoded {
 export interface NativeAddon {
   libjpegTurbo: string;
   header(input: Uint8Array): { width: number; height: number; channels: number; progressive: boolean };
-  transcode(input: Uint8Array, spec: NativeSpec): NativeTranscoded;
-  decodeInto(input: Uint8Array, spec: NativeSpec, out: Float32Array | Uint8Array, offset: number): { warnings: number };
   transcodeBatch(
     jobs: { input: Uint8Array; spec: NativeSpec }[],
     done: (err: Error | null, results: (NativeTranscoded | NativeFailure)[]) => void,
@@ -45,7 +43,6 @@ export interface NativeAddon {
     jobs: { input: Uint8Array; spec: NativeSpec; out: Float32Array | Uint8Array; offset: number }[],
     done: (err: Error | null, results: ({ warnings: number } | NativeFailure)[]) => void,
   ): void;
-  allocBatch(bytes: number): ArrayBuffer;
 }
 
 const loaded = loadAddon<NativeAddon>('mxrec_jpeg');

@@ -170,3 +170,16 @@ export function tryUnpackImageRecord(payload: Uint8Array): ImageRecord | null {
   if (IMAGE_HEADER_SIZE + 4 * asBuffer(payload).readUInt32LE(0) > payload.byteLength) return null;
   return unpackImageRecord(payload);
 }
+
+/**
+ * The shortest decimal that reads back as the same float32, so a label
+ * stored as 0.1f prints as 0.1 rather than 0.10000000149011612.
+ */
+export function float32ToNumber(value: number): number {
+  if (!Number.isFinite(value) || Number.isInteger(value)) return value;
+  for (let digits = 1; digits < 9; digits++) {
+    const shorter = Number(value.toPrecision(digits));
+    if (Math.fround(shorter) === value) return shorter;
+  }
+  return value;
+}

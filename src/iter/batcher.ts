@@ -11,7 +11,7 @@ import { unpackImageRecord } from '../format/image-record.js';
 import type { BatchBuffer, BufferPool, Sample } from './batch-buffers.js';
 import type { DecodeStage, Decoded } from './decode-stage.js';
 import { type Epoch, recordName } from './epoch.js';
-import type { Batch } from './image-record-iter.js';
+import type { Batch } from './batch.js';
 import type { Labeler } from './labels.js';
 import type { IterSettings } from './options.js';
 

@@ -12,7 +12,7 @@
  * order, so every random choice depends only on seed and epoch); orderedMap
  * keeps the decoding of up to `prefetchBuffer` buffers running behind it.
  */
-import type { RecordId } from '../format/image-record.js';
+import type { Batch, Dtype } from './batch.js';
 import { orderedMap, type OrderedMap } from '../util/ordered-map.js';
 import { Rng, STREAM } from '../util/rng.js';
 import { Batcher } from './batcher.js';
@@ -26,25 +26,7 @@ import { plannedBuffers } from './sample-planner.js';
 
 export { IterDataError, type IterStats, type SkippedRecord } from './epoch.js';
 
-/** What a batch's pixels are: normalised float32 (the default), or the raw bytes. */
-export type Dtype = 'float32' | 'uint8';
-
-/** The array a batch's pixels come in, by dtype. */
-export type BatchData<D extends Dtype> = D extends 'uint8' ? Uint8Array : Float32Array;
-
-export interface Batch<D extends Dtype = Dtype> {
-  /** NCHW, RGB(A) channel order; float32 normalised, or raw uint8 with dtype 'uint8'. */
-  data: BatchData<D>;
-  /** [N, C, H, W]: N is batchSize, or fewer in a short final batch (roundBatch false). */
-  shape: [number, number, number, number];
-  /** N x labelWidth labels, row-major. */
-  label: Float32Array;
-  labelShape: [number] | [number, number];
-  /** How many samples short of batchSize the data is: wrapped samples (roundBatch) or missing ones. */
-  pad: number;
-  /** The records' header ids (MXNet leaves these zero): numbers, or bigints from 2^53. */
-  index: RecordId[];
-}
+export type { Batch, BatchData, Dtype } from './batch.js';
 
 /** One epoch's pipeline: planned buffers decoding ahead, and the batcher they feed. */
 interface EpochRun {

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { RecordIORecord } from '../format/cursor.js';
-import { type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
+import { float32ToNumber, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { stringifyJson } from '../util/json.js';
 
 export interface ImageDumpRow {
@@ -42,19 +42,6 @@ export function dumpRow(record: RecordIORecord, index: number): DumpRow {
     id2: image.id2,
     sha256: crypto.createHash('sha256').update(image.image).digest('hex'),
   };
-}
-
-/**
- * The shortest decimal that reads back as the same float32, so a label
- * stored as 0.1f prints as 0.1 rather than 0.10000000149011612.
- */
-export function float32ToNumber(value: number): number {
-  if (!Number.isFinite(value) || Number.isInteger(value)) return value;
-  for (let digits = 1; digits < 9; digits++) {
-    const shorter = Number(value.toPrecision(digits));
-    if (Math.fround(shorter) === value) return shorter;
-  }
-  return value;
 }
 
 /**

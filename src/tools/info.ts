@@ -13,8 +13,7 @@
  */
 import { imageInfo } from '../codec/codec.js';
 import { looksLikeAnImage, sniffFormat } from '../codec/sniff.js';
-import { type ImageRecord, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
-import { float32ToNumber } from './dump.js';
+import { float32ToNumber, type ImageRecord, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { displayLocation } from '../io/display-name.js';
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';

@@ -18,12 +18,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type SniffedFormat, sniffFormat } from '../codec/sniff.js';
-import { tryUnpackImageRecord } from '../format/image-record.js';
+import { float32ToNumber, tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
 import { AtomicFile, nameTaken, writeFileAtomic } from '../io/atomic-file.js';
 import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { type OutputLock, lockOutput } from '../io/output-lock.js';
-import { float32ToNumber } from './dump.js';
 import type { ClassNames } from './class-names.js';
 import { MxrecError } from '../util/errors.js';
 

@@ -19,7 +19,7 @@ test('rec dump | head -3 on 2 M records: ends at once, exit 0, memory flat', asy
   w.close();
 
   const rssFile = path.join(dir, 'rss');
-  const bin = path.resolve('bin/rec.js');
+  const bin = path.resolve('bin/rec.cjs');
   const hook = path.resolve('test/helpers/peak-rss.mjs');
   const started = performance.now();
   const child = spawn('sh', ['-c', `'${process.execPath}' --import '${hook}' '${bin}' dump '${rec}' | head -3`], {

@@ -260,7 +260,7 @@ describe('3. no name a run writes through is followed when a symlink is planted 
     const out = path.join(data, 'train.rec');
     for (const [name, extra] of [[partialPaths(out).partial, ['--resume']], [partialPaths(out).journal, ['--resume']], [lockPathFor(out), []]] as const) {
       assert.equal(spawnSync('mkfifo', [name]).status, 0);
-      const res = spawnSync(process.execPath, [path.join(binDir, 'im2rec.js'), path.join(data, 'train'), photos, ...extra], { encoding: 'utf8', timeout: 20_000 });
+      const res = spawnSync(process.execPath, [path.join(binDir, 'im2rec.cjs'), path.join(data, 'train'), photos, ...extra], { encoding: 'utf8', timeout: 20_000 });
       refused({ status: res.status, stderr: res.stderr }, path.basename(name), /not a regular file|missing/);
       fs.rmSync(name);
     }
@@ -307,7 +307,7 @@ async function interruptedPack(signal: NodeJS.Signals, shortListFirst = false): 
   const lines = fs.readFileSync(path.join(data, 'train.lst'), 'utf8').trim().split('\n');
   const many = Array.from({ length: 250 }, (_, k) => lines.map((l) => l.replace(/^\d+/, (n) => String(Number(n) + 100 * k)))).flat();
   fs.writeFileSync(`${prefix}.lst`, `${many.join('\n')}\n`);
-  const child = spawn(process.execPath, [path.join(binDir, 'im2rec.js'), prefix, photos, '--resize', '64', '--num-thread', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(binDir, 'im2rec.cjs'), prefix, photos, '--resize', '64', '--num-thread', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (b) => (stderr += b));
   const { partial } = partialPaths(`${prefix}.rec`);
@@ -350,7 +350,7 @@ describe('4. two runs on one output', () => {
     const prefix = path.join(data, 'long');
     const lines = fs.readFileSync(path.join(data, 'train.lst'), 'utf8').trim().split('\n');
     fs.writeFileSync(`${prefix}.lst`, `${Array.from({ length: 150 }, (_, k) => lines.map((l) => l.replace(/^\d+/, (n) => String(Number(n) + 100 * k)))).flat().join('\n')}\n`);
-    const first = spawn(process.execPath, [path.join(binDir, 'im2rec.js'), prefix, photos, '--resize', '64', '--num-thread', '1', '-q'], { stdio: 'ignore' });
+    const first = spawn(process.execPath, [path.join(binDir, 'im2rec.cjs'), prefix, photos, '--resize', '64', '--num-thread', '1', '-q'], { stdio: 'ignore' });
     const lock = lockPathFor(`${prefix}.rec`);
     await waitFor(() => fs.existsSync(lock), 'the first run to take its lock');
     const second = runBin('im2rec', [prefix, photos, '--resize', '64', '--force']);

@@ -12,9 +12,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs one of the package's bins (bin/<name>.js, which loads the built dist/). */
+/** Runs one of the package's bins (bin/<name>.cjs, which loads the built dist/). */
 export function runBin(name: 'rec' | 'im2rec', args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
-  const res = spawnSync(process.execPath, [path.join(root, 'bin', `${name}.js`), ...args], {
+  const res = spawnSync(process.execPath, [path.join(root, 'bin', `${name}.cjs`), ...args], {
     encoding: 'utf8',
     cwd: options.cwd ?? root,
     env: { ...process.env, ...options.env },
@@ -32,7 +32,7 @@ export function isOneLineError(stderr: string): boolean {
 export function runBinAsync(name: 'rec' | 'im2rec', args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   const env = { ...process.env, ...options.env };
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, 'bin', `${name}.js`), ...args], { cwd: options.cwd ?? root, env, maxBuffer: 1 << 28, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(process.execPath, [path.join(root, 'bin', `${name}.cjs`), ...args], { cwd: options.cwd ?? root, env, maxBuffer: 1 << 28, encoding: 'utf8' }, (err, stdout, stderr) => {
       const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
       resolve({ status, stdout, stderr });
     });
@@ -61,7 +61,7 @@ export async function runBinMeasured(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', hook, path.join(root, 'bin', `${name}.js`), ...args],
+      ['--import', hook, path.join(root, 'bin', `${name}.cjs`), ...args],
       { cwd: options.cwd ?? root, env, maxBuffer: 1 << 28, encoding: 'utf8', timeout: options.timeoutMs ?? 0 },
       (err, stdout, stderr) => {
         const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null) : 0;

@@ -20,7 +20,7 @@ import { fromFrames, runHarness, skipWithoutDmlc } from '../helpers/dmlc.js';
 import { makeJpeg } from '../helpers/images.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const binPath = path.resolve('bin/im2rec.js');
+const binPath = path.resolve('bin/im2rec.cjs');
 
 function records(recPath: string) {
   const reader = RecordReader.open(recPath);

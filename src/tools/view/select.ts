@@ -12,10 +12,9 @@
  */
 import { sniffFormat, type SniffedFormat } from '../../codec/sniff.js';
 import { type RecordIndex } from '../../format/index-file.js';
-import { type RecordId, tryUnpackImageRecord } from '../../format/image-record.js';
+import { float32ToNumber, type RecordId, tryUnpackImageRecord } from '../../format/image-record.js';
 import { type RecordIORecord, RecordReader } from '../../format/reader.js';
 import { Rng } from '../../util/rng.js';
-import { float32ToNumber } from '../dump.js';
 
 export interface ViewItem {
   /** The `.idx` key, else the header id. */

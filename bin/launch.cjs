@@ -1,0 +1,50 @@
+// Where the installed commands start, in CommonJS on purpose. libuv's thread
+// pool, which runs the image codec, takes its size from UV_THREADPOOL_SIZE
+// when it is first used, and loading an ES module entry already uses it; a
+// CommonJS entry is read synchronously, so this is the last moment the size
+// can be set. Then the compiled CLI is loaded from dist/, with a clear
+// message when the package has not been built.
+'use strict';
+const os = require('node:os');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+/** libuv's own default and ceiling. */
+const POOL_DEFAULT = 4;
+const POOL_MAX = 1024;
+
+/** The threads a command line asks for: --num-thread (im2rec) or --threads (rec iter), else the cores. */
+function requestedThreads(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    for (const flag of ['--num-thread', '--threads']) {
+      if (argv[i] === flag) return Number(argv[i + 1]);
+      if (argv[i].startsWith(`${flag}=`)) return Number(argv[i].slice(flag.length + 1));
+    }
+  }
+  return os.availableParallelism();
+}
+
+/** Sizes the pool for the command line, unless the user chose a size. */
+function sizeThreadPool(argv, env = process.env) {
+  if (env.UV_THREADPOOL_SIZE) return;
+  const n = requestedThreads(argv);
+  env.UV_THREADPOOL_SIZE = String(Number.isInteger(n) && n > 0 ? Math.min(Math.max(n, POOL_DEFAULT), POOL_MAX) : POOL_DEFAULT);
+}
+
+async function launch(name, modulePath) {
+  sizeThreadPool(process.argv.slice(2));
+  const file = path.join(__dirname, modulePath);
+  let mod;
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (err) {
+    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(file)) {
+      process.stderr.write(`${name}: mxrec is not built (no ${file}); run \`npm run build\` (npm ci does it)\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  await mod.main(process.argv);
+}
+
+module.exports = { launch, sizeThreadPool };
