@@ -8,125 +8,187 @@ import os from 'node:os';
 import type { Filter } from '../codec/types.js';
 import type { HttpOptions } from '../io/http-source.js';
 import { MxrecError } from '../util/errors.js';
+import { boolean, custom, integer, number, oneOf, type OptionsOf, type Resolved, resolveSchema, show, string } from '../util/schema.js';
 
-export interface ImageRecordIterOptions {
-  /** The `.rec` data: a file, a `;`-separated list or array of files, or a folder (dmlc's rules). Required. */
-  pathImgrec: string | readonly string[];
-  /**
-   * The `.idx` for each `.rec` (same count and order). With it, records are
-   * split among parts by count and `shuffle` is a true global shuffle, as
-   * MXNet's indexed reader does.
-   */
-  pathImgidx?: string | readonly string[];
-  /** An image list (`index label... [path]`): labels looked up by the record's id. */
-  pathImglist?: string;
-  /** [channels, height, width], channels 1 (gray), 3 (RGB) or 4 (RGBA). Required. */
-  dataShape: readonly [number, number, number] | readonly number[];
-  batchSize: number;
-  /** Labels per image (default 1). */
-  labelWidth?: number;
-  shuffle?: boolean;
-  seed?: number;
-  numParts?: number;
-  partIndex?: number;
-  /** Fill the last batch by wrapping to the epoch's start (default true); `pad` says how many wrapped. */
-  roundBatch?: boolean;
-  /** Batches decoded ahead (default 4). */
-  prefetchBuffer?: number;
-  /** Decode jobs run at once (default: the machine's cores). */
-  preprocessThreads?: number;
-  /** Shorter edge resized to this first (default -1: no resize). */
-  resize?: number;
-  randCrop?: boolean;
-  randMirror?: boolean;
-  mirror?: boolean;
-  randomResizedCrop?: boolean;
-  minRandomArea?: number;
-  maxRandomArea?: number;
-  minAspectRatio?: number;
-  maxAspectRatio?: number;
-  meanR?: number;
-  meanG?: number;
-  meanB?: number;
-  meanA?: number;
-  stdR?: number;
-  stdG?: number;
-  stdB?: number;
-  stdA?: number;
-  scale?: number;
-  /** Border added around the (resized) image before cropping, filled with `fillValue`. */
-  pad?: number;
-  fillValue?: number;
-  /** OpenCV's interpolation codes: 0 nearest, 1 linear (default), 2 cubic, 3 area, 4 lanczos; 9 and 10 as MXNet. */
-  interMethod?: number;
-  dtype?: 'float32' | 'uint8';
-  dataName?: string;
-  labelName?: string;
-  /** Records without .idx shuffle within a buffer of this many records (default 1024). mxrec's own. */
-  shuffleBuffer?: number;
-  /**
-   * Recycle batch buffers: a batch's data and label stay valid only until the
-   * next call to next() (MXNet's contract), and no memory is allocated per
-   * batch. Default false: every batch owns fresh arrays. mxrec's own.
-   */
-  reuseBuffers?: boolean;
-  /** Skip records whose framing, header or image is damaged (counted in `stats`) instead of failing. mxrec's own. */
-  skipCorrupt?: boolean;
-  /** MXNet's per-batch logging; accepted and ignored. */
-  verbose?: boolean;
-  /** For http(s):// inputs (ImageRecordIter.open): retries, timeout, headers. mxrec's own. */
-  http?: HttpOptions;
+/** A path, a `;`-separated list of paths, or an array of paths. */
+function parsePaths(v: unknown, invalid: (expected: string) => never): string | readonly string[] {
+  if (typeof v === 'string' && v !== '') return v;
+  if (Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'string' && p !== '')) return v as string[];
+  return invalid('a path, a ";"-separated list of paths or an array of paths');
 }
 
-/** Everything resolved: defaults applied, shapes unpacked. */
-export interface IterSettings {
+/** The largest height or width of a data shape: the largest side a JPEG can have. */
+const MAX_SIDE = 65535;
+/** Decode calls run side by side: libuv's pool has at most 1024 threads, and more than this only costs memory. */
+export const MAX_THREADS = 256;
+
+const channelMean = (c: string) => number({ doc: `mean subtracted from the ${c} channel`, mxnet: `mean_${c.toLowerCase()}`, default: 0, flag: false });
+const channelStd = (c: string) =>
+  number({ doc: `the ${c} channel is divided by this, after the mean`, mxnet: `std_${c.toLowerCase()}`, default: 1, check: (v: number) => v !== 0, expected: 'a non-zero number', flag: false });
+const area = (which: 'min' | 'max') =>
+  number({
+    doc: `${which === 'min' ? 'smallest' : 'largest'} share of the image's area a randomResizedCrop takes`,
+    mxnet: `${which}_random_area`,
+    default: 1,
+    check: (v: number) => v > 0 && v <= 1,
+    expected: 'a number in (0, 1]',
+    flag: false,
+  });
+
+const HTTP_KEYS = ['retries', 'retryDelayMs', 'timeoutMs', 'deadlineMs', 'minBytesPerSecond', 'headers', 'onRetry'];
+
+/**
+ * ImageRecordIter's options, declared once: MXNet's parameter names in
+ * camelCase with MXNet's defaults, and mxrec's own (no `mxnet` name). The
+ * options type, the checks, `rec iter`'s flags and the docs' table come from
+ * here.
+ */
+export const ITER_OPTIONS = {
+  pathImgrec: custom({
+    doc: "the `.rec` data: a file, a `;`-separated list or array of files, or a folder (dmlc's rules)",
+    mxnet: 'path_imgrec',
+    required: true,
+    parse: parsePaths,
+    expected: 'path(s)',
+  }),
+  pathImgidx: custom({
+    doc: 'the `.idx` of each `.rec` (same count and order): parts split by record count, and `shuffle` a true global shuffle',
+    mxnet: 'path_imgidx',
+    parse: parsePaths,
+    expected: 'path(s)',
+  }),
+  pathImglist: custom({
+    doc: "an image list (`index label... [path]`): labels looked up by the record's id; a missing id is an error",
+    mxnet: 'path_imglist',
+    parse: (v: unknown, invalid: (expected: string) => never): string => (typeof v === 'string' && v !== '' ? v : invalid('a path')),
+    flag: '--list',
+    metavar: '<file>',
+    expected: 'a path',
+  }),
+  dataShape: custom({
+    doc: '[channels, height, width]; channels 1 (gray), 3 (RGB) or 4 (RGBA)',
+    mxnet: 'data_shape',
+    required: true,
+    parse: (v: unknown, invalid: (expected: string) => never): readonly [number, number, number] | readonly number[] => {
+      if (!Array.isArray(v) || v.length !== 3 || !v.every((d) => Number.isInteger(d) && d > 0)) invalid('[channels, height, width] of positive integers');
+      const [channels, height, width] = v as [number, number, number];
+      if (channels !== 1 && channels !== 3 && channels !== 4) {
+        // [224, 224, 3] is the usual slip: the shape is channels first, as MXNet's data_shape.
+        const hint = width === 1 || width === 3 || width === 4 ? ` (the shape is channels,height,width: did you mean ${[width, channels, height].join(',')}?)` : ' (the shape is channels,height,width)';
+        fail(`dataShape: expected 1, 3 or 4 channels first, received ${channels}${hint}`);
+      }
+      if (height > MAX_SIDE || width > MAX_SIDE) fail(`dataShape: expected a height and width up to ${MAX_SIDE} (no JPEG is larger), received ${height}x${width}`);
+      return v as number[];
+    },
+    fromText: (text: string) => text.split(',').map((p) => (p.trim() === '' ? NaN : Number(p))),
+    flag: '--data-shape',
+    metavar: '<c,h,w>',
+    expected: '[c, h, w]',
+  }),
+  batchSize: integer({ doc: 'images per batch', mxnet: 'batch_size', required: true, min: 1 }),
+  labelWidth: integer({ doc: 'labels per image; packed labels must number exactly this many', mxnet: 'label_width', default: 1, min: 1 }),
+  shuffle: boolean({ doc: 'a new order every epoch: a permutation of the part with an `.idx`, a buffer shuffle without', mxnet: 'shuffle', default: false }),
+  seed: integer({ doc: 'seed of the shuffle and the augmentation', mxnet: 'seed', default: 0 }),
+  numParts: integer({ doc: 'parts the data is split into (one per worker)', mxnet: 'num_parts', default: 1, min: 1 }),
+  partIndex: integer({ doc: 'which part this iterator reads', mxnet: 'part_index', default: 0, min: 0 }),
+  roundBatch: boolean({
+    doc: "fill the last batch from the epoch's start (`pad` says how many); false: a short last batch",
+    flagDoc: 'end with a short batch instead of wrapping to the start',
+    mxnet: 'round_batch',
+    default: true,
+  }),
+  prefetchBuffer: integer({ doc: 'batches decoded ahead', mxnet: 'prefetch_buffer', default: 4, min: 1, max: 256, flag: '--prefetch' }),
+  preprocessThreads: integer({
+    doc: 'decode jobs run at once',
+    mxnet: 'preprocess_threads',
+    default: () => os.availableParallelism(),
+    defaultText: 'the cores',
+    min: 1,
+    max: MAX_THREADS,
+    flag: '--threads',
+  }),
+  resize: integer({ doc: 'the shorter edge resized to this first (-1: no resize)', mxnet: 'resize', default: -1, min: -1 }),
+  randCrop: boolean({ doc: 'crop at a random place instead of the centre', mxnet: 'rand_crop', default: false }),
+  randMirror: boolean({ doc: 'mirror half of the images, at random', mxnet: 'rand_mirror', default: false }),
+  mirror: boolean({ doc: 'mirror every image', mxnet: 'mirror', default: false }),
+  randomResizedCrop: boolean({ doc: 'crop a random area share and aspect ratio, resized to the data shape', mxnet: 'random_resized_crop', default: false }),
+  minRandomArea: area('min'),
+  maxRandomArea: area('max'),
+  minAspectRatio: number({
+    doc: 'smallest aspect ratio of a randomResizedCrop',
+    mxnet: 'min_aspect_ratio',
+    defaultText: '1 / maxAspectRatio, or 1',
+    check: (v: number) => v > 0,
+    expected: 'a number > 0',
+    flag: false,
+  }),
+  maxAspectRatio: number({
+    doc: 'largest aspect ratio of a randomResizedCrop (0: the ratio is kept)',
+    mxnet: 'max_aspect_ratio',
+    default: 0,
+    check: (v: number) => v >= 0,
+    expected: 'a number >= 0',
+    flag: false,
+  }),
+  meanR: channelMean('R'),
+  meanG: channelMean('G'),
+  meanB: channelMean('B'),
+  meanA: channelMean('A'),
+  stdR: channelStd('R'),
+  stdG: channelStd('G'),
+  stdB: channelStd('B'),
+  stdA: channelStd('A'),
+  scale: number({ doc: 'multiplies each value after the mean and std', mxnet: 'scale', default: 1 }),
+  pad: integer({ doc: 'border added around the (resized) image before cropping', mxnet: 'pad', default: 0, min: 0 }),
+  fillValue: integer({ doc: "the border's value", mxnet: 'fill_value', default: 255, min: 0, max: 255 }),
+  interMethod: integer({
+    doc: "OpenCV's interpolation: 0 nearest, 1 linear, 2 cubic, 3 area, 4 lanczos, 9 auto, 10 random",
+    mxnet: 'inter_method',
+    default: 1,
+    min: 0,
+    max: 10,
+    check: (v: number) => v <= 4 || v >= 9,
+    expected: '0-4, 9 or 10',
+  }),
+  dtype: oneOf(['float32', 'uint8'], { doc: 'float32 (normalised) or uint8 (the raw pixels)', mxnet: 'dtype', default: 'float32' }),
+  dataName: string({ doc: 'name of the data in provideData', mxnet: 'data_name', default: 'data', flag: false }),
+  labelName: string({ doc: 'name of the label in provideLabel', mxnet: 'label_name', default: 'softmax_label', flag: false }),
+  shuffleBuffer: integer({ doc: 'without an `.idx`, records shuffle within a buffer of this many', default: 1024, min: 1 }),
+  reuseBuffers: boolean({ doc: "recycle batch memory: a batch is valid until the next next() (MXNet's contract), no allocation per batch", default: false }),
+  skipCorrupt: boolean({ doc: 'step over records whose framing, header or image is damaged (counted in `stats`) instead of failing', default: false }),
+  verbose: boolean({ doc: "MXNet's per-batch logging; accepted and ignored", mxnet: 'verbose', default: true, flag: false }),
+  http: custom({
+    doc: 'for http(s):// inputs (`ImageRecordIter.open`): retries, timeouts, headers',
+    parse: (v: unknown, invalid: (expected: string) => never): HttpOptions => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return invalid('an object ({ retries, retryDelayMs, timeoutMs, headers })');
+      const unknown = Object.keys(v).find((k) => !HTTP_KEYS.includes(k));
+      if (unknown) fail(`http.${unknown}: unknown; expected ${HTTP_KEYS.slice(0, -1).join(', ')} or ${HTTP_KEYS.at(-1)}`);
+      return v as HttpOptions;
+    },
+    default: {},
+    expected: 'HttpOptions',
+  }),
+};
+
+/** ImageRecordIter's options (declared in ITER_OPTIONS). */
+export type ImageRecordIterOptions = OptionsOf<typeof ITER_OPTIONS>;
+
+type Channelled = `${'mean' | 'std'}${'R' | 'G' | 'B' | 'A'}`;
+
+/** Everything resolved: defaults applied, shapes and per-channel values unpacked. */
+export interface IterSettings
+  extends Omit<Resolved<typeof ITER_OPTIONS>, 'pathImgrec' | 'pathImgidx' | 'pathImglist' | 'dataShape' | 'preprocessThreads' | 'verbose' | 'minAspectRatio' | Channelled> {
   files: string | readonly string[];
   indexFiles: readonly string[] | null;
   listFile: string | null;
   channels: 1 | 3 | 4;
   height: number;
   width: number;
-  batchSize: number;
-  labelWidth: number;
-  shuffle: boolean;
-  seed: number;
-  numParts: number;
-  partIndex: number;
-  roundBatch: boolean;
-  prefetchBuffer: number;
   threads: number;
-  resize: number;
-  randCrop: boolean;
-  randMirror: boolean;
-  mirror: boolean;
-  randomResizedCrop: boolean;
-  minRandomArea: number;
-  maxRandomArea: number;
   minAspectRatio: number;
-  maxAspectRatio: number;
   mean: number[];
   std: number[];
-  scale: number;
-  pad: number;
-  fillValue: number;
-  interMethod: number;
-  dtype: 'float32' | 'uint8';
-  dataName: string;
-  labelName: string;
-  shuffleBuffer: number;
-  reuseBuffers: boolean;
-  skipCorrupt: boolean;
-  http: HttpOptions;
 }
-
-const KNOWN = [
-  'pathImgrec', 'pathImgidx', 'pathImglist', 'dataShape', 'batchSize', 'labelWidth', 'shuffle', 'seed',
-  'numParts', 'partIndex', 'roundBatch', 'prefetchBuffer', 'preprocessThreads', 'resize', 'randCrop',
-  'randMirror', 'mirror', 'randomResizedCrop', 'minRandomArea', 'maxRandomArea', 'minAspectRatio',
-  'maxAspectRatio', 'meanR', 'meanG', 'meanB', 'meanA', 'stdR', 'stdG', 'stdB', 'stdA', 'scale', 'pad',
-  'fillValue', 'interMethod', 'dtype', 'dataName', 'labelName', 'shuffleBuffer', 'reuseBuffers', 'skipCorrupt', 'verbose',
-  'http',
-] as const;
 
 /** MXNet parameters we know but do not implement: named in the error instead of "unknown". */
 const NOT_IMPLEMENTED = [
@@ -145,40 +207,6 @@ function fail(message: string): never {
   throw new IterOptionError(message);
 }
 
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? `[${v.join(',')}]` : String(v));
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const keep = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = keep;
-    }
-  }
-  return d[b.length]!;
-}
-
-/** `rand_mirror` and `randMirror` both match `randMirror`. */
-const normalise = (name: string): string => name.replace(/_/g, '').toLowerCase();
-
-function suggest(name: string): string {
-  const n = normalise(name);
-  let best = '';
-  let bestD = Infinity;
-  for (const k of KNOWN) {
-    const d = editDistance(n, normalise(k));
-    if (d < bestD) [best, bestD] = [k, d];
-  }
-  return bestD <= Math.max(2, Math.floor(n.length / 4)) ? ` (did you mean ${best}?)` : '';
-}
-
-/** The largest height or width of a data shape: the largest side a JPEG can have. */
-const MAX_SIDE = 65535;
-/** Decode calls run side by side: libuv's pool has at most 1024 threads, and more than this only costs memory. */
-export const MAX_THREADS = 256;
 /** One batch at most: 2 GiB (about 2,800 float32 images of 3x224x224). */
 const MAX_BATCH_BYTES = 2 ** 31;
 
@@ -202,146 +230,35 @@ function checkBatchMemory(batchBytes: number, prefetch: number): void {
   }
 }
 
-function int(o: Record<string, unknown>, name: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const v = o[name] ?? dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    fail(`${name}: expected an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`}, received ${show(v)}`);
-  }
-  return v;
-}
-
-function num(o: Record<string, unknown>, name: string, dflt: number, check?: (v: number) => boolean, what = 'a number'): number {
-  const v = o[name] ?? dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || (check && !check(v))) fail(`${name}: expected ${what}, received ${show(v)}`);
-  return v;
-}
-
-function bool(o: Record<string, unknown>, name: string, dflt: boolean): boolean {
-  const v = o[name] ?? dflt;
-  if (typeof v !== 'boolean') fail(`${name}: expected true or false, received ${show(v)}`);
-  return v;
-}
-
-function httpOptions(v: unknown): HttpOptions {
-  if (v === undefined) return {};
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`http: expected an object ({ retries, retryDelayMs, timeoutMs, headers }), received ${show(v)}`);
-  const o = v as Record<string, unknown>;
-  const unknown = Object.keys(o).find((k) => !['retries', 'retryDelayMs', 'timeoutMs', 'headers', 'onRetry'].includes(k));
-  if (unknown) fail(`http.${unknown}: unknown; expected retries, retryDelayMs, timeoutMs, headers or onRetry`);
-  return o as HttpOptions;
-}
-
-function str(o: Record<string, unknown>, name: string, dflt: string): string {
-  const v = o[name] ?? dflt;
-  if (typeof v !== 'string' || v === '') fail(`${name}: expected a non-empty string, received ${show(v)}`);
-  return v;
-}
-
-function paths(o: Record<string, unknown>, name: string): string | readonly string[] | null {
-  const v = o[name];
-  if (v === undefined || v === '') return null;
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'string' && p !== '')) return v as string[];
-  return fail(`${name}: expected a path, a ";"-separated list of paths or an array of paths, received ${show(v)}`);
-}
-
 /** MXNet's `inter_method` codes that have a fixed filter (9 and 10 choose per image). */
 export const INTER_FILTERS: Readonly<Record<number, Filter>> = { 0: 'nearest', 1: 'linear', 2: 'cubic', 3: 'area', 4: 'lanczos' };
 
 export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
   if (typeof input !== 'object' || input === null) fail(`options: expected an object, received ${show(input)}`);
-  const o = input as unknown as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if ((KNOWN as readonly string[]).includes(key)) continue;
-    const n = normalise(key);
-    const missing = NOT_IMPLEMENTED.find((k) => normalise(k) === n);
-    if (missing) fail(`${key}: MXNet's ${missing} is not implemented by mxrec's ImageRecordIter`);
-    fail(`${key}: unknown option${suggest(key)}`);
-  }
-
-  const files = paths(o, 'pathImgrec') ?? fail('pathImgrec: required (the .rec file, files or folder)');
-  const idx = paths(o, 'pathImgidx');
-  const shape = o.dataShape;
-  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    fail(`dataShape: expected [channels, height, width] of positive integers, received ${show(shape)}`);
-  }
-  const [channels, height, width] = shape as [number, number, number];
-  if (channels !== 1 && channels !== 3 && channels !== 4) {
-    // [224, 224, 3] is the usual slip: the shape is channels first, as MXNet's data_shape.
-    const last = shape[2] as number;
-    const hint = last === 1 || last === 3 || last === 4 ? ` (the shape is channels,height,width: did you mean ${[last, channels, height].join(',')}?)` : ' (the shape is channels,height,width)';
-    fail(`dataShape: expected 1, 3 or 4 channels first, received ${channels}${hint}`);
-  }
-  if (height > MAX_SIDE || width > MAX_SIDE) fail(`dataShape: expected a height and width up to ${MAX_SIDE} (no JPEG is larger), received ${height}x${width}`);
-  if (o.batchSize === undefined) fail('batchSize: required');
-
-  const numParts = int(o, 'numParts', 1, 1);
-  const partIndex = int(o, 'partIndex', 0, 0);
-  if (partIndex >= numParts) fail(`partIndex: expected an integer in 0..${numParts - 1} (numParts is ${numParts}), received ${partIndex}`);
-
-  const randomResizedCrop = bool(o, 'randomResizedCrop', false);
-  const randCrop = bool(o, 'randCrop', false);
-  if (randomResizedCrop && randCrop) fail('randCrop: cannot be combined with randomResizedCrop (MXNet refuses it too)');
-  const minRandomArea = num(o, 'minRandomArea', 1, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
-  const maxRandomArea = num(o, 'maxRandomArea', 1, (v) => v > 0 && v <= 1, 'a number in (0, 1]');
-  if (minRandomArea > maxRandomArea) fail(`minRandomArea: expected at most maxRandomArea (${maxRandomArea}), received ${minRandomArea}`);
-  const maxAspectRatio = num(o, 'maxAspectRatio', 0, (v) => v >= 0, 'a number >= 0');
+  const o = resolveSchema(ITER_OPTIONS, input, { fail, notImplemented: NOT_IMPLEMENTED, owner: "mxrec's ImageRecordIter" });
+  const [channels, height, width] = o.dataShape as [1 | 3 | 4, number, number];
+  if (o.partIndex >= o.numParts) fail(`partIndex: expected an integer in 0..${o.numParts - 1} (numParts is ${o.numParts}), received ${o.partIndex}`);
+  if (o.randomResizedCrop && o.randCrop) fail('randCrop: cannot be combined with randomResizedCrop (MXNet refuses it too)');
+  if (o.minRandomArea > o.maxRandomArea) fail(`minRandomArea: expected at most maxRandomArea (${o.maxRandomArea}), received ${o.minRandomArea}`);
   // MXNet leaves min_aspect_ratio unset by default; the range is then [1/max, max] (or exactly 1).
-  const minAspectRatio = num(o, 'minAspectRatio', maxAspectRatio > 0 ? 1 / maxAspectRatio : 1, (v) => v > 0, 'a number > 0');
-  if (randomResizedCrop && maxAspectRatio > 0 && minAspectRatio > maxAspectRatio) {
-    fail(`minAspectRatio: expected at most maxAspectRatio (${maxAspectRatio}), received ${minAspectRatio}`);
+  const minAspectRatio = o.minAspectRatio ?? (o.maxAspectRatio > 0 ? 1 / o.maxAspectRatio : 1);
+  if (o.randomResizedCrop && o.maxAspectRatio > 0 && minAspectRatio > o.maxAspectRatio) {
+    fail(`minAspectRatio: expected at most maxAspectRatio (${o.maxAspectRatio}), received ${minAspectRatio}`);
   }
-
-  const interMethod = int(o, 'interMethod', 1, 0, 10);
-  if (interMethod > 4 && interMethod < 9) fail(`interMethod: expected 0-4, 9 or 10, received ${interMethod}`);
-  const dtype = o.dtype ?? 'float32';
-  if (dtype !== 'float32' && dtype !== 'uint8') fail(`dtype: expected "float32" or "uint8", received ${show(dtype)}`);
-  const positive = (v: number) => v !== 0;
-  const std = (['stdR', 'stdG', 'stdB', 'stdA'] as const).map((k) => num(o, k, 1, positive, 'a non-zero number'));
-  const mean = (['meanR', 'meanG', 'meanB', 'meanA'] as const).map((k) => num(o, k, 0));
-  bool(o, 'verbose', true);
-  const batchSize = int(o, 'batchSize', 0, 1);
-  const prefetchBuffer = int(o, 'prefetchBuffer', 4, 1, 256);
-  checkBatchMemory(batchSize * channels * height * width * (dtype === 'uint8' ? 1 : 4), prefetchBuffer);
-
+  checkBatchMemory(o.batchSize * channels * height * width * (o.dtype === 'uint8' ? 1 : 4), o.prefetchBuffer);
+  const idx = o.pathImgidx;
+  const { pathImgrec, pathImgidx, pathImglist, dataShape, preprocessThreads, verbose, meanR, meanG, meanB, meanA, stdR, stdG, stdB, stdA, ...rest } = o;
   return {
-    files,
-    indexFiles: idx === null ? null : typeof idx === 'string' ? idx.split(';').filter((p) => p !== '') : idx,
-    listFile: (paths(o, 'pathImglist') as string | null) ?? null,
+    ...rest,
+    files: pathImgrec,
+    indexFiles: idx === undefined ? null : typeof idx === 'string' ? idx.split(';').filter((p) => p !== '') : idx,
+    listFile: pathImglist ?? null,
     channels,
     height,
     width,
-    batchSize,
-    labelWidth: int(o, 'labelWidth', 1, 1),
-    shuffle: bool(o, 'shuffle', false),
-    seed: int(o, 'seed', 0, Number.MIN_SAFE_INTEGER),
-    numParts,
-    partIndex,
-    roundBatch: bool(o, 'roundBatch', true),
-    prefetchBuffer,
-    threads: int(o, 'preprocessThreads', os.availableParallelism(), 1, MAX_THREADS),
-    resize: int(o, 'resize', -1, -1),
-    randCrop,
-    randMirror: bool(o, 'randMirror', false),
-    mirror: bool(o, 'mirror', false),
-    randomResizedCrop,
-    minRandomArea,
-    maxRandomArea,
+    threads: preprocessThreads,
     minAspectRatio,
-    maxAspectRatio,
-    mean: mean.slice(0, channels),
-    std: std.slice(0, channels),
-    scale: num(o, 'scale', 1),
-    pad: int(o, 'pad', 0, 0),
-    fillValue: int(o, 'fillValue', 255, 0, 255),
-    interMethod,
-    dtype,
-    dataName: str(o, 'dataName', 'data'),
-    labelName: str(o, 'labelName', 'softmax_label'),
-    shuffleBuffer: int(o, 'shuffleBuffer', 1024, 1),
-    reuseBuffers: bool(o, 'reuseBuffers', false),
-    skipCorrupt: bool(o, 'skipCorrupt', false),
-    http: httpOptions(o['http']),
+    mean: [meanR, meanG, meanB, meanA].slice(0, channels),
+    std: [stdR, stdG, stdB, stdA].slice(0, channels),
   };
 }
-

@@ -1,0 +1,77 @@
+/**
+ * A schema's options as command-line flags (util/schema.ts): each option with
+ * a flag becomes one, named, typed, documented and defaulted as its entry
+ * says, its value checked with the library's own vocabulary. The values read
+ * back map onto the library's option names, and a library error naming an
+ * option is reworded to name the flag the user typed.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type OptionSpec, type Schema, checkValue, defaultText, flagOf } from '../util/schema.js';
+import { UsageError } from './run.js';
+
+function metavarOf(s: OptionSpec): string {
+  if (s.metavar) return s.metavar;
+  return s.type === 'integer' ? '<n>' : s.type === 'number' ? '<x>' : s.type === 'enum' ? `<${s.values!.join('|')}>` : '<value>';
+}
+
+/** The flag's text as a value for its option (checked like the library checks it). */
+function parserFor(s: OptionSpec): (text: string) => unknown {
+  return (text) => {
+    const t = text.trim();
+    const value =
+      s.type === 'integer' ? (/^[-+]?\d+$/.test(t) ? Number(t) : NaN) : s.type === 'number' ? (t === '' ? NaN : Number(t)) : s.type === 'custom' ? (s.fromText ? s.fromText(t) : t) : t;
+    if (s.type === 'custom') return value; // the library checks it, and its message is reworded to name the flag
+    return checkValue('', s, value, (message) => {
+      throw new InvalidArgumentError(message.replace(/^: /, '').replace(/, received .*$/, ''));
+    });
+  };
+}
+
+/** Adds a flag for each option of `schema` that has one. */
+export function addSchemaFlags(command: Command, schema: Schema): void {
+  for (const [key, s] of Object.entries(schema)) {
+    const flag = flagOf(key, s);
+    if (!flag) continue;
+    const doc = `${s.flagDoc ?? s.doc}${s.mxnet ? ` (${s.mxnet})` : ''}`;
+    if (s.type === 'boolean') {
+      command.option(flag, doc);
+      continue;
+    }
+    const computed = typeof s.default === 'function';
+    const option = new Option(`${flag} ${metavarOf(s)}`, `${doc}${computed ? ` (default: ${defaultText(s)})` : ''}`).argParser(parserFor(s));
+    if (s.required) option.makeOptionMandatory();
+    else if (s.default !== undefined && !computed && s.type !== 'custom') option.default(s.default);
+    command.addOption(option);
+  }
+}
+
+/** commander's name for a flag's value: `--no-round-batch` → roundBatch, `--data-shape` → dataShape. */
+function attributeOf(flag: string): string {
+  return flag.replace(/^--(no-)?/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The values given for `schema`'s flags (and their defaults), under the library's option names. */
+export function valuesFromFlags(schema: Schema, parsed: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(schema)) {
+    const flag = flagOf(key, s);
+    if (!flag) continue;
+    const v = parsed[attributeOf(flag)];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * A library error that starts with an option's name (`dataShape: expected
+ * ...`) as one that starts with its flag (`--data-shape: expected ...`).
+ * `extra` names flags of the command's own that set library options.
+ */
+export function namedByFlag(schema: Schema, err: unknown, extra: Readonly<Record<string, string>> = {}): unknown {
+  if (!(err instanceof Error)) return err;
+  const key = /^(\w+): /.exec(err.message);
+  if (!key) return err;
+  const s = schema[key[1]!];
+  const flag = extra[key[1]!] ?? (s ? flagOf(key[1]!, s) : null);
+  return flag ? new UsageError(`${flag}: ${err.message.slice(key[0].length)}`) : err;
+}
