@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { nativeStatus } from '../codec/codec.js';
 import { DEFAULT_EXTS, makeLists } from '../im2rec/make-lists.js';
-import { INTER_METHODS, type ImageSettings } from '../im2rec/image-plan.js';
+import type { ImageSettings } from '../im2rec/image-plan.js';
 import { PackError, type PackOptions, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
 import { hasPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
@@ -25,6 +25,8 @@ import { formatBytes } from './units.js';
 import { createProgress } from './progress.js';
 import { UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
+import { CC_OPTIONS, ccKeysHelp } from './im2rec-options.js';
+import { checkText, integer, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
 
 /** What both forms add to MXNet's flags. */
@@ -306,18 +308,7 @@ Packs LIST (index, label_width labels and a path per line, whitespace-separated)
 into OUT.rec and OUT.idx, as MXNet's im2rec.cc does (which never wrote the .idx).
 
 Keys (MXNet's defaults):
-  resize=N          shorter edge to N pixels (default -1: keep size)
-  label_width=N     labels per list line (default 1)
-  pack_label=1      store all labels in the record; needs label_width > 1
-  center_crop=1     square centre crop (only with resize, as in MXNet)
-  quality=Q         JPEG quality 1..100 (default 95); PNG compression (above 9 means 3)
-  color=C           1 colour (default), 0 gray, -1 as stored
-  encoding=E        .jpg (default) or .png
-  unchanged=1       store the image files as they are
-  inter_method=M    0 nearest, 1 linear (default), 2 cubic, 3 area, 4 lanczos,
-                    9 auto (cubic up, area down), 10 a fixed pseudo-random choice per image
-  nsplit=N part=I   pack part I of N of the list (split as dmlc splits text);
-                    the output is then OUT.rec.partIII
+${ccKeysHelp()}
 
 Unknown keys and "key value" without "=" are errors (MXNet ignored them).
 An existing OUT.rec, OUT.idx or skip report is replaced only with --force, which
@@ -326,15 +317,10 @@ Exit codes: 0 done, 1 bad data (nothing packed), 2 bad arguments, unreadable or
 existing files, 130 interrupted.
 `;
 
-const CC_KEYS = ['resize', 'label_width', 'pack_label', 'quality', 'center_crop', 'color', 'encoding', 'unchanged', 'inter_method', 'nsplit', 'part'];
-
-function ccInt(key: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`${key}: expected an integer${max < Number.MAX_SAFE_INTEGER ? ` in ${min}..${max}` : ` >= ${min}`}, received ${JSON.stringify(value)}`);
-  }
-  return n;
-}
+const CC_KEYS = Object.keys(CC_OPTIONS);
+const usage = (message: string): never => {
+  throw new UsageError(message);
+};
 
 async function ccMain(args: string[]): Promise<number> {
   const [list, root, out, ...rest] = args as [string, string, string, ...string[]];
@@ -348,38 +334,33 @@ async function ccMain(args: string[]): Promise<number> {
     else if (arg === '--quiet' || arg === '-q') extras.quiet = true;
     else if (arg === '--num-thread' || arg.startsWith('--num-thread=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : rest[++i];
-      extras.threads = ccInt('--num-thread', value ?? '', 1, MAX_THREADS);
+      extras.threads = checkText('--num-thread', integer({ doc: '', min: 1, max: MAX_THREADS }), value ?? '', usage);
     } else if (!arg.includes('=')) {
       const key = arg.replace(/^--?/, '').replace(/-/g, '_'); // `resize`, `--resize`, `--label-width` all mean a key
       const hint = CC_KEYS.includes(key) && rest[i + 1] !== undefined ? ` (did you mean ${key}=${rest[i + 1]}?)` : '';
       throw new UsageError(`expected key=value, received ${JSON.stringify(arg)}${hint}`);
     } else {
       const key = arg.slice(0, arg.indexOf('='));
-      if (!CC_KEYS.includes(key)) throw new UsageError(`unknown key ${JSON.stringify(key)}; expected one of ${CC_KEYS.join(', ')}`);
+      if (!CC_KEYS.includes(key)) usage(`unknown key ${JSON.stringify(key)}${suggestName(key, CC_KEYS)}; expected one of ${CC_KEYS.join(', ')}`);
       kv.set(key, arg.slice(arg.indexOf('=') + 1));
     }
   }
-  const get = (key: string, fallback: string) => kv.get(key) ?? fallback;
-  const labelWidth = ccInt('label_width', get('label_width', '1'), 1);
-  const packLabel = ccInt('pack_label', get('pack_label', '0'), 0, 1) === 1;
-  if (packLabel && labelWidth <= 1) throw new UsageError('pack_label=1: expected label_width > 1 as well');
-  const encoding = get('encoding', '.jpg');
-  if (encoding !== '.jpg' && encoding !== '.png') throw new UsageError(`encoding: expected .jpg or .png, received ${JSON.stringify(encoding)}`);
-  const quality = ccInt('quality', get('quality', '95'), 0, 100);
-  checkQuality(quality, encoding);
-  const interMethod = ccInt('inter_method', get('inter_method', '1'), 0, 10);
-  if (!INTER_METHODS.includes(interMethod)) throw new UsageError(`inter_method: expected one of ${INTER_METHODS.join(', ')}, received ${interMethod}`);
-  const nsplit = ccInt('nsplit', get('nsplit', '1'), 1);
-  const part = ccInt('part', get('part', '0'), 0, nsplit - 1);
+  const o = resolveText(CC_OPTIONS, kv, usage);
+  if (o.part >= o.nsplit) usage(`part: expected an integer in 0..${o.nsplit - 1}, received ${JSON.stringify(kv.get('part'))}`);
+  const packLabel = o.pack_label === 1;
+  if (packLabel && o.label_width <= 1) usage('pack_label=1: expected label_width > 1 as well');
+  checkQuality(o.quality, o.encoding);
+  const { nsplit, part } = o;
+  const labelWidth = o.label_width;
   const image: Partial<ImageSettings> = {
     form: 'cc',
-    passThrough: ccInt('unchanged', get('unchanged', '0'), 0, 1) === 1,
-    resize: ccInt('resize', get('resize', '-1'), -1, MAX_SIDE),
-    centerCrop: ccInt('center_crop', get('center_crop', '0'), 0, 1) === 1,
-    color: ccInt('color', get('color', '1'), -1, 1) as -1 | 0 | 1,
-    encoding,
-    quality,
-    interMethod,
+    passThrough: o.unchanged === 1,
+    resize: o.resize,
+    centerCrop: o.center_crop === 1,
+    color: o.color as -1 | 0 | 1,
+    encoding: o.encoding,
+    quality: o.quality,
+    interMethod: o.inter_method,
   };
   const output = nsplit > 1 ? `${out}.part${String(part).padStart(3, '0')}` : out;
   if (!isDirectory(path.dirname(path.resolve(output)))) throw new UsageError(`${output}: its folder does not exist`);

@@ -6,7 +6,7 @@
  * option is reworded to name the flag the user typed.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type OptionSpec, type Schema, checkValue, defaultText, flagOf } from '../util/schema.js';
+import { type OptionSpec, type Schema, checkText, defaultText, flagOf } from '../util/schema.js';
 import { UsageError } from './run.js';
 
 function metavarOf(s: OptionSpec): string {
@@ -14,15 +14,13 @@ function metavarOf(s: OptionSpec): string {
   return s.type === 'integer' ? '<n>' : s.type === 'number' ? '<x>' : s.type === 'enum' ? `<${s.values!.join('|')}>` : '<value>';
 }
 
-/** The flag's text as a value for its option (checked like the library checks it). */
+/** The flag's text as a value for its option, checked as the library checks it (custom values: by the library). */
 function parserFor(s: OptionSpec): (text: string) => unknown {
   return (text) => {
-    const t = text.trim();
-    const value =
-      s.type === 'integer' ? (/^[-+]?\d+$/.test(t) ? Number(t) : NaN) : s.type === 'number' ? (t === '' ? NaN : Number(t)) : s.type === 'custom' ? (s.fromText ? s.fromText(t) : t) : t;
-    if (s.type === 'custom') return value; // the library checks it, and its message is reworded to name the flag
-    return checkValue('', s, value, (message) => {
-      throw new InvalidArgumentError(message.replace(/^: /, '').replace(/, received .*$/, ''));
+    if (s.type === 'custom') return s.fromText ? s.fromText(text.trim()) : text.trim();
+    return checkText('', s, text, (message) => {
+      // commander says which flag and argument: "option '--x <n>' argument 'y' is invalid. expected ..."
+      throw new InvalidArgumentError(message.replace(/^: /, '').replace(/, received .*$/s, ''));
     });
   };
 }

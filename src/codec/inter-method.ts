@@ -4,7 +4,19 @@
  * GetInterMethod: cubic to enlarge, area to shrink, else linear); 10 picks one
  * of 0..4 at random, from `pick` (0..4).
  */
+import { integer } from '../util/schema.js';
 import { FILTERS, type Filter } from './types.js';
+
+/** The codes, as one option spec for both tools. */
+export const INTER_METHOD = integer({
+  doc: "OpenCV's interpolation: 0 nearest, 1 linear, 2 cubic, 3 area, 4 lanczos; 9 auto (cubic up, area down), 10 random per image",
+  mxnet: 'inter_method',
+  default: 1,
+  min: 0,
+  max: 10,
+  check: (v: number) => v <= 4 || v >= 9,
+  expected: 'one of 0, 1, 2, 3, 4, 9, 10',
+});
 
 type Size = { width: number; height: number };
 

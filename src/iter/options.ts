@@ -5,6 +5,7 @@
  * unknown name is an error that suggests the closest known one.
  */
 import os from 'node:os';
+import { INTER_METHOD } from '../codec/inter-method.js';
 import type { Filter } from '../codec/types.js';
 import type { HttpOptions } from '../io/http-source.js';
 import { MxrecError } from '../util/errors.js';
@@ -141,15 +142,7 @@ export const ITER_OPTIONS = {
   scale: number({ doc: 'multiplies each value after the mean and std', mxnet: 'scale', default: 1 }),
   pad: integer({ doc: 'border added around the (resized) image before cropping', mxnet: 'pad', default: 0, min: 0 }),
   fillValue: integer({ doc: "the border's value", mxnet: 'fill_value', default: 255, min: 0, max: 255 }),
-  interMethod: integer({
-    doc: "OpenCV's interpolation: 0 nearest, 1 linear, 2 cubic, 3 area, 4 lanczos, 9 auto, 10 random",
-    mxnet: 'inter_method',
-    default: 1,
-    min: 0,
-    max: 10,
-    check: (v: number) => v <= 4 || v >= 9,
-    expected: '0-4, 9 or 10',
-  }),
+  interMethod: INTER_METHOD,
   dtype: oneOf(['float32', 'uint8'], { doc: 'float32 (normalised) or uint8 (the raw pixels)', mxnet: 'dtype', default: 'float32' }),
   dataName: string({ doc: 'name of the data in provideData', mxnet: 'data_name', default: 'data', flag: false }),
   labelName: string({ doc: 'name of the label in provideLabel', mxnet: 'label_name', default: 'softmax_label', flag: false }),

@@ -154,6 +154,21 @@ export function checkValue<T>(name: string, s: OptionSpec<T>, v: unknown, fail: 
   return v as T;
 }
 
+/**
+ * A value typed on a command line (`--resize 256`, `resize=256`), turned into
+ * its option's type and checked; a message quotes the text as typed.
+ */
+export function checkText<T>(name: string, s: OptionSpec<T>, text: string, fail: (message: string) => never): T {
+  const t = text.trim();
+  const value =
+    s.type === 'integer' ? (/^[-+]?\d+$/.test(t) ? Number(t) : NaN)
+    : s.type === 'number' ? (t === '' ? NaN : Number(t))
+    : s.type === 'boolean' ? (/^(1|true)$/i.test(t) ? true : /^(0|false)$/i.test(t) ? false : t)
+    : s.type === 'custom' && s.fromText ? s.fromText(t)
+    : t;
+  return checkValue(name, s, value, (message) => fail(message.replace(/, received .*$/s, `, received ${JSON.stringify(text)}`)));
+}
+
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -216,6 +231,21 @@ export function resolveSchema<S extends Schema>(schema: S, input: object, o: Res
       }
     }
     out[key] = checkValue(key, s, v, o.fail);
+  }
+  return out as Resolved<S>;
+}
+
+/**
+ * resolveSchema for values typed as text (`key=value` pairs): each given one
+ * checked with checkText, defaults for the rest. Names are checked by the caller.
+ */
+export function resolveText<S extends Schema>(schema: S, given: ReadonlyMap<string, string>, fail: (message: string) => never): Resolved<S> {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(schema)) {
+    const text = given.get(key);
+    if (text !== undefined) out[key] = checkText(key, s, text, fail);
+    else if (s.required) fail(`${key}: required`);
+    else out[key] = typeof s.default === 'function' ? (s.default as () => unknown)() : s.default;
   }
   return out as Resolved<S>;
 }

@@ -243,7 +243,7 @@ describe('im2rec.cc form', () => {
       [['sizee=256'], /unknown key "sizee"/],
       [['pack_label=1'], /pack_label=1: expected label_width > 1/],
       [['color=2'], /color: expected an integer in -1\.\.1, received "2"/],
-      [['inter_method=7'], /inter_method: expected one of 0, 1, 2, 3, 4, 9, 10, received 7/],
+      [['inter_method=7'], /inter_method: expected one of 0, 1, 2, 3, 4, 9, 10, received "7"/],
       [['nsplit=2', 'part=2'], /part: expected an integer in 0\.\.1, received "2"/],
     ] as const) {
       const res = im2rec([lst, corpus, out, ...args]);
