@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { siblingIndex } from '../io/locations.js';
 import type { ClassNames } from '../tools/class-names.js';
 import { UsageError } from './run.js';
+import { type OptionSpec, checkText, integer, number } from '../util/schema.js';
 
 /**
  * Help text is written wrapped at 100 columns; commander would wrap it again
@@ -14,27 +15,23 @@ export const HELP_LAYOUT = { helpWidth: 100 } as const;
 /** The one help text of --force, for every command that writes. */
 export const FORCE_HELP = 'replace outputs that exist (inputs are never replaced)';
 
+/** A flag's value checked with the schema vocabulary (util/schema.ts); commander names the flag and the argument. */
+export function checkedFlag<T>(spec: OptionSpec<T>): (value: string) => T {
+  return (value) =>
+    checkText('', spec, value, (message) => {
+      throw new InvalidArgumentError(message.replace(/^: /, '').replace(/, received .*$/s, ''));
+    });
+}
+
 export function integerAtLeast(min: number): (value: string) => number {
-  return (value) => {
-    const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
-    return n;
-  };
+  return checkedFlag(integer({ doc: '', min }));
 }
 
 export function integerIn(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
-    if (!(n >= min && n <= max)) throw new InvalidArgumentError(`expected an integer in ${min}..${max}`);
-    return n;
-  };
+  return checkedFlag(integer({ doc: '', min, max }));
 }
 
-export function finiteNumber(value: string): number {
-  const n = value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
-  return n;
-}
+export const finiteNumber: (value: string) => number = checkedFlag(number({ doc: '' }));
 
 /** "a,b,c": exactly `count` numbers (or 1..count when `upTo`). */
 export function numberList(count: number, upTo = false): (value: string) => number[] {

@@ -5,8 +5,9 @@
  * back map onto the library's option names, and a library error naming an
  * option is reworded to name the flag the user typed.
  */
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type OptionSpec, type Schema, checkText, defaultText, flagOf } from '../util/schema.js';
+import { type Command, Option } from 'commander';
+import { type OptionSpec, type Schema, defaultText, flagOf } from '../util/schema.js';
+import { checkedFlag } from './args.js';
 import { UsageError } from './run.js';
 
 function metavarOf(s: OptionSpec): string {
@@ -16,13 +17,8 @@ function metavarOf(s: OptionSpec): string {
 
 /** The flag's text as a value for its option, checked as the library checks it (custom values: by the library). */
 function parserFor(s: OptionSpec): (text: string) => unknown {
-  return (text) => {
-    if (s.type === 'custom') return s.fromText ? s.fromText(text.trim()) : text.trim();
-    return checkText('', s, text, (message) => {
-      // commander says which flag and argument: "option '--x <n>' argument 'y' is invalid. expected ..."
-      throw new InvalidArgumentError(message.replace(/^: /, '').replace(/, received .*$/s, ''));
-    });
-  };
+  if (s.type === 'custom') return (text) => (s.fromText ? s.fromText(text.trim()) : text.trim());
+  return checkedFlag(s);
 }
 
 /** Adds a flag for each option of `schema` that has one. */

@@ -133,7 +133,7 @@ export function checkValue<T>(name: string, s: OptionSpec<T>, v: unknown, fail: 
   const invalid = (expected: string): never => fail(invalidMessage(name, expected, v));
   switch (s.type) {
     case 'integer':
-      if (typeof v !== 'number' || !Number.isInteger(v) || (s.min !== undefined && v < s.min) || (s.max !== undefined && v > s.max)) invalid(integerExpected(s));
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || (s.min !== undefined && v < s.min) || (s.max !== undefined && v > s.max)) invalid(integerExpected(s));
       break;
     case 'number':
       if (typeof v !== 'number' || !Number.isFinite(v)) invalid(s.expected ?? 'a number');
