@@ -1,18 +1,14 @@
 /**
- * mxrec: MXNet RecordIO for Node.js. The package's public API.
+ * mxrec: MXNet RecordIO for Node.js. The package's public API: what is
+ * exported here is what users may rely on. Every change to it shows in the
+ * API report (etc/mxrec.api.md), which the tests keep current.
+ *
+ * @packageDocumentation
  */
 export { MxrecError, type ErrorKind } from './util/errors.js';
-export {
-  MAGIC,
-  CFlag,
-  MAX_CHUNK_LENGTH,
-  encodeRecord,
-  findCuts,
-  encodedSize,
-  encodeLRecord,
-  decodeCFlag,
-  decodeLength,
-} from './format/recordio.js';
+
+// The format: records, the .idx, MXNet's image header, dmlc's parts.
+export { MAGIC, MAX_CHUNK_LENGTH, encodeRecord, encodedSize } from './format/recordio.js';
 export { RecordIOError, IndexFileError, ImageRecordError, type RecordIOErrorCode } from './format/errors.js';
 export {
   RecordReader,
@@ -23,7 +19,7 @@ export {
   type SkipEvent,
 } from './format/reader.js';
 export { RecordWriter, type RecordWriterOptions } from './format/writer.js';
-export { RecordIndex, indexPathFor, type IndexEntry, type IndexKey } from './format/index-file.js';
+export { RecordIndex, indexPathFor, type IndexEntry, type IndexKey, type IndexReadOptions } from './format/index-file.js';
 export {
   IMAGE_HEADER_SIZE,
   packHeader,
@@ -36,11 +32,18 @@ export {
   type ImageRecordInput,
   type RecordId,
 } from './format/image-record.js';
-export { readPartition, partitionRange, partitionSegments, type PartitionOptions } from './format/partition.js';
+export { readPartition, openPartition, partitionRange, type PartitionOptions } from './format/partition.js';
+export { parseList, parseListLine, formatListLine, ListFileError, type ListItem, type ListDialect } from './format/list-file.js';
+
+// Bytes in and out.
 export { resolveRecordFiles, RecordFilesError, type RecordFile } from './io/record-files.js';
 export { type ByteSource, FileSource, BufferSource } from './io/byte-source.js';
+export { HttpError, type HttpOptions } from './io/http-source.js';
+export { LocalOnlyError } from './io/url.js';
 export { LimitError } from './io/limits.js';
 export { OutputIsInputError, OutputExistsError, OutputLockedError, OutputNameError, NothingWrittenError } from './io/output-errors.js';
+
+// Images.
 export {
   transcode,
   transcodeMany,
@@ -62,31 +65,30 @@ export {
   type DecodeIntoOptions,
   type EncodedImage,
   type ImageInfo,
+  type Geometry,
 } from './codec/types.js';
-export { makeLists, readLabelMap, ListingError, DEFAULT_EXTS, type MakeListsOptions, type MakeListsResult } from './im2rec/make-lists.js';
-export { partialPaths, ResumeError } from './im2rec/partial-output.js';
-export {
-  pack,
-  PackError,
-  reportPathFor,
-  type PackOptions,
-  type PackProgress,
-  type PackSummary,
-  type SkippedImage,
-} from './im2rec/pack.js';
+
+// im2rec.
+export { makeLists, readLabelMap, ListingError, DEFAULT_EXTS, type MakeListsOptions, type MakeListsResult, type ListFileWritten } from './im2rec/make-lists.js';
+export { ResumeError } from './im2rec/partial-output.js';
+export { pack, PackError, type PackOptions, type PackProgress, type PackSummary, type SkippedImage } from './im2rec/pack.js';
 export { type ImageSettings } from './im2rec/image-plan.js';
-export { parseList, parseListLine, formatListLine, ListFileError, type ListItem, type ListDialect } from './format/list-file.js';
-export { ListPart, readListPart, listPartRange } from './im2rec/list-split.js';
+export { readListPart, listPartRange } from './im2rec/list-split.js';
+
+// The rec tools.
+export { buildIndex, NoImageHeaderError, type BuildIndexOptions, type BuildIndexResult, type IndexKeys } from './tools/build-index.js';
 export { mergeRecordFiles, type MergeResult } from './tools/merge.js';
 export { type RewriteOptions, type RewriteResult } from './tools/rewrite.js';
 export { splitRecordFile, type SplitOptions } from './tools/split.js';
 export { subsetRecordFile, type SubsetOptions, type SubsetResult } from './tools/subset.js';
 export { shuffleRecordFile, type ShuffleOptions } from './tools/shuffle.js';
-export { recordFileInfo, type InfoOptions, type InfoReport, type Layout } from './tools/info.js';
+export { recordFileInfo, type InfoOptions, type InfoReport, type Layout, type ImageSummary, type LabelSummary, type Summary } from './tools/info.js';
 export { verifyRecordFile, type VerifyOptions, type VerifyReport, type Problem } from './tools/verify.js';
 export { unpackRecordFile, UnpackError, type UnpackOptions, type UnpackResult } from './tools/unpack.js';
 export { ClassNames, ClassNamesError } from './tools/class-names.js';
-export { viewRecordFile, MAX_VIEW_IMAGES, type ViewOptions, type ViewResult } from './tools/view/view.js';
+export { viewRecordFile, type ViewOptions, type ViewResult } from './tools/view/view.js';
+
+// Training batches.
 export {
   ImageRecordIter,
   IterDataError,
@@ -96,6 +98,7 @@ export {
   type IterStats,
   type SkippedRecord,
 } from './iter/image-record-iter.js';
-export { IterOptionError, type ImageRecordIterOptions } from './iter/options.js';
-export { IterSourceError } from './iter/record-source.js';
+export { ITER_OPTIONS, IterOptionError, type ImageRecordIterOptions, type IterSettings } from './iter/options.js';
+export { IterSourceError, type BadRecord } from './iter/record-source.js';
+export type { OptionSpec, OptionValue, OptionsOf, RequiredKeys, DefaultedKeys, Resolved, Schema } from './util/schema.js';
 export { LabelError } from './iter/labels.js';

@@ -12,7 +12,7 @@ export interface Crop {
   height: number;
 }
 
-interface Geometry {
+export interface Geometry {
   /** Region to keep; default the whole image. Applied before resizing. */
   crop?: Crop;
   /** Interpolation for the resize; default 'linear' (MXNet's default). */

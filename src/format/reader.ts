@@ -78,6 +78,7 @@ interface OpenSegment {
 export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<RecordIORecord> {
   readonly skipped = { records: 0, bytes: 0 };
 
+  /** @internal Made by RecordReader.scan, readPartition and openPartition. */
   constructor(
     private readonly segments: readonly ScanSegment[],
     private readonly options: ReadOptions = {},

@@ -58,10 +58,10 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
    * For local files. `await ImageRecordIter.open(options)` does the same for
    * local files and http(s):// URLs alike (opening a URL takes a request).
    */
-  constructor(options: ImageRecordIterOptions & { dtype?: D }, /** @internal */ inputs?: SourceInputs) {
+  constructor(options: ImageRecordIterOptions & { dtype?: D }) {
     this.settings = resolveOptions(options);
     const s = this.settings;
-    inputs ??= readInputsSync(s);
+    const inputs = ImageRecordIter.opened ?? readInputsSync(s);
     this.labeler = makeLabeler(s.labelWidth, inputs.list);
     this.source = openRecordSource(s, inputs);
     this.decoder = new DecodeStage(s);
@@ -71,8 +71,16 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
 
   /** An iterator over paths or http(s):// URLs (`.rec`, `.idx` and list file). */
   static async open<D extends Dtype = 'float32'>(options: ImageRecordIterOptions & { dtype?: D }): Promise<ImageRecordIter<D>> {
-    return new ImageRecordIter<D>(options, await readInputs(resolveOptions(options)));
+    ImageRecordIter.opened = await readInputs(resolveOptions(options));
+    try {
+      return new ImageRecordIter<D>(options);
+    } finally {
+      ImageRecordIter.opened = undefined;
+    }
   }
+
+  /** What open() read asynchronously, handed to the constructor it calls at once (synchronously, so no other call can see it). */
+  private static opened: SourceInputs | undefined;
 
   /** MXNet's provide_data / provide_label. */
   get provideData(): Array<{ name: string; shape: number[] }> {

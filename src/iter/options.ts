@@ -49,13 +49,13 @@ export const ITER_OPTIONS = {
     doc: "the `.rec` data: a file, a `;`-separated list or array of files, or a folder (dmlc's rules)",
     mxnet: 'path_imgrec',
     required: true,
-    parse: parsePaths,
+    parse: (v: unknown, invalid: (expected: string) => never): string | readonly string[] => parsePaths(v, invalid),
     expected: 'path(s)',
   }),
   pathImgidx: custom({
     doc: 'the `.idx` of each `.rec` (same count and order): parts split by record count, and `shuffle` a true global shuffle',
     mxnet: 'path_imgidx',
-    parse: parsePaths,
+    parse: (v: unknown, invalid: (expected: string) => never): string | readonly string[] => parsePaths(v, invalid),
     expected: 'path(s)',
   }),
   pathImglist: custom({
@@ -166,11 +166,9 @@ export const ITER_OPTIONS = {
 /** ImageRecordIter's options (declared in ITER_OPTIONS). */
 export type ImageRecordIterOptions = OptionsOf<typeof ITER_OPTIONS>;
 
-type Channelled = `${'mean' | 'std'}${'R' | 'G' | 'B' | 'A'}`;
-
 /** Everything resolved: defaults applied, shapes and per-channel values unpacked. */
 export interface IterSettings
-  extends Omit<Resolved<typeof ITER_OPTIONS>, 'pathImgrec' | 'pathImgidx' | 'pathImglist' | 'dataShape' | 'preprocessThreads' | 'verbose' | 'minAspectRatio' | Channelled> {
+  extends Omit<Resolved<typeof ITER_OPTIONS>, 'pathImgrec' | 'pathImgidx' | 'pathImglist' | 'dataShape' | 'preprocessThreads' | 'verbose' | 'minAspectRatio' | `${'mean' | 'std'}${'R' | 'G' | 'B' | 'A'}`> {
   files: string | readonly string[];
   indexFiles: readonly string[] | null;
   listFile: string | null;

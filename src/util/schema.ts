@@ -46,18 +46,21 @@ export interface OptionSpec<T = unknown, Req extends boolean = boolean> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any option's value type
 export type Schema = Readonly<Record<string, OptionSpec<any>>>;
 
-type ValueOf<S> = S extends OptionSpec<infer T> ? T : never;
-type RequiredKeys<S extends Schema> = { [K in keyof S]: S[K] extends { required: true } ? K : never }[keyof S];
-type DefaultedKeys<S extends Schema> = { [K in keyof S]: S[K] extends { default: unknown } ? K : never }[keyof S];
+/** The value type of an option spec. */
+export type OptionValue<S> = S extends OptionSpec<infer T> ? T : never;
+/** The names of a schema's required options. */
+export type RequiredKeys<S extends Schema> = { [K in keyof S]: S[K] extends { required: true } ? K : never }[keyof S];
+/** The names of a schema's options that have a default. */
+export type DefaultedKeys<S extends Schema> = { [K in keyof S]: S[K] extends { default: unknown } ? K : never }[keyof S];
 
 /** The options a caller passes: required ones required, the rest optional. */
-export type OptionsOf<S extends Schema> = { -readonly [K in RequiredKeys<S>]: ValueOf<S[K]> } & {
-  -readonly [K in Exclude<keyof S, RequiredKeys<S>>]?: ValueOf<S[K]>;
+export type OptionsOf<S extends Schema> = { -readonly [K in RequiredKeys<S>]: OptionValue<S[K]> } & {
+  -readonly [K in Exclude<keyof S, RequiredKeys<S>>]?: OptionValue<S[K]>;
 };
 
 /** The options after resolveSchema: defaults applied; an option with neither default nor requirement may be undefined. */
-export type Resolved<S extends Schema> = { -readonly [K in RequiredKeys<S> | DefaultedKeys<S>]: ValueOf<S[K]> } & {
-  -readonly [K in Exclude<keyof S, RequiredKeys<S> | DefaultedKeys<S>>]: ValueOf<S[K]> | undefined;
+export type Resolved<S extends Schema> = { -readonly [K in RequiredKeys<S> | DefaultedKeys<S>]: OptionValue<S[K]> } & {
+  -readonly [K in Exclude<keyof S, RequiredKeys<S> | DefaultedKeys<S>>]: OptionValue<S[K]> | undefined;
 };
 
 type Common<T> = Pick<OptionSpec<T>, 'doc' | 'mxnet' | 'flag' | 'flagDoc' | 'metavar' | 'defaultText' | 'expected' | 'check'>;
