@@ -100,5 +100,5 @@ export {
 } from './iter/image-record-iter.js';
 export { ITER_OPTIONS, IterOptionError, type ImageRecordIterOptions, type IterSettings } from './iter/options.js';
 export { IterSourceError, type BadRecord } from './iter/record-source.js';
-export type { OptionSpec, OptionValue, OptionsOf, RequiredKeys, DefaultedKeys, Resolved, Schema } from './util/schema.js';
+export type { BuiltOption, OptionSpec, OptionValue, OptionsOf, RequiredKeys, DefaultedKeys, Resolved, Schema } from './util/schema.js';
 export { LabelError } from './iter/labels.js';

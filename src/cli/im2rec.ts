@@ -183,7 +183,8 @@ function checkQuality(quality: number, encoding: string): void {
   if (encoding === '.jpg' && (quality < 1 || quality > 100)) throw new UsageError(`quality: expected 1..100 for JPEG, received ${quality}`);
 }
 
-function pyProgram(run: (code: number) => void): Command {
+/** The im2rec.py form's command (exported for the generated docs). */
+export function pyProgram(run: (code: number) => void): Command {
   const threadsDefault = os.availableParallelism();
   const program = new Command('im2rec')
     .configureHelp(HELP_LAYOUT)
@@ -302,7 +303,7 @@ function pyProgram(run: (code: number) => void): Command {
 
 // ---------------------------------------------------------------- im2rec.cc form
 
-const CC_HELP = `Usage: im2rec LIST ROOT OUT.rec [key=value ...] [--num-thread N] [--strict] [--resume] [--force] [--quiet]
+export const CC_HELP = `Usage: im2rec LIST ROOT OUT.rec [key=value ...] [--num-thread N] [--strict] [--resume] [--force] [--quiet]
 
 Packs LIST (index, label_width labels and a path per line, whitespace-separated)
 into OUT.rec and OUT.idx, as MXNet's im2rec.cc does (which never wrote the .idx).

@@ -10,7 +10,7 @@ export type BatchData<D extends Dtype> = D extends 'uint8' ? Uint8Array : Float3
 export interface Batch<D extends Dtype = Dtype> {
   /** NCHW, RGB(A) channel order; float32 normalised, or raw uint8 with dtype 'uint8'. */
   data: BatchData<D>;
-  /** [N, C, H, W]: N is batchSize, or fewer in a short final batch (roundBatch false). */
+  /** `[N, C, H, W]`: N is batchSize, or fewer in a short final batch (roundBatch false). */
   shape: [number, number, number, number];
   /** N x labelWidth labels, row-major. */
   label: Float32Array;

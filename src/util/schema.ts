@@ -49,7 +49,7 @@ export type Schema = Readonly<Record<string, OptionSpec<any>>>;
 /** The value type of an option spec. */
 export type OptionValue<S> = S extends OptionSpec<infer T> ? T : never;
 /** The names of a schema's required options. */
-export type RequiredKeys<S extends Schema> = { [K in keyof S]: S[K] extends { required: true } ? K : never }[keyof S];
+export type RequiredKeys<S extends Schema> = { [K in keyof S]: S[K] extends OptionSpec<any, true> ? K : never }[keyof S]; // eslint-disable-line @typescript-eslint/no-explicit-any
 /** The names of a schema's options that have a default. */
 export type DefaultedKeys<S extends Schema> = { [K in keyof S]: S[K] extends { default: unknown } ? K : never }[keyof S];
 
@@ -66,31 +66,33 @@ export type Resolved<S extends Schema> = { -readonly [K in RequiredKeys<S> | Def
 type Common<T> = Pick<OptionSpec<T>, 'doc' | 'mxnet' | 'flag' | 'flagDoc' | 'metavar' | 'defaultText' | 'expected' | 'check'>;
 type WithDefault<T> = { default: T | (() => T) };
 type Req = { required: true };
+/** What a builder's result says of itself in its type: the value type, required or not, defaulted or not (not its doc). */
+export type BuiltOption<T, O> = OptionSpec<T, O extends { required: true } ? true : false> & (O extends { default: unknown } ? { readonly default: T | (() => T) } : unknown);
 
 function spec<T>(type: OptionSpec['type'], o: object): OptionSpec<T> {
   return { type, ...o } as OptionSpec<T>;
 }
 
-export function integer<const O extends Common<number> & { min?: number; max?: number } & (WithDefault<number> | Req | object)>(o: O): OptionSpec<number, O extends Req ? true : false> & O {
+export function integer<const O extends Common<number> & { min?: number; max?: number } & (WithDefault<number> | Req | object)>(o: O): BuiltOption<number, O> {
   return spec<number>('integer', o) as never;
 }
 
-export function number<const O extends Common<number> & (WithDefault<number> | Req | object)>(o: O): OptionSpec<number, O extends Req ? true : false> & O {
+export function number<const O extends Common<number> & (WithDefault<number> | Req | object)>(o: O): BuiltOption<number, O> {
   return spec<number>('number', o) as never;
 }
 
-export function boolean<const O extends Common<boolean> & (WithDefault<boolean> | object)>(o: O): OptionSpec<boolean, false> & O {
+export function boolean<const O extends Common<boolean> & (WithDefault<boolean> | object)>(o: O): BuiltOption<boolean, O> {
   return spec<boolean>('boolean', o) as never;
 }
 
-export function string<const O extends Common<string> & (WithDefault<string> | Req | object)>(o: O): OptionSpec<string, O extends Req ? true : false> & O {
+export function string<const O extends Common<string> & (WithDefault<string> | Req | object)>(o: O): BuiltOption<string, O> {
   return spec<string>('string', o) as never;
 }
 
 export function oneOf<const V extends readonly string[], const O extends Common<V[number]> & (WithDefault<V[number]> | object)>(
   values: V,
   o: O,
-): OptionSpec<V[number], false> & O & { values: V } {
+): BuiltOption<V[number], O> {
   return spec<V[number]>('enum', { ...o, values }) as never;
 }
 
@@ -101,7 +103,7 @@ export function oneOf<const V extends readonly string[], const O extends Common<
  */
 export function custom<const O extends Common<never> & CustomParts & (WithDefault<unknown> | Req | object)>(
   o: O,
-): OptionSpec<ReturnType<O['parse']>, O extends Req ? true : false> & O {
+): BuiltOption<ReturnType<O['parse']>, O> {
   return spec('custom', { flag: false, ...o }) as never;
 }
 
@@ -269,11 +271,12 @@ export function defaultText(s: OptionSpec): string {
 }
 
 /** A Markdown table of a schema: option, MXNet name, type, default, and what it does. */
-export function markdownTable(schema: Schema, options: { flags?: boolean } = {}): string {
+export function markdownTable(schema: Schema, options: { flags?: boolean; otherFlags?: Readonly<Record<string, string>> } = {}): string {
   const typeText = (s: OptionSpec) =>
     s.type === 'integer' ? integerExpected(s).replace(/^an /, '') : s.type === 'enum' ? s.values!.map((v) => `\`${v}\``).join(' \\| ') : s.type === 'custom' ? (s.expected ?? 'see below') : s.type;
   const rows = Object.entries(schema).map(([key, s]) => {
-    const flag = options.flags ? ` | ${flagOf(key, s) ? `\`${flagOf(key, s)}\`` : ''}` : '';
+    const shown = options.otherFlags?.[key] ?? flagOf(key, s);
+    const flag = options.flags ? ` | ${shown ? `\`${shown}\`` : ''}` : '';
     return `| \`${key}\`${flag} | ${s.mxnet ? `\`${s.mxnet}\`` : '(mxrec)'} | ${typeText(s)} | ${defaultText(s).replace(/\|/g, '\\|')} | ${s.doc.replace(/\|/g, '\\|')} |`;
   });
   const head = options.flags ? '| option | flag | MXNet | type | default | what it does |\n|---|---|---|---|---|---|' : '| option | MXNet | type | default | what it does |\n|---|---|---|---|---|';

@@ -1,4 +1,4 @@
-// `rec dump FILE | head -3` (the README's example) on a 2 M-record file ends as
+// `rec dump FILE | head -3` (the command line guide's example) on a 2 M-record file ends as
 // soon as head does, with memory flat: stdout is written with backpressure and
 // a reader that goes away is noticed at the next write.
 import assert from 'node:assert/strict';

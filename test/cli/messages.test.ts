@@ -1,7 +1,7 @@
 /**
  * Messages a person can act on: a mistake names the command and the option
  * (or the output) it is about, says what was expected, and where it can,
- * what was probably meant. Each case is one the README's users hit.
+ * what was probably meant. Each case is one users hit.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -32,7 +32,7 @@ async function decodeBoth(input: Buffer, o: DecodeIntoOptions) {
   return { fast, slow };
 }
 
-// The tolerance both paths are held to (README, "Image codec"): identical
+// The tolerance both paths are held to (docs/guides/codec.md): identical
 // dimensions; mean absolute difference <= 3 levels and PSNR >= 30 dB on
 // photo-like images. The resamplers differ (libvips antialiases when it
 // shrinks, OpenCV's linear does not) and so do the IDCTs when DCT scaling is used.

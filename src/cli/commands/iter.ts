@@ -22,8 +22,9 @@ interface IterCliOptions extends Record<string, unknown> {
 
 const CHANNELS = ['R', 'G', 'B', 'A'] as const;
 
-/** The library options that the command's own flags set, by flag (for messages). */
-const OWN_FLAGS: Record<string, string> = {
+/** The library options that the command's own flags (or its argument) set, by flag (for messages and the docs). */
+export const OWN_FLAGS: Readonly<Record<string, string>> = {
+  pathImgrec: 'FILE',
   pathImgidx: '--index',
   minRandomArea: '--area',
   maxRandomArea: '--area',
