@@ -6,6 +6,7 @@
  *   read ahead too, and no read competes with other work on libuv's pool.
  * - PoolReads: fs.read on libuv's thread pool; async only. Used where the
  *   addon is not built, and for sources that are not local files.
+ * The threading rules: ARCHITECTURE.md, "Read-queue threading".
  */
 import os from 'node:os';
 import util from 'node:util';

@@ -7,7 +7,8 @@
  * steady-state epochs reuse warm pages while the caller may still keep any
  * batch as long as it likes (unlike `reuseBuffers`, which recycles on the
  * iterator's schedule). It is the small addon that needs no codec library,
- * so the iterator's memory does not depend on which codec runs.
+ * so the iterator's memory does not depend on which codec runs. The lifetime
+ * rules: ARCHITECTURE.md, "Batch memory".
  */
 import { loadAddon } from '../native/load-addon.js';
 

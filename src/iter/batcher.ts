@@ -9,7 +9,7 @@
  */
 import { unpackImageRecord } from '../format/image-record.js';
 import type { BatchBuffer, BufferPool, Sample } from './batch-buffers.js';
-import type { DecodeStage, Decoded } from './decode-stage.js';
+import type { DecodeStage, DecodedBuffer } from './decode-stage.js';
 import { type Epoch, recordName } from './epoch.js';
 import type { Batch } from './batch.js';
 import type { Labeler } from './labels.js';
@@ -33,7 +33,7 @@ export class Batcher {
   }
 
   /** The batch this buffer completes, if any (at most one: a buffer holds at most batchSize samples). */
-  add({ buffer, good }: Decoded): Batch | null {
+  add({ buffer, good }: DecodedBuffer): Batch | null {
     const s = this.s;
     for (const i of good) {
       if (this.head.length >= s.batchSize) break;

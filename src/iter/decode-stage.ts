@@ -13,7 +13,7 @@ import type { BatchBuffer, Sample } from './batch-buffers.js';
 import type { Epoch } from './epoch.js';
 import type { IterSettings } from './options.js';
 
-export interface Decoded {
+export interface DecodedBuffer {
   buffer: BatchBuffer;
   /** Sample numbers that decoded. */
   good: number[];
@@ -27,7 +27,7 @@ export class DecodeStage {
     this.plane = s.channels * s.height * s.width;
   }
 
-  async decode(buffer: BatchBuffer, epoch: Epoch): Promise<Decoded> {
+  async decode(buffer: BatchBuffer, epoch: Epoch): Promise<DecodedBuffer> {
     const s = this.s;
     const t0 = performance.now();
     const work: Array<{ sample: number; job: DecodeJob }> = [];

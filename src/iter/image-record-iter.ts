@@ -17,7 +17,7 @@ import { orderedMap, type OrderedMap } from '../util/ordered-map.js';
 import { Rng, STREAM } from '../util/rng.js';
 import { Batcher } from './batcher.js';
 import { type BatchBuffer, BufferPool } from './batch-buffers.js';
-import { DecodeStage, type Decoded } from './decode-stage.js';
+import { DecodeStage, type DecodedBuffer } from './decode-stage.js';
 import { Epoch, type IterStats, type SkippedRecord } from './epoch.js';
 import { makeLabeler, type Labeler } from './labels.js';
 import { type ImageRecordIterOptions, type IterSettings, resolveOptions } from './options.js';
@@ -31,7 +31,7 @@ export type { Batch, BatchData, Dtype } from './batch.js';
 /** One epoch's pipeline: planned buffers decoding ahead, and the batcher they feed. */
 interface EpochRun {
   epoch: Epoch;
-  decoded: OrderedMap<BatchBuffer, Decoded>;
+  decoded: OrderedMap<BatchBuffer, DecodedBuffer>;
   batcher: Batcher;
   finished: boolean;
 }
@@ -170,7 +170,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
     const { epoch } = run;
     for (;;) {
       const t0 = performance.now();
-      let next: IteratorResult<Decoded>;
+      let next: IteratorResult<DecodedBuffer>;
       try {
         next = await run.decoded.next();
       } catch (err) {

@@ -12,6 +12,7 @@
  *
  * Errors from Node itself (ENOENT, EACCES, ...) are io as well; the CLI
  * words them. Anything else that reaches the CLI is a bug in mxrec.
+ * (ARCHITECTURE.md, "Errors and exit codes".)
  */
 export type ErrorKind = 'data' | 'usage' | 'io' | 'network';
 

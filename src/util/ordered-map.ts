@@ -18,6 +18,7 @@
  * - Stopping early (`return()`, a `for await` that breaks, an error) drops
  *   what is in flight; `onAbandon` gets each dropped result once it settles,
  *   to give back what it holds (memory from a budget, say).
+ * (ARCHITECTURE.md, "Ordered concurrency".)
  */
 
 export interface OrderedMapOptions<R> {

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { packImageRecord } from '../../src/format/image-record.js';
 import { Batcher } from '../../src/iter/batcher.js';
 import { BufferPool } from '../../src/iter/batch-buffers.js';
-import { DecodeStage, type Decoded } from '../../src/iter/decode-stage.js';
+import { DecodeStage, type DecodedBuffer } from '../../src/iter/decode-stage.js';
 import { Epoch, IterDataError } from '../../src/iter/epoch.js';
 import { makeLabeler } from '../../src/iter/labels.js';
 import { type ImageRecordIterOptions, resolveOptions } from '../../src/iter/options.js';
@@ -81,7 +81,7 @@ describe('planning', () => {
 describe('decoding and batching', () => {
   async function decodedChunks(recs: SourceRecord[], extra: Partial<ImageRecordIterOptions> = {}) {
     const st = stages(extra);
-    const decoded: Decoded[] = [];
+    const decoded: DecodedBuffer[] = [];
     for await (const c of plannedBuffers(from(recs), st.s, st.labeler, st.pool, new Rng(1, 0, 0), st.epoch)) decoded.push(await st.decoder.decode(c, st.epoch));
     return { ...st, decoded };
   }
