@@ -17,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 const { recProgram } = await import('../dist/cli/rec.js');
 const { pyProgram, CC_HELP } = await import('../dist/cli/im2rec.js');
-const { CC_OPTIONS } = await import('../dist/cli/im2rec-options.js');
+const { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS } = await import('../dist/cli/im2rec-options.js');
 const { ITER_OPTIONS } = await import('../dist/iter/options.js');
 const { markdownTable } = await import('../dist/util/schema.js');
 const { OWN_FLAGS } = await import('../dist/cli/commands/iter.js');
@@ -37,6 +37,7 @@ for (const name of commands) {
 files.set(
   'docs/cli/im2rec.md',
   `${NOTE}\n# im2rec\n\nBoth of MXNet's command lines. The im2rec.py form:\n\n${block(help(pyProgram(() => {})))}\n\n` +
+    `Its options for making lists:\n\n${markdownTable(PY_LIST_OPTIONS, { flags: true })}\nand for packing:\n\n${markdownTable(PY_PACK_OPTIONS, { flags: true })}\n` +
     `The im2rec.cc form (\`im2rec --help-cc\`):\n\n${block(CC_HELP.trimEnd())}\n\nIts keys:\n\n${markdownTable(CC_OPTIONS)}`,
 );
 files.set(

@@ -1,11 +1,57 @@
 /**
- * The im2rec.cc command line's `key=value` options, declared once (util/schema.ts):
- * MXNet's names and defaults. The checks, `im2rec --help-cc` and the docs table
- * come from here.
+ * im2rec's options, declared once (util/schema.ts), with MXNet's names and
+ * defaults: the im2rec.py form's flags (PY_LIST_OPTIONS, PY_PACK_OPTIONS) and
+ * the im2rec.cc form's `key=value` pairs (CC_OPTIONS). The checks, `--help`,
+ * `--help-cc` and the docs tables come from here.
  */
+import os from 'node:os';
 import { INTER_METHOD } from '../codec/inter-method.js';
 import { MAX_SIDE } from '../im2rec/image-plan.js';
-import { integer, oneOf } from '../util/schema.js';
+import { MAX_CHUNKS } from '../im2rec/make-lists.js';
+import { MAX_THREADS } from '../iter/options.js';
+import { boolean, custom, integer, number, oneOf } from '../util/schema.js';
+
+const ratio = (doc: string, dflt: number, mxnet: string) =>
+  number({ doc, default: dflt, mxnet, check: (v: number) => v >= 0 && v <= 1, expected: 'a number in 0..1', metavar: '<r>' });
+
+/** im2rec.py's flags for making lists (--list). */
+export const PY_LIST_OPTIONS = {
+  list: boolean({ doc: 'make image lists instead of packing', mxnet: 'list', default: false }),
+  chunks: integer({ doc: `split the list into this many chunks (at most ${MAX_CHUNKS})`, mxnet: 'chunks', default: 1, min: 1, max: MAX_CHUNKS }),
+  trainRatio: ratio('share of images for PREFIX_train.lst', 1, 'train_ratio'),
+  testRatio: ratio('share of images for PREFIX_test.lst', 0, 'test_ratio'),
+  recursive: boolean({ doc: 'walk sub-folders; each folder gets its own label, written to PREFIX.labels.txt', mxnet: 'recursive', default: false }),
+  labels: custom({
+    doc: "with --recursive: take folder labels from this map (another run's PREFIX.labels.txt)",
+    parse: (v: unknown, invalid: (expected: string) => never): string => (typeof v === 'string' && v !== '' ? v : invalid('a path')),
+    flag: '--labels',
+    metavar: '<file>',
+  }),
+  shuffle: boolean({ doc: "shuffle the list with MXNet's seeded shuffle", flagDoc: "keep folder order (default: MXNet's seeded shuffle)", mxnet: 'shuffle', default: true }),
+};
+
+/** im2rec.py's flags for packing. */
+export const PY_PACK_OPTIONS = {
+  passThrough: boolean({ doc: 'store the image files as they are (no decode, resize or re-encode)', mxnet: 'pass_through', default: false }),
+  resize: integer({ doc: `resize the shorter edge to N pixels (0: keep size; at most ${MAX_SIDE})`, mxnet: 'resize', default: 0, min: 0, max: MAX_SIDE }),
+  centerCrop: boolean({ doc: 'crop the centred square', mxnet: 'center_crop', default: false }),
+  quality: integer({ doc: 'JPEG quality 1..100, or PNG compression (above 9 means 9)', mxnet: 'quality', default: 95, min: 0, metavar: '<q>' }),
+  color: integer({ doc: '1 colour, 0 gray, -1 as stored', mxnet: 'color', default: 1, min: -1, max: 1, metavar: '<c>' }),
+  encoding: oneOf(['.jpg', '.png'], { doc: 'image format in the records', mxnet: 'encoding', default: '.jpg' }),
+  packLabel: boolean({ doc: 'store every label of multi-label lists in the record (flag = label count)', mxnet: 'pack_label', default: false }),
+  numThread: integer({
+    doc: `threads decoding and encoding (at most ${MAX_THREADS})`,
+    mxnet: 'num_thread',
+    default: () => os.availableParallelism(),
+    defaultText: 'the cores',
+    min: 1,
+    max: MAX_THREADS,
+  }),
+  parts: integer({ doc: "pack only part --part of N of each list (split as im2rec.cc's nsplit)", min: 1 }),
+  part: integer({ doc: 'which part to pack, 0-based', min: 0, metavar: '<i>' }),
+  strict: boolean({ doc: 'stop at the first bad image instead of skipping it', default: false }),
+  resume: boolean({ doc: 'continue an interrupted pack after its last complete record', default: false }),
+};
 
 const flag01 = (doc: string) => integer({ doc, default: 0, min: 0, max: 1, metavar: '1' });
 

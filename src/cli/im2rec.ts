@@ -10,22 +10,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from 'commander';
 import { nativeStatus } from '../codec/codec.js';
 import { DEFAULT_EXTS, makeLists } from '../im2rec/make-lists.js';
 import type { ImageSettings } from '../im2rec/image-plan.js';
 import { PackError, type PackOptions, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
 import { hasPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
-import { MAX_CHUNKS } from '../im2rec/make-lists.js';
-import { MAX_SIDE } from '../im2rec/image-plan.js';
 import { MAX_THREADS } from '../iter/options.js';
-import { FORCE_HELP, HELP_LAYOUT, integerAtLeast, integerIn, oneLineErrors } from './args.js';
+import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
 import { formatBytes } from './units.js';
 import { createProgress } from './progress.js';
 import { UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
-import { CC_OPTIONS, ccKeysHelp } from './im2rec-options.js';
+import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, ccKeysHelp } from './im2rec-options.js';
+import { addSchemaFlags } from './schema-flags.js';
 import { checkText, integer, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
 
@@ -164,28 +163,12 @@ export function normaliseBoolFlags(args: readonly string[]): string[] {
   return out;
 }
 
-function choice<T extends string | number>(name: string, allowed: readonly T[], parse: (v: string) => T = (v) => v as T) {
-  return (value: string): T => {
-    const v = parse(value);
-    if (!allowed.includes(v)) throw new UsageError(`${name}: expected one of ${allowed.join(', ')}, received ${JSON.stringify(value)}`);
-    return v;
-  };
-}
-
-function ratio(value: string): number {
-  const n = Number(value);
-  // commander puts the option's name before this: "option '--train-ratio <ratio>' argument '1.5' is invalid. ..."
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number in 0..1');
-  return n;
-}
-
 function checkQuality(quality: number, encoding: string): void {
   if (encoding === '.jpg' && (quality < 1 || quality > 100)) throw new UsageError(`quality: expected 1..100 for JPEG, received ${quality}`);
 }
 
 /** The im2rec.py form's command (exported for the generated docs). */
 export function pyProgram(run: (code: number) => void): Command {
-  const threadsDefault = os.availableParallelism();
   const program = new Command('im2rec')
     .configureHelp(HELP_LAYOUT)
     .description(
@@ -202,29 +185,11 @@ export function pyProgram(run: (code: number) => void): Command {
     .helpOption('-h, --help', 'show this help');
   program.option('--help-cc', 'show the im2rec.cc form (LIST ROOT OUT.rec key=value ...)');
   program.optionsGroup?.('Making lists (--list):');
-  program
-    .option('--list', 'make image lists instead of packing')
-    .option('--exts <ext...>', 'image file extensions (any case)', DEFAULT_EXTS)
-    .option('--chunks <n>', `split the list into this many chunks (at most ${MAX_CHUNKS})`, integerIn(1, MAX_CHUNKS), 1)
-    .option('--train-ratio <r>', 'share of images for PREFIX_train.lst', ratio, 1)
-    .option('--test-ratio <r>', 'share of images for PREFIX_test.lst', ratio, 0)
-    .option('--recursive', 'walk sub-folders; each folder gets its own label, written to PREFIX.labels.txt')
-    .option('--labels <file>', 'with --recursive: take folder labels from this map (another run\'s PREFIX.labels.txt)')
-    .option('--no-shuffle', 'keep folder order (default: MXNet\'s seeded shuffle)');
+  addSchemaFlags(program, PY_LIST_OPTIONS);
+  program.option('--exts <ext...>', 'image file extensions (any case)', DEFAULT_EXTS);
   program.optionsGroup?.('Packing:');
+  addSchemaFlags(program, PY_PACK_OPTIONS);
   program
-    .option('--pass-through', 'store the image files as they are (no decode, resize or re-encode)')
-    .option('--resize <n>', `resize the shorter edge to N pixels (0: keep size; at most ${MAX_SIDE})`, integerIn(0, MAX_SIDE), 0)
-    .option('--center-crop', 'crop the centred square')
-    .option('--quality <q>', 'JPEG quality 1..100, or PNG compression (above 9 means 9)', integerAtLeast(0), 95)
-    .addOption(new Option('--color <c>', '1 colour, 0 gray, -1 as stored').argParser(choice('--color', [-1, 0, 1], Number)).default(1))
-    .addOption(new Option('--encoding <e>', 'image format in the records').choices(['.jpg', '.png']).default('.jpg'))
-    .option('--pack-label', 'store every label of multi-label lists in the record (flag = label count)')
-    .option('--num-thread <n>', `threads decoding and encoding (at most ${MAX_THREADS})`, integerIn(1, MAX_THREADS), threadsDefault)
-    .option('--parts <n>', 'pack only part --part of N of each list (split as im2rec.cc\'s nsplit)', integerAtLeast(1))
-    .option('--part <i>', 'which part to pack, 0-based', integerAtLeast(0))
-    .option('--strict', 'stop at the first bad image instead of skipping it')
-    .option('--resume', 'continue an interrupted pack after its last complete record')
     .option('--force', `${FORCE_HELP}; start over from an interrupted pack`)
     .option('-q, --quiet', 'no progress or summary; errors and skipped images only');
   program.addHelpText(

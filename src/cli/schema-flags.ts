@@ -31,10 +31,11 @@ export function addSchemaFlags(command: Command, schema: Schema): void {
       command.option(flag, doc);
       continue;
     }
-    const computed = typeof s.default === 'function';
-    const option = new Option(`${flag} ${metavarOf(s)}`, `${doc}${computed ? ` (default: ${defaultText(s)})` : ''}`).argParser(parserFor(s));
+    const option = new Option(`${flag} ${metavarOf(s)}`, doc).argParser(parserFor(s));
     if (s.required) option.makeOptionMandatory();
-    else if (s.default !== undefined && !computed && s.type !== 'custom') option.default(s.default);
+    // A default computed for this machine (the cores) is shown in words.
+    else if (typeof s.default === 'function') option.default((s.default as () => unknown)(), defaultText(s));
+    else if (s.default !== undefined && s.type !== 'custom') option.default(s.default);
     command.addOption(option);
   }
 }
