@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export { MxrecError, type ErrorKind } from './util/errors.js';
+export { partFromScheduler, SchedulerError, SCHEDULER_VARIABLES } from './util/scheduler.js';
 
 // The format: records, the .idx, MXNet's image header, dmlc's parts.
 export { MAGIC, MAX_CHUNK_LENGTH, encodeRecord, encodedSize } from './format/recordio.js';

@@ -9,7 +9,8 @@ import { INTER_METHOD } from '../codec/inter-method.js';
 import { MAX_SIDE } from '../im2rec/image-plan.js';
 import { MAX_CHUNKS } from '../im2rec/make-lists.js';
 import { MAX_THREADS } from '../iter/options.js';
-import { boolean, custom, integer, number, oneOf } from '../util/schema.js';
+import { SCHEDULER_VARIABLES } from '../util/scheduler.js';
+import { boolean, custom, integer, number, oneOf, string } from '../util/schema.js';
 
 const ratio = (doc: string, dflt: number, mxnet: string) =>
   number({ doc, default: dflt, mxnet, check: (v: number) => v >= 0 && v <= 1, expected: 'a number in 0..1', metavar: '<r>' });
@@ -48,7 +49,7 @@ export const PY_PACK_OPTIONS = {
     max: MAX_THREADS,
   }),
   parts: integer({ doc: "pack only part --part of N of each list (split as im2rec.cc's nsplit)", min: 1 }),
-  part: integer({ doc: 'which part to pack, 0-based', min: 0, metavar: '<i>' }),
+  part: string({ doc: `which part to pack, 0-based, or auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, metavar: '<i|auto>' }),
   strict: boolean({ doc: 'stop at the first bad image instead of skipping it', default: false }),
   resume: boolean({ doc: 'continue an interrupted pack after its last complete record', default: false }),
 };
@@ -66,7 +67,7 @@ export const CC_OPTIONS = {
   unchanged: flag01('store the image files as they are'),
   inter_method: { ...INTER_METHOD, metavar: 'M' },
   nsplit: integer({ doc: 'pack part `part` of N of the list (split as dmlc splits text); the output is then OUT.rec.partIII', default: 1, min: 1, metavar: 'N' }),
-  part: integer({ doc: 'which part, with nsplit', default: 0, min: 0, metavar: 'I' }),
+  part: string({ doc: `which part, with nsplit; auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, default: '0', metavar: 'I' }),
 };
 
 /** The `Keys:` block of `im2rec --help-cc`. */

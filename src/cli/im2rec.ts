@@ -25,6 +25,7 @@ import { UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
 import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, ccKeysHelp } from './im2rec-options.js';
 import { addSchemaFlags } from './schema-flags.js';
+import { resolvePart } from '../util/scheduler.js';
 import { checkText, integer, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
 
@@ -205,8 +206,7 @@ export function pyProgram(run: (code: number) => void): Command {
   program.action(async (prefixArg: string, rootArg: string, o) => {
     const prefix = path.resolve(prefixArg);
     const root = path.resolve(rootArg);
-    if (o.part !== undefined && o.parts === undefined) throw new UsageError('--part: expected --parts N too');
-    if (o.parts !== undefined && (o.part ?? 0) >= o.parts) throw new UsageError(`--part: expected 0..${o.parts - 1}, received ${o.part ?? 0}`);
+    const part = resolvePart(o.part, o.parts, '--part', '--parts');
     if (o.labels !== undefined && !o.recursive) throw new UsageError('--labels: only means something with --list --recursive');
     checkQuality(o.quality, o.encoding);
     if (o.list) {
@@ -247,7 +247,7 @@ export function pyProgram(run: (code: number) => void): Command {
       quality: o.quality,
     };
     const extras: Extras = { threads: o.numThread, strict: !!o.strict, resume: !!o.resume, force: !!o.force, quiet: !!o.quiet };
-    const parts = o.parts !== undefined ? { count: o.parts, index: o.part ?? 0 } : undefined;
+    const parts = o.parts !== undefined ? { count: o.parts, index: part! } : undefined;
     const packs: PackOptions[] = lists.map((list) => {
       const base = list.slice(0, -'.lst'.length);
       const output = parts ? `${base}.part${String(parts.index).padStart(3, '0')}.rec` : `${base}.rec`;
@@ -312,11 +312,11 @@ async function ccMain(args: string[]): Promise<number> {
     }
   }
   const o = resolveText(CC_OPTIONS, kv, usage);
-  if (o.part >= o.nsplit) usage(`part: expected an integer in 0..${o.nsplit - 1}, received ${JSON.stringify(kv.get('part'))}`);
+  const part = resolvePart(o.part, o.nsplit, 'part', 'nsplit')!;
   const packLabel = o.pack_label === 1;
   if (packLabel && o.label_width <= 1) usage('pack_label=1: expected label_width > 1 as well');
   checkQuality(o.quality, o.encoding);
-  const { nsplit, part } = o;
+  const { nsplit } = o;
   const labelWidth = o.label_width;
   const image: Partial<ImageSettings> = {
     form: 'cc',
