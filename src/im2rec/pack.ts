@@ -300,12 +300,17 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
 
   let interrupted = false;
   try {
-    for await (const { items: batch, outcomes: results, release } of batches) {
+    // The stop is checked before waiting for the next batch, so a batch that completes while the
+    // signal comes is still written: Ctrl-C keeps all the work that was done.
+    for (;;) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const next = await batches.next();
+      if (next.done) break;
+      const { items: batch, outcomes: results, release } = next.value;
       try {
-        if (options.signal?.aborted) {
-          interrupted = true;
-          break;
-        }
         writeBatch(batch, results);
       } finally {
         release();
@@ -321,6 +326,8 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
       // the original error matters more
     }
     throw err;
+  } finally {
+    await batches.return(); // batches read but not written give their share of the read budget back
   }
 
   const summary: PackSummary = {
