@@ -9,6 +9,7 @@ import { INTER_METHOD } from '../codec/inter-method.js';
 import type { Filter } from '../codec/types.js';
 import type { HttpOptions } from '../io/http-source.js';
 import { MxrecError } from '../util/errors.js';
+import { launcherParts } from '../util/scheduler.js';
 import { boolean, custom, integer, number, oneOf, type OptionsOf, type Resolved, resolveSchema, show, string } from '../util/schema.js';
 
 /** A path, a `;`-separated list of paths, or an array of paths. */
@@ -35,6 +36,9 @@ const area = (which: 'min' | 'max') =>
     expected: 'a number in (0, 1]',
     flag: false,
   });
+
+/** A flag's text: 'auto', or the number it spells (NaN if none, for the check to refuse). */
+const autoOrNumber = (text: string): number | 'auto' => (text === 'auto' ? 'auto' : /^[-+]?\d+$/.test(text) ? Number(text) : NaN);
 
 const HTTP_KEYS = ['retries', 'retryDelayMs', 'timeoutMs', 'deadlineMs', 'minBytesPerSecond', 'headers', 'onRetry'];
 
@@ -90,8 +94,26 @@ export const ITER_OPTIONS = {
   labelWidth: integer({ doc: 'labels per image; packed labels must number exactly this many', mxnet: 'label_width', default: 1, min: 1 }),
   shuffle: boolean({ doc: 'a new order every epoch: a permutation of the part with an `.idx`, a buffer shuffle without', mxnet: 'shuffle', default: false }),
   seed: integer({ doc: 'seed of the shuffle and the augmentation', mxnet: 'seed', default: 0 }),
-  numParts: integer({ doc: 'parts the data is split into (one per worker), as dmlc splits them: disjoint, together complete', mxnet: 'num_parts', default: 1, min: 1 }),
-  partIndex: integer({ doc: 'which part this iterator reads', mxnet: 'part_index', default: 0, min: 0 }),
+  numParts: custom({
+    doc: "parts the data is split into (one per worker), as dmlc splits them: disjoint, together complete; 'auto': WORLD_SIZE, as launchers set it",
+    mxnet: 'num_parts',
+    default: 1,
+    parse: (v: unknown, invalid: (expected: string) => never): number | 'auto' => (v === 'auto' || (Number.isSafeInteger(v) && (v as number) >= 1) ? (v as number | 'auto') : invalid("an integer >= 1 or 'auto'")),
+    fromText: autoOrNumber,
+    flag: '--num-parts',
+    metavar: '<n|auto>',
+    expected: "integer >= 1, or 'auto'",
+  }),
+  partIndex: custom({
+    doc: "which part this iterator reads; 'auto': RANK, else the scheduler's array index (JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX)",
+    mxnet: 'part_index',
+    default: 0,
+    parse: (v: unknown, invalid: (expected: string) => never): number | 'auto' => (v === 'auto' || (Number.isSafeInteger(v) && (v as number) >= 0) ? (v as number | 'auto') : invalid("an integer >= 0 or 'auto'")),
+    fromText: autoOrNumber,
+    flag: '--part-index',
+    metavar: '<i|auto>',
+    expected: "integer >= 0, or 'auto'",
+  }),
   roundBatch: boolean({
     doc: "fill the last batch from the epoch's start (`pad` says how many); false: a short last batch",
     flagDoc: 'end with a short batch instead of wrapping to the start',
@@ -168,7 +190,7 @@ export type ImageRecordIterOptions = OptionsOf<typeof ITER_OPTIONS>;
 
 /** Everything resolved: defaults applied, shapes and per-channel values unpacked. */
 export interface IterSettings
-  extends Omit<Resolved<typeof ITER_OPTIONS>, 'pathImgrec' | 'pathImgidx' | 'pathImglist' | 'dataShape' | 'preprocessThreads' | 'verbose' | 'minAspectRatio' | `${'mean' | 'std'}${'R' | 'G' | 'B' | 'A'}`> {
+  extends Omit<Resolved<typeof ITER_OPTIONS>, 'pathImgrec' | 'pathImgidx' | 'pathImglist' | 'dataShape' | 'preprocessThreads' | 'verbose' | 'minAspectRatio' | 'numParts' | 'partIndex' | `${'mean' | 'std'}${'R' | 'G' | 'B' | 'A'}`> {
   files: string | readonly string[];
   indexFiles: readonly string[] | null;
   listFile: string | null;
@@ -177,6 +199,8 @@ export interface IterSettings
   width: number;
   threads: number;
   minAspectRatio: number;
+  numParts: number;
+  partIndex: number;
   mean: number[];
   std: number[];
 }
@@ -228,7 +252,8 @@ export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
   if (typeof input !== 'object' || input === null) fail(`options: expected an object, received ${show(input)}`);
   const o = resolveSchema(ITER_OPTIONS, input, { fail, notImplemented: NOT_IMPLEMENTED, owner: "mxrec's ImageRecordIter" });
   const [channels, height, width] = o.dataShape as [1 | 3 | 4, number, number];
-  if (o.partIndex >= o.numParts) fail(`partIndex: expected an integer in 0..${o.numParts - 1} (numParts is ${o.numParts}), received ${o.partIndex}`);
+  const { numParts, partIndex } = launcherParts(o.numParts, o.partIndex);
+  if (partIndex >= numParts) fail(`partIndex: expected an integer in 0..${numParts - 1} (numParts is ${numParts}), received ${partIndex}`);
   if (o.randomResizedCrop && o.randCrop) fail('randCrop: cannot be combined with randomResizedCrop (MXNet refuses it too)');
   if (o.minRandomArea > o.maxRandomArea) fail(`minRandomArea: expected at most maxRandomArea (${o.maxRandomArea}), received ${o.minRandomArea}`);
   // MXNet leaves min_aspect_ratio unset by default; the range is then [1/max, max] (or exactly 1).
@@ -241,6 +266,8 @@ export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
   const { pathImgrec, pathImgidx, pathImglist, dataShape, preprocessThreads, verbose, meanR, meanG, meanB, meanA, stdR, stdG, stdB, stdA, ...rest } = o;
   return {
     ...rest,
+    numParts,
+    partIndex,
     files: pathImgrec,
     indexFiles: idx === undefined ? null : typeof idx === 'string' ? idx.split(';').filter((p) => p !== '') : idx,
     listFile: pathImglist ?? null,

@@ -65,3 +65,27 @@ export function resolvePart(text: string | undefined, parts: number | undefined,
   if (!(index < parts)) throw new SchedulerError(`${option}: expected an integer in 0..${parts - 1} or auto, received ${JSON.stringify(text)}`);
   return index;
 }
+
+/**
+ * `numParts: 'auto'` / `partIndex: 'auto'` for a training process: WORLD_SIZE
+ * and RANK, as torchrun, torch.distributed.launch, Horovod's and most other
+ * launchers set them. Without RANK, the part falls back to the scheduler's
+ * array index (partFromScheduler).
+ */
+export function launcherParts(
+  numParts: number | 'auto',
+  partIndex: number | 'auto',
+  env: NodeJS.ProcessEnv = process.env,
+): { numParts: number; partIndex: number } {
+  let parts = numParts;
+  if (parts === 'auto') {
+    const world = wholeNumber(env, 'WORLD_SIZE');
+    if (world === undefined || world < 1) throw new SchedulerError("numParts: 'auto' takes the number of parts from WORLD_SIZE, which is not set; pass numParts");
+    parts = world;
+  }
+  if (partIndex !== 'auto') return { numParts: parts, partIndex };
+  const rank = wholeNumber(env, 'RANK');
+  if (rank === undefined) return { numParts: parts, partIndex: partFromScheduler(parts, 'partIndex', env) };
+  if (rank >= parts) throw new SchedulerError(`partIndex: 'auto': RANK is ${rank}, expected 0..${parts - 1} for ${parts} parts`);
+  return { numParts: parts, partIndex: rank };
+}

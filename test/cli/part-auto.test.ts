@@ -12,7 +12,7 @@ import { makeCorpus } from '../helpers/corpus.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Only the variables a test sets: the machine's own (a CI runner's Slurm, say) must not leak in. */
-const NONE = { JOB_COMPLETION_INDEX: '', SLURM_ARRAY_TASK_ID: '', SLURM_ARRAY_TASK_COUNT: '', SLURM_ARRAY_TASK_MIN: '', AWS_BATCH_JOB_ARRAY_INDEX: '' };
+const NONE = { JOB_COMPLETION_INDEX: '', SLURM_ARRAY_TASK_ID: '', SLURM_ARRAY_TASK_COUNT: '', SLURM_ARRAY_TASK_MIN: '', AWS_BATCH_JOB_ARRAY_INDEX: '', WORLD_SIZE: '', RANK: '' };
 
 describe('the part from the environment', () => {
   test('each scheduler\'s variable, the first set winning; Slurm counted from its first task', () => {
@@ -68,5 +68,51 @@ describe('im2rec --part auto', async () => {
     assert.equal(res.status, 2);
     assert.ok(isOneLineError(res.stderr), res.stderr);
     assert.match(res.stderr, /^im2rec: --part auto: no scheduler says which part this is \(none of JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX is set\)/);
+  });
+});
+
+describe("ImageRecordIter numParts / partIndex 'auto'", async () => {
+  const { ImageRecordIter } = await import('../../src/iter/image-record-iter.js');
+  const { launcherParts } = await import('../../src/util/scheduler.js');
+  const { fixture } = await import('../helpers/fixtures.js');
+  const rec = fixture('gray-glyphs/val.rec');
+
+  async function ids(options: Record<string, unknown>): Promise<string[]> {
+    const it = new ImageRecordIter({ pathImgrec: rec, dataShape: [1, 28, 28], batchSize: 16, roundBatch: false, ...options } as never);
+    const out: string[] = [];
+    for await (const b of it) out.push(...b.index.map(String));
+    it.close();
+    return out;
+  }
+
+  test('WORLD_SIZE and RANK, as torchrun sets them; without RANK, the scheduler\'s index', () => {
+    assert.deepEqual(launcherParts('auto', 'auto', { ...NONE, WORLD_SIZE: '4', RANK: '3' }), { numParts: 4, partIndex: 3 });
+    assert.deepEqual(launcherParts(4, 'auto', { ...NONE, JOB_COMPLETION_INDEX: '2' }), { numParts: 4, partIndex: 2 });
+    assert.deepEqual(launcherParts(2, 1, NONE), { numParts: 2, partIndex: 1 });
+    assert.throws(() => launcherParts('auto', 0, NONE), /numParts: 'auto' takes the number of parts from WORLD_SIZE, which is not set/);
+    assert.throws(() => launcherParts('auto', 'auto', { ...NONE, WORLD_SIZE: '2', RANK: '2' }), /partIndex: 'auto': RANK is 2, expected 0\.\.1 for 2 parts/);
+  });
+
+  test('an iterator with auto parts reads what the explicit part reads', async () => {
+    const saved = { WORLD_SIZE: process.env.WORLD_SIZE, RANK: process.env.RANK };
+    try {
+      Object.assign(process.env, { WORLD_SIZE: '3', RANK: '1' });
+      const auto = await ids({ numParts: 'auto', partIndex: 'auto' });
+      assert.ok(auto.length > 0);
+      assert.deepEqual(auto, await ids({ numParts: 3, partIndex: 1 }));
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  });
+
+  test('rec iter --num-parts auto --part-index auto', () => {
+    const res = runBin('rec', ['iter', rec, '--data-shape', '1,28,28', '--batch-size', '16', '--num-parts', 'auto', '--part-index', 'auto', '--no-round-batch', '--json'], { env: { ...NONE, WORLD_SIZE: '4', RANK: '0' } });
+    assert.equal(res.status, 0, res.stderr);
+    const all = runBin('rec', ['iter', rec, '--data-shape', '1,28,28', '--batch-size', '16', '--no-round-batch', '--json'], { env: NONE });
+    const images = (r: { stdout: string }) => JSON.parse(r.stdout).images as number;
+    assert.ok(images(res) > 0 && images(res) < images(all), `${images(res)} of ${images(all)}`);
+    const bad = runBin('rec', ['iter', rec, '--data-shape', '1,28,28', '--batch-size', '16', '--num-parts', 'auto'], { env: { ...NONE, WORLD_SIZE: '' } });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^rec iter: --num-parts: 'auto' takes the number of parts from WORLD_SIZE, which is not set/);
   });
 });
