@@ -33,6 +33,9 @@ function sizeThreadPool(argv, env = process.env) {
 
 async function launch(name, modulePath) {
   sizeThreadPool(process.argv.slice(2));
+  // The AWS SDK (loaded for s3:// only) warns on Node 20 about its releases after January 2027;
+  // the commands' output is theirs, and the Node versions mxrec supports are in its docs.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const file = path.join(__dirname, modulePath);
   let mod;
   try {

@@ -67,18 +67,33 @@ export class HttpError extends MxrecError {
 }
 
 /**
- * What every request to `url` needs: its name for messages, the address to
- * fetch, and the headers. `user:pass@` in the URL becomes a Basic
- * Authorization header (fetch refuses URLs that carry them).
+ * What every request for one remote file needs: its name for messages (no
+ * credentials, no query), the headers, and the address to fetch for a
+ * method. A plain URL is one address; an S3 object's is signed afresh for
+ * each request (io/s3.ts), so no signature outlives its few minutes.
  */
-function target(url: string, options: HttpOptions): { name: string; href: string; headers: Record<string, string> } {
+export interface RemoteAddress {
+  readonly name: string;
+  readonly headers: Record<string, string>;
+  href(method: 'GET' | 'HEAD'): string | Promise<string>;
+  /**
+   * How opening learns the size: `range`, a one-byte GET, which also proves
+   * that ranges are served (a web server may not); `head`, a HEAD, for stores
+   * that always serve ranges (S3).
+   */
+  readonly probe?: 'range' | 'head';
+}
+
+/** An http(s):// URL's address. `user:pass@` becomes a Basic Authorization header (fetch refuses URLs that carry them). */
+export function httpAddress(url: string, options: HttpOptions = {}): RemoteAddress {
   const u = new URL(url);
   const auth: Record<string, string> = {};
   if (u.username || u.password) {
     auth['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
     u.username = u.password = '';
   }
-  return { name: displayLocation(url), href: u.href, headers: { ...auth, ...options.headers } };
+  const href = u.href;
+  return { name: displayLocation(url), headers: { ...auth, ...options.headers }, href: () => href };
 }
 
 /** Answers worth another try: the server or the path to it is having a moment. */
@@ -178,19 +193,37 @@ export class HttpSource implements ByteSource {
   retried = 0;
 
   private constructor(
-    readonly name: string,
-    private readonly href: string,
+    private readonly address: RemoteAddress,
     readonly size: number,
-    private readonly headers: Record<string, string>,
     private readonly version: Version,
     private readonly options: HttpOptions,
   ) {}
 
-  /** Asks for the first byte, to learn the size and check that ranges are served. */
-  static async open(url: string, options: HttpOptions = {}): Promise<HttpSource> {
-    const { name, href, headers } = target(url, options);
+  get name(): string {
+    return this.address.name;
+  }
+
+  /** An http(s):// URL; see openAt. */
+  static open(url: string, options: HttpOptions = {}): Promise<HttpSource> {
+    return HttpSource.openAt(httpAddress(url, options), options);
+  }
+
+  /** Asks for the first byte (or the headers, see RemoteAddress.probe), to learn the size and check that ranges are served. */
+  static async openAt(address: RemoteAddress, options: HttpOptions = {}): Promise<HttpSource> {
+    const { name, headers } = address;
+    if (address.probe === 'head') {
+      const head = await withRetries(name, 0, options, async (req) => {
+        const res = await fetch(await address.href('HEAD'), { method: 'HEAD', headers, signal: req.signal, redirect: 'follow' });
+        await res.body?.cancel();
+        if (!res.ok) throw statusError(name, res);
+        return res;
+      });
+      const length = head.headers.get('content-length');
+      if (length === null || !/^\d+$/.test(length)) throw new HttpError(name, `expected a Content-Length header with the size, received ${JSON.stringify(length)}`);
+      return new HttpSource(address, Number(length), versionOf(head), options);
+    }
     const res = await withRetries(name, 0, options, async (req) => {
-      const res = await fetch(href, { headers: { ...headers, range: 'bytes=0-0' }, signal: req.signal, redirect: 'follow' });
+      const res = await fetch(await address.href('GET'), { headers: { ...headers, range: 'bytes=0-0' }, signal: req.signal, redirect: 'follow' });
       // One byte, or not read at all: a server that ignores Range would send the whole file.
       if (res.status === 206) await readBody(name, res, req, Buffer.alloc(1), 0, 1, () => {});
       else await res.body?.cancel();
@@ -205,7 +238,7 @@ export class HttpSource implements ByteSource {
     } else {
       throw new HttpError(name, 'the server does not serve byte ranges (it answered a Range request with the whole file); mxrec needs them to read .rec files remotely');
     }
-    return new HttpSource(name, href, size, headers, versionOf(res), options);
+    return new HttpSource(address, size, versionOf(res), options);
   }
 
   readSync(): number {
@@ -223,10 +256,10 @@ export class HttpSource implements ByteSource {
       this.options,
       async (req) => {
         const from = position + got;
-        const headers: Record<string, string> = { ...this.headers, range: `bytes=${from}-${position + want - 1}` };
+        const headers: Record<string, string> = { ...this.address.headers, range: `bytes=${from}-${position + want - 1}` };
         const ifRange = this.version.etag ?? this.version.lastModified;
         if (ifRange) headers['if-range'] = ifRange;
-        const res = await fetch(this.href, { headers, signal: req.signal, redirect: 'follow' });
+        const res = await fetch(await this.address.href('GET'), { headers, signal: req.signal, redirect: 'follow' });
         if (res.status !== 206) {
           await res.body?.cancel();
           if (res.status !== 200) throw statusError(this.name, res);
@@ -381,11 +414,11 @@ function describe(err: unknown, signal: AbortSignal): string {
   return cause ? `${e.message} (${cause})` : e.message;
 }
 
-/** Whether a URL is there (for the .idx beside a remote .rec): false for 404 and 410. */
-export async function urlExists(url: string, options: HttpOptions = {}): Promise<boolean> {
-  const { name, href, headers } = target(url, options);
+/** Whether a remote file is there (for the .idx beside a remote .rec): false for 404 and 410. */
+export async function remoteExists(address: RemoteAddress, options: HttpOptions = {}): Promise<boolean> {
+  const { name, headers } = address;
   return withRetries(name, 0, options, async (req) => {
-    const res = await fetch(href, { method: 'HEAD', headers, signal: req.signal, redirect: 'follow' });
+    const res = await fetch(await address.href('HEAD'), { method: 'HEAD', headers, signal: req.signal, redirect: 'follow' });
     await res.body?.cancel();
     if (res.status === 404 || res.status === 410) return false;
     if (!res.ok) throw statusError(name, res);

@@ -1,19 +1,25 @@
 /**
- * Where input may come from: a local path or an http(s):// URL. The async
+ * Where input may come from: a local path, an http(s):// URL or an s3:// object. The async
  * openers here are what the tools and the iterator use, so that each accepts
  * either; synchronous readers (FileSource.open, RecordIndex.readSync) stay
  * local-only.
  */
 import fs from 'node:fs';
 import { type ByteSource, FileSource } from './byte-source.js';
-import { type HttpOptions, HttpSource, urlExists } from './http-source.js';
-import { isUrl } from './url.js';
+import { type HttpOptions, HttpSource, type RemoteAddress, httpAddress, remoteExists } from './http-source.js';
+import { s3Address } from './s3.js';
+import { isS3Url, isUrl } from './url.js';
 
 export { isUrl };
 
-/** Opens a path or URL for reading. */
+/** Where the requests for a URL go: as it is, or signed for S3. */
+export function remoteAddress(url: string, http?: HttpOptions): RemoteAddress {
+  return isS3Url(url) ? s3Address(url, http) : httpAddress(url, http);
+}
+
+/** Opens a path or URL (http(s):// or s3://) for reading. */
 export async function openLocation(location: string, http?: HttpOptions): Promise<ByteSource> {
-  return isUrl(location) ? HttpSource.open(location, http) : FileSource.open(location);
+  return isUrl(location) ? HttpSource.openAt(remoteAddress(location, http), http) : FileSource.open(location);
 }
 
 /** The same location with its `.rec` ending replaced (in a URL's path; its query string is kept). */
@@ -35,5 +41,5 @@ export async function siblingIndex(recLocation: string, http?: HttpOptions): Pro
   if (!isUrl(recLocation)) return localSiblingIndex(recLocation);
   const candidate = withExtension(recLocation, /\.rec$/i, '.idx');
   // A server that cannot be reached is reported by the .rec's own open, which comes next.
-  return candidate !== recLocation && (await urlExists(candidate, http).catch(() => false)) ? candidate : null;
+  return candidate !== recLocation && (await remoteExists(remoteAddress(candidate, http), http).catch(() => false)) ? candidate : null;
 }

@@ -15,6 +15,7 @@ import { displayLocation } from './display-name.js';
 import { type HttpOptions, HttpSource } from './http-source.js';
 import { LocalOnlyError, isUrl } from './url.js';
 import { MxrecError } from '../util/errors.js';
+import { remoteAddress } from './locations.js';
 
 export interface RecordFile {
   path: string;
@@ -87,7 +88,7 @@ export async function resolveRecordLocations(uri: string | readonly string[], ht
       files.push(...localFiles(entry));
       continue;
     }
-    const source = await HttpSource.open(entry, http);
+    const source = await HttpSource.openAt(remoteAddress(entry, http), http);
     if (source.size > 0) files.push({ path: entry, size: source.size, source });
   }
   return nonEmpty(files, uri);

@@ -1,14 +1,20 @@
 /**
- * Which locations are URLs (read by range requests, io/http-source.ts) and
+ * Which locations are URLs (http(s):// and s3://, read by range requests,
+ * io/http-source.ts) and
  * the error for one given where only local files go. Kept apart from both
  * kinds of source so that each can ask without importing the other.
  */
 import { displayLocation } from './display-name.js';
 import { MxrecError } from '../util/errors.js';
 
-/** An http:// or https:// location. */
+/** A remote location: http://, https:// or s3://. */
 export function isUrl(location: string): boolean {
-  return /^https?:\/\//i.test(location);
+  return /^(https?|s3):\/\//i.test(location);
+}
+
+/** An s3://bucket/key location (io/s3.ts). */
+export function isS3Url(location: string): boolean {
+  return /^s3:\/\//i.test(location);
 }
 
 /** A URL given to a reader or a command that reads local files only. */

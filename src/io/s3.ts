@@ -1,0 +1,80 @@
+/**
+ * s3://bucket/key: objects in S3 and S3-compatible stores (MinIO, Ceph, GCS's
+ * interoperable API), read by the same ranged GETs as any URL
+ * (http-source.ts: bounded read-ahead, retries, deadlines, ETag checks). Each
+ * request goes to a GET or HEAD signed for it alone with the AWS SDK's
+ * presigner, so the retries and checks are HTTP's own and no signature lives
+ * longer than its request needs.
+ *
+ * Credentials, region and endpoint come from the SDK's standard chain
+ * (environment, shared config and profiles, instance and container roles).
+ * AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL selects another endpoint, and then
+ * path-style addressing (`endpoint/bucket/key`), as MinIO and most others
+ * want. The SDK is loaded only when an s3:// location is first used.
+ * Locations are shown as `s3://bucket/key`: no key or signature is printed.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { HttpOptions, RemoteAddress } from './http-source.js';
+import { HttpError } from './http-source.js';
+
+/** Bucket and key of an s3:// location. */
+export function parseS3Url(location: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/?#]+)\/([^?#]*)$/i.exec(location);
+  if (!m || m[2] === '') throw new HttpError(location, 'expected s3://bucket/key');
+  return { bucket: m[1]!, key: decodeURIComponent(m[2]!) };
+}
+
+interface Sdk {
+  client: S3Client;
+  sign(bucket: string, key: string, method: 'GET' | 'HEAD'): Promise<string>;
+}
+
+let sdk: Promise<Sdk> | null = null;
+
+/** How long a signed request stays valid: it is used at once, so a few minutes cover a slow start. */
+const SIGNED_FOR_SECONDS = 300;
+
+function loadSdk(): Promise<Sdk> {
+  sdk ??= (async () => {
+    const s3 = await import('@aws-sdk/client-s3');
+    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
+    const client = new s3.S3Client(endpoint ? { endpoint, forcePathStyle: true } : {});
+    return {
+      client,
+      sign: (bucket, key, method) => {
+        const command = method === 'GET' ? new s3.GetObjectCommand({ Bucket: bucket, Key: key }) : new s3.HeadObjectCommand({ Bucket: bucket, Key: key });
+        return getSignedUrl(client, command, { expiresIn: SIGNED_FOR_SECONDS });
+      },
+    };
+  })();
+  return sdk;
+}
+
+/** What the SDK's chain could not find, in words a user can act on. */
+function setupError(location: string, err: unknown): HttpError {
+  const e = err as Error;
+  if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message)) {
+    return new HttpError(location, 'no AWS credentials found (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance or container role)');
+  }
+  if (/region/i.test(e.message)) return new HttpError(location, 'no AWS region set (AWS_REGION, or a region in the profile)');
+  return new HttpError(location, `cannot sign the request: ${e.message}`);
+}
+
+/** An s3:// object's address for http-source: each request signed as it is made. */
+export function s3Address(location: string, options: HttpOptions = {}): RemoteAddress {
+  const { bucket, key } = parseS3Url(location);
+  const name = `s3://${bucket}/${key}`;
+  return {
+    name,
+    headers: { ...options.headers },
+    probe: 'head',
+    href: async (method) => {
+      try {
+        return await (await loadSdk()).sign(bucket, key, method);
+      } catch (err) {
+        throw setupError(name, err);
+      }
+    },
+  };
+}
