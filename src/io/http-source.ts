@@ -82,6 +82,8 @@ export interface RemoteAddress {
    * that always serve ranges (S3).
    */
   readonly probe?: 'range' | 'head';
+  /** What an error status means for this kind of store, where it can say more than the status line. */
+  explain?(status: number): string | undefined;
 }
 
 /** An http(s):// URL's address. `user:pass@` becomes a Basic Authorization header (fetch refuses URLs that carry them). */
@@ -215,7 +217,7 @@ export class HttpSource implements ByteSource {
       const head = await withRetries(name, 0, options, async (req) => {
         const res = await fetch(await address.href('HEAD'), { method: 'HEAD', headers, signal: req.signal, redirect: 'follow' });
         await res.body?.cancel();
-        if (!res.ok) throw statusError(name, res);
+        if (!res.ok) throw statusError(address, res);
         return res;
       });
       const length = head.headers.get('content-length');
@@ -227,7 +229,7 @@ export class HttpSource implements ByteSource {
       // One byte, or not read at all: a server that ignores Range would send the whole file.
       if (res.status === 206) await readBody(name, res, req, Buffer.alloc(1), 0, 1, () => {});
       else await res.body?.cancel();
-      if (res.status !== 206 && res.status !== 416 && res.status !== 200) throw statusError(name, res);
+      if (res.status !== 206 && res.status !== 416 && res.status !== 200) throw statusError(address, res);
       return res;
     });
     let size: number;
@@ -262,7 +264,7 @@ export class HttpSource implements ByteSource {
         const res = await fetch(await this.address.href('GET'), { headers, signal: req.signal, redirect: 'follow' });
         if (res.status !== 206) {
           await res.body?.cancel();
-          if (res.status !== 200) throw statusError(this.name, res);
+          if (res.status !== 200) throw statusError(this.address, res);
           throw changed(this.name, 'it answered a range request with the whole file');
         }
         const change = versionChange(this.version, versionOf(res));
@@ -334,9 +336,9 @@ async function readBody(name: string, res: Response, req: Attempt, buffer: Buffe
   if (got < want) throw new Retryable(`connection closed after ${got} of ${want} bytes`);
 }
 
-function statusError(name: string, res: Response): HttpError {
-  const text = res.status === 404 ? 'not found (HTTP 404)' : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-  return new HttpError(name, text, res.status, retryAfterMs(res));
+function statusError(address: RemoteAddress, res: Response): HttpError {
+  const text = address.explain?.(res.status) ?? (res.status === 404 ? 'not found (HTTP 404)' : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  return new HttpError(address.name, text, res.status, retryAfterMs(res));
 }
 
 /**
@@ -421,7 +423,7 @@ export async function remoteExists(address: RemoteAddress, options: HttpOptions 
     const res = await fetch(await address.href('HEAD'), { method: 'HEAD', headers, signal: req.signal, redirect: 'follow' });
     await res.body?.cancel();
     if (res.status === 404 || res.status === 410) return false;
-    if (!res.ok) throw statusError(name, res);
+    if (!res.ok) throw statusError(address, res);
     return true;
   });
 }

@@ -69,6 +69,12 @@ export function s3Address(location: string, options: HttpOptions = {}): RemoteAd
     name,
     headers: { ...options.headers },
     probe: 'head',
+    explain: (status) =>
+      status === 404
+        ? 'not found (HTTP 404): no such bucket, or no object of that key in it'
+        : status === 403
+          ? 'access denied (HTTP 403): check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, a role) and that they may read this bucket'
+          : undefined,
     href: async (method) => {
       try {
         return await (await loadSdk()).sign(bucket, key, method);

@@ -63,9 +63,9 @@ describe('reading s3:// objects', () => {
 
   test('a missing bucket or key, and wrong credentials: exit 2, one line naming the object, no secret shown', async () => {
     const cases: [string, Record<string, string>, RegExp][] = [
-      ['s3://no-such-bucket/val.rec', {}, /^rec info: s3:\/\/no-such-bucket\/val\.rec: not found \(HTTP 404\)\n$/],
-      ['s3://datasets/glyphs/missing.rec', {}, /^rec info: s3:\/\/datasets\/glyphs\/missing\.rec: not found \(HTTP 404\)\n$/],
-      [remote, { AWS_ACCESS_KEY_ID: 'WRONG', AWS_SECRET_ACCESS_KEY: 'ALSO-WRONG' }, /^rec info: s3:\/\/datasets\/glyphs\/val\.rec: HTTP 403/],
+      ['s3://no-such-bucket/val.rec', {}, /^rec info: s3:\/\/no-such-bucket\/val\.rec: not found \(HTTP 404\): no such bucket, or no object of that key in it\n$/],
+      ['s3://datasets/glyphs/missing.rec', {}, /^rec info: s3:\/\/datasets\/glyphs\/missing\.rec: not found \(HTTP 404\)/],
+      [remote, { AWS_ACCESS_KEY_ID: 'WRONG', AWS_SECRET_ACCESS_KEY: 'ALSO-WRONG' }, /^rec info: s3:\/\/datasets\/glyphs\/val\.rec: access denied \(HTTP 403\): check the credentials/],
       [remote, { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' }, /^rec info: s3:\/\/datasets\/glyphs\/val\.rec: no AWS credentials found/],
     ];
     for (const [location, extra, expected] of cases) {
