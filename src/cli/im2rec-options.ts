@@ -10,7 +10,7 @@ import { MAX_SIDE } from '../im2rec/image-plan.js';
 import { MAX_CHUNKS } from '../im2rec/make-lists.js';
 import { MAX_THREADS } from '../iter/options.js';
 import { SCHEDULER_VARIABLES } from '../util/scheduler.js';
-import { boolean, custom, integer, number, oneOf, string } from '../util/schema.js';
+import { boolean, integer, number, oneOf, string } from '../util/schema.js';
 
 const ratio = (doc: string, dflt: number, mxnet: string) =>
   number({ doc, default: dflt, mxnet, check: (v: number) => v >= 0 && v <= 1, expected: 'a number in 0..1', metavar: '<r>' });
@@ -22,12 +22,7 @@ export const PY_LIST_OPTIONS = {
   trainRatio: ratio('share of images for PREFIX_train.lst', 1, 'train_ratio'),
   testRatio: ratio('share of images for PREFIX_test.lst', 0, 'test_ratio'),
   recursive: boolean({ doc: 'walk sub-folders; each folder gets its own label, written to PREFIX.labels.txt', mxnet: 'recursive', default: false }),
-  labels: custom({
-    doc: "with --recursive: take folder labels from this map (another run's PREFIX.labels.txt)",
-    parse: (v: unknown, invalid: (expected: string) => never): string => (typeof v === 'string' && v !== '' ? v : invalid('a path')),
-    flag: '--labels',
-    metavar: '<file>',
-  }),
+  labels: string({ doc: "with --recursive: take folder labels from this map (another run's PREFIX.labels.txt)", metavar: '<file>', expected: 'a path' }),
   shuffle: boolean({ doc: "shuffle the list with MXNet's seeded shuffle", flagDoc: "keep folder order (default: MXNet's seeded shuffle)", mxnet: 'shuffle', default: true }),
 };
 

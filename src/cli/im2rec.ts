@@ -17,7 +17,6 @@ import type { ImageSettings } from '../im2rec/image-plan.js';
 import { PackError, type PackOptions, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
 import { hasPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
-import { MAX_THREADS } from '../iter/options.js';
 import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
 import { formatBytes } from './units.js';
 import { createProgress } from './progress.js';
@@ -26,7 +25,7 @@ import { version } from './version.js';
 import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, ccKeysHelp } from './im2rec-options.js';
 import { addSchemaFlags } from './schema-flags.js';
 import { resolvePart } from '../util/scheduler.js';
-import { checkText, integer, resolveText, suggestName } from '../util/schema.js';
+import { checkText, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
 
 /** What both forms add to MXNet's flags. */
@@ -300,7 +299,7 @@ async function ccMain(args: string[]): Promise<number> {
     else if (arg === '--quiet' || arg === '-q') extras.quiet = true;
     else if (arg === '--num-thread' || arg.startsWith('--num-thread=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : rest[++i];
-      extras.threads = checkText('--num-thread', integer({ doc: '', min: 1, max: MAX_THREADS }), value ?? '', usage);
+      extras.threads = checkText('--num-thread', PY_PACK_OPTIONS.numThread, value ?? '', usage);
     } else if (!arg.includes('=')) {
       const key = arg.replace(/^--?/, '').replace(/-/g, '_'); // `resize`, `--resize`, `--label-width` all mean a key
       const hint = CC_KEYS.includes(key) && rest[i + 1] !== undefined ? ` (did you mean ${key}=${rest[i + 1]}?)` : '';

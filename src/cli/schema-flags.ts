@@ -6,7 +6,7 @@
  * option is reworded to name the flag the user typed.
  */
 import { type Command, Option } from 'commander';
-import { type OptionSpec, type Schema, defaultText, flagOf } from '../util/schema.js';
+import { type OptionSpec, type Schema, defaultOf, defaultText, flagOf } from '../util/schema.js';
 import { checkedFlag } from './args.js';
 import { UsageError } from './run.js';
 
@@ -34,7 +34,7 @@ export function addSchemaFlags(command: Command, schema: Schema): void {
     const option = new Option(`${flag} ${metavarOf(s)}`, doc).argParser(parserFor(s));
     if (s.required) option.makeOptionMandatory();
     // A default computed for this machine (the cores) is shown in words.
-    else if (typeof s.default === 'function') option.default((s.default as () => unknown)(), defaultText(s));
+    else if (typeof s.default === 'function') option.default(defaultOf(s), defaultText(s));
     else if (s.default !== undefined && s.type !== 'custom') option.default(s.default);
     command.addOption(option);
   }

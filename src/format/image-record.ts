@@ -25,9 +25,11 @@ const TWO_32 = 2 ** 32;
 /** The high word of a u64 below 2^53 is below 2^21. */
 const SAFE_HIGH = 2 ** 21;
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A u64 as a RecordId: exact, and a number whenever a number holds it. */
 export function toRecordId(value: bigint): RecordId {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  return value <= MAX_SAFE ? Number(value) : value;
 }
 
 const U64_LIMIT = 2n ** 64n;

@@ -214,12 +214,7 @@ export class HttpSource implements ByteSource {
   static async openAt(address: RemoteAddress, options: HttpOptions = {}): Promise<HttpSource> {
     const { name, headers } = address;
     if (address.probe === 'head') {
-      const head = await withRetries(name, 0, options, async (req) => {
-        const res = await fetch(await address.href('HEAD'), { method: 'HEAD', headers, signal: req.signal, redirect: 'follow' });
-        await res.body?.cancel();
-        if (!res.ok) throw statusError(address, res);
-        return res;
-      });
+      const head = (await headOf(address, options))!;
       const length = head.headers.get('content-length');
       if (length === null || !/^\d+$/.test(length)) throw new HttpError(name, `expected a Content-Length header with the size, received ${JSON.stringify(length)}`);
       return new HttpSource(address, Number(length), versionOf(head), options);
@@ -416,14 +411,18 @@ function describe(err: unknown, signal: AbortSignal): string {
   return cause ? `${e.message} (${cause})` : e.message;
 }
 
+/** A HEAD's answer, with retries; null for the statuses in `absent`, an HttpError for any other failure. */
+async function headOf(address: RemoteAddress, options: HttpOptions, absent: readonly number[] = []): Promise<Response | null> {
+  return withRetries(address.name, 0, options, async (req) => {
+    const res = await fetch(await address.href('HEAD'), { method: 'HEAD', headers: address.headers, signal: req.signal, redirect: 'follow' });
+    await res.body?.cancel();
+    if (absent.includes(res.status)) return null;
+    if (!res.ok) throw statusError(address, res);
+    return res;
+  });
+}
+
 /** Whether a remote file is there (for the .idx beside a remote .rec): false for 404 and 410. */
 export async function remoteExists(address: RemoteAddress, options: HttpOptions = {}): Promise<boolean> {
-  const { name, headers } = address;
-  return withRetries(name, 0, options, async (req) => {
-    const res = await fetch(await address.href('HEAD'), { method: 'HEAD', headers, signal: req.signal, redirect: 'follow' });
-    await res.body?.cancel();
-    if (res.status === 404 || res.status === 410) return false;
-    if (!res.ok) throw statusError(address, res);
-    return true;
-  });
+  return (await headOf(address, options, [404, 410])) !== null;
 }

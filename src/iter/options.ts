@@ -40,6 +40,12 @@ const area = (which: 'min' | 'max') =>
 /** A flag's text: 'auto', or the number it spells (NaN if none, for the check to refuse). */
 const autoOrNumber = (text: string): number | 'auto' => (text === 'auto' ? 'auto' : /^[-+]?\d+$/.test(text) ? Number(text) : NaN);
 
+/** A part option's check: 'auto', or an integer from `min`. */
+const autoOrInteger =
+  (min: number) =>
+  (v: unknown, invalid: (expected: string) => never): number | 'auto' =>
+    v === 'auto' || (Number.isSafeInteger(v) && (v as number) >= min) ? (v as number | 'auto') : invalid(`an integer >= ${min} or 'auto'`);
+
 const HTTP_KEYS = ['retries', 'retryDelayMs', 'timeoutMs', 'deadlineMs', 'minBytesPerSecond', 'headers', 'onRetry'];
 
 /**
@@ -62,10 +68,9 @@ export const ITER_OPTIONS = {
     parse: (v: unknown, invalid: (expected: string) => never): string | readonly string[] => parsePaths(v, invalid),
     expected: 'path(s)',
   }),
-  pathImglist: custom({
+  pathImglist: string({
     doc: "an image list (`index label... [path]`): labels looked up by the record's id; a missing id is an error",
     mxnet: 'path_imglist',
-    parse: (v: unknown, invalid: (expected: string) => never): string => (typeof v === 'string' && v !== '' ? v : invalid('a path')),
     flag: '--list',
     metavar: '<file>',
     expected: 'a path',
@@ -98,7 +103,7 @@ export const ITER_OPTIONS = {
     doc: "parts the data is split into (one per worker), as dmlc splits them: disjoint, together complete; 'auto': WORLD_SIZE, as launchers set it",
     mxnet: 'num_parts',
     default: 1,
-    parse: (v: unknown, invalid: (expected: string) => never): number | 'auto' => (v === 'auto' || (Number.isSafeInteger(v) && (v as number) >= 1) ? (v as number | 'auto') : invalid("an integer >= 1 or 'auto'")),
+    parse: autoOrInteger(1),
     fromText: autoOrNumber,
     flag: '--num-parts',
     metavar: '<n|auto>',
@@ -108,7 +113,7 @@ export const ITER_OPTIONS = {
     doc: "which part this iterator reads; 'auto': RANK, else the scheduler's array index (JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX)",
     mxnet: 'part_index',
     default: 0,
-    parse: (v: unknown, invalid: (expected: string) => never): number | 'auto' => (v === 'auto' || (Number.isSafeInteger(v) && (v as number) >= 0) ? (v as number | 'auto') : invalid("an integer >= 0 or 'auto'")),
+    parse: autoOrInteger(0),
     fromText: autoOrNumber,
     flag: '--part-index',
     metavar: '<i|auto>',

@@ -112,7 +112,7 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
   async next(): Promise<IteratorResult<R>> {
     this.fill();
     const head = this.pending.shift();
-    if (!head) return this.finish();
+    if (!head) return this.return();
     let result: R | typeof END;
     try {
       result = await head;
@@ -120,13 +120,8 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
       await this.stop().catch(() => undefined); // the failure matters more than closing the source
       throw err;
     }
-    if (result === END) return this.finish();
+    if (result === END) return this.return();
     return { done: false, value: result };
-  }
-
-  private async finish(): Promise<IteratorResult<R>> {
-    await this.stop();
-    return { done: true, value: undefined };
   }
 
   /** Drops what is in flight (onAbandon gets each result) and closes the source. */

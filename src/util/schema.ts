@@ -112,6 +112,11 @@ interface CustomParts {
   fromText?: (text: string) => unknown;
 }
 
+/** The option's default: its value, or what its function computes for this machine. */
+export function defaultOf(s: OptionSpec): unknown {
+  return typeof s.default === 'function' ? (s.default as () => unknown)() : s.default;
+}
+
 /** How a value is shown in a message: strings quoted, arrays as a,b,c. */
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -147,7 +152,7 @@ export function checkValue<T>(name: string, s: OptionSpec<T>, v: unknown, fail: 
       if (typeof v !== 'boolean') invalid('true or false');
       break;
     case 'string':
-      if (typeof v !== 'string' || v === '') invalid('a non-empty string');
+      if (typeof v !== 'string' || v === '') invalid(s.expected ?? 'a non-empty string');
       break;
     case 'enum':
       if (typeof v !== 'string' || !s.values!.includes(v)) invalid(s.values!.map((x) => JSON.stringify(x)).join(' or '));
@@ -229,7 +234,7 @@ export function resolveSchema<S extends Schema>(schema: S, input: object, o: Res
     let v = given[key];
     if (v === undefined) {
       if (s.required) o.fail(`${key}: required`);
-      v = typeof s.default === 'function' ? (s.default as () => unknown)() : s.default;
+      v = defaultOf(s);
       if (v === undefined) {
         out[key] = undefined;
         continue;
@@ -250,7 +255,7 @@ export function resolveText<S extends Schema>(schema: S, given: ReadonlyMap<stri
     const text = given.get(key);
     if (text !== undefined) out[key] = checkText(key, s, text, fail);
     else if (s.required) fail(`${key}: required`);
-    else out[key] = typeof s.default === 'function' ? (s.default as () => unknown)() : s.default;
+    else out[key] = defaultOf(s);
   }
   return out as Resolved<S>;
 }
@@ -273,7 +278,7 @@ export function defaultText(s: OptionSpec): string {
 /** A Markdown table of a schema: option, MXNet name, type, default, and what it does. */
 export function markdownTable(schema: Schema, options: { flags?: boolean; otherFlags?: Readonly<Record<string, string>> } = {}): string {
   const typeText = (s: OptionSpec) =>
-    s.type === 'integer' ? integerExpected(s).replace(/^an /, '') : s.type === 'enum' ? s.values!.map((v) => `\`${v}\``).join(' \\| ') : s.type === 'custom' ? (s.expected ?? 'see below') : s.type;
+    s.type === 'integer' ? integerExpected(s).replace(/^an /, '') : s.type === 'enum' ? s.values!.map((v) => `\`${v}\``).join(' \\| ') : s.type === 'custom' ? (s.expected ?? 'see below') : s.type === 'string' ? (s.expected ?? 'string') : s.type;
   const rows = Object.entries(schema).map(([key, s]) => {
     const shown = options.otherFlags?.[key] ?? flagOf(key, s);
     const flag = options.flags ? ` | ${shown ? `\`${shown}\`` : ''}` : '';
