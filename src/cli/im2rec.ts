@@ -27,6 +27,9 @@ import { addSchemaFlags } from './schema-flags.js';
 import { resolvePart } from '../util/scheduler.js';
 import { checkText, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
+import { displayLocation } from '../io/display-name.js';
+import { listS3Keys } from '../io/s3.js';
+import { isS3Url, isUrl } from '../io/url.js';
 
 /** What both forms add to MXNet's flags. */
 interface Extras {
@@ -44,7 +47,7 @@ const say = (text: string) => process.stderr.write(`${text}\n`);
 
 /** One line per pack: what was written, what was skipped and why, how fast. */
 export function summaryLines(s: PackSummary): string[] {
-  const rel = (p: string) => path.relative(process.cwd(), p) || p;
+  const rel = (p: string) => shown(p) || p;
   const reasons = new Map<string, number>();
   for (const skip of s.skippedImages) {
     const kind = skip.reason.split(':')[0]!;
@@ -65,8 +68,37 @@ export function summaryLines(s: PackSummary): string[] {
 /** Said last, even with --quiet, when more than a tenth of the list was skipped: the data or ROOT may be wrong. */
 export function manySkippedWarning(s: PackSummary): string | null {
   if (s.skipped * 10 <= s.done) return null;
-  const where = s.reportPath ? `; they are listed in ${path.relative(process.cwd(), s.reportPath) || s.reportPath}` : '';
+  const where = s.reportPath ? `; they are listed in ${shown(s.reportPath) || s.reportPath}` : '';
   return `im2rec: warning: ${s.skipped} of ${s.done} images (${Math.round((100 * s.skipped) / s.done)}%) were skipped${where}`;
+}
+
+/** A path made absolute; a URL (s3://bucket/prefix) as it is. */
+function localOrUrl(location: string): string {
+  return isUrl(location) ? location : path.resolve(location);
+}
+
+/** A written file as the summary names it: relative to here, or its URL. */
+function shown(location: string): string {
+  return isUrl(location) ? displayLocation(location) : path.relative(process.cwd(), location);
+}
+
+/**
+ * The lists a pack takes: the `.lst` files whose names start with the prefix,
+ * in a folder or (s3://bucket/data/train) under the bucket prefix's folder.
+ */
+async function listsOf(prefix: string): Promise<string[]> {
+  if (isUrl(prefix)) {
+    if (!isS3Url(prefix)) throw new UsageError(`${displayLocation(prefix)}: expected a local prefix or s3://bucket/prefix`);
+    const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const keys = await listS3Keys(folder, { recursive: false });
+    return keys.map((key) => folder + key).filter((f) => f.startsWith(prefix) && f.endsWith('.lst')).sort();
+  }
+  const workingDir = isDirectory(prefix) ? prefix : path.dirname(prefix);
+  return fs
+    .readdirSync(workingDir)
+    .map((name) => path.join(workingDir, name))
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.lst') && fs.statSync(f).isFile())
+    .sort();
 }
 
 /**
@@ -76,7 +108,7 @@ export function manySkippedWarning(s: PackSummary): string | null {
  * existing output.
  */
 function finishedEarlier(options: PackOptions, extras: Extras): boolean {
-  if (!extras.resume || extras.force || !nameTaken(options.output) || hasPartial(options.output)) return false;
+  if (!extras.resume || extras.force || isUrl(options.output) || !nameTaken(options.output) || hasPartial(options.output)) return false;
   say(`im2rec: --resume: ${path.relative(process.cwd(), options.output) || options.output} is complete already; passed over (--force packs it again)`);
   return true;
 }
@@ -119,8 +151,10 @@ async function runPack(options: PackOptions, extras: Extras): Promise<number> {
   }
   if (summary.interrupted) {
     say(
-      `im2rec: interrupted after ${summary.done} of ${summary.total} images; ${summary.written} records kept in ` +
-        `${summary.partialPath}. Run the same command with --resume to continue.`,
+      summary.partialPath === null
+        ? `im2rec: interrupted after ${summary.done} of ${summary.total} images; the uploads to ${displayLocation(summary.output)} were cancelled and nothing was published. Run the same command again to pack it.`
+        : `im2rec: interrupted after ${summary.done} of ${summary.total} images; ${summary.written} records kept in ` +
+            `${summary.partialPath}. Run the same command with --resume to continue.`,
     );
     return EXIT_INTERRUPTED;
   }
@@ -203,13 +237,13 @@ export function pyProgram(run: (code: number) => void): Command {
       'nothing packed), 2 bad arguments, unreadable or existing files, 130 interrupted (rerun with --resume).',
   );
   program.action(async (prefixArg: string, rootArg: string, o) => {
-    const prefix = path.resolve(prefixArg);
-    const root = path.resolve(rootArg);
+    const prefix = localOrUrl(prefixArg);
+    const root = localOrUrl(rootArg);
     const part = resolvePart(o.part, o.parts, '--part', '--parts');
     if (o.labels !== undefined && !o.recursive) throw new UsageError('--labels: only means something with --list --recursive');
     checkQuality(o.quality, o.encoding);
     if (o.list) {
-      const result = makeLists({
+      const result = await makeLists({
         prefix,
         root,
         recursive: !!o.recursive,
@@ -223,18 +257,13 @@ export function pyProgram(run: (code: number) => void): Command {
       });
       if (!o.quiet) {
         for (const [folder, label] of result.labels) process.stdout.write(`${folder} ${label}\n`);
-        for (const l of result.lists) say(`wrote ${path.relative(process.cwd(), l.path)}: ${l.images} images`);
-        if (result.labelMapPath) say(`wrote ${path.relative(process.cwd(), result.labelMapPath)}: ${result.labels.length} folder labels`);
+        for (const l of result.lists) say(`wrote ${shown(l.path)}: ${l.images} images`);
+        if (result.labelMapPath) say(`wrote ${shown(result.labelMapPath)}: ${result.labels.length} folder labels`);
       }
       return run(0);
     }
-    const workingDir = isDirectory(prefix) ? prefix : path.dirname(prefix);
-    const lists = fs
-      .readdirSync(workingDir)
-      .map((name) => path.join(workingDir, name))
-      .filter((f) => f.startsWith(prefix) && f.endsWith('.lst') && fs.statSync(f).isFile())
-      .sort();
-    if (!lists.length) throw new UsageError(`no .lst file starts with ${prefix} (make one with --list)`);
+    const lists = await listsOf(prefix);
+    if (!lists.length) throw new UsageError(`no .lst file starts with ${displayLocation(prefix)} (make one with --list)`);
     sayNativeHintOnce(!!o.quiet);
     const image: Partial<ImageSettings> = {
       form: 'py',
@@ -254,7 +283,7 @@ export function pyProgram(run: (code: number) => void): Command {
     });
     const todo = packs.filter((p) => !finishedEarlier(p, extras));
     // Every list's outputs before the first is packed: a refusal comes before any work.
-    for (const p of todo) checkPackOutputs({ ...p, resume: extras.resume, overwrite: extras.force });
+    for (const p of todo) await checkPackOutputs({ ...p, resume: extras.resume, overwrite: extras.force });
     for (const p of todo) {
       const code = await runPack(p, extras);
       if (code !== 0) return run(code);
@@ -328,7 +357,7 @@ async function ccMain(args: string[]): Promise<number> {
     interMethod: o.inter_method,
   };
   const output = nsplit > 1 ? `${out}.part${String(part).padStart(3, '0')}` : out;
-  if (!isDirectory(path.dirname(path.resolve(output)))) throw new UsageError(`${output}: its folder does not exist`);
+  if (!isUrl(output) && !isDirectory(path.dirname(path.resolve(output)))) throw new UsageError(`${output}: its folder does not exist`);
   const options: PackOptions = {
     list,
     root,

@@ -15,6 +15,7 @@
  * asked for. Only keys that are not plain integers are kept as strings.
  */
 import { AtomicFile } from '../io/atomic-file.js';
+import { commitOutputs, createOutput } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
 import type { HttpOptions } from '../io/http-source.js';
 import { withExtension } from '../io/locations.js';
@@ -333,6 +334,19 @@ export class RecordIndex {
     return text;
   }
 
+  /** The `.idx` text in pieces of about 64 KiB (memory stays flat for any number of entries). */
+  private *textPieces(): Generator<Buffer> {
+    let text = '';
+    for (let i = 0; i < this.count; i++) {
+      text += `${this.keyAt(i)}\t${this.offsetAt(i)}\n`;
+      if (text.length >= 1 << 16) {
+        yield Buffer.from(text);
+        text = '';
+      }
+    }
+    yield Buffer.from(text);
+  }
+
   /**
    * Writes the index to `file` atomically (temporary file, then rename), a
    * piece at a time; an existing file only with `overwrite`.
@@ -340,20 +354,27 @@ export class RecordIndex {
   writeSync(file: string, options: { overwrite?: boolean; fsync?: boolean } = {}): void {
     const out = AtomicFile.create(file, { overwrite: options.overwrite });
     try {
-      let text = '';
-      for (let i = 0; i < this.count; i++) {
-        text += `${this.keyAt(i)}\t${this.offsetAt(i)}\n`;
-        if (text.length >= 1 << 16) {
-          out.writeSync(Buffer.from(text));
-          text = '';
-        }
-      }
-      out.writeSync(Buffer.from(text));
+      for (const piece of this.textPieces()) out.writeSync(piece);
       out.commit(options);
     } catch (err) {
       out.abort();
       throw err;
     }
+  }
+
+  /** writeSync() for a path or an s3://bucket/key (streamed into an upload, published when complete). */
+  async write(location: string, options: { overwrite?: boolean; fsync?: boolean } = {}): Promise<void> {
+    const out = await createOutput(location, { overwrite: options.overwrite });
+    try {
+      for (const piece of this.textPieces()) {
+        out.writeSync(piece);
+        await out.ready();
+      }
+    } catch (err) {
+      await out.abort();
+      throw err;
+    }
+    await commitOutputs([out], options);
   }
 }
 

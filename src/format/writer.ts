@@ -1,10 +1,15 @@
 /**
- * Writing records, byte for byte as dmlc::RecordIOWriter does, to a file or
- * into memory. File output is written under a temporary name and published by
- * close() together with its `.idx` when one is asked for (atomic-file.ts): an
- * existing file is refused unless `overwrite` is set.
+ * Writing records, byte for byte as dmlc::RecordIOWriter does, to a file, an
+ * s3:// object or into memory. File output is written under a temporary name
+ * and published by close() together with its `.idx` when one is asked for
+ * (atomic-file.ts): an existing file is refused unless `overwrite` is set.
+ * An s3:// output (createAsync) streams into a multipart upload that
+ * closeAsync() completes (io/s3-upload.ts); its writer awaits ready() when it
+ * is not null, so memory stays bounded however fast records come.
  */
 import { AtomicFile, assertNew, commitTogether } from '../io/atomic-file.js';
+import { type OutputFile, commitOutputs, createOutput } from '../io/output-file.js';
+import { isS3Url } from '../io/url.js';
 import { checkIndexKey, type IndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
 
@@ -45,7 +50,7 @@ class MemorySink implements Sink {
 }
 
 class FileSink implements Sink {
-  constructor(readonly file: AtomicFile) {}
+  constructor(readonly file: OutputFile) {}
   write(pieces: readonly Buffer[]): void {
     this.file.writevSync(pieces);
   }
@@ -60,16 +65,17 @@ export class RecordWriter {
   /** A write that failed (disk full, say): the output is incomplete and must not be renamed into place. */
   private failure: unknown = null;
   /** The `.idx`, written as records are (so memory stays flat however many there are). */
-  private readonly index: AtomicFile | null;
+  private readonly index: OutputFile | null;
   private pendingIndex = '';
 
   private constructor(
     private readonly sink: FileSink | MemorySink,
     private readonly options: RecordWriterOptions,
+    index?: OutputFile,
   ) {
     this.buffer = Buffer.allocUnsafe(Math.max(options.bufferSize ?? 4 << 20, 4096));
     this.index =
-      options.indexPath !== undefined && sink instanceof FileSink ? AtomicFile.create(options.indexPath, { overwrite: options.overwrite }) : null;
+      index ?? (options.indexPath !== undefined && sink instanceof FileSink ? AtomicFile.create(options.indexPath, { overwrite: options.overwrite }) : null);
     if (options.resume) {
       for (const { key, offset } of options.resume.entries) this.addIndexLine(checkIndexKey(key), offset);
       this.written = options.resume.size;
@@ -99,6 +105,28 @@ export class RecordWriter {
     } catch (err) {
       // A file being continued is kept for another try; a new one goes.
       options.resume ? file.release() : file.abort();
+      throw err;
+    }
+  }
+
+  /**
+   * create() for a path or an s3://bucket/key (and an `indexPath` of either
+   * kind). An s3:// output is uploaded as it is written and appears when
+   * closeAsync() completes; write more only once ready() is null or has
+   * resolved. `tempPath` and `resume` are for local files only.
+   */
+  static async createAsync(location: string, options: RecordWriterOptions = {}): Promise<RecordWriter> {
+    const remote = isS3Url(location) || (options.indexPath !== undefined && isS3Url(options.indexPath));
+    if (!remote) return RecordWriter.create(location, options);
+    if (options.tempPath !== undefined || options.resume) throw new TypeError('tempPath and resume: expected a local output, received an s3:// one');
+    const file = await createOutput(location, { overwrite: options.overwrite });
+    let index: OutputFile | undefined;
+    try {
+      if (options.indexPath !== undefined) index = await createOutput(options.indexPath, { overwrite: options.overwrite });
+      return new RecordWriter(new FileSink(file), options, index);
+    } catch (err) {
+      await file.abort();
+      await index?.abort();
       throw err;
     }
   }
@@ -150,6 +178,17 @@ export class RecordWriter {
     return offset;
   }
 
+  /**
+   * null when more records may be written now; else a promise to await first
+   * (an s3:// upload that has fallen behind). Rejects when the upload failed.
+   */
+  ready(): Promise<void> | null {
+    if (!(this.sink instanceof FileSink)) return null;
+    const rec = this.sink.file.ready();
+    const idx = this.index?.ready() ?? null;
+    return rec && idx ? Promise.all([rec, idx]).then(() => {}) : (rec ?? idx);
+  }
+
   private flush(): void {
     if (this.used > 0) {
       this.send([this.buffer.subarray(0, this.used)]);
@@ -172,27 +211,44 @@ export class RecordWriter {
    * and the failure is thrown again: an incomplete file never gets the name.
    */
   close(): void {
-    if (this.closed) return;
+    const files = this.finishWrites();
+    if (files.some((file) => !(file instanceof AtomicFile))) {
+      void this.abort();
+      throw new Error('close() is for local files; an s3:// output is completed by closeAsync()');
+    }
+    commitTogether(files as AtomicFile[], { fsync: this.options.fsync });
+  }
+
+  /** close() for any output, s3:// included: resolves once the `.rec` (and `.idx`) exist. */
+  async closeAsync(): Promise<void> {
+    await commitOutputs(this.finishWrites(), { fsync: this.options.fsync });
+  }
+
+  /**
+   * The writes' last bytes, flushed: returns the files to publish, the `.rec`
+   * last (whoever sees it finds its `.idx` beside it); none for memory. A
+   * write that failed is thrown again, and the output dropped.
+   */
+  private finishWrites(): OutputFile[] {
+    if (this.closed) return [];
     try {
       if (this.failure === null) this.flush();
     } catch {
       // send() recorded it in this.failure
     }
     if (this.failure !== null) {
-      this.abort();
+      void this.abort();
       throw this.failure;
     }
     this.closed = true;
-    if (this.sink instanceof FileSink) {
-      try {
-        this.flushIndex();
-      } catch (err) {
-        this.abort();
-        throw err;
-      }
-      // The .rec last: whoever sees it finds its .idx beside it.
-      commitTogether(this.index ? [this.index, this.sink.file] : [this.sink.file], { fsync: this.options.fsync });
+    if (!(this.sink instanceof FileSink)) return [];
+    try {
+      this.flushIndex();
+    } catch (err) {
+      void this.abort();
+      throw err;
     }
+    return this.index ? [this.index, this.sink.file] : [this.sink.file];
   }
 
   /**
@@ -204,20 +260,25 @@ export class RecordWriter {
     if (!(this.sink instanceof FileSink) || this.options.tempPath === undefined) {
       throw new Error('suspend() is for file writers made with a tempPath');
     }
+    const file = this.sink.file;
+    if (!(file instanceof AtomicFile)) throw new Error('suspend() is for local files');
     this.closed = true;
-    this.index?.abort(); // rebuilt from the records when the output is resumed
+    void this.index?.abort(); // rebuilt from the records when the output is resumed
     try {
       if (this.failure === null) this.flush();
     } finally {
-      this.sink.file.release();
+      file.release();
     }
   }
 
-  /** Drops a file output: the temporary file is removed and nothing is renamed. */
-  abort(): void {
+  /**
+   * Drops a file output: the temporary file is removed (before this returns)
+   * and nothing is renamed; an s3:// upload is cancelled (when the promise resolves).
+   */
+  async abort(): Promise<void> {
     this.closed = true;
-    this.index?.abort();
-    if (this.sink instanceof FileSink) this.sink.file.abort();
+    const pending = [this.index?.abort(), this.sink instanceof FileSink ? this.sink.file.abort() : undefined];
+    await Promise.all(pending);
   }
 
   /** The `.rec` bytes of an in-memory writer. */

@@ -5,8 +5,14 @@
  * why the image was skipped. Files are read on the main thread (page-cache
  * reads are cheap, and this keeps libuv's pool for the codec) once their
  * bytes fit the read budget; each batch makes one trip to the codec.
+ * Images in a bucket (an s3:// ROOT) are opened first (a HEAD each, all of a
+ * batch at once) to learn their sizes, then read whole with one GET each.
  */
 import fs from 'node:fs';
+import type { ByteSource } from '../io/byte-source.js';
+import { HttpError } from '../io/http-source.js';
+import { openLocation, readAll } from '../io/locations.js';
+import { isUrl } from '../io/url.js';
 import { imageInfo, transcodeMany } from '../codec/codec.js';
 import { ImageError, type TranscodeOptions } from '../codec/types.js';
 import { packImageRecord } from '../format/image-record.js';
@@ -76,6 +82,32 @@ function imageReason(err: ImageError): string {
   return `${what}: ${err.message}`;
 }
 
+/**
+ * A remote image (s3://, http(s)://), opened: one HEAD that gives its size
+ * for the read budget. A missing one is skipped like a missing file; any
+ * other failure (credentials, the store unreachable) stops the pack, which
+ * must not quietly leave images out.
+ */
+async function openRemoteImage(file: string): Promise<ByteSource | string> {
+  try {
+    return await openLocation(file);
+  } catch (err) {
+    if (err instanceof HttpError && (err.status === 404 || err.status === 410)) return MISSING;
+    throw err;
+  }
+}
+
+/** readImage() for an opened remote image; its stamp has no modification time (a remote pack is not resumed). */
+async function readRemoteImage(source: ByteSource): Promise<{ bytes: Buffer; stamp: SourceStamp } | string> {
+  try {
+    if (source.size > MAX_IMAGE_FILE_BYTES) return `too large: a file of ${source.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
+    if (source.size === 0) return 'empty file';
+    return { bytes: await readAll(source), stamp: { size: source.size, mtimeNs: 0n } };
+  } finally {
+    source.close();
+  }
+}
+
 /** The list in batches of `size`. */
 export function* batchesOf(items: Iterator<ListItem>, size: number): Generator<ListItem[]> {
   for (let batch: ListItem[] = []; ; batch = []) {
@@ -97,22 +129,35 @@ export function* batchesOf(items: Iterator<ListItem>, size: number): Generator<L
  * the budget back (once the records are written).
  */
 export async function encodeBatch(items: ListItem[], o: ResolvedOptions): Promise<{ items: ListItem[]; outcomes: Outcome[]; release: () => void }> {
-  const release = await readBudget.take(items.reduce((n, item) => n + fileSize(o.pathOf(item.path)), 0));
+  const files = items.map((item) => o.pathOf(item.path));
+  const remote = await Promise.all(files.map((file) => (isUrl(file) ? openRemoteImage(file) : null)));
+  const size = (k: number) => {
+    const r = remote[k]!;
+    return r === null ? fileSize(files[k]!) : typeof r === 'string' ? 0 : Math.min(r.size, MAX_IMAGE_FILE_BYTES);
+  };
+  let release: () => void;
   try {
-    return { items, outcomes: await readAndEncode(items, o), release };
+    release = await readBudget.take(items.reduce((n, _, k) => n + size(k), 0));
+  } catch (err) {
+    for (const r of remote) if (r && typeof r !== 'string') r.close();
+    throw err;
+  }
+  try {
+    return { items, outcomes: await readAndEncode(items, files, remote, o), release };
   } catch (err) {
     release();
     throw err;
   }
 }
 
-async function readAndEncode(items: readonly ListItem[], o: ResolvedOptions): Promise<Outcome[]> {
+async function readAndEncode(items: readonly ListItem[], files: readonly string[], remote: readonly (ByteSource | string | null)[], o: ResolvedOptions): Promise<Outcome[]> {
   const outcomes = new Array<Outcome>(items.length);
   const inputs: { bytes: Buffer; stamp: SourceStamp }[] = [];
   const plans: TranscodeOptions[] = [];
   await Promise.all(
     items.map(async (item, k) => {
-      const read = readImage(o.pathOf(item.path));
+      const opened = remote[k]!;
+      const read = opened === null ? readImage(files[k]!) : typeof opened === 'string' ? opened : await readRemoteImage(opened);
       if (typeof read === 'string') {
         outcomes[k] = { reason: read, bytesIn: 0 };
         return;

@@ -12,6 +12,10 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { displayLocation } from '../io/display-name.js';
+import { readWhole } from '../io/locations.js';
+import { MAX_LIST_BYTES } from '../io/text-lines.js';
+import { isUrl } from '../io/url.js';
 import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from '../format/list-file.js';
 
 
@@ -68,7 +72,16 @@ export class ListPart implements Iterable<ListItem> {
   ) {}
 
   static open(file: string, dialect: ListDialect, parts?: { count: number; index: number }): ListPart {
-    const bytes = fs.readFileSync(file);
+    return ListPart.of(file, fs.readFileSync(file), dialect, parts);
+  }
+
+  /** open() for a path or URL (an s3:// list is read whole, up to MAX_LIST_BYTES). */
+  static async read(location: string, dialect: ListDialect, parts?: { count: number; index: number }): Promise<ListPart> {
+    const bytes = isUrl(location) ? await readWhole(location, MAX_LIST_BYTES, 'an image list') : fs.readFileSync(location);
+    return ListPart.of(displayLocation(location), bytes, dialect, parts);
+  }
+
+  private static of(file: string, bytes: Buffer, dialect: ListDialect, parts?: { count: number; index: number }): ListPart {
     const { begin, end } = parts ? listPartRange(bytes, parts.count, parts.index) : { begin: 0, end: bytes.length };
     const firstLine = begin === 0 ? 1 : lineNumberAt(bytes, begin);
     let total = 0;

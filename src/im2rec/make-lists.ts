@@ -15,11 +15,17 @@
  * case-insensitively; symlink loops are walked once, not forever. Existing
  * lists and label maps are not replaced without `overwrite`, and a folder
  * without images is an error rather than an empty list.
+ *
+ * The root may be an s3://bucket/prefix/: its keys are the tree (`a/b.jpg` is
+ * b.jpg in folder a), walked by the same rules, so a bucket gives the lists a
+ * local copy of the same tree gives. Lists and label map may go to s3:// too.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../io/atomic-file.js';
 import { claimOutputs } from '../io/output-claim.js';
+import { writeWholeFile } from '../io/output-file.js';
+import { listS3Keys } from '../io/s3.js';
+import { isS3Url, isUrl } from '../io/url.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
 import { formatListLine, type ListItem } from '../format/list-file.js';
@@ -103,19 +109,23 @@ interface Found {
   dir: string;
 }
 
-/** Image files under root in os.walk order (top-down, sorted), each with its folder relative to root. */
-function* walk(root: string, recursive: boolean, exts: ReadonlySet<string>): Generator<Found> {
+/** One folder's entries, by name (unsorted); null for a folder to pass over. */
+type ListFolder = (relDir: string) => { files: string[]; dirs: string[] } | null;
+
+/** A local tree as os.walk(followlinks=True) sees it: links followed, each real folder once. */
+function localFolders(root: string): ListFolder {
   const seen = new Set<string>();
-  function* visit(dir: string, relDir: string): Generator<Found> {
+  return (relDir) => {
+    const dir = relDir === '.' ? root : path.join(root, relDir);
     const real = fs.realpathSync(dir);
-    if (seen.has(real)) return; // a symlink loop: os.walk would recurse until the path is too long
+    if (seen.has(real)) return null; // a symlink loop: os.walk would recurse until the path is too long
     seen.add(real);
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       if (relDir === '.') throw err; // the root itself must be readable; below it os.walk skips errors
-      return;
+      return null;
     }
     const files: string[] = [];
     const dirs: string[] = [];
@@ -126,17 +136,54 @@ function* walk(root: string, recursive: boolean, exts: ReadonlySet<string>): Gen
       if (st.isDirectory()) dirs.push(e.name);
       else if (st.isFile()) files.push(e.name);
     }
-    files.sort(byCodePoint);
+    return { files, dirs };
+  };
+}
+
+/**
+ * The folders of a bucket prefix, from its keys (relative to the prefix):
+ * `a/b/c.jpg` is file c.jpg in folder a/b. Keys ending in `/` are the empty
+ * "folder" objects consoles make, not files.
+ */
+function bucketFolders(keys: readonly string[]): ListFolder {
+  const folders = new Map<string, { files: string[]; dirs: Set<string> }>();
+  const folder = (rel: string) => {
+    let f = folders.get(rel);
+    if (!f) folders.set(rel, (f = { files: [], dirs: new Set() }));
+    return f;
+  };
+  folder('.');
+  for (const key of keys) {
+    const parts = key.split('/');
+    const name = parts.pop()!;
+    let rel = '.';
+    for (const part of parts) {
+      folder(rel).dirs.add(part);
+      rel = rel === '.' ? part : `${rel}/${part}`;
+    }
+    if (name !== '') folder(rel).files.push(name);
+  }
+  return (relDir) => {
+    const f = folders.get(relDir);
+    return f ? { files: f.files, dirs: [...f.dirs] } : null;
+  };
+}
+
+/** Image files in os.walk order (top-down, sorted), each with its folder relative to the root. */
+function* walk(list: ListFolder, recursive: boolean, exts: ReadonlySet<string>): Generator<Found> {
+  function* visit(relDir: string): Generator<Found> {
+    const entries = list(relDir);
+    if (!entries) return;
+    const files = [...entries.files].sort(byCodePoint);
     for (const name of files) {
       if (exts.has(extensionOf(name).toLowerCase())) {
         yield { rel: relDir === '.' ? name : `${relDir}/${name}`, dir: relDir };
       }
     }
     if (!recursive) return;
-    dirs.sort(byCodePoint);
-    for (const name of dirs) yield* visit(path.join(dir, name), relDir === '.' ? name : `${relDir}/${name}`);
+    for (const name of [...entries.dirs].sort(byCodePoint)) yield* visit(relDir === '.' ? name : `${relDir}/${name}`);
   }
-  yield* visit(root, '.');
+  yield* visit('.');
 }
 
 /** Reads a label map: `folder<TAB>label` per line. */
@@ -188,39 +235,43 @@ function divideIntoLists(prefix: string, items: readonly ListItem[], chunks: num
   return lists;
 }
 
-/** Walks `root` and writes the lists; see the file comment for the rules. */
-export function makeLists(options: MakeListsOptions): MakeListsResult {
+/** Walks `root` (a folder, or an s3://bucket/prefix/) and writes the lists; see the file comment for the rules. */
+export async function makeLists(options: MakeListsOptions): Promise<MakeListsResult> {
   const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0 } = options;
   if (!Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) throw new RangeError(`chunks: expected an integer in 1..${MAX_CHUNKS}, received ${chunks}`);
   checkRatio('trainRatio', trainRatio);
   checkRatio('testRatio', testRatio);
-  if (!fs.statSync(root).isDirectory()) throw new ListingError(`${root}: expected a folder of images, received a file`);
-  if (/[\\/]$/.test(prefix) || isDirectory(prefix)) {
-    throw new ListingError(`${prefix}: is a folder; expected a file prefix such as ${path.join(prefix, 'train')}`);
+  const inBucket = isS3Url(root);
+  if (!inBucket && !fs.statSync(root).isDirectory()) throw new ListingError(`${root}: expected a folder of images, received a file`);
+  if (/[\\/]$/.test(prefix) || (!isUrl(prefix) && isDirectory(prefix))) {
+    throw new ListingError(`${prefix}: is a folder; expected a file prefix such as ${isUrl(prefix) ? `${prefix}/train` : path.join(prefix, 'train')}`);
   }
   const exts = new Set((options.exts ?? DEFAULT_EXTS).map((e) => e.toLowerCase()));
   const given = options.labelMap !== undefined ? readLabelMap(options.labelMap) : null;
   const labelMapPath = recursive && !given ? `${prefix}.labels.txt` : null;
 
-  fs.mkdirSync(path.dirname(prefix), { recursive: true });
+  if (!isUrl(prefix)) fs.mkdirSync(path.dirname(prefix), { recursive: true });
   const listNames = divideIntoLists(prefix, [], chunks, trainRatio, testRatio).map((l) => l.path);
-  const claim = claimOutputs(listNames, labelMapPath ? [labelMapPath] : [], { inputs: options.labelMap ? [options.labelMap] : [], overwrite: options.overwrite });
+  const claim = await claimOutputs(listNames, labelMapPath ? [labelMapPath] : [], { inputs: options.labelMap ? [options.labelMap] : [], overwrite: options.overwrite });
   try {
-    return writeLists(options, { labelMapPath, given, exts });
+    // A bucket has no folders to walk: its keys under the prefix are listed once, and walked as a tree.
+    const folders = inBucket ? bucketFolders(await listS3Keys(root, { recursive })) : localFolders(root);
+    return await writeLists(options, folders, { labelMapPath, given, exts });
   } finally {
     claim.release();
   }
 }
 
-function writeLists(
+async function writeLists(
   options: MakeListsOptions,
+  folders: ListFolder,
   plan: { labelMapPath: string | null; given: Map<string, number> | null; exts: ReadonlySet<string> },
-): MakeListsResult {
+): Promise<MakeListsResult> {
   const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0, shuffle = true } = options;
   const { given, exts } = plan;
   const labelOf = new Map<string, number>();
   const items: ListItem[] = [];
-  for (const found of walk(root, recursive, exts)) {
+  for (const found of walk(folders, recursive, exts)) {
     let label = 0;
     if (recursive) {
       let known = labelOf.get(found.dir);
@@ -246,16 +297,17 @@ function writeLists(
   if (shuffle) new PyRandom(100).shuffle(items);
 
   const { overwrite } = options;
-  const lists: ListFileWritten[] = divideIntoLists(prefix, items, chunks, trainRatio, testRatio).map((list) => {
-    writeFileAtomic(list.path, list.items.map(formatListLine).join(''), { fsync: false, overwrite });
-    return { path: list.path, images: list.items.length };
-  });
+  const lists: ListFileWritten[] = [];
+  for (const list of divideIntoLists(prefix, items, chunks, trainRatio, testRatio)) {
+    await writeWholeFile(list.path, list.items.map(formatListLine).join(''), { fsync: false, overwrite });
+    lists.push({ path: list.path, images: list.items.length });
+  }
 
   const labels = [...labelOf].sort((a, b) => a[1] - b[1]);
   const result: MakeListsResult = { images: items.length, lists, labels };
   if (plan.labelMapPath) {
     result.labelMapPath = plan.labelMapPath;
-    writeFileAtomic(plan.labelMapPath, formatLabelMap(labels), { fsync: false, overwrite });
+    await writeWholeFile(plan.labelMapPath, formatLabelMap(labels), { fsync: false, overwrite });
   }
   return result;
 }

@@ -18,13 +18,21 @@
  * interrupted run leaves the partial file and its journal so that `resume`
  * can continue it (partial-output.ts). A pack that writes no record fails
  * (NothingWrittenError, with what went wrong) and publishes nothing.
+ *
+ * In a bucket: the list, ROOT and OUT may be s3:// locations. An s3:// OUT is
+ * streamed into multipart uploads as records are written (io/s3-upload.ts)
+ * and completed at the end; an interrupted or failed pack cancels them, so
+ * nothing appears and there is nothing to resume: it is run again. Images
+ * under an s3:// ROOT are read with a GET each (encode-stage.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RecordId } from '../format/image-record.js';
 import { indexPathFor } from '../format/index-file.js';
-import { writeFileAtomic } from '../io/atomic-file.js';
+import { displayLocation } from '../io/display-name.js';
 import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
+import { writeWholeFile } from '../io/output-file.js';
+import { isUrl } from '../io/url.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
 import { type ListDialect, type ListItem, NUMBER } from '../format/list-file.js';
@@ -32,7 +40,7 @@ import { ListPart } from './list-split.js';
 import { orderedMap } from '../util/ordered-map.js';
 import { MISSING, type Outcome, type ResolvedOptions, batchesOf, encodeBatch } from './encode-stage.js';
 import { DEFAULT_SETTINGS, type ImageSettings } from './image-plan.js';
-import { PartialOutput, type ResumePoint, assertPartialHandled, hasPartial } from './partial-output.js';
+import { type PackOutput, PartialOutput, ResumeError, type ResumePoint, StreamedOutput, assertPartialHandled, hasPartial } from './partial-output.js';
 import { MxrecError } from '../util/errors.js';
 
 const BATCH = 16;
@@ -106,7 +114,8 @@ export interface PackSummary extends PackProgress {
   resumedFrom: number;
   /** Stopped by the signal: the output stays in `partialPath`. */
   interrupted: boolean;
-  partialPath: string;
+  /** Where an interrupted pack's records stay for `resume`; null for an s3:// output (nothing is kept). */
+  partialPath: string | null;
 }
 
 /** A bad image under `strict`. */
@@ -125,14 +134,17 @@ function packOutputs(output: string): [rec: string, idx: string, report: string]
   return [output, indexPathFor(output), reportPathFor(output)];
 }
 
-type OutputOptions = Pick<PackOptions, 'list' | 'output' | 'resume' | 'overwrite'>;
+type OutputOptions = Pick<PackOptions, 'list' | 'root' | 'output' | 'resume' | 'overwrite'>;
 
 /** Locks OUT.rec and checks the outputs and any partial output (see the file comment). */
-function claimPackOutputs(options: OutputOptions): OutputClaim {
+async function claimPackOutputs(options: OutputOptions): Promise<OutputClaim> {
   const [output, indexPath, reportPath] = packOutputs(options.output);
-  const claim = claimOutputs([output], [indexPath, reportPath], { inputs: [options.list], overwrite: options.overwrite });
+  if (options.resume && (isUrl(output) || isUrl(options.root))) {
+    throw new ResumeError(`${displayLocation(isUrl(output) ? output : options.root)}: --resume expected a local output and ROOT; a pack to or from a bucket is not resumable: run it again without --resume`);
+  }
+  const claim = await claimOutputs([output], [indexPath, reportPath], { inputs: [options.list], overwrite: options.overwrite });
   try {
-    assertPartialHandled(output, options.resume ?? false, options.overwrite ?? false);
+    if (!isUrl(output)) assertPartialHandled(output, options.resume ?? false, options.overwrite ?? false);
   } catch (err) {
     claim.release();
     throw err;
@@ -145,8 +157,8 @@ function claimPackOutputs(options: OutputOptions): OutputClaim {
  * and checks them all before the first (the lock is taken and given back, so
  * a run in progress is named as such).
  */
-export function checkPackOutputs(options: OutputOptions): void {
-  claimPackOutputs(options).release();
+export async function checkPackOutputs(options: OutputOptions): Promise<void> {
+  (await claimPackOutputs(options)).release();
 }
 
 /**
@@ -157,6 +169,11 @@ export function checkPackOutputs(options: OutputOptions): void {
  * one (a name prefix). Decided once per pack, not per image.
  */
 export function imagePathResolver(root: string, form: 'py' | 'cc'): (rel: string) => string {
+  if (isUrl(root)) {
+    // A key prefix, not a folder: joined with a `/` unless it ends in one (or im2rec.cc's concatenation).
+    const base = form === 'py' && !root.endsWith('/') ? `${root}/` : root;
+    return (rel) => (isUrl(rel) ? rel : base + rel.split('/').map(encodeURIComponent).join('/'));
+  }
   const concatenate = form === 'cc' && !root.endsWith('/') && !isDirectory(root);
   return (rel) => (path.isAbsolute(rel) ? rel : concatenate ? root + rel : path.join(root, rel));
 }
@@ -165,9 +182,9 @@ export function imagePathResolver(root: string, form: 'py' | 'cc'): (rel: string
 /** The settings a partial output was made with; resuming needs the same, and the same list bytes. */
 function settingsNote(options: PackOptions, list: ListPart, image: ImageSettings, packLabel: boolean): string {
   return JSON.stringify({
-    list: path.resolve(options.list),
+    list: isUrl(options.list) ? displayLocation(options.list) : path.resolve(options.list),
     listSha256: list.sha256(),
-    root: path.resolve(options.root),
+    root: isUrl(options.root) ? displayLocation(options.root) : path.resolve(options.root),
     dialect: options.dialect,
     image,
     packLabel,
@@ -195,7 +212,7 @@ function nothingPackedReason(options: PackOptions, skipped: readonly SkippedImag
         return `${list}: no image was packed: ${all}; the paths start with numbers, so the lines hold more labels: pass label_width=${dialect.labelWidth + numbers}`;
       }
     }
-    return `${list}: no image was packed: ${all}; is ROOT ${path.resolve(options.root)} right?`;
+    return `${list}: no image was packed: ${all}; is ROOT ${isUrl(options.root) ? displayLocation(options.root) : path.resolve(options.root)} right?`;
   }
   const reasons = new Map<string, number>();
   for (const s of skipped) {
@@ -208,7 +225,7 @@ function nothingPackedReason(options: PackOptions, skipped: readonly SkippedImag
 
 /** Packs one list; see the file comment. */
 export async function pack(options: PackOptions): Promise<PackSummary> {
-  const claim = claimPackOutputs(options);
+  const claim = await claimPackOutputs(options);
   try {
     const [, indexPath, reportPath] = packOutputs(options.output);
     return await packClaimed(options, indexPath, reportPath);
@@ -221,22 +238,21 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
  * OUT.rec.partial and where the pack starts: after the records an interrupted
  * run kept (`resume`, when there is one), else from the list's start.
  */
-function openPartial(
+async function openPartial(
   options: PackOptions,
   indexPath: string,
   note: string,
   list: ListPart,
   pathOf: (rel: string) => string,
-): { output: PartialOutput; start: ResumePoint } {
+): Promise<{ output: PackOutput; start: ResumePoint }> {
   const { output } = options;
   const writerOptions = { fsync: options.fsync, overwrite: options.overwrite ?? false };
+  const fromStart = { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() };
+  if (isUrl(output) || isUrl(indexPath)) return { output: await StreamedOutput.create(output, indexPath, writerOptions), start: fromStart };
   if (options.resume && hasPartial(output)) return PartialOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
   if (options.resume) options.onNotice?.(`--resume: no interrupted run to continue for ${output}; packing from the start`);
   const onReplace = (found: string) => options.onNotice?.(`replacing ${found}, left by an interrupted run (--force)`);
-  return {
-    output: PartialOutput.create(output, indexPath, note, { ...writerOptions, onReplace }),
-    start: { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() },
-  };
+  return { output: PartialOutput.create(output, indexPath, note, { ...writerOptions, onReplace }), start: fromStart };
 }
 
 async function packClaimed(options: PackOptions, indexPath: string, reportPath: string): Promise<PackSummary> {
@@ -246,9 +262,9 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
   const packLabel = options.packLabel ?? false;
   const resolved: ResolvedOptions = { pathOf: imagePathResolver(options.root, image.form), image, packLabel };
   const overwrite = options.overwrite ?? false;
-  const list = ListPart.open(options.list, options.dialect, options.parts);
+  const list = await ListPart.read(options.list, options.dialect, options.parts);
   const note = settingsNote(options, list, image, packLabel);
-  const { output: out, start } = openPartial(options, indexPath, note, list, resolved.pathOf);
+  const { output: out, start } = await openPartial(options, indexPath, note, list, resolved.pathOf);
   const items = start.rest;
   const writer = out.writer;
 
@@ -312,6 +328,7 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
       const { items: batch, outcomes: results, release } = next.value;
       try {
         writeBatch(batch, results);
+        await writer.ready(); // an upload behind holds the next batch back
       } finally {
         release();
       }
@@ -321,7 +338,7 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
   } catch (err) {
     // Keep what is complete for --resume (a strict stop, a full disk, a bug alike).
     try {
-      out.suspend();
+      await out.suspend();
     } catch {
       // the original error matters more
     }
@@ -339,22 +356,22 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
     seconds: (performance.now() - started) / 1000,
     resumedFrom: start.done,
     interrupted,
-    partialPath: out.paths.partial,
+    partialPath: out.partialPath,
   };
   if (interrupted) {
-    out.suspend();
+    await out.suspend();
     return summary;
   }
   if (progress.written === 0) {
-    out.discard();
+    await out.discard();
     throw new NothingWrittenError(nothingPackedReason(options, skippedImages, resolved.pathOf));
   }
-  out.complete();
+  await out.complete();
   if (skippedImages.length) {
     const lines = skippedImages.map((s) => `${s.line}\t${s.index}\t${s.path}\t${s.reason.replace(/\s+/g, ' ')}\n`);
-    writeFileAtomic(reportPath, `line\tindex\tpath\treason\n${lines.join('')}`, { fsync: false, overwrite });
+    await writeWholeFile(reportPath, `line\tindex\tpath\treason\n${lines.join('')}`, { fsync: false, overwrite });
     summary.reportPath = reportPath;
-  } else if (overwrite) {
+  } else if (overwrite && !isUrl(reportPath)) {
     fs.rmSync(reportPath, { force: true }); // a report left by an earlier run would describe other output
   }
   return summary;

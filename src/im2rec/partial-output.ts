@@ -127,16 +127,62 @@ function openForResume(file: string, flags: number): number {
   }
 }
 
+/** Where a pack writes: a resumable partial file (local), or uploads to a bucket. */
+export interface PackOutput {
+  readonly writer: RecordWriter;
+  /** Where the records stay when the pack stops early; null when nothing is kept (a bucket). */
+  readonly partialPath: string | null;
+  noteSources(sources: readonly { index: RecordId; stamp: SourceStamp }[]): void;
+  /** Publishes OUT.rec and OUT.idx. */
+  complete(): void | Promise<void>;
+  /** Stops early, keeping what can be continued. */
+  suspend(): void | Promise<void>;
+  /** Drops everything. */
+  discard(): void | Promise<void>;
+}
+
+/**
+ * An s3:// pack's output: records stream into the uploads of OUT.rec and
+ * OUT.idx, completed by complete(). A bucket has no partial objects to
+ * continue, so stopping early cancels the uploads: nothing is kept.
+ */
+export class StreamedOutput implements PackOutput {
+  readonly partialPath = null;
+  private constructor(readonly writer: RecordWriter) {}
+
+  static async create(output: string, indexPath: string, o: { fsync?: boolean; overwrite?: boolean }): Promise<StreamedOutput> {
+    return new StreamedOutput(await RecordWriter.createAsync(output, { indexPath, fsync: o.fsync, overwrite: o.overwrite }));
+  }
+
+  noteSources(): void {}
+
+  complete(): Promise<void> {
+    return this.writer.closeAsync();
+  }
+
+  suspend(): Promise<void> {
+    return this.writer.abort();
+  }
+
+  discard(): Promise<void> {
+    return this.writer.abort();
+  }
+}
+
 /**
  * The partial output of one pack: its writer, and the journal of the images
  * in it. Start with create() (a new pack) or resume() (continue one).
  */
-export class PartialOutput {
+export class PartialOutput implements PackOutput {
   private constructor(
     readonly paths: { partial: string; journal: string },
     readonly writer: RecordWriter,
     private journalFd: number | null,
   ) {}
+
+  get partialPath(): string {
+    return this.paths.partial;
+  }
 
   /**
    * Starts a new pack. An earlier partial output is removed first, links

@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { OutputExistsError } from './output-errors.js';
+import type { OutputFile } from './output-file.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = fs.constants;
 /** O_NOFOLLOW where the platform has it (everywhere but Windows, whose links need privileges to make). */
@@ -71,7 +72,7 @@ export interface AtomicFileOptions {
   continueAt?: number;
 }
 
-export class AtomicFile {
+export class AtomicFile implements OutputFile {
   private fd: number | null;
   private written = 0;
 
@@ -134,6 +135,11 @@ export class AtomicFile {
       }
     }
     this.written += pieces.reduce((n, p) => n + p.byteLength, 0);
+  }
+
+  /** A local file never holds its writer back (OutputFile's backpressure). */
+  ready(): null {
+    return null;
   }
 
   private writeFully(fd: number, bytes: Uint8Array, offset: number, length: number): void {

@@ -9,6 +9,7 @@ import { type ByteSource, FileSource } from './byte-source.js';
 import { type HttpOptions, HttpSource, type RemoteAddress, httpAddress, remoteExists } from './http-source.js';
 import { s3Address } from './s3.js';
 import { isS3Url, isUrl } from './url.js';
+import { LimitError } from './limits.js';
 
 export { isUrl };
 
@@ -42,4 +43,26 @@ export async function siblingIndex(recLocation: string, http?: HttpOptions): Pro
   const candidate = withExtension(recLocation, /\.rec$/i, '.idx');
   // A server that cannot be reached is reported by the .rec's own open, which comes next.
   return candidate !== recLocation && (await remoteExists(remoteAddress(candidate, http), http).catch(() => false)) ? candidate : null;
+}
+
+/** All of an open source's bytes (its size is known), read in one request where the source allows. */
+export async function readAll(source: ByteSource): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(source.size);
+  for (let done = 0; done < source.size; ) {
+    const n = await source.read(bytes, done, source.size - done, done);
+    if (n === 0) throw new LimitError(`${source.name}: ended at byte ${done} of ${source.size} while being read`);
+    done += n;
+  }
+  return bytes;
+}
+
+/** A whole file (path or URL) of at most `maxBytes`; `what` names it in the refusal ("an image list"). */
+export async function readWhole(location: string, maxBytes: number, what: string, http?: HttpOptions): Promise<Buffer> {
+  const source = await openLocation(location, http);
+  try {
+    if (source.size > maxBytes) throw new LimitError(`${source.name}: expected ${what} of at most ${maxBytes} bytes, received ${source.size}`);
+    return await readAll(source);
+  } finally {
+    source.close();
+  }
 }

@@ -11,13 +11,22 @@
  *
  * A command that runs several steps checks them all before the first by
  * claiming each step's outputs and giving them back (im2rec's lists).
+ *
+ * s3:// outputs follow the same rules as far as a bucket can: one that exists
+ * is refused (a HEAD request), an input is never an output (the same
+ * s3://bucket/key), and their completion is conditional (s3-upload.ts). There
+ * is no lock across machines: two runs writing one key at once are kept
+ * apart only by that condition, so the later completion is refused.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertNew } from './atomic-file.js';
 import { displayLocation } from './display-name.js';
-import { isUrl } from './url.js';
-import { OutputIsInputError, OutputNameError } from './output-errors.js';
+import { isS3Url, isUrl } from './url.js';
+import { remoteExists } from './http-source.js';
+import { parseS3Url, s3Address } from './s3.js';
+import { UPLOAD_MEMORY } from './s3-upload.js';
+import { OutputExistsError, OutputIsInputError, OutputNameError } from './output-errors.js';
 import { type OutputLock, lockOutput } from './output-lock.js';
 
 export interface OutputCheck {
@@ -37,11 +46,29 @@ function assertNotAnInput(output: string, inputs: readonly string[]): void {
   }
 }
 
-/** Outputs are local files, each named once. */
+/** s3://bucket/key in one spelling, to compare outputs with each other and with inputs. */
+function s3Name(location: string): string {
+  const { bucket, key } = parseS3Url(location);
+  return `s3://${bucket}/${key}`;
+}
+
+/** Objects a run may stream at once: each holds up to UPLOAD_MEMORY (32 such is 1 GiB). */
+export const MAX_UPLOADS = 32;
+
+/** Outputs are local files or s3:// objects, each named once. */
 function assertWritableNames(files: readonly string[]): void {
   const seen = new Set<string>();
+  const uploads = files.filter(isS3Url).length;
+  if (uploads > MAX_UPLOADS) {
+    throw new OutputNameError(displayLocation(files.find(isS3Url)!), `expected at most ${MAX_UPLOADS} s3:// outputs in one run (each streams through up to ${UPLOAD_MEMORY >> 20} MiB of memory), received ${uploads}`);
+  }
   for (const file of files) {
-    if (isUrl(file)) throw new OutputNameError(displayLocation(file), 'expected a local path to write, received a URL (outputs are local files)');
+    if (isS3Url(file)) {
+      if (seen.has(s3Name(file))) throw new OutputNameError(s3Name(file), 'named twice as an output; expected distinct outputs');
+      seen.add(s3Name(file));
+      continue;
+    }
+    if (isUrl(file)) throw new OutputNameError(displayLocation(file), 'expected a local path or s3://bucket/key to write, received an http(s) URL');
     if (seen.has(path.resolve(file))) throw new OutputNameError(file, 'named twice as an output; expected distinct outputs');
     seen.add(path.resolve(file));
     // Said here, about the output: else the first file made beside it (its lock) would be named.
@@ -61,16 +88,22 @@ export interface OutputClaim {
  * by: OUT.rec, not the OUT.idx that goes with it), then checks `named` and
  * `companions` by the rules above. On a refusal nothing stays locked.
  */
-export function claimOutputs(named: readonly string[], companions: readonly string[], options: OutputCheck = {}): OutputClaim {
+export async function claimOutputs(named: readonly string[], companions: readonly string[], options: OutputCheck = {}): Promise<OutputClaim> {
   const locks: OutputLock[] = [];
   const release = () => {
     for (const lock of locks.splice(0)) lock.release();
   };
   assertWritableNames([...named, ...companions]);
+  const inputs = options.inputs ?? [];
   try {
-    for (const output of named) locks.push(lockOutput(output));
+    for (const output of named) if (!isS3Url(output)) locks.push(lockOutput(output));
     for (const file of [...named, ...companions]) {
-      assertNotAnInput(file, options.inputs ?? []);
+      if (isS3Url(file)) {
+        if (inputs.some((input) => isS3Url(input) && s3Name(input) === s3Name(file))) throw new OutputIsInputError(s3Name(file));
+        if (!options.overwrite && (await remoteExists(s3Address(file)))) throw new OutputExistsError(s3Name(file));
+        continue;
+      }
+      assertNotAnInput(file, inputs.filter((input) => !isUrl(input)));
       assertNew(file, options.overwrite);
     }
   } catch (err) {

@@ -24,8 +24,9 @@ export function parseS3Url(location: string): { bucket: string; key: string } {
   return { bucket: m[1]!, key: decodeURIComponent(m[2]!) };
 }
 
-interface Sdk {
+export interface Sdk {
   client: S3Client;
+  s3: typeof import('@aws-sdk/client-s3');
   sign(bucket: string, key: string, method: 'GET' | 'HEAD'): Promise<string>;
 }
 
@@ -34,7 +35,8 @@ let sdk: Promise<Sdk> | null = null;
 /** How long a signed request stays valid: it is used at once, so a few minutes cover a slow start. */
 const SIGNED_FOR_SECONDS = 300;
 
-function loadSdk(): Promise<Sdk> {
+/** The SDK and the one client every s3:// location of the process uses (loaded on first use). */
+export function loadSdk(): Promise<Sdk> {
   sdk ??= (async () => {
     const s3 = await import('@aws-sdk/client-s3');
     const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
@@ -42,6 +44,7 @@ function loadSdk(): Promise<Sdk> {
     const client = new s3.S3Client(endpoint ? { endpoint, forcePathStyle: true } : {});
     return {
       client,
+      s3,
       sign: (bucket, key, method) => {
         const command = method === 'GET' ? new s3.GetObjectCommand({ Bucket: bucket, Key: key }) : new s3.HeadObjectCommand({ Bucket: bucket, Key: key });
         return getSignedUrl(client, command, { expiresIn: SIGNED_FOR_SECONDS });
@@ -52,13 +55,27 @@ function loadSdk(): Promise<Sdk> {
 }
 
 /** What the SDK's chain could not find, in words a user can act on. */
-function setupError(location: string, err: unknown): HttpError {
+export function setupError(location: string, err: unknown): HttpError {
   const e = err as Error;
   if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message)) {
     return new HttpError(location, 'no AWS credentials found (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance or container role)');
   }
   if (/region/i.test(e.message)) return new HttpError(location, 'no AWS region set (AWS_REGION, or a region in the profile)');
   return new HttpError(location, `cannot sign the request: ${e.message}`);
+}
+
+/** An S3 SDK failure as one line about the object, without keys or signatures. */
+export function s3CallError(name: string, err: unknown, doing: string): Error {
+  const e = err as Error & { $metadata?: { httpStatusCode?: number }; Code?: string; code?: string };
+  const status = e.$metadata?.httpStatusCode;
+  const code = e.name;
+  if (code === 'CredentialsProviderError' || /credential|region/i.test(e.message ?? '')) return setupError(name, err);
+  if (code === 'NoSuchBucket' || (status === 404 && /bucket/i.test(e.message ?? ''))) return new HttpError(name, `${doing}: no such bucket (HTTP 404)`, 404);
+  if (status === 403 || code === 'AccessDenied' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch') {
+    return new HttpError(name, `${doing}: access denied (HTTP 403, ${code}): check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, a role) and that they may write to this bucket`, 403);
+  }
+  const reason = status ? `HTTP ${status}${code && code !== 'Error' && code !== 'Unknown' ? ` ${code}` : ''}` : (e.message ?? String(err));
+  return new HttpError(name, `${doing}: ${reason}`, status);
 }
 
 /** An s3:// object's address for http-source: each request signed as it is made. */
@@ -83,4 +100,40 @@ export function s3Address(location: string, options: HttpOptions = {}): RemoteAd
       }
     },
   };
+}
+
+/** Bucket and key prefix of an s3://bucket/prefix/ folder (the prefix ends in `/`, or is empty for the whole bucket). */
+export function parseS3Folder(location: string): { bucket: string; prefix: string; name: string } {
+  const m = /^s3:\/\/([^/?#]+)(?:\/([^?#]*))?$/i.exec(location);
+  if (!m) throw new HttpError(location, 'expected s3://bucket/prefix/');
+  const given = decodeURIComponent(m[2] ?? '');
+  const prefix = given === '' || given.endsWith('/') ? given : `${given}/`;
+  return { bucket: m[1]!, prefix, name: `s3://${m[1]}/${prefix}` };
+}
+
+/**
+ * The keys under an s3:// folder, relative to it, in the store's order; only
+ * its own (not those in sub-folders) unless `recursive`. A page of at most
+ * 1000 keys is asked for at a time.
+ */
+export async function listS3Keys(location: string, options: { recursive: boolean }): Promise<string[]> {
+  const { bucket, prefix, name } = parseS3Folder(location);
+  const { client, s3 } = await loadSdk().catch((err: unknown) => {
+    throw setupError(name, err);
+  });
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    let page;
+    try {
+      page = await client.send(
+        new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(options.recursive ? {} : { Delimiter: '/' }) }),
+      );
+    } catch (err) {
+      throw s3CallError(name, err, 'cannot list');
+    }
+    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key.slice(prefix.length));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
 }

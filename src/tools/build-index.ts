@@ -31,15 +31,15 @@ export interface BuildIndexOptions {
   overwrite?: boolean;
 }
 
-export function buildIndex(recPath: string, outPath: string, options: BuildIndexOptions = {}): BuildIndexResult {
+export async function buildIndex(recPath: string, outPath: string, options: BuildIndexOptions = {}): Promise<BuildIndexResult> {
   const keys = options.keys ?? 'id';
-  const claim = claimOutputs([outPath], [], { inputs: [recPath], overwrite: options.overwrite });
+  const claim = await claimOutputs([outPath], [], { inputs: [recPath], overwrite: options.overwrite });
   const index = new RecordIndex([], outPath);
   try {
-    const reader = RecordReader.open(recPath);
+    const reader = await RecordReader.openAsync(recPath);
     try {
       let ordinal = 0;
-      for (const record of reader.scan({ reuseBuffers: true })) {
+      await reader.scan({ reuseBuffers: true }).forEach((record) => {
         let key: RecordId = ordinal++;
         if (keys === 'id') {
           const image = tryUnpackImageRecord(record.payload);
@@ -49,12 +49,12 @@ export function buildIndex(recPath: string, outPath: string, options: BuildIndex
           key = image.id;
         }
         index.add(key, record.offset);
-      }
+      });
     } finally {
       reader.close();
     }
     if (index.length === 0) throw new NothingWrittenError(`${recPath}: holds no records; nothing written`);
-    index.writeSync(outPath, { overwrite: options.overwrite });
+    await index.write(outPath, { overwrite: options.overwrite });
   } finally {
     claim.release();
   }

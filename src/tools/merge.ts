@@ -4,14 +4,14 @@
  * kept or renumbered (rewrite.ts). Every record is read and written again, so
  * a damaged input stops the merge instead of being copied.
  */
-import { type RewriteFill, type RewriteOptions, type RewriteResult, readKeyed, rewrite } from './rewrite.js';
+import { type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 
 export type MergeResult = RewriteResult;
 
-export function mergeRecordFiles(inputs: readonly string[], out: string, options: RewriteOptions = {}): MergeResult {
+export async function mergeRecordFiles(inputs: readonly string[], out: string, options: RewriteOptions = {}): Promise<MergeResult> {
   if (inputs.length === 0) throw new RangeError('expected at least one input .rec');
-  const fill: RewriteFill = ([target], progress) => {
-    for (const input of inputs) for (const keyed of readKeyed(input, progress)) target!.write(keyed);
+  const fill: RewriteFill = async ([target], progress) => {
+    for (const input of inputs) await forEachKeyed(input, progress, (keyed) => target!.write(keyed));
   };
-  return rewrite([out], inputs, options, fill, `${inputs.join(', ')}: no records to merge`)[0]!;
+  return (await rewrite([out], inputs, options, fill, `${inputs.join(', ')}: no records to merge`))[0]!;
 }

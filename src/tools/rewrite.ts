@@ -8,16 +8,17 @@
  * same .idx). The outputs are claimed before any work (output-claim.ts: locked,
  * refused if they exist without `overwrite` or name an input), appear only
  * when complete, and not at all when no record would be written; inputs are
- * never touched.
+ * never touched. Inputs and outputs may be s3:// objects: records are read by
+ * ranged GETs and written into multipart uploads, a record at a time, so a
+ * merge of parts in a bucket holds a few MiB whatever their size.
  */
-import fs from 'node:fs';
 import { RecordIndex, indexPathFor } from '../format/index-file.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { type RecordIORecord, RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { claimOutputs } from '../io/output-claim.js';
 import { NothingWrittenError } from '../io/output-errors.js';
-import { localSiblingIndex } from '../io/locations.js';
+import { openLocation, siblingIndex } from '../io/locations.js';
 import { NoImageHeaderError } from './build-index.js';
 
 export interface RewriteOptions {
@@ -32,15 +33,25 @@ export interface RewriteOptions {
 
 /** Bytes of the inputs read so far, passed to onProgress every few thousand records. */
 export class InputProgress {
-  readonly total: number;
   private done = 0;
   private records = 0;
 
-  constructor(
-    inputs: readonly string[],
+  private constructor(
+    readonly total: number,
     private readonly onProgress?: (done: number, total: number) => void,
-  ) {
-    this.total = onProgress ? inputs.reduce((n, f) => n + fs.statSync(f).size, 0) : 0;
+  ) {}
+
+  /** Progress over `inputs` (paths or URLs), whose sizes are looked up only when someone is told. */
+  static async of(inputs: readonly string[], onProgress?: (done: number, total: number) => void): Promise<InputProgress> {
+    let total = 0;
+    if (onProgress) {
+      for (const input of inputs) {
+        const source = await openLocation(input);
+        total += source.size;
+        source.close();
+      }
+    }
+    return new InputProgress(total, onProgress);
   }
 
   add(bytes: number): void {
@@ -58,10 +69,10 @@ export interface KeyedRecord {
   key: string;
 }
 
-/** The `.idx` beside `recPath` (to take keys from), or null when it has none. */
-export function siblingIndexOf(recPath: string): RecordIndex | null {
-  const idxPath = localSiblingIndex(recPath);
-  return idxPath === null ? null : RecordIndex.readSync(idxPath);
+/** The `.idx` beside `recLocation` (to take keys from), or null when it has none. */
+export async function siblingIndexOf(recLocation: string): Promise<RecordIndex | null> {
+  const idxLocation = await siblingIndex(recLocation);
+  return idxLocation === null ? null : RecordIndex.read(idxLocation);
 }
 
 /** The key of a record: from the .idx, else its header id. */
@@ -73,15 +84,19 @@ export function keyOf(record: RecordIORecord, index: RecordIndex | null, file: s
   return String(image.id);
 }
 
-/** Every record of a file, in file order, with its key. Payloads are valid until the next record. */
-export function* readKeyed(recPath: string, progress?: InputProgress): Generator<KeyedRecord> {
-  const index = siblingIndexOf(recPath);
-  const reader = RecordReader.open(recPath);
+/**
+ * Visits every record of a file (path or URL), in file order, with its key;
+ * a promise `visit` returns is awaited before the next. Payloads are valid
+ * until then.
+ */
+export async function forEachKeyed(recLocation: string, progress: InputProgress | undefined, visit: (keyed: KeyedRecord) => Promise<void> | null | void): Promise<void> {
+  const index = await siblingIndexOf(recLocation);
+  const reader = await RecordReader.openAsync(recLocation);
   try {
-    for (const record of reader.scan({ reuseBuffers: true })) {
+    await reader.scan({ reuseBuffers: true }).forEach((record) => {
       progress?.add(record.end - record.offset);
-      yield { record, key: keyOf(record, index, recPath) };
-    }
+      return visit({ record, key: keyOf(record, index, recLocation) }) ?? undefined;
+    });
   } finally {
     reader.close();
   }
@@ -98,16 +113,20 @@ function withId(payload: Uint8Array, id: number): Uint8Array {
 /** One output `.rec` + `.idx`. */
 export class RewriteTarget {
   readonly indexPath: string;
-  private readonly writer: RecordWriter;
   /** The keys written, to count duplicates at the end (a few bytes each). */
   private readonly keys = new RecordIndex();
 
-  constructor(
+  private constructor(
     readonly out: string,
-    private readonly options: RewriteOptions = {},
+    private readonly writer: RecordWriter,
+    private readonly options: RewriteOptions,
   ) {
     this.indexPath = indexPathFor(out);
-    this.writer = RecordWriter.create(out, { indexPath: this.indexPath, fsync: options.fsync, overwrite: options.overwrite });
+  }
+
+  static async create(out: string, options: RewriteOptions = {}): Promise<RewriteTarget> {
+    const writer = await RecordWriter.createAsync(out, { indexPath: indexPathFor(out), fsync: options.fsync, overwrite: options.overwrite });
+    return new RewriteTarget(out, writer, options);
   }
 
   get records(): number {
@@ -118,13 +137,15 @@ export class RewriteTarget {
     return this.writer.position;
   }
 
-  write({ record, key }: KeyedRecord): void {
+  /** Writes one record; a promise returned is to be awaited before the next (an upload behind). */
+  write({ record, key }: KeyedRecord): Promise<void> | null {
     if (this.options.renumber) {
       const id = this.writer.count;
       this.writer.write(withId(record.payload, id), id);
-      return;
+    } else {
+      this.keys.add(key, this.writer.write(record.payload, key));
     }
-    this.keys.add(key, this.writer.write(record.payload, key));
+    return this.writer.ready();
   }
 
   /** Keys written more than once (the last record wins on lookup); 0 when renumbered. */
@@ -132,12 +153,12 @@ export class RewriteTarget {
     return this.keys.length - this.keys.size;
   }
 
-  close(): void {
-    this.writer.close();
+  close(): Promise<void> {
+    return this.writer.closeAsync();
   }
 
-  abort(): void {
-    this.writer.abort();
+  abort(): Promise<void> {
+    return this.writer.abort();
   }
 }
 
@@ -151,34 +172,34 @@ export interface RewriteResult {
 }
 
 /** Writes the records into the targets (in the order the outputs were given). */
-export type RewriteFill = (targets: RewriteTarget[], progress: InputProgress) => void;
+export type RewriteFill = (targets: RewriteTarget[], progress: InputProgress) => Promise<void>;
 
 /**
  * Claims the outputs, then runs `fill` over fresh targets: all appear when it
  * returns, none when it throws or writes no record at all (NothingWrittenError
  * with `nothingWritten` as its message).
  */
-export function rewrite(
+export async function rewrite(
   outs: readonly string[],
   inputs: readonly string[],
   options: RewriteOptions,
   fill: RewriteFill,
   nothingWritten: string,
-): RewriteResult[] {
-  const claim = claimOutputs(outs, outs.map(indexPathFor), { inputs: inputs.flatMap((f) => [f, indexPathFor(f)]), overwrite: options.overwrite });
+): Promise<RewriteResult[]> {
+  const claim = await claimOutputs(outs, outs.map(indexPathFor), { inputs: inputs.flatMap((f) => [f, indexPathFor(f)]), overwrite: options.overwrite });
   const targets: RewriteTarget[] = [];
   try {
     try {
-      for (const out of outs) targets.push(new RewriteTarget(out, options));
-      const progress = new InputProgress(inputs, options.onProgress);
-      fill(targets, progress);
+      for (const out of outs) targets.push(await RewriteTarget.create(out, options));
+      const progress = await InputProgress.of(inputs, options.onProgress);
+      await fill(targets, progress);
       progress.finish();
       if (targets.every((t) => t.records === 0)) throw new NothingWrittenError(`${nothingWritten}; nothing written`);
     } catch (err) {
-      for (const t of targets) t.abort();
+      await Promise.all(targets.map((t) => t.abort()));
       throw err;
     }
-    for (const t of targets) t.close();
+    for (const t of targets) await t.close();
   } finally {
     claim.release();
   }

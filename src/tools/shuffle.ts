@@ -11,22 +11,27 @@ export interface ShuffleOptions extends RewriteOptions {
   seed?: number;
 }
 
-export function shuffleRecordFile(input: string, out: string, options: ShuffleOptions = {}): RewriteResult {
-  const fill: RewriteFill = ([target], progress) => {
-    const reader = RecordReader.open(input);
+export async function shuffleRecordFile(input: string, out: string, options: ShuffleOptions = {}): Promise<RewriteResult> {
+  const fill: RewriteFill = async ([target], progress) => {
+    const reader = await RecordReader.openAsync(input);
     try {
       const spans: [number, number][] = [];
-      for (const record of reader.scan({ reuseBuffers: true })) spans.push([record.offset, record.end - record.offset]);
+      await reader.scan({ reuseBuffers: true }).forEach((record) => {
+        spans.push([record.offset, record.end - record.offset]);
+      });
       new Rng(options.seed ?? 0).shuffle(spans);
-      const index = siblingIndexOf(input);
+      const index = await siblingIndexOf(input);
+      // A local file is read synchronously (no promise per record); a URL, one ranged GET per record.
+      const local = reader.source.syncReads;
       for (const [offset, span] of spans) {
         progress.add(span);
-        const record = reader.readSpanSync(offset, span);
-        target!.write({ record, key: keyOf(record, index, input) });
+        const record = local ? reader.readSpanSync(offset, span) : await reader.readSpan(offset, span);
+        const pending = target!.write({ record, key: keyOf(record, index, input) });
+        if (pending) await pending;
       }
     } finally {
       reader.close();
     }
   };
-  return rewrite([out], [input], options, fill, `${input}: holds no records`)[0]!;
+  return (await rewrite([out], [input], options, fill, `${input}: holds no records`))[0]!;
 }

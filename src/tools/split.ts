@@ -5,7 +5,7 @@
  */
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
-import { type RewriteFill, type RewriteOptions, type RewriteResult, readKeyed, rewrite } from './rewrite.js';
+import { type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 
 export interface SplitOptions extends RewriteOptions {
   /** Share of each output, in output order: any positive numbers, normalised (0.8,0.2 or 1,1,1). */
@@ -15,12 +15,14 @@ export interface SplitOptions extends RewriteOptions {
   seed?: number;
 }
 
-/** Records in a file, by a scan of its framing. */
-export function countRecords(recPath: string): number {
-  const reader = RecordReader.open(recPath);
+/** Records in a file (path or URL), by a scan of its framing. */
+export async function countRecords(recLocation: string): Promise<number> {
+  const reader = await RecordReader.openAsync(recLocation);
   try {
     let n = 0;
-    for (const _ of reader.scan({ reuseBuffers: true })) n++;
+    await reader.scan({ reuseBuffers: true }).forEach(() => {
+      n++;
+    });
     return n;
   } finally {
     reader.close();
@@ -49,15 +51,15 @@ export function splitAssignment(n: number, given: readonly number[], shuffle: bo
   return assign;
 }
 
-export function splitRecordFile(input: string, outs: readonly string[], options: SplitOptions): RewriteResult[] {
+export async function splitRecordFile(input: string, outs: readonly string[], options: SplitOptions): Promise<RewriteResult[]> {
   const { shares } = options;
   if (shares.length !== outs.length || shares.length < 2 || shares.length > 65535 || !shares.every((s) => Number.isFinite(s) && s > 0)) {
     throw new RangeError(`expected 2 to 65535 positive shares, one per output, received ${shares.length} shares for ${outs.length} outputs`);
   }
-  const fill: RewriteFill = (targets, progress) => {
-    const assign = splitAssignment(countRecords(input), shares, options.shuffle ?? false, options.seed ?? 0);
+  const fill: RewriteFill = async (targets, progress) => {
+    const assign = splitAssignment(await countRecords(input), shares, options.shuffle ?? false, options.seed ?? 0);
     let i = 0;
-    for (const keyed of readKeyed(input, progress)) targets[assign[i++]!]!.write(keyed);
+    await forEachKeyed(input, progress, (keyed) => targets[assign[i++]!]!.write(keyed));
   };
   return rewrite(outs, [input], options, fill, `${input}: holds no records`);
 }

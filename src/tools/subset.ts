@@ -4,7 +4,7 @@
  */
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { MAX_LIST_BYTES, readLinesSync } from '../io/text-lines.js';
-import { type RewriteFill, type RewriteOptions, type RewriteResult, readKeyed, rewrite } from './rewrite.js';
+import { type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 
 export interface SubsetOptions extends RewriteOptions {
   keys?: ReadonlySet<string>;
@@ -37,22 +37,21 @@ export function readKeyList(file: string): Set<string> {
   return keys;
 }
 
-export function subsetRecordFile(input: string, out: string, options: SubsetOptions): SubsetResult {
+export async function subsetRecordFile(input: string, out: string, options: SubsetOptions): Promise<SubsetResult> {
   const { keys, labels } = options;
   if (!keys && !labels) throw new RangeError('expected keys or labels to select by');
   const found = new Set<string>();
-  const fill: RewriteFill = ([target], progress) => {
-    for (const keyed of readKeyed(input, progress)) {
-      if (keys && !keys.has(keyed.key)) continue;
+  const fill: RewriteFill = ([target], progress) =>
+    forEachKeyed(input, progress, (keyed) => {
+      if (keys && !keys.has(keyed.key)) return null;
       if (labels) {
         const image = tryUnpackImageRecord(keyed.record.payload);
-        if (!image || !labels.has(image.label[0]!)) continue;
+        if (!image || !labels.has(image.label[0]!)) return null;
       }
       if (keys) found.add(keyed.key);
-      target!.write(keyed);
-    }
-  };
-  const [result] = rewrite([out], [input], options, fill, `${input}: no record has the keys or labels asked for`);
+      return target!.write(keyed);
+    });
+  const [result] = await rewrite([out], [input], options, fill, `${input}: no record has the keys or labels asked for`);
   const missing: string[] = [];
   for (const key of keys ?? []) {
     if (missing.length === MISSING_SHOWN) break;

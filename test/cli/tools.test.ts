@@ -320,7 +320,7 @@ describe('rec split, merge, subset, shuffle', () => {
     ];
     for (const [name, run, total] of runs) {
       const seen: [number, number][] = [];
-      run((done, t) => seen.push([done, t]));
+      await run((done, t) => seen.push([done, t]));
       assert.ok(seen.length >= 3, `${name}: ${seen.length} reports`);
       assert.deepEqual(seen.at(-1), [total, total], name);
       assert.ok(seen.every(([d, t], i) => t === total && d <= t && (i === 0 || d >= seen[i - 1]![0])), name);

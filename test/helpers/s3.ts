@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { after } from 'node:test';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 // @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
 import { tempDir } from './tmp.js';
@@ -16,6 +16,10 @@ export interface TestS3 {
   /** The variables that point the SDK at this server (for a child process, or process.env). */
   env: Record<string, string>;
   put(bucket: string, key: string, body: Buffer | string): Promise<void>;
+  /** An object's bytes, or null when there is none of that key. */
+  get(bucket: string, key: string): Promise<Buffer | null>;
+  /** The keys under a prefix, in order. */
+  keys(bucket: string, prefix?: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,25 @@ export async function startS3(buckets: string[]): Promise<TestS3> {
     env,
     put: async (bucket, key, body) => {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    get: async (bucket, key) => {
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return Buffer.from(await res.Body!.transformToByteArray());
+      } catch (err) {
+        if ((err as Error).name === 'NoSuchKey') return null;
+        throw err;
+      }
+    },
+    keys: async (bucket, prefix = '') => {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) keys.push(o.Key!);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
     },
     close,
   };

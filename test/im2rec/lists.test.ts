@@ -36,7 +36,7 @@ describe('CPython random port', () => {
     assert.deepEqual([r.uint32(), r.uint32()], [2635837658, 3209733218]);
   });
 
-  test('matches the local CPython on many sizes', { skip: hasPython ? undefined : `${PYTHON} not found` }, () => {
+  test('matches the local CPython on many sizes', { skip: hasPython ? undefined : `${PYTHON} not found` }, async () => {
     const sizes = [0, 1, 2, 3, 10, 255, 256, 257, 5000];
     const py = spawnSync(
       PYTHON,
@@ -67,10 +67,10 @@ describe('im2rec --list', () => {
     return root;
   }
 
-  test('walk order, labels per folder, label map, no shuffle', () => {
+  test('walk order, labels per folder, label map, no shuffle', async () => {
     const root = tree();
     const prefix = path.join(path.dirname(root), 'out', 'all');
-    const r = makeLists({ prefix, root, recursive: true, shuffle: false });
+    const r = await makeLists({ prefix, root, recursive: true, shuffle: false });
     const lines = fs.readFileSync(`${prefix}.lst`, 'utf8');
     assert.equal(
       lines,
@@ -87,34 +87,34 @@ describe('im2rec --list', () => {
     assert.equal(fs.readFileSync(`${prefix}.labels.txt`, 'utf8'), '.\t0\na_dogs\t1\na_dogs/puppies\t2\nb_cats\t3\n');
   });
 
-  test('non-recursive: the root\'s images only, label 0', () => {
+  test('non-recursive: the root\'s images only, label 0', async () => {
     const root = tree();
     const prefix = path.join(path.dirname(root), 'flat');
-    makeLists({ prefix, root, shuffle: false });
+    await makeLists({ prefix, root, shuffle: false });
     assert.equal(fs.readFileSync(`${prefix}.lst`, 'utf8'), '0\t0.000000\ttop.jpg\n');
   });
 
-  test('a label map from another run keeps labels; an unknown folder is an error', () => {
+  test('a label map from another run keeps labels; an unknown folder is an error', async () => {
     const root = tree();
     const dir = path.dirname(root);
     const map = path.join(dir, 'map.txt');
     fs.writeFileSync(map, '.\t7\na_dogs\t5\na_dogs/puppies\t6\nb_cats\t4\n');
-    makeLists({ prefix: path.join(dir, 'val'), root, recursive: true, shuffle: false, labelMap: map });
+    await makeLists({ prefix: path.join(dir, 'val'), root, recursive: true, shuffle: false, labelMap: map });
     const labels = parseList(fs.readFileSync(path.join(dir, 'val.lst'), 'utf8'), { kind: 'tab' }, 'val.lst').map((i) => i.labels[0]);
     assert.deepEqual(labels, [7, 5, 6, 4, 4]);
     assert.equal(fs.existsSync(path.join(dir, 'val.labels.txt')), false, 'the given map is the map');
     fs.writeFileSync(map, '.\t0\nb_cats\t1\n');
-    assert.throws(
+    await assert.rejects(
       () => makeLists({ prefix: path.join(dir, 'val2'), root, recursive: true, labelMap: map }),
       (err: Error) => err instanceof ListingError && /a_dogs: folder not in the label map/.test(err.message),
     );
   });
 
-  test('chunks and train/val/test files: MXNet\'s names and sizes', () => {
+  test('chunks and train/val/test files: MXNet\'s names and sizes', async () => {
     const root = path.join(tempDir(), 'imgs');
     for (let i = 0; i < 10; i++) touch(path.join(root, `i${i}.jpg`));
     const prefix = path.join(path.dirname(root), 'd');
-    const r = makeLists({ prefix, root, chunks: 3, trainRatio: 0.5, testRatio: 0.25 });
+    const r = await makeLists({ prefix, root, chunks: 3, trainRatio: 0.5, testRatio: 0.25 });
     // chunk size ceil(10/3) = 4; sep = int(4*0.5) = 2; sep_test = int(4*0.25) = 1; the last chunk has 2 items.
     const sizes = Object.fromEntries(r.lists.map((l) => [path.basename(l.path), l.images]));
     assert.deepEqual(sizes, {
@@ -126,11 +126,11 @@ describe('im2rec --list', () => {
     assert.deepEqual([...all].map(Number).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  test('the same files as MXNet\'s im2rec.py list code (run in the local CPython)', { skip: hasPython ? undefined : `${PYTHON} not found` }, () => {
+  test('the same files as MXNet\'s im2rec.py list code (run in the local CPython)', { skip: hasPython ? undefined : `${PYTHON} not found` }, async () => {
     const root = tree();
     for (let i = 0; i < 40; i++) touch(path.join(root, `k${i % 3}`, `img${(i * 7) % 40}.jpg`));
     const dir = path.dirname(root);
-    makeLists({ prefix: path.join(dir, 'ours'), root, recursive: true, trainRatio: 0.8, testRatio: 0.1 });
+    await makeLists({ prefix: path.join(dir, 'ours'), root, recursive: true, trainRatio: 0.8, testRatio: 0.1 });
     const script = path.resolve('test/reference/im2rec_py_lists.py');
     const py = spawnSync(PYTHON, [script, root, path.join(dir, 'theirs'), '0.8', '0.1'], { encoding: 'utf8' });
     assert.equal(py.status, 0, py.stderr);

@@ -21,7 +21,7 @@ const local = tempDir('mxrec-s3-local-');
 const rec = path.join(local, 'val.rec');
 const idx = path.join(local, 'val.idx');
 fs.copyFileSync(fixture('gray-glyphs/val.rec'), rec);
-buildIndex(rec, idx);
+await buildIndex(rec, idx);
 await s3.put('datasets', 'glyphs/val.rec', fs.readFileSync(rec));
 await s3.put('datasets', 'glyphs/val.idx', fs.readFileSync(idx));
 const remote = 's3://datasets/glyphs/val.rec';

@@ -94,7 +94,7 @@ export async function viewRecordFile(recPath: string, options: ViewOptions): Pro
   }
   const inputs = [recPath, ...(options.indexPath ? [options.indexPath] : [])];
   const outputs = [sheet, html].filter((out) => out !== null);
-  const claim = claimOutputs(outputs, [], { inputs, overwrite: options.overwrite });
+  const claim = await claimOutputs(outputs, [], { inputs, overwrite: options.overwrite });
   try {
     if (sheet) sheetFormat(sheet); // a name that says no format is refused before any work
     return await view(recPath, options, sheet, html);

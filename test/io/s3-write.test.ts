@@ -1,0 +1,181 @@
+// s3:// outputs (issue 21, the write side), against a real S3 API on loopback
+// (s3rver): every command that writes makes in the bucket the bytes it makes
+// on disk; an existing object is not replaced without --force; a failed or
+// interrupted run leaves no object under the name; im2rec lists a bucket
+// prefix as it walks a folder and packs from and to the bucket.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { RecordWriter } from '../../src/format/writer.js';
+import { buildIndex } from '../../src/tools/build-index.js';
+import { isOneLineError, runBinAsync } from '../helpers/cli.js';
+import { makeCorpus } from '../helpers/corpus.js';
+import { fixture } from '../helpers/fixtures.js';
+import { SECRET, startS3 } from '../helpers/s3.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const s3 = await startS3(['data']);
+const env = s3.env;
+const dir = tempDir('mxrec-s3-write-');
+const rec = path.join(dir, 'val.rec');
+fs.copyFileSync(fixture('gray-glyphs/val.rec'), rec);
+await buildIndex(rec, path.join(dir, 'val.idx'));
+await s3.put('data', 'in/val.rec', fs.readFileSync(rec));
+await s3.put('data', 'in/val.idx', fs.readFileSync(path.join(dir, 'val.idx')));
+
+async function ok(name: 'rec' | 'im2rec', args: string[]): Promise<string> {
+  const res = await runBinAsync(name, args, { env });
+  assert.equal(res.status, 0, `${name} ${args.join(' ')}: ${res.stderr}`);
+  return res.stdout + res.stderr;
+}
+
+/** The object equals the local file, byte for byte. */
+async function sameBytes(key: string, file: string): Promise<void> {
+  const object = await s3.get('data', key);
+  assert.ok(object, `${key}: no object`);
+  assert.ok(object.equals(fs.readFileSync(file)), `${key} differs from ${file}`);
+}
+
+describe('rec commands write to s3://', () => {
+  test('index, split, subset, shuffle and merge: bucket in, bucket out, the bytes a local run writes', async () => {
+    const local = (name: string) => path.join(dir, name);
+    const runs: [string[], string[], string[]][] = [
+      // [args over the bucket, the same args over local files, the outputs to compare]
+      [['index', 's3://data/in/val.rec', '-o', 's3://data/out/rebuilt.idx'], ['index', rec, '-o', local('rebuilt.idx')], ['rebuilt.idx']],
+      [
+        ['split', 's3://data/in/val.rec', 's3://data/out/a.rec', 's3://data/out/b.rec', '--shares', '3,1', '--shuffle', '--seed', '2'],
+        ['split', rec, local('a.rec'), local('b.rec'), '--shares', '3,1', '--shuffle', '--seed', '2'],
+        ['a.rec', 'a.idx', 'b.rec', 'b.idx'],
+      ],
+      [['subset', 's3://data/in/val.rec', '-o', 's3://data/out/some.rec', '--labels', '1,2'], ['subset', rec, '-o', local('some.rec'), '--labels', '1,2'], ['some.rec', 'some.idx']],
+      [['shuffle', 's3://data/in/val.rec', '-o', 's3://data/out/mixed.rec', '--seed', '5'], ['shuffle', rec, '-o', local('mixed.rec'), '--seed', '5'], ['mixed.rec', 'mixed.idx']],
+      [
+        ['merge', '-o', 's3://data/out/joined.rec', 's3://data/out/a.rec', 's3://data/out/b.rec', '--renumber'],
+        ['merge', '-o', local('joined.rec'), local('a.rec'), local('b.rec'), '--renumber'],
+        ['joined.rec', 'joined.idx'],
+      ],
+    ];
+    for (const [remote, here, outputs] of runs) {
+      await ok('rec', remote);
+      await ok('rec', here);
+      for (const name of outputs) await sameBytes(`out/${name}`, local(name));
+    }
+  });
+
+  test('an existing object is refused without --force (exit 2, one line), replaced with it; an input is never the output', async () => {
+    await s3.put('data', 'keep/val.rec', 'precious');
+    const refused = await runBinAsync('rec', ['shuffle', 's3://data/in/val.rec', '-o', 's3://data/keep/val.rec'], { env });
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.ok(isOneLineError(refused.stderr), refused.stderr);
+    assert.match(refused.stderr, /s3:\/\/data\/keep\/val\.rec: already exists; not replaced without --force/);
+    assert.equal(String(await s3.get('data', 'keep/val.rec')), 'precious');
+    await ok('rec', ['shuffle', 's3://data/in/val.rec', '-o', 's3://data/keep/val.rec', '--force', '-q']);
+    assert.notEqual(String(await s3.get('data', 'keep/val.rec')), 'precious');
+
+    const self = await runBinAsync('rec', ['merge', '-o', 's3://data/in/val.rec', 's3://data/in/val.rec', '--force'], { env });
+    assert.equal(self.status, 2, self.stderr);
+    assert.match(self.stderr, /s3:\/\/data\/in\/val\.rec: refusing to overwrite an input file/);
+  });
+
+  test('a missing bucket or wrong credentials: exit 2, one line, no secret shown, nothing written', async () => {
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['s3://no-such-bucket/x.rec', {}, /s3:\/\/no-such-bucket\/x\.(rec|idx): .*(no such bucket|404)/],
+      ['s3://data/denied/x.rec', { AWS_ACCESS_KEY_ID: 'WRONG', AWS_SECRET_ACCESS_KEY: 'ALSO-WRONG' }, /s3:\/\/data\/denied\/x\.(rec|idx): .*access denied \(HTTP 403/],
+    ];
+    for (const [out, extra, expected] of cases) {
+      const res = await runBinAsync('rec', ['shuffle', rec, '-o', out], { env: { ...env, ...extra } });
+      assert.equal(res.status, 2, res.stderr);
+      assert.ok(isOneLineError(res.stderr), res.stderr);
+      assert.match(res.stderr, expected);
+      assert.doesNotMatch(res.stderr, /X-Amz-|Signature=|S3RVER|ALSO-WRONG/);
+      assert.ok(!res.stderr.includes(SECRET));
+    }
+    assert.deepEqual(await s3.keys('data', 'denied/'), []);
+  });
+
+  test('several parts of the multipart size: streamed, equal to the local file; an aborted upload leaves no object', async () => {
+    const record = Buffer.alloc(300_000, 9);
+    const writeMany = async (writer: RecordWriter, n: number) => {
+      for (let i = 0; i < n; i++) {
+        record.writeUInt32LE(i, 0);
+        writer.write(record, i);
+        await writer.ready();
+      }
+    };
+    const remote = await RecordWriter.createAsync('s3://data/big/many.rec', { indexPath: 's3://data/big/many.idx' });
+    await writeMany(remote, 90); // 27 MB: four parts of 8 MiB
+    await remote.closeAsync();
+    const here = RecordWriter.create(path.join(dir, 'many.rec'), { indexPath: path.join(dir, 'many.idx') });
+    await writeMany(here, 90);
+    here.close();
+    await sameBytes('big/many.rec', path.join(dir, 'many.rec'));
+    await sameBytes('big/many.idx', path.join(dir, 'many.idx'));
+
+    const dropped = await RecordWriter.createAsync('s3://data/big/dropped.rec', { indexPath: 's3://data/big/dropped.idx' });
+    await writeMany(dropped, 40); // parts already uploaded
+    await dropped.abort();
+    assert.deepEqual(await s3.keys('data', 'big/dropped'), []);
+  });
+});
+
+describe('im2rec with a bucket', async () => {
+  const corpus = await makeCorpus({ count: 24 });
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.relative(corpus, path.join(d, e.name)));
+  };
+  walk(corpus);
+  for (const rel of files) await s3.put('data', `images/${rel.split(path.sep).join('/')}`, fs.readFileSync(path.join(corpus, rel)));
+  await s3.put('data', 'images/notes/readme.txt', 'not an image'); // not listed, as on disk
+  const local = path.join(dir, 'im2rec');
+  fs.mkdirSync(local);
+
+  test('--list --recursive over a prefix writes the lists and label map a local copy of the tree gives', async () => {
+    await ok('im2rec', ['s3://data/lists/train', 's3://data/images/', '--list', '--recursive', '--train-ratio', '0.75', '-q']);
+    await ok('im2rec', [path.join(local, 'train'), corpus, '--list', '--recursive', '--train-ratio', '0.75', '-q']);
+    for (const name of ['train_train.lst', 'train_val.lst', 'train.labels.txt']) await sameBytes(`lists/${name}`, path.join(local, name));
+  });
+
+  test('list, images and output in the bucket: the .rec and .idx a local pack writes', async () => {
+    await ok('im2rec', ['s3://data/lists/train', 's3://data/images', '--resize', '40', '-q']);
+    await ok('im2rec', [path.join(local, 'train'), corpus, '--resize', '40', '-q']);
+    for (const name of ['train_train.rec', 'train_train.idx', 'train_val.rec', 'train_val.idx']) await sameBytes(`lists/${name}`, path.join(local, name));
+    const again = await runBinAsync('im2rec', ['s3://data/lists/train', 's3://data/images', '--resize', '40'], { env });
+    assert.equal(again.status, 2, again.stderr);
+    assert.match(again.stderr, /s3:\/\/data\/lists\/train_train\.rec: already exists; not replaced without --force/);
+    const resume = await runBinAsync('im2rec', ['s3://data/lists/train', 's3://data/images', '--resume'], { env });
+    assert.equal(resume.status, 2, resume.stderr);
+    assert.match(resume.stderr, /--resume expected a local output and ROOT; a pack to or from a bucket is not resumable/);
+  });
+
+  test('a missing image in the bucket is skipped and reported (the report in the bucket too)', async () => {
+    await s3.put('data', 'gaps/set.lst', `${fs.readFileSync(path.join(local, 'train_val.lst'), 'utf8')}99\t0\tno/such.jpg\n`);
+    const out = await ok('im2rec', ['s3://data/gaps/set', 's3://data/images/']);
+    assert.match(out, /skipped no\/such\.jpg .*missing file/);
+    assert.match(String(await s3.get('data', 'gaps/set.skipped.tsv')), /no\/such\.jpg\tmissing file/);
+  });
+
+  test('interrupted (SIGINT): exit 130, the uploads cancelled, no object under the names', async () => {
+    const big = await makeCorpus({ count: 300, maxSide: 600, seed: 5 });
+    for (const name of fs.readdirSync(big, { recursive: true }) as string[]) {
+      const file = path.join(big, name);
+      if (fs.statSync(file).isFile()) await s3.put('data', `slow/${name.split(path.sep).join('/')}`, fs.readFileSync(file));
+    }
+    await ok('im2rec', ['s3://data/slow-out/set', 's3://data/slow/', '--list', '--recursive', '-q']);
+    const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/im2rec.cjs');
+    const child = spawn(process.execPath, [bin, 's3://data/slow-out/set', 's3://data/slow/', '--num-thread', '1'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    await new Promise((r) => setTimeout(r, 1500)); // well into the pack (300 images on one thread take several seconds)
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted after \d+ of 300 images; the uploads to s3:\/\/data\/slow-out\/set\.rec were cancelled and nothing was published/);
+    assert.deepEqual((await s3.keys('data', 'slow-out/')).sort(), ['slow-out/set.labels.txt', 'slow-out/set.lst']);
+  });
+});
