@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- SUITE...]: runs the benchmarks and writes bench/results/RESULTS.md
- * (linked from the README) and results.json. Suites: format, codec, im2rec, iter. Running
+ * (linked from the README) and results.json. Suites: format, codec, im2rec, iter, s3. Running
  * some suites keeps the other suites' last results, so the file stays whole.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { benchCodec } from './codec.js';
 import { benchFormat } from './format.js';
 import { benchIm2rec } from './im2rec.js';
 import { benchIter } from './iter.js';
+import { benchS3 } from './s3.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const suites: Record<string, (outDir: string) => Promise<{ markdown: string; json: unknown }>> = {
@@ -19,6 +20,7 @@ const suites: Record<string, (outDir: string) => Promise<{ markdown: string; jso
   codec: benchCodec,
   im2rec: benchIm2rec,
   iter: benchIter,
+  s3: benchS3,
 };
 
 function debianVersion(pkg: string): string {

@@ -1,11 +1,11 @@
 // mxrec's ImageRecordIter over the benchmark .rec: shuffled through the .idx,
 // random 224x224 crop, random mirror, mean/std, batch 64, NCHW float32.
 // Prints one JSON object: per epoch, images, seconds and RSS after the epoch.
-// usage: iter-ours.mjs REC IDX THREADS EPOCHS [reuse]
+// usage: iter-ours.mjs REC IDX THREADS EPOCHS [reuse]   (REC and IDX: paths, or s3:// and http(s):// URLs)
 import { ImageRecordIter } from '../../dist/index.js';
 
 const [rec, idx, threads, epochs, reuse] = process.argv.slice(2);
-const iter = new ImageRecordIter({
+const iter = await ImageRecordIter.open({
   pathImgrec: rec,
   pathImgidx: idx,
   dataShape: [3, 224, 224],

@@ -22,7 +22,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { OutputExistsError } from './output-errors.js';
-import type { OutputFile } from './output-file.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = fs.constants;
 /** O_NOFOLLOW where the platform has it (everywhere but Windows, whose links need privileges to make). */
@@ -72,7 +71,7 @@ export interface AtomicFileOptions {
   continueAt?: number;
 }
 
-export class AtomicFile implements OutputFile {
+export class AtomicFile {
   private fd: number | null;
   private written = 0;
 
@@ -137,7 +136,7 @@ export class AtomicFile implements OutputFile {
     this.written += pieces.reduce((n, p) => n + p.byteLength, 0);
   }
 
-  /** A local file never holds its writer back (OutputFile's backpressure). */
+  /** A local file never holds its writer back (the backpressure of output-file.ts's OutputFile). */
   ready(): null {
     return null;
   }

@@ -24,8 +24,8 @@
  *     error, never a mix of two files, whether or not the server honours
  *     `If-Range`.
  *
- * Reads are asynchronous only: the synchronous record reader (`rec index`,
- * `rec merge`...) stays local.
+ * Reads are asynchronous only: the synchronous readers (`for...of`,
+ * `readSync`, `RecordIndex.readSync`) stay local.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ByteSource } from './byte-source.js';

@@ -27,7 +27,7 @@ export class OutputIsInputError extends MxrecError {
   }
 }
 
-/** An output that cannot be written as named: the same one twice in a run, or a URL (outputs are local files). */
+/** An output that cannot be written as named: the same one twice in a run, an http(s) URL, too many s3:// objects at once. */
 export class OutputNameError extends MxrecError {
   override readonly name = 'OutputNameError';
   readonly kind = 'usage';

@@ -32,6 +32,10 @@ export interface Sdk {
 
 let sdk: Promise<Sdk> | null = null;
 
+/** Deadlines of the SDK's own requests (uploads, listings): to connect, and for a socket with nothing to say. */
+const CONNECT_TIMEOUT_MS = 10_000;
+const IDLE_TIMEOUT_MS = 60_000;
+
 /** How long a signed request stays valid: it is used at once, so a few minutes cover a slow start. */
 const SIGNED_FOR_SECONDS = 300;
 
@@ -41,7 +45,10 @@ export function loadSdk(): Promise<Sdk> {
     const s3 = await import('@aws-sdk/client-s3');
     const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
     const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
-    const client = new s3.S3Client(endpoint ? { endpoint, forcePathStyle: true } : {});
+    // Every request the SDK itself sends (uploads, listings) has deadlines: to connect, and for a
+    // socket that goes quiet; the SDK retries those (3 attempts) like other transient failures.
+    const requestHandler = { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS };
+    const client = new s3.S3Client(endpoint ? { endpoint, forcePathStyle: true, requestHandler } : { requestHandler });
     return {
       client,
       s3,

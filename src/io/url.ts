@@ -22,6 +22,6 @@ export class LocalOnlyError extends MxrecError {
   override readonly name = 'LocalOnlyError';
   readonly kind = 'usage';
   constructor(url: string) {
-    super(`${displayLocation(url)}: only local files are read here; download it first (rec info, dump, verify, view, unpack and iter, and the async API, read URLs)`);
+    super(`${displayLocation(url)}: only local files are read here; download it first, or use the async API (RecordReader.openAsync, RecordIndex.read, ImageRecordIter.open), which reads URLs`);
   }
 }

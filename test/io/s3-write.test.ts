@@ -80,6 +80,17 @@ describe('rec commands write to s3://', () => {
     assert.match(self.stderr, /s3:\/\/data\/in\/val\.rec: refusing to overwrite an input file/);
   });
 
+  test('outputs that cannot be written: an http(s) URL, more uploads at once than memory allows', async () => {
+    const http = await runBinAsync('rec', ['shuffle', rec, '-o', 'https://example.com/x.rec?X-Amz-Signature=secret'], { env });
+    assert.equal(http.status, 2, http.stderr);
+    assert.match(http.stderr, /^rec shuffle: https:\/\/example\.com\/x\.rec: expected a local path or s3:\/\/bucket\/key to write, received an http\(s\) URL\n$/);
+    const outs = Array.from({ length: 17 }, (_, i) => `s3://data/many/s${i}.rec`);
+    const many = await runBinAsync('rec', ['split', rec, ...outs], { env });
+    assert.equal(many.status, 2, many.stderr);
+    assert.match(many.stderr, /expected at most 32 s3:\/\/ outputs in one run \(each streams through up to 32 MiB of memory\), received 34/);
+    assert.deepEqual(await s3.keys('data', 'many/'), []);
+  });
+
   test('a missing bucket or wrong credentials: exit 2, one line, no secret shown, nothing written', async () => {
     const cases: [string, Record<string, string>, RegExp][] = [
       ['s3://no-such-bucket/x.rec', {}, /s3:\/\/no-such-bucket\/x\.(rec|idx): .*(no such bucket|404)/],

@@ -1,0 +1,236 @@
+/**
+ * Buckets benchmark: each operation over s3:// against the same operation on
+ * the local file, in one run on the same data. The S3 API is s3rver (the test
+ * server) on loopback, in a process of its own (bench/workers/s3-server.mjs),
+ * its objects on the same disk as the local files; both sides are whole mxrec
+ * processes, timed from start to exit, peak RSS their own:
+ *   scan    `rec info` and `rec verify` of a 512 MiB .rec: MB/s;
+ *   iter    ImageRecordIter over the im2rec-packed corpus (as the iter suite
+ *           runs it): images/s after the first epoch;
+ *   im2rec  a pack with the list, the images and the output in the bucket:
+ *           images/s, and peak RSS at 2k and 20k images;
+ *   merge   `rec merge` of 4 parts: MB/s, and peak RSS from 10 MiB to 1 GiB parts.
+ * This measures mxrec's client side against a server that is itself a
+ * Node.js program sharing the machine's cores: on a real store the server's
+ * work is elsewhere.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { RecordWriter, packImageRecord } from '../dist/index.js';
+import { randomBytes, rng } from '../test/helpers/random.js';
+import { type Run, corpusDir, here, measure, median, root } from './common.js';
+
+const REC = path.join(root, 'bin/rec.cjs');
+const IM2REC = path.join(root, 'bin/im2rec.cjs');
+const BUCKET = 'bench';
+const MiB = 1 << 20;
+const TRIALS = 3;
+const IMAGES = 2000;
+
+interface Server {
+  env: Record<string, string>;
+  client: S3Client;
+  put(key: string, file: string): Promise<void>;
+  stop(): void;
+}
+
+async function startServer(dir: string): Promise<Server> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const child: ChildProcess = spawn(process.execPath, [path.join(here, 'workers/s3-server.mjs'), dir, BUCKET], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const first = await new Promise<string>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`s3-server.mjs exited with ${code}`)));
+  });
+  const { endpoint } = JSON.parse(first) as { endpoint: string };
+  const env = {
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const client = new S3Client({ endpoint, forcePathStyle: true, region: env.AWS_REGION, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  return {
+    env,
+    client,
+    put: async (key, file) => {
+      await new Upload({ client, params: { Bucket: BUCKET, Key: key, Body: fs.createReadStream(file) }, partSize: 64 * MiB }).done();
+    },
+    stop: () => {
+      client.destroy();
+      child.kill();
+    },
+  };
+}
+
+/** A .rec of payloads of 20-200 KB (ImageNet-sized), `bytes` long, with its .idx. */
+function writeRec(file: string, bytes: number, seed: number): void {
+  if (fs.existsSync(file)) return;
+  const next = rng(seed);
+  const writer = RecordWriter.create(`${file}.tmp`, { indexPath: file.replace(/\.rec$/, '.idx'), overwrite: true, fsync: false });
+  for (let i = 0; writer.position < bytes; i++) writer.write(packImageRecord({ label: i % 1000, id: i }, randomBytes(next, 20_000 + Math.floor(next() * 180_000))), i);
+  writer.close();
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+function rec(args: string[], env: Record<string, string> = {}): Run {
+  return measure(2, [process.execPath, REC, ...args], env);
+}
+
+/** Runs `local` and `remote` TRIALS times, alternating who goes first; medians. */
+function sideBySide(trials: number, local: () => Run, remote: () => Run): { local: Run; remote: Run } {
+  const l: Run[] = [];
+  const r: Run[] = [];
+  for (let t = 0; t < trials; t++) {
+    if (t % 2 === 0) {
+      l.push(local());
+      r.push(remote());
+    } else {
+      r.push(remote());
+      l.push(local());
+    }
+  }
+  const pick = (runs: Run[]) => ({ ...runs[0]!, seconds: median(runs.map((x) => x.seconds)), peakRssMiB: Math.max(...runs.map((x) => x.peakRssMiB)) });
+  return { local: pick(l), remote: pick(r) };
+}
+
+async function benchScan(outDir: string, s3: Server) {
+  const file = path.join(outDir, 'scan.rec');
+  writeRec(file, 512 * MiB, 1);
+  await s3.put('scan/scan.rec', file);
+  await s3.put('scan/scan.idx', file.replace(/\.rec$/, '.idx'));
+  const size = fs.statSync(file).size;
+  return (['info', 'verify'] as const).map((command) => {
+    const { local, remote } = sideBySide(TRIALS, () => rec([command, file]), () => rec([command, `s3://${BUCKET}/scan/scan.rec`], s3.env));
+    const row = { command, mb: size / 1e6, local: { mbps: size / 1e6 / local.seconds, rss: local.peakRssMiB }, s3: { mbps: size / 1e6 / remote.seconds, rss: remote.peakRssMiB } };
+    process.stderr.write(`s3 ${command}: local ${row.local.mbps.toFixed(0)} MB/s, s3 ${row.s3.mbps.toFixed(0)} MB/s\n`);
+    return row;
+  });
+}
+
+/** The corpus packed as the iter suite packs it; and its list, for the im2rec rows. */
+async function corpusPack(outDir: string): Promise<{ corpus: string; prefix: string }> {
+  const corpus = await corpusDir(IMAGES);
+  const prefix = path.join(outDir, 'corpus');
+  if (!fs.existsSync(`${prefix}.rec`)) {
+    for (const args of [[prefix, corpus, '--list', '--recursive'], [prefix, corpus, '--resize', '256', '--quality', '95']]) {
+      const r = spawnSync(process.execPath, [IM2REC, ...args, '--force', '--quiet'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+    }
+  }
+  return { corpus, prefix };
+}
+
+/** Images/s over the epochs after the first (iter-ours.mjs's output). */
+function steady(stdout: string): number {
+  const epochs = (JSON.parse(stdout) as { epochs: { images: number; seconds: number }[] }).epochs.slice(1);
+  return epochs.reduce((a, e) => a + e.images, 0) / epochs.reduce((a, e) => a + e.seconds, 0);
+}
+
+async function benchIter(s3: Server, prefix: string) {
+  await s3.put('iter/train.rec', `${prefix}.rec`);
+  await s3.put('iter/train.idx', `${prefix}.idx`);
+  const iter = (recPath: string, idxPath: string, env: Record<string, string> = {}) =>
+    measure(2, [process.execPath, path.join(here, 'workers/iter-ours.mjs'), recPath, idxPath, '2', '3', 'reuse'], { UV_THREADPOOL_SIZE: '2', ...env });
+  const local: number[] = [];
+  const remote: number[] = [];
+  let rss = { local: 0, s3: 0 };
+  for (let t = 0; t < TRIALS; t++) {
+    const l = iter(`${prefix}.rec`, `${prefix}.idx`);
+    const r = iter(`s3://${BUCKET}/iter/train.rec`, `s3://${BUCKET}/iter/train.idx`, s3.env);
+    local.push(steady(l.stdout));
+    remote.push(steady(r.stdout));
+    rss = { local: Math.max(rss.local, l.peakRssMiB), s3: Math.max(rss.s3, r.peakRssMiB) };
+  }
+  const row = { local: median(local), s3: median(remote), rss };
+  process.stderr.write(`s3 iter: local ${row.local.toFixed(0)} img/s, s3 ${row.s3.toFixed(0)} img/s\n`);
+  return row;
+}
+
+async function benchIm2rec(outDir: string, s3: Server, corpus: string, listPrefix: string) {
+  const files = (fs.readdirSync(corpus, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(corpus, f)).isFile());
+  for (const rel of files) await s3.put(`images/${rel.split(path.sep).join('/')}`, path.join(corpus, rel));
+  const lines = fs.readFileSync(`${listPrefix}.lst`, 'utf8').trim().split('\n');
+  const rows: { images: number; local: { ips: number; rss: number }; s3: { ips: number; rss: number } }[] = [];
+  for (const times of [1, 10]) {
+    // 20k: the 2k list ten times over, indices kept distinct (as the im2rec suite's memory row).
+    const text = `${Array.from({ length: times }, (_, k) => lines.map((l) => l.replace(/^\d+/, (n) => String(Number(n) + k * lines.length))).join('\n')).join('\n')}\n`;
+    const images = lines.length * times;
+    const name = `list${images}`;
+    const localDir = path.join(outDir, 'im2rec', name);
+    fs.mkdirSync(localDir, { recursive: true });
+    fs.writeFileSync(path.join(localDir, `${name}.lst`), text);
+    await s3.put(`im2rec/${name}.lst`, path.join(localDir, `${name}.lst`));
+    const args = ['--resize', '256', '--quality', '95', '--num-thread', '2', '--force', '--quiet'];
+    const { local, remote } = sideBySide(times === 1 ? TRIALS : 1,
+      () => measure(2, [process.execPath, IM2REC, path.join(localDir, name), corpus, ...args]),
+      () => measure(2, [process.execPath, IM2REC, `s3://${BUCKET}/im2rec/${name}`, `s3://${BUCKET}/images/`, ...args], s3.env),
+    );
+    const row = { images, local: { ips: images / local.seconds, rss: local.peakRssMiB }, s3: { ips: images / remote.seconds, rss: remote.peakRssMiB } };
+    process.stderr.write(`s3 im2rec ${images}: local ${row.local.ips.toFixed(0)} img/s, s3 ${row.s3.ips.toFixed(0)} img/s, RSS ${row.s3.rss.toFixed(0)} MiB\n`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+async function benchMerge(outDir: string, s3: Server) {
+  const rows: { partMiB: number; local: { mbps: number; rss: number }; s3: { mbps: number; rss: number } }[] = [];
+  for (const partMiB of [10, 100, 1024]) {
+    const parts = Array.from({ length: 4 }, (_, i) => path.join(outDir, 'merge', `p${partMiB}-${i}.rec`));
+    fs.mkdirSync(path.dirname(parts[0]!), { recursive: true });
+    parts.forEach((p, i) => writeRec(p, partMiB * MiB, 10 + i));
+    for (const p of parts) {
+      await s3.put(`merge/${path.basename(p)}`, p);
+      await s3.put(`merge/${path.basename(p).replace(/\.rec$/, '.idx')}`, p.replace(/\.rec$/, '.idx'));
+    }
+    const bytes = parts.reduce((n, p) => n + fs.statSync(p).size, 0);
+    const out = path.join(outDir, 'merge', 'out.rec');
+    const { local, remote } = sideBySide(partMiB >= 1024 ? 1 : TRIALS,
+      () => rec(['merge', '-o', out, ...parts, '--force', '--quiet']),
+      () => rec(['merge', '-o', `s3://${BUCKET}/merge/out-${partMiB}.rec`, ...parts.map((p) => `s3://${BUCKET}/merge/${path.basename(p)}`), '--force', '--quiet'], s3.env),
+    );
+    const row = { partMiB, local: { mbps: bytes / 1e6 / local.seconds, rss: local.peakRssMiB }, s3: { mbps: bytes / 1e6 / remote.seconds, rss: remote.peakRssMiB } };
+    process.stderr.write(`s3 merge 4x${partMiB} MiB: local ${row.local.mbps.toFixed(0)} MB/s, s3 ${row.s3.mbps.toFixed(0)} MB/s, RSS ${row.s3.rss.toFixed(0)} MiB\n`);
+    rows.push(row);
+    fs.rmSync(out, { force: true });
+    fs.rmSync(out.replace(/\.rec$/, '.idx'), { force: true });
+  }
+  return rows;
+}
+
+export async function benchS3(outDir: string): Promise<{ markdown: string; json: unknown }> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const { corpus, prefix } = await corpusPack(outDir);
+  const s3 = await startServer(path.join(outDir, 'server'));
+  try {
+    const scan = await benchScan(outDir, s3);
+    const iter = await benchIter(s3, prefix);
+    const im2rec = await benchIm2rec(outDir, s3, corpus, prefix);
+    const merge = await benchMerge(outDir, s3);
+    const pct = (a: number, b: number) => `**${Math.round((100 * a) / b)}%**`;
+    const f0 = (v: number) => v.toFixed(0);
+    const markdown = [
+      '## Buckets: s3:// against the local file',
+      '',
+      'Each operation over `s3://` against the same operation on the local file, in the same run on the same data.',
+      'The S3 API is [s3rver](https://github.com/jamhall/s3rver) on loopback in a process of its own, its objects on',
+      'the same disk as the local files; it shares the machine\'s 2 cores with mxrec (on a real store the server\'s',
+      `work is elsewhere). Whole processes timed from start to exit, median of ${TRIALS} (one run for the largest sizes).`,
+      '',
+      '| operation | local | s3:// | s3 / local | peak RSS MiB (local / s3) |',
+      '|---|---|---|---|---|',
+      ...scan.map((r) => `| \`rec ${r.command}\`, ${f0(r.mb)} MB | ${f0(r.local.mbps)} MB/s | ${f0(r.s3.mbps)} MB/s | ${pct(r.s3.mbps, r.local.mbps)} | ${f0(r.local.rss)} / ${f0(r.s3.rss)} |`),
+      `| ImageRecordIter, ${IMAGES} images, 3×224×224, 2 threads | ${f0(iter.local)} img/s | ${f0(iter.s3)} img/s | ${pct(iter.s3, iter.local)} | ${f0(iter.rss.local)} / ${f0(iter.rss.s3)} |`,
+      ...im2rec.map((r) => `| im2rec, ${r.images.toLocaleString('en')} images (list, images, output in the bucket) | ${f0(r.local.ips)} img/s | ${f0(r.s3.ips)} img/s | ${pct(r.s3.ips, r.local.ips)} | ${f0(r.local.rss)} / ${f0(r.s3.rss)} |`),
+      ...merge.map((r) => `| \`rec merge\` of 4 × ${r.partMiB} MiB parts | ${f0(r.local.mbps)} MB/s | ${f0(r.s3.mbps)} MB/s | ${pct(r.s3.mbps, r.local.mbps)} | ${f0(r.local.rss)} / ${f0(r.s3.rss)} |`),
+    ].join('\n');
+    return { markdown, json: { scan, iter, im2rec, merge } };
+  } finally {
+    s3.stop();
+  }
+}
