@@ -1,13 +1,14 @@
 // mxrec's ImageRecordIter over the benchmark .rec: shuffled through the .idx,
 // random 224x224 crop, random mirror, mean/std, batch 64, NCHW float32.
 // Prints one JSON object: per epoch, images, seconds and RSS after the epoch.
-// usage: iter-ours.mjs REC IDX THREADS EPOCHS [reuse]   (REC and IDX: paths, or s3:// and http(s):// URLs)
+// usage: iter-ours.mjs REC IDX THREADS EPOCHS [reuse]   (REC and IDX: paths, or s3:// and http(s):// URLs;
+// IDX '-': none, so the shuffle is the file order through a shuffle buffer)
 import { ImageRecordIter } from '../../dist/index.js';
 
 const [rec, idx, threads, epochs, reuse] = process.argv.slice(2);
 const iter = await ImageRecordIter.open({
   pathImgrec: rec,
-  pathImgidx: idx,
+  ...(idx === '-' ? {} : { pathImgidx: idx }),
   dataShape: [3, 224, 224],
   batchSize: 64,
   shuffle: true,

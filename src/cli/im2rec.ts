@@ -253,7 +253,7 @@ export function pyProgram(run: (code: number) => void): Command {
         testRatio: o.testRatio,
         shuffle: o.shuffle,
         overwrite: !!o.force,
-        ...(o.labels !== undefined ? { labelMap: path.resolve(o.labels) } : {}),
+        ...(o.labels !== undefined ? { labelMap: localOrUrl(o.labels) } : {}),
       });
       if (!o.quiet) {
         for (const [folder, label] of result.labels) process.stdout.write(`${folder} ${label}\n`);

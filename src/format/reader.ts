@@ -21,7 +21,7 @@ export interface ReadOptions {
   /** Step over damaged records (reported through onSkip and `skipped`) instead of throwing. */
   recover?: boolean;
   onSkip?: (event: SkipEvent) => void;
-  /** Bytes per read. Default 2 MiB. */
+  /** Bytes per read. Default 2 MiB for files; 16 MiB for URLs, where each read is a request. */
   bufferSize?: number;
   /**
    * Reuse read memory: each payload is valid only until the iteration moves
@@ -46,6 +46,9 @@ export interface ScanOptions extends ReadOptions {
   /** Stop before the record that starts at or after this offset. Default: end of file. */
   to?: number;
 }
+
+/** Bytes per read from a URL (a range request each): 16 MiB, 64 MiB in flight with the default read-ahead. */
+export const REMOTE_BUFFER_SIZE = 16 << 20;
 
 /** How long RecordScan.forEach reads synchronously before it lets the event loop run. */
 const YIELD_EVERY_MS = 50;
@@ -119,10 +122,12 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
    */
   windows(i: number, source: ByteSource, mode: 'sync' | 'async'): Windows {
     const depth = this.options.readAhead ?? DEFAULT_READ_AHEAD;
-    if (depth <= 0) return new DirectWindows(source, this.options);
+    // A URL's reads are requests, whose fixed cost (a round trip, the server's work) larger reads spread.
+    const options = source.syncReads || this.options.bufferSize !== undefined ? this.options : { ...this.options, bufferSize: REMOTE_BUFFER_SIZE };
+    if (depth <= 0) return new DirectWindows(source, options);
     const reads = ThreadReads.forSource(source, mode) ?? (mode === 'async' ? new PoolReads(source) : null);
-    if (!reads) return new DirectWindows(source, this.options);
-    return new ReadAheadWindows(reads, { ...this.options, depth, limit: this.segments[i]!.to });
+    if (!reads) return new DirectWindows(source, options);
+    return new ReadAheadWindows(reads, { ...options, depth, limit: this.segments[i]!.to });
   }
 
   /** Whether `for...of` works: every source can be read synchronously (files and buffers, not URLs). */

@@ -211,7 +211,13 @@ export class RecordWriter {
    * and the failure is thrown again: an incomplete file never gets the name.
    */
   close(): void {
-    const files = this.finishWrites();
+    let files: OutputFile[];
+    try {
+      files = this.finishWrites();
+    } catch (err) {
+      void this.abort(); // local files are removed before abort() returns
+      throw err;
+    }
     if (files.some((file) => !(file instanceof AtomicFile))) {
       void this.abort();
       throw new Error('close() is for local files; an s3:// output is completed by closeAsync()');
@@ -221,13 +227,20 @@ export class RecordWriter {
 
   /** close() for any output, s3:// included: resolves once the `.rec` (and `.idx`) exist. */
   async closeAsync(): Promise<void> {
-    await commitOutputs(this.finishWrites(), { fsync: this.options.fsync });
+    let files: OutputFile[];
+    try {
+      files = this.finishWrites();
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+    await commitOutputs(files, { fsync: this.options.fsync });
   }
 
   /**
    * The writes' last bytes, flushed: returns the files to publish, the `.rec`
    * last (whoever sees it finds its `.idx` beside it); none for memory. A
-   * write that failed is thrown again, and the output dropped.
+   * write that failed is thrown again (the caller drops the output).
    */
   private finishWrites(): OutputFile[] {
     if (this.closed) return [];
@@ -236,18 +249,10 @@ export class RecordWriter {
     } catch {
       // send() recorded it in this.failure
     }
-    if (this.failure !== null) {
-      void this.abort();
-      throw this.failure;
-    }
+    if (this.failure !== null) throw this.failure;
     this.closed = true;
     if (!(this.sink instanceof FileSink)) return [];
-    try {
-      this.flushIndex();
-    } catch (err) {
-      void this.abort();
-      throw err;
-    }
+    this.flushIndex();
     return this.index ? [this.index, this.sink.file] : [this.sink.file];
   }
 

@@ -24,6 +24,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { claimOutputs } from '../io/output-claim.js';
 import { writeWholeFile } from '../io/output-file.js';
+import { displayLocation } from '../io/display-name.js';
+import { readWhole } from '../io/locations.js';
 import { listS3Keys } from '../io/s3.js';
 import { isS3Url, isUrl } from '../io/url.js';
 import { NothingWrittenError } from '../io/output-errors.js';
@@ -188,8 +190,21 @@ function* walk(list: ListFolder, recursive: boolean, exts: ReadonlySet<string>):
 
 /** Reads a label map: `folder<TAB>label` per line. */
 export function readLabelMap(file: string): Map<string, number> {
+  return parseLabelMap(fs.readFileSync(file, 'utf8'), file);
+}
+
+/** The largest label map read: a line per folder. */
+const MAX_LABEL_MAP_BYTES = 64 << 20;
+
+/** readLabelMap() for a path or URL (s3://). */
+async function loadLabelMap(location: string): Promise<Map<string, number>> {
+  if (!isUrl(location)) return readLabelMap(location);
+  return parseLabelMap((await readWhole(location, MAX_LABEL_MAP_BYTES, 'a label map')).toString('utf8'), displayLocation(location));
+}
+
+function parseLabelMap(text: string, file: string): Map<string, number> {
   const map = new Map<string, number>();
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/);
+  const lines = text.split(/\r?\n/);
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const tab = line.lastIndexOf('\t');
@@ -247,7 +262,7 @@ export async function makeLists(options: MakeListsOptions): Promise<MakeListsRes
     throw new ListingError(`${prefix}: is a folder; expected a file prefix such as ${isUrl(prefix) ? `${prefix}/train` : path.join(prefix, 'train')}`);
   }
   const exts = new Set((options.exts ?? DEFAULT_EXTS).map((e) => e.toLowerCase()));
-  const given = options.labelMap !== undefined ? readLabelMap(options.labelMap) : null;
+  const given = options.labelMap !== undefined ? await loadLabelMap(options.labelMap) : null;
   const labelMapPath = recursive && !given ? `${prefix}.labels.txt` : null;
 
   if (!isUrl(prefix)) fs.mkdirSync(path.dirname(prefix), { recursive: true });

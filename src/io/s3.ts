@@ -2,9 +2,9 @@
  * s3://bucket/key: objects in S3 and S3-compatible stores (MinIO, Ceph, GCS's
  * interoperable API), read by the same ranged GETs as any URL
  * (http-source.ts: bounded read-ahead, retries, deadlines, ETag checks). Each
- * request goes to a GET or HEAD signed for it alone with the AWS SDK's
- * presigner, so the retries and checks are HTTP's own and no signature lives
- * longer than its request needs.
+ * request goes to a GET or HEAD presigned with the AWS SDK's presigner (valid
+ * for minutes, reused by the requests of the next three), so the retries and
+ * checks are HTTP's own.
  *
  * Credentials, region and endpoint come from the SDK's standard chain
  * (environment, shared config and profiles, instance and container roles).
@@ -36,8 +36,15 @@ let sdk: Promise<Sdk> | null = null;
 const CONNECT_TIMEOUT_MS = 10_000;
 const IDLE_TIMEOUT_MS = 60_000;
 
-/** How long a signed request stays valid: it is used at once, so a few minutes cover a slow start. */
+/** How long a signed address stays valid: a few minutes cover a slow start. */
 const SIGNED_FOR_SECONDS = 300;
+/**
+ * A signed address is used again for the requests of the next minutes (the
+ * range is a header, not part of what a presigned GET signs): signing costs
+ * more than a small ranged GET on a fast network. It is signed afresh once it
+ * has less than this left, so no request starts with an address about to expire.
+ */
+const RESIGN_WITH_SECONDS_LEFT = 120;
 
 /** The SDK and the one client every s3:// location of the process uses (loaded on first use). */
 export function loadSdk(): Promise<Sdk> {
@@ -89,6 +96,7 @@ export function s3CallError(name: string, err: unknown, doing: string): Error {
 export function s3Address(location: string, options: HttpOptions = {}): RemoteAddress {
   const { bucket, key } = parseS3Url(location);
   const name = `s3://${bucket}/${key}`;
+  const signed: Partial<Record<'GET' | 'HEAD', { url: Promise<string>; renewAt: number }>> = {};
   return {
     name,
     headers: { ...options.headers },
@@ -99,12 +107,18 @@ export function s3Address(location: string, options: HttpOptions = {}): RemoteAd
         : status === 403
           ? 'access denied (HTTP 403): check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, a role) and that they may read this bucket'
           : undefined,
-    href: async (method) => {
-      try {
-        return await (await loadSdk()).sign(bucket, key, method);
-      } catch (err) {
-        throw setupError(name, err);
-      }
+    href: (method) => {
+      const cached = signed[method];
+      if (cached && performance.now() < cached.renewAt) return cached.url;
+      const renewAt = performance.now() + (SIGNED_FOR_SECONDS - RESIGN_WITH_SECONDS_LEFT) * 1000;
+      const url = loadSdk()
+        .then((s) => s.sign(bucket, key, method))
+        .catch((err: unknown) => {
+          delete signed[method]; // the next request tries again
+          throw setupError(name, err);
+        });
+      signed[method] = { url, renewAt };
+      return url;
     },
   };
 }

@@ -12,11 +12,14 @@
  * An image list (.lst) given by mistake is refused, as are a name given to two
  * labels and a label given two names.
  */
-import { readLinesSync } from '../io/text-lines.js';
+import { displayLocation } from '../io/display-name.js';
+import { readLines, readLinesSync } from '../io/text-lines.js';
 import { MxrecError } from '../util/errors.js';
 
 /** A names file this large is not one (ImageNet-21k has 21,841 classes). */
 const MAX_NAMES_BYTES = 64 << 20;
+
+const NAMES_LIMITS = { maxBytes: MAX_NAMES_BYTES, maxBytesOption: 'a names file' };
 
 export class ClassNamesError extends MxrecError {
   override readonly name = 'ClassNamesError';
@@ -36,12 +39,21 @@ export class ClassNames {
     for (const [label, name] of byLabel) this.byName.set(name, label);
   }
 
+  /** The names in a local file. */
   static read(file: string): ClassNames {
     const lines: string[] = [];
-    readLinesSync(file, (bytes, start, end) => void lines.push(bytes.toString('utf8', start, end).replace(/\r$/, '')), {
-      maxBytes: MAX_NAMES_BYTES,
-      maxBytesOption: 'a names file',
-    });
+    readLinesSync(file, (bytes, start, end) => void lines.push(bytes.toString('utf8', start, end).replace(/\r$/, '')), NAMES_LIMITS);
+    return ClassNames.parse(file, lines);
+  }
+
+  /** read() for a path or a URL (s3://, http(s)://). */
+  static async load(location: string): Promise<ClassNames> {
+    const lines: string[] = [];
+    await readLines(location, (bytes, start, end) => void lines.push(bytes.toString('utf8', start, end).replace(/\r$/, '')), NAMES_LIMITS);
+    return ClassNames.parse(displayLocation(location), lines);
+  }
+
+  private static parse(file: string, lines: string[]): ClassNames {
     while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop();
     const at = (i: number) => `${file}:${i + 1}`;
     const filled = lines.map((line, i) => [line, i] as const).filter(([line]) => line.trim() !== '');

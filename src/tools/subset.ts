@@ -3,7 +3,7 @@
  * one of some labels (or both), into a new `.rec` + `.idx`, in file order.
  */
 import { tryUnpackImageRecord } from '../format/image-record.js';
-import { MAX_LIST_BYTES, readLinesSync } from '../io/text-lines.js';
+import { MAX_LIST_BYTES, readLines } from '../io/text-lines.js';
 import { type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 
 export interface SubsetOptions extends RewriteOptions {
@@ -22,10 +22,10 @@ export interface SubsetResult extends RewriteResult {
 /** How many missing keys a result names. */
 export const MISSING_SHOWN = 10;
 
-/** Keys, one per line; a line with tabs (an im2rec .lst) gives its first column. Blank lines are skipped. */
-export function readKeyList(file: string): Set<string> {
+/** Keys, one per line (a path or URL); a line with tabs (an im2rec .lst) gives its first column. Blank lines are skipped. */
+export async function readKeyList(file: string): Promise<Set<string>> {
   const keys = new Set<string>();
-  readLinesSync(
+  await readLines(
     file,
     (bytes, start, end) => {
       const line = bytes.toString('utf8', start, end);

@@ -51,6 +51,12 @@ describe('rec commands write to s3://', () => {
         ['a.rec', 'a.idx', 'b.rec', 'b.idx'],
       ],
       [['subset', 's3://data/in/val.rec', '-o', 's3://data/out/some.rec', '--labels', '1,2'], ['subset', rec, '-o', local('some.rec'), '--labels', '1,2'], ['some.rec', 'some.idx']],
+      // The key list and the names file from the bucket too.
+      [
+        ['subset', 's3://data/in/val.rec', '-o', 's3://data/out/keyed.rec', '--keys', 's3://data/in/keys.txt', '--labels', 'two,three,four,five,six,seven', '--names', 's3://data/in/names.txt'],
+        ['subset', rec, '-o', local('keyed.rec'), '--keys', local('keys.txt'), '--labels', 'two,three,four,five,six,seven', '--names', local('names.txt')],
+        ['keyed.rec', 'keyed.idx'],
+      ],
       [['shuffle', 's3://data/in/val.rec', '-o', 's3://data/out/mixed.rec', '--seed', '5'], ['shuffle', rec, '-o', local('mixed.rec'), '--seed', '5'], ['mixed.rec', 'mixed.idx']],
       [
         ['merge', '-o', 's3://data/out/joined.rec', 's3://data/out/a.rec', 's3://data/out/b.rec', '--renumber'],
@@ -58,6 +64,9 @@ describe('rec commands write to s3://', () => {
         ['joined.rec', 'joined.idx'],
       ],
     ];
+    fs.writeFileSync(local('keys.txt'), Array.from({ length: 200 }, (_, i) => `${i}\n`).join(''));
+    fs.writeFileSync(local('names.txt'), 'zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n');
+    for (const name of ['keys.txt', 'names.txt']) await s3.put('data', `in/${name}`, fs.readFileSync(local(name)));
     for (const [remote, here, outputs] of runs) {
       await ok('rec', remote);
       await ok('rec', here);
@@ -148,6 +157,10 @@ describe('im2rec with a bucket', async () => {
     await ok('im2rec', ['s3://data/lists/train', 's3://data/images/', '--list', '--recursive', '--train-ratio', '0.75', '-q']);
     await ok('im2rec', [path.join(local, 'train'), corpus, '--list', '--recursive', '--train-ratio', '0.75', '-q']);
     for (const name of ['train_train.lst', 'train_val.lst', 'train.labels.txt']) await sameBytes(`lists/${name}`, path.join(local, name));
+    // Another listing that takes its labels from the bucket's label map.
+    await ok('im2rec', ['s3://data/lists/again', 's3://data/images/', '--list', '--recursive', '--labels', 's3://data/lists/train.labels.txt', '-q']);
+    await ok('im2rec', [path.join(local, 'again'), corpus, '--list', '--recursive', '--labels', path.join(local, 'train.labels.txt'), '-q']);
+    await sameBytes('lists/again.lst', path.join(local, 'again.lst'));
   });
 
   test('list, images and output in the bucket: the .rec and .idx a local pack writes', async () => {

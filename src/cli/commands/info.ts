@@ -88,7 +88,7 @@ export function addInfoCommand(program: Command): void {
       ) =>
         runCommand('rec info', async () => {
           const indexPath = await indexPathOption(file, opts.index);
-          const names = opts.names ? ClassNames.read(opts.names) : undefined;
+          const names = opts.names ? await ClassNames.load(opts.names) : undefined;
           const report = await withByteProgress('rec info', opts.quiet, (onProgress) =>
             recordFileInfo(file, { indexPath, sample: opts.sample, seed: opts.seed, top: opts.top, names, onProgress }),
           );

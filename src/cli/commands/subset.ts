@@ -28,8 +28,8 @@ export function addSubsetCommand(program: Command): void {
       runCommand('rec subset', async () => {
         const out = oneOutput(outArg, opts.out);
         if (!opts.keys && !opts.labels) throw new UsageError('expected --keys or --labels (or both)');
-        const keys = opts.keys ? readKeyList(opts.keys) : undefined;
-        const names = opts.names ? ClassNames.read(opts.names) : undefined;
+        const keys = opts.keys ? await readKeyList(opts.keys) : undefined;
+        const names = opts.names ? await ClassNames.load(opts.names) : undefined;
         const labels = opts.labels ? new Set(labelList('--labels', opts.labels, names).map(Math.fround)) : undefined;
         const result = await withByteProgress('rec subset', opts.quiet, async (onProgress) =>
           subsetRecordFile(file, out, { keys, labels, renumber: opts.renumber, overwrite: opts.force, onProgress }),

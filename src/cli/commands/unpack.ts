@@ -34,7 +34,7 @@ export function addUnpackCommand(program: Command): void {
           const list = opts.lst === undefined ? undefined : typeof opts.lst === 'string' ? opts.lst : `${displayBaseName(file).replace(/\.rec$/i, '')}.lst`;
           const problem = list === undefined ? null : notAFileNameInside(list);
           if (problem) throw new UsageError(`--lst: ${problem}`);
-          const names = opts.names ? ClassNames.read(opts.names) : undefined;
+          const names = opts.names ? await ClassNames.load(opts.names) : undefined;
           const result = await withByteProgress('rec unpack', opts.quiet, (onProgress) =>
             unpackRecordFile(file, outDir, { list, names, limit: opts.limit, overwrite: opts.force, onProgress }),
           );

@@ -68,7 +68,7 @@ export function addViewCommand(program: Command): void {
     .action(async (file: string, opts: ViewFlags) =>
       runCommand('rec view', async () => {
         if (opts.classes !== undefined && opts.perClass === undefined) throw new UsageError('--classes goes with --per-class');
-        const names = opts.names ? ClassNames.read(opts.names) : undefined;
+        const names = opts.names ? await ClassNames.load(opts.names) : undefined;
         const classes = opts.classes === undefined ? undefined : classesOption(opts.classes, names);
         const shown = typeof classes === 'number' ? classes : (classes?.length ?? 16);
         if (opts.perClass !== undefined && opts.perClass * shown > MAX_VIEW_IMAGES) {
