@@ -212,7 +212,7 @@ export function pyProgram(run: (code: number) => void): Command {
     )
     .usage('PREFIX ROOT [options]')
     .argument('<prefix>', 'prefix of the .lst files to write (--list) or to pack; a folder packs every .lst in it')
-    .argument('<root>', 'folder holding the images')
+    .argument('<root>', 'folder holding the images (or an s3://bucket/prefix/)')
     .version(version, '-V, --version')
     .exitOverride()
     .configureOutput(oneLineErrors('im2rec'))
@@ -231,6 +231,9 @@ export function pyProgram(run: (code: number) => void): Command {
     '\nExamples:\n' +
       '  im2rec data/train images/ --list --recursive --train-ratio 0.9\n' +
       '  im2rec data/train images/ --resize 256 --quality 95\n' +
+      '  im2rec s3://bucket/data/train s3://bucket/images/ --parts 4 --part auto   # a bucket, a cluster task\n' +
+      '\nPREFIX and ROOT may be s3://bucket/... locations: lists, images and outputs then live in the bucket.\n' +
+      '--part auto takes the part from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.\n' +
       '\nExisting lists, label maps, .rec, .idx and .skipped.tsv files are never replaced without --force,\n' +
       'and a second run on the same output is refused while the first is running.\n' +
       '\nExit codes: 0 done (skipped images are reported and counted), 1 bad data (--strict, a malformed list,\n' +

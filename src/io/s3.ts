@@ -15,12 +15,13 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { HttpOptions, RemoteAddress } from './http-source.js';
+import { displayLocation } from './display-name.js';
 import { HttpError } from './http-source.js';
 
 /** Bucket and key of an s3:// location. */
 export function parseS3Url(location: string): { bucket: string; key: string } {
   const m = /^s3:\/\/([^/?#]+)\/([^?#]*)$/i.exec(location);
-  if (!m || m[2] === '') throw new HttpError(location, 'expected s3://bucket/key');
+  if (!m || m[2] === '') throw new HttpError(displayLocation(location), 'expected s3://bucket/key');
   return { bucket: m[1]!, key: decodeURIComponent(m[2]!) };
 }
 
@@ -126,7 +127,7 @@ export function s3Address(location: string, options: HttpOptions = {}): RemoteAd
 /** Bucket and key prefix of an s3://bucket/prefix/ folder (the prefix ends in `/`, or is empty for the whole bucket). */
 export function parseS3Folder(location: string): { bucket: string; prefix: string; name: string } {
   const m = /^s3:\/\/([^/?#]+)(?:\/([^?#]*))?$/i.exec(location);
-  if (!m) throw new HttpError(location, 'expected s3://bucket/prefix/');
+  if (!m) throw new HttpError(displayLocation(location), 'expected s3://bucket/prefix/');
   const given = decodeURIComponent(m[2] ?? '');
   const prefix = given === '' || given.endsWith('/') ? given : `${given}/`;
   return { bucket: m[1]!, prefix, name: `s3://${m[1]}/${prefix}` };

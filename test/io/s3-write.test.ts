@@ -84,6 +84,11 @@ describe('rec commands write to s3://', () => {
     await ok('rec', ['shuffle', 's3://data/in/val.rec', '-o', 's3://data/keep/val.rec', '--force', '-q']);
     assert.notEqual(String(await s3.get('data', 'keep/val.rec')), 'precious');
 
+    // The older form, OUT first: an existing first object is refused even with --force.
+    const older = await runBinAsync('rec', ['merge', 's3://data/keep/val.rec', 's3://data/in/val.rec', '--force'], { env });
+    assert.equal(older.status, 2, older.stderr);
+    assert.match(older.stderr, /s3:\/\/data\/keep\/val\.rec: exists, and without -o the first file is the output/);
+
     const self = await runBinAsync('rec', ['merge', '-o', 's3://data/in/val.rec', 's3://data/in/val.rec', '--force'], { env });
     assert.equal(self.status, 2, self.stderr);
     assert.match(self.stderr, /s3:\/\/data\/in\/val\.rec: refusing to overwrite an input file/);

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { nameTaken } from '../../io/atomic-file.js';
+import { remoteAddress } from '../../io/locations.js';
+import { remoteExists } from '../../io/http-source.js';
+import { isUrl } from '../../io/url.js';
+import { displayLocation } from '../../io/display-name.js';
 import { mergeRecordFiles } from '../../tools/merge.js';
 import { UsageError, runCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
@@ -11,16 +15,21 @@ import { addRewriteOptions, reportWritten } from './rewrite-common.js';
  * destroy anything: to make a new file. An existing first file is refused
  * even with --force, which takes -o to say which file is the output.
  */
-function outputAndInputs(files: string[], out: string | undefined): { out: string; inputs: string[] } {
+async function outputAndInputs(files: string[], out: string | undefined): Promise<{ out: string; inputs: string[] }> {
   if (out !== undefined) return { out, inputs: files };
   const [first, ...inputs] = files;
-  if (inputs.length === 0) throw new UsageError(`expected -o OUT.rec and the .rec files to join, received ${files.join(' ')}`);
-  if (nameTaken(first!)) {
+  if (inputs.length === 0) throw new UsageError(`expected -o OUT.rec and the .rec files to join, received ${files.map(displayLocation).join(' ')}`);
+  if (await locationTaken(first!)) {
     throw new UsageError(
-      `${first}: exists, and without -o the first file is the output; to join these files use: rec merge -o NEW.rec ${files.join(' ')}`,
+      `${displayLocation(first!)}: exists, and without -o the first file is the output; to join these files use: rec merge -o NEW.rec ${files.map(displayLocation).join(' ')}`,
     );
   }
   return { out: first!, inputs };
+}
+
+/** Whether a file, or an object at a URL, has this name. */
+async function locationTaken(location: string): Promise<boolean> {
+  return isUrl(location) ? remoteExists(remoteAddress(location)) : nameTaken(location);
 }
 
 export function addMergeCommand(program: Command): void {
@@ -46,7 +55,7 @@ export function addMergeCommand(program: Command): void {
     )
     .action(async (files: string[], opts: { out?: string; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
       runCommand('rec merge', async () => {
-        const { out, inputs } = outputAndInputs(files, opts.out);
+        const { out, inputs } = await outputAndInputs(files, opts.out);
         const result = await withByteProgress('rec merge', opts.quiet, async (onProgress) =>
           mergeRecordFiles(inputs, out, { renumber: opts.renumber, overwrite: opts.force, onProgress }),
         );
