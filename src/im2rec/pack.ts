@@ -25,13 +25,12 @@
  * nothing appears and there is nothing to resume: it is run again. Images
  * under an s3:// ROOT are read with a GET each (encode-stage.ts).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { RecordId } from '../format/image-record.js';
 import { indexPathFor } from '../format/index-file.js';
 import { displayLocation } from '../io/display-name.js';
 import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
-import { writeWholeFile } from '../io/output-file.js';
+import { removeOutput, writeWholeFile } from '../io/output-file.js';
 import { isUrl } from '../io/url.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
@@ -371,8 +370,8 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
     const lines = skippedImages.map((s) => `${s.line}\t${s.index}\t${s.path}\t${s.reason.replace(/\s+/g, ' ')}\n`);
     await writeWholeFile(reportPath, `line\tindex\tpath\treason\n${lines.join('')}`, { fsync: false, overwrite });
     summary.reportPath = reportPath;
-  } else if (overwrite && !isUrl(reportPath)) {
-    fs.rmSync(reportPath, { force: true }); // a report left by an earlier run would describe other output
+  } else if (overwrite) {
+    await removeOutput(reportPath); // a report left by an earlier run would describe other output
   }
   return summary;
 }

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import { AtomicFile } from './atomic-file.js';
 import { S3Upload } from './s3-upload.js';
+import { removeS3Object } from './s3.js';
 import { isS3Url } from './url.js';
 
 export interface OutputFile {
@@ -38,6 +39,12 @@ export async function createOutput(location: string, options: { overwrite?: bool
 async function unpublish(file: OutputFile): Promise<void> {
   if (file instanceof S3Upload) await file.unpublish();
   else fs.rmSync(file.path, { force: true });
+}
+
+/** Removes a file or s3:// object if there is one (an earlier run's output that would now mislead). */
+export async function removeOutput(location: string): Promise<void> {
+  if (isS3Url(location)) await removeS3Object(location);
+  else fs.rmSync(location, { force: true });
 }
 
 /**

@@ -21,7 +21,7 @@ import { PassThrough } from 'node:stream';
 import type { Upload } from '@aws-sdk/lib-storage';
 import { OutputExistsError } from './output-errors.js';
 import { HttpError } from './http-source.js';
-import { loadSdk, parseS3Url, s3CallError, setupError } from './s3.js';
+import { loadSdk, parseS3Url, removeS3Object, s3CallError, setupError } from './s3.js';
 
 /** Bytes per uploaded part (S3's least is 5 MiB, except for the last). */
 export const PART_SIZE = 8 << 20;
@@ -149,9 +149,7 @@ export class S3Upload {
 
   /** Removes the published object again (a group of outputs that could not all be published). */
   async unpublish(): Promise<void> {
-    const { client, s3 } = await loadSdk();
-    const { bucket, key } = parseS3Url(this.path);
-    await client.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: key })).catch(() => {});
+    await removeS3Object(this.path).catch(() => {}); // the error that made the group fail matters more
   }
 
   private translate(err: unknown): Error {

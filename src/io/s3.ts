@@ -159,3 +159,17 @@ export async function listS3Keys(location: string, options: { recursive: boolean
   } while (token);
   return keys;
 }
+
+/** Deletes an object (S3 answers success whether or not it was there). */
+export async function removeS3Object(location: string): Promise<void> {
+  const { bucket, key } = parseS3Url(location);
+  const name = `s3://${bucket}/${key}`;
+  const { client, s3 } = await loadSdk().catch((err: unknown) => {
+    throw setupError(name, err);
+  });
+  try {
+    await client.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (err) {
+    throw s3CallError(name, err, 'cannot delete');
+  }
+}

@@ -185,6 +185,10 @@ describe('im2rec with a bucket', async () => {
     const out = await ok('im2rec', ['s3://data/gaps/set', 's3://data/images/']);
     assert.match(out, /skipped no\/such\.jpg .*missing file/);
     assert.match(String(await s3.get('data', 'gaps/set.skipped.tsv')), /no\/such\.jpg\tmissing file/);
+    // Packed again (--force) with nothing to skip: the old report, which would describe other output, goes.
+    await s3.put('data', 'gaps/set.lst', fs.readFileSync(path.join(local, 'train_val.lst')));
+    await ok('im2rec', ['s3://data/gaps/set', 's3://data/images/', '--force', '-q']);
+    assert.equal(await s3.get('data', 'gaps/set.skipped.tsv'), null);
   });
 
   test('interrupted (SIGINT): exit 130, the uploads cancelled, no object under the names', async () => {
