@@ -195,7 +195,7 @@ async function benchIm2rec(outDir: string, s3: Server, corpus: string, listPrefi
   const files = (fs.readdirSync(corpus, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(corpus, f)).isFile());
   for (const rel of files) await s3.put(`images/${rel.split(path.sep).join('/')}`, path.join(corpus, rel));
   const lines = fs.readFileSync(`${listPrefix}.lst`, 'utf8').trim().split('\n');
-  // The server's ceiling: curl fetching every image once (im2rec asks a HEAD and a GET of each), 16 in flight.
+  // The server's ceiling: curl fetching every image once (as im2rec does: a GET each), 16 in flight.
   const config = path.join(outDir, 'curl-images.txt');
   const urls = await Promise.all(files.map((rel) => s3.sign(`images/${rel.split(path.sep).join('/')}`)));
   fs.writeFileSync(config, urls.map((u) => `url = "${u}"\noutput = "/dev/null"\n`).join(''));

@@ -5,13 +5,14 @@
  * why the image was skipped. Files are read on the main thread (page-cache
  * reads are cheap, and this keeps libuv's pool for the codec) once their
  * bytes fit the read budget; each batch makes one trip to the codec.
- * Images in a bucket (an s3:// ROOT) are opened first (a HEAD each, all of a
- * batch at once) to learn their sizes, then read whole with one GET each.
+ * Images in a bucket (an s3:// ROOT) are asked for first (a GET each, all of a
+ * batch at once); their headers give the sizes the budget is taken for, and
+ * then their bodies are read.
  */
 import fs from 'node:fs';
 import type { ByteSource } from '../io/byte-source.js';
-import { HttpError } from '../io/http-source.js';
-import { openLocation, readAll } from '../io/locations.js';
+import { HttpError, HttpSource } from '../io/http-source.js';
+import { readAll, remoteAddress } from '../io/locations.js';
 import { isUrl } from '../io/url.js';
 import { imageInfo, transcodeMany } from '../codec/codec.js';
 import { ImageError, type TranscodeOptions } from '../codec/types.js';
@@ -83,14 +84,15 @@ function imageReason(err: ImageError): string {
 }
 
 /**
- * A remote image (s3://, http(s)://), opened: one HEAD that gives its size
- * for the read budget. A missing one is skipped like a missing file; any
- * other failure (credentials, the store unreachable) stops the pack, which
- * must not quietly leave images out.
+ * A remote image (s3://, http(s)://), opened: a GET whose headers give its
+ * size for the read budget, its body read once the budget allows (one request
+ * per image). A missing one is skipped like a missing file; any other failure
+ * (credentials, the store unreachable) stops the pack, which must not quietly
+ * leave images out.
  */
 async function openRemoteImage(file: string): Promise<ByteSource | string> {
   try {
-    return await openLocation(file);
+    return await HttpSource.openWhole(remoteAddress(file));
   } catch (err) {
     if (err instanceof HttpError && (err.status === 404 || err.status === 410)) return MISSING;
     throw err;

@@ -191,6 +191,8 @@ function versionChange(first: Version, now: Version): string | null {
 export class HttpSource implements ByteSource {
   readonly syncReads = false;
   private closed = false;
+  /** openWhole()'s answer, its body not read yet: what the first read of the whole file takes. */
+  private pending: Response | null = null;
   /** Attempts repeated so far (for tests and logs). */
   retried = 0;
 
@@ -238,6 +240,42 @@ export class HttpSource implements ByteSource {
     return new HttpSource(address, size, versionOf(res), options);
   }
 
+  /**
+   * Opens with a GET of the whole file, for a file that is read whole (an
+   * image): its headers give the size, and its body is what the first read
+   * of all the bytes takes, so the file costs one request, not a probe and a
+   * read. The body waits unread until then (the server is held back by the
+   * connection); if it cannot be read then, that read is retried by range as
+   * any other. The address's `probe` is not used.
+   */
+  static async openWhole(address: RemoteAddress, options: HttpOptions = {}): Promise<HttpSource> {
+    const res = await withRetries(address.name, 0, options, async (req) => {
+      const res = await fetch(await address.href('GET'), { headers: address.headers, signal: req.signal, redirect: 'follow' });
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        throw statusError(address, res);
+      }
+      return res;
+    });
+    const length = res.headers.get('content-length');
+    if (length === null || !/^\d+$/.test(length)) {
+      await res.body?.cancel();
+      throw new HttpError(address.name, `expected a Content-Length header with the size, received ${JSON.stringify(length)}`);
+    }
+    const source = new HttpSource(address, Number(length), versionOf(res), options);
+    source.pending = res;
+    return source;
+  }
+
+  /** openWhole()'s body, for a read of the whole file; dropped for any other read. */
+  private takePending(position: number, want: number): Response | null {
+    const res = this.pending;
+    this.pending = null;
+    if (res && position === 0 && want === this.size) return res;
+    res?.body?.cancel().catch(() => {});
+    return null;
+  }
+
   readSync(): number {
     throw new HttpError(this.name, 'URLs are read asynchronously (for await, read()), and this read was synchronous');
   }
@@ -245,6 +283,7 @@ export class HttpSource implements ByteSource {
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     if (this.closed) throw new Error(`${this.name}: read after close`);
     const want = Math.min(length, this.size - position);
+    let first = this.takePending(position, want);
     if (want <= 0) return 0;
     let got = 0;
     await withRetries(
@@ -252,6 +291,12 @@ export class HttpSource implements ByteSource {
       position,
       this.options,
       async (req) => {
+        if (first) {
+          const res = first;
+          first = null; // a retry asks by range, from where this one stopped
+          await readBody(this.name, res, req, buffer, offset, want, (n) => (got += n));
+          return;
+        }
         const from = position + got;
         const headers: Record<string, string> = { ...this.address.headers, range: `bytes=${from}-${position + want - 1}` };
         const ifRange = this.version.etag ?? this.version.lastModified;
@@ -283,6 +328,7 @@ export class HttpSource implements ByteSource {
 
   close(): void {
     this.closed = true;
+    this.takePending(-1, 0);
   }
 }
 

@@ -16,6 +16,8 @@ export interface ServerOptions {
   dropEvery?: number;
   /** ...after half its bytes (default), or before any. */
   cutAt?: 'half' | 'start';
+  /** Cut off every whole-file answer (a GET without Range) after half its bytes. */
+  dropWhole?: boolean;
   /** Serve byte ranges (default true). */
   ranges?: boolean;
   /** Serve HTTPS with this key and certificate (PEM). */
@@ -53,6 +55,11 @@ export async function serveDir(dir: string, options: ServerOptions = {}): Promis
     const ifRange = req.headers['if-range'];
     if (options.ranges === false || !range || (ifRange !== undefined && ifRange !== etag)) {
       res.writeHead(200, { 'content-length': bytes.length, etag });
+      if (options.dropWhole && req.method !== 'HEAD') {
+        stats.drops += 1;
+        res.write(bytes.subarray(0, bytes.length >> 1), () => res.destroy());
+        return;
+      }
       res.end(req.method === 'HEAD' ? undefined : bytes);
       return;
     }

@@ -11,7 +11,7 @@ import { RecordIndex } from '../../src/format/index-file.js';
 import { openPartition, readPartition } from '../../src/format/partition.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
-import { HttpError, HttpSource } from '../../src/io/http-source.js';
+import { HttpError, HttpSource, httpAddress } from '../../src/io/http-source.js';
 import { ImageRecordIter } from '../../src/iter/image-record-iter.js';
 import { isOneLineError, runBinAsync } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -105,6 +105,33 @@ describe('reading over HTTP', () => {
       assert.ok(slow.retried > 10);
     } finally {
       await halving.close();
+    }
+  });
+
+  test('openWhole: one request for a file read whole; a body cut off is read on by range; other reads ask by range', async () => {
+    const bytes = fs.readFileSync(local('parts.rec'));
+    const before = good.stats.requests;
+    const whole = await HttpSource.openWhole(httpAddress(`${good.url}/parts.rec`), http);
+    const buf = Buffer.alloc(bytes.length);
+    assert.equal(await whole.read(buf, 0, buf.length, 0), bytes.length);
+    assert.ok(buf.equals(bytes));
+    assert.equal(good.stats.requests - before, 1, 'the GET that opened it brought the bytes');
+    whole.close();
+
+    const cutting = await serveDir(dir, { dropWhole: true });
+    try {
+      const cut = await HttpSource.openWhole(httpAddress(`${cutting.url}/parts.rec`), http);
+      const again = Buffer.alloc(bytes.length);
+      assert.equal(await cut.read(again, 0, again.length, 0), bytes.length);
+      assert.ok(again.equals(bytes));
+      assert.equal(cut.retried, 1, 'the second half came by range');
+      const part = await HttpSource.openWhole(httpAddress(`${cutting.url}/parts.rec`), http);
+      const some = Buffer.alloc(1000);
+      assert.equal(await part.read(some, 0, 1000, 5000), 1000);
+      assert.ok(some.equals(bytes.subarray(5000, 6000)));
+      part.close();
+    } finally {
+      await cutting.close();
     }
   });
 
