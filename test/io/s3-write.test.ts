@@ -198,17 +198,21 @@ describe('im2rec with a bucket', async () => {
       if (fs.statSync(file).isFile()) await s3.put('data', `slow/${name.split(path.sep).join('/')}`, fs.readFileSync(file));
     }
     await ok('im2rec', ['s3://data/slow-out/set', 's3://data/slow/', '--list', '--recursive', '-q']);
+    // The list twenty times over (6,000 items, indices distinct): far longer than the wait before Ctrl-C.
+    const lines = String(await s3.get('data', 'slow-out/set.lst')).trim().split('\n');
+    const long = Array.from({ length: 20 }, (_, k) => lines.map((l) => l.replace(/^\d+/, (n) => String(Number(n) + k * lines.length)))).flat();
+    await s3.put('data', 'slow-out/set.lst', `${long.join('\n')}\n`);
     const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/im2rec.cjs');
     const child = spawn(process.execPath, [bin, 's3://data/slow-out/set', 's3://data/slow/', '--num-thread', '1'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d;
     });
-    await new Promise((r) => setTimeout(r, 1500)); // well into the pack (300 images on one thread take several seconds)
+    await new Promise((r) => setTimeout(r, 1500)); // well into the pack (6,000 images on one thread take half a minute)
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 130, stderr);
-    assert.match(stderr, /interrupted after \d+ of 300 images; the uploads to s3:\/\/data\/slow-out\/set\.rec were cancelled and nothing was published/);
+    assert.match(stderr, /interrupted after \d+ of 6000 images; the uploads to s3:\/\/data\/slow-out\/set\.rec were cancelled and nothing was published/);
     assert.deepEqual((await s3.keys('data', 'slow-out/')).sort(), ['slow-out/set.labels.txt', 'slow-out/set.lst']);
   });
 });
