@@ -178,12 +178,17 @@ export function imagePathResolver(root: string, form: 'py' | 'cc'): (rel: string
 }
 
 
+/** A location as notes and messages name it: a path made absolute, a URL in its display form. */
+function absoluteName(location: string): string {
+  return isUrl(location) ? displayLocation(location) : path.resolve(location);
+}
+
 /** The settings a partial output was made with; resuming needs the same, and the same list bytes. */
 function settingsNote(options: PackOptions, list: ListPart, image: ImageSettings, packLabel: boolean): string {
   return JSON.stringify({
-    list: isUrl(options.list) ? displayLocation(options.list) : path.resolve(options.list),
+    list: absoluteName(options.list),
     listSha256: list.sha256(),
-    root: isUrl(options.root) ? displayLocation(options.root) : path.resolve(options.root),
+    root: absoluteName(options.root),
     dialect: options.dialect,
     image,
     packLabel,
@@ -211,7 +216,7 @@ function nothingPackedReason(options: PackOptions, skipped: readonly SkippedImag
         return `${list}: no image was packed: ${all}; the paths start with numbers, so the lines hold more labels: pass label_width=${dialect.labelWidth + numbers}`;
       }
     }
-    return `${list}: no image was packed: ${all}; is ROOT ${isUrl(options.root) ? displayLocation(options.root) : path.resolve(options.root)} right?`;
+    return `${list}: no image was packed: ${all}; is ROOT ${absoluteName(options.root)} right?`;
   }
   const reasons = new Map<string, number>();
   for (const s of skipped) {
@@ -247,7 +252,7 @@ async function openPartial(
   const { output } = options;
   const writerOptions = { fsync: options.fsync, overwrite: options.overwrite ?? false };
   const fromStart = { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() };
-  if (isUrl(output) || isUrl(indexPath)) return { output: await StreamedOutput.create(output, indexPath, writerOptions), start: fromStart };
+  if (isUrl(output)) return { output: await StreamedOutput.create(output, indexPath, writerOptions), start: fromStart };
   if (options.resume && hasPartial(output)) return PartialOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
   if (options.resume) options.onNotice?.(`--resume: no interrupted run to continue for ${output}; packing from the start`);
   const onReplace = (found: string) => options.onNotice?.(`replacing ${found}, left by an interrupted run (--force)`);

@@ -217,9 +217,7 @@ export class HttpSource implements ByteSource {
     const { name, headers } = address;
     if (address.probe === 'head') {
       const head = (await headOf(address, options))!;
-      const length = head.headers.get('content-length');
-      if (length === null || !/^\d+$/.test(length)) throw new HttpError(name, `expected a Content-Length header with the size, received ${JSON.stringify(length)}`);
-      return new HttpSource(address, Number(length), versionOf(head), options);
+      return new HttpSource(address, contentLength(name, head), versionOf(head), options);
     }
     const res = await withRetries(name, 0, options, async (req) => {
       const res = await fetch(await address.href('GET'), { headers: { ...headers, range: 'bytes=0-0' }, signal: req.signal, redirect: 'follow' });
@@ -257,12 +255,14 @@ export class HttpSource implements ByteSource {
       }
       return res;
     });
-    const length = res.headers.get('content-length');
-    if (length === null || !/^\d+$/.test(length)) {
+    let size: number;
+    try {
+      size = contentLength(address.name, res);
+    } catch (err) {
       await res.body?.cancel();
-      throw new HttpError(address.name, `expected a Content-Length header with the size, received ${JSON.stringify(length)}`);
+      throw err;
     }
-    const source = new HttpSource(address, Number(length), versionOf(res), options);
+    const source = new HttpSource(address, size, versionOf(res), options);
     source.pending = res;
     return source;
   }
@@ -334,6 +334,13 @@ export class HttpSource implements ByteSource {
 
 function changed(name: string, how: string): HttpError {
   return new HttpError(name, `the file changed on the server while it was being read (${how})`);
+}
+
+/** The file size from a whole answer's (or a HEAD's) Content-Length. */
+function contentLength(name: string, res: Response): number {
+  const length = res.headers.get('content-length');
+  if (length === null || !/^\d+$/.test(length)) throw new HttpError(name, `expected a Content-Length header with the size, received ${JSON.stringify(length)}`);
+  return Number(length);
 }
 
 /** The file size from a 206's Content-Range (`bytes a-b/size`). */

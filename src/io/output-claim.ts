@@ -47,10 +47,7 @@ function assertNotAnInput(output: string, inputs: readonly string[]): void {
 }
 
 /** s3://bucket/key in one spelling, to compare outputs with each other and with inputs. */
-function s3Name(location: string): string {
-  const { bucket, key } = parseS3Url(location);
-  return `s3://${bucket}/${key}`;
-}
+const s3Name = (location: string): string => parseS3Url(location).name;
 
 /** Objects a run may stream at once: each holds up to UPLOAD_MEMORY (32 such is 1 GiB). */
 export const MAX_UPLOADS = 32;

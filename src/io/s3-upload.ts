@@ -21,7 +21,7 @@ import { PassThrough } from 'node:stream';
 import type { Upload } from '@aws-sdk/lib-storage';
 import { OutputExistsError } from './output-errors.js';
 import { HttpError } from './http-source.js';
-import { loadSdk, parseS3Url, removeS3Object, s3CallError, setupError } from './s3.js';
+import { parseS3Url, removeS3Object, s3CallError, sdkFor } from './s3.js';
 
 /** Bytes per uploaded part (S3's least is 5 MiB, except for the last). */
 export const PART_SIZE = 8 << 20;
@@ -54,15 +54,9 @@ export class S3Upload {
 
   /** Starts the upload of `location` (s3://bucket/key); nothing appears there until publish(). */
   static async create(location: string, options: { overwrite?: boolean } = {}): Promise<S3Upload> {
-    const { bucket, key } = parseS3Url(location);
-    const name = `s3://${bucket}/${key}`;
+    const { bucket, key, name } = parseS3Url(location);
     const overwrite = options.overwrite ?? false;
-    let sdk;
-    try {
-      sdk = await loadSdk();
-    } catch (err) {
-      throw setupError(name, err);
-    }
+    const sdk = await sdkFor(name);
     const { Upload } = await import('@aws-sdk/lib-storage');
     const body = new PassThrough({ highWaterMark: PART_SIZE });
     const upload = new Upload({
@@ -141,7 +135,7 @@ export class S3Upload {
     const uploadId = (this.upload as unknown as { uploadId?: string }).uploadId;
     if (uploadId) {
       // lib-storage sends this too when its loop ends; once more is harmless, and covers a loop cut off.
-      const { client, s3 } = await loadSdk();
+      const { client, s3 } = await sdkFor(this.path);
       const { bucket, key } = parseS3Url(this.path);
       await client.send(new s3.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => {});
     }

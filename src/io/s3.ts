@@ -18,11 +18,12 @@ import type { HttpOptions, RemoteAddress } from './http-source.js';
 import { displayLocation } from './display-name.js';
 import { HttpError } from './http-source.js';
 
-/** Bucket and key of an s3:// location. */
-export function parseS3Url(location: string): { bucket: string; key: string } {
+/** Bucket and key of an s3:// location, and its name in messages (`s3://bucket/key`, one spelling for every use). */
+export function parseS3Url(location: string): { bucket: string; key: string; name: string } {
   const m = /^s3:\/\/([^/?#]+)\/([^?#]*)$/i.exec(location);
   if (!m || m[2] === '') throw new HttpError(displayLocation(location), 'expected s3://bucket/key');
-  return { bucket: m[1]!, key: decodeURIComponent(m[2]!) };
+  const key = decodeURIComponent(m[2]!);
+  return { bucket: m[1]!, key, name: `s3://${m[1]}/${key}` };
 }
 
 export interface Sdk {
@@ -69,6 +70,13 @@ export function loadSdk(): Promise<Sdk> {
   return sdk;
 }
 
+/** loadSdk() for a request about `name`: a setup failure (no credentials, no region) is said about it. */
+export function sdkFor(name: string): Promise<Sdk> {
+  return loadSdk().catch((err: unknown) => {
+    throw setupError(name, err);
+  });
+}
+
 /** What the SDK's chain could not find, in words a user can act on. */
 export function setupError(location: string, err: unknown): HttpError {
   const e = err as Error;
@@ -95,8 +103,7 @@ export function s3CallError(name: string, err: unknown, doing: string): Error {
 
 /** An s3:// object's address for http-source: each request signed as it is made. */
 export function s3Address(location: string, options: HttpOptions = {}): RemoteAddress {
-  const { bucket, key } = parseS3Url(location);
-  const name = `s3://${bucket}/${key}`;
+  const { bucket, key, name } = parseS3Url(location);
   const signed: Partial<Record<'GET' | 'HEAD', { url: Promise<string>; renewAt: number }>> = {};
   return {
     name,
@@ -112,11 +119,11 @@ export function s3Address(location: string, options: HttpOptions = {}): RemoteAd
       const cached = signed[method];
       if (cached && performance.now() < cached.renewAt) return cached.url;
       const renewAt = performance.now() + (SIGNED_FOR_SECONDS - RESIGN_WITH_SECONDS_LEFT) * 1000;
-      const url = loadSdk()
+      const url = sdkFor(name)
         .then((s) => s.sign(bucket, key, method))
         .catch((err: unknown) => {
           delete signed[method]; // the next request tries again
-          throw setupError(name, err);
+          throw err instanceof HttpError ? err : setupError(name, err);
         });
       signed[method] = { url, renewAt };
       return url;
@@ -140,9 +147,7 @@ export function parseS3Folder(location: string): { bucket: string; prefix: strin
  */
 export async function listS3Keys(location: string, options: { recursive: boolean }): Promise<string[]> {
   const { bucket, prefix, name } = parseS3Folder(location);
-  const { client, s3 } = await loadSdk().catch((err: unknown) => {
-    throw setupError(name, err);
-  });
+  const { client, s3 } = await sdkFor(name);
   const keys: string[] = [];
   let token: string | undefined;
   do {
@@ -162,11 +167,8 @@ export async function listS3Keys(location: string, options: { recursive: boolean
 
 /** Deletes an object (S3 answers success whether or not it was there). */
 export async function removeS3Object(location: string): Promise<void> {
-  const { bucket, key } = parseS3Url(location);
-  const name = `s3://${bucket}/${key}`;
-  const { client, s3 } = await loadSdk().catch((err: unknown) => {
-    throw setupError(name, err);
-  });
+  const { bucket, key, name } = parseS3Url(location);
+  const { client, s3 } = await sdkFor(name);
   try {
     await client.send(new s3.DeleteObjectCommand({ Bucket: bucket, Key: key }));
   } catch (err) {

@@ -10,7 +10,7 @@
  * when complete, and not at all when no record would be written; inputs are
  * never touched. Inputs and outputs may be s3:// objects: records are read by
  * ranged GETs and written into multipart uploads, a record at a time, so a
- * merge of parts in a bucket holds a few MiB whatever their size.
+ * merge of parts in a bucket holds the same few buffers whatever their size.
  */
 import { RecordIndex, indexPathFor } from '../format/index-file.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
@@ -112,21 +112,20 @@ function withId(payload: Uint8Array, id: number): Uint8Array {
 
 /** One output `.rec` + `.idx`. */
 export class RewriteTarget {
-  readonly indexPath: string;
   /** The keys written, to count duplicates at the end (a few bytes each). */
   private readonly keys = new RecordIndex();
 
   private constructor(
     readonly out: string,
+    readonly indexPath: string,
     private readonly writer: RecordWriter,
     private readonly options: RewriteOptions,
-  ) {
-    this.indexPath = indexPathFor(out);
-  }
+  ) {}
 
   static async create(out: string, options: RewriteOptions = {}): Promise<RewriteTarget> {
-    const writer = await RecordWriter.createAsync(out, { indexPath: indexPathFor(out), fsync: options.fsync, overwrite: options.overwrite });
-    return new RewriteTarget(out, writer, options);
+    const indexPath = indexPathFor(out);
+    const writer = await RecordWriter.createAsync(out, { indexPath, fsync: options.fsync, overwrite: options.overwrite });
+    return new RewriteTarget(out, indexPath, writer, options);
   }
 
   get records(): number {
