@@ -31,6 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ByteSource } from './byte-source.js';
 import { displayLocation } from './display-name.js';
 import { MxrecError } from '../util/errors.js';
+import { type HttpAnswer, discard, header, request } from './http-request.js';
 
 export interface HttpOptions {
   /** Attempts after the first for one read, or since the last that brought bytes. Default 5. */
@@ -68,7 +69,7 @@ export class HttpError extends MxrecError {
 
 /**
  * What every request for one remote file needs: its name for messages (no
- * credentials, no query), the headers, and the address to fetch for a
+ * credentials, no query), the headers, and the address to request for a
  * method. A plain URL is one address; an S3 object's is signed afresh for
  * each request (io/s3.ts), so no signature outlives its few minutes.
  */
@@ -86,7 +87,7 @@ export interface RemoteAddress {
   explain?(status: number): string | undefined;
 }
 
-/** An http(s):// URL's address. `user:pass@` becomes a Basic Authorization header (fetch refuses URLs that carry them). */
+/** An http(s):// URL's address. `user:pass@` becomes a Basic Authorization header (sent as a header, never in the URL). */
 export function httpAddress(url: string, options: HttpOptions = {}): RemoteAddress {
   const u = new URL(url);
   const auth: Record<string, string> = {};
@@ -115,8 +116,8 @@ class Retryable extends Error {
 }
 
 /** Milliseconds a `Retry-After` header asks to wait (seconds or an HTTP date), or 0. */
-function retryAfterMs(res: Response): number {
-  const value = res.headers.get('retry-after');
+function retryAfterMs(res: HttpAnswer): number {
+  const value = header(res, 'retry-after');
   if (!value) return 0;
   const seconds = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
   return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), MAX_RETRY_AFTER_MS) : 0;
@@ -174,9 +175,9 @@ interface Version {
   lastModified: string | null;
 }
 
-function versionOf(res: Response): Version {
-  const etag = res.headers.get('etag');
-  return { etag: etag && !etag.startsWith('W/') ? etag : null, lastModified: res.headers.get('last-modified') };
+function versionOf(res: HttpAnswer): Version {
+  const etag = header(res, 'etag');
+  return { etag: etag && !etag.startsWith('W/') ? etag : null, lastModified: header(res, 'last-modified') };
 }
 
 /** How `now` differs from `first`, comparing what both answers name; null when they agree. */
@@ -192,7 +193,7 @@ export class HttpSource implements ByteSource {
   readonly syncReads = false;
   private closed = false;
   /** openWhole()'s answer, its body not read yet: what the first read of the whole file takes. */
-  private pending: Response | null = null;
+  private pending: HttpAnswer | null = null;
   /** Attempts repeated so far (for tests and logs). */
   retried = 0;
 
@@ -220,17 +221,17 @@ export class HttpSource implements ByteSource {
       return new HttpSource(address, contentLength(name, head), versionOf(head), options);
     }
     const res = await withRetries(name, 0, options, async (req) => {
-      const res = await fetch(await address.href('GET'), { headers: { ...headers, range: 'bytes=0-0' }, signal: req.signal, redirect: 'follow' });
+      const res = await request(await address.href('GET'), { headers: { ...headers, range: 'bytes=0-0' }, signal: req.signal });
       // One byte, or not read at all: a server that ignores Range would send the whole file.
-      if (res.status === 206) await readBody(name, res, req, Buffer.alloc(1), 0, 1, () => {});
-      else await res.body?.cancel();
-      if (res.status !== 206 && res.status !== 416 && res.status !== 200) throw statusError(address, res);
+      if (res.statusCode === 206) await readBody(name, res, req, Buffer.alloc(1), 0, 1, () => {});
+      else discard(res);
+      if (res.statusCode !== 206 && res.statusCode !== 416 && res.statusCode !== 200) throw statusError(address, res);
       return res;
     });
     let size: number;
-    if (res.status === 206) {
+    if (res.statusCode === 206) {
       size = totalSize(name, res);
-    } else if (res.status === 416) {
+    } else if (res.statusCode === 416) {
       size = 0; // an empty file has no byte 0
     } else {
       throw new HttpError(name, 'the server does not serve byte ranges (it answered a Range request with the whole file); mxrec needs them to read .rec files remotely');
@@ -248,9 +249,9 @@ export class HttpSource implements ByteSource {
    */
   static async openWhole(address: RemoteAddress, options: HttpOptions = {}): Promise<HttpSource> {
     const res = await withRetries(address.name, 0, options, async (req) => {
-      const res = await fetch(await address.href('GET'), { headers: address.headers, signal: req.signal, redirect: 'follow' });
-      if (res.status !== 200) {
-        await res.body?.cancel();
+      const res = await request(await address.href('GET'), { headers: address.headers, signal: req.signal });
+      if (res.statusCode !== 200) {
+        discard(res);
         throw statusError(address, res);
       }
       return res;
@@ -259,7 +260,7 @@ export class HttpSource implements ByteSource {
     try {
       size = contentLength(address.name, res);
     } catch (err) {
-      await res.body?.cancel();
+      discard(res);
       throw err;
     }
     const source = new HttpSource(address, size, versionOf(res), options);
@@ -268,11 +269,11 @@ export class HttpSource implements ByteSource {
   }
 
   /** openWhole()'s body, for a read of the whole file; dropped for any other read. */
-  private takePending(position: number, want: number): Response | null {
+  private takePending(position: number, want: number): HttpAnswer | null {
     const res = this.pending;
     this.pending = null;
     if (res && position === 0 && want === this.size) return res;
-    res?.body?.cancel().catch(() => {});
+    if (res) discard(res);
     return null;
   }
 
@@ -301,22 +302,22 @@ export class HttpSource implements ByteSource {
         const headers: Record<string, string> = { ...this.address.headers, range: `bytes=${from}-${position + want - 1}` };
         const ifRange = this.version.etag ?? this.version.lastModified;
         if (ifRange) headers['if-range'] = ifRange;
-        const res = await fetch(await this.address.href('GET'), { headers, signal: req.signal, redirect: 'follow' });
-        if (res.status !== 206) {
-          await res.body?.cancel();
-          if (res.status !== 200) throw statusError(this.address, res);
+        const res = await request(await this.address.href('GET'), { headers, signal: req.signal });
+        if (res.statusCode !== 206) {
+          discard(res);
+          if (res.statusCode !== 200) throw statusError(this.address, res);
           throw changed(this.name, 'it answered a range request with the whole file');
         }
         const change = versionChange(this.version, versionOf(res));
         if (change) {
-          await res.body?.cancel();
+          discard(res);
           throw changed(this.name, change);
         }
-        const start = /^bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
+        const start = /^bytes (\d+)-/.exec(header(res, 'content-range') ?? '');
         if (!start || Number(start[1]) !== from || totalSize(this.name, res) !== this.size) {
-          await res.body?.cancel();
+          discard(res);
           if (start && Number(start[1]) === from) throw changed(this.name, `its size went from ${this.size} to ${totalSize(this.name, res)} bytes`);
-          throw new HttpError(this.name, `asked for bytes from ${from}, received ${JSON.stringify(res.headers.get('content-range'))}`);
+          throw new HttpError(this.name, `asked for bytes from ${from}, received ${JSON.stringify(header(res, 'content-range'))}`);
         }
         await readBody(this.name, res, req, buffer, offset + got, want - got, (n) => (got += n));
       },
@@ -337,16 +338,16 @@ function changed(name: string, how: string): HttpError {
 }
 
 /** The file size from a whole answer's (or a HEAD's) Content-Length. */
-function contentLength(name: string, res: Response): number {
-  const length = res.headers.get('content-length');
+function contentLength(name: string, res: HttpAnswer): number {
+  const length = header(res, 'content-length');
   if (length === null || !/^\d+$/.test(length)) throw new HttpError(name, `expected a Content-Length header with the size, received ${JSON.stringify(length)}`);
   return Number(length);
 }
 
 /** The file size from a 206's Content-Range (`bytes a-b/size`). */
-function totalSize(name: string, res: Response): number {
-  const total = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '');
-  if (!total) throw new HttpError(name, `expected a Content-Range header with the file size, received ${JSON.stringify(res.headers.get('content-range'))}`);
+function totalSize(name: string, res: HttpAnswer): number {
+  const total = /\/(\d+)\s*$/.exec(header(res, 'content-range') ?? '');
+  if (!total) throw new HttpError(name, `expected a Content-Range header with the file size, received ${JSON.stringify(header(res, 'content-range'))}`);
   return Number(total[1]);
 }
 
@@ -354,39 +355,44 @@ function totalSize(name: string, res: Response): number {
  * Reads a body into `buffer[at, at + want)` and stops there: a body that
  * runs on past `want` bytes is an error, and the rest is never read. Each
  * piece is counted (`onBytes`) as it lands, so that when the connection is
- * lost part-way (Retryable) the caller keeps what arrived.
+ * lost part-way (Retryable) the caller keeps what arrived. The attempt's
+ * signal cuts the body off too: an answer opened by an earlier attempt
+ * (openWhole's) is held to this one's timeouts.
  */
-async function readBody(name: string, res: Response, req: Attempt, buffer: Buffer, at: number, want: number, onBytes: (n: number) => void): Promise<void> {
-  let got = 0;
-  const reader = res.body?.getReader();
-  if (!reader) throw new Retryable(`connection closed after 0 of ${want} bytes`);
-  try {
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (err) {
-        throw new Retryable(`connection lost after ${got} of ${want} bytes (${describe(err, req.signal)})`);
-      }
-      if (chunk.done) break;
-      const bytes = chunk.value;
-      if (got + bytes.byteLength > want) {
-        throw new HttpError(name, `the server sent more than the ${want} bytes asked for (a range it does not honour)`);
-      }
-      buffer.set(bytes, at + got);
-      got += bytes.byteLength;
-      onBytes(bytes.byteLength);
-      req.received(bytes.byteLength);
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  if (got < want) throw new Retryable(`connection closed after ${got} of ${want} bytes`);
+function readBody(name: string, res: HttpAnswer, req: Attempt, buffer: Buffer, at: number, want: number, onBytes: (n: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    const settle = (err?: Error): void => {
+      res.off('data', onData).off('end', onEnd).off('error', onLost).off('close', onClose);
+      req.signal.removeEventListener('abort', onAbort);
+      if (!err) return resolve();
+      discard(res);
+      reject(err);
+    };
+    const onData = (chunk: Buffer): void => {
+      if (got + chunk.length > want) return settle(new HttpError(name, `the server sent more than the ${want} bytes asked for (a range it does not honour)`));
+      chunk.copy(buffer, at + got);
+      got += chunk.length;
+      onBytes(chunk.length);
+      req.received(chunk.length);
+    };
+    const onEnd = (): void => settle(got < want ? new Retryable(`connection closed after ${got} of ${want} bytes`) : undefined);
+    const onLost = (err?: Error): void => {
+      const why = err ? ` (${describe(err, req.signal)})` : '';
+      settle(new Retryable(`connection lost after ${got} of ${want} bytes${why}`));
+    };
+    const onClose = (): void => onLost();
+    const onAbort = (): void => settle(req.signal.reason instanceof Error ? req.signal.reason : new Retryable('aborted'));
+    if (req.signal.aborted) return onAbort();
+    req.signal.addEventListener('abort', onAbort, { once: true });
+    res.on('data', onData).once('end', onEnd).once('error', onLost).once('close', onClose);
+  });
 }
 
-function statusError(address: RemoteAddress, res: Response): HttpError {
-  const text = address.explain?.(res.status) ?? (res.status === 404 ? 'not found (HTTP 404)' : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-  return new HttpError(address.name, text, res.status, retryAfterMs(res));
+function statusError(address: RemoteAddress, res: HttpAnswer): HttpError {
+  const status = res.statusCode ?? 0;
+  const text = address.explain?.(status) ?? (status === 404 ? 'not found (HTTP 404)' : `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`);
+  return new HttpError(address.name, text, status, retryAfterMs(res));
 }
 
 /**
@@ -436,11 +442,8 @@ async function withRetries<T>(
   }
 }
 
-/** Network failures that another try may get past (undici's and the OS's names for them). */
-const TRANSIENT = new Set([
-  'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
-]);
+/** Network failures that another try may get past (the OS's names for them, as node reports them). */
+const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
 /**
  * Worth another try: timeouts, dropped or reset connections. Not: no such
@@ -449,28 +452,37 @@ const TRANSIENT = new Set([
  */
 function transient(err: unknown): boolean {
   if (err instanceof Retryable) return true;
-  const code = (err as { cause?: { code?: unknown } }).cause?.code;
-  return typeof code === 'string' && TRANSIENT.has(code);
+  const code = errorCode(err);
+  return code !== undefined && TRANSIENT.has(code);
+}
+
+/** A network error's code: node's errors carry it, some wrap one that does (as their cause). */
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const code = e.code ?? e.cause?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function describe(err: unknown, signal: AbortSignal): string {
   if (signal.aborted && signal.reason instanceof Error) return signal.reason.message;
-  const e = err as Error & { cause?: Error & { code?: string } };
+  const e = err as Error & { cause?: Error };
   const plain: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', ECONNRESET: 'connection reset' };
-  const code = e.cause?.code;
+  const code = errorCode(err);
   if (code && plain[code]) return `${plain[code]} (${code})`;
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `TLS certificate not accepted (${code}; NODE_EXTRA_CA_CERTS=ca.pem trusts a private CA)`;
-  const cause = code ?? e.cause?.message;
-  return cause ? `${e.message} (${cause})` : e.message;
+  const cause = e.cause ? (errorCode(e.cause) ?? e.cause.message) : undefined;
+  if (cause) return `${e.message} (${cause})`;
+  return code && !e.message.includes(code) ? `${e.message} (${code})` : e.message;
 }
 
 /** A HEAD's answer, with retries; null for the statuses in `absent`, an HttpError for any other failure. */
-async function headOf(address: RemoteAddress, options: HttpOptions, absent: readonly number[] = []): Promise<Response | null> {
+async function headOf(address: RemoteAddress, options: HttpOptions, absent: readonly number[] = []): Promise<HttpAnswer | null> {
   return withRetries(address.name, 0, options, async (req) => {
-    const res = await fetch(await address.href('HEAD'), { method: 'HEAD', headers: address.headers, signal: req.signal, redirect: 'follow' });
-    await res.body?.cancel();
-    if (absent.includes(res.status)) return null;
-    if (!res.ok) throw statusError(address, res);
+    const res = await request(await address.href('HEAD'), { method: 'HEAD', headers: address.headers, signal: req.signal });
+    discard(res);
+    const status = res.statusCode ?? 0;
+    if (absent.includes(status)) return null;
+    if (status < 200 || status > 299) throw statusError(address, res);
     return res;
   });
 }

@@ -1,7 +1,8 @@
 /**
  * A static file server on loopback for the remote-reading tests, with the
  * faults remote reading must survive: it can cut responses off part-way
- * (`dropEvery`), ignore Range (`ranges: false`), and it counts requests and
+ * (`dropEvery`), ignore Range (`ranges: false`), send readers elsewhere
+ * (`redirect`), and it counts requests, those that carried credentials and
  * the most it served at once.
  */
 import crypto from 'node:crypto';
@@ -22,12 +23,15 @@ export interface ServerOptions {
   ranges?: boolean;
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string; cert: string };
+  /** Answer paths under `from` (`/moved/`) with a 302 to `to` (a path or a URL) followed by the rest of the path. */
+  redirect?: { from: string; to: string };
 }
 
 export interface TestServer {
   /** http://127.0.0.1:PORT */
   url: string;
-  stats: { requests: number; drops: number; active: number; maxActive: number };
+  /** `authorized`: requests with an Authorization header. */
+  stats: { requests: number; drops: number; active: number; maxActive: number; authorized: number };
   close(): Promise<void>;
 }
 
@@ -37,13 +41,18 @@ function etagOf(file: string): string {
 }
 
 export async function serveDir(dir: string, options: ServerOptions = {}): Promise<TestServer> {
-  const stats = { requests: 0, drops: 0, active: 0, maxActive: 0 };
+  const stats = { requests: 0, drops: 0, active: 0, maxActive: 0, authorized: 0 };
   let ranged = 0;
   const handler: http.RequestListener = (req, res) => {
     stats.requests += 1;
     stats.active += 1;
     stats.maxActive = Math.max(stats.maxActive, stats.active);
     res.on('close', () => (stats.active -= 1));
+    if (req.headers.authorization !== undefined) stats.authorized += 1;
+    if (options.redirect && req.url!.startsWith(options.redirect.from)) {
+      res.writeHead(302, { location: options.redirect.to + req.url!.slice(options.redirect.from.length) }).end('moved');
+      return;
+    }
     const file = path.join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
     if (!file.startsWith(dir) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404).end('not found');

@@ -157,6 +157,27 @@ describe('reading over HTTP', () => {
     }
   });
 
+  test('redirects are followed, to the same server and to another, where credentials are not sent', async () => {
+    const bytes = fs.readFileSync(local('parts.rec'));
+    const elsewhere = await serveDir(dir);
+    const moving = await serveDir(dir, { redirect: { from: '/moved/', to: '/' } });
+    const away = await serveDir(dir, { redirect: { from: '/away/', to: `${elsewhere.url}/` } });
+    const loop = await serveDir(dir, { redirect: { from: '/', to: '/' } });
+    try {
+      const src = await HttpSource.open(`${moving.url}/moved/parts.rec`);
+      const got = Buffer.alloc(bytes.length);
+      assert.equal(await src.read(got, 0, got.length, 0), bytes.length);
+      assert.deepEqual(got, bytes);
+      assert.equal((await scanRemote(`http://user:secret@${away.url.slice('http://'.length)}/away/parts.rec`)).length, 40);
+      assert.ok(away.stats.authorized > 0, 'the first server was sent the credentials');
+      assert.equal(elsewhere.stats.authorized, 0, 'the server redirected to was not');
+      assert.ok(elsewhere.stats.requests > 0);
+      await assert.rejects(HttpSource.open(`${loop.url}/parts.rec`, { retries: 0 }), /parts\.rec: more than 20 redirects/);
+    } finally {
+      await Promise.all([elsewhere.close(), moving.close(), away.close(), loop.close()]);
+    }
+  });
+
   test('what cannot work says so: 404, no range support, giving up, sync reads, a file replaced mid-read', async () => {
     await assert.rejects(HttpSource.open(`${good.url}/nope.rec`), (e: unknown) => e instanceof HttpError && /nope\.rec: not found \(HTTP 404\)/.test(e.message));
     const plain = await serveDir(dir, { ranges: false });
