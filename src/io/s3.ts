@@ -3,8 +3,8 @@
  * interoperable API), read by the same ranged GETs as any URL
  * (http-source.ts: bounded read-ahead, retries, deadlines, ETag checks). Each
  * request goes to a GET or HEAD presigned with the AWS SDK's presigner (valid
- * for minutes, reused by the requests of the next three), so the retries and
- * checks are HTTP's own.
+ * for minutes, reused by the requests of the next three; s3-presign.ts), so the
+ * retries and checks are HTTP's own.
  *
  * Credentials, region and endpoint come from the SDK's standard chain
  * (environment, shared config and profiles, instance and container roles).
@@ -17,6 +17,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { HttpOptions, RemoteAddress } from './http-source.js';
 import { displayLocation } from './display-name.js';
 import { HttpError } from './http-source.js';
+import { Presigner } from './s3-presign.js';
 
 /** Bucket and key of an s3:// location, and its name in messages (`s3://bucket/key`, one spelling for every use). */
 export function parseS3Url(location: string): { bucket: string; key: string; name: string } {
@@ -52,20 +53,14 @@ const RESIGN_WITH_SECONDS_LEFT = 120;
 export function loadSdk(): Promise<Sdk> {
   sdk ??= (async () => {
     const s3 = await import('@aws-sdk/client-s3');
-    const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
+    const presign = await import('@aws-sdk/s3-request-presigner');
     const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
     // Every request the SDK itself sends (uploads, listings) has deadlines: to connect, and for a
     // socket that goes quiet; the SDK retries those (3 attempts) like other transient failures.
     const requestHandler = { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS };
     const client = new s3.S3Client(endpoint ? { endpoint, forcePathStyle: true, requestHandler } : { requestHandler });
-    return {
-      client,
-      s3,
-      sign: (bucket, key, method) => {
-        const command = method === 'GET' ? new s3.GetObjectCommand({ Bucket: bucket, Key: key }) : new s3.HeadObjectCommand({ Bucket: bucket, Key: key });
-        return getSignedUrl(client, command, { expiresIn: SIGNED_FOR_SECONDS });
-      },
-    };
+    const presigner = new Presigner(client, s3, presign, SIGNED_FOR_SECONDS);
+    return { client, s3, sign: (bucket, key, method) => presigner.sign(bucket, key, method) };
   })();
   return sdk;
 }
