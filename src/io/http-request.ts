@@ -32,12 +32,12 @@ function codedError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-function once(url: URL, init: RequestInit): Promise<IncomingMessage> {
+function sendOnce(url: URL, init: RequestInit): Promise<IncomingMessage> {
   const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
   if (!transport) return Promise.reject(codedError(`cannot follow a redirect to a ${url.protocol} address`, 'ERR_UNSUPPORTED_PROTOCOL'));
   return new Promise((resolve, reject) => {
     const req = transport.request(url, { method: init.method ?? 'GET', headers: init.headers, signal: init.signal }, resolve);
-    req.once('error', reject);
+    req.on('error', reject); // kept after the answer: a later error on a settled promise is dropped, not thrown
     req.end();
   });
 }
@@ -51,7 +51,7 @@ export async function request(href: string, init: RequestInit): Promise<HttpAnsw
   let url = new URL(href);
   let headers = init.headers;
   for (let hops = 0; ; hops++) {
-    const res = await once(url, { ...init, headers });
+    const res = await sendOnce(url, { ...init, headers });
     const location = res.headers.location;
     if (!REDIRECT.has(res.statusCode ?? 0) || !location) return res;
     discard(res);
@@ -74,9 +74,9 @@ export function header(res: HttpAnswer, name: string): string | null {
 
 /**
  * Drops an answer whose body is not wanted. One that has all arrived (a
- * HEAD's, a short error page) is read out, so its connection serves the next
- * request; otherwise the connection is closed, not drained: a body may be
- * endless.
+ * short error page) is read out, so its connection serves the next request;
+ * otherwise the connection is closed, not drained: a body may be endless.
+ * (A HEAD's answer has no body: resume() it.)
  */
 export function discard(res: HttpAnswer): void {
   if (res.complete) res.resume();

@@ -479,7 +479,7 @@ function describe(err: unknown, signal: AbortSignal): string {
 async function headOf(address: RemoteAddress, options: HttpOptions, absent: readonly number[] = []): Promise<HttpAnswer | null> {
   return withRetries(address.name, 0, options, async (req) => {
     const res = await request(await address.href('HEAD'), { method: 'HEAD', headers: address.headers, signal: req.signal });
-    discard(res);
+    res.resume(); // no body: the connection goes back to the pool
     const status = res.statusCode ?? 0;
     if (absent.includes(status)) return null;
     if (status < 200 || status > 299) throw statusError(address, res);
