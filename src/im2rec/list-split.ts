@@ -11,11 +11,9 @@
  * it, and the first line to part 0.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { displayLocation } from '../io/display-name.js';
-import { readWhole } from '../io/locations.js';
+import { readWhole, readWholeSync } from '../io/locations.js';
 import { MAX_LIST_BYTES } from '../io/text-lines.js';
-import { isUrl } from '../io/url.js';
 import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from '../format/list-file.js';
 
 
@@ -72,12 +70,12 @@ export class ListPart implements Iterable<ListItem> {
   ) {}
 
   static open(file: string, dialect: ListDialect, parts?: { count: number; index: number }): ListPart {
-    return ListPart.of(file, fs.readFileSync(file), dialect, parts);
+    return ListPart.of(file, readWholeSync(file, MAX_LIST_BYTES, 'an image list'), dialect, parts);
   }
 
-  /** open() for a path or URL (an s3:// list is read whole, up to MAX_LIST_BYTES). */
+  /** open() for a path or URL (read whole, up to MAX_LIST_BYTES). */
   static async read(location: string, dialect: ListDialect, parts?: { count: number; index: number }): Promise<ListPart> {
-    const bytes = isUrl(location) ? await readWhole(location, MAX_LIST_BYTES, 'an image list') : fs.readFileSync(location);
+    const bytes = await readWhole(location, MAX_LIST_BYTES, 'an image list');
     return ListPart.of(displayLocation(location), bytes, dialect, parts);
   }
 

@@ -5,7 +5,7 @@
  * local-only.
  */
 import fs from 'node:fs';
-import { type ByteSource, FileSource } from './byte-source.js';
+import { type ByteSource, FileSource, readFullySync } from './byte-source.js';
 import { type HttpOptions, HttpSource, type RemoteAddress, httpAddress, remoteExists } from './http-source.js';
 import { s3Address } from './s3.js';
 import { isS3Url, isUrl } from './url.js';
@@ -56,12 +56,28 @@ export async function readAll(source: ByteSource): Promise<Buffer> {
   return bytes;
 }
 
+function checkWholeSize(source: ByteSource, maxBytes: number, what: string): void {
+  if (source.size > maxBytes) throw new LimitError(`${source.name}: expected ${what} of at most ${maxBytes} bytes, received ${source.size}`);
+}
+
 /** A whole file (path or URL) of at most `maxBytes`; `what` names it in the refusal ("an image list"). */
 export async function readWhole(location: string, maxBytes: number, what: string, http?: HttpOptions): Promise<Buffer> {
   const source = await openLocation(location, http);
   try {
-    if (source.size > maxBytes) throw new LimitError(`${source.name}: expected ${what} of at most ${maxBytes} bytes, received ${source.size}`);
+    checkWholeSize(source, maxBytes, what);
     return await readAll(source);
+  } finally {
+    source.close();
+  }
+}
+
+/** readWhole() for a local file, synchronously: the size it had when opened, checked before any byte is read. */
+export function readWholeSync(path: string, maxBytes: number, what: string): Buffer {
+  const source = FileSource.open(path);
+  try {
+    checkWholeSize(source, maxBytes, what);
+    const bytes = Buffer.allocUnsafe(source.size);
+    return bytes.subarray(0, readFullySync(source, bytes, 0, source.size, 0));
   } finally {
     source.close();
   }

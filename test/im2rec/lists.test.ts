@@ -8,10 +8,11 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ListFileError, parseList, parseListLine, formatListLine } from '../../src/format/list-file.js';
 import { listPartRange, readListPart } from '../../src/im2rec/list-split.js';
+import { MAX_LIST_BYTES } from '../../src/io/text-lines.js';
 import { ListingError, makeLists } from '../../src/im2rec/make-lists.js';
 import { PyRandom } from '../../src/im2rec/py-random.js';
 import { runHarness, skipWithoutDmlc } from '../helpers/dmlc.js';
-import { runBin } from '../helpers/cli.js';
+import { isOneLineError, runBin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -224,5 +225,17 @@ describe('list parts (nsplit/part)', () => {
     const items = readListPart(file, { kind: 'tab' }, { count: 2, index: 1 });
     assert.deepEqual(items.map((i) => [i.index, i.line]), [[3, 4]]);
     assert.deepEqual(readListPart(file, { kind: 'tab' }, { count: 2, index: 0 }).map((i) => i.index), [0, 1, 2]);
+  });
+
+  test('a list larger than the cap is refused before it is read: one line naming it, exit 2', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'huge.lst');
+    fs.writeFileSync(file, '0\t0\ta.jpg\n');
+    fs.truncateSync(file, MAX_LIST_BYTES + 1); // sparse: no gigabyte written
+    assert.throws(() => readListPart(file, { kind: 'tab' }), (e: Error) => e.name === 'LimitError' && e.message.includes(`huge.lst: expected an image list of at most ${MAX_LIST_BYTES} bytes, received ${MAX_LIST_BYTES + 1}`));
+    const res = runBin('im2rec', [path.join(dir, 'huge'), dir]);
+    assert.equal(res.status, 2, res.stderr);
+    assert.ok(isOneLineError(res.stderr), res.stderr);
+    assert.match(res.stderr, /huge\.lst: expected an image list of at most \d+ bytes/);
   });
 });
