@@ -17,10 +17,16 @@ import https from 'node:https';
 
 export type HttpAnswer = IncomingMessage;
 
+/** What may stop a request part-way (a timeout): the hook destroys it; the function returned unregisters the hook. */
+export interface Stoppable {
+  onStop(hook: (reason: Error) => void): () => void;
+}
+
 export interface RequestInit {
   method?: 'GET' | 'HEAD';
   headers: Record<string, string>;
-  signal: AbortSignal;
+  /** Stops the request until its answer's headers arrive (the body is the reader's to stop). */
+  attempt: Stoppable;
 }
 
 /** Redirects followed before giving up (fetch's limit). */
@@ -36,8 +42,12 @@ function sendOnce(url: URL, init: RequestInit): Promise<IncomingMessage> {
   const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
   if (!transport) return Promise.reject(codedError(`cannot follow a redirect to a ${url.protocol} address`, 'ERR_UNSUPPORTED_PROTOCOL'));
   return new Promise((resolve, reject) => {
-    const req = transport.request(url, { method: init.method ?? 'GET', headers: init.headers, signal: init.signal }, resolve);
+    const req = transport.request(url, { method: init.method ?? 'GET', headers: init.headers }, (res) => {
+      forget();
+      resolve(res);
+    });
     req.on('error', reject); // kept after the answer: a later error on a settled promise is dropped, not thrown
+    const forget = init.attempt.onStop((reason) => req.destroy(reason));
     req.end();
   });
 }

@@ -15,9 +15,9 @@
  *   - a read that fails part-way (connection reset or dropped, timeout, 5xx,
  *     429) is retried from the byte where it stopped, with growing pauses
  *     (or as long as `Retry-After` asks, up to a minute); an attempt that
- *     brought bytes starts the count of retries afresh, unless it was cut
- *     off for being too slow. Other answers (404, 403, a server that
- *     ignores Range) fail at once;
+ *     brought bytes starts the count of retries afresh, unless it was too
+ *     slow (cut off for its rate, or gone quiet below it). Other answers
+ *     (404, 403, a server that ignores Range) fail at once;
  *   - every answer's validator (ETag, else Last-Modified) and file size are
  *     compared with the first answer's, and each request names the first
  *     validator in `If-Range`: a file replaced on the server mid-read is an
@@ -31,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ByteSource } from './byte-source.js';
 import { displayLocation } from './display-name.js';
 import { MxrecError } from '../util/errors.js';
-import { type HttpAnswer, discard, header, request } from './http-request.js';
+import { type HttpAnswer, type Stoppable, discard, header, request } from './http-request.js';
 
 export interface HttpOptions {
   /** Attempts after the first for one read, or since the last that brought bytes. Default 5. */
@@ -124,16 +124,22 @@ function retryAfterMs(res: HttpAnswer): number {
 }
 
 /**
- * One attempt's abort signal: aborted when nothing arrives for `timeoutMs`,
- * when the deadline passes, or when bytes arrive slower than the minimum
- * rate once `timeoutMs` has passed.
+ * One attempt's deadlines: it is stopped when nothing arrives for
+ * `timeoutMs`, when the deadline passes, or when bytes arrive slower than the
+ * minimum rate once `timeoutMs` has passed. Stopping destroys the request or
+ * body registered with onStop (cheaper than an AbortSignal, which node's
+ * http wires up at some cost per request: 0.07 of 0.3 ms measured on
+ * loopback).
  */
-class Attempt {
-  private readonly abort = new AbortController();
+class Attempt implements Stoppable {
   private idle: NodeJS.Timeout | undefined;
   private readonly deadline: NodeJS.Timeout;
   private readonly started = performance.now();
   private bytes = 0;
+  private hooks: ((reason: Error) => void)[] = [];
+  private finished = false;
+  /** Why the attempt was stopped, once it has been. */
+  stopped: Retryable | null = null;
 
   constructor(
     private readonly timeoutMs: number,
@@ -144,28 +150,49 @@ class Attempt {
     this.received(0);
   }
 
-  get signal(): AbortSignal {
-    return this.abort.signal;
+  onStop(hook: (reason: Error) => void): () => void {
+    if (this.stopped) {
+      hook(this.stopped);
+      return () => {};
+    }
+    this.hooks.push(hook);
+    return () => (this.hooks = this.hooks.filter((h) => h !== hook));
   }
 
   private stop(reason: Retryable): void {
-    this.abort.abort(reason);
+    if (this.stopped) return;
+    this.stopped = reason;
+    const hooks = this.hooks;
+    this.hooks = [];
+    for (const hook of hooks) hook(reason);
   }
 
   /** Bytes arrived: the idle timer restarts, and the rate is checked. */
   received(n: number): void {
+    if (this.finished) return;
     this.bytes += n;
-    clearTimeout(this.idle);
-    this.idle = setTimeout(() => this.stop(new Retryable(`no data for ${this.timeoutMs} ms`)), this.timeoutMs);
+    if (this.idle) this.idle.refresh();
+    else this.idle = setTimeout(() => this.stop(new Retryable(`no data for ${this.timeoutMs} ms`, this.tooSlow())), this.timeoutMs);
     const seconds = (performance.now() - this.started) / 1000;
-    if (seconds * 1000 > this.timeoutMs && this.bytes / seconds < this.minRate) {
+    if (seconds * 1000 > this.timeoutMs && this.tooSlow()) {
       this.stop(new Retryable(`${Math.round(this.bytes / seconds)} bytes/s, slower than the ${this.minRate} bytes/s asked for`, true));
     }
   }
 
+  /**
+   * Whether the attempt has averaged less than the minimum rate. An attempt
+   * that went quiet after a few bytes is stalled too, so that a server
+   * sending a little and then nothing cannot reset the retries for ever.
+   */
+  private tooSlow(): boolean {
+    return this.bytes / ((performance.now() - this.started) / 1000) < this.minRate;
+  }
+
   done(): void {
+    this.finished = true;
     clearTimeout(this.idle);
     clearTimeout(this.deadline);
+    this.hooks = [];
   }
 }
 
@@ -221,7 +248,7 @@ export class HttpSource implements ByteSource {
       return new HttpSource(address, contentLength(name, head), versionOf(head), options);
     }
     const res = await withRetries(name, 0, options, async (req) => {
-      const res = await request(await address.href('GET'), { headers: { ...headers, range: 'bytes=0-0' }, signal: req.signal });
+      const res = await request(await address.href('GET'), { headers: { ...headers, range: 'bytes=0-0' }, attempt: req });
       // One byte, or not read at all: a server that ignores Range would send the whole file.
       if (res.statusCode === 206) await readBody(name, res, req, Buffer.alloc(1), 0, 1, () => {});
       else discard(res);
@@ -249,7 +276,7 @@ export class HttpSource implements ByteSource {
    */
   static async openWhole(address: RemoteAddress, options: HttpOptions = {}): Promise<HttpSource> {
     const res = await withRetries(address.name, 0, options, async (req) => {
-      const res = await request(await address.href('GET'), { headers: address.headers, signal: req.signal });
+      const res = await request(await address.href('GET'), { headers: address.headers, attempt: req });
       if (res.statusCode !== 200) {
         discard(res);
         throw statusError(address, res);
@@ -302,7 +329,7 @@ export class HttpSource implements ByteSource {
         const headers: Record<string, string> = { ...this.address.headers, range: `bytes=${from}-${position + want - 1}` };
         const ifRange = this.version.etag ?? this.version.lastModified;
         if (ifRange) headers['if-range'] = ifRange;
-        const res = await request(await this.address.href('GET'), { headers, signal: req.signal });
+        const res = await request(await this.address.href('GET'), { headers, attempt: req });
         if (res.statusCode !== 206) {
           discard(res);
           if (res.statusCode !== 200) throw statusError(this.address, res);
@@ -355,8 +382,8 @@ function totalSize(name: string, res: HttpAnswer): number {
  * Reads a body into `buffer[at, at + want)` and stops there: a body that
  * runs on past `want` bytes is an error, and the rest is never read. Each
  * piece is counted (`onBytes`) as it lands, so that when the connection is
- * lost part-way (Retryable) the caller keeps what arrived. The attempt's
- * signal cuts the body off too: an answer opened by an earlier attempt
+ * lost part-way (Retryable) the caller keeps what arrived. Stopping the
+ * attempt cuts the body off too: an answer opened by an earlier attempt
  * (openWhole's) is held to this one's timeouts.
  */
 function readBody(name: string, res: HttpAnswer, req: Attempt, buffer: Buffer, at: number, want: number, onBytes: (n: number) => void): Promise<void> {
@@ -364,7 +391,7 @@ function readBody(name: string, res: HttpAnswer, req: Attempt, buffer: Buffer, a
     let got = 0;
     const settle = (err?: Error): void => {
       res.off('data', onData).off('end', onEnd).off('error', onLost).off('close', onClose);
-      req.signal.removeEventListener('abort', onAbort);
+      forget();
       if (!err) return resolve();
       discard(res);
       reject(err);
@@ -378,14 +405,13 @@ function readBody(name: string, res: HttpAnswer, req: Attempt, buffer: Buffer, a
     };
     const onEnd = (): void => settle(got < want ? new Retryable(`connection closed after ${got} of ${want} bytes`) : undefined);
     const onLost = (err?: Error): void => {
-      const why = err ? ` (${describe(err, req.signal)})` : '';
+      const why = err ? ` (${describe(err, req.stopped)})` : '';
       settle(new Retryable(`connection lost after ${got} of ${want} bytes${why}`));
     };
     const onClose = (): void => onLost();
-    const onAbort = (): void => settle(req.signal.reason instanceof Error ? req.signal.reason : new Retryable('aborted'));
-    if (req.signal.aborted) return onAbort();
-    req.signal.addEventListener('abort', onAbort, { once: true });
+    let forget = (): void => {};
     res.on('data', onData).once('end', onEnd).once('error', onLost).once('close', onClose);
+    forget = req.onStop((reason) => settle(reason));
   });
 }
 
@@ -420,16 +446,16 @@ async function withRetries<T>(
     try {
       return await attempt(req);
     } catch (caught) {
-      const err = req.signal.aborted && req.signal.reason instanceof Retryable ? req.signal.reason : caught;
+      const err = req.stopped ?? caught;
       if (err instanceof HttpError) {
         if (err.status === undefined || !RETRY_STATUS.has(err.status)) throw err;
         reason = err.detail;
         waitMs = err.retryAfterMs;
       } else if (transient(err)) {
-        reason = describe(err, req.signal);
+        reason = describe(err, req.stopped);
         stalled = err instanceof Retryable && err.stalled;
       } else {
-        throw new HttpError(name, describe(err, req.signal));
+        throw new HttpError(name, describe(err, req.stopped));
       }
     } finally {
       req.done();
@@ -463,8 +489,8 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function describe(err: unknown, signal: AbortSignal): string {
-  if (signal.aborted && signal.reason instanceof Error) return signal.reason.message;
+function describe(err: unknown, stopped: Error | null): string {
+  if (stopped) return stopped.message;
   const e = err as Error & { cause?: Error };
   const plain: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', ECONNRESET: 'connection reset' };
   const code = errorCode(err);
@@ -478,7 +504,7 @@ function describe(err: unknown, signal: AbortSignal): string {
 /** A HEAD's answer, with retries; null for the statuses in `absent`, an HttpError for any other failure. */
 async function headOf(address: RemoteAddress, options: HttpOptions, absent: readonly number[] = []): Promise<HttpAnswer | null> {
   return withRetries(address.name, 0, options, async (req) => {
-    const res = await request(await address.href('HEAD'), { method: 'HEAD', headers: address.headers, signal: req.signal });
+    const res = await request(await address.href('HEAD'), { method: 'HEAD', headers: address.headers, attempt: req });
     res.resume(); // no body: the connection goes back to the pool
     const status = res.statusCode ?? 0;
     if (absent.includes(status)) return null;

@@ -1,6 +1,7 @@
 // Servers that misbehave, on 127.0.0.1: an endless body, more bytes than asked,
 // a body trickling at a byte a second, 503 then fine, 429 with Retry-After, a
-// file that changes without the server honouring If-Range, an endless .idx.
+// file that changes without the server honouring If-Range, an endless .idx, a
+// server that goes quiet before answering or after a few bytes of each answer.
 // Each read ends in bounded time and memory, with a clear error or the right
 // bytes; what the server managed to send is counted as a check on memory.
 import assert from 'node:assert/strict';
@@ -70,6 +71,15 @@ const routes: Record<string, Route> = {
     res.writeHead(206, { 'content-range': `bytes ${m[1]}-${m[2]}/${rec.length}`, etag: '"v1"' });
     const timer = setInterval(() => res.write(Buffer.from([0])), 1000);
     res.on('close', () => clearInterval(timer));
+  },
+  // Honest for the first byte; then never answers (no status line, no headers).
+  '/mute.rec': (req, res, n) => (n === 1 ? honest(req, res) : undefined),
+  // Honest for the first byte; then headers and a few bytes, and silence.
+  '/stalls.rec': (req, res, n) => {
+    if (n === 1) return honest(req, res);
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '')!;
+    res.writeHead(206, { 'content-range': `bytes ${m[1]}-${m[2]}/${rec.length}`, etag: '"v1"' });
+    res.write(rec.subarray(Number(m[1]), Number(m[1]) + 10));
   },
   // 503 for the second request, then fine.
   '/flaky.rec': (req, res, n) => (n === 2 ? void res.writeHead(503).end('busy') : honest(req, res)),
@@ -150,6 +160,13 @@ describe('a misbehaving server cannot make a reader hold more than it asked for,
     assert.ok(performance.now() - started < 6000, `${performance.now() - started} ms`);
     // The deadline alone ends it too, whatever the rate.
     await assert.rejects(readAll(`${base}/slow.rec`, { deadlineMs: 300, minBytesPerSecond: 0, retries: 0 }), /not finished after 300 ms/);
+  });
+
+  test('a server that goes quiet, before its answer or in the middle of a body: cut off after timeoutMs, retried a bounded number of times', async () => {
+    const quick = { timeoutMs: 200, retries: 1, retryDelayMs: 1 };
+    await assert.rejects(readAll(`${base}/mute.rec`, quick), (err: Error) => err instanceof HttpError && /failed after 2 attempts: no data for 200 ms/.test(err.message));
+    await assert.rejects(readAll(`${base}/stalls.rec`, quick), (err: Error) => err instanceof HttpError && /failed after 2 attempts: no data for 200 ms/.test(err.message));
+    assert.equal(counts.get('/mute.rec'), 3);
   });
 
   test('503 once, then fine: retried, and the bytes are right', async () => {
