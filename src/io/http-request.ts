@@ -22,7 +22,7 @@ export interface Stoppable {
   onStop(hook: (reason: Error) => void): () => void;
 }
 
-export interface RequestInit {
+export interface RequestOptions {
   method?: 'GET' | 'HEAD';
   headers: Record<string, string>;
   /** Stops the request until its answer's headers arrive (the body is the reader's to stop). */
@@ -38,7 +38,7 @@ function codedError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-function sendOnce(url: URL, init: RequestInit): Promise<IncomingMessage> {
+function sendOnce(url: URL, init: RequestOptions): Promise<IncomingMessage> {
   const transport = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
   if (!transport) return Promise.reject(codedError(`cannot follow a redirect to a ${url.protocol} address`, 'ERR_UNSUPPORTED_PROTOCOL'));
   return new Promise((resolve, reject) => {
@@ -57,7 +57,7 @@ function sendOnce(url: URL, init: RequestInit): Promise<IncomingMessage> {
  * arrive. Redirects are followed (up to MAX_REDIRECTS); an Authorization
  * header is not sent on to another origin, as fetch does not.
  */
-export async function request(href: string, init: RequestInit): Promise<HttpAnswer> {
+export async function request(href: string, init: RequestOptions): Promise<HttpAnswer> {
   let url = new URL(href);
   let headers = init.headers;
   for (let hops = 0; ; hops++) {

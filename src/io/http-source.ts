@@ -171,21 +171,18 @@ class Attempt implements Stoppable {
   received(n: number): void {
     if (this.finished) return;
     this.bytes += n;
+    // An attempt that goes quiet having averaged less than the minimum rate is stalled too, so that
+    // a server sending a little and then nothing cannot reset the retries for ever.
     if (this.idle) this.idle.refresh();
-    else this.idle = setTimeout(() => this.stop(new Retryable(`no data for ${this.timeoutMs} ms`, this.tooSlow())), this.timeoutMs);
-    const seconds = (performance.now() - this.started) / 1000;
-    if (seconds * 1000 > this.timeoutMs && this.tooSlow()) {
-      this.stop(new Retryable(`${Math.round(this.bytes / seconds)} bytes/s, slower than the ${this.minRate} bytes/s asked for`, true));
-    }
+    else this.idle = setTimeout(() => this.stop(new Retryable(`no data for ${this.timeoutMs} ms`, this.rate() < this.minRate)), this.timeoutMs);
+    if (performance.now() - this.started <= this.timeoutMs) return;
+    const rate = this.rate();
+    if (rate < this.minRate) this.stop(new Retryable(`${Math.round(rate)} bytes/s, slower than the ${this.minRate} bytes/s asked for`, true));
   }
 
-  /**
-   * Whether the attempt has averaged less than the minimum rate. An attempt
-   * that went quiet after a few bytes is stalled too, so that a server
-   * sending a little and then nothing cannot reset the retries for ever.
-   */
-  private tooSlow(): boolean {
-    return this.bytes / ((performance.now() - this.started) / 1000) < this.minRate;
+  /** Bytes a second since the attempt began, on average. */
+  private rate(): number {
+    return this.bytes / ((performance.now() - this.started) / 1000);
   }
 
   done(): void {
