@@ -20,11 +20,12 @@ import { nameTaken } from '../io/atomic-file.js';
 import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
 import { formatBytes } from './units.js';
 import { createProgress } from './progress.js';
-import { UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
+import { LineWriter, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
 import { version } from './version.js';
 import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, ccKeysHelp } from './im2rec-options.js';
 import { addSchemaFlags } from './schema-flags.js';
 import { resolvePart } from '../util/scheduler.js';
+import { quoted } from '../util/errors.js';
 import { checkText, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
 import { displayLocation } from '../io/display-name.js';
@@ -90,8 +91,12 @@ async function listsOf(prefix: string): Promise<string[]> {
   if (isUrl(prefix)) {
     if (!isS3Url(prefix)) throw new UsageError(`${displayLocation(prefix)}: expected a local prefix or s3://bucket/prefix`);
     const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
-    const keys = await listS3Keys(folder, { recursive: false });
-    return keys.map((key) => folder + key).filter((f) => f.startsWith(prefix) && f.endsWith('.lst')).sort();
+    const lists: string[] = [];
+    for await (const key of listS3Keys(folder, { recursive: false })) {
+      const f = folder + key;
+      if (f.startsWith(prefix) && f.endsWith('.lst')) lists.push(f);
+    }
+    return lists.sort();
   }
   const workingDir = isDirectory(prefix) ? prefix : path.dirname(prefix);
   return fs
@@ -246,6 +251,7 @@ export function pyProgram(run: (code: number) => void): Command {
     if (o.labels !== undefined && !o.recursive) throw new UsageError('--labels: only means something with --list --recursive');
     checkQuality(o.quality, o.encoding);
     if (o.list) {
+      const out = new LineWriter();
       const result = await makeLists({
         prefix,
         root,
@@ -257,11 +263,17 @@ export function pyProgram(run: (code: number) => void): Command {
         shuffle: o.shuffle,
         overwrite: !!o.force,
         ...(o.labels !== undefined ? { labelMap: localOrUrl(o.labels) } : {}),
+        ...(o.quiet ? {} : { onLabel: (folder: string, label: number) => out.line(`${folder} ${label}`) }),
       });
+      await out.flush();
+      const { skipped } = result;
+      if (skipped.count) {
+        const examples = skipped.examples.map((e) => `${quoted(e.name)} ${e.reason}`).join('; ');
+        say(`im2rec: skipped ${skipped.count} name${skipped.count > 1 ? 's' : ''} a list line cannot hold as they are: ${examples}${skipped.count > skipped.examples.length ? '; ...' : ''}`);
+      }
       if (!o.quiet) {
-        for (const [folder, label] of result.labels) process.stdout.write(`${folder} ${label}\n`);
         for (const l of result.lists) say(`wrote ${shown(l.path)}: ${l.images} images`);
-        if (result.labelMapPath) say(`wrote ${shown(result.labelMapPath)}: ${result.labels.length} folder labels`);
+        if (result.labelMapPath) say(`wrote ${shown(result.labelMapPath)}: ${result.folders} folder labels`);
       }
       return run(0);
     }

@@ -32,6 +32,15 @@ const ERRNO_TEXT: Record<string, string> = {
   ELOOP: 'is a symbolic link, not followed (or a loop of links)',
 };
 
+/** The longest error line printed: names from data are quoted short where they are made; this is the net. */
+const MAX_MESSAGE = 2000;
+
+/** A message cut in its middle past MAX_MESSAGE, keeping how it starts (what) and ends (why). */
+function shortened(msg: string): string {
+  if (msg.length <= MAX_MESSAGE) return msg;
+  return `${msg.slice(0, MAX_MESSAGE / 2)} … (${msg.length - MAX_MESSAGE} characters left out) … ${msg.slice(-MAX_MESSAGE / 2)}`;
+}
+
 /** The exit code for one of mxrec's errors: 1 for bad data, 2 for the rest (see util/errors.ts). */
 export function exitCodeOf(err: MxrecError): number {
   return err.kind === 'data' ? EXIT_BAD_DATA : EXIT_USAGE;
@@ -40,7 +49,7 @@ export function exitCodeOf(err: MxrecError): number {
 /** Prints the error the way a user should see it and returns the exit code. */
 export function reportError(program: string, err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
-  const say = (msg: string) => process.stderr.write(`${program}: ${msg}\n`);
+  const say = (msg: string) => process.stderr.write(`${program}: ${shortened(msg)}\n`);
   if (err instanceof MxrecError) {
     say(err.message);
     return exitCodeOf(err);

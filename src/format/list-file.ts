@@ -11,7 +11,10 @@
  */
 
 import { parseRecordId, type RecordId } from './image-record.js';
-import { MxrecError } from '../util/errors.js';
+import { LimitError } from '../io/limits.js';
+import { MAX_LINE } from '../io/text-lines.js';
+import { isUrl } from '../io/url.js';
+import { MxrecError, quoted } from '../util/errors.js';
 
 export interface ListItem {
   /** The image index: the record's header id and its `.idx` key (a u64: a bigint from 2^53). */
@@ -46,12 +49,22 @@ export const NUMBER = /^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf(in
 /** The index as Python's int() and C++'s >> read it (a leading + allowed), within the header's u64. */
 function parseIndex(text: string, fail: (reason: string) => never): RecordId {
   const id = parseRecordId(text.startsWith('+') ? text.slice(1) : text);
-  return id ?? fail(`expected the image index (an integer in 0..2^64-1) first, received ${JSON.stringify(text)}`);
+  return id ?? fail(`expected the image index (an integer in 0..2^64-1) first, received ${quoted(text)}`);
 }
 
 function parseLabel(text: string, fail: (reason: string) => never, hint = ''): number {
-  if (!NUMBER.test(text)) fail(`expected a numeric label, received ${JSON.stringify(text)}${hint}`);
+  if (!NUMBER.test(text)) fail(`expected a numeric label, received ${quoted(text)}${hint}`);
   return Number(text.replace(/^([+-]?)inf(inity)?$/i, '$1Infinity').replace(/^[+-]?nan$/i, 'NaN'));
+}
+
+/** The longest image path a list line may hold: no file system takes longer ones (Linux: 4096 bytes). */
+export const MAX_PATH_BYTES = 4096;
+
+function checkPathLength(path: string, fail: (reason: string) => never): void {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most paths need no count.
+  if (path.length * 3 > MAX_PATH_BYTES && Buffer.byteLength(path) > MAX_PATH_BYTES) {
+    fail(`expected an image path of at most ${MAX_PATH_BYTES} bytes, received ${Buffer.byteLength(path)}: ${quoted(path, 60)}`);
+  }
 }
 
 /** Parses one non-blank line; throws ListFileError. */
@@ -62,10 +75,11 @@ export function parseListLine(text: string, dialect: ListDialect, file: string, 
   if (dialect.kind === 'tab') {
     const fields = text.trim().split('\t').map((f) => f.trim());
     if (fields.length < 3) {
-      fail(`expected "index<TAB>label<TAB>path" (at least 3 TAB-separated fields), received ${fields.length}: ${JSON.stringify(text.slice(0, 120))}`);
+      fail(`expected "index<TAB>label<TAB>path" (at least 3 TAB-separated fields), received ${fields.length}: ${quoted(text)}`);
     }
     const path = fields[fields.length - 1]!;
     if (path === '') fail('expected an image path as the last field, received an empty one');
+    checkPathLength(path, fail);
     return {
       index: parseIndex(fields[0]!, fail),
       labels: fields.slice(1, -1).map((f) => parseLabel(f, fail)),
@@ -77,7 +91,7 @@ export function parseListLine(text: string, dialect: ListDialect, file: string, 
   const re = /\S+/g;
   const take = (what: string): string => {
     const m = re.exec(text);
-    if (!m) fail(`expected ${what}; the line has too few fields for label_width=${want}: ${JSON.stringify(text.slice(0, 120))}`);
+    if (!m) fail(`expected ${what}; the line has too few fields for label_width=${want}: ${quoted(text)}`);
     return m![0];
   };
   const index = parseIndex(take('the image index'), fail);
@@ -86,18 +100,24 @@ export function parseListLine(text: string, dialect: ListDialect, file: string, 
   // The rest is the path, spaces included, as im2rec.cc reads it.
   const path = text.slice(re.lastIndex).trim();
   if (path === '' && !dialect.pathOptional) fail(`expected an image path after ${want} label(s), received nothing`);
+  checkPathLength(path, fail);
   return { index, labels, path, line };
 }
 
 export const NL = 0x0a;
 export const CR = 0x0d;
 
-/** Non-blank lines of bytes[begin, end), with their line numbers ('\n', '\r\n' and '\r' end a line). */
-export function* listLines(bytes: Buffer, begin: number, end: number, firstLine: number): Generator<{ text: string; line: number }> {
+/**
+ * Non-blank lines of bytes[begin, end), with their line numbers ('\n', '\r\n'
+ * and '\r' end a line). A line longer than MAX_LINE is no list's: refused,
+ * as text-lines.ts refuses it, before it becomes a string.
+ */
+export function* listLines(bytes: Buffer, begin: number, end: number, firstLine: number, file = 'the list'): Generator<{ text: string; line: number }> {
   let line = firstLine;
   let start = begin;
   for (let i = begin; i <= end; i++) {
     if (i < end && bytes[i] !== NL && bytes[i] !== CR) continue;
+    if (i - start > MAX_LINE) throw new LimitError(`${file}:${line}: a line longer than ${MAX_LINE} bytes; not a text file of this kind`);
     const text = bytes.toString('utf8', start, i);
     if (text.trim() !== '') yield { text, line };
     if (i < end && bytes[i] === CR && bytes[i + 1] === NL && i + 1 < end) i++;
@@ -109,7 +129,7 @@ export function* listLines(bytes: Buffer, begin: number, end: number, firstLine:
 /** Parses a whole list; blank lines are skipped. */
 export function parseList(text: string, dialect: ListDialect, file: string, firstLine = 1): ListItem[] {
   const bytes = Buffer.from(text);
-  return [...listLines(bytes, 0, bytes.length, firstLine)].map(({ text: line, line: n }) => parseListLine(line, dialect, file, n));
+  return [...listLines(bytes, 0, bytes.length, firstLine, file)].map(({ text: line, line: n }) => parseListLine(line, dialect, file, n));
 }
 
 /** Python's `'%f' % x`: six decimals, as MXNet 1.x's im2rec.py writes labels. */
@@ -124,4 +144,41 @@ export function formatListLine(item: Pick<ListItem, 'index' | 'labels' | 'path'>
   let line = `${item.index}\t`;
   for (const label of item.labels) line += `${pyFixed(label)}\t`;
   return `${line}${item.path}\n`;
+}
+
+/** C0 controls and DEL: a tab or a line end splits a list line, and any of them breaks a message's one line. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Why `name` cannot be a path im2rec --list writes, or null: the line must
+ * read back as the same name under ROOT. So no control character (a line
+ * break would start a record of its own, a tab would end the path), no white
+ * space at either end (readers trim the field), and a plain relative name.
+ */
+export function listNameProblem(name: string): string | null {
+  if (CONTROL.test(name)) return 'holds a control character (a line break or tab would split the list line)';
+  if (name !== name.trim()) return 'begins or ends with white space, which list readers trim';
+  return relativeNameProblem(name);
+}
+
+/**
+ * Why `path` is not a plain name under a root, or null: a URL, an absolute
+ * path, or a `.`, `..` or empty folder would point elsewhere. (A local list's
+ * absolute paths are MXNet's own behaviour; under a bucket or URL ROOT, and
+ * in names a listing gives, a path must stay under the root.)
+ */
+export function relativeNameProblem(path: string): string | null {
+  if (isUrl(path)) return 'is a URL, not a name under ROOT';
+  if (path.startsWith('/')) return 'is an absolute path, not a name under ROOT';
+  for (const part of path.split('/')) {
+    if (part === '') return "has an empty folder name ('//' or a '/' at the end)";
+    if (part === '.' || part === '..') return `has a '${part}' folder, which would point outside its own`;
+  }
+  return null;
+}
+
+/** ListFileError for a path that cannot be read under a bucket or URL ROOT. */
+export function checkNameUnderRoot(item: ListItem, file: string): void {
+  const problem = relativeNameProblem(item.path);
+  if (problem) throw new ListFileError(file, item.line, `expected an image path under ROOT (ROOT is a URL, so a path must be a plain relative name), received ${quoted(item.path)}: it ${problem}`);
 }

@@ -73,18 +73,22 @@ export class ListPart implements Iterable<ListItem> {
     return ListPart.of(file, readWholeSync(file, MAX_LIST_BYTES, 'an image list'), dialect, parts);
   }
 
-  /** open() for a path or URL (read whole, up to MAX_LIST_BYTES). */
-  static async read(location: string, dialect: ListDialect, parts?: { count: number; index: number }): Promise<ListPart> {
+  /**
+   * open() for a path or URL (read whole, up to MAX_LIST_BYTES); `check`
+   * refuses an item before any work starts (a path that must stay under ROOT).
+   */
+  static async read(location: string, dialect: ListDialect, parts?: { count: number; index: number }, check?: (item: ListItem, file: string) => void): Promise<ListPart> {
     const bytes = await readWhole(location, MAX_LIST_BYTES, 'an image list');
-    return ListPart.of(displayLocation(location), bytes, dialect, parts);
+    return ListPart.of(displayLocation(location), bytes, dialect, parts, check);
   }
 
-  private static of(file: string, bytes: Buffer, dialect: ListDialect, parts?: { count: number; index: number }): ListPart {
+  private static of(file: string, bytes: Buffer, dialect: ListDialect, parts?: { count: number; index: number }, check?: (item: ListItem, file: string) => void): ListPart {
     const { begin, end } = parts ? listPartRange(bytes, parts.count, parts.index) : { begin: 0, end: bytes.length };
     const firstLine = begin === 0 ? 1 : lineNumberAt(bytes, begin);
     let total = 0;
-    for (const { text, line } of listLines(bytes, begin, end, firstLine)) {
-      parseListLine(text, dialect, file, line);
+    for (const { text, line } of listLines(bytes, begin, end, firstLine, file)) {
+      const item = parseListLine(text, dialect, file, line);
+      check?.(item, file);
       total++;
     }
     return new ListPart(bytes, begin, end, firstLine, dialect, file, total);
@@ -96,7 +100,7 @@ export class ListPart implements Iterable<ListItem> {
   }
 
   *[Symbol.iterator](): Iterator<ListItem> {
-    for (const { text, line } of listLines(this.bytes, this.begin, this.end, this.firstLine)) {
+    for (const { text, line } of listLines(this.bytes, this.begin, this.end, this.firstLine, this.file)) {
       yield parseListLine(text, this.dialect, this.file, line);
     }
   }

@@ -19,24 +19,46 @@
  * The root may be an s3://bucket/prefix/: its keys are the tree (`a/b.jpg` is
  * b.jpg in folder a), walked by the same rules, so a bucket gives the lists a
  * local copy of the same tree gives. Lists and label map may go to s3:// too.
+ *
+ * Names are data: one a list line cannot hold as the same name under ROOT (a
+ * line break or tab, white space at an end, `..`, `//`, a URL: see
+ * listNameProblem) is skipped and reported, never written. All names are
+ * held for MXNet's shuffle, so they are packed (name-table.ts) and bounded
+ * (MAX_LISTED_IMAGES, MAX_LISTED_NAME_BYTES); lists and the label map are
+ * streamed out.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { claimOutputs } from '../io/output-claim.js';
-import { writeWholeFile } from '../io/output-file.js';
+import { type OutputFile, commitOutputs, createOutput } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
+import { LimitError } from '../io/limits.js';
 import { readWhole } from '../io/locations.js';
 import { listS3Keys } from '../io/s3.js';
 import { isS3Url, isUrl } from '../io/url.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
-import { formatListLine, type ListItem } from '../format/list-file.js';
+import { formatListLine, listNameProblem } from '../format/list-file.js';
+import { NameTable } from './name-table.js';
 import { PyRandom } from './py-random.js';
 import { MxrecError } from '../util/errors.js';
 
 export const DEFAULT_EXTS = ['.jpeg', '.jpg', '.png'];
 /** The most list files one run makes (each chunk is one to three files). */
 export const MAX_CHUNKS = 10_000;
+/**
+ * The most images one run lists, and the bytes of their names (UTF-8): every
+ * name is held until MXNet's shuffle has run, at about 30 bytes besides the
+ * name (name-table.ts, the labels, the shuffle), so a listing stays under
+ * 1.5 GB of memory whatever a bucket holds. ImageNet-21k (14 M images, about
+ * 30 bytes a name) fits.
+ */
+export const MAX_LISTED_IMAGES = 16_000_000;
+export const MAX_LISTED_NAME_BYTES = 512 << 20;
+/** The longest name listed: no file system has longer paths (Linux: 4096). */
+const MAX_NAME_BYTES = 4096;
+/** Skipped names shown by example; the rest are counted. */
+const SKIPPED_EXAMPLES = 5;
 
 export interface MakeListsOptions {
   /** Output prefix: writes PREFIX.lst (or PREFIX_train.lst, PREFIX_0.lst, ...). */
@@ -59,6 +81,8 @@ export interface MakeListsOptions {
   labelMap?: string;
   /** Replace lists and a label map that exist (the CLI's --force). Default false: OutputExistsError. */
   overwrite?: boolean;
+  /** Called as each folder gets its label, in walk order (recursive mode; im2rec.py prints these); awaited if it returns a promise. */
+  onLabel?: (folder: string, label: number) => void | Promise<void>;
 }
 
 export interface ListFileWritten {
@@ -69,10 +93,12 @@ export interface ListFileWritten {
 export interface MakeListsResult {
   images: number;
   lists: ListFileWritten[];
-  /** Folder (relative to root, '.' for the root) → label, in label order; empty unless recursive. */
-  labels: [folder: string, label: number][];
+  /** Folders given a label (0 unless recursive); each was passed to `onLabel`. */
+  folders: number;
   /** Where the label map was written (recursive mode without labelMap). */
   labelMapPath?: string;
+  /** Names a list line cannot hold (see listNameProblem): how many, and the first few with why. */
+  skipped: { count: number; examples: { name: string; reason: string }[] };
 }
 
 /** Thrown for a folder that the given label map does not know, and similar user mistakes. */
@@ -106,11 +132,6 @@ function statOrNull(p: string): fs.Stats | null {
   }
 }
 
-interface Found {
-  rel: string;
-  dir: string;
-}
-
 /** One folder's entries, by name (unsorted); null for a folder to pass over. */
 type ListFolder = (relDir: string) => { files: string[]; dirs: string[] } | null;
 
@@ -142,50 +163,70 @@ function localFolders(root: string): ListFolder {
   };
 }
 
-/**
- * The folders of a bucket prefix, from its keys (relative to the prefix):
- * `a/b/c.jpg` is file c.jpg in folder a/b. Keys ending in `/` are the empty
- * "folder" objects consoles make, not files.
- */
-function bucketFolders(keys: readonly string[]): ListFolder {
-  const folders = new Map<string, { files: string[]; dirs: Set<string> }>();
-  const folder = (rel: string) => {
-    let f = folders.get(rel);
-    if (!f) folders.set(rel, (f = { files: [], dirs: new Set() }));
-    return f;
-  };
-  folder('.');
-  for (const key of keys) {
-    const parts = key.split('/');
-    const name = parts.pop()!;
-    let rel = '.';
-    for (const part of parts) {
-      folder(rel).dirs.add(part);
-      rel = rel === '.' ? part : `${rel}/${part}`;
-    }
-    if (name !== '') folder(rel).files.push(name);
-  }
-  return (relDir) => {
-    const f = folders.get(relDir);
-    return f ? { files: f.files, dirs: [...f.dirs] } : null;
-  };
-}
-
-/** Image files in os.walk order (top-down, sorted), each with its folder relative to the root. */
-function* walk(list: ListFolder, recursive: boolean, exts: ReadonlySet<string>): Generator<Found> {
-  function* visit(relDir: string): Generator<Found> {
+/** Image files of a local tree in os.walk order (top-down, sorted), relative to the root. */
+function* walkLocal(list: ListFolder, recursive: boolean, isImage: (name: string) => boolean): Generator<string> {
+  function* visit(relDir: string): Generator<string> {
     const entries = list(relDir);
     if (!entries) return;
     const files = [...entries.files].sort(byCodePoint);
-    for (const name of files) {
-      if (exts.has(extensionOf(name).toLowerCase())) {
-        yield { rel: relDir === '.' ? name : `${relDir}/${name}`, dir: relDir };
-      }
-    }
+    for (const name of files) if (isImage(name)) yield relDir === '.' ? name : `${relDir}/${name}`;
     if (!recursive) return;
     for (const name of [...entries.dirs].sort(byCodePoint)) yield* visit(relDir === '.' ? name : `${relDir}/${name}`);
   }
   yield* visit('.');
+}
+
+/** A local tree's images a list can hold, in walk order. */
+function tableOfLocal(root: string, recursive: boolean, isImage: (name: string) => boolean, names: NameCheck): { table: NameTable; order: Uint32Array } {
+  const table = new NameTable();
+  for (const rel of walkLocal(localFolders(root), recursive, isImage)) if (names.accept(rel)) table.add(rel);
+  const order = new Uint32Array(table.count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return { table, order };
+}
+
+/**
+ * A bucket prefix's images a list can hold, in walk order: `a/b/c.jpg` is
+ * file c.jpg in folder a/b. Keys ending in `/` are the empty "folder" objects
+ * consoles make, not files; a key the store sends twice is listed once.
+ */
+async function tableOfBucket(root: string, recursive: boolean, isImage: (name: string) => boolean, names: NameCheck): Promise<{ table: NameTable; order: Uint32Array }> {
+  const table = new NameTable();
+  for await (const name of listS3Keys(root, { recursive })) {
+    if (name === '' || name.endsWith('/') || (!recursive && name.includes('/'))) continue;
+    if (isImage(name.slice(name.lastIndexOf('/') + 1)) && names.accept(name)) table.add(name);
+  }
+  return { table, order: table.walkOrder() };
+}
+
+/**
+ * What may be listed: names a list line holds as they are (others skipped,
+ * counted, the first few kept to show), and no more than the listing ceilings.
+ */
+class NameCheck {
+  count = 0;
+  bytes = 0;
+  readonly skipped: MakeListsResult['skipped'] = { count: 0, examples: [] };
+
+  constructor(private readonly root: string) {}
+
+  accept(name: string): boolean {
+    const size = Buffer.byteLength(name);
+    const problem = size > MAX_NAME_BYTES ? `is longer than ${MAX_NAME_BYTES} bytes` : listNameProblem(name);
+    if (problem) {
+      if (this.skipped.examples.length < SKIPPED_EXAMPLES) this.skipped.examples.push({ name: name.slice(0, 200), reason: problem });
+      this.skipped.count += 1;
+      return false;
+    }
+    this.count += 1;
+    this.bytes += size;
+    if (this.count > MAX_LISTED_IMAGES || this.bytes > MAX_LISTED_NAME_BYTES) {
+      throw new LimitError(
+        `${displayLocation(this.root)}: more than ${this.count > MAX_LISTED_IMAGES ? `${MAX_LISTED_IMAGES} images` : `${MAX_LISTED_NAME_BYTES} bytes of image names`} to list; list its sub-folders one at a time (and pass the first run's label map with --labels)`,
+      );
+    }
+    return true;
+  }
 }
 
 /** Reads a label map: `folder<TAB>label` per line. */
@@ -217,34 +258,34 @@ function parseLabelMap(text: string, file: string): Map<string, number> {
   return map;
 }
 
-function formatLabelMap(labels: readonly [string, number][]): string {
-  return labels.map(([folder, label]) => `${folder}\t${label}\n`).join('');
-}
-
 function checkRatio(name: string, v: number): void {
   if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${name}: expected a number in 0..1, received ${v}`);
 }
 
 /**
- * The list files and what goes in each, by MXNet's arithmetic: chunks, then
- * train/val/test within each chunk, sized from the chunk size (not from the
- * chunk's own length; kept so the files match). The names do not depend on
- * the items, so calling it with none names the files ahead of the walk.
+ * The list files and which of the shuffled items go in each (`[begin, end)`),
+ * by MXNet's arithmetic: chunks, then train/val/test within each chunk, sized
+ * from the chunk size (not from the chunk's own length; kept so the files
+ * match). The names do not depend on the count, so a count of 0 names the
+ * files ahead of the walk.
  */
-function divideIntoLists(prefix: string, items: readonly ListItem[], chunks: number, trainRatio: number, testRatio: number): { path: string; items: readonly ListItem[] }[] {
-  const lists: { path: string; items: readonly ListItem[] }[] = [];
-  const chunkSize = Math.ceil(items.length / chunks);
+function divideIntoLists(prefix: string, count: number, chunks: number, trainRatio: number, testRatio: number): { path: string; begin: number; end: number }[] {
+  const lists: { path: string; begin: number; end: number }[] = [];
+  const chunkSize = Math.ceil(count / chunks);
   for (let c = 0; c < chunks; c++) {
-    const chunk = items.slice(c * chunkSize, (c + 1) * chunkSize);
+    const from = Math.min(c * chunkSize, count);
+    const to = Math.min(from + chunkSize, count);
+    // Python's chunk[a:b]: both ends clipped to the chunk.
+    const part = (a: number, b = chunkSize) => ({ begin: Math.min(from + a, to), end: Math.min(from + b, to) });
     const base = prefix + (chunks > 1 ? `_${c}` : '');
     const sep = Math.trunc(chunkSize * trainRatio);
     const sepTest = Math.trunc(chunkSize * testRatio);
     if (trainRatio === 1) {
-      lists.push({ path: `${base}.lst`, items: chunk });
+      lists.push({ path: `${base}.lst`, ...part(0) });
     } else {
-      if (testRatio) lists.push({ path: `${base}_test.lst`, items: chunk.slice(0, sepTest) });
-      if (trainRatio + testRatio < 1) lists.push({ path: `${base}_val.lst`, items: chunk.slice(sepTest + sep) });
-      lists.push({ path: `${base}_train.lst`, items: chunk.slice(sepTest, sepTest + sep) });
+      if (testRatio) lists.push({ path: `${base}_test.lst`, ...part(0, sepTest) });
+      if (trainRatio + testRatio < 1) lists.push({ path: `${base}_val.lst`, ...part(sepTest + sep) });
+      lists.push({ path: `${base}_train.lst`, ...part(sepTest, sepTest + sep) });
     }
   }
   return lists;
@@ -262,67 +303,110 @@ export async function makeLists(options: MakeListsOptions): Promise<MakeListsRes
     throw new ListingError(`${prefix}: is a folder; expected a file prefix such as ${isUrl(prefix) ? `${prefix}/train` : path.join(prefix, 'train')}`);
   }
   const exts = new Set((options.exts ?? DEFAULT_EXTS).map((e) => e.toLowerCase()));
+  const isImage = (name: string) => exts.has(extensionOf(name).toLowerCase());
   const given = options.labelMap !== undefined ? await loadLabelMap(options.labelMap) : null;
   const labelMapPath = recursive && !given ? `${prefix}.labels.txt` : null;
 
   if (!isUrl(prefix)) fs.mkdirSync(path.dirname(prefix), { recursive: true });
-  const listNames = divideIntoLists(prefix, [], chunks, trainRatio, testRatio).map((l) => l.path);
+  const listNames = divideIntoLists(prefix, 0, chunks, trainRatio, testRatio).map((l) => l.path);
   const claim = await claimOutputs(listNames, labelMapPath ? [labelMapPath] : [], { inputs: options.labelMap ? [options.labelMap] : [], overwrite: options.overwrite });
+  const labelMap = labelMapPath ? await createOutput(labelMapPath, { overwrite: options.overwrite }) : null;
   try {
+    const names = new NameCheck(root);
     // A bucket has no folders to walk: its keys under the prefix are listed once, and walked as a tree.
-    const folders = inBucket ? bucketFolders(await listS3Keys(root, { recursive })) : localFolders(root);
-    return await writeLists(options, folders, { labelMapPath, given, exts });
+    const walked = inBucket ? await tableOfBucket(root, recursive, isImage, names) : tableOfLocal(root, recursive, isImage, names);
+    const items = await collect(walked.table, walked.order, options, given, labelMap);
+    if (items.order.length === 0) {
+      const walked = recursive ? 'in it or its sub-folders' : 'in it (only its own files are listed; --recursive walks sub-folders)';
+      const skipped = names.skipped.count ? `; ${names.skipped.count} skipped as names a list cannot hold` : '';
+      throw new NothingWrittenError(`${displayLocation(root)}: no image files (${[...exts].join(' ')}) ${walked}${skipped}; no list written`);
+    }
+    const lists = await writeLists(options, items);
+    const result: MakeListsResult = { images: items.order.length, lists, folders: items.folders, skipped: names.skipped };
+    if (labelMap) {
+      await commitOutputs([labelMap], { fsync: false });
+      result.labelMapPath = labelMap.path;
+    }
+    return result;
+  } catch (err) {
+    await labelMap?.abort();
+    throw err;
   } finally {
     claim.release();
   }
 }
 
-async function writeLists(
-  options: MakeListsOptions,
-  folders: ListFolder,
-  plan: { labelMapPath: string | null; given: Map<string, number> | null; exts: ReadonlySet<string> },
-): Promise<MakeListsResult> {
-  const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0, shuffle = true } = options;
-  const { given, exts } = plan;
-  const labelOf = new Map<string, number>();
-  const items: ListItem[] = [];
-  for (const found of walk(folders, recursive, exts)) {
-    let label = 0;
-    if (recursive) {
-      let known = labelOf.get(found.dir);
-      if (known === undefined) {
-        if (given) {
-          known = given.get(found.dir);
-          if (known === undefined) {
-            throw new ListingError(`${found.dir}: folder not in the label map ${options.labelMap}; add it there or list without --labels`);
-          }
-        } else {
-          known = labelOf.size;
-        }
-        labelOf.set(found.dir, known);
+/** The images in walk order (their numbers in `table`), and the label of each (the folder's, from the walk or the given map). */
+interface Collected {
+  table: NameTable;
+  order: Uint32Array;
+  labels: Float64Array;
+  folders: number;
+}
+
+/**
+ * Takes the walk's images in order and labels them. A pre-order walk gives
+ * each folder's images together, so a folder gets its label when its first
+ * image comes, and its label map line is written then.
+ */
+async function collect(table: NameTable, order: Uint32Array, options: MakeListsOptions, given: Map<string, number> | null, labelMap: OutputFile | null): Promise<Collected> {
+  const labels = new Float64Array(order.length);
+  let folders = 0;
+  let label = 0;
+  if (options.recursive) {
+    for (let k = 0; k < order.length; k++) {
+      if (k > 0 && table.sameFolder(order[k]!, order[k - 1]!)) {
+        labels[k] = label;
+        continue;
       }
-      label = known;
+      const dir = table.folder(order[k]!);
+      if (given) {
+        const known = given.get(dir);
+        if (known === undefined) throw new ListingError(`${dir}: folder not in the label map ${options.labelMap}; add it there or list without --labels`);
+        label = known;
+      } else {
+        label = folders;
+      }
+      folders += 1;
+      labels[k] = label;
+      await options.onLabel?.(dir, label);
+      if (labelMap) {
+        labelMap.writeSync(Buffer.from(`${dir}\t${label}\n`));
+        await labelMap.ready();
+      }
     }
-    items.push({ index: items.length, labels: [label], path: found.rel, line: 0 });
   }
-  if (items.length === 0) {
-    const walked = recursive ? 'in it or its sub-folders' : 'in it (only its own files are listed; --recursive walks sub-folders)';
-    throw new NothingWrittenError(`${root}: no image files (${[...exts].join(' ')}) ${walked}; no list written`);
-  }
-  if (shuffle) new PyRandom(100).shuffle(items);
+  return { table, order, labels, folders };
+}
 
-  const { overwrite } = options;
+/** Shuffles the items as MXNet does and streams each list file out. */
+async function writeLists(options: MakeListsOptions, items: Collected): Promise<ListFileWritten[]> {
+  const { prefix, chunks = 1, trainRatio = 1, testRatio = 0, shuffle = true, overwrite } = options;
+  const count = items.order.length;
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  if (shuffle) new PyRandom(100).shuffle(order);
+
   const lists: ListFileWritten[] = [];
-  for (const list of divideIntoLists(prefix, items, chunks, trainRatio, testRatio)) {
-    await writeWholeFile(list.path, list.items.map(formatListLine).join(''), { fsync: false, overwrite });
-    lists.push({ path: list.path, images: list.items.length });
+  for (const list of divideIntoLists(prefix, count, chunks, trainRatio, testRatio)) {
+    const file = await createOutput(list.path, { overwrite });
+    try {
+      let text = '';
+      for (let k = list.begin; k < list.end; k++) {
+        const i = order[k]!;
+        text += formatListLine({ index: i, labels: [items.labels[i]!], path: items.table.name(items.order[i]!) });
+        if (text.length >= 1 << 20 || k + 1 === list.end) {
+          file.writeSync(Buffer.from(text));
+          text = '';
+          await file.ready();
+        }
+      }
+    } catch (err) {
+      await file.abort();
+      throw err;
+    }
+    await commitOutputs([file], { fsync: false });
+    lists.push({ path: list.path, images: list.end - list.begin });
   }
-
-  const labels = [...labelOf].sort((a, b) => a[1] - b[1]);
-  const result: MakeListsResult = { images: items.length, lists, labels };
-  if (plan.labelMapPath) {
-    result.labelMapPath = plan.labelMapPath;
-    await writeWholeFile(plan.labelMapPath, formatLabelMap(labels), { fsync: false, overwrite });
-  }
-  return result;
+  return lists;
 }

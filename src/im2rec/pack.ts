@@ -34,7 +34,7 @@ import { removeOutput, writeWholeFile } from '../io/output-file.js';
 import { isUrl } from '../io/url.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
-import { type ListDialect, type ListItem, NUMBER } from '../format/list-file.js';
+import { type ListDialect, type ListItem, NUMBER, checkNameUnderRoot } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
 import { orderedMap } from '../util/ordered-map.js';
 import { MISSING, type Outcome, type ResolvedOptions, batchesOf, encodeBatch } from './encode-stage.js';
@@ -169,7 +169,9 @@ export async function checkPackOutputs(options: OutputOptions): Promise<void> {
 }
 
 /**
- * Where the list's paths point. An absolute path stands alone. im2rec.cc
+ * Where the list's paths point. Under a local ROOT an absolute path stands
+ * alone (MXNet's behaviour); under a bucket or URL ROOT every path is a name
+ * under it (the list was checked as it was read). im2rec.cc
  * glues root and path together as strings (root "imgs" + "a.jpg" =
  * "imgsa.jpg", a classic trap); here a root that is a folder is always
  * joined, and the plain concatenation is kept only for a root that is not
@@ -179,7 +181,8 @@ export function imagePathResolver(root: string, form: 'py' | 'cc'): (rel: string
   if (isUrl(root)) {
     // A key prefix, not a folder: joined with a `/` unless it ends in one (or im2rec.cc's concatenation).
     const base = form === 'py' && !root.endsWith('/') ? `${root}/` : root;
-    return (rel) => (isUrl(rel) ? rel : base + rel.split('/').map(encodeURIComponent).join('/'));
+    // Every path is a plain name (the list was checked: checkNameUnderRoot), so it stays under ROOT.
+    return (rel) => base + rel.split('/').map(encodeURIComponent).join('/');
   }
   const concatenate = form === 'cc' && !root.endsWith('/') && !isDirectory(root);
   return (rel) => (path.isAbsolute(rel) ? rel : concatenate ? root + rel : path.join(root, rel));
@@ -274,7 +277,8 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
   const packLabel = options.packLabel ?? false;
   const resolved: ResolvedOptions = { pathOf: imagePathResolver(options.root, image.form), image, packLabel };
   const overwrite = options.overwrite ?? false;
-  const list = await ListPart.read(options.list, options.dialect, options.parts);
+  // A list read under a bucket or URL ROOT holds names under it, never addresses of their own.
+  const list = await ListPart.read(options.list, options.dialect, options.parts, isUrl(options.root) ? checkNameUnderRoot : undefined);
   const note = settingsNote(options, list, image, packLabel);
   const { output: out, start } = await openPartial(options, indexPath, note, list, resolved.pathOf);
   const items = start.rest;

@@ -87,8 +87,8 @@ export class PyRandom {
     }
   }
 
-  /** `random.shuffle(items)`, in place. */
-  shuffle<T>(items: T[]): T[] {
+  /** `random.shuffle(items)`, in place (an array, or a typed array of item numbers). */
+  shuffle<A extends { length: number; [i: number]: unknown }>(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.randbelow(i + 1);
       const t = items[i]!;

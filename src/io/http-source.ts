@@ -32,6 +32,7 @@ import type { ByteSource } from './byte-source.js';
 import { displayLocation } from './display-name.js';
 import { MxrecError } from '../util/errors.js';
 import { type HttpAnswer, type Stoppable, discard, header, request } from './http-request.js';
+import { parseUrl } from './url.js';
 
 export interface HttpOptions {
   /** Attempts after the first for one read, or since the last that brought bytes. Default 5. */
@@ -89,7 +90,7 @@ export interface RemoteAddress {
 
 /** An http(s):// URL's address. `user:pass@` becomes a Basic Authorization header (sent as a header, never in the URL). */
 export function httpAddress(url: string, options: HttpOptions = {}): RemoteAddress {
-  const u = new URL(url);
+  const u = parseUrl(url);
   const auth: Record<string, string> = {};
   if (u.username || u.password) {
     auth['authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import { type ByteSource, FileSource, readFullySync } from './byte-source.js';
 import { type HttpOptions, HttpSource, type RemoteAddress, httpAddress, remoteExists } from './http-source.js';
-import { s3Address } from './s3.js';
-import { isS3Url, isUrl } from './url.js';
+import { parseS3Url, s3Address } from './s3.js';
+import { isS3Url, isUrl, parseUrl } from './url.js';
 import { LimitError } from './limits.js';
 
 export { isUrl };
@@ -26,7 +26,9 @@ export async function openLocation(location: string, http?: HttpOptions): Promis
 /** The same location with its `.rec` ending replaced (in a URL's path; its query string is kept). */
 export function withExtension(location: string, from: RegExp, to: string): string {
   if (!isUrl(location)) return location.replace(from, '') + to;
-  const u = new URL(location);
+  // An s3:// location is a bucket and a key, checked here (it need not parse as a URL); it has no query.
+  if (isS3Url(location)) return (parseS3Url(location), location.replace(from, '') + to);
+  const u = parseUrl(location);
   u.pathname = u.pathname.replace(from, '') + to;
   return u.href;
 }

@@ -13,18 +13,56 @@
  * want. The SDK is loaded only when an s3:// location is first used.
  * Locations are shown as `s3://bucket/key`: no key or signature is printed.
  */
+import crypto from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { HttpOptions, RemoteAddress } from './http-source.js';
 import { displayLocation } from './display-name.js';
 import { HttpError } from './http-source.js';
+import { LimitError } from './limits.js';
 import { Presigner } from './s3-presign.js';
+import { LocationError } from './url.js';
+import { quoted } from '../util/errors.js';
+
+/** The longest key S3 stores (UTF-8 bytes); MinIO and Ceph keep the same limit. */
+export const MAX_S3_KEY_BYTES = 1024;
+
+/** Bucket names as S3 has allowed them (its legacy rules included capitals and `_`). */
+const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+/** Characters no key given here may hold: they would break the one line a message is. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Bucket and key part of an s3:// location, checked: a bucket name S3 allows
+ * (so no `user:secret@`, which would otherwise be printed in every message
+ * naming the location), and a key S3 could hold. The refusal never repeats
+ * what stood before an `@`.
+ */
+function splitS3(location: string, expected: string): { bucket: string; rest: string } {
+  const m = /^s3:\/\/([^/?#]*)(?:\/([^?#]*))?$/i.exec(location);
+  const authority = m?.[1] ?? /^s3:\/\/([^/]*)/i.exec(location)?.[1] ?? '';
+  if (authority.includes('@')) {
+    const shown = `s3://${authority.slice(authority.lastIndexOf('@') + 1)}/...`;
+    throw new LocationError(`${shown}: credentials do not belong in an s3:// location (it is printed in messages); give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE) or a role`);
+  }
+  if (!m || !BUCKET.test(authority)) throw new LocationError(`${quoted(displayLocation(location))}: expected ${expected} (a bucket name of letters, digits, '.', '-' or '_')`);
+  let rest: string;
+  try {
+    rest = decodeURIComponent(m[2] ?? '');
+  } catch {
+    throw new LocationError(`${quoted(displayLocation(location))}: expected ${expected}; a '%' must start an escape such as %20`);
+  }
+  if (CONTROL.test(rest)) throw new LocationError(`${quoted(displayLocation(location))}: expected ${expected} without control characters (line breaks, tabs)`);
+  if (Buffer.byteLength(rest) > MAX_S3_KEY_BYTES) {
+    throw new LocationError(`${quoted(displayLocation(location))}: expected ${expected} with a key of at most ${MAX_S3_KEY_BYTES} bytes (S3's limit), received ${Buffer.byteLength(rest)}`);
+  }
+  return { bucket: authority, rest };
+}
 
 /** Bucket and key of an s3:// location, and its name in messages (`s3://bucket/key`, one spelling for every use). */
 export function parseS3Url(location: string): { bucket: string; key: string; name: string } {
-  const m = /^s3:\/\/([^/?#]+)\/([^?#]*)$/i.exec(location);
-  if (!m || m[2] === '') throw new HttpError(displayLocation(location), 'expected s3://bucket/key');
-  const key = decodeURIComponent(m[2]!);
-  return { bucket: m[1]!, key, name: `s3://${m[1]}/${key}` };
+  const { bucket, rest: key } = splitS3(location, 's3://bucket/key');
+  if (key === '') throw new LocationError(`${quoted(displayLocation(location))}: expected s3://bucket/key, received no key`);
+  return { bucket, key, name: `s3://${bucket}/${key}` };
 }
 
 export interface Sdk {
@@ -128,36 +166,91 @@ export function s3Address(location: string, options: HttpOptions = {}): RemoteAd
 
 /** Bucket and key prefix of an s3://bucket/prefix/ folder (the prefix ends in `/`, or is empty for the whole bucket). */
 export function parseS3Folder(location: string): { bucket: string; prefix: string; name: string } {
-  const m = /^s3:\/\/([^/?#]+)(?:\/([^?#]*))?$/i.exec(location);
-  if (!m) throw new HttpError(displayLocation(location), 'expected s3://bucket/prefix/');
-  const given = decodeURIComponent(m[2] ?? '');
+  const { bucket, rest: given } = splitS3(location, 's3://bucket/prefix/');
   const prefix = given === '' || given.endsWith('/') ? given : `${given}/`;
-  return { bucket: m[1]!, prefix, name: `s3://${m[1]}/${prefix}` };
+  return { bucket, prefix, name: `s3://${bucket}/${prefix}` };
 }
 
 /**
- * The keys under an s3:// folder, relative to it, in the store's order; only
- * its own (not those in sub-folders) unless `recursive`. A page of at most
- * 1000 keys is asked for at a time.
+ * Ceilings of one listing. A page is what S3 sends for 1000 keys (under 2 MB
+ * at S3's longest keys); a listing ends, as S3's do, when a page says it is
+ * the last, and a server that never says so, or hands out a token it gave
+ * before, is stopped: at 1000 keys a page, the pages allowed hold 50 M keys.
  */
-export async function listS3Keys(location: string, options: { recursive: boolean }): Promise<string[]> {
+export const MAX_LIST_PAGE_BYTES = 8 << 20;
+export const MAX_LIST_PAGES = 50_000;
+
+/**
+ * A listing page read whole before the SDK parses it, and refused past
+ * MAX_LIST_PAGE_BYTES: the SDK itself would buffer any answer, however large.
+ * It sits under the SDK's parser (the deserialize step, low priority), so it
+ * sees the raw answer; it is not retried (a server sending too much will again).
+ */
+function capPageBytes(name: string) {
+  return (next: (args: unknown) => Promise<{ response: unknown }>) =>
+    async (args: unknown): Promise<{ response: unknown }> => {
+      const result = await next(args);
+      const response = result.response as { statusCode?: number; headers?: Record<string, string>; body?: unknown };
+      const body = response.body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+      if (!body || typeof body !== 'object' || !(Symbol.asyncIterator in body)) return result;
+      const tooLarge = () => {
+        body.destroy?.();
+        return new LimitError(`${name}: a listing page larger than ${MAX_LIST_PAGE_BYTES} bytes (S3 sends under 2 MB for 1000 keys); not an S3 listing`);
+      };
+      if (Number(response.headers?.['content-length'] ?? 0) > MAX_LIST_PAGE_BYTES) throw tooLarge();
+      const pieces: Uint8Array[] = [];
+      let size = 0;
+      for await (const piece of body) {
+        size += piece.length;
+        if (size > MAX_LIST_PAGE_BYTES) throw tooLarge();
+        pieces.push(piece);
+      }
+      response.body = Buffer.concat(pieces, size);
+      return result;
+    };
+}
+
+/**
+ * The keys under an s3:// folder, relative to it, in the store's order, a page
+ * at a time; only its own (not those in sub-folders) unless `recursive`.
+ * Nothing is held here: the caller keeps what it needs. What the server
+ * sends is checked as S3 would send it: every key under the prefix, pages of
+ * bounded size, a continuation token never seen before, a last page.
+ */
+export async function* listS3Keys(location: string, options: { recursive: boolean }): AsyncGenerator<string> {
   const { bucket, prefix, name } = parseS3Folder(location);
   const { client, s3 } = await sdkFor(name);
-  const keys: string[] = [];
+  const seenTokens = new Set<string>();
   let token: string | undefined;
-  do {
+  for (let pages = 1; ; pages++) {
+    if (pages > MAX_LIST_PAGES) throw new LimitError(`${name}: the listing goes on past ${MAX_LIST_PAGES} pages (${MAX_LIST_PAGES * 1000} keys at S3's 1000 a page); list a narrower prefix`);
+    const command = new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(options.recursive ? {} : { Delimiter: '/' }) });
+    command.middlewareStack.add(capPageBytes(name) as never, { step: 'deserialize', priority: 'low', name: 'mxrecCapPageBytes' });
     let page;
     try {
-      page = await client.send(
-        new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(options.recursive ? {} : { Delimiter: '/' }) }),
-      );
+      page = await client.send(command);
     } catch (err) {
+      if (err instanceof LimitError) throw err;
       throw s3CallError(name, err, 'cannot list');
     }
-    for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key.slice(prefix.length));
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys;
+    // Any XML parses: an answer that is no ListBucketResult (an HTML page, a proxy's) must not read as an empty listing.
+    if (page.IsTruncated === undefined && page.KeyCount === undefined) {
+      throw new HttpError(name, `listing page ${pages} is not an S3 listing (it says neither whether more keys follow nor how many it holds)`);
+    }
+    for (const object of page.Contents ?? []) {
+      const key = object.Key;
+      if (key === undefined) continue;
+      if (!key.startsWith(prefix)) throw new HttpError(name, `the listing holds a key outside the prefix asked for: ${quoted(key)}; not an S3 listing`);
+      yield key.slice(prefix.length);
+    }
+    if (!page.IsTruncated) return;
+    token = page.NextContinuationToken;
+    if (!token) throw new HttpError(name, `listing page ${pages} says more keys follow but gives no continuation token; not an S3 listing`);
+    // Tokens are remembered by digest: a server could make them long.
+    const digest = crypto.createHash('sha256').update(token).digest('base64');
+    if (seenTokens.has(digest)) throw new HttpError(name, `listing page ${pages} hands out a continuation token given before: the listing would never end`);
+    seenTokens.add(digest);
+  }
 }
 
 /** Deletes an object (S3 answers success whether or not it was there). */

@@ -5,7 +5,7 @@
  * kinds of source so that each can ask without importing the other.
  */
 import { displayLocation } from './display-name.js';
-import { MxrecError } from '../util/errors.js';
+import { MxrecError, quoted } from '../util/errors.js';
 
 /** A remote location: http://, https:// or s3://. */
 export function isUrl(location: string): boolean {
@@ -15,6 +15,21 @@ export function isUrl(location: string): boolean {
 /** An s3://bucket/key location (io/s3.ts). */
 export function isS3Url(location: string): boolean {
   return /^s3:\/\//i.test(location);
+}
+
+/** A location that cannot be what it is written as (a misspelt s3:// address, credentials in one). */
+export class LocationError extends MxrecError {
+  override readonly name = 'LocationError';
+  readonly kind = 'usage';
+}
+
+/** An http(s):// location as a URL, or a LocationError saying it is none. */
+export function parseUrl(location: string): URL {
+  try {
+    return new URL(location);
+  } catch {
+    throw new LocationError(`${quoted(displayLocation(location))}: expected a URL such as https://host/path/file.rec`);
+  }
 }
 
 /** A URL given to a reader or a command that reads local files only. */

@@ -20,3 +20,12 @@ export abstract class MxrecError extends Error {
   abstract readonly kind: ErrorKind;
 }
 
+
+/**
+ * Text from data quoted in a message: JSON-escaped (so a newline or a control
+ * character cannot break the one line) and cut to `max` characters, so a
+ * megabyte-long path or key costs a line, not a megabyte.
+ */
+export function quoted(text: string, max = 120): string {
+  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}… (${text.length} characters)`;
+}
