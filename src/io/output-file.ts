@@ -3,7 +3,7 @@
  * order, the file appears under its name only when published, and abort()
  * leaves the name as it was. Local files are AtomicFile (temporary name, then
  * link or rename); s3:// objects are S3Upload (a multipart upload, then its
- * completion). Writes are synchronous calls; ready() is the backpressure: a
+ * completion; a small body is held, then PUT whole). Writes are synchronous calls; ready() is the backpressure: a
  * writer awaits it when it is not null (never for a local file), so an upload
  * that falls behind holds the writer back instead of filling memory.
  */
@@ -24,6 +24,8 @@ export interface OutputFile {
   ready(): Promise<void> | null;
   /** No more bytes (flushed to disk for a local file unless fsync is false). */
   finish(options?: { fsync?: boolean }): void;
+  /** Resolves once every byte is stored and only publish() is left (an upload); absent where finish() already stored them. */
+  staged?(): Promise<void>;
   /** Gives the finished file its name; returns whether the name is new (so a failed group can take it back). */
   publish(): boolean | Promise<boolean>;
   /** Drops the output; the name is left as it was. */
@@ -49,14 +51,17 @@ export async function removeOutput(location: string): Promise<void> {
 
 /**
  * Publishes outputs as one step, as commitTogether() does local files: all
- * are finished first, then published in the order given; if one cannot be,
- * the names made for those before it are taken back and the rest dropped.
- * Put the file readers look for last (the `.rec` after its `.idx`).
+ * are finished and stored first (every upload's last part up), so one that
+ * cannot be written never leaves the others published; then they are
+ * published in the order given; if one cannot be, the names made for those
+ * before it are taken back and the rest dropped. Put the file readers look
+ * for last (the `.rec` after its `.idx`).
  */
 export async function commitOutputs(files: readonly OutputFile[], options: { fsync?: boolean } = {}): Promise<void> {
   const published: OutputFile[] = [];
   try {
     for (const file of files) file.finish(options);
+    await Promise.all(files.map((file) => file.staged?.()));
     for (const file of files) if (await file.publish()) published.push(file);
   } catch (err) {
     for (const file of published) await unpublish(file);

@@ -1,0 +1,97 @@
+/**
+ * A proxy on loopback in front of the test S3 server (startS3), for the
+ * failures a real store can give: every request is logged and passed on
+ * untouched (the Host header too, so the signature still holds), except those
+ * a rule answers itself (a 500 for one key, a wrong-region error, a listing
+ * that is not one).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after } from 'node:test';
+import type { TestS3 } from './s3.js';
+
+export interface ProxiedRequest {
+  method: string;
+  /** The key, path-style (`bucket/key`), decoded; the bucket alone for a bucket request. */
+  path: string;
+  /** The query, as sent (`uploads`, `partNumber=2&uploadId=...`, `list-type=2&...`). */
+  query: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface ProxyAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** What the proxy answers itself for a request; undefined passes it on. */
+export type ProxyRule = (req: ProxiedRequest) => ProxyAnswer | undefined;
+
+export interface S3Proxy {
+  endpoint: string;
+  /** startS3's environment, pointed at the proxy. */
+  env: Record<string, string>;
+  /** Every request so far, as `METHOD path?query`, in the order they arrived. */
+  log: string[];
+  /** The rule for the requests from now on (none: everything passes). */
+  rule: ProxyRule | null;
+  close(): Promise<void>;
+}
+
+/** S3's error body. */
+export function s3ErrorBody(code: string, message: string, extra = ''): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>TEST</RequestId></Error>`;
+}
+
+/** A 500 InternalError for every write to `path` (`bucket/key`): PUT, and POST (a multipart upload's start and end). */
+export function failKey(path: string): ProxyRule {
+  return (req) => (req.path === path && (req.method === 'PUT' || req.method === 'POST') ? { status: 500, headers: { 'content-type': 'application/xml' }, body: s3ErrorBody('InternalError', 'We encountered an internal error. Please try again.') } : undefined);
+}
+
+/** Starts a proxy in front of `s3`; stopped when the test file ends. */
+export async function startS3Proxy(s3: TestS3): Promise<S3Proxy> {
+  const target = new URL(s3.endpoint);
+  const log: string[] = [];
+  const proxy: { rule: ProxyRule | null } = { rule: null };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url!, 'http://proxy');
+    const seen: ProxiedRequest = { method: req.method!, path: decodeURIComponent(url.pathname.slice(1)), query: url.search.slice(1), headers: req.headers };
+    log.push(`${seen.method} ${seen.path}${seen.query ? `?${seen.query}` : ''}`);
+    const answer = proxy.rule?.(seen);
+    if (answer) {
+      req.resume();
+      req.on('end', () => res.writeHead(answer.status, answer.headers).end(answer.body ?? ''));
+      return;
+    }
+    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  after(close);
+  return {
+    endpoint,
+    env: { ...s3.env, AWS_ENDPOINT_URL_S3: endpoint },
+    log,
+    get rule() {
+      return proxy.rule;
+    },
+    set rule(rule) {
+      proxy.rule = rule;
+    },
+    close,
+  };
+}
