@@ -103,32 +103,72 @@ export function loadSdk(): Promise<Sdk> {
   return sdk;
 }
 
-/** loadSdk() for a request about `name`: a setup failure (no credentials, no region) is said about it. */
-export function sdkFor(name: string): Promise<Sdk> {
-  return loadSdk().catch((err: unknown) => {
-    throw setupError(name, err);
-  });
+/** The SDK's chain found no region: its own error is a plain Error, told apart only by where it came from. */
+class NoRegionError extends Error {
+  override readonly name = 'NoRegionError';
 }
 
-/** What the SDK's chain could not find, in words a user can act on. */
+/** The region the SDK's chain gives, asked once (again after a failure). */
+let region: Promise<string> | null = null;
+
+/** loadSdk() for a request about `name`, its region known: a setup failure (no credentials, no region) is said about it. */
+export function sdkFor(name: string): Promise<Sdk> {
+  return loadSdk()
+    .then(async (s) => {
+      region ??= s.client.config.region().catch((err: unknown) => {
+        region = null;
+        throw new NoRegionError(String(err));
+      });
+      await region;
+      return s;
+    })
+    .catch((err: unknown) => {
+      throw setupError(name, err);
+    });
+}
+
+/** What the SDK's chain could not find, in words a user can act on; told by the error's name, not its words. */
 export function setupError(location: string, err: unknown): HttpError {
   const e = err as Error;
-  if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message)) {
+  if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError') {
     return new HttpError(location, 'no AWS credentials found (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance or container role)');
   }
-  if (/region/i.test(e.message)) return new HttpError(location, 'no AWS region set (AWS_REGION, or a region in the profile)');
+  if (err instanceof NoRegionError) return new HttpError(location, 'no AWS region set (AWS_REGION, or a region in the profile)');
   return new HttpError(location, `cannot sign the request: ${e.message}`);
 }
 
-/** An S3 SDK failure as one line about the object, without keys or signatures. */
+/** S3's error codes for a request sent to, or signed for, another region than the bucket's (with the bucket's region in the answer). */
+const WRONG_REGION_CODES = new Set(['AuthorizationHeaderMalformed', 'PermanentRedirect', 'IllegalLocationConstraintException']);
+
+/**
+ * An S3 SDK failure as one line about the object, without keys or
+ * signatures. Told by what the SDK says the failure is (the error's name,
+ * which is S3's error code, and the HTTP status), never by the words of its
+ * message; and from the server's answer only a code or a region name that
+ * looks like one is shown (the server may be anyone's).
+ */
 export function s3CallError(name: string, err: unknown, doing: string): Error {
-  const e = err as Error & { $metadata?: { httpStatusCode?: number }; Code?: string; code?: string };
+  const e = err as Error & {
+    $metadata?: { httpStatusCode?: number };
+    $fault?: 'client' | 'server';
+    $response?: { headers?: Record<string, string | undefined> };
+    Region?: unknown;
+  };
   const status = e.$metadata?.httpStatusCode;
-  const code = e.name;
-  if (code === 'CredentialsProviderError' || /credential|region/i.test(e.message ?? '')) return setupError(name, err);
-  if (code === 'NoSuchBucket' || (status === 404 && /bucket/i.test(e.message ?? ''))) return new HttpError(name, `${doing}: no such bucket (HTTP 404)`, 404);
+  const code = typeof e.name === 'string' && /^[A-Za-z][A-Za-z0-9.]{0,63}$/.test(e.name) ? e.name : undefined;
+  if (code === 'CredentialsProviderError' || code === 'TokenProviderError' || err instanceof NoRegionError) return setupError(name, err);
+  // A 2xx answer the SDK could not parse: not an S3 error (those carry $fault), but not what was asked for either.
+  if (e.$fault === undefined && e.$response !== undefined && status !== undefined && status < 300) {
+    return new HttpError(name, `${doing}: the server's answer (HTTP ${status}) could not be read as S3's answer to that request`, status);
+  }
+  const bucketRegion = e.Region ?? e.$response?.headers?.['x-amz-bucket-region'];
+  if ((code !== undefined && WRONG_REGION_CODES.has(code) && bucketRegion !== undefined) || code === 'PermanentRedirect' || (status === 301 && bucketRegion !== undefined)) {
+    const shown = typeof bucketRegion === 'string' && /^[a-z0-9][a-z0-9-]{0,31}$/.test(bucketRegion) ? `, ${bucketRegion}` : '';
+    return new HttpError(name, `${doing}: the bucket is in another AWS region${shown} (set AWS_REGION, or the profile's region, to it)`, status);
+  }
+  if (code === 'NoSuchBucket') return new HttpError(name, `${doing}: no such bucket (HTTP 404)`, 404);
   if (status === 403 || code === 'AccessDenied' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch') {
-    return new HttpError(name, `${doing}: access denied (HTTP 403, ${code}): check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, a role) and that they may write to this bucket`, 403);
+    return new HttpError(name, `${doing}: access denied (HTTP 403${code ? `, ${code}` : ''}): check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, a role) and that they may write to this bucket`, 403);
   }
   const reason = status ? `HTTP ${status}${code && code !== 'Error' && code !== 'Unknown' ? ` ${code}` : ''}` : (e.message ?? String(err));
   return new HttpError(name, `${doing}: ${reason}`, status);

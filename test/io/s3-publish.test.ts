@@ -1,5 +1,7 @@
-// s3:// outputs appear together or not at all (issue 34, item 4): a proxy in
-// front of the test S3 server fails the uploads of one chosen key.
+// s3:// outputs appear together or not at all (issue 34, item 4), and the
+// SDK's failures are told by their codes, not by words in their messages
+// (item 9): a proxy in front of the test S3 server fails one chosen key, or
+// answers as a store in another region, or with a listing that is not one.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -134,5 +136,51 @@ describe('a .rec and its .idx in a bucket appear together or not at all', () => 
       const [complete] = where(proxy.log, /^POST data\/im\/noisy\.rec\?.*uploadId=/);
       assert.ok(Math.max(...parts) < idx! && idx! < complete!, proxy.log.join('\n'));
     });
+  });
+});
+
+describe('S3 failures are told by their codes', () => {
+  const listRule = (rule: ProxyRule): ProxyRule => (req) => (req.method === 'GET' && /list-type=2/.test(req.query) ? rule(req) : undefined);
+  const wrongRegion: ProxyRule = () => ({
+    status: 400,
+    headers: { 'content-type': 'application/xml', 'x-amz-bucket-region': 'eu-west-1' },
+    body: s3ErrorBody('AuthorizationHeaderMalformed', "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'", '<Region>eu-west-1</Region>'),
+  });
+
+  test('a bucket in another region: the listing and the upload say which region, not "no AWS region set"', async () => {
+    const listing = await runWith(listRule(wrongRegion), 'im2rec', ['s3://data/lists/r', 's3://data/imgs/', '--list', '--recursive']);
+    failed(listing, /^im2rec: s3:\/\/data\/imgs\/: cannot list: the bucket is in another AWS region, eu-west-1 \(set AWS_REGION, or the profile's region, to it\)\n$/);
+    const writes: ProxyRule = (req) => (req.method === 'PUT' || req.method === 'POST' ? wrongRegion(req) : undefined);
+    const upload = await runWith(writes, 'rec', ['shuffle', small, '-o', 's3://data/region/x.rec']);
+    failed(upload, /s3:\/\/data\/region\/x\.(rec|idx): cannot write: the bucket is in another AWS region, eu-west-1 \(set AWS_REGION/);
+    assert.deepEqual(await keys('region/'), []);
+  });
+
+  test('words in a message do not decide: a malformed credential is not "no credentials", a region the server names oddly is not printed', async () => {
+    const malformed: ProxyRule = () => ({
+      status: 400,
+      headers: { 'content-type': 'application/xml' },
+      body: s3ErrorBody('AuthorizationHeaderMalformed', 'The authorization header is malformed; the Credential is mal-formed; expecting "&lt;YOUR-AKID&gt;/YYYYMMDD/REGION/SERVICE/aws4_request".'),
+    });
+    const res = await runWith(listRule(malformed), 'im2rec', ['s3://data/lists/m', 's3://data/imgs/', '--list', '--recursive']);
+    failed(res, /^im2rec: s3:\/\/data\/imgs\/: cannot list: HTTP 400 AuthorizationHeaderMalformed\n$/);
+    const odd: ProxyRule = () => ({ status: 400, headers: { 'content-type': 'application/xml' }, body: s3ErrorBody('AuthorizationHeaderMalformed', 'x', '<Region>eu-west-1\u001b[2J see http://evil</Region>') });
+    const shown = await runWith(listRule(odd), 'im2rec', ['s3://data/lists/m', 's3://data/imgs/', '--list', '--recursive']);
+    failed(shown, /^im2rec: s3:\/\/data\/imgs\/: cannot list: the bucket is in another AWS region \(set AWS_REGION, or the profile's region, to it\)\n$/);
+    const code: ProxyRule = () => ({ status: 400, headers: { 'content-type': 'application/xml' }, body: s3ErrorBody('Bad\u001b[2JCode see http://evil', 'x') });
+    failed(await runWith(listRule(code), 'im2rec', ['s3://data/lists/m', 's3://data/imgs/', '--list', '--recursive']), /^im2rec: s3:\/\/data\/imgs\/: cannot list: HTTP 400\n$/);
+  });
+
+  test('a listing answered with something that is not one: said so, not "HTTP 200"', async () => {
+    const garbage: ProxyRule = () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>Welcome to <b>the portal</body></html>' });
+    const res = await runWith(listRule(garbage), 'im2rec', ['s3://data/lists/g', 's3://data/imgs/', '--list', '--recursive']);
+    failed(res, /^im2rec: s3:\/\/data\/imgs\/: cannot list: the server's answer \(HTTP 200\) could not be read as S3's answer to that request\n$/);
+  });
+
+  test('no region anywhere: "no AWS region set"', async () => {
+    const res = await runBinAsync('im2rec', ['s3://data/lists/n', 's3://data/imgs/', '--list', '--recursive'], {
+      env: { ...env, AWS_REGION: '', AWS_PROFILE: 'no-such-profile', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    failed(res, /^im2rec: s3:\/\/data\/(imgs\/|lists\/n\.lst): no AWS region set \(AWS_REGION, or a region in the profile\)\n$/);
   });
 });
