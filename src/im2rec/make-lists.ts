@@ -48,12 +48,13 @@ export const DEFAULT_EXTS = ['.jpeg', '.jpg', '.png'];
 export const MAX_CHUNKS = 10_000;
 /**
  * The most images one run lists, and the bytes of their names (UTF-8): every
- * name is held until MXNet's shuffle has run, at about 30 bytes besides the
- * name (name-table.ts, the labels, the shuffle), so a listing stays under
- * 1.5 GB of memory whatever a bucket holds. ImageNet-21k (14 M images, about
- * 30 bytes a name) fits.
+ * name is held until MXNet's shuffle has run, at about 40 bytes besides the
+ * name at the peak (name-table.ts, the walk order, the labels, the shuffle;
+ * 3 M names of 40 bytes peaked at 330 MB), so a listing stays under 1.5 GB of
+ * memory whatever a bucket holds. A larger tree is listed a sub-folder at a
+ * time, the first run's label map passed to the next with --labels.
  */
-export const MAX_LISTED_IMAGES = 16_000_000;
+export const MAX_LISTED_IMAGES = 10_000_000;
 export const MAX_LISTED_NAME_BYTES = 512 << 20;
 /** The longest name listed: no file system has longer paths (Linux: 4096). */
 const MAX_NAME_BYTES = 4096;
