@@ -78,6 +78,18 @@ describe('rec view', () => {
     }
   });
 
+  test('control characters in class names and in the file name are drawn as visible symbols, not an SVG error', async () => {
+    const odd = path.join(dir, 'odd\u0001name\u001b.rec');
+    fs.copyFileSync(rec, odd);
+    const names = path.join(dir, 'odd-names.txt');
+    fs.writeFileSync(names, 'ze\u0001ro\none\u0007\ntwo\u007f\n\u0002\nfour\n');
+    const out = path.join(dir, 'odd.png');
+    const res = runBin('rec', ['view', odd, '--out', out, '--count', '5', '--names', names, '--per-class', '1', '--quiet']);
+    assert.equal(res.status, 0, res.stderr);
+    const { width, height } = await sharp(out).metadata();
+    assert.ok(width! > 0 && height! > 0);
+  });
+
   test('with an .idx: a seeded random sample of distinct keys, in file order; without: the first images', () => {
     const a = view([rec, '--out', path.join(dir, 'a.png'), '--count', '8', '--seed', '1']);
     const b = view([rec, '--out', path.join(dir, 'b.png'), '--count', '8', '--seed', '1']);

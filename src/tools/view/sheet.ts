@@ -29,8 +29,20 @@ const CAPTION = 2 * LINE + 4;
 const HEADING = 2 * LINE + PAD;
 const BACKGROUND = '#1e1e1e';
 
+/**
+ * Text for the SVG the captions are drawn from. XML 1.0 has no way to write a
+ * control character or a lone surrogate (libvips refuses the whole SVG), so
+ * controls become their visible symbols (U+2400..U+2421: ␁, ␛, ␡) and lone
+ * surrogates U+FFFD; names and file names are data, shown as they are.
+ */
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[<>&"']|[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|[\ufffe\uffff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    if (code === 0x7f) return '\u2421';
+    if (code >= 0xd800) return '\ufffd';
+    return `&#${code};`;
+  });
 }
 
 /** Cut to what fits `width` pixels (DejaVu Sans averages about 0.6 em per character). */
