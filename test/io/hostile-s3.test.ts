@@ -76,7 +76,7 @@ describe('a listing is bounded', () => {
   test('a server that hands out the same continuation token again: stopped at the second page, one line, exit 2, no lock left', async () => {
     const s3 = await startHostileS3({ kind: 'same-token' });
     const prefix = path.join(dir, 'token', 'x');
-    const res = await runBinAsync('im2rec', [prefix, 's3://b/imgs/', '--list', '--recursive'], { env: s3.env });
+    const res = await runBinMeasured('im2rec', [prefix, 's3://b/imgs/', '--list', '--recursive'], { env: s3.env, timeoutMs: 60_000 });
     assert.equal(res.status, 2, res.stderr);
     assert.ok(isOneLineError(res.stderr), res.stderr);
     assert.match(res.stderr, /listing page 2 hands out a continuation token given before/);
