@@ -20,7 +20,7 @@ import { nameTaken } from '../io/atomic-file.js';
 import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
 import { formatBytes } from './units.js';
 import { createProgress } from './progress.js';
-import { LineWriter, UsageError, exitQuietlyOnClosedStdout, reportError } from './run.js';
+import { EXIT_STOPPED, LineWriter, type StopSignal, UsageError, exitQuietlyOnClosedStdout, reportError, stoppable } from './run.js';
 import { version } from './version.js';
 import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, ccKeysHelp } from './im2rec-options.js';
 import { addSchemaFlags } from './schema-flags.js';
@@ -40,9 +40,6 @@ interface Extras {
   force: boolean;
   quiet: boolean;
 }
-
-/** Exit code for a run stopped by Ctrl-C (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
@@ -122,8 +119,10 @@ function finishedEarlier(options: PackOptions, extras: Extras): boolean {
 async function runPack(options: PackOptions, extras: Extras): Promise<number> {
   const progress = createProgress(path.basename(options.output), { quiet: extras.quiet });
   const abort = new AbortController();
-  const onSignal = () => {
-    if (abort.signal.aborted) process.exit(EXIT_INTERRUPTED); // a second Ctrl-C: leave now (the partial file stays)
+  let stoppedBy: StopSignal = 'SIGINT';
+  const onSignal = (signal: StopSignal) => {
+    if (abort.signal.aborted) process.exit(EXIT_STOPPED[signal]); // a second Ctrl-C: leave now (the partial file stays)
+    stoppedBy = signal;
     abort.abort();
     progress.log('im2rec: stopping after the images in progress (Ctrl-C again to stop at once)');
   };
@@ -161,7 +160,7 @@ async function runPack(options: PackOptions, extras: Extras): Promise<number> {
         : `im2rec: interrupted after ${summary.done} of ${summary.total} images; ${summary.written} records kept in ` +
             `${summary.partialPath}. Run the same command with --resume to continue.`,
     );
-    return EXIT_INTERRUPTED;
+    return EXIT_STOPPED[stoppedBy];
   }
   if (!extras.quiet) for (const line of summaryLines(summary)) say(line);
   const warning = manySkippedWarning(summary);
@@ -242,7 +241,7 @@ export function pyProgram(run: (code: number) => void): Command {
       '\nExisting lists, label maps, .rec, .idx and .skipped.tsv files are never replaced without --force,\n' +
       'and a second run on the same output is refused while the first is running.\n' +
       '\nExit codes: 0 done (skipped images are reported and counted), 1 bad data (--strict, a malformed list,\n' +
-      'nothing packed), 2 bad arguments, unreadable or existing files, 130 interrupted (rerun with --resume).',
+      'nothing packed), 2 bad arguments, unreadable or existing files, 130 interrupted (143 by SIGTERM; rerun with --resume).',
   );
   program.action(async (prefixArg: string, rootArg: string, o) => {
     const prefix = localOrUrl(prefixArg);
@@ -252,7 +251,7 @@ export function pyProgram(run: (code: number) => void): Command {
     checkQuality(o.quality, o.encoding);
     if (o.list) {
       const out = new LineWriter();
-      const result = await makeLists({
+      const result = await stoppable('im2rec', (signal) => makeLists({
         prefix,
         root,
         recursive: !!o.recursive,
@@ -264,7 +263,8 @@ export function pyProgram(run: (code: number) => void): Command {
         overwrite: !!o.force,
         ...(o.labels !== undefined ? { labelMap: localOrUrl(o.labels) } : {}),
         ...(o.quiet ? {} : { onLabel: (folder: string, label: number) => out.line(`${folder} ${label}`) }),
-      });
+        signal,
+      }));
       await out.flush();
       const { skipped } = result;
       if (skipped.count) {
@@ -323,7 +323,7 @@ Unknown keys and "key value" without "=" are errors (MXNet ignored them).
 An existing OUT.rec, OUT.idx or skip report is replaced only with --force, which
 also starts over from an interrupted pack (--resume continues it).
 Exit codes: 0 done, 1 bad data (nothing packed), 2 bad arguments, unreadable or
-existing files, 130 interrupted.
+existing files, 130 interrupted (143 by SIGTERM).
 `;
 
 const CC_KEYS = Object.keys(CC_OPTIONS);

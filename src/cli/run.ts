@@ -1,7 +1,8 @@
 /**
  * What every mxrec command shares: exit codes, one-line errors for user
- * mistakes (a stack trace only for our own bugs), and buffered stdout that
- * stops quietly when its reader goes away (`rec dump | head`).
+ * mistakes (a stack trace only for our own bugs), stopping cleanly on SIGINT
+ * and SIGTERM, and buffered stdout that stops quietly when its reader goes
+ * away (`rec dump | head`).
  */
 import { CommanderError } from 'commander';
 import { MxrecError } from '../util/errors.js';
@@ -13,6 +14,17 @@ export const EXIT_BAD_DATA = 1;
 export const EXIT_USAGE = 2;
 /** A bug in mxrec. */
 export const EXIT_INTERNAL = 70;
+/** A run stopped by a signal: 128 + the signal's number, as a shell reports a process the signal ended. */
+export const EXIT_STOPPED = { SIGINT: 130, SIGTERM: 143 } as const;
+export type StopSignal = keyof typeof EXIT_STOPPED;
+
+/** Why a run stopped early: the reason its AbortSignal carries, and what the CLI reports (not an MxrecError: nobody's mistake). */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+  constructor(readonly signal: StopSignal) {
+    super(`interrupted by ${signal}`);
+  }
+}
 
 /** An error in how the command was called; its message is shown as is. */
 export class UsageError extends MxrecError {
@@ -50,6 +62,10 @@ export function exitCodeOf(err: MxrecError): number {
 export function reportError(program: string, err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
   const say = (msg: string) => process.stderr.write(`${program}: ${shortened(msg)}\n`);
+  if (err instanceof Interrupted) {
+    say(`${err.message}; nothing unfinished was published`);
+    return EXIT_STOPPED[err.signal];
+  }
   if (err instanceof MxrecError) {
     say(err.message);
     return exitCodeOf(err);
@@ -71,6 +87,45 @@ export async function runCommand(program: string, body: () => Promise<number | v
   } catch (err) {
     process.exitCode = reportError(program, err);
   }
+}
+
+/**
+ * Runs work that writes so that SIGINT and SIGTERM stop it cleanly: the
+ * signal aborts `stop`, which the work checks as it goes (between records)
+ * and unwinds from through its own cleanup, so its temporary files are
+ * removed, its uploads cancelled and its locks released; then it throws
+ * Interrupted (exit 130 or 143), whatever error the stop made it end with.
+ * Work that completes before it sees the signal has published whole outputs
+ * and returns as usual. A second signal exits at once: the exit hooks still
+ * remove local temporaries and locks (atomic-file.ts, output-lock.ts), but an
+ * upload is left to the bucket's lifecycle rule. The handlers are in place
+ * before the work claims its outputs, so no signal finds an output claimed
+ * and nobody to clean it up.
+ */
+export async function stoppable<T>(program: string, work: (stop: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: StopSignal) => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`${program}: ${signal} again: stopped at once\n`);
+      process.exit(EXIT_STOPPED[signal]);
+    }
+    controller.abort(new Interrupted(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(controller.signal);
+  } catch (err) {
+    throw controller.signal.aborted ? controller.signal.reason : err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** runCommand for a command that writes: its body gets the AbortSignal that SIGINT and SIGTERM abort (see stoppable). */
+export function runWritingCommand(program: string, body: (stop: AbortSignal) => Promise<number | void>): Promise<void> {
+  return runCommand(program, () => stoppable(program, body));
 }
 
 /** When stdout's reader goes away (`rec dump | head`), stop quietly instead of failing on EPIPE. */

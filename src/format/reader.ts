@@ -52,6 +52,8 @@ export const REMOTE_BUFFER_SIZE = 16 << 20;
 
 /** How long RecordScan.forEach reads synchronously before it lets the event loop run. */
 const YIELD_EVERY_MS = 50;
+/** ...which it checks every 256 records, and after every record of at least this size (256 of 4 MiB take seconds). */
+const LARGE_RECORD = 1 << 16;
 
 /** One stretch of one file to read, as a scan sees it. */
 export interface ScanSegment {
@@ -151,7 +153,7 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
       for (const record of this) {
         const pending = visit(record);
         if (pending) await pending;
-        if ((++count & 255) === 0 && performance.now() - yielded >= YIELD_EVERY_MS) {
+        if (((++count & 255) === 0 || record.end - record.offset >= LARGE_RECORD) && performance.now() - yielded >= YIELD_EVERY_MS) {
           await new Promise(setImmediate);
           yielded = performance.now();
         }

@@ -42,6 +42,7 @@ import { formatListLine, listNameProblem } from '../format/list-file.js';
 import { NameTable } from './name-table.js';
 import { PyRandom } from './py-random.js';
 import { MxrecError } from '../util/errors.js';
+import { turn } from '../util/turns.js';
 
 export const DEFAULT_EXTS = ['.jpeg', '.jpg', '.png'];
 /** The most list files one run makes (each chunk is one to three files). */
@@ -84,6 +85,8 @@ export interface MakeListsOptions {
   overwrite?: boolean;
   /** Called as each folder gets its label, in walk order (recursive mode; im2rec.py prints these); awaited if it returns a promise. */
   onLabel?: (folder: string, label: number) => void | Promise<void>;
+  /** Abort to stop: checked once the folders are walked, at every folder and as the lists are written; no file unfinished appears and the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ListFileWritten {
@@ -316,6 +319,10 @@ export async function makeLists(options: MakeListsOptions): Promise<MakeListsRes
     const names = new NameCheck(root);
     // A bucket has no folders to walk: its keys under the prefix are listed once, and walked as a tree.
     const walked = inBucket ? await tableOfBucket(root, recursive, isImage, names) : tableOfLocal(root, recursive, isImage, names);
+    // A local walk never gives the event loop a turn: give it one, so that a signal that came during
+    // the walk (Ctrl-C) is seen before anything more is done.
+    await turn();
+    options.signal?.throwIfAborted();
     const items = await collect(walked.table, walked.order, options, given, labelMap);
     if (items.order.length === 0) {
       const walked = recursive ? 'in it or its sub-folders' : 'in it (only its own files are listed; --recursive walks sub-folders)';
@@ -325,6 +332,7 @@ export async function makeLists(options: MakeListsOptions): Promise<MakeListsRes
     const lists = await writeLists(options, items);
     const result: MakeListsResult = { images: items.order.length, lists, folders: items.folders, skipped: names.skipped };
     if (labelMap) {
+      options.signal?.throwIfAborted();
       await commitOutputs([labelMap], { fsync: false });
       result.labelMapPath = labelMap.path;
     }
@@ -370,6 +378,7 @@ async function collect(table: NameTable, order: Uint32Array, options: MakeListsO
       }
       folders += 1;
       labels[k] = label;
+      options.signal?.throwIfAborted();
       await options.onLabel?.(dir, label);
       if (labelMap) {
         labelMap.writeSync(Buffer.from(`${dir}\t${label}\n`));
@@ -382,7 +391,7 @@ async function collect(table: NameTable, order: Uint32Array, options: MakeListsO
 
 /** Shuffles the items as MXNet does and streams each list file out. */
 async function writeLists(options: MakeListsOptions, items: Collected): Promise<ListFileWritten[]> {
-  const { prefix, chunks = 1, trainRatio = 1, testRatio = 0, shuffle = true, overwrite } = options;
+  const { prefix, chunks = 1, trainRatio = 1, testRatio = 0, shuffle = true, overwrite, signal } = options;
   const count = items.order.length;
   const order = new Uint32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
@@ -390,6 +399,7 @@ async function writeLists(options: MakeListsOptions, items: Collected): Promise<
 
   const lists: ListFileWritten[] = [];
   for (const list of divideIntoLists(prefix, count, chunks, trainRatio, testRatio)) {
+    signal?.throwIfAborted();
     const file = await createOutput(list.path, { overwrite });
     try {
       let text = '';
@@ -400,6 +410,7 @@ async function writeLists(options: MakeListsOptions, items: Collected): Promise<
           file.writeSync(Buffer.from(text));
           text = '';
           await file.ready();
+          signal?.throwIfAborted();
         }
       }
     } catch (err) {

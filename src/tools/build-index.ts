@@ -29,6 +29,8 @@ export interface BuildIndexOptions {
   keys?: IndexKeys;
   /** Replace an existing `.idx` (the CLI's --force). Default false: OutputExistsError. */
   overwrite?: boolean;
+  /** Abort to stop: checked at every record, nothing is written and the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export async function buildIndex(recPath: string, outPath: string, options: BuildIndexOptions = {}): Promise<BuildIndexResult> {
@@ -40,6 +42,7 @@ export async function buildIndex(recPath: string, outPath: string, options: Buil
     try {
       let ordinal = 0;
       await reader.scan({ reuseBuffers: true }).forEach((record) => {
+        options.signal?.throwIfAborted();
         let key: RecordId = ordinal++;
         if (keys === 'id') {
           const image = tryUnpackImageRecord(record.payload);
@@ -54,6 +57,7 @@ export async function buildIndex(recPath: string, outPath: string, options: Buil
       reader.close();
     }
     if (index.length === 0) throw new NothingWrittenError(`${recPath}: holds no records; nothing written`);
+    options.signal?.throwIfAborted();
     await index.write(outPath, { overwrite: options.overwrite });
   } finally {
     claim.release();

@@ -29,9 +29,15 @@ export interface RewriteOptions {
   fsync?: boolean;
   /** Called now and then with the bytes of the inputs read so far, and their total. */
   onProgress?: (done: number, total: number) => void;
+  /** Abort to stop: checked at every record, the outputs are dropped and the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
-/** Bytes of the inputs read so far, passed to onProgress every few thousand records. */
+/**
+ * Bytes of the inputs read so far, passed to onProgress every few thousand
+ * records. Every record a rewrite reads passes here, so this is also where
+ * the run stops when its signal is aborted.
+ */
 export class InputProgress {
   private done = 0;
   private records = 0;
@@ -39,24 +45,33 @@ export class InputProgress {
   private constructor(
     readonly total: number,
     private readonly onProgress?: (done: number, total: number) => void,
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** Progress over `inputs` (paths or URLs), whose sizes are looked up only when someone is told. */
-  static async of(inputs: readonly string[], onProgress?: (done: number, total: number) => void): Promise<InputProgress> {
+  static async of(inputs: readonly string[], onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<InputProgress> {
     let total = 0;
     if (onProgress) {
       for (const input of inputs) {
+        signal?.throwIfAborted();
         const source = await openLocation(input);
         total += source.size;
         source.close();
       }
     }
-    return new InputProgress(total, onProgress);
+    return new InputProgress(total, onProgress, signal);
   }
 
+  /** Counts a record read (and stops the run here if its signal is aborted). */
   add(bytes: number): void {
+    this.signal?.throwIfAborted();
     this.done += bytes;
     if (this.onProgress && ++this.records % 2048 === 0) this.onProgress(this.done, this.total);
+  }
+
+  /** Stops the run here if its signal is aborted: for a pass that reads records without counting them (finding where they are). */
+  checkStop(): void {
+    this.signal?.throwIfAborted();
   }
 
   finish(): void {
@@ -190,10 +205,11 @@ export async function rewrite(
   try {
     try {
       for (const out of outs) targets.push(await RewriteTarget.create(out, options));
-      const progress = await InputProgress.of(inputs, options.onProgress);
+      const progress = await InputProgress.of(inputs, options.onProgress, options.signal);
       await fill(targets, progress);
       progress.finish();
       if (targets.every((t) => t.records === 0)) throw new NothingWrittenError(`${nothingWritten}; nothing written`);
+      options.signal?.throwIfAborted(); // a stop that came during the last records: nothing is published
     } catch (err) {
       await Promise.all(targets.map((t) => t.abort()));
       throw err;

@@ -5,7 +5,7 @@
  */
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
-import { type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
+import { type InputProgress, type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 
 export interface SplitOptions extends RewriteOptions {
   /** Share of each output, in output order: any positive numbers, normalised (0.8,0.2 or 1,1,1). */
@@ -15,12 +15,13 @@ export interface SplitOptions extends RewriteOptions {
   seed?: number;
 }
 
-/** Records in a file (path or URL), by a scan of its framing. */
-export async function countRecords(recLocation: string): Promise<number> {
+/** Records in a file (path or URL), by a scan of its framing; `progress` may stop it (InputProgress.checkStop). */
+export async function countRecords(recLocation: string, progress?: InputProgress): Promise<number> {
   const reader = await RecordReader.openAsync(recLocation);
   try {
     let n = 0;
     await reader.scan({ reuseBuffers: true }).forEach(() => {
+      progress?.checkStop();
       n++;
     });
     return n;
@@ -57,7 +58,7 @@ export async function splitRecordFile(input: string, outs: readonly string[], op
     throw new RangeError(`expected 2 to 65535 positive shares, one per output, received ${shares.length} shares for ${outs.length} outputs`);
   }
   const fill: RewriteFill = async (targets, progress) => {
-    const assign = splitAssignment(await countRecords(input), shares, options.shuffle ?? false, options.seed ?? 0);
+    const assign = splitAssignment(await countRecords(input, progress), shares, options.shuffle ?? false, options.seed ?? 0);
     let i = 0;
     await forEachKeyed(input, progress, (keyed) => targets[assign[i++]!]!.write(keyed));
   };

@@ -25,6 +25,7 @@ import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { type OutputLock, lockOutput } from '../io/output-lock.js';
 import type { ClassNames } from './class-names.js';
 import { MxrecError } from '../util/errors.js';
+import { EventLoopTurns } from '../util/turns.js';
 
 export interface UnpackOptions {
   /** Also write OUTDIR/<list>, a file name (no folders): the im2rec list of what was unpacked. */
@@ -36,6 +37,8 @@ export interface UnpackOptions {
   onProgress?: (done: number, total: number) => void;
   /** Write into a folder that is not empty, replacing files of the same names (the CLI's --force). Default false. */
   overwrite?: boolean;
+  /** Abort to stop: checked at every record; the images written so far stay, the list does not appear, and the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface UnpackResult {
@@ -119,9 +122,13 @@ function removeIfEmpty(dir: string): void {
 }
 
 /** Throws the names file's problem with the first label it does not name, before anything is written. */
-async function checkNames(reader: RecordReader, names: ClassNames, limit: number): Promise<void> {
+async function checkNames(reader: RecordReader, names: ClassNames, limit: number, signal: AbortSignal | undefined): Promise<void> {
   let images = 0;
+  const turns = new EventLoopTurns();
   for await (const record of reader.scan({ reuseBuffers: true })) {
+    const turn = turns.due(); // a local scan's records come as microtasks: let a signal be seen
+    if (turn) await turn;
+    signal?.throwIfAborted();
     if (images >= limit) break;
     const image = tryUnpackImageRecord(record.payload);
     if (!image || image.image.length === 0) continue;
@@ -139,7 +146,7 @@ export async function unpackRecordFile(recPath: string, outDir: string, options:
     const { lock, made } = claimOutDir(outDir, options.overwrite ?? false);
     let result: UnpackResult | null = null;
     try {
-      if (options.names) await checkNames(reader, options.names, limit);
+      if (options.names) await checkNames(reader, options.names, limit, options.signal);
       result = await unpackInto(reader, outDir, options, limit);
       return result;
     } finally {
@@ -167,8 +174,12 @@ async function unpackInto(reader: RecordReader, outDir: string, options: UnpackO
   let pending = '';
   let images = 0;
   let multiLabel = false;
+  const turns = new EventLoopTurns();
   try {
     for await (const record of reader.scan({ reuseBuffers: true })) {
+      const turn = turns.due(); // the scan's records come as microtasks and the writes are synchronous
+      if (turn) await turn;
+      options.signal?.throwIfAborted();
       if (images >= limit) break;
       const image = tryUnpackImageRecord(record.payload);
       if (!image || image.image.length === 0) {
@@ -200,6 +211,7 @@ async function unpackInto(reader: RecordReader, outDir: string, options: UnpackO
       if (options.onProgress && images % 256 === 0) options.onProgress(record.end, reader.size);
     }
     if (images === 0) throw new NothingWrittenError(`${reader.name}: holds no images; nothing written`);
+    options.signal?.throwIfAborted();
     list?.writeSync(Buffer.from(pending));
     list?.commit();
   } catch (err) {

@@ -4,7 +4,7 @@
 // interrupted run leaves no object under the name; im2rec lists a bucket
 // prefix as it walks a folder and packs from and to the bucket.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -15,6 +15,7 @@ import { isOneLineError, runBinAsync } from '../helpers/cli.js';
 import { makeCorpus } from '../helpers/corpus.js';
 import { fixture } from '../helpers/fixtures.js';
 import { SECRET, startS3 } from '../helpers/s3.js';
+import { startS3Proxy } from '../helpers/s3-proxy.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const s3 = await startS3(['data']);
@@ -144,6 +145,49 @@ describe('rec commands write to s3://', () => {
     await dropped.abort();
     assert.deepEqual(await s3.keys('data', 'big/dropped'), []);
   });
+});
+
+describe('a rec command writing to s3:// stopped by a signal', () => {
+  // 96 MiB of records (sparse: zeros from the page cache), so the upload is multipart and still going when the signal comes.
+  const big = path.join(dir, 'big-input.rec');
+  const fd = fs.openSync(big, 'w');
+  const head = Buffer.alloc(8);
+  head.writeUInt32LE(0xced7230a, 0);
+  head.writeUInt32LE(1 << 20, 4);
+  for (let i = 0; i < 96; i++) fs.writeSync(fd, head, 0, 8, i * (8 + (1 << 20)));
+  fs.ftruncateSync(fd, 96 * (8 + (1 << 20)));
+  fs.closeSync(fd);
+  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/rec.cjs');
+
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    test(`rec shuffle -o s3://, ${signal} while its parts go up: exit ${code}, the upload cancelled (AbortMultipartUpload sent), no object`, async () => {
+      const key = `stopped/${signal}.rec`;
+      let child: ChildProcess | null = null;
+      // Stopped once its first part goes up: the multipart upload then exists and must be cancelled.
+      const proxy = await startS3Proxy(s3);
+      proxy.rule = (req) => {
+        if (req.method === 'PUT' && req.path === `data/${key}` && /(^|&)partNumber=1(&|$)/.test(req.query)) child?.kill(signal);
+        return undefined;
+      };
+      try {
+        child = spawn(process.execPath, [bin, 'shuffle', big, '-o', `s3://data/${key}`, '-q'], { env: { ...process.env, ...proxy.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => (stderr += d));
+        const exit = await new Promise<number | null>((resolve) => child!.on('close', resolve));
+        assert.equal(exit, code, stderr);
+        assert.ok(isOneLineError(stderr), stderr);
+        assert.match(stderr, new RegExp(`^rec shuffle: interrupted by ${signal}`));
+        assert.ok(proxy.log.some((line) => line.startsWith(`POST data/${key}?uploads`)), `the upload was started: ${proxy.log.join(', ')}`);
+        assert.ok(
+          proxy.log.some((line) => line.startsWith(`DELETE data/${key}?uploadId=`)),
+          `AbortMultipartUpload was sent: ${proxy.log.join(', ')}`,
+        );
+        assert.deepEqual(await s3.keys('data', 'stopped/'), []);
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
 });
 
 describe('im2rec with a bucket', async () => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { indexPathFor } from '../../format/index-file.js';
 import { type IndexKeys, buildIndex } from '../../tools/build-index.js';
 import { FORCE_HELP } from '../args.js';
-import { UsageError, runCommand } from '../run.js';
+import { UsageError, runWritingCommand } from '../run.js';
 import { stringifyJson } from '../../util/json.js';
 
 export function addIndexCommand(program: Command): void {
@@ -21,12 +21,12 @@ export function addIndexCommand(program: Command): void {
     .option('--json', 'print a JSON summary (out, records, duplicateKeys) on stdout')
     .addHelpText('after', '\nExample:\n  rec index train.rec            # writes train.idx')
     .action(async (file: string, opts: { out?: string; keys: string; force?: boolean; json?: boolean }) =>
-      runCommand('rec index', async () => {
+      runWritingCommand('rec index', async (signal) => {
         if (opts.keys !== 'id' && opts.keys !== 'ordinal') {
           throw new UsageError(`--keys expects id or ordinal, received ${JSON.stringify(opts.keys)}`);
         }
         const out = opts.out ?? indexPathFor(file);
-        const result = await buildIndex(file, out, { keys: opts.keys as IndexKeys, overwrite: opts.force });
+        const result = await buildIndex(file, out, { keys: opts.keys as IndexKeys, overwrite: opts.force, signal });
         if (opts.json) {
           process.stdout.write(`${stringifyJson(result)}\n`);
           return;

@@ -5,7 +5,7 @@ import { remoteExists } from '../../io/http-source.js';
 import { isUrl } from '../../io/url.js';
 import { displayLocation } from '../../io/display-name.js';
 import { mergeRecordFiles } from '../../tools/merge.js';
-import { UsageError, runCommand } from '../run.js';
+import { UsageError, runWritingCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
 import { addRewriteOptions, reportWritten } from './rewrite-common.js';
 
@@ -54,10 +54,10 @@ export function addMergeCommand(program: Command): void {
         '  rec merge -o all.rec train.rec val.rec --renumber',
     )
     .action(async (files: string[], opts: { out?: string; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
-      runCommand('rec merge', async () => {
+      runWritingCommand('rec merge', async (signal) => {
         const { out, inputs } = await outputAndInputs(files, opts.out);
         const result = await withByteProgress('rec merge', opts.quiet, async (onProgress) =>
-          mergeRecordFiles(inputs, out, { renumber: opts.renumber, overwrite: opts.force, onProgress }),
+          mergeRecordFiles(inputs, out, { renumber: opts.renumber, overwrite: opts.force, onProgress, signal }),
         );
         reportWritten('rec merge', [result], opts.json);
       }),

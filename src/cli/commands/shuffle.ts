@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { shuffleRecordFile } from '../../tools/shuffle.js';
 import { integerAtLeast } from '../args.js';
-import { runCommand } from '../run.js';
+import { runWritingCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
 import { addRewriteOptions, oneOutput, reportWritten } from './rewrite-common.js';
 
@@ -21,10 +21,10 @@ export function addShuffleCommand(program: Command): void {
     .option('--json', 'print a JSON summary')
     .addHelpText('after', '\nExample:\n  rec shuffle train.rec -o train-shuffled.rec --seed 42 --renumber')
     .action(async (file: string, outArg: string | undefined, opts: { out?: string; seed: number; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
-      runCommand('rec shuffle', async () => {
+      runWritingCommand('rec shuffle', async (signal) => {
         const out = oneOutput(outArg, opts.out);
         const result = await withByteProgress('rec shuffle', opts.quiet, async (onProgress) =>
-          shuffleRecordFile(file, out, { seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress }),
+          shuffleRecordFile(file, out, { seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress, signal }),
         );
         reportWritten('rec shuffle', [result], opts.json);
       }),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { splitRecordFile } from '../../tools/split.js';
 import { integerAtLeast, numberList } from '../args.js';
-import { UsageError, runCommand } from '../run.js';
+import { UsageError, runWritingCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
 import { addRewriteOptions, reportWritten } from './rewrite-common.js';
 
@@ -26,13 +26,13 @@ export function addSplitCommand(program: Command): void {
       '\nExamples:\n  rec split all.rec train.rec val.rec --shares 0.9,0.1 --shuffle --seed 7\n  rec split all.rec shard-0.rec shard-1.rec shard-2.rec shard-3.rec',
     )
     .action(async (file: string, outs: string[], opts: { shares?: number[]; shuffle?: boolean; seed: number; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
-      runCommand('rec split', async () => {
+      runWritingCommand('rec split', async (signal) => {
         if (outs.length < 2) throw new UsageError(`expected two or more outputs, received ${outs.length}`);
         const shares = opts.shares ?? outs.map(() => 1);
         if (shares.length !== outs.length) throw new UsageError(`--shares: expected ${outs.length} shares (one per output), received ${shares.length}`);
         if (!shares.every((s) => s > 0)) throw new UsageError(`--shares: expected positive numbers, received ${shares.join(',')}`);
         const results = await withByteProgress('rec split', opts.quiet, async (onProgress) =>
-          splitRecordFile(file, outs, { shares, shuffle: opts.shuffle, seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress }),
+          splitRecordFile(file, outs, { shares, shuffle: opts.shuffle, seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress, signal }),
         );
         reportWritten('rec split', results, opts.json);
       }),

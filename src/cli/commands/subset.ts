@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readKeyList, subsetRecordFile } from '../../tools/subset.js';
 import { ClassNames } from '../../tools/class-names.js';
 import { labelList } from '../args.js';
-import { UsageError, runCommand } from '../run.js';
+import { UsageError, runWritingCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
 import { addRewriteOptions, oneOutput, reportWritten } from './rewrite-common.js';
 
@@ -25,14 +25,14 @@ export function addSubsetCommand(program: Command): void {
     .option('--json', 'print a JSON summary')
     .addHelpText('after', '\nExamples:\n  rec subset train.rec -o cats.rec --labels 3,5\n  rec subset train.rec -o tanks.rec --labels "Fish Tank" --names train.labels.txt\n  rec subset train.rec -o small.rec --keys val.lst --renumber')
     .action(async (file: string, outArg: string | undefined, opts: { out?: string; keys?: string; labels?: string; names?: string; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
-      runCommand('rec subset', async () => {
+      runWritingCommand('rec subset', async (signal) => {
         const out = oneOutput(outArg, opts.out);
         if (!opts.keys && !opts.labels) throw new UsageError('expected --keys or --labels (or both)');
         const keys = opts.keys ? await readKeyList(opts.keys) : undefined;
         const names = opts.names ? await ClassNames.load(opts.names) : undefined;
         const labels = opts.labels ? new Set(labelList('--labels', opts.labels, names).map(Math.fround)) : undefined;
         const result = await withByteProgress('rec subset', opts.quiet, async (onProgress) =>
-          subsetRecordFile(file, out, { keys, labels, renumber: opts.renumber, overwrite: opts.force, onProgress }),
+          subsetRecordFile(file, out, { keys, labels, renumber: opts.renumber, overwrite: opts.force, onProgress, signal }),
         );
         reportWritten('rec subset', [result], opts.json);
         if (result.missingKeys > 0 && !opts.json) {

@@ -4,7 +4,7 @@ import { ClassNames } from '../../tools/class-names.js';
 import { notAFileNameInside, unpackRecordFile } from '../../tools/unpack.js';
 import { integerAtLeast } from '../args.js';
 import { withByteProgress } from '../progress.js';
-import { UsageError, runCommand } from '../run.js';
+import { UsageError, runWritingCommand } from '../run.js';
 import { stringifyJson } from '../../util/json.js';
 
 export function addUnpackCommand(program: Command): void {
@@ -30,13 +30,13 @@ export function addUnpackCommand(program: Command): void {
     .addHelpText('after', '\nExamples:\n  rec unpack train.rec train-images --lst\n  rec unpack val.rec val-images --names synset.txt --limit 100')
     .action(
       async (file: string, outDir: string, opts: { lst?: string | boolean; names?: string; limit?: number; force?: boolean; json?: boolean; quiet?: boolean }) =>
-        runCommand('rec unpack', async () => {
+        runWritingCommand('rec unpack', async (signal) => {
           const list = opts.lst === undefined ? undefined : typeof opts.lst === 'string' ? opts.lst : `${displayBaseName(file).replace(/\.rec$/i, '')}.lst`;
           const problem = list === undefined ? null : notAFileNameInside(list);
           if (problem) throw new UsageError(`--lst: ${problem}`);
           const names = opts.names ? await ClassNames.load(opts.names) : undefined;
           const result = await withByteProgress('rec unpack', opts.quiet, (onProgress) =>
-            unpackRecordFile(file, outDir, { list, names, limit: opts.limit, overwrite: opts.force, onProgress }),
+            unpackRecordFile(file, outDir, { list, names, limit: opts.limit, overwrite: opts.force, onProgress, signal }),
           );
           if (opts.json) {
             process.stdout.write(`${stringifyJson(result, 2)}\n`);

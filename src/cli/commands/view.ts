@@ -4,7 +4,7 @@ import { ClassNames } from '../../tools/class-names.js';
 import { MAX_VIEW_IMAGES, viewRecordFile } from '../../tools/view/view.js';
 import { FORCE_HELP, indexPathOption, integerAtLeast, integerIn, labelList } from '../args.js';
 import { withByteProgress } from '../progress.js';
-import { UsageError, runCommand } from '../run.js';
+import { UsageError, runWritingCommand } from '../run.js';
 import { stringifyJson } from '../../util/json.js';
 
 interface ViewFlags {
@@ -66,7 +66,7 @@ export function addViewCommand(program: Command): void {
       '\nExamples:\n  rec view train.rec --out train.png\n  rec view train.rec --per-class 6 --classes 20 --names synset.txt --html train.html',
     )
     .action(async (file: string, opts: ViewFlags) =>
-      runCommand('rec view', async () => {
+      runWritingCommand('rec view', async (signal) => {
         if (opts.classes !== undefined && opts.perClass === undefined) throw new UsageError('--classes goes with --per-class');
         const names = opts.names ? await ClassNames.load(opts.names) : undefined;
         const classes = opts.classes === undefined ? undefined : classesOption(opts.classes, names);
@@ -90,6 +90,7 @@ export function addViewCommand(program: Command): void {
             names,
             overwrite: opts.force,
             onProgress,
+            signal,
           }),
         );
         if (opts.json) {

@@ -15,6 +15,7 @@ import { type RecordIndex } from '../../format/index-file.js';
 import { float32ToNumber, type RecordId, tryUnpackImageRecord } from '../../format/image-record.js';
 import { type RecordIORecord, RecordReader } from '../../format/reader.js';
 import { Rng } from '../../util/rng.js';
+import { EventLoopTurns } from '../../util/turns.js';
 
 export interface ViewItem {
   /** The `.idx` key, else the header id. */
@@ -54,6 +55,8 @@ export interface SelectOptions {
   seed: number;
   /** Bytes scanned so far (per class, where every record is read). */
   onProgress?: (done: number, total: number) => void;
+  /** Abort to stop: checked at every record read. */
+  signal?: AbortSignal;
 }
 
 function itemOf(record: RecordIORecord, key: string | undefined): ViewItem | null {
@@ -93,6 +96,7 @@ async function sampleByIndex(reader: RecordReader, index: RecordIndex, options: 
     const j = rng.int(i, n - 1);
     const picked = at(j);
     swapped.set(j, at(i));
+    options.signal?.throwIfAborted();
     const item = itemOf(await reader.read(index.offsetAt(picked)), index.keyAt(picked));
     if (item) items.push(item);
   }
@@ -104,7 +108,11 @@ async function sampleByIndex(reader: RecordReader, index: RecordIndex, options: 
 async function firstImages(reader: RecordReader, options: SelectOptions): Promise<ViewSelection> {
   const items: ViewItem[] = [];
   if (options.count > 0) {
+    const turns = new EventLoopTurns();
     for await (const record of reader.scan({ reuseBuffers: true })) {
+      const turn = turns.due(); // a local scan's records come as microtasks: let a signal be seen
+      if (turn) await turn;
+      options.signal?.throwIfAborted();
       const item = itemOf(record, undefined);
       if (item && items.push(item) >= options.count) break;
     }
@@ -120,7 +128,11 @@ async function perClass(reader: RecordReader, options: SelectOptions, k: number,
   // Algorithm R per class: offsets of a uniform sample of k of the class's images.
   const samples = new Map<number, { seen: number; offsets: number[] }>();
   let scanned = 0;
+  const turns = new EventLoopTurns();
   for await (const record of reader.scan({ reuseBuffers: true })) {
+    const turn = turns.due(); // a local scan's records come as microtasks: let a signal be seen
+    if (turn) await turn;
+    options.signal?.throwIfAborted();
     if (++scanned % 4096 === 0) options.onProgress?.(record.end, reader.size);
     const image = tryUnpackImageRecord(record.payload);
     if (!image || image.image.length === 0) continue;
@@ -143,6 +155,7 @@ async function perClass(reader: RecordReader, options: SelectOptions, k: number,
     const s = samples.get(label)!;
     const items: ViewItem[] = [];
     for (const offset of s.offsets.sort((a, b) => a - b)) {
+      options.signal?.throwIfAborted();
       items.push(itemOf(await reader.read(offset), options.index?.keyAtOffset(offset))!);
     }
     groups.push({ label: float32ToNumber(label), total: s.seen, items });

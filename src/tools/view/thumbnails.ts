@@ -25,9 +25,10 @@ export function fitInside(width: number, height: number, size: number): { width:
 /** Images converted per codec call: bounds the decoded memory in flight. */
 const CHUNK = 32;
 
-export async function makeThumbnails(items: readonly ViewItem[], size: number, onDone?: (n: number) => void): Promise<Thumbnail[]> {
+export async function makeThumbnails(items: readonly ViewItem[], size: number, onDone?: (n: number) => void, signal?: AbortSignal): Promise<Thumbnail[]> {
   const out: Thumbnail[] = [];
   for (let start = 0; start < items.length; start += CHUNK) {
+    signal?.throwIfAborted();
     const chunk = items.slice(start, start + CHUNK);
     const infos = await Promise.all(chunk.map((item) => imageInfo(item.image).catch((err: Error) => err)));
     const todo = chunk.flatMap((item, i) => (infos[i] instanceof Error ? [] : [{ item, i }]));

@@ -42,6 +42,8 @@ export interface ViewOptions {
   onProgress?: (done: number, total: number) => void;
   /** Replace a sheet or page that exists (the CLI's --force). Default false: OutputExistsError. */
   overwrite?: boolean;
+  /** Abort to stop: checked at every record read and thumbnail batch; nothing is written and the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ViewResult {
@@ -118,17 +120,20 @@ async function view(recPath: string, options: ViewOptions, sheet: string | null,
       classes,
       seed: options.seed ?? 0,
       onProgress: options.onProgress,
+      signal: options.signal,
     });
   } finally {
     reader.close();
   }
   if (selection.items.length === 0) throw new NothingWrittenError(`${displayLocation(recPath)}: holds no images to show; nothing written`);
-  const thumbs = await makeThumbnails(selection.items, size);
+  const thumbs = await makeThumbnails(selection.items, size, undefined, options.signal);
   const title = displayBaseName(recPath);
   const { overwrite } = options;
-  if (sheet) {
-    writeFileAtomic(sheet, await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format: sheetFormat(sheet) }), { overwrite });
-  }
+  const sheetBytes = sheet ? await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format: sheetFormat(sheet) }) : null;
+  // A stop that came while the thumbnails were made: the files are not written (both are written
+  // now, synchronously, one after the other, so no stop comes between them).
+  options.signal?.throwIfAborted();
+  if (sheet) writeFileAtomic(sheet, sheetBytes!, { overwrite });
   if (html) writeFileAtomic(html, galleryHtml(selection, thumbs, { size, title, names: options.names }), { overwrite });
   return {
     how: selection.how,
