@@ -14,6 +14,8 @@
  *   published before it are taken back.
  * - Temporary files still open when the process exits are removed, so an
  *   interrupted run leaves earlier outputs as they were and nothing half-done.
+ *   A process killed outright cannot: the next run that takes over its lock
+ *   removes what it left (removeTempsOf, called by output-claim.ts).
  * - A named temporary (im2rec's resumable `OUT.rec.partial`) follows the same
  *   rules; continuing one opens it without following links and only if it is
  *   a regular file.
@@ -43,6 +45,48 @@ function track(temp: string): void {
     exitHookInstalled = true;
   }
   openTemps.add(temp);
+}
+
+/** The anonymous temporary of `finalPath`: `.NAME.tmp-PID-RANDOM`, RANDOM 12 hex digits. */
+function anonymousTemp(finalPath: string): string {
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+}
+
+/** Whether `name` is an anonymous temporary that process `pid` made (of the file named `of`, when given). */
+function isTempOf(name: string, pid: number, of: string | undefined): boolean {
+  const tail = `.tmp-${pid}-`;
+  const at = name.lastIndexOf(tail);
+  return at > 1 && name.startsWith('.') && /^[0-9a-f]{12}$/.test(name.slice(at + tail.length)) && (of === undefined || name.slice(1, at) === of);
+}
+
+/**
+ * Removes the anonymous temporaries that process `pid` left in `dir`: of the
+ * file named `of` only, when given; in its sub-folders too with `recursive`.
+ * Only regular files of exactly that form go (a link is never followed, nor
+ * removed), and only for a process known to be gone, whose output this one
+ * now holds the lock of (output-claim.ts): a live run's files, or anything
+ * not made by AtomicFile, stay. The folder is read as a stream, so a large
+ * one costs no memory.
+ */
+export function removeTempsOf(pid: number, dir: string, options: { of?: string; recursive?: boolean } = {}): void {
+  let entries: fs.Dir;
+  try {
+    entries = fs.opendirSync(dir);
+  } catch {
+    return; // gone, or not ours to read: nothing of ours to remove
+  }
+  try {
+    for (let entry = entries.readSync(); entry !== null; entry = entries.readSync()) {
+      const p = path.join(dir, entry.name);
+      if (isTempOf(entry.name, pid, options.of)) {
+        if (fs.lstatSync(p, { throwIfNoEntry: false })?.isFile()) fs.rmSync(p, { force: true });
+      } else if (options.recursive && entry.isDirectory()) {
+        removeTempsOf(pid, p, options); // a Dirent's type is the entry's own: a link to a folder is not one
+      }
+    }
+  } finally {
+    entries.closeSync();
+  }
 }
 
 /** Whether anything (a file, a folder, a link, even a dangling one) has this name. */
@@ -104,7 +148,7 @@ export class AtomicFile {
       file.written = continueAt;
       return file;
     }
-    const temp = path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+    const temp = anonymousTemp(finalPath);
     const fd = fs.openSync(temp, CREATE_NEW, 0o666);
     track(temp);
     return new AtomicFile(finalPath, temp, fd, overwrite);

@@ -12,6 +12,11 @@
  * A command that runs several steps checks them all before the first by
  * claiming each step's outputs and giving them back (im2rec's lists).
  *
+ * A run killed outright (SIGKILL, power lost) leaves its lock and temporary
+ * files. The claim that takes such a lock over removes that run's temporary
+ * files of the outputs claimed (`.OUT.tmp-PID-RANDOM` with the dead run's
+ * pid, output-lock.ts and atomic-file.ts), once it holds all their locks.
+ *
  * s3:// outputs follow the same rules as far as a bucket can: one that exists
  * is refused (a HEAD request), an input is never an output (the same
  * s3://bucket/key), and their completion is conditional (s3-upload.ts). There
@@ -20,7 +25,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertNew } from './atomic-file.js';
+import { assertNew, removeTempsOf } from './atomic-file.js';
 import { displayLocation } from './display-name.js';
 import { isS3Url, isUrl } from './url.js';
 import { remoteExists } from './http-source.js';
@@ -75,6 +80,13 @@ function assertWritableNames(files: readonly string[]): void {
   }
 }
 
+/** Removes the temporaries of `files` that the runs whose locks were taken over left. */
+function removeLeftovers(locks: readonly OutputLock[], files: readonly string[]): void {
+  for (const pid of new Set(locks.flatMap((lock) => lock.tookOverFrom ?? []))) {
+    for (const file of files) removeTempsOf(pid, path.dirname(path.resolve(file)), { of: path.basename(file) });
+  }
+}
+
 export interface OutputClaim {
   /** Gives up the locks (also done when the process exits). */
   release(): void;
@@ -94,6 +106,7 @@ export async function claimOutputs(named: readonly string[], companions: readonl
   const inputs = options.inputs ?? [];
   try {
     for (const output of named) if (!isS3Url(output)) locks.push(lockOutput(output));
+    removeLeftovers(locks, [...named, ...companions].filter((file) => !isS3Url(file)));
     for (const file of [...named, ...companions]) {
       if (isS3Url(file)) {
         if (inputs.some((input) => isS3Url(input) && s3Name(input) === s3Name(file))) throw new OutputIsInputError(s3Name(file));

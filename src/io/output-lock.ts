@@ -12,7 +12,9 @@
  * filesystem) cannot be checked and is never taken over; the message says
  * which file to remove. Taking over a stale lock removes it only if it is
  * still the one that was read, then creates a new one exclusively, so of two
- * runs taking over at once only one gets it.
+ * runs taking over at once only one gets it. The new lock says whose it took
+ * over when that process is not running at all (not a reused pid), so that
+ * the temporary files it left can be removed (output-claim.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -108,6 +110,8 @@ function releaseAll(): void {
 
 export interface OutputLock {
   readonly path: string;
+  /** The pid of the run on this host, no longer running, whose lock this one took over; else null. */
+  readonly tookOverFrom: number | null;
   release(): void;
 }
 
@@ -121,6 +125,7 @@ export function lockOutput(output: string): OutputLock {
     procStart: processStart(process.pid),
     token: crypto.randomBytes(8).toString('hex'),
   };
+  let tookOverFrom: number | null = null;
   for (let attempt = 0; attempt < 5; attempt++) {
     let fd: number | null = null;
     try {
@@ -141,6 +146,7 @@ export function lockOutput(output: string): OutputLock {
       held.set(lockPath, me.token);
       return {
         path: lockPath,
+        tookOverFrom,
         release: () => {
           if (held.get(lockPath) !== me.token) return;
           held.delete(lockPath);
@@ -166,7 +172,11 @@ export function lockOutput(output: string): OutputLock {
       throw new OutputLockedError(output, lockPath, `${output}: another run is writing it (pid ${holder.pid} on ${holder.host}, since ${holder.since})${remote}`);
     }
     // Stale: remove it if it is still the lock we judged, then try again.
-    if (readLock(lockPath) === text) fs.rmSync(lockPath, { force: true });
+    if (readLock(lockPath) === text) {
+      fs.rmSync(lockPath, { force: true });
+      // A reused pid is running: its files cannot be told from the dead run's, so none are said stale.
+      tookOverFrom = isRunning(holder.pid) ? null : holder.pid;
+    }
   }
   throw new OutputLockedError(output, lockPath, `${output}: other runs keep taking its lock (${lockPath}); try again`);
 }

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { type SniffedFormat, sniffFormat } from '../codec/sniff.js';
 import { float32ToNumber, tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
-import { AtomicFile, nameTaken, writeFileAtomic } from '../io/atomic-file.js';
+import { AtomicFile, nameTaken, removeTempsOf, writeFileAtomic } from '../io/atomic-file.js';
 import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { type OutputLock, lockOutput } from '../io/output-lock.js';
 import type { ClassNames } from './class-names.js';
@@ -106,6 +106,8 @@ function claimOutDir(outDir: string, overwrite: boolean): { lock: OutputLock; ma
   if (st && !st.isDirectory()) throw new UnpackError(`${outDir}: expected a folder to unpack into, received a file`);
   if (!st) fs.mkdirSync(outDir, { recursive: true });
   const lock = lockOutput(path.join(outDir, '.unpack'));
+  // A run killed outright left its lock, and maybe a temporary file (its list's, an image's).
+  if (lock.tookOverFrom !== null) removeTempsOf(lock.tookOverFrom, outDir, { recursive: true });
   if (!overwrite && fs.readdirSync(outDir).some((name) => name !== path.basename(lock.path))) {
     lock.release();
     throw new OutputExistsError(outDir, 'is not empty (unpack writes into a new or empty folder)');

@@ -1,13 +1,15 @@
 // SIGINT and SIGTERM (issue 34, item 5): every command that writes, stopped by
 // a real signal while it works, exits 130 or 143 and leaves nothing behind (no
-// temporary file, no lock, no output).
+// temporary file, no lock, no output); a run killed outright (SIGKILL) cannot
+// clean up, so the next run on the same output removes what it left, and only
+// that.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { isOneLineError } from '../helpers/cli.js';
+import { isOneLineError, runBin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const binDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin');
@@ -130,4 +132,31 @@ describe('a writing command stopped by SIGINT or SIGTERM exits 130 or 143 and le
       await stopped(signal, 'im2rec', ['l', 'images', '--list', '--recursive', '-q'], images, lockExists('l.lst.lock'));
     });
   }
+});
+
+describe('a run killed outright: the next run on the output removes what it left, and nothing else', () => {
+  test('rec merge after a SIGKILL: the stale lock and temporaries go; a live run\'s and files not of this form stay', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'killed-'));
+    bigInput(dir);
+    const run = start('rec', ['merge', '-o', 'm.rec', 'in.rec', 'in.rec', '-q'], dir);
+    await waitFor(tempHolds(dir, 8 << 20), 'the merge to be writing');
+    run.child.kill('SIGKILL');
+    await run.exit;
+    const left = leftovers(dir);
+    const pid = run.child.pid!;
+    assert.deepEqual(left.map((n) => n.replace(/-[0-9a-f]{12}$/, '')), [`.m.idx.tmp-${pid}`, `.m.rec.tmp-${pid}`, 'm.rec.lock'], 'a killed run cannot clean up');
+    // Not to be touched: a temporary of a live process (this one), names that are not a temporary
+    // of mxrec's, a temporary of another output, and a link of the dead run's form.
+    const keep = [`.m.rec.tmp-${process.pid}-aaaaaaaaaaaa`, `.m.rec.tmp-${pid}-notours`, `m.rec.tmp-${pid}-aaaaaaaaaaaa`, `.other.rec.tmp-${pid}-aaaaaaaaaaaa`];
+    for (const name of keep) fs.writeFileSync(path.join(dir, name), 'not stale');
+    fs.symlinkSync('in.rec', path.join(dir, `.m.rec.tmp-${pid}-bbbbbbbbbbbb`));
+    keep.push(`.m.rec.tmp-${pid}-bbbbbbbbbbbb`);
+    // A small merge this time: it runs to the end.
+    sparseRec(path.join(dir, 'small.rec'), 3, 1000);
+    const res = runBin('rec', ['merge', '-o', 'm.rec', 'small.rec', '-q'], { cwd: dir });
+    assert.equal(res.status, 0, res.stderr);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [...keep, 'in.rec', 'm.idx', 'm.rec', 'small.rec'].sort());
+    assert.ok(fs.lstatSync(path.join(dir, `.m.rec.tmp-${pid}-bbbbbbbbbbbb`)).isSymbolicLink());
+    assert.equal(fs.statSync(path.join(dir, 'in.rec')).size, 250 * (8 + (4 << 20)), 'the link\'s target is untouched');
+  });
 });
