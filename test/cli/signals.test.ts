@@ -4,8 +4,9 @@
 // clean up, so the next run on the same output removes what it left, and only
 // that.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -158,5 +159,25 @@ describe('a run killed outright: the next run on the output removes what it left
     assert.deepEqual(fs.readdirSync(dir).sort(), [...keep, 'in.rec', 'm.idx', 'm.rec', 'small.rec'].sort());
     assert.ok(fs.lstatSync(path.join(dir, `.m.rec.tmp-${pid}-bbbbbbbbbbbb`)).isSymbolicLink());
     assert.equal(fs.statSync(path.join(dir, 'in.rec')).size, 250 * (8 + (4 << 20)), 'the link\'s target is untouched');
+  });
+
+  test('rec unpack after a run that died: its temporaries in OUTDIR and its folders go, with its lock', () => {
+    const dir = fs.mkdtempSync(path.join(work, 'unpack-died-'));
+    const rec = manyRecords(path.join(dir, 'in.rec'), 10);
+    // The lock and temporaries of a run that is gone (a process that has exited), as a kill leaves them.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const out = path.join(dir, 'out');
+    fs.mkdirSync(path.join(out, '0'), { recursive: true });
+    fs.writeFileSync(path.join(out, '.unpack.lock'), `${JSON.stringify({ pid: gone, host: os.hostname(), since: new Date().toISOString(), procStart: null, token: 'dead' })}\n`);
+    const stale = [path.join(out, `.in.lst.tmp-${gone}-0123456789ab`), path.join(out, '0', `.7.bin.tmp-${gone}-ba9876543210`)];
+    for (const file of stale) fs.writeFileSync(file, 'half');
+    const mine = path.join(out, '0', 'notes.txt');
+    fs.writeFileSync(mine, 'mine');
+    const res = runBin('rec', ['unpack', rec, out, '--lst', '--force', '-q'], { cwd: dir });
+    assert.equal(res.status, 0, res.stderr);
+    for (const file of stale) assert.equal(fs.existsSync(file), false, `${file} removed`);
+    assert.equal(fs.readFileSync(mine, 'utf8'), 'mine');
+    assert.deepEqual(leftovers(out), []);
+    assert.equal(fs.readdirSync(path.join(out, '0')).length, 11, 'the ten images and notes.txt');
   });
 });
