@@ -11,9 +11,12 @@
  *
  * What it writes stays inside OUTDIR: a new or empty folder (or, with
  * `overwrite`, any folder, where files of the same names are replaced), locked
- * by `OUTDIR/.unpack.lock` while the run lasts. The list is a plain file name
- * in it. Folder names from `names` are checked against every label before the
- * first image is written, so a names file that does not fit leaves nothing.
+ * by `OUTDIR/.unpack.lock` while the run lasts. No link under OUTDIR is
+ * followed: a folder of it that is a link is refused, and a file that is one
+ * is replaced, never written through (atomic-file.ts). The list is a plain
+ * file name in it. Folder names from `names` are checked against every label
+ * before the first image is written, so a names file that does not fit leaves
+ * nothing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -115,6 +118,28 @@ function claimOutDir(outDir: string, overwrite: boolean): { lock: OutputLock; ma
   return { lock, made: !st };
 }
 
+/**
+ * Makes OUTDIR/`folder` a part at a time, following no link: each part that
+ * exists must be a folder itself, not a link to one, or a planted
+ * `OUTDIR/0 -> /elsewhere` would take the images (with --force, into a folder
+ * that was not empty) outside OUTDIR.
+ */
+function makeFolderInside(outDir: string, folder: string): void {
+  if (folder === '.') return;
+  let at = outDir;
+  for (const part of folder.split('/')) {
+    at = path.join(at, part);
+    try {
+      fs.mkdirSync(at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const st = fs.lstatSync(at);
+    if (st.isSymbolicLink()) throw new UnpackError(`${at}: expected a folder inside OUTDIR, received a symbolic link (unpack follows no link under OUTDIR; remove it)`);
+    if (!st.isDirectory()) throw new UnpackError(`${at}: expected a folder to unpack into, received a file`);
+  }
+}
+
 function removeIfEmpty(dir: string): void {
   try {
     fs.rmdirSync(dir);
@@ -190,7 +215,7 @@ async function unpackInto(reader: RecordReader, outDir: string, options: UnpackO
       }
       const folder = folderFor(image.label, options.names, `${reader.name}: byte ${record.offset} (id ${image.id})`);
       if (!folders.has(folder)) {
-        fs.mkdirSync(path.join(outDir, folder), { recursive: true });
+        makeFolderInside(outDir, folder);
         folders.add(folder);
       }
       // Named by id; a repeated id gets a suffix.

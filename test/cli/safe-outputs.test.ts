@@ -387,6 +387,39 @@ describe('5. rec unpack writes only inside OUTDIR, and only once its arguments f
     assert.equal(fs.readFileSync(outside, 'utf8'), 'mine');
   });
 
+  test('--force never writes through a link planted under OUTDIR: a folder link is refused, nothing lands outside', async () => {
+    const { dir, data, photos } = await workspace();
+    ok(runBin('im2rec', [path.join(data, 'train'), photos, '--pass-through', '-q']));
+    const rec = path.join(data, 'train.rec');
+    const outside = path.join(dir, 'outside');
+    fs.mkdirSync(outside);
+    const nested = path.join(dir, 'nested.txt');
+    fs.writeFileSync(nested, 'cat/small\ndog\n'); // label 0's folder is OUTDIR/cat/small
+    const cases: [string, string[], string][] = [
+      // [OUTDIR, extra arguments, the link planted in it (relative to OUTDIR), pointing outside]
+      ['a', [], '0'],
+      ['b', ['--names', nested], 'cat'],
+      ['c', ['--names', nested], 'cat/small'],
+    ];
+    for (const [name, extra, link] of cases) {
+      const out = path.join(dir, name);
+      fs.mkdirSync(path.dirname(path.join(out, link)), { recursive: true });
+      fs.symlinkSync(outside, path.join(out, link));
+      refused(runBin('rec', ['unpack', rec, out, '--force', ...extra]), path.join(out, link), /symbolic link/);
+      assert.deepEqual(fs.readdirSync(outside), [], `${link}: nothing written outside OUTDIR`);
+      assert.ok(fs.lstatSync(path.join(out, link)).isSymbolicLink(), 'the link is left as it was');
+    }
+    // A planted link to a file is not written through either: the image replaces the link (--force).
+    const out = path.join(dir, 'd');
+    fs.mkdirSync(path.join(out, '0'), { recursive: true });
+    const victim = path.join(outside, 'victim.jpg');
+    fs.writeFileSync(victim, 'mine');
+    fs.mkdirSync(path.join(out, '1'));
+    for (const id of ids(rec)) for (const label of ['0', '1']) fs.symlinkSync(victim, path.join(out, label, `${id}.jpg`));
+    ok(runBin('rec', ['unpack', rec, out, '--force']));
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'mine');
+  });
+
   test('--names with too few names: refused before the first image is written, so a re-run works', async () => {
     const { dir, data, photos } = await workspace();
     ok(runBin('im2rec', [path.join(data, 'train'), photos, '--pass-through', '--no-shuffle', '-q']));
