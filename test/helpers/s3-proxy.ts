@@ -69,6 +69,11 @@ export async function startS3Proxy(s3: TestS3): Promise<S3Proxy> {
       answer.pipe(res);
     });
     upstream.on('error', () => res.destroy());
+    // A client gone before its answer (a process killed mid-upload): drop the request upstream too,
+    // or it waits there for the rest of its body and the server cannot close.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
   });
   server.keepAliveTimeout = 1000;
