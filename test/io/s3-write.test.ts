@@ -247,14 +247,25 @@ describe('im2rec with a bucket', async () => {
     const long = Array.from({ length: 20 }, (_, k) => lines.map((l) => l.replace(/^\d+/, (n) => String(Number(n) + k * lines.length)))).flat();
     await s3.put('data', 'slow-out/set.lst', `${long.join('\n')}\n`);
     const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/im2rec.cjs');
-    const child = spawn(process.execPath, [bin, 's3://data/slow-out/set', 's3://data/slow/', '--num-thread', '1'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Ctrl-C once the pack has read its 200th image: well into it, however loaded the machine (6,000 images on one thread take half a minute).
+    const proxy = await startS3Proxy(s3);
+    let reads = 0;
+    let child: ChildProcess | null = null;
+    proxy.rule = (req) => {
+      if (req.method === 'GET' && req.path.startsWith('data/slow/') && ++reads === 200) child?.kill('SIGINT');
+      return undefined;
+    };
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    await new Promise((r) => setTimeout(r, 1500)); // well into the pack (6,000 images on one thread take half a minute)
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    let code: number | null;
+    try {
+      child = spawn(process.execPath, [bin, 's3://data/slow-out/set', 's3://data/slow/', '--num-thread', '1'], { env: { ...process.env, ...proxy.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d;
+      });
+      code = await new Promise<number | null>((resolve) => child!.on('close', resolve));
+    } finally {
+      await proxy.close();
+    }
     assert.equal(code, 130, stderr);
     assert.match(stderr, /interrupted after \d+ of 6000 images; the uploads to s3:\/\/data\/slow-out\/set\.rec were cancelled and nothing was published/);
     assert.deepEqual((await s3.keys('data', 'slow-out/')).sort(), ['slow-out/set.labels.txt', 'slow-out/set.lst']);
