@@ -7,7 +7,8 @@
 import { jpegOrientation } from './exif.js';
 import { native, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
 import { ByteBudget } from '../util/byte-budget.js';
-import { sharpDecodeInto, sharpInfo, sharpPixels, sharpTranscode } from './sharp-path.js';
+import { sharpDecodeInto, sharpInfo, sharpPixels, sharpTranscode, vipsHeader } from './sharp-path.js';
+import { NATIVE_TRANSCODE_MAX_BYTES, type VipsHeader, nativeDecodeCost, nativeTranscodeCost, overBudgetMessage, vipsCost } from './decode-cost.js';
 import {
   type DecodeIntoOptions,
   type EncodedImage,
@@ -90,45 +91,56 @@ function budgetFromEnv(): number {
 }
 
 /**
- * Decoded pixels in flight, across every call in the process (im2rec's
- * batches, the iterator's, verify --decode, view): at most this many bytes,
- * 1 GiB unless MXREC_DECODE_BUDGET_MB or setDecodeBudget() says otherwise.
- * Each image takes its full decoded size from its header before its decode
- * starts, so a list of huge images is decoded a few at a time (one at a time
- * past the budget) instead of all at once, while ordinary images never wait.
+ * What decoding holds, across every call in the process (im2rec's batches,
+ * the iterator's, verify --decode, view): at most this many bytes, 1 GiB
+ * unless MXREC_DECODE_BUDGET_MB or setDecodeBudget() says otherwise. Each
+ * image takes what its decode really holds at its peak (decode-cost.ts),
+ * from its header, before its decode starts, so a list of huge images is
+ * decoded a few at a time instead of all at once, while ordinary images
+ * never wait; an image that alone would hold more than the whole budget is
+ * refused (TOO_LARGE) without being decoded.
  */
 const decodeBudget = new ByteBudget(budgetFromEnv());
 
-/** Sets the bytes of decoded pixels that may be in flight at once (see decodeBudget). */
+/** Sets the bytes decoding may hold at once, and so the most one image's decoding may (see decodeBudget). */
 export function setDecodeBudget(bytes: number): void {
   if (!(Number.isSafeInteger(bytes) && bytes > 0)) throw new TypeError(`setDecodeBudget: expected a positive number of bytes, received ${JSON.stringify(bytes)}`);
   decodeBudget.limit = bytes;
 }
 
-/** The memory decoding `input` at full size takes, from its header; 0 when that cannot be read (the decode then fails at once). */
-async function decodedBytes(input: Uint8Array): Promise<number> {
+/** A JPEG's size from the addon, or null when its header cannot be read (the decode then fails at once). */
+function jpegSize(input: Uint8Array): { width: number; height: number } | null {
   try {
-    // The size alone: no EXIF orientation (imageInfoSync's extra scan) on this per-image path.
-    const info = native && isJpeg(input) ? native.header(input) : (pngInfo(input) ?? (await sharpInfo(input)));
-    return info.width * info.height * (info.channels === 2 || info.channels === 4 ? 4 : 3);
+    return native!.header(input);
   } catch {
-    return 0;
+    return null;
   }
 }
 
-/** Consecutive groups of `indices` whose decoded sizes add up to the budget at most (an image past it alone). */
-function withinBudget(indices: readonly number[], sizes: readonly number[]): number[][] {
+/** What the cost of decoding `input` through libvips depends on, or null when its header cannot be read. */
+async function vipsHeaderOf(input: Uint8Array): Promise<VipsHeader | null> {
+  const png = pngHeader(input);
+  if (png) return png;
+  try {
+    return await vipsHeader(input);
+  } catch {
+    return null;
+  }
+}
+
+/** Consecutive groups of `indices` whose costs add up to the budget at most. */
+function withinBudget(indices: readonly number[], costs: readonly number[]): number[][] {
   const groups: number[][] = [];
   let group: number[] = [];
   let sum = 0;
   for (const i of indices) {
-    if (group.length > 0 && sum + sizes[i]! > decodeBudget.limit) {
+    if (group.length > 0 && sum + costs[i]! > decodeBudget.limit) {
       groups.push(group);
       group = [];
       sum = 0;
     }
     group.push(i);
-    sum += sizes[i]!;
+    sum += costs[i]!;
   }
   if (group.length > 0) groups.push(group);
   return groups;
@@ -144,41 +156,77 @@ async function budgeted<T>(bytes: number, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How a batch's callers price their work (decode-cost.ts) for the path an image takes. */
+interface Pricing {
+  /** The addon's cost for a JPEG of this size, or null to send it to libvips instead. */
+  native(i: number, size: { width: number; height: number }): number | null;
+  vips(i: number, header: VipsHeader): number;
+  /** The image's pixel limit: past it the decode refuses at once, whatever the cost. */
+  maxPixels(i: number): number;
+}
+
 /**
  * Runs a batch: JPEGs through the addon in one trip to the thread pool (or a
- * few, when their pixels would not fit the decode budget together), the
- * rest (and JPEGs the addon declines as UNSUPPORTED: valid, but not for
- * libjpeg) through sharp. One entry per input, in order: the result, or the
- * ImageError that input met.
+ * few, when their costs would not fit the decode budget together), the rest
+ * (and JPEGs the addon declines as UNSUPPORTED: valid, but not for libjpeg,
+ * or that it would decode whole where libvips streams) through sharp. An
+ * image whose cost alone is more than the budget is refused. One entry per
+ * input, in order: the result, or the ImageError that input met.
  */
 async function route<N extends object, R>(
   inputs: readonly Uint8Array[],
   nativeCan: (i: number) => boolean,
+  price: Pricing,
   runNative: (indices: number[]) => Promise<(N | NativeFailure)[]>,
   fromNative: (r: N) => R,
-  viaSharp: (i: number, decodedBytes: number) => Promise<R>,
+  viaSharp: (i: number, header: VipsHeader | null) => Promise<R>,
 ): Promise<(R | ImageError)[]> {
   const results = new Array<R | ImageError>(inputs.length);
+  const costs = new Array<number>(inputs.length).fill(0);
+  /** Takes the image's cost; false (with its refusal as the result) when it is more than the whole budget. */
+  const affordable = (i: number, bytes: number, header: { format: string; width: number; height: number } | null): boolean => {
+    // Past the pixel limit the decode refuses before it allocates, in its own words.
+    if (!header || header.width * header.height > price.maxPixels(i)) return true;
+    if (bytes > decodeBudget.limit) {
+      results[i] = new ImageError('TOO_LARGE', overBudgetMessage(header, bytes, decodeBudget.limit));
+      return false;
+    }
+    costs[i] = bytes;
+    return true;
+  };
   const toNative: number[] = [];
+  const candidates: number[] = [];
+  inputs.forEach((input, i) => {
+    if (!(native && isJpeg(input) && nativeCan(i))) return candidates.push(i);
+    const size = jpegSize(input);
+    const bytes = size ? price.native(i, size) : 0;
+    if (bytes === null) return candidates.push(i);
+    if (affordable(i, bytes, size && { format: 'jpeg', ...size })) toNative.push(i);
+  });
   const toSharp: number[] = [];
-  inputs.forEach((input, i) => (native && isJpeg(input) && nativeCan(i) ? toNative : toSharp).push(i));
-  const sizes = await Promise.all(inputs.map(decodedBytes));
-  const sum = (group: number[]) => group.reduce((n, i) => n + sizes[i]!, 0);
+  const headers = new Array<VipsHeader | null>(inputs.length).fill(null);
+  const priceVips = async (i: number) => {
+    const header = (headers[i] = await vipsHeaderOf(inputs[i]!));
+    if (affordable(i, header ? price.vips(i, header) : 0, header)) toSharp.push(i);
+  };
+  await Promise.all(candidates.map(priceVips));
+  const declined: number[] = [];
   await Promise.all(
-    withinBudget(toNative, sizes).map(async (group) => {
-      const out = await budgeted(sum(group), () => runNative(group));
+    withinBudget(toNative, costs).map(async (group) => {
+      const out = await budgeted(group.reduce((n, i) => n + costs[i]!, 0), () => runNative(group));
       out.forEach((r, k) => {
         const i = group[k]!;
         if (!failed(r)) results[i] = fromNative(r);
-        else if (r.code === 'UNSUPPORTED') toSharp.push(i);
+        else if (r.code === 'UNSUPPORTED') declined.push(i);
         else results[i] = toError(r);
       });
     }),
   );
+  await Promise.all(declined.map(priceVips));
   await Promise.all(
     toSharp.map(async (i) => {
       try {
-        results[i] = await budgeted(sizes[i]!, () => viaSharp(i, sizes[i]!));
+        results[i] = await budgeted(costs[i]!, () => viaSharp(i, headers[i]!));
       } catch (err) {
         results[i] = err instanceof ImageError ? err : new ImageError('CORRUPT', String(err));
       }
@@ -219,28 +267,41 @@ const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
 const IHDR = 0x49484452;
 const IDAT = 0x49444154;
 const TRNS = 0x74524e53;
+const EXIF = 0x65584966;
+
+/** A PNG's ImageInfo (pngHeader's). */
+function pngInfo(input: Uint8Array): ImageInfo | null {
+  const h = pngHeader(input);
+  return h && { format: 'png', width: h.width, height: h.height, channels: h.bands };
+}
 
 /**
  * A PNG's size and bands from its IHDR chunk (and a tRNS chunk before the
- * image data, which adds alpha): no trip to libvips for what sits at fixed
- * offsets. Null for anything unusual, which sharp then reads.
+ * image data, which adds alpha), with what its decode's cost depends on
+ * (sample size, interlacing, an eXIf chunk that may turn it): no trip to
+ * libvips for what sits at fixed offsets. Null for anything unusual, which
+ * sharp then reads.
  */
-function pngInfo(input: Uint8Array): ImageInfo | null {
+function pngHeader(input: Uint8Array): VipsHeader | null {
   if (input.length < 33 || !PNG_SIGNATURE.equals(input.subarray(0, 8))) return null;
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   if (view.getUint32(8) !== 13 || view.getUint32(12) !== IHDR) return null;
   const width = view.getUint32(16);
   const height = view.getUint32(20);
-  let channels = PNG_CHANNELS[view.getUint8(25)];
-  if (!width || !height || width > 0x7fffffff || height > 0x7fffffff || channels === undefined) return null;
+  let bands = PNG_CHANNELS[view.getUint8(25)];
+  if (!width || !height || width > 0x7fffffff || height > 0x7fffffff || bands === undefined) return null;
+  const header: VipsHeader = { format: 'png', width, height, bands, bytesPerSample: view.getUint8(24) === 16 ? 2 : 1 };
+  if (view.getUint8(28) !== 0) header.interlaced = true;
   for (let at = 33; ; ) {
     if (at + 8 > input.length) return null; // cut short before the image data: let sharp say so
     const type = view.getUint32(at + 4);
     if (type === IDAT) break;
-    if (type === TRNS && (channels === 1 || channels === 3)) channels += 1;
+    if (type === TRNS && (bands === 1 || bands === 3)) bands += 1;
+    if (type === EXIF) header.oriented = true; // read no further: its orientation may turn the image
     at += 12 + view.getUint32(at);
   }
-  return { format: 'png', width, height, channels };
+  header.bands = bands;
+  return header;
 }
 
 const COLORS = ['rgb', 'gray', 'keep'];
@@ -281,10 +342,20 @@ export async function transcodeMany(
       throw new TypeError(`compressionLevel: expected 0..9, received ${JSON.stringify(o.compressionLevel)}`);
     }
   }
+  /** Whether libvips decodes and the addon encodes (SPLIT_TRANSCODE_MAX_BYTES), holding the image's pixels in between. */
+  const split = (i: number, h: VipsHeader | null) => native !== null && (optionsFor(i).format ?? 'jpeg') === 'jpeg' && h !== null && decodedPixels(h) <= SPLIT_TRANSCODE_MAX_BYTES;
   return route(
     inputs,
     // The addon writes pixels as stored; turning an image upright is left to libvips.
     (i) => (optionsFor(i).format ?? 'jpeg') === 'jpeg' && !(optionsFor(i).autoOrient && jpegOrientation(inputs[i]!) !== 1),
+    {
+      native: (i, size) => {
+        const bytes = nativeTranscodeCost(size.width, size.height, outputSize(optionsFor(i), size));
+        return bytes > NATIVE_TRANSCODE_MAX_BYTES ? null : bytes;
+      },
+      vips: (i, h) => vipsCost(h, { autoOrient: optionsFor(i).autoOrient }) + (split(i, h) ? decodedPixels(h) : 0),
+      maxPixels: (i) => optionsFor(i).maxPixels ?? DEFAULT_MAX_PIXELS,
+    },
     (indices) => {
       const jobs = indices.map((i) => {
         const o = optionsFor(i);
@@ -294,12 +365,19 @@ export async function transcodeMany(
       return onPool<NativeTranscoded | NativeFailure>((done) => native!.transcodeBatch(jobs, done));
     },
     fromNativeTranscode,
-    (i, decoded) => {
-      const o = optionsFor(i);
-      const split = native && (o.format ?? 'jpeg') === 'jpeg' && decoded <= SPLIT_TRANSCODE_MAX_BYTES;
-      return split ? decodeWithSharpEncodeNative(inputs[i]!, o) : sharpTranscode(inputs[i]!, o);
-    },
+    (i, header) => (split(i, header) ? decodeWithSharpEncodeNative(inputs[i]!, optionsFor(i)) : sharpTranscode(inputs[i]!, optionsFor(i))),
   );
+}
+
+/** The size a transcode writes: the requested size, else the crop's, else the image's. */
+function outputSize(o: TranscodeOptions, size: { width: number; height: number }): { width: number; height: number } {
+  if (o.width !== undefined && o.height !== undefined) return { width: o.width, height: o.height };
+  return o.crop ?? size;
+}
+
+/** An image's decoded pixels, 8-bit, with alpha as a fourth band. */
+function decodedPixels(h: VipsHeader): number {
+  return h.width * h.height * (h.bands === 2 || h.bands === 4 ? 4 : 3);
 }
 
 const fromNativeTranscode = (r: NativeTranscoded): EncodedImage => ({
@@ -375,6 +453,11 @@ export async function decodeIntoMany(jobs: readonly DecodeJob[]): Promise<(Image
   return route(
     jobs.map((job) => job.input),
     (i) => jobs[i]!.options.channels !== 4, // RGBA: libvips (a JPEG gains an opaque alpha there)
+    {
+      native: (_, size) => nativeDecodeCost(size.width, size.height),
+      vips: (_, h) => vipsCost(h),
+      maxPixels: (i) => jobs[i]!.options.maxPixels ?? DEFAULT_MAX_PIXELS,
+    },
     (indices) => {
       const batch = indices.map((i) => {
         const { input, out, offset, options: o } = jobs[i]!;

@@ -18,6 +18,7 @@ import {
   MAX_SCANS,
 } from './types.js';
 import { bmpHeader, decodeBmp, isBmp } from './bmp.js';
+import type { VipsHeader } from './decode-cost.js';
 import { findSegment } from './exif.js';
 import { planarFromInterleaved } from './planar.js';
 import { sniffFormat } from './sniff.js';
@@ -171,6 +172,29 @@ export async function sharpInfo(input: Uint8Array): Promise<ImageInfo> {
     const info: ImageInfo = { format: m.format ?? 'unknown', width: m.width ?? 0, height: m.height ?? 0, channels: m.channels ?? 0 };
     if (m.orientation && m.orientation !== 1) info.orientation = m.orientation;
     return info;
+  } catch (err) {
+    throw asError(err);
+  }
+}
+
+/** Bytes per sample of each of libvips' band formats. */
+const SAMPLE_BYTES: Record<string, number> = { uchar: 1, char: 1, ushort: 2, short: 2, uint: 4, int: 4, float: 4, complex: 8, double: 8, dpcomplex: 16 };
+
+/** What the memory decoding an image through libvips takes depends on (decode-cost.ts), from its header alone. */
+export async function vipsHeader(input: Uint8Array): Promise<VipsHeader> {
+  try {
+    if (isBmp(input)) {
+      const { width, height, channels } = bmpHeader(input);
+      return { format: 'bmp', width, height, bands: channels, bytesPerSample: 1 };
+    }
+    const m = await (await sharpOf(input, undefined, false)).metadata();
+    const format = m.format ?? 'unknown';
+    const bytesPerSample = format === 'heif' ? ((m.bitsPerSample ?? 8) > 8 ? 2 : 1) : (SAMPLE_BYTES[m.depth ?? 'uchar'] ?? 1);
+    const header: VipsHeader = { format, width: m.width ?? 0, height: m.height ?? 0, bands: m.channels ?? 3, bytesPerSample };
+    if (format === 'png' && m.isProgressive) header.interlaced = true;
+    if ((m.orientation ?? 1) !== 1) header.oriented = true;
+    if (format === 'jpeg' && jpegComponents(input) === 4) header.cmyk = true;
+    return header;
   } catch (err) {
     throw asError(err);
   }

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { packImageRecord } from '../../src/format/image-record.js';
 import { RecordWriter } from '../../src/format/writer.js';
 import { isOneLineError, runBin, runBinMeasured } from '../helpers/cli.js';
+import { flatWebp, sparseTiff, zeroPng } from '../helpers/image-bombs.js';
 import { makeJpeg } from '../helpers/images.js';
 import { manyScanJpeg, skipWithoutCjpeg } from '../helpers/many-scans.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -98,6 +99,44 @@ describe('counts and sizes with ceilings', () => {
       assert.equal(res.status, 0, `${what}: ${res.stderr}`);
       assert.ok(res.peakRssMiB < 1536, `${what}: peak RSS ${res.peakRssMiB.toFixed(0)} MiB`);
     }
+  });
+});
+
+describe('images of the most pixels an image may have (16383²), decoded within the memory the limits promise', () => {
+  // A 34-byte lossless WebP (its decoder holds 8 bytes a pixel: 2 GiB), with and without alpha, an
+  // 800 KB PNG and a 122-byte TIFF: all 16383x16383.
+  const bombs = path.join(dir, 'max-pixels-images');
+  const prefix = path.join(dir, 'max-pixels');
+  before(async () => {
+    fs.mkdirSync(bombs, { recursive: true });
+    const side = 16383;
+    fs.writeFileSync(path.join(bombs, 'flat.webp'), flatWebp(side, side));
+    fs.writeFileSync(path.join(bombs, 'alpha.webp'), flatWebp(side, side, { alpha: true }));
+    fs.writeFileSync(path.join(bombs, 'zeros.png'), await zeroPng(side, side));
+    fs.writeFileSync(path.join(bombs, 'sparse.tif'), sparseTiff(side, side));
+    fs.writeFileSync(`${prefix}.lst`, ['flat.webp', 'alpha.webp', 'zeros.png', 'sparse.tif'].map((f, i) => `${i}\t0\t${f}\n`).join(''));
+  });
+  const refused = /too large: a 16383x16383 WebP takes about 2048 MiB to decode, more than the decode budget of 1024 MiB \(MXREC_DECODE_BUDGET_MB\)/;
+
+  test('im2rec without --resize: the WebPs are skipped as more than the decode budget, the PNG and TIFF re-encoded streaming, under 1.5 GB', async () => {
+    const res = await runBinMeasured('im2rec', [prefix, bombs]);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stderr, new RegExp(`skipped flat\\.webp \\(max-pixels\\.lst:1\\): ${refused.source}`));
+    assert.match(res.stderr, /skipped alpha\.webp/);
+    assert.match(res.stderr, /2 images written, 2 skipped \(2 too large\)/);
+    assert.ok(res.peakRssMiB < 1536, `peak RSS ${res.peakRssMiB.toFixed(0)} MiB`);
+  });
+
+  test('rec iter --threads 1 over them stored as they are: the WebPs are damaged records, the rest decode, under 1.5 GB', async () => {
+    const raw = path.join(dir, 'max-pixels-raw');
+    fs.copyFileSync(`${prefix}.lst`, `${raw}.lst`);
+    const packed = runBin('im2rec', [raw, bombs, '--pass-through', '-q']);
+    assert.equal(packed.status, 0, packed.stderr);
+    const res = await runBinMeasured('rec', ['iter', `${raw}.rec`, '--threads', '1', '--data-shape', '3,224,224', '--batch-size', '2', '--skip-corrupt']);
+    assert.equal(res.status, 1, res.stderr); // damaged records were stepped over
+    assert.match(res.stdout, /2 images in 1 batches.*2 damaged records skipped/);
+    assert.match(res.stdout, new RegExp(`byte 0 \\(id 0\\): image: ${refused.source.replace('too large: ', '')}`));
+    assert.ok(res.peakRssMiB < 1536, `peak RSS ${res.peakRssMiB.toFixed(0)} MiB`);
   });
 });
 

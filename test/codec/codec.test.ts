@@ -7,6 +7,7 @@ import {
   imageInfo,
   ImageError,
   nativeStatus,
+  setDecodeBudget,
   shorterEdgeSize,
   transcode,
   transcodeMany,
@@ -15,6 +16,7 @@ import {
 import { sharpDecodeInto, sharpInfo, sharpTranscode } from '../../src/codec/sharp-path.js';
 import { compare, makeJpeg, makePng, pixels, syntheticRgb } from '../helpers/images.js';
 import { jpegOrientation } from '../../src/codec/exif.js';
+import { flatWebp } from '../helpers/image-bombs.js';
 
 // Under CI the addon must have built; locally a missing compiler only skips
 // the native-specific checks (the sharp path is still tested). fallback.test.ts
@@ -292,6 +294,34 @@ describe('image codec', () => {
     zero.writeUInt16BE(0, sof + 7);
     const [z] = await transcodeMany([zero], {});
     assert.ok(z instanceof ImageError && z.code === 'CORRUPT', String(z));
+  });
+
+  it('an image whose decoding alone would hold more than the decode budget is refused (TOO_LARGE) before it is decoded', async () => {
+    // A 4096x4096 lossless WebP of 32 bytes: libwebp and libvips hold 8 bytes a pixel (128 MiB) to decode it.
+    const webp = flatWebp(4096, 4096);
+    setDecodeBudget(64 << 20);
+    try {
+      const started = performance.now();
+      const [r] = await transcodeMany([webp], { width: 64, height: 64 });
+      assert.ok(r instanceof ImageError && r.code === 'TOO_LARGE', String(r));
+      assert.match(r.message, /^a 4096x4096 WebP takes about 128 MiB to decode, more than the decode budget of 64 MiB \(MXREC_DECODE_BUDGET_MB\)$/);
+      const [d] = await decodeIntoMany([{ input: webp, out: new Uint8Array(3 * 8 * 8), offset: 0, options: { width: 8, height: 8 } }]);
+      assert.ok(d instanceof ImageError && d.code === 'TOO_LARGE', String(d));
+      assert.ok(performance.now() - started < 1000, 'refused from the header, not decoded');
+    } finally {
+      setDecodeBudget(2 ** 30);
+    }
+    const small = await transcode(flatWebp(64, 48));
+    assert.deepEqual([small.width, small.height], [64, 48]);
+  });
+
+  nativeIt('a JPEG the addon would hold more than 256 MiB of planes for is transcoded by libvips, which streams it', async () => {
+    const big = await sharp({ create: { width: 7200, height: 7200, channels: 3, background: '#468' } }).jpeg({ quality: 50 }).toBuffer();
+    const r = await transcode(big, { quality: 80 });
+    assert.deepEqual([r.width, r.height, r.codec], [7200, 7200, 'sharp']);
+    // Resized, the addon decodes it at a DCT-scaled size: its planes and the output's fit.
+    const resized = await transcode(big, { width: 256, height: 256 });
+    assert.deepEqual([resized.width, resized.height, resized.codec], [256, 256, 'native']);
   });
 
   it('survives every single-byte corruption of the headers and a sample of the scan', async () => {
