@@ -1,36 +1,59 @@
 /**
- * im2rec's encode stage: a batch of list items → one outcome per item, in
- * order: the record payload (header, labels, image bytes re-encoded or, with
- * passThrough, as stored) with what the file was when read (for resuming), or
- * why the image was skipped. Files are read on the main thread (page-cache
- * reads are cheap, and this keeps libuv's pool for the codec) once their
- * bytes fit the read budget; each batch makes one trip to the codec.
- * Images in a bucket (an s3:// ROOT) are asked for first (a GET each, all of a
- * batch at once); their headers give the sizes the budget is taken for, and
- * then their bodies are read.
+ * im2rec's encode stage: the list → batches of outcomes, one per item, in
+ * list order: the record payload (header, labels, image bytes re-encoded or,
+ * with passThrough, as stored) with what the file was when read (for
+ * resuming), or why the image was skipped. Four steps, each a bounded
+ * orderedMap or a pass over one, so that the image bytes between read and
+ * write stay within two budgets whatever the files hold:
+ *
+ *   find    each image's size: a stat, or for one in a bucket (an s3://
+ *           ROOT) a GET whose headers say it, its body left unread (many
+ *           in flight, for the store's latency)
+ *   batch   up to BATCH images, of at most BATCH_FILE_BYTES of files (or
+ *           one file)
+ *   read    a batch's files once their bytes fit the read budget, taken in
+ *           list order; each image's header planned (image-plan.ts); files
+ *           are read on the main thread (page-cache reads are cheap, and
+ *           this keeps libuv's pool for the codec), bodies from a bucket
+ *           side by side
+ *   encode  up to BATCH_RECORD_BYTES of planned records (counted at the
+ *           most their encoding can take: plannedBytes), or one image,
+ *           once that fits the record budget, taken in list order; one trip
+ *           to the codec each; their files are given back then, and the
+ *           records are counted at their real size until written
+ *
+ * A budget is taken in one step only and in list order, so work never holds
+ * one share while waiting on a later item's (ByteBudget). With passThrough,
+ * a record is the file's bytes read behind its header, held in the read
+ * budget until it is written.
  */
 import fs from 'node:fs';
 import type { ByteSource } from '../io/byte-source.js';
 import { HttpError, HttpSource } from '../io/http-source.js';
-import { readAll, remoteAddress } from '../io/locations.js';
+import { remoteAddress } from '../io/locations.js';
 import { isUrl } from '../io/url.js';
 import { imageInfo, transcodeMany } from '../codec/codec.js';
 import { ImageError, type TranscodeOptions } from '../codec/types.js';
-import { packImageRecord } from '../format/image-record.js';
+import { type ImageRecordInput, packImageRecord } from '../format/image-record.js';
 import type { ListItem } from '../format/list-file.js';
+import { LimitError } from '../io/limits.js';
 import { ByteBudget } from '../util/byte-budget.js';
+import { orderedMap } from '../util/ordered-map.js';
 import { type ImageSettings, planImage } from './image-plan.js';
 import type { SourceStamp } from './partial-output.js';
 
-/** The record payload: header (id = list index) and labels the way the chosen tool packs them. */
-export function recordFor(item: ListItem, image: Uint8Array, form: 'py' | 'cc', packLabel: boolean): Buffer {
+/** The record's header and labels, the way the chosen tool packs them (id = list index). */
+function headerFor(item: ListItem, form: 'py' | 'cc', packLabel: boolean): ImageRecordInput {
   const first = item.labels[0] ?? 0;
-  if (form === 'cc') {
-    // im2rec.cc keeps the first label in the header even when it packs them all.
-    return packImageRecord(packLabel ? { label: item.labels, id: item.index, headerLabel: first } : { label: first, id: item.index }, image);
-  }
+  // im2rec.cc keeps the first label in the header even when it packs them all.
+  if (form === 'cc') return packLabel ? { label: item.labels, id: item.index, headerLabel: first } : { label: first, id: item.index };
   // im2rec.py packs only with --pack-label and more than one label; else the first label, flag 0.
-  return packImageRecord(packLabel && item.labels.length > 1 ? { label: item.labels, id: item.index } : { label: first, id: item.index }, image);
+  return packLabel && item.labels.length > 1 ? { label: item.labels, id: item.index } : { label: first, id: item.index };
+}
+
+/** The record payload: header, labels, then the image. */
+export function recordFor(item: ListItem, image: Uint8Array, form: 'py' | 'cc', packLabel: boolean): Buffer {
+  return packImageRecord(headerFor(item, form, packLabel), image);
 }
 
 export type Outcome = { record: Buffer; bytesIn: number; stamp: SourceStamp; notImage?: boolean } | { reason: string; bytesIn: number };
@@ -41,46 +64,65 @@ export const MISSING = 'missing file';
 /** The largest image file read. */
 export const MAX_IMAGE_FILE_BYTES = 256 << 20;
 
+/** Images per batch: one trip to the codec, one journal line. */
+export const BATCH = 16;
+
 /**
- * Image file bytes held at once, from their read to their record's write:
- * batches wait for their share (util/byte-budget.ts), so a list of huge
- * files is read a few at a time however many batches are in flight.
+ * Image file bytes read and not yet encoded (with passThrough: not yet
+ * written), and planned records encoded or being encoded and not yet written:
+ * 512 MiB in all. A file of MAX_IMAGE_FILE_BYTES takes the whole read budget.
  */
-const readBudget = new ByteBudget(512 << 20);
+const readBudget = new ByteBudget(256 << 20);
+const recordBudget = new ByteBudget(256 << 20);
 
-function fileSize(file: string): number {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  return st?.isFile() ? Math.min(st.size, MAX_IMAGE_FILE_BYTES) : 0;
+/** A batch's files (or its one file) and planned records: at most a quarter of their budgets, so that several batches are in flight. */
+const BATCH_FILE_BYTES = 64 << 20;
+const BATCH_RECORD_BYTES = 64 << 20;
+
+/** A list item with its image's size, from a stat or from the headers of its GET (`remote`, its body unread). */
+interface Found {
+  item: ListItem;
+  file: string;
+  /** The bytes it will take in the read budget: 0 for what is not read (missing, too large). */
+  size: number;
+  /** A remote image: its GET, or why there is none. */
+  remote: ByteSource | string | null;
 }
 
-/** An image file's bytes and what it was when read (for resuming), or why it cannot be read. */
-function readImage(file: string): { bytes: Buffer; stamp: SourceStamp } | string {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return MISSING;
-    return `unreadable: ${code ?? (err as Error).message}`;
-  }
-  try {
-    const st = fs.fstatSync(fd, { bigint: true });
-    if (st.isDirectory()) return 'is a folder, not an image';
-    if (st.size > BigInt(MAX_IMAGE_FILE_BYTES)) return `too large: a file of ${st.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
-    const bytes = fs.readFileSync(fd);
-    if (bytes.length === 0) return 'empty file';
-    return { bytes, stamp: { size: Number(st.size), mtimeNs: st.mtimeNs } };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EISDIR' ? 'is a folder, not an image' : `unreadable: ${code ?? (err as Error).message}`;
-  } finally {
-    fs.closeSync(fd);
-  }
+/** An item read: its outcome already (passThrough, or skipped), or its bytes and plan, awaiting the codec. */
+interface Read {
+  item: ListItem;
+  outcome?: Outcome;
+  input?: { bytes: Buffer; stamp: SourceStamp; plan: TranscodeOptions };
+  /** The most its record can take (plannedBytes), for the record budget; 0 when there is nothing to encode. */
+  planned: number;
+  /** Gives its share of the read budget back. */
+  release: () => void;
 }
 
-function imageReason(err: ImageError): string {
-  const what = err.code === 'TOO_LARGE' ? 'too large' : err.code === 'UNSUPPORTED' ? 'unsupported image' : 'not an image or damaged';
-  return `${what}: ${err.message}`;
+/** A batch's outcomes, in list order, and what gives their budgets back (once they are written). */
+export interface EncodedBatch {
+  items: ListItem[];
+  outcomes: Outcome[];
+  release: () => void;
+}
+
+/** The encode stage's results; return() stops it early (see encodeStage). */
+export type EncodeStage = AsyncIterableIterator<EncodedBatch> & { return(): Promise<IteratorResult<EncodedBatch>> };
+
+/** find: an image's size, and for a remote one its GET. */
+async function find(item: ListItem, o: ResolvedOptions): Promise<Found> {
+  const file = o.pathOf(item.path);
+  if (!isUrl(file)) {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    return { item, file, size: st?.isFile() && st.size <= MAX_IMAGE_FILE_BYTES ? st.size : 0, remote: null };
+  }
+  const remote = await openRemoteImage(file);
+  return { item, file, size: typeof remote !== 'string' && remote.size <= MAX_IMAGE_FILE_BYTES ? remote.size : 0, remote };
+}
+
+function close(found: Found): void {
+  if (found.remote !== null && typeof found.remote !== 'string') found.remote.close();
 }
 
 /**
@@ -99,110 +141,235 @@ async function openRemoteImage(file: string): Promise<ByteSource | string> {
   }
 }
 
+/** batch: found images in batches of at most BATCH, and BATCH_FILE_BYTES of files unless one file is more. */
+async function* batches(found: AsyncIterable<Found>): AsyncGenerator<Found[]> {
+  let batch: Found[] = [];
+  let bytes = 0;
+  try {
+    for await (const f of found) {
+      if (batch.length === BATCH || (batch.length > 0 && bytes + f.size > BATCH_FILE_BYTES)) {
+        const full = batch;
+        batch = [];
+        bytes = 0;
+        yield full;
+      }
+      batch.push(f);
+      bytes += f.size;
+    }
+    if (batch.length > 0) {
+      const last = batch;
+      batch = [];
+      yield last;
+    }
+  } finally {
+    batch.forEach(close); // found but never handed on: an early stop
+  }
+}
+
+/** An image file's bytes (behind `headroom` bytes left for its record's header) and what it was when read, or why it cannot be read. */
+function readImage(file: string, expected: number, headroom: number): { bytes: Buffer; stamp: SourceStamp } | string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return MISSING;
+    return `unreadable: ${code ?? (err as Error).message}`;
+  }
+  try {
+    const st = fs.fstatSync(fd, { bigint: true });
+    if (st.isDirectory()) return 'is a folder, not an image';
+    if (st.size > BigInt(MAX_IMAGE_FILE_BYTES)) return `too large: a file of ${st.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
+    if (st.size === 0n) return 'empty file';
+    // Its share of the read budget was taken for the size it had when found: no more is read.
+    if (st.size > BigInt(expected)) return `changed while being packed: ${expected} bytes when found, ${st.size} when read`;
+    const size = Number(st.size);
+    const bytes = Buffer.allocUnsafe(headroom + size);
+    let done = 0;
+    while (done < size) {
+      const n = fs.readSync(fd, bytes, headroom + done, size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    if (done < size) return `changed while being packed: ${size} bytes when opened, ${done} read`;
+    return { bytes, stamp: { size, mtimeNs: st.mtimeNs } };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EISDIR' ? 'is a folder, not an image' : `unreadable: ${code ?? (err as Error).message}`;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** readImage() for an opened remote image; its stamp has no modification time (a remote pack is not resumed). */
-async function readRemoteImage(source: ByteSource): Promise<{ bytes: Buffer; stamp: SourceStamp } | string> {
+async function readRemoteImage(source: ByteSource, headroom: number): Promise<{ bytes: Buffer; stamp: SourceStamp } | string> {
   try {
     if (source.size > MAX_IMAGE_FILE_BYTES) return `too large: a file of ${source.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
     if (source.size === 0) return 'empty file';
-    return { bytes: await readAll(source), stamp: { size: source.size, mtimeNs: 0n } };
+    const bytes = Buffer.allocUnsafe(headroom + source.size);
+    for (let done = 0; done < source.size; ) {
+      const n = await source.read(bytes, headroom + done, source.size - done, done);
+      if (n === 0) throw new LimitError(`${source.name}: ended at byte ${done} of ${source.size} while being read`);
+      done += n;
+    }
+    return { bytes, stamp: { size: source.size, mtimeNs: 0n } };
   } finally {
     source.close();
   }
 }
 
-/** The list in batches of `size`. */
-export function* batchesOf(items: Iterator<ListItem>, size: number): Generator<ListItem[]> {
-  for (let batch: ListItem[] = []; ; batch = []) {
-    for (let r = items.next(); ; r = items.next()) {
-      if (r.done) {
-        if (batch.length) yield batch;
-        return;
+function imageReason(err: ImageError): string {
+  const what = err.code === 'TOO_LARGE' ? 'too large' : err.code === 'UNSUPPORTED' ? 'unsupported image' : 'not an image or damaged';
+  return `${what}: ${err.message}`;
+}
+
+/**
+ * The most bytes a planned image's record can take: 2.5 a pixel as JPEG
+ * (noise at quality 100, the most a JPEG here takes, is 1.98 in colour and
+ * 1.58 in gray; a 1-pixel checkerboard 0.81), 4.1 as PNG (RGBA that does
+ * not compress, and PNG's filter bytes).
+ */
+function plannedBytes(info: { width: number; height: number; orientation?: number }, plan: TranscodeOptions): number {
+  const upright = plan.autoOrient && (info.orientation ?? 1) >= 5;
+  const width = plan.width ?? plan.crop?.width ?? (upright ? info.height : info.width);
+  const height = plan.height ?? plan.crop?.height ?? (upright ? info.width : info.height);
+  return Math.ceil(width * height * (plan.format === 'png' ? 4.1 : 2.5)) + (64 << 10);
+}
+
+/** read: a batch's files, once they fit the read budget (taken now, in list order), each planned. */
+async function readBatch(batch: Found[], o: ResolvedOptions): Promise<Read[]> {
+  const holds = batch.map((f) => readBudget.take(f.size));
+  const reads = await Promise.all(
+    batch.map(async (f, k): Promise<Read> => {
+      const release = await holds[k]!;
+      try {
+        return await readOne(f, release, o);
+      } catch (err) {
+        release();
+        throw err;
       }
-      batch.push(r.value);
-      if (batch.length === size) break;
+    }),
+  ).catch(async (err: unknown) => {
+    // Give back what the others hold before the failure is thrown.
+    batch.forEach(close);
+    await Promise.allSettled(holds.map(async (h) => (await h)()));
+    throw err;
+  });
+  return reads;
+}
+
+async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promise<Read> {
+  const { item } = f;
+  const skip = (reason: string, bytesIn = 0): Read => {
+    release();
+    return { item, outcome: { reason, bytesIn }, planned: 0, release: () => {} };
+  };
+  // passThrough: the file is read behind its record's header (and labels), not copied after them.
+  const header = o.image.passThrough ? packImageRecord(headerFor(item, o.image.form, o.packLabel), new Uint8Array(0)) : null;
+  const headroom = header?.length ?? 0;
+  const read = f.remote === null ? readImage(f.file, f.size, headroom) : typeof f.remote === 'string' ? f.remote : await readRemoteImage(f.remote, headroom);
+  if (typeof read === 'string') return skip(read);
+  const { bytes, stamp } = read;
+  const image = bytes.subarray(headroom);
+  if (header) {
+    // Any file's bytes, as MXNet's tools store them (audio, arrays, text packed with --exts);
+    // those whose header is no image's are counted, so that a wrong ROOT or --exts shows.
+    const notImage = await imageInfo(image).then(
+      () => false,
+      (err: unknown) => {
+        if (err instanceof ImageError || err instanceof RangeError) return true;
+        throw err;
+      },
+    );
+    header.copy(bytes);
+    return { item, outcome: { record: bytes, bytesIn: image.length, stamp, notImage }, planned: 0, release };
+  }
+  try {
+    // The header gives the size to plan from.
+    const info = await imageInfo(image);
+    const plan = planImage(info, o.image, item.index);
+    return { item, input: { bytes: image, stamp, plan }, planned: plannedBytes(info, plan), release };
+  } catch (err) {
+    if (!(err instanceof ImageError || err instanceof RangeError)) throw err;
+    return skip(err instanceof ImageError ? imageReason(err) : err.message, image.length);
+  }
+}
+
+/** A batch read, cut where its planned records pass BATCH_RECORD_BYTES (unless one image is more). */
+async function* byRecordBytes(read: AsyncIterable<Read[]>): AsyncGenerator<Read[]> {
+  let left: Read[] = [];
+  try {
+    for await (const batch of read) {
+      left = batch;
+      while (left.length > 0) {
+        let n = 0;
+        for (let bytes = 0; n < left.length && (n === 0 || bytes + left[n]!.planned <= BATCH_RECORD_BYTES); n++) bytes += left[n]!.planned;
+        const part = left.slice(0, n);
+        left = left.slice(n);
+        yield part;
+      }
     }
-    yield batch;
+  } finally {
+    left.forEach((r) => r.release()); // read but never handed on: an early stop
+  }
+}
+
+/** encode: a part of a batch, once its planned records fit the record budget (taken now, in list order); one trip to the codec. */
+async function encodePart(part: Read[], o: ResolvedOptions): Promise<EncodedBatch> {
+  const releaseRecords = await recordBudget.take(part.reduce((n, r) => n + r.planned, 0));
+  const releaseAll = () => part.forEach((r) => r.release());
+  try {
+    // From here the outcomes are the batch's alone: what the stages keep of a part holds no bytes.
+    const outcomes = part.map((r) => r.outcome!);
+    for (const r of part) delete r.outcome;
+    const slots = part.flatMap((r, k) => (r.input ? [k] : []));
+    if (slots.length) {
+      const encoded = await transcodeMany(
+        slots.map((k) => part[k]!.input!.bytes),
+        slots.map((k) => part[k]!.input!.plan),
+      );
+      encoded.forEach((r, j) => {
+        const k = slots[j]!;
+        const { bytes, stamp } = part[k]!.input!;
+        outcomes[k] = r instanceof ImageError ? { reason: imageReason(r), bytesIn: bytes.length } : { record: recordFor(part[k]!.item, r.data, o.image.form, o.packLabel), bytesIn: bytes.length, stamp };
+      });
+      // The files are done with (and dropped, not kept alive until the write by this batch);
+      // the records are counted at their size from here.
+      for (const k of slots) {
+        part[k]!.release();
+        delete part[k]!.input;
+      }
+      const planned = part.reduce((n, r) => n + r.planned, 0);
+      const written = slots.reduce((n, k) => n + ('record' in outcomes[k]! ? outcomes[k].record.length : 0), 0);
+      releaseRecords(Math.max(0, planned - written));
+    }
+    return {
+      items: part.map((r) => r.item),
+      outcomes,
+      release: () => {
+        releaseRecords();
+        releaseAll(); // passThrough records are their files; the others were given back above
+      },
+    };
+  } catch (err) {
+    releaseRecords();
+    releaseAll();
+    throw err;
   }
 }
 
 /**
- * Reads and encodes one batch, once its files' bytes fit the read budget;
- * resolves with one outcome per item, in order, and the function that gives
- * the budget back (once the records are written).
+ * The encode stage over the list: batches of outcomes in list order, up to
+ * `limit` parts encoding ahead of the writer and as many batches read ahead
+ * of them. Each result's release() gives its budgets back once it is
+ * written; return() (an early stop) gives back all the stage holds.
  */
-export async function encodeBatch(items: ListItem[], o: ResolvedOptions): Promise<{ items: ListItem[]; outcomes: Outcome[]; release: () => void }> {
-  const files = items.map((item) => o.pathOf(item.path));
-  const remote = await Promise.all(files.map((file) => (isUrl(file) ? openRemoteImage(file) : null)));
-  const size = (k: number) => {
-    const r = remote[k]!;
-    return r === null ? fileSize(files[k]!) : typeof r === 'string' ? 0 : Math.min(r.size, MAX_IMAGE_FILE_BYTES);
-  };
-  let release: () => void;
-  try {
-    release = await readBudget.take(items.reduce((n, _, k) => n + size(k), 0));
-  } catch (err) {
-    for (const r of remote) if (r && typeof r !== 'string') r.close();
-    throw err;
-  }
-  try {
-    return { items, outcomes: await readAndEncode(items, files, remote, o), release };
-  } catch (err) {
-    release();
-    throw err;
-  }
-}
-
-async function readAndEncode(items: readonly ListItem[], files: readonly string[], remote: readonly (ByteSource | string | null)[], o: ResolvedOptions): Promise<Outcome[]> {
-  const outcomes = new Array<Outcome>(items.length);
-  const inputs: { bytes: Buffer; stamp: SourceStamp }[] = [];
-  const plans: TranscodeOptions[] = [];
-  await Promise.all(
-    items.map(async (item, k) => {
-      const opened = remote[k]!;
-      const read = opened === null ? readImage(files[k]!) : typeof opened === 'string' ? opened : await readRemoteImage(opened);
-      if (typeof read === 'string') {
-        outcomes[k] = { reason: read, bytesIn: 0 };
-        return;
-      }
-      const { bytes, stamp } = read;
-      if (o.image.passThrough) {
-        // Any file's bytes, as MXNet's tools store them (audio, arrays, text packed with --exts);
-        // those whose header is no image's are counted, so that a wrong ROOT or --exts shows.
-        const notImage = await imageInfo(bytes).then(
-          () => false,
-          (err: unknown) => {
-            if (err instanceof ImageError || err instanceof RangeError) return true;
-            throw err;
-          },
-        );
-        outcomes[k] = { record: recordFor(item, bytes, o.image.form, o.packLabel), bytesIn: bytes.length, stamp, notImage };
-        return;
-      }
-      try {
-        // The header gives the size to plan from.
-        const info = await imageInfo(bytes);
-        plans[k] = planImage(info, o.image, item.index);
-        inputs[k] = read;
-      } catch (err) {
-        if (!(err instanceof ImageError || err instanceof RangeError)) throw err;
-        outcomes[k] = { reason: err instanceof ImageError ? imageReason(err) : err.message, bytesIn: bytes.length };
-      }
-    }),
-  );
-  const slots = items.map((_, k) => k).filter((k) => inputs[k] !== undefined);
-  if (slots.length) {
-    const encoded = await transcodeMany(
-      slots.map((k) => inputs[k]!.bytes),
-      slots.map((k) => plans[k]!),
-    );
-    encoded.forEach((r, j) => {
-      const k = slots[j]!;
-      const { bytes, stamp } = inputs[k]!;
-      const bytesIn = bytes.length;
-      outcomes[k] = r instanceof ImageError ? { reason: imageReason(r), bytesIn } : { record: recordFor(items[k]!, r.data, o.image.form, o.packLabel), bytesIn, stamp };
-    });
-  }
-  return outcomes;
+export function encodeStage(items: Iterator<ListItem>, o: ResolvedOptions, limit: number): EncodeStage {
+  const found = orderedMap({ [Symbol.iterator]: () => items }, limit * BATCH, (item: ListItem) => find(item, o), { onAbandon: close });
+  const read = orderedMap(batches(found), limit, (batch: Found[]) => readBatch(batch, o), {
+    onAbandon: (reads) => reads.forEach((r) => r.release()),
+  });
+  return orderedMap(byRecordBytes(read), limit, (part: Read[]) => encodePart(part, o), { onAbandon: ({ release }) => release() });
 }
 
 export interface ResolvedOptions {

@@ -4,8 +4,8 @@
  * Stages, each bounded so memory stays flat however long the list is:
  *   plan   the list (or its part), the settings, and where a resumed run
  *          starts (partial-output.ts: OUT.rec.partial and its journal)
- *   encode read and encode batches of images (encode-stage.ts), several
- *          batches in flight (orderedMap)
+ *   encode find, read and encode batches of images (encode-stage.ts),
+ *          several batches in flight, their bytes within budgets
  *   write  batches in list order as they complete, each noted in the journal
  *          first; a new batch starts only when one is written (the backpressure)
  * The output is the same bytes whatever the thread count: each image's
@@ -36,19 +36,17 @@ import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
 import { type ListDialect, type ListItem, NUMBER, checkNameUnderRoot } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
-import { orderedMap } from '../util/ordered-map.js';
-import { MISSING, type Outcome, type ResolvedOptions, batchesOf, encodeBatch } from './encode-stage.js';
+import { MISSING, type Outcome, type ResolvedOptions, encodeStage } from './encode-stage.js';
 import { DEFAULT_SETTINGS, type ImageSettings } from './image-plan.js';
 import { type PackOutput, PartialOutput, ResumeError, type ResumePoint, StreamedOutput, assertPartialHandled, hasPartial } from './partial-output.js';
 import { MxrecError } from '../util/errors.js';
 
-const BATCH = 16;
 /**
  * Batches read and encoded ahead of the writer, per encoding thread. Images
  * in a bucket wait on the store as much as on the encoder: twice as many
  * batches in flight keep the encoder fed through the store's latency (on
  * loopback against s3rver, 2,000 images: 5.9 s with 2 per thread, 5.3 s with
- * 4, no better with 8). The read budget bounds their bytes either way.
+ * 4, no better with 8). The encode stage's budgets bound their bytes either way.
  */
 const BATCHES_AHEAD = { local: 2, remote: 4 };
 
@@ -300,11 +298,9 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
     bytesOut: start.size,
   };
   // Batches read and encoded ahead of the writer, written in list order; the ones not written (an
-  // interruption, an error) give their share of the read budget back.
+  // interruption, an error) give their share of the budgets back.
   const ahead = BATCHES_AHEAD[isUrl(options.root) ? 'remote' : 'local'];
-  const batches = orderedMap(batchesOf(items, BATCH), Math.max(1, options.threads ?? 2) * ahead, (batch) => encodeBatch(batch, resolved), {
-    onAbandon: ({ release }) => release(),
-  });
+  const batches = encodeStage(items, resolved, Math.max(1, options.threads ?? 2) * ahead);
 
   /** Notes the batch's sources in the journal, then writes its records in list order (or stops at a bad image under strict). */
   const writeBatch = (batch: readonly ListItem[], results: readonly Outcome[]): void => {
@@ -361,7 +357,7 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
     }
     throw err;
   } finally {
-    await batches.return(); // batches read but not written give their share of the read budget back
+    await batches.return(); // batches read but not written give their share of the budgets back
   }
 
   const summary: PackSummary = {

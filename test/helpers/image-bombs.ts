@@ -103,20 +103,25 @@ function pngChunk(type: string, data: Buffer): Buffer {
 }
 
 /**
- * An 8-bit RGB (or RGBA) PNG of zeros, its rows deflated a block at a time:
- * about 800 KB for 16383² RGB, made in a few seconds.
+ * An 8-bit PNG whose rows are given by `row(y)` (bytes without the filter
+ * byte: width x bands), deflated a block at a time: a few seconds and under
+ * a megabyte for 16383² of zeros or of a repeating pattern.
  */
-export async function zeroPng(width: number, height: number, o: { alpha?: boolean } = {}): Promise<Buffer> {
+export async function patternPng(width: number, height: number, bands: 1 | 3 | 4, row: (y: number) => Buffer): Promise<Buffer> {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.writeUInt8(8, 8); // bit depth
-  ihdr.writeUInt8(o.alpha ? 6 : 2, 9); // colour type: RGBA or RGB
-  const row = width * (o.alpha ? 4 : 3) + 1; // a filter byte (none), then the pixels
-  const rowsPerBlock = Math.max(1, Math.floor((8 << 20) / row));
-  const block = Buffer.alloc(row * rowsPerBlock);
+  ihdr.writeUInt8({ 1: 0, 3: 2, 4: 6 }[bands], 9); // colour type: gray, RGB, RGBA
+  const stride = width * bands + 1; // a filter byte (none), then the pixels
+  const rowsPerBlock = Math.max(1, Math.floor((8 << 20) / stride));
   async function* rows() {
-    for (let y = 0; y < height; y += rowsPerBlock) yield block.subarray(0, row * Math.min(rowsPerBlock, height - y));
+    for (let y = 0; y < height; y += rowsPerBlock) {
+      const n = Math.min(rowsPerBlock, height - y);
+      const block = Buffer.alloc(stride * n);
+      for (let r = 0; r < n; r++) row(y + r).copy(block, r * stride + 1);
+      yield block;
+    }
   }
   const parts: Buffer[] = [];
   await pipeline(rows(), zlib.createDeflate({ level: 9 }), async (deflated: AsyncIterable<Buffer>) => {
@@ -124,4 +129,17 @@ export async function zeroPng(width: number, height: number, o: { alpha?: boolea
   });
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', Buffer.concat(parts)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/** An 8-bit RGB (or RGBA) PNG of zeros: about 800 KB for 16383² RGB. */
+export function zeroPng(width: number, height: number, o: { alpha?: boolean } = {}): Promise<Buffer> {
+  const bands = o.alpha ? 4 : 3;
+  const zeros = Buffer.alloc(width * bands);
+  return patternPng(width, height, bands, () => zeros);
+}
+
+/** A gray PNG of black and white pixels in a checkerboard: tiny as a PNG, and about as large as JPEG gets (0.4 bytes a pixel at quality 95). */
+export function checkerboardPng(width: number, height: number): Promise<Buffer> {
+  const rows = [0, 1].map((phase) => Buffer.from(Array.from({ length: width }, (_, x) => ((x + phase) & 1 ? 255 : 0))));
+  return patternPng(width, height, 1, (y) => rows[y & 1]!);
 }

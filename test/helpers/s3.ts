@@ -13,6 +13,8 @@ import { tempDir } from './tmp.js';
 
 export interface TestS3 {
   endpoint: string;
+  /** The folder s3rver keeps its objects in (an object's bytes: BUCKET/KEY._S3rver_object). */
+  dir: string;
   /** The variables that point the SDK at this server (for a child process, or process.env). */
   env: Record<string, string>;
   put(bucket: string, key: string, body: Buffer | string): Promise<void>;
@@ -52,6 +54,7 @@ export async function startS3(buckets: string[]): Promise<TestS3> {
   after(close);
   return {
     endpoint,
+    dir,
     env,
     put: async (bucket, key, body) => {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));

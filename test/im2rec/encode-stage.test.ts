@@ -1,13 +1,13 @@
-// im2rec's encode stage alone: a batch of list items in, one outcome per item
-// out, in order (a record with the file's stamp, or why the image was skipped),
-// and the read budget given back by release().
+// im2rec's encode stage alone: list items in, one outcome per item out, in
+// order (a record with the file's stamp, or why the image was skipped), in
+// batches whose budgets release() gives back.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { unpackImageRecord } from '../../src/format/image-record.js';
 import type { ListItem } from '../../src/format/list-file.js';
-import { batchesOf, encodeBatch, MISSING } from '../../src/im2rec/encode-stage.js';
+import { BATCH, type EncodedBatch, encodeStage, MISSING, type ResolvedOptions } from '../../src/im2rec/encode-stage.js';
 import { DEFAULT_SETTINGS } from '../../src/im2rec/image-plan.js';
 import { makeJpeg } from '../helpers/images.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -19,11 +19,22 @@ fs.writeFileSync(path.join(dir, 'text.jpg'), 'not an image');
 const item = (index: number, file: string, labels = [index]): ListItem => ({ index, labels, path: file, line: index + 1 });
 const items = [item(0, 'a.jpg'), item(1, 'gone.jpg'), item(2, 'empty.jpg'), item(3, 'text.jpg'), item(4, 'a.jpg', [4, 5])];
 
+/** Every batch the stage gives for `list`, each released as the writer would once it is written. */
+async function encodeAll(list: ListItem[], resolved: ResolvedOptions, limit = 2): Promise<EncodedBatch[]> {
+  const out: EncodedBatch[] = [];
+  for await (const batch of encodeStage(list[Symbol.iterator](), resolved, limit)) {
+    batch.release();
+    out.push(batch);
+  }
+  return out;
+}
+
 test('one outcome per item, in order: records with their stamps, or the reason each was skipped', async () => {
   const resolved = { pathOf: (rel: string) => path.join(dir, rel), image: { ...DEFAULT_SETTINGS, resize: 40 }, packLabel: true };
-  const { items: same, outcomes, release } = await encodeBatch(items, resolved);
-  release();
-  assert.equal(same, items);
+  const [batch, ...more] = await encodeAll(items, resolved);
+  assert.equal(more.length, 0);
+  const { items: same, outcomes } = batch!;
+  assert.deepEqual(same, items);
   assert.deepEqual(outcomes.map((o) => ('record' in o ? 'record' : o.reason.split(':')[0])), ['record', MISSING, 'empty file', 'not an image or damaged', 'record']);
   const first = outcomes[0]!;
   assert.ok('record' in first && first.stamp.size === fs.statSync(path.join(dir, 'a.jpg')).size);
@@ -31,7 +42,14 @@ test('one outcome per item, in order: records with their stamps, or the reason e
   assert.deepEqual([packed.id, packed.flag, packed.label], [4, 2, [4, 5]]); // im2rec.py form: --pack-label packs lists of several labels
 });
 
-test('batchesOf cuts the list into batches of the size asked, the last one short', () => {
-  assert.deepEqual([...batchesOf(items[Symbol.iterator](), 2)].map((b) => b.map((x) => x.index)), [[0, 1], [2, 3], [4]]);
-  assert.deepEqual([...batchesOf([][Symbol.iterator](), 2)], []);
+test('batches of BATCH images at most, in list order, the last one short', async () => {
+  const many = Array.from({ length: 2 * BATCH + 3 }, (_, i) => item(i, 'a.jpg'));
+  const resolved = { pathOf: (rel: string) => path.join(dir, rel), image: { ...DEFAULT_SETTINGS, passThrough: true }, packLabel: false };
+  const batches = await encodeAll(many, resolved);
+  assert.deepEqual(batches.map((b) => b.items.length), [BATCH, BATCH, 3]);
+  assert.deepEqual(batches.flatMap((b) => b.items.map((x) => x.index)), many.map((x) => x.index));
+  assert.deepEqual(await encodeAll([], resolved), []);
+  // passThrough: the file's bytes behind the record's header, as stored.
+  const record = unpackImageRecord((batches[0]!.outcomes[0] as { record: Buffer }).record);
+  assert.deepEqual([record.id, record.label, Buffer.compare(record.image, fs.readFileSync(path.join(dir, 'a.jpg')))], [0, [0], 0]);
 });
