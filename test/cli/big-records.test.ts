@@ -1,0 +1,65 @@
+// Records at the documented limits, through the real commands, with their peak RSS: a record of
+// 12 M empty parts (a 96 MB file; each part once cost an object: 2.7-2.9 GB and 23-57 s), and a
+// record of 512 MiB, the most one record may hold (held two or three times: 1.1-1.66 GB). The
+// files are made here, the large ones sparse.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { isOneLineError, runBinMeasured } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const MAGIC = 0xced7230a;
+const dir = tempDir('mxrec-big-records-');
+
+/** MXNet's 24-byte image header (flag 0, label, id) followed by `image`. */
+function imageHeader(id: number, image: Buffer): Buffer {
+  const head = Buffer.alloc(24);
+  head.writeFloatLE(1, 4);
+  head.writeBigUInt64LE(BigInt(id), 8);
+  return Buffer.concat([head, image]);
+}
+
+/** One record of `n` parts: the first holds `first`, the others are empty (dmlc's framing for a payload of first + n-1 magics). */
+function manyPartsRecord(file: string, n: number, first: Buffer): void {
+  const head = Buffer.alloc(8 + first.length);
+  head.writeUInt32LE(MAGIC, 0);
+  head.writeUInt32LE(((1 << 29) | first.length) >>> 0, 4);
+  first.copy(head, 8);
+  const middle = Buffer.alloc(8);
+  middle.writeUInt32LE(MAGIC, 0);
+  middle.writeUInt32LE((2 << 29) >>> 0, 4);
+  const body = Buffer.alloc(8 * (n - 1)).fill(middle);
+  body.writeUInt32LE((3 << 29) >>> 0, body.length - 4); // the last part
+  fs.writeFileSync(file, Buffer.concat([head, body]));
+}
+
+type Run = [what: string, args: string[], status: number];
+
+/** Runs each command (killed after 30 s): the status expected, a one-line message if it fails, peak RSS under the budget. */
+async function underBudget(runs: Run[], budgetMiB: number): Promise<void> {
+  for (const [what, args, status] of runs) {
+    const res = await runBinMeasured('rec', args, { timeoutMs: 30_000 });
+    assert.equal(res.status, status, `${what}: ${res.stderr}`);
+    if (status !== 0 && res.stderr !== '') assert.ok(isOneLineError(res.stderr), `${what}: ${res.stderr}`);
+    assert.ok(res.peakRssMiB < budgetMiB, `${what}: peak RSS ${res.peakRssMiB.toFixed(0)} MiB (${res.seconds.toFixed(1)} s)`);
+  }
+}
+
+describe('records at the limits', () => {
+  test('a record of 12 M empty parts (96 MB): info, verify --decode, dump and iter in little memory', async () => {
+    const rec = path.join(dir, 'parts.rec');
+    manyPartsRecord(rec, 12_000_000, imageHeader(0, Buffer.from([0xff, 0xd8, 0xff, 0xe0])));
+    assert.equal(fs.statSync(rec).size, 96_000_028);
+    await underBudget(
+      [
+        ['rec info', ['info', rec, '-q'], 0],
+        ['rec verify --decode', ['verify', rec, '--decode', '-q'], 1],
+        ['rec dump', ['dump', rec], 0],
+        ['rec iter', ['iter', rec, '--data-shape', '3,32,32', '--batch-size', '1'], 1],
+      ],
+      400,
+    );
+    fs.rmSync(rec);
+  });
+});
