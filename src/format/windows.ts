@@ -96,6 +96,14 @@ interface Block {
   ticket: number;
 }
 
+/** A window read in one piece by ReadAheadWindows.startLong. */
+interface LongWindow {
+  buffer: Buffer;
+  /** Bytes of the old window at its start. */
+  carried: number;
+  ticket: number;
+}
+
 /**
  * Sequential windows from blocks read ahead. Each block buffer has room in
  * front of its data for the tail of the previous window, so moving on costs a
@@ -168,6 +176,12 @@ export class ReadAheadWindows {
       this.nextBlock = end;
     }
     const size = cursor.sourceSize;
+    if (need.upTo - end > this.blockSize) {
+      this.drainSync();
+      const long = this.startLong(cursor, need);
+      this.installLong(cursor, need, long, this.reads.waitSync(long.ticket));
+      return;
+    }
     this.topUp(size);
     const got: Array<[Block, number]> = [];
     for (let block = this.take(size); block; block = this.take(size)) {
@@ -184,6 +198,12 @@ export class ReadAheadWindows {
       this.nextBlock = end;
     }
     const size = cursor.sourceSize;
+    if (need.upTo - end > this.blockSize) {
+      await this.drain();
+      const long = this.startLong(cursor, need);
+      this.installLong(cursor, need, long, await this.reads.wait(long.ticket));
+      return;
+    }
     this.topUp(size);
     const got: Array<[Block, number]> = [];
     for (let block = this.take(size); block; block = this.take(size)) {
@@ -197,6 +217,31 @@ export class ReadAheadWindows {
   private wantsMore(need: NeedBytes, got: Array<[Block, number]>): boolean {
     const [block, length] = got[got.length - 1]!;
     return block.start + length < need.upTo && length === block.asked;
+  }
+
+  /**
+   * A window reaching more than a block past the old one (a record larger
+   * than a block): one buffer of exactly that, the old window's tail copied
+   * in and the rest read straight into it in one read. Gathering blocks and
+   * joining them held the record twice (a 512 MiB record took 1.1 GB).
+   */
+  private startLong(cursor: RecordCursor, need: NeedBytes): LongWindow {
+    const carry = cursor.tail(need.position);
+    const buffer = Buffer.allocUnsafe(Math.min(need.upTo, cursor.sourceSize) - need.position);
+    carry.copy(buffer, 0);
+    const ticket = this.reads.start(buffer, carry.length, buffer.length - carry.length, need.position + carry.length);
+    return { buffer, carried: carry.length, ticket };
+  }
+
+  /** Installs a long window (`n` bytes read into it), and starts reading ahead after it. */
+  private installLong(cursor: RecordCursor, need: NeedBytes, long: LongWindow, n: number): void {
+    const reached = need.position + long.carried + n;
+    if (long.carried + n < long.buffer.length) cursor.endedAt(reached);
+    this.handedOut = this.nextBlock = reached;
+    this.release(this.current);
+    this.current = null;
+    cursor.setWindow(long.buffer.subarray(0, long.carried + n), need.position);
+    this.topUp(cursor.sourceSize);
   }
 
   /** Installs the window: the old window's tail followed by the blocks read. */

@@ -2,7 +2,11 @@
  * Does every image decode? Images are decoded for real (every byte of a
  * JPEG's entropy-coded data is read, so truncation and broken data show) but
  * at the smallest DCT scale into an 8x8 output, which keeps the check cheap.
- * Batches go to the thread pool while the caller reads on.
+ * Batches go to the thread pool while the caller reads on: copies of the
+ * images (the caller's buffer is reused), up to QUEUED_BYTES of them queued
+ * and a batch as large decoding. An image of QUEUED_BYTES or more is not
+ * copied: it is decoded on its own from the caller's buffer, which the caller
+ * keeps until add() resolves (a 512 MiB record was held twice).
  */
 import os from 'node:os';
 import { decodeIntoMany } from '../codec/codec.js';
@@ -10,9 +14,12 @@ import type { ImageError } from '../codec/types.js';
 
 const SIDE = 8;
 const PER_THREAD = 32;
+/** Bytes of image copies queued before a batch is sent; also the size from which an image is decoded alone. */
+const QUEUED_BYTES = 64 << 20;
 
 export class DecodeCheck<T> {
   private queue: { image: Uint8Array; tag: T }[] = [];
+  private queued = 0;
   private inFlight: Promise<void> = Promise.resolve();
   private readonly batch: number;
 
@@ -23,10 +30,20 @@ export class DecodeCheck<T> {
     this.batch = PER_THREAD * threads;
   }
 
-  /** Queues an image (copied: the caller's buffer may be reused); waits only when a batch is still decoding. */
+  /**
+   * Queues an image (copied: the caller's buffer may be reused); waits only
+   * when a batch is still decoding, or for a large image, until it is decoded.
+   */
   async add(image: Uint8Array, tag: T): Promise<void> {
+    if (image.length >= QUEUED_BYTES) {
+      await this.finish();
+      this.send([{ image, tag }]);
+      await this.inFlight;
+      return;
+    }
     this.queue.push({ image: new Uint8Array(image), tag });
-    if (this.queue.length >= this.batch) await this.dispatch();
+    this.queued += image.length;
+    if (this.queue.length >= this.batch || this.queued >= QUEUED_BYTES) await this.dispatch();
   }
 
   /** Decodes what is queued and waits for everything. */
@@ -39,6 +56,12 @@ export class DecodeCheck<T> {
     await this.inFlight;
     const items = this.queue;
     this.queue = [];
+    this.queued = 0;
+    this.send(items);
+  }
+
+  /** Starts decoding `items` (none in flight), spread over the threads. */
+  private send(items: { image: Uint8Array; tag: T }[]): void {
     if (items.length === 0) return;
     const size = Math.ceil(items.length / this.threads);
     const groups: Promise<void>[] = [];

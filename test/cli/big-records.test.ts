@@ -34,6 +34,24 @@ function manyPartsRecord(file: string, n: number, first: Buffer): void {
   fs.writeFileSync(file, Buffer.concat([head, body]));
 }
 
+/** `count` records of 2^29 - 1 bytes (the most a record holds): an image header, a JPEG's first bytes, zeros; sparse. */
+function hugeRecords(prefix: string, count: number): void {
+  const length = 2 ** 29 - 1;
+  const span = 8 + length + 1;
+  const fd = fs.openSync(`${prefix}.rec`, 'w');
+  let idx = '';
+  for (let i = 0; i < count; i++) {
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(MAGIC, 0);
+    head.writeUInt32LE(length, 4);
+    fs.writeSync(fd, Buffer.concat([head, imageHeader(i, Buffer.from([0xff, 0xd8, 0xff, 0xe0]))]), 0, undefined, i * span);
+    idx += `${i}\t${i * span}\n`;
+  }
+  fs.ftruncateSync(fd, count * span);
+  fs.closeSync(fd);
+  fs.writeFileSync(`${prefix}.idx`, idx);
+}
+
 type Run = [what: string, args: string[], status: number];
 
 /** Runs each command (killed after 30 s): the status expected, a one-line message if it fails, peak RSS under the budget. */
@@ -61,5 +79,18 @@ describe('records at the limits', () => {
       400,
     );
     fs.rmSync(rec);
+  });
+
+  test('one record of 512 MiB: verify --decode, view and shuffle hold it once', async () => {
+    const prefix = path.join(dir, 'huge');
+    hugeRecords(prefix, 1);
+    await underBudget(
+      [
+        ['rec verify --decode', ['verify', `${prefix}.rec`, '--decode', '-q'], 1],
+        ['rec view', ['view', `${prefix}.rec`, '-o', path.join(dir, 'huge.png'), '-q'], 0],
+        ['rec shuffle', ['shuffle', `${prefix}.rec`, '-o', path.join(dir, 'shuffled.rec'), '-q'], 0],
+      ],
+      512 + 300,
+    );
   });
 });

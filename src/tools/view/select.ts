@@ -24,7 +24,7 @@ export interface ViewItem {
   id: RecordId;
   label: number[];
   format: SniffedFormat;
-  /** The image bytes as stored (a copy). */
+  /** The image bytes as stored (in memory of their own: see ownBytes). */
   image: Uint8Array;
 }
 
@@ -59,6 +59,16 @@ export interface SelectOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Bytes of a record read into fresh memory (not a scan reusing its buffers):
+ * as they are when they are most of that memory (a large image, not copied
+ * again), else a copy, so that a small image does not keep its read window.
+ */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return 2 * bytes.byteLength >= bytes.buffer.byteLength ? bytes : Uint8Array.from(bytes);
+}
+
+/** The item of a record read into fresh memory (see ownBytes), or null for a record without an image. */
 function itemOf(record: RecordIORecord, key: string | undefined): ViewItem | null {
   const image = tryUnpackImageRecord(record.payload);
   if (!image || image.image.length === 0) return null;
@@ -68,7 +78,7 @@ function itemOf(record: RecordIORecord, key: string | undefined): ViewItem | nul
     id: image.id,
     label: image.label.map(float32ToNumber),
     format: sniffFormat(image.image),
-    image: Uint8Array.from(image.image),
+    image: ownBytes(image.image),
   };
 }
 
@@ -109,7 +119,8 @@ async function firstImages(reader: RecordReader, options: SelectOptions): Promis
   const items: ViewItem[] = [];
   if (options.count > 0) {
     const turns = new EventLoopTurns();
-    for await (const record of reader.scan({ reuseBuffers: true })) {
+    // Fresh memory per read (not reused), so that itemOf need not copy a large image.
+    for await (const record of reader.scan()) {
       const turn = turns.due(); // a local scan's records come as microtasks: let a signal be seen
       if (turn) await turn;
       options.signal?.throwIfAborted();
