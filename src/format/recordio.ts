@@ -59,9 +59,13 @@ export function decodeLength(lrecord: number): number {
   return lrecord & MAX_CHUNK_LENGTH;
 }
 
-/** Rounds up to the 4-byte alignment every chunk keeps. */
+/**
+ * Rounds up to the 4-byte alignment every chunk keeps: lengths, and file
+ * offsets past 2 GiB too (`(n + 3) & ~3` works on 32 bits; `-n & 3` keeps
+ * only the low bits, which a 32-bit view of any safe integer has right).
+ */
 export function align4(n: number): number {
-  return (n + 3) & ~3;
+  return n + (-n & 3);
 }
 
 /** True when a chunk with this cflag begins a record (dmlc's record-start test). */

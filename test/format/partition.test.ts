@@ -94,3 +94,26 @@ test('a ;-list or a directory expands like dmlc: empty files dropped, missing pa
   assert.throws(() => resolveRecordFiles(path.join(dir, 'nope.rec')), (e: unknown) => e instanceof RecordFilesError && /nope\.rec: no such file or directory/.test(e.message));
   assert.throws(() => resolveRecordFiles(path.join(dir, 'empty.rec')), /no non-empty record files found/);
 });
+
+test('a part that starts past 2 GiB seeks to its first record (offsets beyond 32 bits; sparse file)', () => {
+  // Record A at 0, zeros, record B at 2 GiB + 64 MiB: in 64 parts, part 63 starts in the zeros past 2 GiB and
+  // seeks to B; part 62 holds only zeros. Rounding the start to a word with 32-bit operators sent the seek to
+  // a negative offset (an internal error).
+  const file = path.join(tempDir(), 'sparse.rec');
+  const frame = (payload: string) => {
+    const bytes = Buffer.alloc(8 + 4 * Math.ceil(payload.length / 4));
+    bytes.writeUInt32LE(0xced7230a, 0);
+    bytes.writeUInt32LE(payload.length, 4);
+    bytes.write(payload, 8);
+    return bytes;
+  };
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, frame('A'), 0, undefined, 0);
+  const b = 2 ** 31 + 2 ** 26;
+  fs.writeSync(fd, frame('B'), 0, undefined, b);
+  fs.closeSync(fd);
+  const part = (k: number) => [...readPartition(file, { numParts: 64, partIndex: k })].map((r) => [r.offset, r.payload.toString()]);
+  assert.ok(partitionRange(b + 12, 64, 63).begin > 2 ** 31);
+  assert.deepEqual(part(63), [[b, 'B']]);
+  assert.deepEqual(part(62), []);
+});
