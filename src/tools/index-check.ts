@@ -20,10 +20,16 @@ export interface Problem {
   message: string;
 }
 
-/** The .idx (a path or URL), or null with the problem recorded when it does not parse. */
+/**
+ * The .idx (a path or URL), or null with the problem recorded when it does
+ * not parse. Its distinct keys are counted here, before the check sorts it
+ * by offset, so that the two passes' memory is not held at once.
+ */
 export async function readIndexForCheck(indexPath: string, problems: Problem[]): Promise<RecordIndex | null> {
   try {
-    return await RecordIndex.read(indexPath);
+    const index = await RecordIndex.read(indexPath);
+    void index.size; // counted once and kept
+    return index;
   } catch (err) {
     if (!(err instanceof IndexFileError)) throw err;
     problems.push({ file: err.file, offset: 0, line: err.line, code: 'BAD_INDEX_LINE', message: err.message });

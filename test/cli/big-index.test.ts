@@ -1,13 +1,16 @@
 // Big .idx files: 28 M entries (549 MB in the issue's run; an insightface-scale
 // set) verify with memory a few bytes per entry, and 5.8 M entries (MS1M) let
-// rec view pick its sample in under 2 s and 300 MB. The files are written here,
-// straight as bytes (the writer would take longer than what is being tested).
+// rec view pick its sample in under 2 s and 300 MB. Past 64 Mi entries an .idx
+// is refused (1 GiB of "0<TAB>0" lines took 4.25 GB in rec info, 10.5 GB in rec
+// iter), and the iterator keeps 12 bytes an entry (it kept about 40: 1.81 GB for
+// 45 M). The files are written here, straight as bytes (the writer would take
+// longer than what is being tested).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { packImageRecord } from '../../src/format/image-record.js';
-import { runBinMeasured } from '../helpers/cli.js';
+import { isOneLineError, runBinMeasured } from '../helpers/cli.js';
 import { makeJpeg } from '../helpers/images.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -60,6 +63,23 @@ describe('big .idx files', () => {
     assert.match(res.stdout, /m28\.idx: OK: 28000000 entries, every record indexed/);
     assert.ok(res.peakRssMiB < 1000, `peak RSS ${res.peakRssMiB.toFixed(0)} MiB`);
     fs.rmSync(`${prefix}.rec`);
+    fs.rmSync(`${prefix}.idx`);
+  });
+
+  test('1 GiB of "0<TAB>0" lines (268 M entries): info and iter refuse it past 64 Mi entries, in a few hundred MB', async () => {
+    const prefix = path.join(dir, 'zeros');
+    writeMany(prefix, 1, () => Buffer.alloc(0));
+    const lines = Buffer.from('0\t0\n'.repeat(1 << 20));
+    const fd = fs.openSync(`${prefix}.idx`, 'w');
+    for (let i = 0; i < 256; i++) fs.writeSync(fd, lines);
+    fs.closeSync(fd);
+    for (const args of [['info', `${prefix}.rec`, '-q'], ['iter', `${prefix}.rec`, '--data-shape', '3,32,32', '--batch-size', '1']]) {
+      const res = await runBinMeasured('rec', args, { timeoutMs: 60_000 });
+      assert.equal(res.status, 2, res.stderr);
+      assert.ok(isOneLineError(res.stderr), res.stderr);
+      assert.match(res.stderr, /zeros\.idx:67108865: expected at most 67108864 index entries, received more/);
+      assert.ok(res.peakRssMiB < 800, `${args[0]}: peak RSS ${res.peakRssMiB.toFixed(0)} MiB`);
+    }
     fs.rmSync(`${prefix}.idx`);
   });
 

@@ -56,3 +56,37 @@ test('indexPathFor swaps .rec for .idx', () => {
   assert.equal(indexPathFor('/d/train.REC'), '/d/train.idx');
   assert.equal(indexPathFor('/d/train'), '/d/train.idx');
 });
+
+test('entries in offset order (equal offsets in file order), offsets past 2^32 and duplicates too', () => {
+  // Offsets that differ only above bit 26, only below it, and not at all: both passes of the sort matter.
+  const offsets = [5 * 2 ** 40 + 8, 2 ** 26 + 4, 8, 2 ** 26 + 4, 12, 2 ** 33, 8, 2 ** 26, 2 ** 53 - 4, 0];
+  const index = new RecordIndex(offsets.map((offset, i) => ({ key: `k${i}`, offset, line: i + 1 })));
+  const expected = offsets.map((offset, i) => [offset, i]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!).map(([, i]) => i);
+  assert.deepEqual([...index.positionsByOffset()!], expected);
+  assert.equal(index.keyAtOffset(8), 'k6');
+  assert.equal(index.keyAtOffset(2 ** 26 + 4), 'k3');
+  assert.equal(index.keyAtOffset(2 ** 53 - 4), 'k8');
+  assert.equal(index.keyAtOffset(4), undefined);
+  assert.equal(RecordIndex.parse('0\t0\n1\t8\n').positionsByOffset(), null);
+});
+
+test('keys that are not integers: the last entry wins, distinct keys counted, integers and text mixed', () => {
+  const index = RecordIndex.parse('7\t0\nb\t8\nb\t16\nc\xe9\t24\n7\t32\n');
+  assert.equal(index.get('b'), 16);
+  assert.equal(index.get(7), 32);
+  assert.equal(index.get('7'), 32);
+  assert.equal(index.get('c\xe9'), 24);
+  assert.equal(index.get('c'), undefined);
+  assert.equal(index.has(8), false);
+  assert.equal(index.size, 3);
+  assert.deepEqual(index.keys(), ['7', 'b', 'c\xe9']);
+  index.add('d', 40);
+  assert.equal(index.size, 4);
+  assert.equal(index.get('d'), 40);
+  // Sparse integer keys (no table indexed by key): the same lookups.
+  const sparse = RecordIndex.parse('4000000000\t0\n3\t8\n4000000000\t16\n');
+  assert.equal(sparse.get(4000000000), 16);
+  assert.equal(sparse.get(3), 8);
+  assert.equal(sparse.get('03'), undefined);
+  assert.equal(sparse.size, 2);
+});
