@@ -83,6 +83,27 @@ describe('big .idx files', () => {
     fs.rmSync(`${prefix}.idx`);
   });
 
+  test('20 M entries at offsets past 4 GiB: rec iter holds 12 bytes an entry', async () => {
+    // One record at 4 GiB (a sparse .rec), listed 20 M times (dmlc reads a record as often as the .idx lists it).
+    const prefix = path.join(dir, 'far');
+    const at = 2 ** 32;
+    const fd = fs.openSync(`${prefix}.rec`, 'w');
+    const head = Buffer.alloc(12);
+    head.writeUInt32LE(MAGIC, 0);
+    head.writeUInt32LE(4, 4);
+    fs.writeSync(fd, head, 0, 12, at);
+    fs.closeSync(fd);
+    const lines = Buffer.from(`7\t${at}\n`.repeat(1 << 20));
+    const idx = fs.openSync(`${prefix}.idx`, 'w');
+    for (let i = 0; i < 20; i++) fs.writeSync(idx, lines);
+    fs.closeSync(idx);
+    const res = await runBinMeasured('rec', ['iter', `${prefix}.rec`, '--data-shape', '3,32,32', '--batch-size', '1']);
+    assert.equal(res.status, 1, res.stderr); // the record is no image: the first one read stops the run
+    assert.match(res.stderr, /far\.rec: record at byte 4294967296: not an image record/);
+    assert.ok(res.peakRssMiB < 500, `peak RSS ${res.peakRssMiB.toFixed(0)} MiB`);
+    fs.rmSync(`${prefix}.idx`);
+  });
+
   test('5.8 M entries: rec view picks and draws 48 images in under 2 s and 300 MB', async () => {
     const prefix = path.join(dir, 'm58');
     // Every 16th record a real JPEG, the others a few bytes (drawn as tiles that do not decode):
