@@ -281,7 +281,8 @@ export class RecordIndex {
   /**
    * Number of distinct keys. Integer keys are counted by sorting a copy of
    * them (4 or 8 bytes an entry, let go at once: no lookup is built), other
-   * keys through the KeyTable. Kept until an entry is added.
+   * keys through the lookup by key (a sorted table of their hashes, 8 bytes
+   * an entry). Kept until an entry is added.
    */
   get size(): number {
     if (this.distinct >= 0) return this.distinct;

@@ -17,7 +17,7 @@ import { float32ToNumber, type ImageRecord, type RecordId, tryUnpackImageRecord 
 import { displayLocation } from '../io/display-name.js';
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
-import { IndexCheck, type Problem, readIndexForCheck } from './index-check.js';
+import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
 import type { ClassNames } from './class-names.js';
 
 export interface InfoOptions {
@@ -102,7 +102,8 @@ export interface InfoReport {
   layout: Layout;
   labels: LabelSummary | null;
   images: ImageSummary | null;
-  index: { file: string; entries: number; keys: number; consistent: boolean; problems: Problem[] } | null;
+  /** The .idx checked against the records: its first problems (up to 1000, by offset) and how many there were. */
+  index: { file: string; entries: number; keys: number; consistent: boolean; problems: Problem[]; problemCount: number } | null;
 }
 
 /** Distinct labels counted before giving up on classes (continuous labels would grow without bound). */
@@ -184,7 +185,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
   if (sample !== undefined && !(Number.isSafeInteger(sample) && sample >= 1)) {
     throw new RangeError(`sample: expected an integer >= 1, received ${String(sample)}`);
   }
-  const problems: Problem[] = [];
+  const problems = new ProblemList();
   const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
   const indexCheck = index ? new IndexCheck(index, displayLocation(recPath), problems) : null;
 
@@ -309,8 +310,9 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
       file: index.file,
       entries: index.length,
       keys: index.size,
-      consistent: problems.length === 0,
-      problems,
+      consistent: problems.total === 0,
+      problems: problems.first,
+      problemCount: problems.total,
     },
   };
 }

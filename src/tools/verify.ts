@@ -12,7 +12,7 @@ import { displayLocation } from '../io/display-name.js';
 import { loadAddon } from '../native/load-addon.js';
 import { DecodeCheck } from './decode-check.js';
 import { isLayoutRecord } from './info.js';
-import { IndexCheck, type Problem, readIndexForCheck } from './index-check.js';
+import { DEFAULT_MAX_PROBLEMS, IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
 
 export type { Problem } from './index-check.js';
 
@@ -35,7 +35,12 @@ export interface VerifyReport {
   /** Images decoded (with the decode option), else null. */
   decoded: number | null;
   index: { file: string; entries: number; keys: number } | null;
+  /** The first problems by offset, up to `maxProblems`. */
   problems: Problem[];
+  /** Problems found in all (listed or not). */
+  problemCount: number;
+  /** Problems found in all, by code. */
+  problemCounts: Record<string, number>;
 }
 
 export interface VerifyOptions {
@@ -45,11 +50,13 @@ export interface VerifyOptions {
   decode?: boolean;
   /** Called now and then with bytes read so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Problems the report lists (the first by offset); the rest are only counted. Default 1000. */
+  maxProblems?: number;
 }
 
 export async function verifyRecordFile(recPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const name = displayLocation(recPath); // what reports and messages say: no credentials
-  const problems: Problem[] = [];
+  const problems = new ProblemList(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
   const indexCheck = index ? new IndexCheck(index, name, problems) : null;
   let records = 0;
@@ -57,7 +64,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   let decoded = 0;
   const decodeCheck = options.decode
     ? new DecodeCheck<{ offset: number; id: RecordId }>((at, error) =>
-        problems.push({
+        problems.add({
           file: name,
           offset: at.offset,
           key: String(at.id),
@@ -71,7 +78,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
     recover: true,
     reuseBuffers: true,
     onSkip: (e) =>
-      problems.push({
+      problems.add({
         file: name,
         offset: e.error.offset,
         code: e.error.code,
@@ -87,7 +94,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
       // dmlc's writer never leaves the magic at an aligned offset inside a part; a file
       // that does cannot be split into parts safely (a reader would take it for a record start).
       if (countCuts(record.payload) !== record.parts - 1) {
-        problems.push({
+        problems.add({
           file: name,
           offset: record.offset,
           code: 'UNSPLIT_MAGIC',
@@ -97,7 +104,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
       if (decodeCheck) {
         const image = tryUnpackImageRecord(record.payload);
         if (!image) {
-          problems.push({ file: name, offset: record.offset, code: 'NO_IMAGE_HEADER', message: `${name}: byte ${record.offset}: not an image record (no room for its header and labels)` });
+          problems.add({ file: name, offset: record.offset, code: 'NO_IMAGE_HEADER', message: `${name}: byte ${record.offset}: not an image record (no room for its header and labels)` });
         } else if (!isLayoutRecord(image)) {
           decoded += 1;
           return decodeCheck.add(image.image, { offset: record.offset, id: image.id });
@@ -112,13 +119,13 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
   indexCheck?.finish(records);
   options.onProgress?.(reader.size, reader.size);
   // Keys for problems found by offset, from the .idx where it names the record.
+  const first = problems.first;
   if (index) {
-    for (const p of problems) {
+    for (const p of first) {
       const key = p.file === name ? index.keyAtOffset(p.offset) : undefined;
       if (key !== undefined) p.key = key;
     }
   }
-  problems.sort((a, b) => a.offset - b.offset);
   return {
     file: name,
     size: reader.size,
@@ -127,7 +134,9 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
     skippedBytes: scan.skipped.bytes,
     decoded: decodeCheck ? decoded : null,
     index: index && { file: index.file, entries: index.length, keys: index.size },
-    problems,
+    problems: first,
+    problemCount: problems.total,
+    problemCounts: problems.counts,
   };
 }
 

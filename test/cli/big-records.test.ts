@@ -1,7 +1,8 @@
 // Records at the documented limits, through the real commands, with their peak RSS: a record of
-// 12 M empty parts (a 96 MB file; each part once cost an object: 2.7-2.9 GB and 23-57 s), and a
-// record of 512 MiB, the most one record may hold (held two or three times: 1.1-1.66 GB). The
-// files are made here, the large ones sparse.
+// 12 M empty parts (a 96 MB file; each part once cost an object: 2.7-2.9 GB and 23-57 s), a
+// record of 512 MiB, the most one record may hold (held two or three times: 1.1-1.66 GB), and
+// 10 M damaged records, whose problems verify kept every one of (3.8 GB to print 20). The files
+// are made here, the large ones sparse.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -92,5 +93,26 @@ describe('records at the limits', () => {
       ],
       512 + 300,
     );
+  });
+
+  test('10 M records that are no image: verify --decode counts the problems and keeps the first', async () => {
+    const rec = path.join(dir, 'tiny.rec');
+    const frame = Buffer.alloc(12);
+    frame.writeUInt32LE(MAGIC, 0);
+    frame.writeUInt32LE(4, 4);
+    frame.write('junk', 8);
+    fs.writeFileSync(rec, Buffer.alloc(12 * 10_000_000).fill(frame));
+    const res = await runBinMeasured('rec', ['verify', rec, '--decode', '-q'], { timeoutMs: 60_000 });
+    assert.equal(res.status, 1, res.stderr);
+    const lines = res.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /tiny\.rec: 10000000 problems \(10000000 records, 0 images checked by decoding, 120000000 bytes\)/);
+    assert.match(lines[1]!, /byte 0: not an image record/);
+    assert.match(lines[20]!, /byte 228: not an image record/);
+    assert.equal(lines[21], '  ... and 9999980 more');
+    assert.ok(res.peakRssMiB < 400, `peak RSS ${res.peakRssMiB.toFixed(0)} MiB (${res.seconds.toFixed(1)} s)`);
+    const json = await runBinMeasured('rec', ['verify', rec, '--decode', '--json', '--max-problems', '3'], { timeoutMs: 60_000 });
+    const report = JSON.parse(json.stdout);
+    assert.deepEqual([report.problems.map((p: { offset: number }) => p.offset), report.problemCount, report.problemCounts], [[0, 12, 24], 10_000_000, { NO_IMAGE_HEADER: 10_000_000 }]);
+    fs.rmSync(rec);
   });
 });

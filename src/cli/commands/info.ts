@@ -35,7 +35,7 @@ export function formatInfo(r: InfoReport): string {
   if (r.withoutImage && L.kind !== 'insightface') row('note', `${r.withoutImage} image records have no image bytes`);
   if (r.index) {
     const dup = r.index.entries - r.index.keys;
-    const state = r.index.consistent ? 'consistent with the records' : `${r.index.problems.length} problems (rec verify lists them)`;
+    const state = r.index.consistent ? 'consistent with the records' : `${r.index.problemCount} problems (rec verify lists them)`;
     row('index', `${r.index.file}: ${r.index.entries} entries${dup ? ` (${dup} duplicate keys)` : ''}, ${state}`);
   } else {
     row('index', 'none');

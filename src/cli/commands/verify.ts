@@ -29,29 +29,30 @@ export function addVerifyCommand(program: Command): void {
     .option('--index <file>', 'the .idx to check (default: the .rec path with .idx, if present)')
     .option('--no-index', 'do not check an .idx')
     .option('--decode', 'also decode every image (insightface header and identity records, which hold none, excepted)')
-    .option('--max-problems <n>', 'problems to list', integerAtLeast(1), 20)
-    .option('--json', 'print the report (every problem, with file, offset, key, code, message) as JSON')
+    .option('--max-problems <n>', 'problems to list, the first by offset; the rest are counted (default: 20, with --json 1000)', integerAtLeast(1))
+    .option('--json', 'print the report (problems with file, offset, key, code, message; counts by code) as JSON')
     .option('-q, --quiet', 'no progress')
     .addHelpText('after', '\nExamples:\n  rec verify train.rec && echo sound\n  rec verify train.rec --decode --json | jq \'.problems[] | [.offset, .key]\'')
     .action(
-      async (file: string, opts: { index?: string | boolean; decode?: boolean; maxProblems: number; json?: boolean; quiet?: boolean }) =>
+      async (file: string, opts: { index?: string | boolean; decode?: boolean; maxProblems?: number; json?: boolean; quiet?: boolean }) =>
         runCommand('rec verify', async () => {
           const indexPath = await indexPathOption(file, opts.index);
+          const maxProblems = opts.maxProblems ?? (opts.json ? 1000 : 20);
           const report = await withByteProgress('rec verify', opts.quiet, (onProgress) =>
-            verifyRecordFile(file, { indexPath, decode: opts.decode, onProgress }),
+            verifyRecordFile(file, { indexPath, decode: opts.decode, onProgress, maxProblems }),
           );
-          const { problems } = report;
+          const { problems, problemCount } = report;
           if (opts.json) {
-            process.stdout.write(`${stringifyJson({ ...report, ok: problems.length === 0 }, 2)}\n`);
-          } else if (problems.length === 0) {
+            process.stdout.write(`${stringifyJson({ ...report, ok: problemCount === 0 }, 2)}\n`);
+          } else if (problemCount === 0) {
             process.stdout.write(`${report.file}: OK: ${summary(report)}\n`);
             if (report.index) process.stdout.write(`${report.index.file}: OK: ${report.index.entries} entries, every record indexed\n`);
           } else {
-            process.stdout.write(`${report.file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${summary(report)})\n`);
-            for (const p of problems.slice(0, opts.maxProblems)) process.stdout.write(`  ${describe(p)}\n`);
-            if (problems.length > opts.maxProblems) process.stdout.write(`  ... and ${problems.length - opts.maxProblems} more\n`);
+            process.stdout.write(`${report.file}: ${problemCount} problem${problemCount === 1 ? '' : 's'} (${summary(report)})\n`);
+            for (const p of problems) process.stdout.write(`  ${describe(p)}\n`);
+            if (problemCount > problems.length) process.stdout.write(`  ... and ${problemCount - problems.length} more\n`);
           }
-          return problems.length === 0 ? EXIT_OK : EXIT_BAD_DATA;
+          return problemCount === 0 ? EXIT_OK : EXIT_BAD_DATA;
         }),
     );
 }
