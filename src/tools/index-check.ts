@@ -88,6 +88,8 @@ export class IndexCheck {
     private readonly index: RecordIndex,
     private readonly recPath: string,
     private readonly problems: ProblemList,
+    /** Throw an IndexFileError for the first entry that is no record start, instead of listing it (the rewrite tools). */
+    private readonly refuseBadEntries = false,
   ) {
     this.order = index.positionsByOffset();
   }
@@ -96,18 +98,19 @@ export class IndexCheck {
     return this.order ? this.order[k]! : k;
   }
 
-  /** The scan met a record starting at `offset`. */
-  record(offset: number): void {
-    let indexed = false;
+  /** The scan met a record starting at `offset`: the entry naming it (the last with that offset), or -1. */
+  record(offset: number): number {
+    let indexed = -1;
     while (this.next < this.index.length && this.index.offsetAt(this.at(this.next)) <= offset) {
       const entry = this.at(this.next++);
-      if (this.index.offsetAt(entry) === offset) indexed = true;
+      if (this.index.offsetAt(entry) === offset) indexed = entry;
       else this.notARecordStart(entry);
     }
-    if (!indexed) {
+    if (indexed < 0) {
       if (this.missing === 0) this.firstMissing = offset;
       this.missing += 1;
     }
+    return indexed;
   }
 
   /** The scan is over: entries past the last record point nowhere; report records with no entry. */
@@ -130,6 +133,8 @@ export class IndexCheck {
   private notARecordStart(entry: number, more = 0): void {
     const { key, offset, line } = this.index.entryAt(entry);
     const what = more > 0 ? `key ${key} and ${more} more entries point past the last record of ${this.recPath} (offsets ${offset} and on)` : `key ${key}: offset ${offset} is not a record start in ${this.recPath}`;
-    this.problems.add({ file: this.index.file, offset, line, key, code: 'NOT_A_RECORD_START', message: `${this.index.file}:${line}: ${what}` });
+    const error = new IndexFileError(this.index.file, line, what);
+    if (this.refuseBadEntries) throw error;
+    this.problems.add({ file: this.index.file, offset, line, key, code: 'NOT_A_RECORD_START', message: error.message });
   }
 }

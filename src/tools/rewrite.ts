@@ -18,8 +18,10 @@ import { type RecordIORecord, RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { claimOutputs } from '../io/output-claim.js';
 import { NothingWrittenError } from '../io/output-errors.js';
+import { displayLocation } from '../io/display-name.js';
 import { openLocation, siblingIndex } from '../io/locations.js';
 import { NoImageHeaderError } from './build-index.js';
+import { IndexCheck, ProblemList } from './index-check.js';
 
 export interface RewriteOptions {
   /** Keys 0..n-1 in output order (image header ids follow). Default false: keys kept. */
@@ -84,19 +86,55 @@ export interface KeyedRecord {
   key: string;
 }
 
-/** The `.idx` beside `recLocation` (to take keys from), or null when it has none. */
-export async function siblingIndexOf(recLocation: string): Promise<RecordIndex | null> {
-  const idxLocation = await siblingIndex(recLocation);
-  return idxLocation === null ? null : RecordIndex.read(idxLocation);
-}
+/**
+ * The keys of one file's records: from the `.idx` beside it, else (no .idx,
+ * or no entry for the record) the header id. The .idx is checked against
+ * the records as `rec verify` checks it (index-check.ts), as the scan meets
+ * them in file order (inFileOrder): an entry that is no record start (past
+ * the end, or inside a record) is refused at once, naming the .idx, its
+ * line, key and offset, and nothing is written. A rewrite that trusted it
+ * keyed records by entries that named other bytes.
+ */
+export class RecordKeys {
+  private readonly check: IndexCheck | null;
+  private records = 0;
 
-/** The key of a record: from the .idx, else its header id. */
-export function keyOf(record: RecordIORecord, index: RecordIndex | null, file: string): string {
-  const key = index?.keyAtOffset(record.offset);
-  if (key !== undefined) return key;
-  const image = tryUnpackImageRecord(record.payload);
-  if (!image) throw new NoImageHeaderError(`${file}: byte ${record.offset}: no .idx entry and no image header to take a key from`);
-  return String(image.id);
+  private constructor(
+    private readonly index: RecordIndex | null,
+    private readonly file: string,
+  ) {
+    // Records without an entry keep their header id (what the check counts as missing is listed nowhere).
+    this.check = index && new IndexCheck(index, displayLocation(file), new ProblemList(1), true);
+  }
+
+  /** The keys of the records of `recLocation` (path or URL), from the .idx beside it if there is one. */
+  static async of(recLocation: string): Promise<RecordKeys> {
+    const idxLocation = await siblingIndex(recLocation);
+    return new RecordKeys(idxLocation === null ? null : await RecordIndex.read(idxLocation), recLocation);
+  }
+
+  /** The key of the next record in file order; checks the entries up to it. */
+  inFileOrder(record: RecordIORecord): string {
+    this.records += 1;
+    const entry = this.check ? this.check.record(record.offset) : -1;
+    return entry >= 0 ? this.index!.keyAt(entry) : this.headerKey(record);
+  }
+
+  /** The scan is over: entries past the last record are refused too. */
+  finish(): void {
+    this.check?.finish(this.records);
+  }
+
+  /** The key of any record once finish() has passed (by lookup: the order need not be the file's). */
+  anyOrder(record: RecordIORecord): string {
+    return this.index?.keyAtOffset(record.offset) ?? this.headerKey(record);
+  }
+
+  private headerKey(record: RecordIORecord): string {
+    const image = tryUnpackImageRecord(record.payload);
+    if (!image) throw new NoImageHeaderError(`${this.file}: byte ${record.offset}: no .idx entry and no image header to take a key from`);
+    return String(image.id);
+  }
 }
 
 /**
@@ -105,13 +143,14 @@ export function keyOf(record: RecordIORecord, index: RecordIndex | null, file: s
  * until then.
  */
 export async function forEachKeyed(recLocation: string, progress: InputProgress | undefined, visit: (keyed: KeyedRecord) => Promise<void> | null | void): Promise<void> {
-  const index = await siblingIndexOf(recLocation);
+  const keys = await RecordKeys.of(recLocation);
   const reader = await RecordReader.openAsync(recLocation);
   try {
     await reader.scan({ reuseBuffers: true }).forEach((record) => {
       progress?.add(record.end - record.offset);
-      return visit({ record, key: keyOf(record, index, recLocation) }) ?? undefined;
+      return visit({ record, key: keys.inFileOrder(record) }) ?? undefined;
     });
+    keys.finish();
   } finally {
     reader.close();
   }
@@ -127,15 +166,17 @@ function withId(payload: Uint8Array, id: number): Uint8Array {
 
 /** One output `.rec` + `.idx`. */
 export class RewriteTarget {
-  /** The keys written, to count duplicates at the end (a few bytes each). */
-  private readonly keys = new RecordIndex();
+  /** The keys written, to count duplicates at the end (a few bytes each; as many as an .idx may hold). */
+  private readonly keys: RecordIndex;
 
   private constructor(
     readonly out: string,
     readonly indexPath: string,
     private readonly writer: RecordWriter,
     private readonly options: RewriteOptions,
-  ) {}
+  ) {
+    this.keys = new RecordIndex([], indexPath);
+  }
 
   static async create(out: string, options: RewriteOptions = {}): Promise<RewriteTarget> {
     const indexPath = indexPathFor(out);

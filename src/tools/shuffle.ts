@@ -6,7 +6,7 @@
 import { RecordReader } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
 import { EventLoopTurns } from '../util/turns.js';
-import { type RewriteFill, type RewriteOptions, type RewriteResult, keyOf, rewrite, siblingIndexOf } from './rewrite.js';
+import { type RewriteFill, type RewriteOptions, type RewriteResult, RecordKeys, rewrite } from './rewrite.js';
 
 export interface ShuffleOptions extends RewriteOptions {
   seed?: number;
@@ -14,22 +14,36 @@ export interface ShuffleOptions extends RewriteOptions {
 
 export async function shuffleRecordFile(input: string, out: string, options: ShuffleOptions = {}): Promise<RewriteResult> {
   const fill: RewriteFill = async ([target], progress) => {
+    const keys = await RecordKeys.of(input);
     const reader = await RecordReader.openAsync(input);
     try {
-      const spans: [number, number][] = [];
+      // Where each record starts, in file order (8 bytes a record; it ends where the next starts), its .idx
+      // entry checked on the way; then the records in a seeded order (4 bytes a record).
+      let starts = new Float64Array(1024);
+      let n = 0;
       await reader.scan({ reuseBuffers: true }).forEach((record) => {
         progress.checkStop();
-        spans.push([record.offset, record.end - record.offset]);
+        keys.inFileOrder(record);
+        if (n === starts.length) {
+          const grown = new Float64Array(2 * n);
+          grown.set(starts);
+          starts = grown;
+        }
+        starts[n++] = record.offset;
       });
-      new Rng(options.seed ?? 0).shuffle(spans);
-      const index = await siblingIndexOf(input);
+      keys.finish();
+      const order = new Uint32Array(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      new Rng(options.seed ?? 0).shuffle(order);
       // A local file is read synchronously (no promise per record); a URL, one ranged GET per record.
       const local = reader.source.syncReads;
       const turns = new EventLoopTurns(); // reads and writes of a local file are synchronous: see util/turns.ts
-      for (const [offset, span] of spans) {
+      for (const i of order) {
+        const offset = starts[i]!;
+        const span = (i + 1 < n ? starts[i + 1]! : reader.size) - offset;
         progress.add(span);
         const record = local ? reader.readSpanSync(offset, span) : await reader.readSpan(offset, span);
-        const pending = target!.write({ record, key: keyOf(record, index, input) });
+        const pending = target!.write({ record, key: keys.anyOrder(record) });
         if (pending) await pending;
         const turn = turns.due();
         if (turn) await turn;

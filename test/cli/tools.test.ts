@@ -328,6 +328,40 @@ describe('rec split, merge, subset, shuffle', () => {
     }
   });
 
+  test('an .idx that verify rejects (past the end, into a record) is refused by every rewrite: one line, nothing written', () => {
+    // Ten records with header ids 0..9; each .idx keys them by id but for one entry: key 0 past the end of the file,
+    // or key 0 four bytes into record 7 (its start has no entry). Trusted, shuffle wrote key 0 twice and keyed
+    // record 7 by its header id after an entry that named no record.
+    const rec = path.join(dir, 'lying.rec');
+    const w = RecordWriter.create(rec);
+    const offsets = Array.from({ length: 10 }, (_, id) => w.write(packImageRecord({ label: id, id }, Buffer.from(`image ${id}`))));
+    w.close();
+    const size = fs.statSync(rec).size;
+    const idx = rec.replace(/\.rec$/, '.idx');
+    const lines = (bad: [key: string, offset: number], at: number) =>
+      offsets.map((offset, id) => (id === at ? `${bad[0]}\t${bad[1]}` : `${id}\t${offset}`)).join('\n') + '\n';
+    for (const [text, line, offset] of [
+      [lines(['0', size + 64], 3), 4, size + 64],
+      [lines(['0', offsets[7]! + 4], 7), 8, offsets[7]! + 4],
+    ] as const) {
+      fs.writeFileSync(idx, text);
+      assert.equal(runBin('rec', ['verify', rec]).status, 1);
+      const out = path.join(dir, 'lying-out.rec');
+      for (const args of [
+        ['shuffle', rec, out],
+        ['merge', out, rec],
+        ['split', rec, out, path.join(dir, 'lying-out2.rec')],
+        ['subset', rec, out, '--labels', '1,2'],
+      ]) {
+        const res = runBin('rec', args);
+        assert.equal(res.status, 1, `${args[0]}: ${res.stderr}`);
+        assert.ok(isOneLineError(res.stderr), res.stderr);
+        assert.match(res.stderr, new RegExp(`lying\\.idx:${line}: key 0: offset ${offset} is not a record start in .*lying\\.rec`), args[0]);
+        assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('lying-out')), [], args[0]);
+      }
+    }
+  });
+
   test('bad calls: one-line errors, exit 2, inputs untouched', () => {
     const before = fs.readFileSync(src);
     for (const [args, message] of [
