@@ -342,10 +342,7 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
   }
 
   private cursorAt(offset: number): RecordCursor {
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.size) {
-      throw new RecordIOError('NOT_A_RECORD_START', this.name, offset, `offset is outside the file (size ${this.size})`);
-    }
-    return new RecordCursor(this.name, this.size, { from: offset });
+    return cursorAt(this.name, this.size, offset, false);
   }
 
   /** The record whose first chunk is at `offset` (an `.idx` offset). */
@@ -389,17 +386,11 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
   }
 
   private spanFits(offset: number, span: number): boolean {
-    return span > CHUNK_HEADER_SIZE && span <= RANDOM_READ_SIZE * 64 && Number.isSafeInteger(offset) && offset + span <= this.size;
+    return span <= RANDOM_READ_SIZE * 64 && spanInside(this.size, offset, span);
   }
 
-  /** The single-chunk record at the start of `bytes` (read from `offset`), or null if that is not what is there. */
   private wholeRecordIn(bytes: Buffer, got: number, offset: number): RecordIORecord | null {
-    if (got !== bytes.length || bytes.readUInt32LE(0) !== MAGIC) return null;
-    const lrecord = bytes.readUInt32LE(4);
-    const length = decodeLength(lrecord);
-    if (decodeCFlag(lrecord) !== CFlag.Whole || CHUNK_HEADER_SIZE + length > bytes.length) return null;
-    const payload = bytes.subarray(CHUNK_HEADER_SIZE, CHUNK_HEADER_SIZE + length);
-    return { offset, end: offset + CHUNK_HEADER_SIZE + align4(length), payload, parts: 1, file: this.name };
+    return wholeRecordIn(bytes, got, offset, this.name);
   }
 
   async read(offset: number): Promise<RecordIORecord> {
@@ -418,6 +409,84 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
 
   close(): void {
     this.source.close();
+  }
+}
+
+/** A cursor for the record at `offset` (joining parts into memory it reuses, with `reuseBuffers`). */
+function cursorAt(file: string, size: number, offset: number, reuseBuffers: boolean): RecordCursor {
+  if (!Number.isSafeInteger(offset) || offset < 0 || offset >= size) {
+    throw new RecordIOError('NOT_A_RECORD_START', file, offset, `offset is outside the file (size ${size})`);
+  }
+  return new RecordCursor(file, size, { from: offset, reuseBuffers });
+}
+
+/** A span worth one read: longer than a chunk header, inside a file of `size` bytes. */
+function spanInside(size: number, offset: number, span: number): boolean {
+  return span > CHUNK_HEADER_SIZE && Number.isSafeInteger(offset) && Number.isSafeInteger(span) && offset + span <= size;
+}
+
+/** The single-chunk record at the start of `bytes` (`got` bytes read from `offset`), or null if that is not what is there. */
+function wholeRecordIn(bytes: Buffer, got: number, offset: number, file: string): RecordIORecord | null {
+  if (got !== bytes.length || bytes.readUInt32LE(0) !== MAGIC) return null;
+  const lrecord = bytes.readUInt32LE(4);
+  const length = decodeLength(lrecord);
+  if (decodeCFlag(lrecord) !== CFlag.Whole || CHUNK_HEADER_SIZE + length > bytes.length) return null;
+  const payload = bytes.subarray(CHUNK_HEADER_SIZE, CHUNK_HEADER_SIZE + length);
+  return { offset, end: offset + CHUNK_HEADER_SIZE + align4(length), payload, parts: 1, file };
+}
+
+/**
+ * @internal Records read by offset and span (where a scan found them) into
+ * memory kept for the next read, as a scan's reuseBuffers does: a payload
+ * is valid until the next read. For reading every record of a file in
+ * another order (rec shuffle): a fresh buffer per record left a run of huge
+ * records waiting to be collected (three of 512 MiB held at once). A record
+ * in several chunks goes through RecordReader.readSync / read.
+ */
+export class ReusedReads {
+  private memory = Buffer.alloc(0);
+  /** For reads by offset alone: windows whose memory is kept from one read to the next. */
+  private readonly windows: DirectWindows;
+
+  constructor(private readonly reader: RecordReader) {
+    this.windows = new DirectWindows(reader.source, { bufferSize: RANDOM_READ_SIZE, reuseBuffers: true });
+  }
+
+  /** The record at `offset` (RecordReader.read), into the memory of the last read. */
+  async read(offset: number): Promise<RecordIORecord> {
+    const cursor = cursorAt(this.reader.name, this.reader.size, offset, true);
+    try {
+      for (let step = cursor.next(); step !== null; step = cursor.next()) {
+        if (!(step instanceof NeedBytes)) return step;
+        await this.windows.fill(cursor, step);
+      }
+    } catch (err) {
+      throw asNotARecordStart(err, offset);
+    }
+    throw new RecordIOError('NOT_A_RECORD_START', this.reader.name, offset, 'no record starts here');
+  }
+
+  private room(span: number): Buffer {
+    if (this.memory.length < span) this.memory = Buffer.allocUnsafe(span);
+    return this.memory.subarray(0, span);
+  }
+
+  readSpanSync(offset: number, span: number): RecordIORecord {
+    if (spanInside(this.reader.size, offset, span)) {
+      const bytes = this.room(span);
+      const record = wholeRecordIn(bytes, readFullySync(this.reader.source, bytes, 0, span, offset), offset, this.reader.name);
+      if (record) return record;
+    }
+    return this.reader.readSync(offset);
+  }
+
+  async readSpan(offset: number, span: number): Promise<RecordIORecord> {
+    if (spanInside(this.reader.size, offset, span)) {
+      const bytes = this.room(span);
+      const record = wholeRecordIn(bytes, await readFully(this.reader.source, bytes, 0, span, offset), offset, this.reader.name);
+      if (record) return record;
+    }
+    return this.reader.read(offset);
   }
 }
 

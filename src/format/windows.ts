@@ -58,7 +58,8 @@ export class DirectWindows {
         carry.copy(buffer, 0); // a window this filler did not make
       }
     } else {
-      buffer = this.storage = Buffer.allocUnsafe(want);
+      // Memory of its own, not a slice of Node's shared pool (see the test of carry.buffer above).
+      buffer = this.storage = Buffer.allocUnsafeSlow(want);
       carry.copy(buffer, 0);
     }
     return { buffer, carried: carry.length, length: want - carry.length };
@@ -123,6 +124,8 @@ export class ReadAheadWindows {
   /** With reuseBuffers: block buffers free for the next reads, and the one the window lives in. */
   private readonly free: Buffer[] = [];
   private current: Buffer | null = null;
+  /** With reuseBuffers: the memory of the last long window, kept for the next (see startLong). */
+  private long: Buffer | null = null;
 
   constructor(
     private readonly reads: BlockReads,
@@ -223,12 +226,28 @@ export class ReadAheadWindows {
    * A window reaching more than a block past the old one (a record larger
    * than a block): one buffer of exactly that, the old window's tail copied
    * in and the rest read straight into it in one read. Gathering blocks and
-   * joining them held the record twice (a 512 MiB record took 1.1 GB).
+   * joining them held the record twice (a 512 MiB record took 1.1 GB). With
+   * reuseBuffers the memory is kept for the next long window that fits in
+   * it, so that a run of huge records is not one fresh buffer each, waiting
+   * to be collected.
    */
   private startLong(cursor: RecordCursor, need: NeedBytes): LongWindow {
     const carry = cursor.tail(need.position);
-    const buffer = Buffer.allocUnsafe(Math.min(need.upTo, cursor.sourceSize) - need.position);
-    carry.copy(buffer, 0);
+    const length = Math.min(need.upTo, cursor.sourceSize) - need.position;
+    let buffer: Buffer;
+    if (this.long && this.long.length >= length) {
+      if (carry.buffer === this.long.buffer) {
+        const from = carry.byteOffset - this.long.byteOffset; // the tail of the last long window: move it to the front
+        this.long.copyWithin(0, from, from + carry.length);
+      } else carry.copy(this.long, 0);
+      buffer = this.long.subarray(0, length);
+    } else {
+      // Memory of its own (never a slice of Node's shared pool, as a small allocUnsafe is), so that a carry in
+      // the same ArrayBuffer is in this window.
+      buffer = Buffer.allocUnsafeSlow(length);
+      carry.copy(buffer, 0);
+      if (this.options.reuseBuffers) this.long = buffer;
+    }
     const ticket = this.reads.start(buffer, carry.length, buffer.length - carry.length, need.position + carry.length);
     return { buffer, carried: carry.length, ticket };
   }

@@ -15,7 +15,7 @@ import { imageInfo } from '../codec/codec.js';
 import { looksLikeAnImage, sniffFormat } from '../codec/sniff.js';
 import { float32ToNumber, type ImageRecord, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { displayLocation } from '../io/display-name.js';
-import { RecordReader } from '../format/reader.js';
+import { RecordReader, ReusedReads } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
 import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
 import type { ClassNames } from './class-names.js';
@@ -249,8 +249,10 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
       }
       return undefined;
     });
+    // Each sampled record into the memory of the one before (its header read before the next).
+    const reads = new ReusedReads(reader);
     for (const offset of reservoir.sort((a, b) => a - b)) {
-      const image = tryUnpackImageRecord((await reader.read(offset)).payload);
+      const image = tryUnpackImageRecord((await reads.read(offset)).payload);
       if (image) await inspection.add(image.image);
     }
   } finally {

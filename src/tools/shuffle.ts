@@ -3,7 +3,7 @@
  * `.rec` + `.idx` (for readers without an .idx, which can only read in file
  * order). One scan finds where every record is; then each is read in turn.
  */
-import { RecordReader } from '../format/reader.js';
+import { RecordReader, ReusedReads } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
 import { EventLoopTurns } from '../util/turns.js';
 import { type RewriteFill, type RewriteOptions, type RewriteResult, RecordKeys, rewrite } from './rewrite.js';
@@ -35,14 +35,16 @@ export async function shuffleRecordFile(input: string, out: string, options: Shu
       const order = new Uint32Array(n);
       for (let i = 0; i < n; i++) order[i] = i;
       new Rng(options.seed ?? 0).shuffle(order);
-      // A local file is read synchronously (no promise per record); a URL, one ranged GET per record.
+      // A local file is read synchronously (no promise per record); a URL, one ranged GET per record. Each record
+      // goes into the memory of the one before (written out before the next is read).
       const local = reader.source.syncReads;
       const turns = new EventLoopTurns(); // reads and writes of a local file are synchronous: see util/turns.ts
+      const reads = new ReusedReads(reader);
       for (const i of order) {
         const offset = starts[i]!;
         const span = (i + 1 < n ? starts[i + 1]! : reader.size) - offset;
         progress.add(span);
-        const record = local ? reader.readSpanSync(offset, span) : await reader.readSpan(offset, span);
+        const record = local ? reads.readSpanSync(offset, span) : await reads.readSpan(offset, span);
         const pending = target!.write({ record, key: keys.anyOrder(record) });
         if (pending) await pending;
         const turn = turns.due();

@@ -27,7 +27,7 @@ function figure(item: ViewItem, thumb: Thumbnail, options: GalleryOptions): stri
   const id = escapeHtml(idLine(item));
   const label = escapeHtml(labelLine(item, options.names));
   const channels = thumb.source ? `, ${thumb.source.channels} ch` : '';
-  const stored = `${sizeLine(item, thumb.source)}${channels}, ${kilobytes(item.image.length)}`;
+  const stored = `${sizeLine(item, thumb.source)}${channels}, ${kilobytes(item.size)}`;
   const picture = thumb.jpeg
     ? `<img src="data:image/jpeg;base64,${asBuffer(thumb.jpeg).toString('base64')}" width="${thumb.width}" height="${thumb.height}" alt="${id}, ${label}">`
     : `<div class="broken" title="${escapeHtml(thumb.error ?? '')}">cannot decode</div>`;

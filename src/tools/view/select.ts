@@ -13,7 +13,7 @@
 import { sniffFormat, type SniffedFormat } from '../../codec/sniff.js';
 import { type RecordIndex } from '../../format/index-file.js';
 import { float32ToNumber, type RecordId, tryUnpackImageRecord } from '../../format/image-record.js';
-import { type RecordIORecord, RecordReader } from '../../format/reader.js';
+import { type RecordIORecord, type RecordReader, ReusedReads } from '../../format/reader.js';
 import { Rng } from '../../util/rng.js';
 import { EventLoopTurns } from '../../util/turns.js';
 
@@ -24,8 +24,14 @@ export interface ViewItem {
   id: RecordId;
   label: number[];
   format: SniffedFormat;
-  /** The image bytes as stored (in memory of their own: see ownBytes). */
-  image: Uint8Array;
+  /** Bytes of the image as stored. */
+  size: number;
+  /**
+   * The image bytes (in memory of their own: see ownBytes) while the items
+   * kept so far hold less than KEPT_BYTES; else null, and they are read
+   * again for the thumbnail (a sample of large images held them all).
+   */
+  image: Uint8Array | null;
 }
 
 export interface ViewGroup {
@@ -59,6 +65,25 @@ export interface SelectOptions {
   signal?: AbortSignal;
 }
 
+/** Image bytes a selection keeps in all; past this, images are read again when drawn. */
+export const KEPT_BYTES = 256 << 20;
+
+/** What the items of one selection keep: bytes so far. */
+class Keeping {
+  private kept = 0;
+
+  /**
+   * Bytes of a record read into fresh memory (as ownBytes gives them), or
+   * with `reused` of a scan that reuses its memory (a copy); null once the
+   * selection's images would pass KEPT_BYTES.
+   */
+  keep(bytes: Uint8Array, reused = false): Uint8Array | null {
+    if (this.kept + bytes.byteLength > KEPT_BYTES) return null;
+    this.kept += bytes.byteLength;
+    return reused ? Uint8Array.from(bytes) : ownBytes(bytes);
+  }
+}
+
 /**
  * Bytes of a record read into fresh memory (not a scan reusing its buffers):
  * as they are when they are most of that memory (a large image, not copied
@@ -68,8 +93,8 @@ function ownBytes(bytes: Uint8Array): Uint8Array {
   return 2 * bytes.byteLength >= bytes.buffer.byteLength ? bytes : Uint8Array.from(bytes);
 }
 
-/** The item of a record read into fresh memory (see ownBytes), or null for a record without an image. */
-function itemOf(record: RecordIORecord, key: string | undefined): ViewItem | null {
+/** The item of a record (read into fresh memory unless `reused`: see Keeping), or null for a record without an image. */
+function itemOf(record: RecordIORecord, key: string | undefined, keeping: Keeping, reused = false): ViewItem | null {
   const image = tryUnpackImageRecord(record.payload);
   if (!image || image.image.length === 0) return null;
   return {
@@ -78,8 +103,18 @@ function itemOf(record: RecordIORecord, key: string | undefined): ViewItem | nul
     id: image.id,
     label: image.label.map(float32ToNumber),
     format: sniffFormat(image.image),
-    image: ownBytes(image.image),
+    size: image.image.length,
+    image: keeping.keep(image.image, reused),
   };
+}
+
+/**
+ * An item's image bytes: kept, or read again, from `reads` (valid until its
+ * next read: for an image drawn alone) or else into fresh memory.
+ */
+export async function imageOf(reader: RecordReader, item: ViewItem, reads?: ReusedReads): Promise<Uint8Array> {
+  if (item.image) return item.image;
+  return tryUnpackImageRecord((await (reads ? reads.read(item.offset) : reader.read(item.offset))).payload)!.image;
 }
 
 function plural(n: number, word: string, words = `${word}s`): string {
@@ -97,17 +132,19 @@ export async function selectForView(reader: RecordReader, options: SelectOptions
  * the draws, not the index.
  */
 async function sampleByIndex(reader: RecordReader, index: RecordIndex, options: SelectOptions): Promise<ViewSelection> {
+  const reads = new ReusedReads(reader);
   const n = index.length;
   const swapped = new Map<number, number>();
   const at = (i: number) => swapped.get(i) ?? i;
   const rng = new Rng(options.seed);
   const items: ViewItem[] = [];
+  const keeping = new Keeping();
   for (let i = 0; i < n && items.length < options.count; i++) {
     const j = rng.int(i, n - 1);
     const picked = at(j);
     swapped.set(j, at(i));
     options.signal?.throwIfAborted();
-    const item = itemOf(await reader.read(index.offsetAt(picked)), index.keyAt(picked));
+    const item = itemOf(await reads.read(index.offsetAt(picked)), index.keyAt(picked), keeping, true);
     if (item) items.push(item);
   }
   items.sort((a, b) => a.offset - b.offset);
@@ -117,14 +154,14 @@ async function sampleByIndex(reader: RecordReader, index: RecordIndex, options: 
 
 async function firstImages(reader: RecordReader, options: SelectOptions): Promise<ViewSelection> {
   const items: ViewItem[] = [];
+  const keeping = new Keeping();
   if (options.count > 0) {
     const turns = new EventLoopTurns();
-    // Fresh memory per read (not reused), so that itemOf need not copy a large image.
-    for await (const record of reader.scan()) {
+    for await (const record of reader.scan({ reuseBuffers: true })) {
       const turn = turns.due(); // a local scan's records come as microtasks: let a signal be seen
       if (turn) await turn;
       options.signal?.throwIfAborted();
-      const item = itemOf(record, undefined);
+      const item = itemOf(record, undefined, keeping, true);
       if (item && items.push(item) >= options.count) break;
     }
   }
@@ -162,12 +199,14 @@ async function perClass(reader: RecordReader, options: SelectOptions, k: number,
   const labels = [...samples.keys()].sort((a, b) => a - b);
   const shown = asked ? asked.filter((label, i) => samples.has(label) && asked.indexOf(label) === i) : labels.slice(0, classes as number);
   const groups: ViewGroup[] = [];
+  const keeping = new Keeping();
+  const reads = new ReusedReads(reader);
   for (const label of shown) {
     const s = samples.get(label)!;
     const items: ViewItem[] = [];
     for (const offset of s.offsets.sort((a, b) => a - b)) {
       options.signal?.throwIfAborted();
-      items.push(itemOf(await reader.read(offset), options.index?.keyAtOffset(offset))!);
+      items.push(itemOf(await reads.read(offset), options.index?.keyAtOffset(offset), keeping, true)!);
     }
     groups.push({ label: float32ToNumber(label), total: s.seen, items });
   }

@@ -24,16 +24,40 @@ export function fitInside(width: number, height: number, size: number): { width:
 
 /** Images converted per codec call: bounds the decoded memory in flight. */
 const CHUNK = 32;
+/** Image bytes per codec call (a larger image goes alone): bounds the stored bytes held, which items may not keep. */
+const CHUNK_BYTES = 256 << 20;
 
-export async function makeThumbnails(items: readonly ViewItem[], size: number, onDone?: (n: number) => void, signal?: AbortSignal): Promise<Thumbnail[]> {
+/** Items from `start`: up to CHUNK of them and CHUNK_BYTES of their images, at least one. */
+function chunkAt(items: readonly ViewItem[], start: number): ViewItem[] {
+  let end = start + 1;
+  let bytes = items[start]!.size;
+  while (end < items.length && end - start < CHUNK && bytes + items[end]!.size <= CHUNK_BYTES) bytes += items[end++]!.size;
+  return items.slice(start, end);
+}
+
+/**
+ * Thumbnails of `items`, whose images `load` gives (kept, or read again), a
+ * chunk at a time; `alone` says the image is its chunk's only one (its
+ * bytes need last only until the next load). `signal` is checked at every chunk.
+ */
+export async function makeThumbnails(
+  items: readonly ViewItem[],
+  size: number,
+  load: (item: ViewItem, alone: boolean) => Promise<Uint8Array>,
+  onDone?: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<Thumbnail[]> {
   const out: Thumbnail[] = [];
-  for (let start = 0; start < items.length; start += CHUNK) {
+  for (let start = 0; start < items.length; ) {
     signal?.throwIfAborted();
-    const chunk = items.slice(start, start + CHUNK);
-    const infos = await Promise.all(chunk.map((item) => imageInfo(item.image).catch((err: Error) => err)));
+    const chunk = chunkAt(items, start);
+    start += chunk.length;
+    const images: Uint8Array[] = [];
+    for (const item of chunk) images.push(await load(item, chunk.length === 1));
+    const infos = await Promise.all(images.map((image) => imageInfo(image).catch((err: Error) => err)));
     const todo = chunk.flatMap((item, i) => (infos[i] instanceof Error ? [] : [{ item, i }]));
     const encoded = await transcodeMany(
-      todo.map((t) => t.item.image),
+      todo.map((t) => images[t.i]!),
       todo.map(({ i }) => {
         const info = infos[i] as { width: number; height: number };
         return { ...fitInside(info.width, info.height, size), color: 'rgb' as const, quality: 85, filter: 'area' as const };

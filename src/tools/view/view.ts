@@ -6,15 +6,15 @@
 import path from 'node:path';
 import type { RecordId } from '../../format/image-record.js';
 import { RecordIndex } from '../../format/index-file.js';
-import { RecordReader } from '../../format/reader.js';
+import { RecordReader, ReusedReads } from '../../format/reader.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
 import { displayBaseName, displayLocation } from '../../io/display-name.js';
 import { claimOutputs } from '../../io/output-claim.js';
 import { NothingWrittenError, OutputNameError } from '../../io/output-errors.js';
 import { galleryHtml } from './gallery.js';
-import { type ViewSelection, selectForView } from './select.js';
+import { type ViewSelection, imageOf, selectForView } from './select.js';
 import { contactSheet } from './sheet.js';
-import { makeThumbnails } from './thumbnails.js';
+import { type Thumbnail, makeThumbnails } from './thumbnails.js';
 import type { ClassNames } from '../class-names.js';
 
 export interface ViewOptions {
@@ -112,6 +112,7 @@ async function view(recPath: string, options: ViewOptions, sheet: string | null,
   const index = options.indexPath ? await RecordIndex.read(options.indexPath) : null;
   const reader = await RecordReader.openAsync(recPath);
   let selection: ViewSelection;
+  let thumbs: Thumbnail[];
   try {
     selection = await selectForView(reader, {
       index,
@@ -122,11 +123,13 @@ async function view(recPath: string, options: ViewOptions, sheet: string | null,
       onProgress: options.onProgress,
       signal: options.signal,
     });
+    if (selection.items.length === 0) throw new NothingWrittenError(`${displayLocation(recPath)}: holds no images to show; nothing written`);
+    // Images the selection did not keep are read again here, a chunk at a time: into reused memory when drawn alone.
+    const reads = new ReusedReads(reader);
+    thumbs = await makeThumbnails(selection.items, size, (item, alone) => imageOf(reader, item, alone ? reads : undefined), undefined, options.signal);
   } finally {
     reader.close();
   }
-  if (selection.items.length === 0) throw new NothingWrittenError(`${displayLocation(recPath)}: holds no images to show; nothing written`);
-  const thumbs = await makeThumbnails(selection.items, size, undefined, options.signal);
   const title = displayBaseName(recPath);
   const { overwrite } = options;
   const sheetBytes = sheet ? await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format: sheetFormat(sheet) }) : null;
