@@ -51,9 +51,10 @@ fs.writeFileSync(path.join(imagesDir, 'squares', 'broken.jpg'), Buffer.from([0xf
 console.log(`1. drew ${made} images (3 classes, 3 of them PNG) and 1 broken file into ${rel(imagesDir)}/`);
 
 // 2. Lists, as `im2rec demo-output/demo demo-output/images --list --recursive --train-ratio 0.75`.
-const lists = await makeLists({ prefix: path.join(outDir, 'demo'), root: imagesDir, recursive: true, trainRatio: 0.75 });
+const labels = [];
+const lists = await makeLists({ prefix: path.join(outDir, 'demo'), root: imagesDir, recursive: true, trainRatio: 0.75, onLabel: (folder, label) => void labels.push(`${folder}=${label}`) });
 console.log(`2. listed ${lists.images} files: ${lists.lists.map((l) => `${rel(l.path)} (${l.images})`).join(', ')}`);
-console.log(`   labels: ${lists.labels.map(([folder, label]) => `${folder}=${label}`).join(', ')} (saved in ${rel(lists.labelMapPath)})`);
+console.log(`   labels: ${labels.join(', ')} (saved in ${rel(lists.labelMapPath)})`);
 
 // 3. Pack each list, as `im2rec demo-output/demo demo-output/images --resize 64 --quality 90`.
 console.log(`3. packing (JPEG codec: ${nativeStatus.available ? `native libjpeg-turbo ${nativeStatus.libjpegTurbo}` : 'sharp'})`);
