@@ -29,7 +29,7 @@ import { quoted } from '../util/errors.js';
 import { checkText, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
 import { displayLocation } from '../io/display-name.js';
-import { listS3Keys } from '../io/s3.js';
+import { listS3Keys, parseS3Folder, parseS3Url } from '../io/s3.js';
 import { isS3Url, isUrl } from '../io/url.js';
 
 /** What both forms add to MXNet's flags. */
@@ -88,12 +88,11 @@ async function listsOf(prefix: string): Promise<string[]> {
   if (isUrl(prefix)) {
     if (!isS3Url(prefix)) throw new UsageError(`${displayLocation(prefix)}: expected a local prefix or s3://bucket/prefix`);
     const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
-    const lists: string[] = [];
-    for await (const key of listS3Keys(folder, { recursive: false })) {
-      const f = folder + key;
-      if (f.startsWith(prefix) && f.endsWith('.lst')) lists.push(f);
-    }
-    return lists.sort();
+    const start = parseS3Url(prefix).key.slice(parseS3Folder(folder).prefix.length); // the lists' names start so
+    const keys: string[] = [];
+    for await (const key of listS3Keys(folder, { recursive: false })) if (key.startsWith(start) && key.endsWith('.lst')) keys.push(key);
+    // A key is data: escaped into its location, so that a '%', '?' or '#' in it stays its own.
+    return keys.sort().map((key) => folder + encodeURIComponent(key));
   }
   const workingDir = isDirectory(prefix) ? prefix : path.dirname(prefix);
   return fs

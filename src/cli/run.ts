@@ -116,7 +116,10 @@ export async function stoppable<T>(program: string, work: (stop: AbortSignal) =>
   try {
     return await work(controller.signal);
   } catch (err) {
-    throw controller.signal.aborted ? controller.signal.reason : err;
+    // The stop, however it surfaced (its reason, an AbortError, a failure of a request it cut off), is said
+    // as the stop; an error of mxrec's own that came first (a full disk, bad data) is said as itself.
+    const stopped = controller.signal.aborted && (err === controller.signal.reason || !(err instanceof MxrecError) || (err as Error).name === 'AbortError');
+    throw stopped ? controller.signal.reason : err;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

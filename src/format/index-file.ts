@@ -25,6 +25,7 @@ import { withExtension } from '../io/locations.js';
 import { LimitError } from '../io/limits.js';
 import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
 import { IndexFileError } from './errors.js';
+import { quoted } from '../util/errors.js';
 
 /** A key as given to a lookup or a write: a string as the `.idx` stores it, or an integer (a record id). */
 export type IndexKey = string | number | bigint;
@@ -466,17 +467,19 @@ function parseIndexLine(file: string, onEntry: OnEntry, bytes: Uint8Array, start
   const offsetEnd = i;
   while (i < end && isSpace(bytes[i]!)) i++;
   if (offsetStart === offsetEnd || i !== end) {
-    throw new IndexFileError(file, line, `expected "key<TAB>offset", received ${JSON.stringify(text(bytes, start, Math.min(end, start + 80)))}`);
+    throw new IndexFileError(file, line, `expected "key<TAB>offset", received ${quoted(text(bytes, start, end), 80)}`);
   }
   if (!offsetIsInteger || !Number.isSafeInteger(offset)) {
-    throw new IndexFileError(file, line, `expected a byte offset (non-negative integer), received ${JSON.stringify(text(bytes, offsetStart, offsetEnd))}`);
+    throw new IndexFileError(file, line, `expected a byte offset (non-negative integer), received ${quoted(text(bytes, offsetStart, offsetEnd), 40)}`);
   }
   onEntry(bytes, keyStart, keyEnd, keyIsInteger ? key : NaN, offset, line);
 }
 
 /** The refusal past MAX_INDEX_ENTRIES (`line` 0: an entry added in memory). */
 function tooManyEntries(file: string, line: number): LimitError {
-  return new LimitError(`${file}${line > 0 ? `:${line}` : ''}: expected at most ${MAX_INDEX_ENTRIES} index entries, received more`);
+  if (line > 0) return new LimitError(`${file}:${line}: expected at most ${MAX_INDEX_ENTRIES} index entries, received more`);
+  // Written here: an index mxrec itself could not read back.
+  return new LimitError(`${file}: expected at most ${MAX_INDEX_ENTRIES} records in one .rec and its index (the most an .idx read here holds), received more; write the dataset in parts (rec split IN.rec OUT1.rec OUT2.rec ...)`);
 }
 
 /** Room reserved for the entries of an `.idx` of `bytes` bytes: as many as it can hold (lines of 4 bytes), up to the cap. */
@@ -550,14 +553,26 @@ function asciiOrRecoded(bytes: Uint8Array, start: number, end: number): Uint8Arr
   return bytes.subarray(start, end);
 }
 
-/** 32 bits of a key that is an integer: a bijection on 32-bit keys, so those never collide. */
-function hashNumber(key: number): number {
-  const high = Math.floor(key / UINT32_LIMIT);
-  return (Math.imul(key >>> 0, 0x9e3779b1) ^ Math.imul(high, 0x85ebca6b)) >>> 0;
+/** Seeds the hashes of keys per process, so that no file can be made whose keys all collide. */
+const HASH_SEED = (Math.random() * UINT32_LIMIT) >>> 0;
+const HASH_SEED_HIGH = (Math.random() * UINT32_LIMIT) >>> 0;
+
+/** MurmurHash3's finalizer: a bijection on 32 bits that spreads every input bit. */
+function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Seeds the hash of key bytes per process, so that no file can be made whose keys all collide. */
-const HASH_SEED = (Math.random() * UINT32_LIMIT) >>> 0;
+/**
+ * 32 bits of a key that is an integer: seeded, so a file cannot choose keys
+ * that share one hash (a lookup would walk them all), and a bijection on
+ * 32-bit keys, so those never collide.
+ */
+function hashNumber(key: number): number {
+  const high = Math.floor(key / UINT32_LIMIT);
+  return mix32(mix32((key >>> 0) ^ HASH_SEED) ^ high ^ HASH_SEED_HIGH);
+}
 
 /** 32 bits of a key's bytes (FNV-1a from a random basis). */
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {
@@ -679,7 +694,7 @@ class KeyTable {
 export function checkIndexKey(key: IndexKey): string {
   const text = String(key);
   if (text === '' || /\s/.test(text)) {
-    throw new RangeError(`expected an index key without whitespace, received ${JSON.stringify(text)}`);
+    throw new RangeError(`expected an index key without whitespace, received ${quoted(text)}`);
   }
   return text;
 }

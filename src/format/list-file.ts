@@ -14,7 +14,7 @@ import { parseRecordId, type RecordId } from './image-record.js';
 import { LimitError } from '../io/limits.js';
 import { MAX_LINE } from '../io/text-lines.js';
 import { isUrl } from '../io/url.js';
-import { MxrecError, quoted } from '../util/errors.js';
+import { MxrecError, hasControl, quoted } from '../util/errors.js';
 
 export interface ListItem {
   /** The image index: the record's header id and its `.idx` key (a u64: a bigint from 2^53). */
@@ -146,9 +146,6 @@ export function formatListLine(item: Pick<ListItem, 'index' | 'labels' | 'path'>
   return `${line}${item.path}\n`;
 }
 
-/** C0 controls and DEL: a tab or a line end splits a list line, and any of them breaks a message's one line. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /**
  * Why `name` cannot be a path im2rec --list writes, or null: the line must
  * read back as the same name under ROOT. So no control character (a line
@@ -156,7 +153,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * space at either end (readers trim the field), and a plain relative name.
  */
 export function listNameProblem(name: string): string | null {
-  if (CONTROL.test(name)) return 'holds a control character (a line break or tab would split the list line)';
+  if (hasControl(name)) return 'holds a control character (a line break or tab would split the list line)';
   if (name !== name.trim()) return 'begins or ends with white space, which list readers trim';
   return relativeNameProblem(name);
 }

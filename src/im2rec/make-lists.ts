@@ -38,7 +38,7 @@ import { listS3Keys } from '../io/s3.js';
 import { isS3Url, isUrl } from '../io/url.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';
-import { formatListLine, listNameProblem } from '../format/list-file.js';
+import { MAX_PATH_BYTES, formatListLine, listNameProblem } from '../format/list-file.js';
 import { NameTable } from './name-table.js';
 import { PyRandom } from './py-random.js';
 import { MxrecError } from '../util/errors.js';
@@ -57,8 +57,6 @@ export const MAX_CHUNKS = 10_000;
  */
 export const MAX_LISTED_IMAGES = 10_000_000;
 export const MAX_LISTED_NAME_BYTES = 512 << 20;
-/** The longest name listed: no file system has longer paths (Linux: 4096). */
-const MAX_NAME_BYTES = 4096;
 /** Skipped names shown by example; the rest are counted. */
 const SKIPPED_EXAMPLES = 5;
 
@@ -194,9 +192,15 @@ function tableOfLocal(root: string, recursive: boolean, isImage: (name: string) 
  * file c.jpg in folder a/b. Keys ending in `/` are the empty "folder" objects
  * consoles make, not files; a key the store sends twice is listed once.
  */
-async function tableOfBucket(root: string, recursive: boolean, isImage: (name: string) => boolean, names: NameCheck): Promise<{ table: NameTable; order: Uint32Array }> {
+async function tableOfBucket(
+  root: string,
+  recursive: boolean,
+  isImage: (name: string) => boolean,
+  names: NameCheck,
+  signal: AbortSignal | undefined,
+): Promise<{ table: NameTable; order: Uint32Array }> {
   const table = new NameTable();
-  for await (const name of listS3Keys(root, { recursive })) {
+  for await (const name of listS3Keys(root, { recursive, signal })) {
     if (name === '' || name.endsWith('/') || (!recursive && name.includes('/'))) continue;
     if (isImage(name.slice(name.lastIndexOf('/') + 1)) && names.accept(name)) table.add(name);
   }
@@ -216,9 +220,9 @@ class NameCheck {
 
   accept(name: string): boolean {
     const size = Buffer.byteLength(name);
-    const problem = size > MAX_NAME_BYTES ? `is longer than ${MAX_NAME_BYTES} bytes` : listNameProblem(name);
+    const problem = size > MAX_PATH_BYTES ? `is longer than ${MAX_PATH_BYTES} bytes` : listNameProblem(name);
     if (problem) {
-      if (this.skipped.examples.length < SKIPPED_EXAMPLES) this.skipped.examples.push({ name: name.slice(0, 200), reason: problem });
+      if (this.skipped.examples.length < SKIPPED_EXAMPLES) this.skipped.examples.push({ name, reason: problem });
       this.skipped.count += 1;
       return false;
     }
@@ -314,11 +318,12 @@ export async function makeLists(options: MakeListsOptions): Promise<MakeListsRes
   if (!isUrl(prefix)) fs.mkdirSync(path.dirname(prefix), { recursive: true });
   const listNames = divideIntoLists(prefix, 0, chunks, trainRatio, testRatio).map((l) => l.path);
   const claim = await claimOutputs(listNames, labelMapPath ? [labelMapPath] : [], { inputs: options.labelMap ? [options.labelMap] : [], overwrite: options.overwrite });
-  const labelMap = labelMapPath ? await createOutput(labelMapPath, { overwrite: options.overwrite }) : null;
+  let labelMap: OutputFile | null = null;
   try {
+    labelMap = labelMapPath ? await createOutput(labelMapPath, { overwrite: options.overwrite }) : null;
     const names = new NameCheck(root);
     // A bucket has no folders to walk: its keys under the prefix are listed once, and walked as a tree.
-    const walked = inBucket ? await tableOfBucket(root, recursive, isImage, names) : tableOfLocal(root, recursive, isImage, names);
+    const walked = inBucket ? await tableOfBucket(root, recursive, isImage, names, options.signal) : tableOfLocal(root, recursive, isImage, names);
     // A local walk never gives the event loop a turn: give it one, so that a signal that came during
     // the walk (Ctrl-C) is seen before anything more is done.
     await turn();

@@ -177,8 +177,11 @@ export async function checkPackOutputs(options: OutputOptions): Promise<void> {
  */
 export function imagePathResolver(root: string, form: 'py' | 'cc'): (rel: string) => string {
   if (isUrl(root)) {
-    // A key prefix, not a folder: joined with a `/` unless it ends in one (or im2rec.cc's concatenation).
-    const base = form === 'py' && !root.endsWith('/') ? `${root}/` : root;
+    // A key prefix, not a folder: joined with a `/` unless it ends in one (or im2rec.cc's concatenation,
+    // kept only within the path: a ROOT of a bare bucket or host is always joined, so that no path
+    // can run on into its name, as s3://bucket + -other/x.jpg would).
+    const bare = /^[a-z][a-z0-9+.-]*:\/\/[^/]*$/i.test(root);
+    const base = (form === 'py' || bare) && !root.endsWith('/') ? `${root}/` : root;
     // Every path is a plain name (the list was checked: checkNameUnderRoot), so it stays under ROOT.
     return (rel) => base + rel.split('/').map(encodeURIComponent).join('/');
   }

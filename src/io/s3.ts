@@ -21,15 +21,13 @@ import { HttpError } from './http-source.js';
 import { LimitError } from './limits.js';
 import { Presigner } from './s3-presign.js';
 import { LocationError } from './url.js';
-import { quoted } from '../util/errors.js';
+import { hasControl, quoted } from '../util/errors.js';
 
 /** The longest key S3 stores (UTF-8 bytes); MinIO and Ceph keep the same limit. */
 export const MAX_S3_KEY_BYTES = 1024;
 
 /** Bucket names as S3 has allowed them (its legacy rules included capitals and `_`). */
 const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
-/** Characters no key given here may hold: they would break the one line a message is. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * Bucket and key part of an s3:// location, checked: a bucket name S3 allows
@@ -38,22 +36,24 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * what stood before an `@`.
  */
 function splitS3(location: string, expected: string): { bucket: string; rest: string } {
-  const m = /^s3:\/\/([^/?#]*)(?:\/([^?#]*))?$/i.exec(location);
-  const authority = m?.[1] ?? /^s3:\/\/([^/]*)/i.exec(location)?.[1] ?? '';
+  const authority = /^s3:\/\/([^/]*)/i.exec(location)?.[1] ?? '';
   if (authority.includes('@')) {
     const shown = `s3://${authority.slice(authority.lastIndexOf('@') + 1)}/...`;
     throw new LocationError(`${shown}: credentials do not belong in an s3:// location (it is printed in messages); give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE) or a role`);
   }
-  if (!m || !BUCKET.test(authority)) throw new LocationError(`${quoted(displayLocation(location))}: expected ${expected} (a bucket name of letters, digits, '.', '-' or '_')`);
+  const shown = quoted(displayLocation(location));
+  if (!BUCKET.test(authority)) throw new LocationError(`${shown}: expected ${expected} (a bucket name of letters, digits, '.', '-' or '_')`);
+  const path = location.slice(`s3://${authority}`.length).replace(/^\//, '');
+  if (/[?#]/.test(path)) throw new LocationError(`${shown}: expected ${expected}; a '?' or '#' in a key is written %3F or %23 (an s3:// location has no query)`);
   let rest: string;
   try {
-    rest = decodeURIComponent(m[2] ?? '');
+    rest = decodeURIComponent(path);
   } catch {
-    throw new LocationError(`${quoted(displayLocation(location))}: expected ${expected}; a '%' must start an escape such as %20`);
+    throw new LocationError(`${shown}: expected ${expected}; a '%' must start an escape such as %20`);
   }
-  if (CONTROL.test(rest)) throw new LocationError(`${quoted(displayLocation(location))}: expected ${expected} without control characters (line breaks, tabs)`);
+  if (hasControl(rest)) throw new LocationError(`${shown}: expected ${expected} without control characters (line breaks, tabs)`);
   if (Buffer.byteLength(rest) > MAX_S3_KEY_BYTES) {
-    throw new LocationError(`${quoted(displayLocation(location))}: expected ${expected} with a key of at most ${MAX_S3_KEY_BYTES} bytes (S3's limit), received ${Buffer.byteLength(rest)}`);
+    throw new LocationError(`${shown}: expected ${expected} with a key of at most ${MAX_S3_KEY_BYTES} bytes (S3's limit), received ${Buffer.byteLength(rest)}`);
   }
   return { bucket: authority, rest };
 }
@@ -257,7 +257,7 @@ function capPageBytes(name: string) {
  * sends is checked as S3 would send it: every key under the prefix, pages of
  * bounded size, a continuation token never seen before, a last page.
  */
-export async function* listS3Keys(location: string, options: { recursive: boolean }): AsyncGenerator<string> {
+export async function* listS3Keys(location: string, options: { recursive: boolean; signal?: AbortSignal }): AsyncGenerator<string> {
   const { bucket, prefix, name } = parseS3Folder(location);
   const { client, s3 } = await sdkFor(name);
   const seenTokens = new Set<string>();
@@ -268,9 +268,10 @@ export async function* listS3Keys(location: string, options: { recursive: boolea
     command.middlewareStack.add(capPageBytes(name) as never, { step: 'deserialize', priority: 'low', name: 'mxrecCapPageBytes' });
     let page;
     try {
-      page = await client.send(command);
+      options.signal?.throwIfAborted();
+      page = await client.send(command, { abortSignal: options.signal });
     } catch (err) {
-      if (err instanceof LimitError) throw err;
+      if (err instanceof LimitError || options.signal?.aborted) throw err;
       throw s3CallError(name, err, 'cannot list');
     }
     // Any XML parses: an answer that is no ListBucketResult (an HTML page, a proxy's) must not read as an empty listing.

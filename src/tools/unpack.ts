@@ -27,7 +27,7 @@ import { AtomicFile, nameTaken, removeTempsOf, writeFileAtomic } from '../io/ato
 import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { type OutputLock, lockOutput } from '../io/output-lock.js';
 import type { ClassNames } from './class-names.js';
-import { MxrecError } from '../util/errors.js';
+import { MxrecError, quoted } from '../util/errors.js';
 import { EventLoopTurns } from '../util/turns.js';
 
 export interface UnpackOptions {
@@ -88,7 +88,7 @@ function folderFor(labels: number[], names: ClassNames | undefined, where: strin
   // A label map's folders may be nested (dog/puppies/small), as im2rec found them, or "." (ROOT
   // itself, for images beside the class folders); never outside OUTDIR.
   if (name !== '.' && name.split('/').some((part) => part === '' || part === '.' || part === '..' || /[\\\0]/.test(part))) {
-    throw new UnpackError(`${names.file}: the name of label ${label}, ${JSON.stringify(name)}, is not a folder inside OUTDIR`);
+    throw new UnpackError(`${names.file}: the name of label ${label}, ${quoted(name)}, is not a folder inside OUTDIR`);
   }
   return name;
 }
@@ -96,7 +96,7 @@ function folderFor(labels: number[], names: ClassNames | undefined, where: strin
 /** Why `name` is not a plain file name inside OUTDIR, or null when it is one. */
 export function notAFileNameInside(name: string): string | null {
   const plain = name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
-  return plain ? null : `expected a file name inside OUTDIR, received ${JSON.stringify(name)}`;
+  return plain ? null : `expected a file name inside OUTDIR, received ${quoted(name)}`;
 }
 
 /**

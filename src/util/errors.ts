@@ -22,10 +22,27 @@ export abstract class MxrecError extends Error {
 
 
 /**
- * Text from data quoted in a message: JSON-escaped (so a newline or a control
- * character cannot break the one line) and cut to `max` characters, so a
- * megabyte-long path or key costs a line, not a megabyte.
+ * Characters that can break or disguise the one line a message, a list line
+ * or a file name shown is: C0 and C1 controls (a line break, a tab, ESC, CSI),
+ * DEL, the Unicode line and paragraph separators, and the bidirectional
+ * overrides and marks (which reorder what a terminal shows).
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
+
+/** Whether text from data holds a character of CONTROL. */
+export function hasControl(text: string): boolean {
+  return CONTROL.test(text);
+}
+
+/**
+ * Text from data quoted in a message: JSON-escaped, and every CONTROL
+ * character as \uXXXX (so nothing from data can break or disguise the one
+ * line), cut to `max` characters, so a megabyte-long path or key costs a
+ * line, not a megabyte.
  */
 export function quoted(text: string, max = 120): string {
-  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}… (${text.length} characters)`;
+  const cut = text.length <= max ? text : text.slice(0, max);
+  const shown = JSON.stringify(cut).replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return cut === text ? shown : `${shown}… (${text.length} characters)`;
 }

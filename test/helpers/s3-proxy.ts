@@ -3,7 +3,7 @@
  * failures a real store can give: every request is logged and passed on
  * untouched (the Host header too, so the signature still holds), except those
  * a rule answers itself (a 500 for one key, a wrong-region error, a listing
- * that is not one).
+ * that is not one, the listings of a hostile store: listingRule).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +22,8 @@ export interface ProxiedRequest {
 export interface ProxyAnswer {
   status: number;
   headers?: Record<string, string>;
-  body?: string;
+  /** The body, or a writer that streams one (and ends the response). */
+  body?: string | ((res: http.ServerResponse) => void);
 }
 
 /** What the proxy answers itself for a request; undefined passes it on. */
@@ -61,7 +62,11 @@ export async function startS3Proxy(s3: TestS3): Promise<S3Proxy> {
     const answer = proxy.rule?.(seen);
     if (answer) {
       req.resume();
-      req.on('end', () => res.writeHead(answer.status, answer.headers).end(answer.body ?? ''));
+      req.on('end', () => {
+        res.writeHead(answer.status, answer.headers);
+        if (typeof answer.body === 'function') answer.body(res);
+        else res.end(answer.body ?? '');
+      });
       return;
     }
     const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
@@ -99,4 +104,81 @@ export async function startS3Proxy(s3: TestS3): Promise<S3Proxy> {
     },
     close,
   };
+}
+
+/**
+ * What a hostile or broken store lists, answered for every ListObjectsV2
+ * (GET ?list-type=2) in place of the server's own listing.
+ */
+export type Listing =
+  /** These keys, 1000 a page (written XML-escaped, control characters as references). */
+  | { kind: 'keys'; keys: string[] }
+  /** `count` keys `PREFIX` + a number, padded to `length` characters, generated page by page. */
+  | { kind: 'generated'; prefix: string; count: number; length: number }
+  /** Every page says more follows, with the same token. */
+  | { kind: 'same-token' }
+  /** One page of `bytes` bytes that streams on without a Content-Length. */
+  | { kind: 'huge-page'; bytes: number }
+  /** Well-formed XML that is no ListBucketResult (a portal's page). */
+  | { kind: 'not-a-listing' };
+
+const escapeXml = (text: string): string =>
+  text.replace(/[&<>"']|[\u0000-\u001f\u007f]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : c === "'" ? '&apos;' : `&#${c.charCodeAt(0)};`));
+
+function listingPage(keys: readonly string[], next: string | null): string {
+  const contents = keys.map((k) => `<Contents><Key>${escapeXml(k)}</Key><Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    `<Name>b</Name><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>${next !== null}</IsTruncated>` +
+    (next !== null ? `<NextContinuationToken>${next}</NextContinuationToken>` : '') +
+    `${contents}</ListBucketResult>`
+  );
+}
+
+/** Streams `bytes` bytes of a listing page that never closes its element, with backpressure, until the client goes. */
+function hugePage(bytes: number): (res: http.ServerResponse) => void {
+  return (res) => {
+    res.write('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><Name>b</Name><Prefix>');
+    const filler = Buffer.alloc(1 << 20, 'x');
+    let sent = 0;
+    const more = () => {
+      while (sent < bytes) {
+        sent += filler.length;
+        if (!res.write(filler)) return void res.once('drain', more);
+      }
+      res.end('</Prefix></ListBucketResult>');
+    };
+    res.on('close', () => (sent = bytes));
+    more();
+  };
+}
+
+/** A rule answering every listing with `listing`; `pages` counts the pages served. */
+export function listingRule(listing: Listing): ProxyRule & { pages: number } {
+  const rule = Object.assign(
+    (req: ProxiedRequest): ProxyAnswer | undefined => {
+      if (req.method !== 'GET' || !/(^|&)list-type=2(&|$)/.test(req.query)) return undefined;
+      rule.pages += 1;
+      const at = Number(new URLSearchParams(req.query).get('continuation-token') ?? 0);
+      const xml = (body: ProxyAnswer['body']): ProxyAnswer => ({ status: 200, headers: { 'content-type': 'application/xml' }, body });
+      switch (listing.kind) {
+        case 'keys':
+          return xml(listingPage(listing.keys.slice(at, at + 1000), at + 1000 < listing.keys.length ? String(at + 1000) : null));
+        case 'generated': {
+          const end = Math.min(at + 1000, listing.count);
+          const keys: string[] = [];
+          for (let k = at; k < end; k++) keys.push(`${listing.prefix}${String(k).padStart(listing.length - listing.prefix.length - 4, '0')}.jpg`);
+          return xml(listingPage(keys, end < listing.count ? String(end) : null));
+        }
+        case 'same-token':
+          return xml(listingPage([], 'again'));
+        case 'huge-page':
+          return xml(hugePage(listing.bytes));
+        case 'not-a-listing':
+          return xml('<html><body>Welcome to nginx!</body></html>');
+      }
+    },
+    { pages: 0 },
+  );
+  return rule;
 }
