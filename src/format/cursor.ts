@@ -80,6 +80,8 @@ export interface CursorOptions {
    * overwrites (the reader's reuseBuffers contract), instead of fresh memory.
    */
   reuseBuffers?: boolean;
+  /** Where to join a multi-part record of `size` bytes instead (memory its caller keeps from one record to the next). */
+  joinInto?: (size: number) => Buffer;
   /** The largest record (all its parts) read. Default MAX_RECORD_BYTES. */
   maxRecordBytes?: number;
 }
@@ -192,6 +194,7 @@ export class RecordCursor {
   /** The multi-part record being joined across windows, if any (it starts at `position`). */
   private joining: Joining | null = null;
   private readonly joinBuffer = (size: number): Buffer => {
+    if (this.options.joinInto) return this.options.joinInto(size);
     if (!this.options.reuseBuffers) return Buffer.allocUnsafe(size);
     if (this.joined.length < size) this.joined = Buffer.allocUnsafe(Math.max(size, 2 * this.joined.length));
     return this.joined.subarray(0, size);

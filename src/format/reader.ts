@@ -11,6 +11,7 @@ import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, Rec
 import { RecordIOError } from './errors.js';
 import { CFlag, CHUNK_HEADER_SIZE, MAGIC, align4, decodeCFlag, decodeLength } from './recordio.js';
 import { DEFAULT_READ_AHEAD, DirectWindows, ReadAheadWindows } from './windows.js';
+import { EventLoopTurns } from '../util/turns.js';
 
 type Windows = DirectWindows | ReadAheadWindows;
 
@@ -50,9 +51,7 @@ export interface ScanOptions extends ReadOptions {
 /** Bytes per read from a URL (a range request each): 16 MiB, 64 MiB in flight with the default read-ahead. */
 export const REMOTE_BUFFER_SIZE = 16 << 20;
 
-/** How long RecordScan.forEach reads synchronously before it lets the event loop run. */
-const YIELD_EVERY_MS = 50;
-/** ...which it checks every 256 records, and after every record of at least this size (256 of 4 MiB take seconds). */
+/** RecordScan.forEach looks at the clock after every record of at least this size too (256 of 4 MiB take seconds). */
 const LARGE_RECORD = 1 << 16;
 
 /** One stretch of one file to read, as a scan sees it. */
@@ -143,19 +142,20 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
    * costs more than decoding a small record), asynchronously for URLs. When
    * `visit` returns a promise it is awaited before the next record is read,
    * so a payload stays valid for it even with reuseBuffers. A synchronous
-   * scan still lets the event loop run every YIELD_EVERY_MS (progress bars,
-   * timers and signal handlers would wait for the whole file otherwise).
+   * scan still gives the event loop a turn now and then (util/turns.ts:
+   * progress bars, timers and signal handlers would wait for the whole file
+   * otherwise); the clock is looked at every 256 records, or after a large one.
    */
   async forEach(visit: (record: RecordIORecord) => void | Promise<void>): Promise<void> {
     if (this.syncReads) {
       let count = 0;
-      let yielded = performance.now();
+      const turns = new EventLoopTurns();
       for (const record of this) {
         const pending = visit(record);
         if (pending) await pending;
-        if (((++count & 255) === 0 || record.end - record.offset >= LARGE_RECORD) && performance.now() - yielded >= YIELD_EVERY_MS) {
-          await new Promise(setImmediate);
-          yielded = performance.now();
+        if ((++count & 255) === 0 || record.end - record.offset >= LARGE_RECORD) {
+          const turn = turns.due();
+          if (turn) await turn;
         }
       }
     } else {
@@ -444,7 +444,8 @@ function wholeRecordIn(bytes: Buffer, got: number, offset: number, file: string)
  * in several chunks goes through RecordReader.readSync / read.
  */
 export class ReusedReads {
-  private memory = Buffer.alloc(0);
+  private memory: Buffer = Buffer.alloc(0);
+  private joined: Buffer = Buffer.alloc(0);
   /** For reads by offset alone: windows whose memory is kept from one read to the next. */
   private readonly windows: DirectWindows;
 
@@ -454,7 +455,7 @@ export class ReusedReads {
 
   /** The record at `offset` (RecordReader.read), into the memory of the last read. */
   async read(offset: number): Promise<RecordIORecord> {
-    const cursor = cursorAt(this.reader.name, this.reader.size, offset, true);
+    const cursor = this.cursorAt(offset);
     try {
       for (let step = cursor.next(); step !== null; step = cursor.next()) {
         if (!(step instanceof NeedBytes)) return step;
@@ -466,28 +467,49 @@ export class ReusedReads {
     throw new RecordIOError('NOT_A_RECORD_START', this.reader.name, offset, 'no record starts here');
   }
 
-  private room(span: number): Buffer {
-    if (this.memory.length < span) this.memory = Buffer.allocUnsafe(span);
-    return this.memory.subarray(0, span);
+  /** A cursor at `offset` that joins a multi-part record into memory kept for the next. */
+  private cursorAt(offset: number): RecordCursor {
+    const { name, size } = this.reader;
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= size) {
+      throw new RecordIOError('NOT_A_RECORD_START', name, offset, `offset is outside the file (size ${size})`);
+    }
+    return new RecordCursor(name, size, { from: offset, joinInto: (n) => (this.joined = grownTo(this.joined, n)).subarray(0, n) });
   }
 
   readSpanSync(offset: number, span: number): RecordIORecord {
-    if (spanInside(this.reader.size, offset, span)) {
-      const bytes = this.room(span);
-      const record = wholeRecordIn(bytes, readFullySync(this.reader.source, bytes, 0, span, offset), offset, this.reader.name);
-      if (record) return record;
-    }
-    return this.reader.readSync(offset);
+    if (!spanInside(this.reader.size, offset, span)) return this.reader.readSync(offset);
+    const bytes = (this.memory = grownTo(this.memory, span)).subarray(0, span);
+    return this.recordIn(bytes, readFullySync(this.reader.source, bytes, 0, span, offset), offset) ?? this.reader.readSync(offset);
   }
 
   async readSpan(offset: number, span: number): Promise<RecordIORecord> {
-    if (spanInside(this.reader.size, offset, span)) {
-      const bytes = this.room(span);
-      const record = wholeRecordIn(bytes, await readFully(this.reader.source, bytes, 0, span, offset), offset, this.reader.name);
-      if (record) return record;
-    }
-    return this.reader.read(offset);
+    if (!spanInside(this.reader.size, offset, span)) return this.reader.read(offset);
+    const bytes = (this.memory = grownTo(this.memory, span)).subarray(0, span);
+    return this.recordIn(bytes, await readFully(this.reader.source, bytes, 0, span, offset), offset) ?? this.reader.read(offset);
   }
+
+  /**
+   * The record the span holds: a view of a single chunk, or its parts joined
+   * from the bytes already read (not read again); null for anything else,
+   * which a plain read then names.
+   */
+  private recordIn(bytes: Buffer, got: number, offset: number): RecordIORecord | null {
+    const whole = wholeRecordIn(bytes, got, offset, this.reader.name);
+    if (whole || got !== bytes.length) return whole;
+    const cursor = this.cursorAt(offset);
+    cursor.setWindow(bytes, offset);
+    try {
+      const step = cursor.next();
+      return step instanceof NeedBytes ? null : step;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** `memory` if it holds `size` bytes, else new memory that does. */
+function grownTo(memory: Buffer, size: number): Buffer {
+  return memory.length >= size ? memory : Buffer.allocUnsafe(size);
 }
 
 /** At a caller's offset, "bad magic" or "a middle part" means the offset is wrong, not the file. */

@@ -27,7 +27,10 @@ export async function openLocation(location: string, http?: HttpOptions): Promis
 export function withExtension(location: string, from: RegExp, to: string): string {
   if (!isUrl(location)) return location.replace(from, '') + to;
   // An s3:// location is a bucket and a key, checked here (it need not parse as a URL); it has no query.
-  if (isS3Url(location)) return (parseS3Url(location), location.replace(from, '') + to);
+  if (isS3Url(location)) {
+    parseS3Url(location);
+    return location.replace(from, '') + to;
+  }
   const u = parseUrl(location);
   u.pathname = u.pathname.replace(from, '') + to;
   return u.href;

@@ -64,7 +64,7 @@ export class ProblemList {
 export async function readIndexForCheck(indexPath: string, problems: ProblemList): Promise<RecordIndex | null> {
   try {
     const index = await RecordIndex.read(indexPath);
-    void index.size; // counted once and kept
+    void index.size; // the distinct keys, counted now (a sorted copy of the keys), before the scan and its lookups hold memory too
     return index;
   } catch (err) {
     if (!(err instanceof IndexFileError)) throw err;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { BufferSource } from '../../src/io/byte-source.js';
 import { RecordIOError } from '../../src/format/errors.js';
 import { readPartition } from '../../src/format/partition.js';
-import { RecordReader } from '../../src/format/reader.js';
+import { RecordReader, ReusedReads } from '../../src/format/reader.js';
 import { MAGIC_BYTES, encodeRecord } from '../../src/format/recordio.js';
 import { RecordWriter } from '../../src/format/writer.js';
 import { bigPayloads, edgePayloads } from '../helpers/random.js';
@@ -178,6 +178,32 @@ test('multi-part records: joined into one reused buffer with reuseBuffers, into 
   for await (const rec of RecordReader.open(bytes).scan({ reuseBuffers: true })) assert.ok(rec.payload.equals(list[i++]!));
 
   assert.deepEqual(joined([...RecordReader.open(bytes).scan()]), [list[0], list[2]]);
+});
+
+test('ReusedReads: a multi-part record in its span is joined from the bytes read once, into memory kept for the next', async () => {
+  const split = (fill: number, size: number) => {
+    const p = Buffer.alloc(size, fill);
+    MAGIC_BYTES.copy(p, 8);
+    return p;
+  };
+  const list = [split(1, 64), Buffer.alloc(12, 9), split(2, 40), split(3, 64)];
+  const { bytes } = build(list);
+  const reader = RecordReader.open(bytes);
+  const starts = [...reader.scan()].map((r) => r.offset);
+  const spans = starts.map((at, k) => (k + 1 < starts.length ? starts[k + 1]! : bytes.length) - at);
+  let reads = 0;
+  const readSync = reader.source.readSync.bind(reader.source);
+  reader.source.readSync = (...args) => (reads++, readSync(...args));
+  const reused = new ReusedReads(reader);
+  const payloads: Buffer[] = [];
+  for (const k of [3, 0, 2, 1]) {
+    const record = reused.readSpanSync(starts[k]!, spans[k]!);
+    assert.ok(record.payload.equals(list[k]!), `record ${k}`);
+    assert.equal(record.parts, k === 1 ? 1 : 2);
+    payloads.push(record.payload);
+  }
+  assert.equal(reads, 4, 'one read a record');
+  assert.equal(payloads[0]!.buffer, payloads[1]!.buffer, 'joined into the same memory');
 });
 
 test('breaking out of a file scan closes the file; errors close it too', () => {
