@@ -29,7 +29,7 @@ import { quoted } from '../util/errors.js';
 import { checkText, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
 import { displayLocation } from '../io/display-name.js';
-import { listS3Keys, parseS3Folder, parseS3Url } from '../io/s3.js';
+import { listS3Keys, parseS3Folder, parseS3Url } from '../io/remote/s3.js';
 import { isS3Url, isUrl } from '../io/url.js';
 
 /** What both forms add to MXNet's flags. */

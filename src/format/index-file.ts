@@ -20,7 +20,7 @@
 import { AtomicFile } from '../io/atomic-file.js';
 import { commitOutputs, createOutput } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
-import type { HttpOptions } from '../io/http-source.js';
+import type { HttpOptions } from '../io/remote/http-source.js';
 import { withExtension } from '../io/locations.js';
 import { LimitError } from '../io/limits.js';
 import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';

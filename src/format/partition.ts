@@ -21,7 +21,7 @@
  */
 import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../io/record-files.js';
 import { FileSource } from '../io/byte-source.js';
-import type { HttpOptions } from '../io/http-source.js';
+import type { HttpOptions } from '../io/remote/http-source.js';
 import { type ReadOptions, RecordScan, type ScanSegment } from './reader.js';
 
 export interface PartitionOptions extends ReadOptions {

@@ -5,7 +5,7 @@
  */
 import { type ByteSource, openSource, readFully, readFullySync } from '../io/byte-source.js';
 import { PoolReads, ThreadReads } from '../io/block-reads.js';
-import type { HttpOptions } from '../io/http-source.js';
+import type { HttpOptions } from '../io/remote/http-source.js';
 import { openLocation } from '../io/locations.js';
 import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, RecordCursor } from './cursor.js';
 import { RecordIOError } from './errors.js';
@@ -311,7 +311,7 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
 
   /**
    * open() for a path, bytes or an http(s):// URL (read with range requests,
-   * see io/http-source.ts). A URL's records can be read only asynchronously:
+   * see io/remote/http-source.ts). A URL's records can be read only asynchronously:
    * `for await` scans and read().
    */
   static async openAsync(input: string | Uint8Array, http?: HttpOptions): Promise<RecordReader> {

@@ -4,7 +4,7 @@
  * and published by close() together with its `.idx` when one is asked for
  * (atomic-file.ts): an existing file is refused unless `overwrite` is set.
  * An s3:// output (createAsync) streams into a multipart upload that
- * closeAsync() completes (io/s3-upload.ts); its writer awaits ready() when it
+ * closeAsync() completes (io/remote/s3-upload.ts); its writer awaits ready() when it
  * is not null, so memory stays bounded however fast records come.
  */
 import { AtomicFile, assertNew, commitTogether } from '../io/atomic-file.js';

@@ -29,7 +29,7 @@
  */
 import fs from 'node:fs';
 import type { ByteSource } from '../io/byte-source.js';
-import { HttpError, HttpSource } from '../io/http-source.js';
+import { HttpError, HttpSource } from '../io/remote/http-source.js';
 import { remoteAddress } from '../io/locations.js';
 import { isUrl } from '../io/url.js';
 import { imageInfo, transcodeMany } from '../codec/codec.js';

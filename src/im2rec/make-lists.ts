@@ -34,7 +34,7 @@ import { type OutputFile, commitOutputs, createOutput } from '../io/output-file.
 import { displayLocation } from '../io/display-name.js';
 import { LimitError } from '../io/limits.js';
 import { readWhole } from '../io/locations.js';
-import { listS3Keys } from '../io/s3.js';
+import { listS3Keys } from '../io/remote/s3.js';
 import { isS3Url, isUrl } from '../io/url.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { isDirectory } from '../io/paths.js';

@@ -20,7 +20,7 @@
  * (NothingWrittenError, with what went wrong) and publishes nothing.
  *
  * In a bucket: the list, ROOT and OUT may be s3:// locations. An s3:// OUT is
- * streamed into multipart uploads as records are written (io/s3-upload.ts)
+ * streamed into multipart uploads as records are written (io/remote/s3-upload.ts)
  * and completed at the end; an interrupted or failed pack cancels them, so
  * nothing appears and there is nothing to resume: it is run again. Images
  * under an s3:// ROOT are read with a GET each (encode-stage.ts).

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import { type ByteSource, FileSource, readFullySync } from './byte-source.js';
-import { type HttpOptions, HttpSource, type RemoteAddress, httpAddress, remoteExists } from './http-source.js';
-import { parseS3Url, s3Address } from './s3.js';
+import { type HttpOptions, HttpSource, type RemoteAddress, httpAddress, remoteExists } from './remote/http-source.js';
+import { parseS3Url, s3Address } from './remote/s3.js';
 import { isS3Url, isUrl, parseUrl } from './url.js';
 import { LimitError } from './limits.js';
 

@@ -28,9 +28,9 @@ import path from 'node:path';
 import { assertNew, removeTempsOf } from './atomic-file.js';
 import { displayLocation } from './display-name.js';
 import { isS3Url, isUrl } from './url.js';
-import { remoteExists } from './http-source.js';
-import { parseS3Url, s3Address } from './s3.js';
-import { UPLOAD_MEMORY } from './s3-upload.js';
+import { remoteExists } from './remote/http-source.js';
+import { parseS3Url, s3Address } from './remote/s3.js';
+import { UPLOAD_MEMORY } from './remote/s3-upload.js';
 import { OutputExistsError, OutputIsInputError, OutputNameError } from './output-errors.js';
 import { type OutputLock, lockOutput } from './output-lock.js';
 

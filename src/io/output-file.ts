@@ -9,8 +9,8 @@
  */
 import fs from 'node:fs';
 import { AtomicFile } from './atomic-file.js';
-import { S3Upload } from './s3-upload.js';
-import { removeS3Object } from './s3.js';
+import { S3Upload } from './remote/s3-upload.js';
+import { removeS3Object } from './remote/s3.js';
 import { isS3Url } from './url.js';
 
 export interface OutputFile {

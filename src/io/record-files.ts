@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ByteSource } from './byte-source.js';
 import { displayLocation } from './display-name.js';
-import { type HttpOptions, HttpSource } from './http-source.js';
+import { type HttpOptions, HttpSource } from './remote/http-source.js';
 import { LocalOnlyError, isUrl } from './url.js';
 import { MxrecError } from '../util/errors.js';
 import { remoteAddress } from './locations.js';

@@ -7,7 +7,7 @@
  * an error, so memory stays at one piece plus one line.
  */
 import { type ByteSource, FileSource } from './byte-source.js';
-import type { HttpOptions } from './http-source.js';
+import type { HttpOptions } from './remote/http-source.js';
 import { LimitError } from './limits.js';
 import { openLocation } from './locations.js';
 

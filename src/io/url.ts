@@ -1,6 +1,6 @@
 /**
  * Which locations are URLs (http(s):// and s3://, read by range requests,
- * io/http-source.ts) and
+ * io/remote/http-source.ts) and
  * the error for one given where only local files go. Kept apart from both
  * kinds of source so that each can ask without importing the other.
  */
@@ -12,7 +12,7 @@ export function isUrl(location: string): boolean {
   return /^(https?|s3):\/\//i.test(location);
 }
 
-/** An s3://bucket/key location (io/s3.ts). */
+/** An s3://bucket/key location (io/remote/s3.ts). */
 export function isS3Url(location: string): boolean {
   return /^s3:\/\//i.test(location);
 }

@@ -9,7 +9,7 @@
 import type { ImageRecord, RecordId } from '../format/image-record.js';
 import { parseListLine } from '../format/list-file.js';
 import { displayLocation } from '../io/display-name.js';
-import type { HttpOptions } from '../io/http-source.js';
+import type { HttpOptions } from '../io/remote/http-source.js';
 import { type LineHandler, MAX_LIST_BYTES, readLines, readLinesSync } from '../io/text-lines.js';
 import { MxrecError } from '../util/errors.js';
 

@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { INTER_METHOD } from '../codec/inter-method.js';
 import type { Filter } from '../codec/types.js';
-import type { HttpOptions } from '../io/http-source.js';
+import type { HttpOptions } from '../io/remote/http-source.js';
 import { MxrecError } from '../util/errors.js';
 import { launcherParts } from '../util/scheduler.js';
 import { boolean, custom, integer, number, oneOf, type OptionsOf, type Resolved, resolveSchema, show, string } from '../util/schema.js';

@@ -6,7 +6,7 @@ import * as api from '../../src/index.js';
 import { EXIT_BAD_DATA, EXIT_INTERNAL, EXIT_USAGE, UsageError, reportError } from '../../src/cli/run.js';
 import { RecordIOError } from '../../src/format/errors.js';
 import { ImageError } from '../../src/codec/types.js';
-import { HttpError } from '../../src/io/http-source.js';
+import { HttpError } from '../../src/io/remote/http-source.js';
 import { OutputExistsError } from '../../src/io/output-errors.js';
 
 const KINDS = ['data', 'usage', 'io', 'network'];

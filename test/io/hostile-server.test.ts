@@ -14,7 +14,7 @@ import { packImageRecord } from '../../src/format/image-record.js';
 import { RecordIndex } from '../../src/format/index-file.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
-import { HttpError, HttpSource } from '../../src/io/http-source.js';
+import { HttpError, HttpSource } from '../../src/io/remote/http-source.js';
 import { isOneLineError, runBinMeasured } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

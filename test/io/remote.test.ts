@@ -11,7 +11,7 @@ import { RecordIndex } from '../../src/format/index-file.js';
 import { openPartition, readPartition } from '../../src/format/partition.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
-import { HttpError, HttpSource, httpAddress } from '../../src/io/http-source.js';
+import { HttpError, HttpSource, httpAddress } from '../../src/io/remote/http-source.js';
 import { ImageRecordIter } from '../../src/iter/image-record-iter.js';
 import { isOneLineError, runBinAsync } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';

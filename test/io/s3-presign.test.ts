@@ -1,11 +1,11 @@
-// Presigned URLs from a bucket's template (src/io/s3-presign.ts) must be the SDK's own
+// Presigned URLs from a bucket's template (src/io/remote/s3-presign.ts) must be the SDK's own
 // getSignedUrl URLs, character for character: path-style and virtual-hosted endpoints,
 // keys that need escaping, GET and HEAD.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as s3 from '@aws-sdk/client-s3';
 import * as presign from '@aws-sdk/s3-request-presigner';
-import { Presigner } from '../../src/io/s3-presign.js';
+import { Presigner } from '../../src/io/remote/s3-presign.js';
 
 const KEYS = ['images/a b/c+d.jpg', 'é/ü/日本.png', "odd/!'()*~-_.jpg", 'q?x#y&z=1;%20.jpg', 'deep/er/still/0001.jpg', 'plain'];
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { nameTaken } from '../../io/atomic-file.js';
 import { remoteAddress } from '../../io/locations.js';
-import { remoteExists } from '../../io/http-source.js';
+import { remoteExists } from '../../io/remote/http-source.js';
 import { isUrl } from '../../io/url.js';
 import { displayLocation } from '../../io/display-name.js';
 import { mergeRecordFiles } from '../../tools/merge.js';

@@ -16,12 +16,12 @@
 import crypto from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { HttpOptions, RemoteAddress } from './http-source.js';
-import { displayLocation } from './display-name.js';
+import { displayLocation } from '../display-name.js';
 import { HttpError } from './http-source.js';
-import { LimitError } from './limits.js';
+import { LimitError } from '../limits.js';
 import { Presigner } from './s3-presign.js';
-import { LocationError } from './url.js';
-import { hasControl, quoted } from '../util/errors.js';
+import { LocationError } from '../url.js';
+import { hasControl, quoted } from '../../util/errors.js';
 
 /** The longest key S3 stores (UTF-8 bytes); MinIO and Ceph keep the same limit. */
 export const MAX_S3_KEY_BYTES = 1024;

@@ -28,11 +28,11 @@
  * `readSync`, `RecordIndex.readSync`) stay local.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ByteSource } from './byte-source.js';
-import { displayLocation } from './display-name.js';
-import { MxrecError } from '../util/errors.js';
+import type { ByteSource } from '../byte-source.js';
+import { displayLocation } from '../display-name.js';
+import { MxrecError } from '../../util/errors.js';
 import { type HttpAnswer, type Stoppable, discard, header, request } from './http-request.js';
-import { parseUrl } from './url.js';
+import { parseUrl } from '../url.js';
 
 export interface HttpOptions {
   /** Attempts after the first for one read, or since the last that brought bytes. Default 5. */
@@ -72,7 +72,7 @@ export class HttpError extends MxrecError {
  * What every request for one remote file needs: its name for messages (no
  * credentials, no query), the headers, and the address to request for a
  * method. A plain URL is one address; an S3 object's is signed afresh for
- * each request (io/s3.ts), so no signature outlives its few minutes.
+ * each request (io/remote/s3.ts), so no signature outlives its few minutes.
  */
 export interface RemoteAddress {
   readonly name: string;

@@ -26,8 +26,8 @@
  */
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import { HttpError } from './http-source.js';
-import { LimitError } from './limits.js';
-import { OutputExistsError } from './output-errors.js';
+import { LimitError } from '../limits.js';
+import { OutputExistsError } from '../output-errors.js';
 import { type Sdk, parseS3Url, removeS3Object, s3CallError, sdkFor } from './s3.js';
 
 /** Bytes per uploaded part (S3's least is 5 MiB, except for the last). */
