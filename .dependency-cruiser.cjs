@@ -33,6 +33,13 @@ module.exports = {
       from: { path: '^src/index\\.ts$' },
       to: { path: '^src/cli/' },
     },
+    {
+      name: 'features-name-no-transport',
+      severity: 'error',
+      comment: 'the features read and write through the store (io/locations.ts: storeOf); HTTP and S3 live in io/remote/ alone',
+      from: { path: '^src/(format|codec|im2rec|iter|tools|cli)/' },
+      to: { path: '^src/io/remote/' },
+    },
     { name: 'no-unknown-folder', severity: 'error', from: { path: '^src/' }, to: { path: `^src/(?!(${Object.keys(mayImport).join('|')})/|index\\.ts$)` } },
   ],
   options: {

@@ -39,7 +39,9 @@ export { parseList, parseListLine, formatListLine, ListFileError, type ListItem,
 // Bytes in and out.
 export { resolveRecordFiles, RecordFilesError, type RecordFile } from './io/record-files.js';
 export { type ByteSource, FileSource, BufferSource } from './io/byte-source.js';
-export { HttpError, type HttpOptions } from './io/remote/http-source.js';
+export { HttpError } from './io/remote/http-source.js';
+export type { RemoteOptions, Store, OutputFile, OutputHold, ListOptions } from './io/store.js';
+export { registerStore, storeOf } from './io/locations.js';
 export { LocalOnlyError } from './io/url.js';
 export { LimitError } from './io/limits.js';
 export { OutputIsInputError, OutputExistsError, OutputLockedError, OutputNameError, NothingWrittenError } from './io/output-errors.js';

@@ -29,8 +29,7 @@ import { quoted } from '../util/errors.js';
 import { checkText, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
 import { displayLocation } from '../io/display-name.js';
-import { listS3Keys, parseS3Folder, parseS3Url } from '../io/remote/s3.js';
-import { isS3Url, isUrl } from '../io/url.js';
+import { isLocal, storeOf } from '../io/locations.js';
 
 /** What both forms add to MXNet's flags. */
 interface Extras {
@@ -72,12 +71,12 @@ export function manySkippedWarning(s: PackSummary): string | null {
 
 /** A path made absolute; a URL (s3://bucket/prefix) as it is. */
 function localOrUrl(location: string): string {
-  return isUrl(location) ? location : path.resolve(location);
+  return isLocal(location) ? path.resolve(location) : location;
 }
 
 /** A written file as the summary names it: relative to here, or its URL. */
 function shown(location: string): string {
-  return isUrl(location) ? displayLocation(location) : path.relative(process.cwd(), location);
+  return isLocal(location) ? path.relative(process.cwd(), location) : displayLocation(location);
 }
 
 /**
@@ -85,14 +84,14 @@ function shown(location: string): string {
  * in a folder or (s3://bucket/data/train) under the bucket prefix's folder.
  */
 async function listsOf(prefix: string): Promise<string[]> {
-  if (isUrl(prefix)) {
-    if (!isS3Url(prefix)) throw new UsageError(`${displayLocation(prefix)}: expected a local prefix or s3://bucket/prefix`);
+  if (!isLocal(prefix)) {
     const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
-    const start = parseS3Url(prefix).key.slice(parseS3Folder(folder).prefix.length); // the lists' names start so
+    const store = storeOf(folder);
+    const start = decodeURIComponent(prefix.slice(folder.length)); // the lists' names start so (a URL's name is escaped)
     const keys: string[] = [];
-    for await (const key of listS3Keys(folder, { recursive: false })) if (key.startsWith(start) && key.endsWith('.lst')) keys.push(key);
+    for await (const key of store.list(folder, { recursive: false })) if (key.startsWith(start) && key.endsWith('.lst')) keys.push(key);
     // A key is data: escaped into its location, so that a '%', '?' or '#' in it stays its own.
-    return keys.sort().map((key) => folder + encodeURIComponent(key));
+    return keys.sort().map((key) => store.nameUnder(folder, key, 'join'));
   }
   const workingDir = isDirectory(prefix) ? prefix : path.dirname(prefix);
   return fs
@@ -109,7 +108,7 @@ async function listsOf(prefix: string): Promise<string[]> {
  * existing output.
  */
 function finishedEarlier(options: PackOptions, extras: Extras): boolean {
-  if (!extras.resume || extras.force || isUrl(options.output) || !nameTaken(options.output) || hasPartial(options.output)) return false;
+  if (!extras.resume || extras.force || !storeOf(options.output).resumable || !nameTaken(options.output) || hasPartial(options.output)) return false;
   say(`im2rec: --resume: ${path.relative(process.cwd(), options.output) || options.output} is complete already; passed over (--force packs it again)`);
   return true;
 }
@@ -371,7 +370,7 @@ async function ccMain(args: string[]): Promise<number> {
     interMethod: o.inter_method,
   };
   const output = nsplit > 1 ? `${out}.part${String(part).padStart(3, '0')}` : out;
-  if (!isUrl(output) && !isDirectory(path.dirname(path.resolve(output)))) throw new UsageError(`${output}: its folder does not exist`);
+  if (isLocal(output) && !isDirectory(path.dirname(path.resolve(output)))) throw new UsageError(`${output}: its folder does not exist`);
   const options: PackOptions = {
     list,
     root,

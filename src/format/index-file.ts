@@ -20,7 +20,7 @@
 import { AtomicFile } from '../io/atomic-file.js';
 import { commitOutputs, createOutput } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
-import type { HttpOptions } from '../io/remote/http-source.js';
+import type { RemoteOptions } from '../io/store.js';
 import { withExtension } from '../io/locations.js';
 import { LimitError } from '../io/limits.js';
 import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
@@ -124,7 +124,7 @@ export class RecordIndex {
   }
 
   /** Reads an `.idx` from a path or an http(s):// URL, a piece at a time. */
-  static async read(location: string, http?: HttpOptions, options: IndexReadOptions = {}): Promise<RecordIndex> {
+  static async read(location: string, http?: RemoteOptions, options: IndexReadOptions = {}): Promise<RecordIndex> {
     const index = new RecordIndex([], displayLocation(location));
     await readLines(location, index.lineHandler(), { ...index.readOptions(options), http });
     return index.trimmed();
@@ -495,7 +495,7 @@ function entriesRoom(bytes: number): number {
  * RecordIndex.read; room for every entry the file can hold is reserved up
  * front and only the part written costs memory.
  */
-export async function readIndexOffsets(location: string, onOffset: (offset: number, line: number) => void, http?: HttpOptions): Promise<Uint32Array | Float64Array> {
+export async function readIndexOffsets(location: string, onOffset: (offset: number, line: number) => void, http?: RemoteOptions): Promise<Uint32Array | Float64Array> {
   const list = new OffsetList(displayLocation(location), onOffset);
   await readLines(location, list.lineHandler, { ...list.readOptions, http });
   return list.offsets();

@@ -13,7 +13,7 @@
 import { parseRecordId, type RecordId } from './image-record.js';
 import { LimitError } from '../io/limits.js';
 import { MAX_LINE } from '../io/text-lines.js';
-import { isUrl } from '../io/url.js';
+import { relativeNameProblem } from '../io/names.js';
 import { MxrecError, hasControl, quoted } from '../util/errors.js';
 
 export interface ListItem {
@@ -158,24 +158,7 @@ export function listNameProblem(name: string): string | null {
   return relativeNameProblem(name);
 }
 
-/**
- * Why `path` is not a plain name under a root, or null: a URL, an absolute
- * path, or a `.`, `..` or empty folder would point elsewhere. (A local list's
- * absolute paths are MXNet's own behaviour; under a bucket or URL ROOT, and
- * in names a listing gives, a path must stay under the root.)
- */
-export function relativeNameProblem(path: string): string | null {
-  if (isUrl(path)) return 'is a URL, not a name under ROOT';
-  if (path.startsWith('/')) return 'is an absolute path, not a name under ROOT';
-  for (const part of path.split('/')) {
-    if (part === '') return "has an empty folder name ('//' or a '/' at the end)";
-    if (part === '.' || part === '..') return `has a '${part}' folder, which would point outside its own`;
-  }
-  return null;
-}
-
-/** ListFileError for a path that cannot be read under a bucket or URL ROOT. */
-export function checkNameUnderRoot(item: ListItem, file: string): void {
-  const problem = relativeNameProblem(item.path);
-  if (problem) throw new ListFileError(file, item.line, `expected an image path under ROOT (ROOT is a URL, so a path must be a plain relative name), received ${quoted(item.path)}: it ${problem}`);
+/** The ListFileError for a path that cannot be read under its ROOT (a bucket or URL ROOT takes plain relative names only). */
+export function notUnderRoot(item: ListItem, file: string, problem: string): ListFileError {
+  return new ListFileError(file, item.line, `expected an image path under ROOT (ROOT is a URL, so a path must be a plain relative name), received ${quoted(item.path)}: it ${problem}`);
 }

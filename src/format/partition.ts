@@ -21,7 +21,7 @@
  */
 import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../io/record-files.js';
 import { FileSource } from '../io/byte-source.js';
-import type { HttpOptions } from '../io/remote/http-source.js';
+import type { RemoteOptions } from '../io/store.js';
 import { type ReadOptions, RecordScan, type ScanSegment } from './reader.js';
 
 export interface PartitionOptions extends ReadOptions {
@@ -82,7 +82,7 @@ export function readPartition(uri: string | readonly string[], options: Partitio
  * readPartition where entries may also be http(s):// URLs; their records
  * read only asynchronously (`for await`).
  */
-export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { http?: HttpOptions } = {}): Promise<RecordScan> {
+export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { http?: RemoteOptions } = {}): Promise<RecordScan> {
   checkPart(options.numParts ?? 1, options.partIndex ?? 0);
   return scanPartition(await resolveRecordLocations(uri, options.http), options);
 }

@@ -3,10 +3,10 @@
  * read ahead on other threads, see windows.ts) and at a given offset, from a
  * file, a Buffer or a URL.
  */
-import { type ByteSource, openSource, readFully, readFullySync } from '../io/byte-source.js';
+import { type ByteSource, readFully, readFullySync } from '../io/byte-source.js';
 import { PoolReads, ThreadReads } from '../io/block-reads.js';
-import type { HttpOptions } from '../io/remote/http-source.js';
-import { openLocation } from '../io/locations.js';
+import type { RemoteOptions } from '../io/store.js';
+import { openLocation, openSource } from '../io/locations.js';
 import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, RecordCursor } from './cursor.js';
 import { RecordIOError } from './errors.js';
 import { CFlag, CHUNK_HEADER_SIZE, MAGIC, align4, decodeCFlag, decodeLength } from './recordio.js';
@@ -314,7 +314,7 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
    * see io/remote/http-source.ts). A URL's records can be read only asynchronously:
    * `for await` scans and read().
    */
-  static async openAsync(input: string | Uint8Array, http?: HttpOptions): Promise<RecordReader> {
+  static async openAsync(input: string | Uint8Array, http?: RemoteOptions): Promise<RecordReader> {
     return new RecordReader(typeof input === 'string' ? await openLocation(input, http) : openSource(input));
   }
 

@@ -9,7 +9,7 @@
  */
 import { AtomicFile, assertNew, commitTogether } from '../io/atomic-file.js';
 import { type OutputFile, commitOutputs, createOutput } from '../io/output-file.js';
-import { isS3Url } from '../io/url.js';
+import { storeOf } from '../io/locations.js';
 import { checkIndexKey, type IndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
 
@@ -116,9 +116,10 @@ export class RecordWriter {
    * resolved. `tempPath` and `resume` are for local files only.
    */
   static async createAsync(location: string, options: RecordWriterOptions = {}): Promise<RecordWriter> {
-    const remote = isS3Url(location) || (options.indexPath !== undefined && isS3Url(options.indexPath));
-    if (!remote) return RecordWriter.create(location, options);
-    if (options.tempPath !== undefined || options.resume) throw new TypeError('tempPath and resume: expected a local output, received an s3:// one');
+    if (options.tempPath !== undefined || options.resume) {
+      if (!storeOf(location).resumable) throw new TypeError(`tempPath and resume: expected a local output, received ${storeOf(location).display(location)}`);
+      return RecordWriter.create(location, options);
+    }
     const file = await createOutput(location, { overwrite: options.overwrite });
     let index: OutputFile | undefined;
     try {

@@ -29,9 +29,7 @@
  */
 import fs from 'node:fs';
 import type { ByteSource } from '../io/byte-source.js';
-import { HttpError, HttpSource } from '../io/remote/http-source.js';
-import { remoteAddress } from '../io/locations.js';
-import { isUrl } from '../io/url.js';
+import { isNotFound, storeOf } from '../io/locations.js';
 import { imageInfo, transcodeMany } from '../codec/codec.js';
 import { ImageError, type TranscodeOptions } from '../codec/types.js';
 import { type ImageRecordInput, packImageRecord } from '../format/image-record.js';
@@ -113,7 +111,7 @@ export type EncodeStage = AsyncIterableIterator<EncodedBatch> & { return(): Prom
 /** find: an image's size, and for a remote one its GET. */
 async function find(item: ListItem, o: ResolvedOptions): Promise<Found> {
   const file = o.pathOf(item.path);
-  if (!isUrl(file)) {
+  if (!storeOf(file).remote) {
     const st = fs.statSync(file, { throwIfNoEntry: false });
     return { item, file, size: st?.isFile() && st.size <= MAX_IMAGE_FILE_BYTES ? st.size : 0, remote: null };
   }
@@ -134,9 +132,9 @@ function close(found: Found): void {
  */
 async function openRemoteImage(file: string): Promise<ByteSource | string> {
   try {
-    return await HttpSource.openWhole(remoteAddress(file));
+    return await storeOf(file).openWhole(file);
   } catch (err) {
-    if (err instanceof HttpError && (err.status === 404 || err.status === 410)) return MISSING;
+    if (isNotFound(err)) return MISSING;
     throw err;
   }
 }

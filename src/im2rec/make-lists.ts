@@ -27,22 +27,16 @@
  * (MAX_LISTED_IMAGES, MAX_LISTED_NAME_BYTES); lists and the label map are
  * streamed out.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { claimOutputs } from '../io/output-claim.js';
 import { type OutputFile, commitOutputs, createOutput } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
 import { LimitError } from '../io/limits.js';
-import { readWhole } from '../io/locations.js';
-import { listS3Keys } from '../io/remote/s3.js';
-import { isS3Url, isUrl } from '../io/url.js';
+import { readWhole, readWholeSync, storeOf } from '../io/locations.js';
 import { NothingWrittenError } from '../io/output-errors.js';
-import { isDirectory } from '../io/paths.js';
 import { MAX_PATH_BYTES, formatListLine, listNameProblem } from '../format/list-file.js';
 import { NameTable } from './name-table.js';
 import { PyRandom } from './py-random.js';
 import { MxrecError } from '../util/errors.js';
-import { turn } from '../util/turns.js';
 
 export const DEFAULT_EXTS = ['.jpeg', '.jpg', '.png'];
 /** The most list files one run makes (each chunk is one to three files). */
@@ -109,16 +103,6 @@ export class ListingError extends MxrecError {
   readonly kind = 'usage';
 }
 
-/** Python sorts strings by code point; JS's default sort compares UTF-16 units. */
-function byCodePoint(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    if (x[i] !== y[i]) return x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-  }
-  return x.length - y.length;
-}
-
 /** os.path.splitext(name)[1]: leading dots do not start an extension. */
 function extensionOf(name: string): string {
   const base = name.replace(/^\.+/, '');
@@ -126,81 +110,17 @@ function extensionOf(name: string): string {
   return dot < 0 ? '' : base.slice(dot);
 }
 
-function statOrNull(p: string): fs.Stats | null {
-  try {
-    return fs.statSync(p);
-  } catch {
-    return null; // broken symlink, vanished file: os.walk and isfile skip these too
-  }
-}
-
-/** One folder's entries, by name (unsorted); null for a folder to pass over. */
-type ListFolder = (relDir: string) => { files: string[]; dirs: string[] } | null;
-
-/** A local tree as os.walk(followlinks=True) sees it: links followed, each real folder once. */
-function localFolders(root: string): ListFolder {
-  const seen = new Set<string>();
-  return (relDir) => {
-    const dir = relDir === '.' ? root : path.join(root, relDir);
-    const real = fs.realpathSync(dir);
-    if (seen.has(real)) return null; // a symlink loop: os.walk would recurse until the path is too long
-    seen.add(real);
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (err) {
-      if (relDir === '.') throw err; // the root itself must be readable; below it os.walk skips errors
-      return null;
-    }
-    const files: string[] = [];
-    const dirs: string[] = [];
-    for (const e of entries) {
-      // d_type answers for plain entries; symlinks (followed, as followlinks=True) need a stat.
-      const st = e.isSymbolicLink() || (!e.isFile() && !e.isDirectory()) ? statOrNull(path.join(dir, e.name)) : e;
-      if (!st) continue;
-      if (st.isDirectory()) dirs.push(e.name);
-      else if (st.isFile()) files.push(e.name);
-    }
-    return { files, dirs };
-  };
-}
-
-/** Image files of a local tree in os.walk order (top-down, sorted), relative to the root. */
-function* walkLocal(list: ListFolder, recursive: boolean, isImage: (name: string) => boolean): Generator<string> {
-  function* visit(relDir: string): Generator<string> {
-    const entries = list(relDir);
-    if (!entries) return;
-    const files = [...entries.files].sort(byCodePoint);
-    for (const name of files) if (isImage(name)) yield relDir === '.' ? name : `${relDir}/${name}`;
-    if (!recursive) return;
-    for (const name of [...entries.dirs].sort(byCodePoint)) yield* visit(relDir === '.' ? name : `${relDir}/${name}`);
-  }
-  yield* visit('.');
-}
-
-/** A local tree's images a list can hold, in walk order. */
-function tableOfLocal(root: string, recursive: boolean, isImage: (name: string) => boolean, names: NameCheck): { table: NameTable; order: Uint32Array } {
-  const table = new NameTable();
-  for (const rel of walkLocal(localFolders(root), recursive, isImage)) if (names.accept(rel)) table.add(rel);
-  const order = new Uint32Array(table.count);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  return { table, order };
-}
-
 /**
- * A bucket prefix's images a list can hold, in walk order: `a/b/c.jpg` is
- * file c.jpg in folder a/b. Keys ending in `/` are the empty "folder" objects
- * consoles make, not files; a key the store sends twice is listed once.
+ * The images under `root` a list can hold, in os.walk's order: its store
+ * lists the names (a folder walked, a bucket prefix's keys: `a/b/c.jpg` is
+ * file c.jpg in folder a/b), and NameTable puts them in the walk's order.
+ * Names ending in `/` are the empty "folder" objects consoles make, not
+ * files; a name listed twice is listed once.
  */
-async function tableOfBucket(
-  root: string,
-  recursive: boolean,
-  isImage: (name: string) => boolean,
-  names: NameCheck,
-  signal: AbortSignal | undefined,
-): Promise<{ table: NameTable; order: Uint32Array }> {
+async function listImages(root: string, options: MakeListsOptions, isImage: (name: string) => boolean, names: NameCheck): Promise<{ table: NameTable; order: Uint32Array }> {
+  const recursive = options.recursive ?? false;
   const table = new NameTable();
-  for await (const name of listS3Keys(root, { recursive, signal })) {
+  for await (const name of storeOf(root).list(root, { recursive, signal: options.signal })) {
     if (name === '' || name.endsWith('/') || (!recursive && name.includes('/'))) continue;
     if (isImage(name.slice(name.lastIndexOf('/') + 1)) && names.accept(name)) table.add(name);
   }
@@ -237,18 +157,17 @@ class NameCheck {
   }
 }
 
-/** Reads a label map: `folder<TAB>label` per line. */
-export function readLabelMap(file: string): Map<string, number> {
-  return parseLabelMap(fs.readFileSync(file, 'utf8'), file);
-}
-
 /** The largest label map read: a line per folder. */
 const MAX_LABEL_MAP_BYTES = 64 << 20;
 
-/** readLabelMap() for a path or URL (s3://). */
+/** Reads a local label map: `folder<TAB>label` per line. */
+export function readLabelMap(file: string): Map<string, number> {
+  return parseLabelMap(readWholeSync(file, MAX_LABEL_MAP_BYTES, 'a label map').toString('utf8'), file);
+}
+
+/** readLabelMap() for a location in any store. */
 async function loadLabelMap(location: string): Promise<Map<string, number>> {
-  if (!isUrl(location)) return readLabelMap(location);
-  return parseLabelMap((await readWhole(location, MAX_LABEL_MAP_BYTES, 'a label map')).toString('utf8'), displayLocation(location));
+  return parseLabelMap((await readWhole(location, MAX_LABEL_MAP_BYTES, 'a label map')).toString('utf8'), storeOf(location).display(location));
 }
 
 function parseLabelMap(text: string, file: string): Map<string, number> {
@@ -305,28 +224,25 @@ export async function makeLists(options: MakeListsOptions): Promise<MakeListsRes
   if (!Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) throw new RangeError(`chunks: expected an integer in 1..${MAX_CHUNKS}, received ${chunks}`);
   checkRatio('trainRatio', trainRatio);
   checkRatio('testRatio', testRatio);
-  const inBucket = isS3Url(root);
-  if (!inBucket && !fs.statSync(root).isDirectory()) throw new ListingError(`${root}: expected a folder of images, received a file`);
-  if (/[\\/]$/.test(prefix) || (!isUrl(prefix) && isDirectory(prefix))) {
-    throw new ListingError(`${prefix}: is a folder; expected a file prefix such as ${isUrl(prefix) ? `${prefix}/train` : path.join(prefix, 'train')}`);
+  const rootStore = storeOf(root);
+  if (!rootStore.isFolder(root) && (await rootStore.exists(root))) throw new ListingError(`${rootStore.display(root)}: expected a folder of images, received a file`);
+  const prefixStore = storeOf(prefix);
+  if (prefixStore.isFolder(prefix)) {
+    throw new ListingError(`${prefixStore.display(prefix)}: is a folder; expected a file prefix such as ${prefixStore.display(prefixStore.nameUnder(prefix, 'train', 'join'))}`);
   }
   const exts = new Set((options.exts ?? DEFAULT_EXTS).map((e) => e.toLowerCase()));
   const isImage = (name: string) => exts.has(extensionOf(name).toLowerCase());
   const given = options.labelMap !== undefined ? await loadLabelMap(options.labelMap) : null;
   const labelMapPath = recursive && !given ? `${prefix}.labels.txt` : null;
 
-  if (!isUrl(prefix)) fs.mkdirSync(path.dirname(prefix), { recursive: true });
+  prefixStore.makeFolderFor(prefix);
   const listNames = divideIntoLists(prefix, 0, chunks, trainRatio, testRatio).map((l) => l.path);
   const claim = await claimOutputs(listNames, labelMapPath ? [labelMapPath] : [], { inputs: options.labelMap ? [options.labelMap] : [], overwrite: options.overwrite });
   let labelMap: OutputFile | null = null;
   try {
     labelMap = labelMapPath ? await createOutput(labelMapPath, { overwrite: options.overwrite }) : null;
     const names = new NameCheck(root);
-    // A bucket has no folders to walk: its keys under the prefix are listed once, and walked as a tree.
-    const walked = inBucket ? await tableOfBucket(root, recursive, isImage, names, options.signal) : tableOfLocal(root, recursive, isImage, names);
-    // A local walk never gives the event loop a turn: give it one, so that a signal that came during
-    // the walk (Ctrl-C) is seen before anything more is done.
-    await turn();
+    const walked = await listImages(root, options, isImage, names);
     options.signal?.throwIfAborted();
     const items = await collect(walked.table, walked.order, options, given, labelMap);
     if (items.order.length === 0) {

@@ -25,16 +25,13 @@
  * nothing appears and there is nothing to resume: it is run again. Images
  * under an s3:// ROOT are read with a GET each (encode-stage.ts).
  */
-import path from 'node:path';
 import type { RecordId } from '../format/image-record.js';
 import { indexPathFor } from '../format/index-file.js';
-import { displayLocation } from '../io/display-name.js';
 import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
 import { removeOutput, writeWholeFile } from '../io/output-file.js';
-import { isUrl } from '../io/url.js';
+import { storeOf } from '../io/locations.js';
 import { NothingWrittenError } from '../io/output-errors.js';
-import { isDirectory } from '../io/paths.js';
-import { type ListDialect, type ListItem, NUMBER, checkNameUnderRoot } from '../format/list-file.js';
+import { type ListDialect, type ListItem, NUMBER, notUnderRoot } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
 import { MISSING, type Outcome, type ResolvedOptions, encodeStage } from './encode-stage.js';
 import { DEFAULT_SETTINGS, type ImageSettings } from './image-plan.js';
@@ -144,12 +141,13 @@ type OutputOptions = Pick<PackOptions, 'list' | 'root' | 'output' | 'resume' | '
 /** Locks OUT.rec and checks the outputs and any partial output (see the file comment). */
 async function claimPackOutputs(options: OutputOptions): Promise<OutputClaim> {
   const [output, indexPath, reportPath] = packOutputs(options.output);
-  if (options.resume && (isUrl(output) || isUrl(options.root))) {
-    throw new ResumeError(`${displayLocation(isUrl(output) ? output : options.root)}: --resume expected a local output and ROOT; a pack to or from a bucket is not resumable: run it again without --resume`);
+  const unresumable = [output, options.root].find((location) => !storeOf(location).resumable);
+  if (options.resume && unresumable !== undefined) {
+    throw new ResumeError(`${storeOf(unresumable).display(unresumable)}: --resume expected a local output and ROOT; a pack to or from a bucket is not resumable: run it again without --resume`);
   }
   const claim = await claimOutputs([output], [indexPath, reportPath], { inputs: [options.list], overwrite: options.overwrite });
   try {
-    if (!isUrl(output)) assertPartialHandled(output, options.resume ?? false, options.overwrite ?? false);
+    if (storeOf(output).resumable) assertPartialHandled(output, options.resume ?? false, options.overwrite ?? false);
   } catch (err) {
     claim.release();
     throw err;
@@ -176,23 +174,15 @@ export async function checkPackOutputs(options: OutputOptions): Promise<void> {
  * one (a name prefix). Decided once per pack, not per image.
  */
 export function imagePathResolver(root: string, form: 'py' | 'cc'): (rel: string) => string {
-  if (isUrl(root)) {
-    // A key prefix, not a folder: joined with a `/` unless it ends in one (or im2rec.cc's concatenation,
-    // kept only within the path: a ROOT of a bare bucket or host is always joined, so that no path
-    // can run on into its name, as s3://bucket + -other/x.jpg would).
-    const bare = /^[a-z][a-z0-9+.-]*:\/\/[^/]*$/i.test(root);
-    const base = (form === 'py' || bare) && !root.endsWith('/') ? `${root}/` : root;
-    // Every path is a plain name (the list was checked: checkNameUnderRoot), so it stays under ROOT.
-    return (rel) => base + rel.split('/').map(encodeURIComponent).join('/');
-  }
-  const concatenate = form === 'cc' && !root.endsWith('/') && !isDirectory(root);
-  return (rel) => (path.isAbsolute(rel) ? rel : concatenate ? root + rel : path.join(root, rel));
+  const store = storeOf(root);
+  const how = form === 'cc' && !store.isFolder(root) ? 'concat' : 'join';
+  return (rel) => store.nameUnder(root, rel, how);
 }
 
 
 /** A location as notes and messages name it: a path made absolute, a URL in its display form. */
 function absoluteName(location: string): string {
-  return isUrl(location) ? displayLocation(location) : path.resolve(location);
+  return storeOf(location).absolute(location);
 }
 
 /** The settings a partial output was made with; resuming needs the same, and the same list bytes. */
@@ -264,7 +254,7 @@ async function openPartial(
   const { output } = options;
   const writerOptions = { fsync: options.fsync, overwrite: options.overwrite ?? false };
   const fromStart = { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() };
-  if (isUrl(output)) return { output: await StreamedOutput.create(output, indexPath, writerOptions), start: fromStart };
+  if (!storeOf(output).resumable) return { output: await StreamedOutput.create(output, indexPath, writerOptions), start: fromStart };
   if (options.resume && hasPartial(output)) return PartialOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
   if (options.resume) options.onNotice?.(`--resume: no interrupted run to continue for ${output}; packing from the start`);
   const onReplace = (found: string) => options.onNotice?.(`replacing ${found}, left by an interrupted run (--force)`);
@@ -279,7 +269,11 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
   const resolved: ResolvedOptions = { pathOf: imagePathResolver(options.root, image.form), image, packLabel };
   const overwrite = options.overwrite ?? false;
   // A list read under a bucket or URL ROOT holds names under it, never addresses of their own.
-  const list = await ListPart.read(options.list, options.dialect, options.parts, isUrl(options.root) ? checkNameUnderRoot : undefined);
+  const rootStore = storeOf(options.root);
+  const list = await ListPart.read(options.list, options.dialect, options.parts, (item, file) => {
+    const problem = rootStore.nameProblem(item.path);
+    if (problem) throw notUnderRoot(item, file, problem);
+  });
   const note = settingsNote(options, list, image, packLabel);
   const { output: out, start } = await openPartial(options, indexPath, note, list, resolved.pathOf);
   const items = start.rest;
@@ -302,7 +296,7 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
   };
   // Batches read and encoded ahead of the writer, written in list order; the ones not written (an
   // interruption, an error) give their share of the budgets back.
-  const ahead = BATCHES_AHEAD[isUrl(options.root) ? 'remote' : 'local'];
+  const ahead = BATCHES_AHEAD[rootStore.remote ? 'remote' : 'local'];
   const batches = encodeStage(items, resolved, Math.max(1, options.threads ?? 2) * ahead);
 
   /** Notes the batch's sources in the journal, then writes its records in list order (or stops at a bad image under strict). */

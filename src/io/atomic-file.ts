@@ -227,6 +227,16 @@ export class AtomicFile {
     return !this.overwrite;
   }
 
+  /** A finished local file is stored already (an upload's would still be going up). */
+  staged(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Takes the published name back (a later output of its group failed). */
+  unpublish(): void {
+    fs.rmSync(this.path, { force: true });
+  }
+
   /** Flushes to disk (unless fsync is false) and gives the file its final name. */
   commit(options: { fsync?: boolean } = {}): void {
     this.finish(options);

@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import { asBuffer } from './as-buffer.js';
-import { LocalOnlyError, isUrl } from './url.js';
 
 export interface ByteSource {
   /** Shown in error messages: a path, or '<buffer>'. */
@@ -34,7 +33,6 @@ export class FileSource implements ByteSource {
   }
 
   static open(path: string): FileSource {
-    if (isUrl(path)) throw new LocalOnlyError(path);
     const fd = fs.openSync(path, 'r');
     try {
       const stat = fs.fstatSync(fd);
@@ -97,11 +95,6 @@ export class BufferSource implements ByteSource {
   }
 
   close(): void {}
-}
-
-/** Opens a path as a file source, or wraps bytes already in memory. */
-export function openSource(input: string | Uint8Array, name?: string): ByteSource {
-  return typeof input === 'string' ? FileSource.open(input) : new BufferSource(input, name);
 }
 
 /** Reads until `length` bytes arrived or the source ended; returns the count read. */

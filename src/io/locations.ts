@@ -1,53 +1,92 @@
 /**
- * Where input may come from: a local path, an http(s):// URL or an s3:// object. The async
- * openers here are what the tools and the iterator use, so that each accepts
- * either; synchronous readers (FileSource.open, RecordIndex.readSync) stay
- * local-only.
+ * The one place that asks what kind a location is: storeOf() picks its store
+ * (store.ts) from how it is spelt, by scheme as dmlc-core's Stream::Create
+ * does: no scheme is a local path, `http(s)://` a web server, `s3://` a
+ * bucket, and any other scheme a store registered for it (registerStore), or
+ * an error. Everything else here is said once for every store: reading a
+ * file whole within a cap, the `.idx` beside a `.rec`.
  */
-import fs from 'node:fs';
-import { type ByteSource, FileSource, readFullySync } from './byte-source.js';
-import { type HttpOptions, HttpSource, type RemoteAddress, httpAddress, remoteExists } from './remote/http-source.js';
-import { parseS3Url, s3Address } from './remote/s3.js';
-import { isS3Url, isUrl, parseUrl } from './url.js';
+import { type ByteSource, BufferSource } from './byte-source.js';
+import { displayLocation } from './display-name.js';
 import { LimitError } from './limits.js';
+import { localStore } from './local-store.js';
+import { HttpError } from './remote/http-source.js';
+import { httpStore } from './remote/http-store.js';
+import { s3Store } from './remote/s3-store.js';
+import type { RemoteOptions, Store } from './store.js';
+import { LocationError } from './url.js';
+import { quoted } from '../util/errors.js';
 
-export { isUrl };
+const stores = new Map<string, Store>([
+  ['http', httpStore],
+  ['https', httpStore],
+  ['s3', s3Store],
+]);
 
-/** Where the requests for a URL go: as it is, or signed for S3. */
-export function remoteAddress(url: string, http?: HttpOptions): RemoteAddress {
-  return isS3Url(url) ? s3Address(url, http) : httpAddress(url, http);
+/** `scheme` in `scheme://...` (lower case), or null for a local path. */
+function schemeOf(location: string): string | null {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1]!.toLowerCase() ?? null;
 }
 
-/** Opens a path or URL (http(s):// or s3://) for reading. */
-export async function openLocation(location: string, http?: HttpOptions): Promise<ByteSource> {
-  return isUrl(location) ? HttpSource.openAt(remoteAddress(location, http), http) : FileSource.open(location);
+/**
+ * Adds a kind of location: `scheme://...` is then read and written through
+ * `store` by every feature (the tests add an in-memory one; gs:// or az://
+ * would go here). A scheme that has a store already keeps it.
+ */
+export function registerStore(scheme: string, store: Store): void {
+  const key = scheme.toLowerCase();
+  if (!/^[a-z][a-z0-9+.-]*$/.test(key)) throw new TypeError(`registerStore: expected a URL scheme such as "gs", received ${JSON.stringify(scheme)}`);
+  if (!stores.has(key)) stores.set(key, store);
 }
 
-/** The same location with its `.rec` ending replaced (in a URL's path; its query string is kept). */
+/** The store that holds `location`. */
+export function storeOf(location: string): Store {
+  const scheme = schemeOf(location);
+  if (scheme === null) return localStore;
+  const store = stores.get(scheme);
+  if (!store) throw new LocationError(`${quoted(displayLocation(location))}: no store reads ${scheme}:// locations (local paths, http(s):// and s3:// are read)`);
+  return store;
+}
+
+/** Whether `location` is a local path (for what only paths have: a working folder to be relative to). */
+export function isLocal(location: string): boolean {
+  return storeOf(location) === localStore;
+}
+
+/** Whether an error from a store says there is nothing under the name (no such file, HTTP 404 or 410). */
+export function isNotFound(err: unknown): boolean {
+  if (err instanceof HttpError) return err.status === 404 || err.status === 410;
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** Opens a location synchronously where its store allows (a local file; else a LocalOnlyError), or wraps bytes already in memory. */
+export function openSource(input: string | Uint8Array, name?: string): ByteSource {
+  return typeof input === 'string' ? storeOf(input).openSync(input) : new BufferSource(input, name);
+}
+
+/** Opens a location for reading. */
+export function openLocation(location: string, options?: RemoteOptions): Promise<ByteSource> {
+  return storeOf(location).open(location, options);
+}
+
+/** The same location with its ending replaced (`.rec` → `.idx`; a URL's query string is kept). */
 export function withExtension(location: string, from: RegExp, to: string): string {
-  if (!isUrl(location)) return location.replace(from, '') + to;
-  // An s3:// location is a bucket and a key, checked here (it need not parse as a URL); it has no query.
-  if (isS3Url(location)) {
-    parseS3Url(location);
-    return location.replace(from, '') + to;
-  }
-  const u = parseUrl(location);
-  u.pathname = u.pathname.replace(from, '') + to;
-  return u.href;
+  return storeOf(location).withExtension(location, from, to);
 }
 
-/** The `.idx` beside a local `.rec` if there is one, else null. */
-export function localSiblingIndex(recPath: string): string | null {
-  const candidate = withExtension(recPath, /\.rec$/i, '.idx');
-  return candidate !== recPath && fs.existsSync(candidate) ? candidate : null;
-}
-
-/** The `.idx` beside a `.rec` (path or URL) if there is one, else null. */
-export async function siblingIndex(recLocation: string, http?: HttpOptions): Promise<string | null> {
-  if (!isUrl(recLocation)) return localSiblingIndex(recLocation);
+/** The `.idx` beside a `.rec` if there is one, else null. */
+export async function siblingIndex(recLocation: string, options?: RemoteOptions): Promise<string | null> {
   const candidate = withExtension(recLocation, /\.rec$/i, '.idx');
-  // A server that cannot be reached is reported by the .rec's own open, which comes next.
-  return candidate !== recLocation && (await remoteExists(remoteAddress(candidate, http), http).catch(() => false)) ? candidate : null;
+  // A store that cannot be reached is reported by the .rec's own open, which comes next.
+  return candidate !== recLocation && (await storeOf(candidate).exists(candidate, options).catch(() => false)) ? candidate : null;
+}
+
+function checkWholeSize(source: ByteSource, maxBytes: number, what: string): void {
+  if (source.size > maxBytes) throw new LimitError(`${source.name}: expected ${what} of at most ${maxBytes} bytes, received ${source.size}`);
+}
+
+function endedEarly(source: ByteSource, at: number): LimitError {
+  return new LimitError(`${source.name}: ended at byte ${at} of ${source.size} while being read`);
 }
 
 /** All of an open source's bytes (its size is known), read in one request where the source allows. */
@@ -55,19 +94,15 @@ export async function readAll(source: ByteSource): Promise<Buffer> {
   const bytes = Buffer.allocUnsafe(source.size);
   for (let done = 0; done < source.size; ) {
     const n = await source.read(bytes, done, source.size - done, done);
-    if (n === 0) throw new LimitError(`${source.name}: ended at byte ${done} of ${source.size} while being read`);
+    if (n === 0) throw endedEarly(source, done);
     done += n;
   }
   return bytes;
 }
 
-function checkWholeSize(source: ByteSource, maxBytes: number, what: string): void {
-  if (source.size > maxBytes) throw new LimitError(`${source.name}: expected ${what} of at most ${maxBytes} bytes, received ${source.size}`);
-}
-
-/** A whole file (path or URL) of at most `maxBytes`; `what` names it in the refusal ("an image list"). */
-export async function readWhole(location: string, maxBytes: number, what: string, http?: HttpOptions): Promise<Buffer> {
-  const source = await openLocation(location, http);
+/** A whole file of at most `maxBytes`; `what` names it in the refusal ("an image list"). */
+export async function readWhole(location: string, maxBytes: number, what: string, options?: RemoteOptions): Promise<Buffer> {
+  const source = await openLocation(location, options);
   try {
     checkWholeSize(source, maxBytes, what);
     return await readAll(source);
@@ -76,13 +111,18 @@ export async function readWhole(location: string, maxBytes: number, what: string
   }
 }
 
-/** readWhole() for a local file, synchronously: the size it had when opened, checked before any byte is read. */
-export function readWholeSync(path: string, maxBytes: number, what: string): Buffer {
-  const source = FileSource.open(path);
+/** readWhole() where the store reads synchronously (a local file): the size it had when opened, checked before any byte is read. */
+export function readWholeSync(location: string, maxBytes: number, what: string): Buffer {
+  const source = storeOf(location).openSync(location);
   try {
     checkWholeSize(source, maxBytes, what);
     const bytes = Buffer.allocUnsafe(source.size);
-    return bytes.subarray(0, readFullySync(source, bytes, 0, source.size, 0));
+    for (let done = 0; done < source.size; ) {
+      const n = source.readSync(bytes, done, source.size - done, done);
+      if (n === 0) throw endedEarly(source, done);
+      done += n;
+    }
+    return bytes;
   } finally {
     source.close();
   }

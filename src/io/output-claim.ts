@@ -23,16 +23,9 @@
  * is no lock across machines: two runs writing one key at once are kept
  * apart only by that condition, so the later completion is refused.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { assertNew, removeTempsOf } from './atomic-file.js';
-import { displayLocation } from './display-name.js';
-import { isS3Url, isUrl } from './url.js';
-import { remoteExists } from './remote/http-source.js';
-import { parseS3Url, s3Address } from './remote/s3.js';
-import { UPLOAD_MEMORY } from './remote/s3-upload.js';
-import { OutputExistsError, OutputIsInputError, OutputNameError } from './output-errors.js';
-import { type OutputLock, lockOutput } from './output-lock.js';
+import { storeOf } from './locations.js';
+import { OutputNameError } from './output-errors.js';
+import type { OutputHold } from './store.js';
 
 export interface OutputCheck {
   /** Files the run reads; none may be an output. */
@@ -41,80 +34,59 @@ export interface OutputCheck {
   overwrite?: boolean;
 }
 
-/** Refuses an output that is (by inode, so through links too) one of the inputs. */
-function assertNotAnInput(output: string, inputs: readonly string[]): void {
-  const out = fs.statSync(output, { throwIfNoEntry: false });
-  if (!out) return; // does not exist yet, cannot be an input
-  for (const input of inputs) {
-    const st = fs.statSync(input, { throwIfNoEntry: false });
-    if (st && st.dev === out.dev && st.ino === out.ino) throw new OutputIsInputError(output);
-  }
-}
+/** What a run's streamed outputs may hold at once (32 uploads of s3-upload.ts's 32 MiB). */
+export const MAX_OUTPUT_MEMORY = 1 << 30;
 
-/** s3://bucket/key in one spelling, to compare outputs with each other and with inputs. */
-const s3Name = (location: string): string => parseS3Url(location).name;
-
-/** Objects a run may stream at once: each holds up to UPLOAD_MEMORY (32 such is 1 GiB). */
-export const MAX_UPLOADS = 32;
-
-/** Outputs are local files or s3:// objects, each named once. */
+/** Outputs each named once, each a name its store can write, and no more streamed at once than memory allows. */
 function assertWritableNames(files: readonly string[]): void {
   const seen = new Set<string>();
-  const uploads = files.filter(isS3Url).length;
-  if (uploads > MAX_UPLOADS) {
-    throw new OutputNameError(displayLocation(files.find(isS3Url)!), `expected at most ${MAX_UPLOADS} s3:// outputs in one run (each streams through up to ${UPLOAD_MEMORY >> 20} MiB of memory), received ${uploads}`);
-  }
+  let memory = 0;
   for (const file of files) {
-    if (isS3Url(file)) {
-      if (seen.has(s3Name(file))) throw new OutputNameError(s3Name(file), 'named twice as an output; expected distinct outputs');
-      seen.add(s3Name(file));
-      continue;
-    }
-    if (isUrl(file)) throw new OutputNameError(displayLocation(file), 'expected a local path or s3://bucket/key to write, received an http(s) URL');
-    if (seen.has(path.resolve(file))) throw new OutputNameError(file, 'named twice as an output; expected distinct outputs');
-    seen.add(path.resolve(file));
-    // Said here, about the output: else the first file made beside it (its lock) would be named.
-    const folder = path.dirname(path.resolve(file));
-    if (!fs.existsSync(folder)) throw new OutputNameError(file, `expected an existing folder to write in, received ${path.dirname(file)}, which does not exist`);
-    if (!fs.statSync(folder).isDirectory()) throw new OutputNameError(file, `expected a folder to write in, received ${path.dirname(file)}, which is a file`);
+    const store = storeOf(file);
+    store.checkOutputName(file);
+    const key = store.absolute(file);
+    if (seen.has(key)) throw new OutputNameError(store.display(file), 'named twice as an output; expected distinct outputs');
+    seen.add(key);
+    memory += store.outputMemory;
   }
-}
-
-/** Removes the temporaries of `files` that the runs whose locks were taken over left. */
-function removeLeftovers(locks: readonly OutputLock[], files: readonly string[]): void {
-  for (const pid of new Set(locks.flatMap((lock) => lock.tookOverFrom ?? []))) {
-    for (const file of files) removeTempsOf(pid, path.dirname(path.resolve(file)), { of: path.basename(file) });
+  if (memory > MAX_OUTPUT_MEMORY) {
+    const streamed = files.filter((f) => storeOf(f).outputMemory > 0);
+    const store = storeOf(streamed[0]!);
+    throw new OutputNameError(
+      store.display(streamed[0]!),
+      `expected at most ${Math.floor(MAX_OUTPUT_MEMORY / store.outputMemory)} ${store.kind} outputs in one run (each streams through up to ${store.outputMemory >> 20} MiB of memory), received ${streamed.length}`,
+    );
   }
 }
 
 export interface OutputClaim {
-  /** Gives up the locks (also done when the process exits). */
+  /** Gives up the holds (locks; also done when the process exits). */
   release(): void;
 }
 
 /**
- * Takes a run's outputs: locks each of `named` (the outputs the run is known
+ * Takes a run's outputs: holds each of `named` (the outputs the run is known
  * by: OUT.rec, not the OUT.idx that goes with it), then checks `named` and
- * `companions` by the rules above. On a refusal nothing stays locked.
+ * `companions` by the rules above. On a refusal nothing stays held.
  */
 export async function claimOutputs(named: readonly string[], companions: readonly string[], options: OutputCheck = {}): Promise<OutputClaim> {
-  const locks: OutputLock[] = [];
+  const holds: OutputHold[] = [];
   const release = () => {
-    for (const lock of locks.splice(0)) lock.release();
+    for (const hold of holds.splice(0)) hold.release();
   };
-  assertWritableNames([...named, ...companions]);
+  const all = [...named, ...companions];
+  assertWritableNames(all);
   const inputs = options.inputs ?? [];
   try {
-    for (const output of named) if (!isS3Url(output)) locks.push(lockOutput(output));
-    removeLeftovers(locks, [...named, ...companions].filter((file) => !isS3Url(file)));
-    for (const file of [...named, ...companions]) {
-      if (isS3Url(file)) {
-        if (inputs.some((input) => isS3Url(input) && s3Name(input) === s3Name(file))) throw new OutputIsInputError(s3Name(file));
-        if (!options.overwrite && (await remoteExists(s3Address(file)))) throw new OutputExistsError(s3Name(file));
-        continue;
-      }
-      assertNotAnInput(file, inputs.filter((input) => !isUrl(input)));
-      assertNew(file, options.overwrite);
+    for (const output of named) {
+      const hold = storeOf(output).hold(output);
+      if (hold) holds.push(hold);
+    }
+    // What runs killed outright left of these outputs, now that their holds are ours.
+    for (const pid of new Set(holds.flatMap((hold) => hold.tookOverFrom ?? []))) for (const file of all) storeOf(file).removeLeftovers(file, pid);
+    for (const file of all) {
+      const store = storeOf(file);
+      await store.checkOutput(file, { inputs: inputs.filter((input) => storeOf(input) === store), overwrite: options.overwrite ?? false });
     }
   } catch (err) {
     release();

@@ -7,46 +7,19 @@
  * writer awaits it when it is not null (never for a local file), so an upload
  * that falls behind holds the writer back instead of filling memory.
  */
-import fs from 'node:fs';
-import { AtomicFile } from './atomic-file.js';
-import { S3Upload } from './remote/s3-upload.js';
-import { removeS3Object } from './remote/s3.js';
-import { isS3Url } from './url.js';
+import { storeOf } from './locations.js';
+import type { OutputFile } from './store.js';
 
-export interface OutputFile {
-  /** Where the file appears (a path, or s3://bucket/key). */
-  readonly path: string;
-  /** Bytes written so far. */
-  readonly size: number;
-  writeSync(bytes: Uint8Array, offset?: number, length?: number): void;
-  writevSync(pieces: readonly Uint8Array[]): void;
-  /** null when more may be written now; else a promise to await first. */
-  ready(): Promise<void> | null;
-  /** No more bytes (flushed to disk for a local file unless fsync is false). */
-  finish(options?: { fsync?: boolean }): void;
-  /** Resolves once every byte is stored and only publish() is left (an upload); absent where finish() already stored them. */
-  staged?(): Promise<void>;
-  /** Gives the finished file its name; returns whether the name is new (so a failed group can take it back). */
-  publish(): boolean | Promise<boolean>;
-  /** Drops the output; the name is left as it was. */
-  abort(): void | Promise<void>;
+export type { OutputFile };
+
+/** The output at `location` (a local temporary file, a bucket upload): nothing appears there until it is published. */
+export function createOutput(location: string, options: { overwrite?: boolean } = {}): Promise<OutputFile> {
+  return storeOf(location).create(location, options);
 }
 
-/** The output at `location`: a bucket upload for s3://, else a local temporary file. */
-export async function createOutput(location: string, options: { overwrite?: boolean } = {}): Promise<OutputFile> {
-  return isS3Url(location) ? S3Upload.create(location, options) : AtomicFile.create(location, options);
-}
-
-/** Takes a published output's name back. */
-async function unpublish(file: OutputFile): Promise<void> {
-  if (file instanceof S3Upload) await file.unpublish();
-  else fs.rmSync(file.path, { force: true });
-}
-
-/** Removes a file or s3:// object if there is one (an earlier run's output that would now mislead). */
-export async function removeOutput(location: string): Promise<void> {
-  if (isS3Url(location)) await removeS3Object(location);
-  else fs.rmSync(location, { force: true });
+/** Removes a file or object if there is one (an earlier run's output that would now mislead). */
+export function removeOutput(location: string): Promise<void> {
+  return storeOf(location).remove(location);
 }
 
 /**
@@ -61,10 +34,10 @@ export async function commitOutputs(files: readonly OutputFile[], options: { fsy
   const published: OutputFile[] = [];
   try {
     for (const file of files) file.finish(options);
-    await Promise.all(files.map((file) => file.staged?.()));
+    await Promise.all(files.map((file) => file.staged()));
     for (const file of files) if (await file.publish()) published.push(file);
   } catch (err) {
-    for (const file of published) await unpublish(file);
+    for (const file of published) await file.unpublish();
     for (const file of files) if (!published.includes(file)) await file.abort();
     throw err;
   }

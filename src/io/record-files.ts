@@ -5,17 +5,18 @@
  * (not recursively) in the order the OS lists them, which dmlc does not sort,
  * so neither do we. Empty files are left out, as dmlc leaves them out.
  * dmlc's regex patterns on file names are not supported. An entry may also be
- * an http(s):// URL (resolveRecordLocations): one file, read with range
- * requests.
+ * in another store (resolveRecordLocations): a file, or a folder (a bucket
+ * prefix ending in `/`) listed by its store.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ByteSource } from './byte-source.js';
 import { displayLocation } from './display-name.js';
-import { type HttpOptions, HttpSource } from './remote/http-source.js';
-import { LocalOnlyError, isUrl } from './url.js';
+import { localStore } from './local-store.js';
+import { storeOf } from './locations.js';
+import type { RemoteOptions } from './store.js';
+import { LocalOnlyError } from './url.js';
 import { MxrecError } from '../util/errors.js';
-import { remoteAddress } from './locations.js';
 
 export interface RecordFile {
   path: string;
@@ -30,7 +31,7 @@ export class RecordFilesError extends MxrecError {
 }
 
 function statOrThrow(p: string): fs.Stats {
-  if (isUrl(p)) throw new LocalOnlyError(p);
+  if (storeOf(p) !== localStore) throw new LocalOnlyError(p);
   try {
     return fs.statSync(p);
   } catch (err) {
@@ -80,16 +81,26 @@ export function resolveRecordFiles(uri: string | readonly string[]): RecordFile[
   return nonEmpty(entriesOf(uri).flatMap(localFiles), uri);
 }
 
-/** resolveRecordFiles where entries may also be http(s):// URLs (opened here, to learn their sizes). */
-export async function resolveRecordLocations(uri: string | readonly string[], http?: HttpOptions): Promise<RecordFile[]> {
+/**
+ * resolveRecordFiles for entries in any store (s3://, http(s)://): each file
+ * opened here, to learn its size; a folder (a local one, or a bucket prefix
+ * ending in `/`) gives its own files as its store lists them.
+ */
+export async function resolveRecordLocations(uri: string | readonly string[], options?: RemoteOptions): Promise<RecordFile[]> {
   const files: RecordFile[] = [];
   for (const entry of entriesOf(uri)) {
-    if (!isUrl(entry)) {
+    const store = storeOf(entry);
+    if (store === localStore) {
       files.push(...localFiles(entry));
       continue;
     }
-    const source = await HttpSource.openAt(remoteAddress(entry, http), http);
-    if (source.size > 0) files.push({ path: entry, size: source.size, source });
+    const names = store.isFolder(entry) ? [] : [entry];
+    if (store.isFolder(entry)) for await (const name of store.list(entry, { recursive: false })) names.push(store.nameUnder(entry, name, 'join'));
+    for (const name of names) {
+      const source = await store.open(name, options);
+      if (source.size > 0) files.push({ path: name, size: source.size, source });
+      else source.close();
+    }
   }
   return nonEmpty(files, uri);
 }

@@ -7,7 +7,7 @@
  * an error, so memory stays at one piece plus one line.
  */
 import { type ByteSource, FileSource } from './byte-source.js';
-import type { HttpOptions } from './remote/http-source.js';
+import type { RemoteOptions } from './store.js';
 import { LimitError } from './limits.js';
 import { openLocation } from './locations.js';
 
@@ -91,7 +91,7 @@ export interface ReadLinesOptions {
   maxBytes: number;
   /** What the cap is called, for the message (the option that raises it). */
   maxBytesOption: string;
-  http?: HttpOptions;
+  http?: RemoteOptions;
   /** Told the file's size before the first line (to size what the lines go into). */
   onSize?: (bytes: number) => void;
 }

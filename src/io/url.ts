@@ -1,21 +1,10 @@
 /**
- * Which locations are URLs (http(s):// and s3://, read by range requests,
- * io/remote/http-source.ts) and
- * the error for one given where only local files go. Kept apart from both
- * kinds of source so that each can ask without importing the other.
+ * Errors about locations, said the same for every store: one that cannot be
+ * what it is written as, and one given where only local files go; and the
+ * URL parse that says which.
  */
 import { displayLocation } from './display-name.js';
 import { MxrecError, quoted } from '../util/errors.js';
-
-/** A remote location: http://, https:// or s3://. */
-export function isUrl(location: string): boolean {
-  return /^(https?|s3):\/\//i.test(location);
-}
-
-/** An s3://bucket/key location (io/remote/s3.ts). */
-export function isS3Url(location: string): boolean {
-  return /^s3:\/\//i.test(location);
-}
 
 /** A location that cannot be what it is written as (a misspelt s3:// address, credentials in one). */
 export class LocationError extends MxrecError {

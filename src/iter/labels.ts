@@ -9,7 +9,7 @@
 import type { ImageRecord, RecordId } from '../format/image-record.js';
 import { parseListLine } from '../format/list-file.js';
 import { displayLocation } from '../io/display-name.js';
-import type { HttpOptions } from '../io/remote/http-source.js';
+import type { RemoteOptions } from '../io/store.js';
 import { type LineHandler, MAX_LIST_BYTES, readLines, readLinesSync } from '../io/text-lines.js';
 import { MxrecError } from '../util/errors.js';
 
@@ -48,7 +48,7 @@ export class ListLabels {
     return list;
   }
 
-  static async read(location: string, labelWidth: number, http?: HttpOptions): Promise<ListLabels> {
+  static async read(location: string, labelWidth: number, http?: RemoteOptions): Promise<ListLabels> {
     const list = new ListLabels(displayLocation(location), labelWidth);
     await readLines(location, list.lineHandler(), { ...list.limits(), http });
     return list;

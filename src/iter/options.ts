@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { INTER_METHOD } from '../codec/inter-method.js';
 import type { Filter } from '../codec/types.js';
-import type { HttpOptions } from '../io/remote/http-source.js';
+import type { RemoteOptions } from '../io/store.js';
 import { MxrecError } from '../util/errors.js';
 import { launcherParts } from '../util/scheduler.js';
 import { boolean, custom, integer, number, oneOf, type OptionsOf, type Resolved, resolveSchema, show, string } from '../util/schema.js';
@@ -178,15 +178,15 @@ export const ITER_OPTIONS = {
   skipCorrupt: boolean({ doc: 'step over records whose framing, header or image is damaged (counted in `stats.skipped`, listed in `skippedRecords`) instead of failing', default: false }),
   verbose: boolean({ doc: "MXNet's per-batch logging; accepted and ignored", mxnet: 'verbose', default: true, flag: false }),
   http: custom({
-    doc: 'for http(s):// inputs (`ImageRecordIter.open`): retries, timeouts, headers',
-    parse: (v: unknown, invalid: (expected: string) => never): HttpOptions => {
+    doc: 'for inputs read over a network (http(s)://, s3://; `ImageRecordIter.open`): retries, timeouts, headers',
+    parse: (v: unknown, invalid: (expected: string) => never): RemoteOptions => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return invalid('an object ({ retries, retryDelayMs, timeoutMs, headers })');
       const unknown = Object.keys(v).find((k) => !HTTP_KEYS.includes(k));
       if (unknown) fail(`http.${unknown}: unknown; expected ${HTTP_KEYS.slice(0, -1).join(', ')} or ${HTTP_KEYS.at(-1)}`);
-      return v as HttpOptions;
+      return v as RemoteOptions;
     },
     default: {},
-    expected: 'HttpOptions',
+    expected: 'RemoteOptions',
   }),
 };
 

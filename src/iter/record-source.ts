@@ -22,7 +22,7 @@ import { readIndexOffsets, readIndexOffsetsSync } from '../format/index-file.js'
 import { scanPartition } from '../format/partition.js';
 import { type RecordIORecord, RecordReader } from '../format/reader.js';
 import { FileSource } from '../io/byte-source.js';
-import { isUrl } from '../io/url.js';
+import { storeOf } from '../io/locations.js';
 import { displayLocation } from '../io/display-name.js';
 import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../io/record-files.js';
 import { ListLabels } from './labels.js';
@@ -90,7 +90,7 @@ function checkIndexCount(files: readonly RecordFile[], indexFiles: readonly stri
 /** The inputs of local paths, read synchronously (for the constructor). */
 export function readInputsSync(s: SourceSettings): SourceInputs {
   const named = [...(typeof s.files === 'string' ? s.files.split(';') : s.files), ...(s.indexFiles ?? []), s.listFile ?? ''];
-  const url = named.find(isUrl);
+  const url = named.find((location) => location !== '' && storeOf(location).remote);
   if (url) throw new IterSourceError(`${displayLocation(url)}: URLs are read asynchronously; create the iterator with \`await ImageRecordIter.open(options)\``);
   const files = resolveRecordFiles(s.files);
   if (s.indexFiles) checkIndexCount(files, s.indexFiles);

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { nameTaken } from '../../io/atomic-file.js';
-import { remoteAddress } from '../../io/locations.js';
-import { remoteExists } from '../../io/remote/http-source.js';
-import { isUrl } from '../../io/url.js';
+import { storeOf } from '../../io/locations.js';
 import { displayLocation } from '../../io/display-name.js';
 import { mergeRecordFiles } from '../../tools/merge.js';
 import { UsageError, runWritingCommand } from '../run.js';
@@ -28,8 +25,8 @@ async function outputAndInputs(files: string[], out: string | undefined): Promis
 }
 
 /** Whether a file, or an object at a URL, has this name. */
-async function locationTaken(location: string): Promise<boolean> {
-  return isUrl(location) ? remoteExists(remoteAddress(location)) : nameTaken(location);
+function locationTaken(location: string): Promise<boolean> {
+  return storeOf(location).exists(location);
 }
 
 export function addMergeCommand(program: Command): void {

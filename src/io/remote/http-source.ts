@@ -32,24 +32,9 @@ import type { ByteSource } from '../byte-source.js';
 import { displayLocation } from '../display-name.js';
 import { MxrecError } from '../../util/errors.js';
 import { type HttpAnswer, type Stoppable, discard, header, request } from './http-request.js';
+import type { RemoteOptions } from '../store.js';
 import { parseUrl } from '../url.js';
 
-export interface HttpOptions {
-  /** Attempts after the first for one read, or since the last that brought bytes. Default 5. */
-  retries?: number;
-  /** Pause before the first retry, doubled for each next one (up to 8 s). Default 250 ms. */
-  retryDelayMs?: number;
-  /** Give up on an attempt that sends nothing for this long. Default 30 s. */
-  timeoutMs?: number;
-  /** Give up on an attempt that has not finished after this long, however it progresses. Default 10 min. */
-  deadlineMs?: number;
-  /** Give up on an attempt slower than this, on average, once `timeoutMs` has passed. Default 16 KiB/s. */
-  minBytesPerSecond?: number;
-  /** Extra request headers (an Authorization header, say). */
-  headers?: Record<string, string>;
-  /** Told about each retry, for logs. */
-  onRetry?: (event: { url: string; position: number; attempt: number; reason: string }) => void;
-}
 
 /** An HTTP(S) location that cannot be read: not found, refused, no range support, gave up retrying. */
 export class HttpError extends MxrecError {
@@ -89,7 +74,7 @@ export interface RemoteAddress {
 }
 
 /** An http(s):// URL's address. `user:pass@` becomes a Basic Authorization header (sent as a header, never in the URL). */
-export function httpAddress(url: string, options: HttpOptions = {}): RemoteAddress {
+export function httpAddress(url: string, options: RemoteOptions = {}): RemoteAddress {
   const u = parseUrl(url);
   const auth: Record<string, string> = {};
   if (u.username || u.password) {
@@ -226,7 +211,7 @@ export class HttpSource implements ByteSource {
     private readonly address: RemoteAddress,
     readonly size: number,
     private readonly version: Version,
-    private readonly options: HttpOptions,
+    private readonly options: RemoteOptions,
   ) {}
 
   get name(): string {
@@ -234,12 +219,12 @@ export class HttpSource implements ByteSource {
   }
 
   /** An http(s):// URL; see openAt. */
-  static open(url: string, options: HttpOptions = {}): Promise<HttpSource> {
+  static open(url: string, options: RemoteOptions = {}): Promise<HttpSource> {
     return HttpSource.openAt(httpAddress(url, options), options);
   }
 
   /** Asks for the first byte (or the headers, see RemoteAddress.probe), to learn the size and check that ranges are served. */
-  static async openAt(address: RemoteAddress, options: HttpOptions = {}): Promise<HttpSource> {
+  static async openAt(address: RemoteAddress, options: RemoteOptions = {}): Promise<HttpSource> {
     const { name, headers } = address;
     if (address.probe === 'head') {
       const head = (await headOf(address, options))!;
@@ -272,7 +257,7 @@ export class HttpSource implements ByteSource {
    * connection); if it cannot be read then, that read is retried by range as
    * any other. The address's `probe` is not used.
    */
-  static async openWhole(address: RemoteAddress, options: HttpOptions = {}): Promise<HttpSource> {
+  static async openWhole(address: RemoteAddress, options: RemoteOptions = {}): Promise<HttpSource> {
     const res = await withRetries(address.name, 0, options, async (req) => {
       const res = await request(await address.href('GET'), { headers: address.headers, attempt: req });
       if (res.statusCode !== 200) {
@@ -428,7 +413,7 @@ function statusError(address: RemoteAddress, res: HttpAnswer): HttpError {
 async function withRetries<T>(
   name: string,
   position: number,
-  options: HttpOptions,
+  options: RemoteOptions,
   attempt: (req: Attempt) => Promise<T>,
   onRetry?: () => void,
   progress: () => number = () => 0,
@@ -500,7 +485,7 @@ function describe(err: unknown, stopped: Error | null): string {
 }
 
 /** A HEAD's answer, with retries; null for the statuses in `absent`, an HttpError for any other failure. */
-async function headOf(address: RemoteAddress, options: HttpOptions, absent: readonly number[] = []): Promise<HttpAnswer | null> {
+async function headOf(address: RemoteAddress, options: RemoteOptions, absent: readonly number[] = []): Promise<HttpAnswer | null> {
   return withRetries(address.name, 0, options, async (req) => {
     const res = await request(await address.href('HEAD'), { method: 'HEAD', headers: address.headers, attempt: req });
     res.resume(); // no body: the connection goes back to the pool
@@ -512,6 +497,6 @@ async function headOf(address: RemoteAddress, options: HttpOptions, absent: read
 }
 
 /** Whether a remote file is there (for the .idx beside a remote .rec): false for 404 and 410. */
-export async function remoteExists(address: RemoteAddress, options: HttpOptions = {}): Promise<boolean> {
+export async function remoteExists(address: RemoteAddress, options: RemoteOptions = {}): Promise<boolean> {
   return (await headOf(address, options, [404, 410])) !== null;
 }

@@ -15,7 +15,8 @@
  */
 import crypto from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { HttpOptions, RemoteAddress } from './http-source.js';
+import type { RemoteAddress } from './http-source.js';
+import type { RemoteOptions } from '../store.js';
 import { displayLocation } from '../display-name.js';
 import { HttpError } from './http-source.js';
 import { LimitError } from '../limits.js';
@@ -56,6 +57,12 @@ function splitS3(location: string, expected: string): { bucket: string; rest: st
     throw new LocationError(`${shown}: expected ${expected} with a key of at most ${MAX_S3_KEY_BYTES} bytes (S3's limit), received ${Buffer.byteLength(rest)}`);
   }
   return { bucket: authority, rest };
+}
+
+/** An s3:// location (with or without a key) in its one spelling: `s3://bucket/key`, the key unescaped. */
+export function s3Name(location: string): string {
+  const { bucket, rest } = splitS3(location, 's3://bucket/key');
+  return `s3://${bucket}/${rest}`;
 }
 
 /** Bucket and key of an s3:// location, and its name in messages (`s3://bucket/key`, one spelling for every use). */
@@ -175,7 +182,7 @@ export function s3CallError(name: string, err: unknown, doing: string): Error {
 }
 
 /** An s3:// object's address for http-source: each request signed as it is made. */
-export function s3Address(location: string, options: HttpOptions = {}): RemoteAddress {
+export function s3Address(location: string, options: RemoteOptions = {}): RemoteAddress {
   const { bucket, key, name } = parseS3Url(location);
   const signed: Partial<Record<'GET' | 'HEAD', { url: Promise<string>; renewAt: number }>> = {};
   return {
