@@ -6,9 +6,9 @@
  * orderedMap or a pass over one, so that the image bytes between read and
  * write stay within two budgets whatever the files hold:
  *
- *   find    each image's size: a stat, or for one in a bucket (an s3://
- *           ROOT) a GET whose headers say it, its body left unread (many
- *           in flight, for the store's latency)
+ *   find    each image opened to be read whole through its store: a stat,
+ *           or for one in a bucket a GET whose headers give its size, its
+ *           body left unread (many in flight, for the store's latency)
  *   batch   up to BATCH images, of at most BATCH_FILE_BYTES of files (or
  *           one file)
  *   read    a batch's files once their bytes fit the read budget, taken in
@@ -27,14 +27,12 @@
  * a record is the file's bytes read behind its header, held in the read
  * budget until it is written.
  */
-import fs from 'node:fs';
-import type { ByteSource } from '../io/byte-source.js';
+import { type ByteSource, ChangedWhileReadError } from '../io/byte-source.js';
 import { isNotFound, storeOf } from '../io/locations.js';
 import { imageInfo, transcodeMany } from '../codec/codec.js';
 import { ImageError, type TranscodeOptions } from '../codec/types.js';
 import { type ImageRecordInput, packImageRecord } from '../format/image-record.js';
 import type { ListItem } from '../format/list-file.js';
-import { LimitError } from '../io/limits.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { orderedMap } from '../util/ordered-map.js';
 import { type ImageSettings, planImage } from './image-plan.js';
@@ -77,14 +75,13 @@ const recordBudget = new ByteBudget(256 << 20);
 const BATCH_FILE_BYTES = 64 << 20;
 const BATCH_RECORD_BYTES = 64 << 20;
 
-/** A list item with its image's size, from a stat or from the headers of its GET (`remote`, its body unread). */
+/** A list item with its image opened to be read whole (its size known: a stat, or a GET's headers, its body unread), or why it cannot be. */
 interface Found {
   item: ListItem;
   file: string;
   /** The bytes it will take in the read budget: 0 for what is not read (missing, too large). */
   size: number;
-  /** A remote image: its GET, or why there is none. */
-  remote: ByteSource | string | null;
+  source: ByteSource | string;
 }
 
 /** An item read: its outcome already (passThrough, or skipped), or its bytes and plan, awaiting the codec. */
@@ -108,35 +105,40 @@ export interface EncodedBatch {
 /** The encode stage's results; return() stops it early (see encodeStage). */
 export type EncodeStage = AsyncIterableIterator<EncodedBatch> & { return(): Promise<IteratorResult<EncodedBatch>> };
 
-/** find: an image's size, and for a remote one its GET. */
+/** find: an image opened to be read whole, its size known. */
 async function find(item: ListItem, o: ResolvedOptions): Promise<Found> {
   const file = o.pathOf(item.path);
-  if (!storeOf(file).remote) {
-    const st = fs.statSync(file, { throwIfNoEntry: false });
-    return { item, file, size: st?.isFile() && st.size <= MAX_IMAGE_FILE_BYTES ? st.size : 0, remote: null };
-  }
-  const remote = await openRemoteImage(file);
-  return { item, file, size: typeof remote !== 'string' && remote.size <= MAX_IMAGE_FILE_BYTES ? remote.size : 0, remote };
+  const source = await openImage(file);
+  return { item, file, size: typeof source !== 'string' && source.size <= MAX_IMAGE_FILE_BYTES ? source.size : 0, source };
 }
 
 function close(found: Found): void {
-  if (found.remote !== null && typeof found.remote !== 'string') found.remote.close();
+  if (typeof found.source !== 'string') found.source.close();
 }
 
 /**
- * A remote image (s3://, http(s)://), opened: a GET whose headers give its
- * size for the read budget, its body read once the budget allows (one request
- * per image). A missing one is skipped like a missing file; any other failure
- * (credentials, the store unreachable) stops the pack, which must not quietly
- * leave images out.
+ * An image opened to be read whole (Store.openWhole): a local file's stat,
+ * or a GET whose headers give its size for the read budget, its body read
+ * once the budget allows (one request per image). A missing image is
+ * skipped, as is a file that cannot be read; any other failure
+ * (credentials, the store unreachable) stops the pack, which must not
+ * quietly leave images out.
  */
-async function openRemoteImage(file: string): Promise<ByteSource | string> {
+async function openImage(file: string): Promise<ByteSource | string> {
   try {
     return await storeOf(file).openWhole(file);
   } catch (err) {
-    if (isNotFound(err)) return MISSING;
-    throw err;
+    return skipReason(err) ?? Promise.reject(err);
   }
+}
+
+/** Why an image that cannot be opened or read is skipped, or null for a failure that stops the pack. */
+function skipReason(err: unknown): string | null {
+  if (isNotFound(err)) return MISSING;
+  if (err instanceof ChangedWhileReadError) return `changed while being packed: ${err.detail}`;
+  const errno = err as NodeJS.ErrnoException | null;
+  if (typeof errno?.code === 'string' && errno.syscall !== undefined) return errno.code === 'EISDIR' ? 'is a folder, not an image' : `unreadable: ${errno.code}`;
+  return null;
 }
 
 /** batch: found images in batches of at most BATCH, and BATCH_FILE_BYTES of files unless one file is more. */
@@ -164,53 +166,21 @@ async function* batches(found: AsyncIterable<Found>): AsyncGenerator<Found[]> {
   }
 }
 
-/** An image file's bytes (behind `headroom` bytes left for its record's header) and what it was when read, or why it cannot be read. */
-function readImage(file: string, expected: number, headroom: number): { bytes: Buffer; stamp: SourceStamp } | string {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return MISSING;
-    return `unreadable: ${code ?? (err as Error).message}`;
-  }
-  try {
-    const st = fs.fstatSync(fd, { bigint: true });
-    if (st.isDirectory()) return 'is a folder, not an image';
-    if (st.size > BigInt(MAX_IMAGE_FILE_BYTES)) return `too large: a file of ${st.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
-    if (st.size === 0n) return 'empty file';
-    // Its share of the read budget was taken for the size it had when found: no more is read.
-    if (st.size > BigInt(expected)) return `changed while being packed: ${expected} bytes when found, ${st.size} when read`;
-    const size = Number(st.size);
-    const bytes = Buffer.allocUnsafe(headroom + size);
-    let done = 0;
-    while (done < size) {
-      const n = fs.readSync(fd, bytes, headroom + done, size - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    if (done < size) return `changed while being packed: ${size} bytes when opened, ${done} read`;
-    return { bytes, stamp: { size, mtimeNs: st.mtimeNs } };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EISDIR' ? 'is a folder, not an image' : `unreadable: ${code ?? (err as Error).message}`;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** readImage() for an opened remote image; its stamp has no modification time (a remote pack is not resumed). */
-async function readRemoteImage(source: ByteSource, headroom: number): Promise<{ bytes: Buffer; stamp: SourceStamp } | string> {
+/** An image's bytes (behind `headroom` bytes left for its record's header) and what it was when read, or why it cannot be read. */
+async function readImage(source: ByteSource, headroom: number): Promise<{ bytes: Buffer; stamp: SourceStamp } | string> {
   try {
     if (source.size > MAX_IMAGE_FILE_BYTES) return `too large: a file of ${source.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
     if (source.size === 0) return 'empty file';
     const bytes = Buffer.allocUnsafe(headroom + source.size);
     for (let done = 0; done < source.size; ) {
       const n = await source.read(bytes, headroom + done, source.size - done, done);
-      if (n === 0) throw new LimitError(`${source.name}: ended at byte ${done} of ${source.size} while being read`);
+      if (n === 0) return `changed while being packed: ${source.size} bytes when opened, ${done} read`;
       done += n;
     }
-    return { bytes, stamp: { size: source.size, mtimeNs: 0n } };
+    // A remote image has no modification time to compare: a remote pack is not resumed.
+    return { bytes, stamp: { size: source.size, mtimeNs: source.modifiedNs ?? 0n } };
+  } catch (err) {
+    return skipReason(err) ?? Promise.reject(err);
   } finally {
     source.close();
   }
@@ -265,7 +235,7 @@ async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promi
   // passThrough: the file is read behind its record's header (and labels), not copied after them.
   const header = o.image.passThrough ? packImageRecord(headerFor(item, o.image.form, o.packLabel), new Uint8Array(0)) : null;
   const headroom = header?.length ?? 0;
-  const read = f.remote === null ? readImage(f.file, f.size, headroom) : typeof f.remote === 'string' ? f.remote : await readRemoteImage(f.remote, headroom);
+  const read = typeof f.source === 'string' ? f.source : await readImage(f.source, headroom);
   if (typeof read === 'string') return skip(read);
   const { bytes, stamp } = read;
   const image = bytes.subarray(headroom);

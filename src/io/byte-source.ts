@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { asBuffer } from './as-buffer.js';
+import { MxrecError } from '../util/errors.js';
 
 export interface ByteSource {
   /** Shown in error messages: a path, or '<buffer>'. */
@@ -12,6 +13,8 @@ export interface ByteSource {
   readonly size: number;
   /** The open file descriptor, for a local file: what the addon's reader threads read from. */
   readonly fd?: number;
+  /** When a local file was last modified (ns), where the source knows it (a resumed pack compares it). */
+  readonly modifiedNs?: bigint;
   /** Whether readSync works: true for files and buffers, false for URLs (range requests are asynchronous). */
   readonly syncReads: boolean;
   /** Reads up to `length` bytes at `position` into `buffer[offset..]`; returns the count, 0 at the end. */
@@ -72,6 +75,77 @@ export class FileSource implements ByteSource {
       fs.closeSync(this.open);
       this.open = null;
     }
+  }
+}
+
+/** A local file read whole changed size between the stat that sized it and the read (WholeFileSource). */
+export class ChangedWhileReadError extends MxrecError {
+  override readonly name = 'ChangedWhileReadError';
+  readonly kind = 'io';
+  constructor(
+    readonly file: string,
+    /** What changed, without the file's name. */
+    readonly detail: string,
+  ) {
+    super(`${file}: changed while being read: ${detail}`);
+  }
+}
+
+/**
+ * A local file to be read whole (Store.openWhole): its size and modification
+ * time from a stat now, its descriptor opened at the first read, so that many
+ * files can wait for their turn without holding descriptors. A file whose
+ * size changed in between is a ChangedWhileReadError, not a mix of the two.
+ */
+export class WholeFileSource implements ByteSource {
+  readonly syncReads = true;
+  private opened: number | null = null;
+
+  private constructor(
+    readonly name: string,
+    readonly size: number,
+    /** When the file was last modified (ns), as the stat saw it: what a resumed pack compares. */
+    readonly modifiedNs: bigint,
+  ) {}
+
+  static open(path: string): WholeFileSource {
+    const st = fs.statSync(path, { bigint: true });
+    if (!st.isFile()) {
+      const code = st.isDirectory() ? 'EISDIR' : 'EINVAL';
+      throw Object.assign(new Error(`${code}: not a regular file, open '${path}'`), { code, syscall: 'open', path });
+    }
+    return new WholeFileSource(path, Number(st.size), st.mtimeNs);
+  }
+
+  get fd(): number | undefined {
+    return this.opened ?? undefined;
+  }
+
+  private handle(): number {
+    if (this.opened === null) {
+      const fd = fs.openSync(this.name, 'r');
+      const size = Number(fs.fstatSync(fd).size);
+      if (size !== this.size) {
+        fs.closeSync(fd);
+        throw new ChangedWhileReadError(this.name, `${this.size} bytes when found, ${size} when read`);
+      }
+      this.opened = fd;
+    }
+    return this.opened;
+  }
+
+  readSync(buffer: Buffer, offset: number, length: number, position: number): number {
+    return fs.readSync(this.handle(), buffer, offset, length, position);
+  }
+
+  /** A page-cache read, on the calling thread: libuv's pool is kept for the codec. */
+  async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return this.readSync(buffer, offset, length, position);
+  }
+
+  close(): void {
+    if (this.opened !== null) fs.closeSync(this.opened);
+    this.opened = null;
   }
 }
 

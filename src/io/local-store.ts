@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AtomicFile, assertNew, nameTaken, removeTempsOf } from './atomic-file.js';
-import { type ByteSource, FileSource } from './byte-source.js';
+import { type ByteSource, FileSource, WholeFileSource } from './byte-source.js';
 import { OutputIsInputError, OutputNameError } from './output-errors.js';
 import { lockOutput } from './output-lock.js';
 import { isDirectory } from './paths.js';
@@ -93,7 +93,7 @@ export const localStore: Store = {
 
   open: async (location) => FileSource.open(location),
   openSync: (location): ByteSource => FileSource.open(location),
-  openWhole: async (location) => FileSource.open(location),
+  openWhole: async (location) => WholeFileSource.open(location),
   exists: async (location) => nameTaken(location),
   isFolder: (location) => /[\\/]$/.test(location) || isDirectory(location),
 

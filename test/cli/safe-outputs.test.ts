@@ -353,7 +353,10 @@ describe('4. two runs on one output', () => {
     const first = spawn(process.execPath, [path.join(binDir, 'im2rec.cjs'), prefix, photos, '--resize', '64', '--num-thread', '1', '-q'], { stdio: 'ignore' });
     const lock = lockPathFor(`${prefix}.rec`);
     await waitFor(() => fs.existsSync(lock), 'the first run to take its lock');
+    // Held still while the second runs, so that a loaded machine cannot let the first finish first.
+    first.kill('SIGSTOP');
     const second = runBin('im2rec', [prefix, photos, '--resize', '64', '--force']);
+    first.kill('SIGCONT');
     refused(second, `${prefix}.rec`, new RegExp(`another run is writing it \\(pid ${first.pid} on ${os.hostname()}`));
     assert.equal(await exited(first), 0);
     assert.equal(fs.existsSync(lock), false, 'the lock goes with its run');
