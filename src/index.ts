@@ -40,7 +40,7 @@ export { parseList, parseListLine, formatListLine, ListFileError, type ListItem,
 export { resolveRecordFiles, RecordFilesError, type RecordFile } from './io/record-files.js';
 export { type ByteSource, FileSource, BufferSource } from './io/byte-source.js';
 export { HttpError } from './io/remote/http-source.js';
-export type { RemoteOptions, Store, OutputFile, OutputHold, ListOptions } from './io/store.js';
+export type { RemoteOptions, Store, OutputFile, OutputOptions, OutputHold, ListOptions } from './io/store.js';
 export { registerStore, storeOf } from './io/locations.js';
 export { LocalOnlyError } from './io/url.js';
 export { LimitError } from './io/limits.js';

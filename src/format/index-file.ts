@@ -17,8 +17,7 @@
  * holds at most MAX_INDEX_ENTRIES entries and MAX_INDEX_KEY_BYTES of such
  * keys: past either it is a LimitError naming the line.
  */
-import { AtomicFile } from '../io/atomic-file.js';
-import { commitOutputs, createOutput } from '../io/output-file.js';
+import { type MakeOutput, createOutput, createOutputSync, publishing } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
 import type { RemoteOptions } from '../io/store.js';
 import { withExtension } from '../io/locations.js';
@@ -26,6 +25,7 @@ import { LimitError } from '../io/limits.js';
 import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
 import { IndexFileError } from './errors.js';
 import { quoted } from '../util/errors.js';
+import { type Steps, runAsync, runSync, step } from '../util/steps.js';
 
 /** A key as given to a lookup or a write: a string as the `.idx` stores it, or an integer (a record id). */
 export type IndexKey = string | number | bigint;
@@ -365,33 +365,32 @@ export class RecordIndex {
   }
 
   /**
-   * Writes the index to `file` atomically (temporary file, then rename), a
-   * piece at a time; an existing file only with `overwrite`.
+   * Writes the index to a local `file` (temporary file, then rename), a piece
+   * at a time; an existing file only with `overwrite`. A location whose store
+   * writes only asynchronously (s3://) is a LocalOnlyError: use write().
    */
   writeSync(file: string, options: { overwrite?: boolean; fsync?: boolean } = {}): void {
-    const out = AtomicFile.create(file, { overwrite: options.overwrite });
-    try {
-      for (const piece of this.textPieces()) out.writeSync(piece);
-      out.commit(options);
-    } catch (err) {
-      out.abort();
-      throw err;
-    }
+    runSync(this.writing(file, options, createOutputSync));
   }
 
   /** writeSync() for a path or an s3://bucket/key (streamed into an upload, published when complete). */
-  async write(location: string, options: { overwrite?: boolean; fsync?: boolean } = {}): Promise<void> {
-    const out = await createOutput(location, { overwrite: options.overwrite });
+  write(location: string, options: { overwrite?: boolean; fsync?: boolean } = {}): Promise<void> {
+    return runAsync(this.writing(location, options, createOutput));
+  }
+
+  /** writeSync() and write(), as steps. */
+  private *writing(location: string, options: { overwrite?: boolean; fsync?: boolean }, make: MakeOutput): Steps<void> {
+    const out = yield* step(make(location, { overwrite: options.overwrite }));
     try {
       for (const piece of this.textPieces()) {
         out.writeSync(piece);
-        await out.ready();
+        yield* step(out.ready());
       }
     } catch (err) {
-      await out.abort();
+      yield* step(out.abort());
       throw err;
     }
-    await commitOutputs([out], options);
+    yield* publishing([out], options);
   }
 }
 

@@ -1,15 +1,17 @@
 /**
- * Writing records, byte for byte as dmlc::RecordIOWriter does, to a file, an
- * s3:// object or into memory. File output is written under a temporary name
- * and published by close() together with its `.idx` when one is asked for
- * (atomic-file.ts): an existing file is refused unless `overwrite` is set.
- * An s3:// output (createAsync) streams into a multipart upload that
- * closeAsync() completes (io/remote/s3-upload.ts); its writer awaits ready() when it
- * is not null, so memory stays bounded however fast records come.
+ * Writing records, byte for byte as dmlc::RecordIOWriter does, to an output
+ * of any store (a local file, an s3:// object) or into memory. The `.rec`
+ * (and its `.idx` when one is asked for) is written under a temporary name or
+ * into an upload, and published by close() / closeAsync(), the two together
+ * (io/output-file.ts): an existing file is refused unless `overwrite` is set.
+ * create() and close() are the synchronous API, for stores that write without
+ * waiting (local files); createAsync() and closeAsync() take any store, and
+ * run the same steps. An upload's writer awaits ready() when it is not null,
+ * so memory stays bounded however fast records come.
  */
-import { AtomicFile, assertNew, commitTogether } from '../io/atomic-file.js';
-import { type OutputFile, commitOutputs, createOutput } from '../io/output-file.js';
+import { type MakeOutput, type OutputFile, createOutput, createOutputSync, publishTogether, publishTogetherSync } from '../io/output-file.js';
 import { storeOf } from '../io/locations.js';
+import { type Steps, runAsync, runSync, step } from '../util/steps.js';
 import { checkIndexKey, type IndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
 
@@ -71,11 +73,10 @@ export class RecordWriter {
   private constructor(
     private readonly sink: FileSink | MemorySink,
     private readonly options: RecordWriterOptions,
-    index?: OutputFile,
+    index: OutputFile | null = null,
   ) {
     this.buffer = Buffer.allocUnsafe(Math.max(options.bufferSize ?? 4 << 20, 4096));
-    this.index =
-      index ?? (options.indexPath !== undefined && sink instanceof FileSink ? AtomicFile.create(options.indexPath, { overwrite: options.overwrite }) : null);
+    this.index = index;
     if (options.resume) {
       for (const { key, offset } of options.resume.entries) this.addIndexLine(checkIndexKey(key), offset);
       this.written = options.resume.size;
@@ -95,39 +96,43 @@ export class RecordWriter {
     }
   }
 
-  /** Starts a `.rec` file at `path` (and its `.idx` with `indexPath`); nothing appears there until close(). */
+  /**
+   * Starts a `.rec` at a local path (and its `.idx` with `indexPath`);
+   * nothing appears there until close(). A location whose store writes only
+   * asynchronously (s3://) is a LocalOnlyError: use createAsync().
+   */
   static create(path: string, options: RecordWriterOptions = {}): RecordWriter {
-    if (options.resume && options.tempPath === undefined) throw new TypeError('resume: expected tempPath too (the file to continue)');
-    if (options.indexPath !== undefined) assertNew(options.indexPath, options.overwrite);
-    const file = AtomicFile.create(path, { overwrite: options.overwrite, tempPath: options.tempPath, continueAt: options.resume?.size });
-    try {
-      return new RecordWriter(new FileSink(file), options);
-    } catch (err) {
-      // A file being continued is kept for another try; a new one goes.
-      options.resume ? file.release() : file.abort();
-      throw err;
-    }
+    return runSync(RecordWriter.starting(path, options, createOutputSync));
   }
 
   /**
-   * create() for a path or an s3://bucket/key (and an `indexPath` of either
-   * kind). An s3:// output is uploaded as it is written and appears when
-   * closeAsync() completes; write more only once ready() is null or has
-   * resolved. `tempPath` and `resume` are for local files only.
+   * create() for a location in any store: a path or an s3://bucket/key (and
+   * an `indexPath` of either kind). An s3:// output is uploaded as it is
+   * written and appears when closeAsync() completes; write more only once
+   * ready() is null or has resolved. `tempPath` and `resume` are for local
+   * files only.
    */
-  static async createAsync(location: string, options: RecordWriterOptions = {}): Promise<RecordWriter> {
-    if (options.tempPath !== undefined || options.resume) {
-      if (!storeOf(location).resumable) throw new TypeError(`tempPath and resume: expected a local output, received ${storeOf(location).display(location)}`);
-      return RecordWriter.create(location, options);
+  static createAsync(location: string, options: RecordWriterOptions = {}): Promise<RecordWriter> {
+    return runAsync(RecordWriter.starting(location, options, createOutput));
+  }
+
+  /** create() and createAsync(), as steps: the `.rec`'s output, then the `.idx`'s. */
+  private static *starting(location: string, options: RecordWriterOptions, make: MakeOutput): Steps<RecordWriter> {
+    if (options.resume && options.tempPath === undefined) throw new TypeError('resume: expected tempPath too (the file to continue)');
+    const store = storeOf(location);
+    if ((options.tempPath !== undefined || options.resume) && !store.resumable) {
+      throw new TypeError(`tempPath and resume: expected a local output, received ${store.display(location)}`);
     }
-    const file = await createOutput(location, { overwrite: options.overwrite });
-    let index: OutputFile | undefined;
+    const { overwrite, indexPath } = options;
+    const file = yield* step(make(location, { overwrite, tempPath: options.tempPath, continueAt: options.resume?.size }));
+    let index: OutputFile | null = null;
     try {
-      if (options.indexPath !== undefined) index = await createOutput(options.indexPath, { overwrite: options.overwrite });
+      if (indexPath !== undefined) index = yield* step(make(indexPath, { overwrite }));
       return new RecordWriter(new FileSink(file), options, index);
     } catch (err) {
-      await file.abort();
-      await index?.abort();
+      // A file being continued is kept for another try; a new one goes.
+      yield* step(options.resume ? file.release?.() : file.abort());
+      if (index) yield* step(index.abort());
       throw err;
     }
   }
@@ -207,9 +212,11 @@ export class RecordWriter {
   }
 
   /**
-   * Finishes the output: flushes, and for files renames `.rec` (and `.idx`)
-   * into place. If any write failed, the temporary file is removed instead
-   * and the failure is thrown again: an incomplete file never gets the name.
+   * Finishes the output: flushes, and publishes the `.rec` (and `.idx`):
+   * for outputs that never wait (local files; else a LocalOnlyError, and the
+   * output is dropped: use closeAsync()). If any write failed, the temporary
+   * file is removed instead and the failure is thrown again: an incomplete
+   * file never gets the name.
    */
   close(): void {
     let files: OutputFile[];
@@ -219,11 +226,7 @@ export class RecordWriter {
       void this.abort(); // local files are removed before abort() returns
       throw err;
     }
-    if (files.some((file) => !(file instanceof AtomicFile))) {
-      void this.abort();
-      throw new Error('close() is for local files; an s3:// output is completed by closeAsync()');
-    }
-    commitTogether(files as AtomicFile[], { fsync: this.options.fsync });
+    publishTogetherSync(files, { fsync: this.options.fsync });
   }
 
   /** close() for any output, s3:// included: resolves once the `.rec` (and `.idx`) exist. */
@@ -235,7 +238,7 @@ export class RecordWriter {
       await this.abort();
       throw err;
     }
-    await commitOutputs(files, { fsync: this.options.fsync });
+    await publishTogether(files, { fsync: this.options.fsync });
   }
 
   /**
@@ -267,13 +270,12 @@ export class RecordWriter {
       throw new Error('suspend() is for file writers made with a tempPath');
     }
     const file = this.sink.file;
-    if (!(file instanceof AtomicFile)) throw new Error('suspend() is for local files');
     this.closed = true;
     void this.index?.abort(); // rebuilt from the records when the output is resumed
     try {
       if (this.failure === null) this.flush();
     } finally {
-      file.release();
+      file.release?.(); // a tempPath is a resumable store's (starting), whose outputs release
     }
   }
 

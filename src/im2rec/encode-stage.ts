@@ -27,7 +27,7 @@
  * a record is the file's bytes read behind its header, held in the read
  * budget until it is written.
  */
-import { type ByteSource, ChangedWhileReadError } from '../io/byte-source.js';
+import { type ByteSource, ChangedWhileReadError, readWholeInto } from '../io/byte-source.js';
 import { isNotFound, storeOf } from '../io/locations.js';
 import { imageInfo, transcodeMany } from '../codec/codec.js';
 import { ImageError, type TranscodeOptions } from '../codec/types.js';
@@ -172,11 +172,7 @@ async function readImage(source: ByteSource, headroom: number): Promise<{ bytes:
     if (source.size > MAX_IMAGE_FILE_BYTES) return `too large: a file of ${source.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
     if (source.size === 0) return 'empty file';
     const bytes = Buffer.allocUnsafe(headroom + source.size);
-    for (let done = 0; done < source.size; ) {
-      const n = await source.read(bytes, headroom + done, source.size - done, done);
-      if (n === 0) return `changed while being packed: ${source.size} bytes when opened, ${done} read`;
-      done += n;
-    }
+    await readWholeInto(source, bytes, headroom); // one that ends early: ChangedWhileReadError, a skip (skipReason)
     // A remote image has no modification time to compare: a remote pack is not resumed.
     return { bytes, stamp: { size: source.size, mtimeNs: source.modifiedNs ?? 0n } };
   } catch (err) {

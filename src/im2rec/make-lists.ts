@@ -28,7 +28,7 @@
  * streamed out.
  */
 import { claimOutputs } from '../io/output-claim.js';
-import { type OutputFile, commitOutputs, createOutput } from '../io/output-file.js';
+import { type OutputFile, publishTogether, createOutput } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
 import { LimitError } from '../io/limits.js';
 import { readWhole, readWholeSync, storeOf } from '../io/locations.js';
@@ -254,7 +254,7 @@ export async function makeLists(options: MakeListsOptions): Promise<MakeListsRes
     const result: MakeListsResult = { images: items.order.length, lists, folders: items.folders, skipped: names.skipped };
     if (labelMap) {
       options.signal?.throwIfAborted();
-      await commitOutputs([labelMap], { fsync: false });
+      await publishTogether([labelMap], { fsync: false });
       result.labelMapPath = labelMap.path;
     }
     return result;
@@ -338,7 +338,7 @@ async function writeLists(options: MakeListsOptions, items: Collected): Promise<
       await file.abort();
       throw err;
     }
-    await commitOutputs([file], { fsync: false });
+    await publishTogether([file], { fsync: false });
     lists.push({ path: list.path, images: list.end - list.begin });
   }
   return lists;

@@ -28,7 +28,7 @@
 import type { RecordId } from '../format/image-record.js';
 import { indexPathFor } from '../format/index-file.js';
 import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
-import { removeOutput, writeWholeFile } from '../io/output-file.js';
+import { removeOutput, writeWholeFiles } from '../io/output-file.js';
 import { storeOf } from '../io/locations.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { type ListDialect, type ListItem, NUMBER, notUnderRoot } from '../format/list-file.js';
@@ -379,7 +379,7 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
   await out.complete();
   if (skippedImages.length) {
     const lines = skippedImages.map((s) => `${s.line}\t${s.index}\t${s.path}\t${s.reason.replace(/\s+/g, ' ')}\n`);
-    await writeWholeFile(reportPath, `line\tindex\tpath\treason\n${lines.join('')}`, { fsync: false, overwrite });
+    await writeWholeFiles([{ location: reportPath, data: `line\tindex\tpath\treason\n${lines.join('')}` }], { fsync: false, overwrite });
     summary.reportPath = reportPath;
   } else if (overwrite) {
     await removeOutput(reportPath); // a report left by an earlier run would describe other output

@@ -6,12 +6,11 @@
  *   symlink planted at that name is never written through. Anonymous
  *   temporaries are named `.NAME.tmp-PID-RANDOM`: two runs never share one,
  *   and nobody can plant one ahead of time.
- * - commit() gives the file its final name. Without `overwrite` that is a
- *   hard link, which fails if the name exists, so not even a file that
- *   appeared while the run was writing is replaced; with `overwrite`, rename.
- *   commitTogether() publishes several files (a `.rec` and its `.idx`) as one
- *   step: all are flushed first, and if one cannot be published, those
- *   published before it are taken back.
+ * - publish() gives the finished file its final name. Without `overwrite`
+ *   that is a hard link, which fails if the name exists, so not even a file
+ *   that appeared while the run was writing is replaced; with `overwrite`,
+ *   rename. Several files (a `.rec` and its `.idx`) are published as one step
+ *   by output-file.ts (publishTogether), as every store's outputs are.
  * - Temporary files still open when the process exits are removed, so an
  *   interrupted run leaves earlier outputs as they were and nothing half-done.
  *   A process killed outright cannot: the next run that takes over its lock
@@ -24,6 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { OutputExistsError } from './output-errors.js';
+import type { OutputOptions } from './store.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = fs.constants;
 /** O_NOFOLLOW where the platform has it (everywhere but Windows, whose links need privileges to make). */
@@ -102,25 +102,12 @@ export function assertNew(p: string, overwrite: boolean | undefined): void {
 /** Filesystems without hard links (FAT, some network and FUSE mounts) answer link() with one of these. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
-export interface AtomicFileOptions {
-  /** Replace an existing file at the final name (the CLI's --force). Default false: refuse it. */
-  overwrite?: boolean;
-  /**
-   * Write through this named temporary file instead of an anonymous one, and
-   * keep it if the process stops before commit (release() leaves it too).
-   * It is created new, unless `continueAt` is given.
-   */
-  tempPath?: string;
-  /** Continue `tempPath`, an earlier run's file: keep its first `continueAt` bytes and append after them. */
-  continueAt?: number;
-}
-
 export class AtomicFile {
   private fd: number | null;
   private written = 0;
 
   private constructor(
-    /** Where the file appears on commit. */
+    /** Where the file appears when published. */
     readonly path: string,
     /** Where the bytes go until then. */
     readonly tempPath: string,
@@ -130,8 +117,13 @@ export class AtomicFile {
     this.fd = fd;
   }
 
-  /** Starts `finalPath`; see the file comment. Throws OutputExistsError for an existing target without `overwrite`. */
-  static create(finalPath: string, options: AtomicFileOptions = {}): AtomicFile {
+  /**
+   * Starts `finalPath`; see the file comment. Throws OutputExistsError for an
+   * existing target without `overwrite`. A `tempPath` is created new (never
+   * through a link), and kept if the process stops before publish(); with
+   * `continueAt` it is an earlier run's file, continued after that many bytes.
+   */
+  static create(finalPath: string, options: OutputOptions = {}): AtomicFile {
     const overwrite = options.overwrite ?? false;
     assertNew(finalPath, overwrite);
     const { tempPath, continueAt } = options;
@@ -195,7 +187,7 @@ export class AtomicFile {
     return this.fd;
   }
 
-  /** Flushes to disk (unless fsync is false) and closes: the first half of commit. */
+  /** Flushes to disk (unless fsync is false) and closes: the first half of publishing. */
   finish(options: { fsync?: boolean } = {}): void {
     if (this.fd === null) throw new Error(`${this.path}: already closed`);
     if (options.fsync !== false) fs.fsyncSync(this.fd);
@@ -204,7 +196,7 @@ export class AtomicFile {
   }
 
   /**
-   * Gives the finished file its final name: the second half of commit.
+   * Gives the finished file its final name: the second half of publishing.
    * Returns whether a name was newly made (so that a failed group can take it back).
    */
   publish(): boolean {
@@ -228,19 +220,13 @@ export class AtomicFile {
   }
 
   /** A finished local file is stored already (an upload's would still be going up). */
-  staged(): Promise<void> {
-    return Promise.resolve();
+  staged(): null {
+    return null;
   }
 
   /** Takes the published name back (a later output of its group failed). */
   unpublish(): void {
     fs.rmSync(this.path, { force: true });
-  }
-
-  /** Flushes to disk (unless fsync is false) and gives the file its final name. */
-  commit(options: { fsync?: boolean } = {}): void {
-    this.finish(options);
-    this.publish();
   }
 
   /** Closes the temporary file and leaves it where it is (a named one, to be continued later). */
@@ -260,24 +246,6 @@ export class AtomicFile {
 }
 
 /**
- * Commits files as one step: each is flushed and closed first; then they are
- * published in the order given. If one cannot be, the names made for those
- * before it are removed again and the rest are dropped, so a `.rec` never
- * appears without its `.idx`. Put the file readers look for last.
- */
-export function commitTogether(files: readonly AtomicFile[], options: { fsync?: boolean } = {}): void {
-  const published: string[] = [];
-  try {
-    for (const file of files) file.finish(options);
-    for (const file of files) if (file.publish()) published.push(file.path);
-  } catch (err) {
-    for (const p of published) fs.rmSync(p, { force: true });
-    for (const file of files) if (!published.includes(file.path)) file.abort();
-    throw err;
-  }
-}
-
-/**
  * Opens an existing file that must be a regular file reached without
  * following a link (ELOOP otherwise). Non-blocking, so that a FIFO planted at
  * the name is refused instead of waited on (it has no effect on files).
@@ -289,16 +257,4 @@ export function openExisting(p: string, flags: number): number {
     throw Object.assign(new Error('not a regular file'), { code: 'EINVAL', path: p, syscall: 'open' });
   }
   return fd;
-}
-
-/** Writes a whole file atomically; refuses an existing one without `overwrite`. */
-export function writeFileAtomic(finalPath: string, data: string | Uint8Array, options: { fsync?: boolean; overwrite?: boolean } = {}): void {
-  const file = AtomicFile.create(finalPath, { overwrite: options.overwrite });
-  try {
-    file.writeSync(typeof data === 'string' ? Buffer.from(data) : data);
-    file.commit(options);
-  } catch (err) {
-    file.abort();
-    throw err;
-  }
 }

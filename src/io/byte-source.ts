@@ -78,7 +78,11 @@ export class FileSource implements ByteSource {
   }
 }
 
-/** A local file read whole changed size between the stat that sized it and the read (WholeFileSource). */
+/**
+ * A file read whole changed while being read: its size when found differs
+ * from its size when opened (WholeFileSource), or it ended before the size it
+ * had when opened (readWholeInto). One error for both, whoever reads.
+ */
 export class ChangedWhileReadError extends MxrecError {
   override readonly name = 'ChangedWhileReadError';
   readonly kind = 'io';
@@ -196,4 +200,19 @@ export async function readFully(
     done += n;
   }
   return done;
+}
+
+/** A source that ended at `read` bytes, before its size, changed while being read. */
+function checkWhole(source: ByteSource, read: number): void {
+  if (read < source.size) throw new ChangedWhileReadError(source.name, `${source.size} bytes when opened, ${read} read`);
+}
+
+/** Reads all of a source (its size known) into `buffer` at `offset`; one that ends early is a ChangedWhileReadError. */
+export async function readWholeInto(source: ByteSource, buffer: Buffer, offset = 0): Promise<void> {
+  checkWhole(source, await readFully(source, buffer, offset, source.size, 0));
+}
+
+/** readWholeInto() with synchronous reads (a local file, a buffer). */
+export function readWholeIntoSync(source: ByteSource, buffer: Buffer, offset = 0): void {
+  checkWhole(source, readFullySync(source, buffer, offset, source.size, 0));
 }

@@ -131,5 +131,6 @@ export const localStore: Store = {
     fs.mkdirSync(path.dirname(location), { recursive: true });
   },
   create: async (location, options = {}): Promise<OutputFile> => AtomicFile.create(location, options),
+  createSync: (location, options = {}): OutputFile => AtomicFile.create(location, options),
   remove: async (location) => fs.rmSync(location, { force: true }),
 };

@@ -6,7 +6,7 @@
  * an error. Everything else here is said once for every store: reading a
  * file whole within a cap, the `.idx` beside a `.rec`.
  */
-import { type ByteSource, BufferSource } from './byte-source.js';
+import { type ByteSource, BufferSource, readWholeInto, readWholeIntoSync } from './byte-source.js';
 import { displayLocation } from './display-name.js';
 import { LimitError } from './limits.js';
 import { localStore } from './local-store.js';
@@ -85,43 +85,29 @@ function checkWholeSize(source: ByteSource, maxBytes: number, what: string): voi
   if (source.size > maxBytes) throw new LimitError(`${source.name}: expected ${what} of at most ${maxBytes} bytes, received ${source.size}`);
 }
 
-function endedEarly(source: ByteSource, at: number): LimitError {
-  return new LimitError(`${source.name}: ended at byte ${at} of ${source.size} while being read`);
-}
-
-/** All of an open source's bytes (its size is known), read in one request where the source allows. */
-export async function readAll(source: ByteSource): Promise<Buffer> {
-  const bytes = Buffer.allocUnsafe(source.size);
-  for (let done = 0; done < source.size; ) {
-    const n = await source.read(bytes, done, source.size - done, done);
-    if (n === 0) throw endedEarly(source, done);
-    done += n;
-  }
-  return bytes;
-}
-
-/** A whole file of at most `maxBytes`; `what` names it in the refusal ("an image list"). */
+/**
+ * A whole file of at most `maxBytes`; `what` names it in the refusal ("an
+ * image list"). One that ends before its size is a ChangedWhileReadError.
+ */
 export async function readWhole(location: string, maxBytes: number, what: string, options?: RemoteOptions): Promise<Buffer> {
   const source = await openLocation(location, options);
   try {
     checkWholeSize(source, maxBytes, what);
-    return await readAll(source);
+    const bytes = Buffer.allocUnsafe(source.size);
+    await readWholeInto(source, bytes);
+    return bytes;
   } finally {
     source.close();
   }
 }
 
-/** readWhole() where the store reads synchronously (a local file): the size it had when opened, checked before any byte is read. */
+/** readWhole() where the store reads synchronously (a local file): the same checks and errors. */
 export function readWholeSync(location: string, maxBytes: number, what: string): Buffer {
   const source = storeOf(location).openSync(location);
   try {
     checkWholeSize(source, maxBytes, what);
     const bytes = Buffer.allocUnsafe(source.size);
-    for (let done = 0; done < source.size; ) {
-      const n = source.readSync(bytes, done, source.size - done, done);
-      if (n === 0) throw endedEarly(source, done);
-      done += n;
-    }
+    readWholeIntoSync(source, bytes);
     return bytes;
   } finally {
     source.close();

@@ -55,14 +55,33 @@ export interface OutputFile {
   ready(): Promise<void> | null;
   /** No more bytes (flushed to disk for a local file unless fsync is false). */
   finish(options?: { fsync?: boolean }): void;
-  /** Resolves once every byte is stored and only publishing is left (at once for a local file). */
-  staged(): Promise<void>;
+  /** null when every byte is stored and only publishing is left (a local file, once finished); else a promise of that (an upload still going up). */
+  staged(): Promise<void> | null;
   /** Gives the finished file its name; returns whether the name is new (so a failed group can take it back). */
   publish(): boolean | Promise<boolean>;
   /** Takes a published name back (a later output of its group failed). */
   unpublish(): void | Promise<void>;
   /** Drops the output; the name is left as it was. */
   abort(): void | Promise<void>;
+  /**
+   * A resumable store's output written through a `tempPath`: stops writing
+   * and keeps the bytes there, for a later run to continue (`continueAt`).
+   */
+  release?(): void;
+}
+
+/** How a store makes an output (Store.create, Store.createSync). */
+export interface OutputOptions {
+  /** Replace what is under the name (the CLI's --force). Default false: refuse it. */
+  overwrite?: boolean;
+  /**
+   * Resumable stores only (local files): write through this named temporary
+   * file, kept if the run stops before publishing (im2rec's `OUT.rec.partial`),
+   * instead of an anonymous one that goes.
+   */
+  tempPath?: string;
+  /** With `tempPath`: continue that file, keeping its first `continueAt` bytes. */
+  continueAt?: number;
 }
 
 /** An output a run holds until it ends (a lock file, for local outputs). */
@@ -86,7 +105,7 @@ export interface Store {
   readonly kind: string;
   /** Requests cross a network and wait for it: the features keep more of them in flight. */
   readonly remote: boolean;
-  /** A partial output can be kept and continued (im2rec --resume): local files only. */
+  /** A partial output can be kept and continued (im2rec --resume; OutputOptions.tempPath, OutputFile.release): local files only. */
   readonly resumable: boolean;
   /** Memory one streamed output holds while it is written (bounds how many a run may write at once). */
   readonly outputMemory: number;
@@ -131,7 +150,14 @@ export interface Store {
   /** Makes the folder an output goes in, where the kind has folders. */
   makeFolderFor(location: string): void;
   /** A new output under `location`; nothing appears there until it is published. */
-  create(location: string, options?: { overwrite?: boolean }): Promise<OutputFile>;
+  create(location: string, options?: OutputOptions): Promise<OutputFile>;
+  /**
+   * create() synchronously, where the kind allows it (local files; else a
+   * LocalOnlyError): for the synchronous API (RecordWriter.create,
+   * RecordIndex.writeSync). Its outputs never wait: staged() is null and
+   * publish() returns a boolean.
+   */
+  createSync(location: string, options?: OutputOptions): OutputFile;
   /** Removes the file or object if there is one. */
   remove(location: string): Promise<void>;
 }

@@ -21,11 +21,15 @@ export function parseUrl(location: string): URL {
   }
 }
 
-/** A URL given to a reader or a command that reads local files only. */
+/** A URL given to a reader, a writer or a command that reads or writes local files only (the synchronous API). */
 export class LocalOnlyError extends MxrecError {
   override readonly name = 'LocalOnlyError';
   readonly kind = 'usage';
-  constructor(url: string) {
-    super(`${displayLocation(url)}: only local files are read here; download it first, or use the async API (RecordReader.openAsync, RecordIndex.read, ImageRecordIter.open), which reads URLs`);
+  constructor(url: string, use: 'read' | 'write' = 'read') {
+    super(
+      use === 'read'
+        ? `${displayLocation(url)}: only local files are read here; download it first, or use the async API (RecordReader.openAsync, RecordIndex.read, ImageRecordIter.open), which reads URLs`
+        : `${displayLocation(url)}: only local files are written here; use the async API (RecordWriter.createAsync and closeAsync, RecordIndex.write), which writes to any store`,
+    );
   }
 }

@@ -23,7 +23,8 @@ import path from 'node:path';
 import { type SniffedFormat, sniffFormat } from '../codec/sniff.js';
 import { float32ToNumber, tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
-import { AtomicFile, nameTaken, removeTempsOf, writeFileAtomic } from '../io/atomic-file.js';
+import { nameTaken, removeTempsOf } from '../io/atomic-file.js';
+import { createOutput, publishTogether, writeWholeFiles } from '../io/output-file.js';
 import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { type OutputLock, lockOutput } from '../io/output-lock.js';
 import type { ClassNames } from './class-names.js';
@@ -191,7 +192,7 @@ async function unpackInto(reader: RecordReader, outDir: string, options: UnpackO
   const notImages: UnpackResult['notImages'] = [];
   // Committed last, so that a list appears only for a complete unpack.
   const listPath = options.list ? path.join(outDir, options.list) : null;
-  const list = listPath ? AtomicFile.create(listPath, { overwrite }) : null;
+  const list = listPath ? await createOutput(listPath, { overwrite }) : null;
   /**
    * With overwrite, the names this run wrote: a name taken by an earlier file
    * is replaced, one taken by this run (a repeated id) gets a suffix. Without,
@@ -204,7 +205,7 @@ async function unpackInto(reader: RecordReader, outDir: string, options: UnpackO
   const turns = new EventLoopTurns();
   try {
     for await (const record of reader.scan({ reuseBuffers: true })) {
-      const turn = turns.due(); // the scan's records come as microtasks and the writes are synchronous
+      const turn = turns.due(); // the scan's records and a local file's writes come as microtasks
       if (turn) await turn;
       options.signal?.throwIfAborted();
       if (images >= limit) break;
@@ -224,7 +225,7 @@ async function unpackInto(reader: RecordReader, outDir: string, options: UnpackO
       let rel = `${within}${image.id}${ext}`;
       const taken = (name: string) => (written ? written.has(name) : nameTaken(path.join(outDir, name)));
       for (let n = 1; taken(rel); n++) rel = `${within}${image.id}_${n}${ext}`;
-      writeFileAtomic(path.join(outDir, rel), image.image, { overwrite });
+      await writeWholeFiles([{ location: path.join(outDir, rel), data: image.image }], { overwrite });
       written?.add(rel);
       if (image.label.length > 1) multiLabel = true;
       if (list) {
@@ -239,10 +240,12 @@ async function unpackInto(reader: RecordReader, outDir: string, options: UnpackO
     }
     if (images === 0) throw new NothingWrittenError(`${reader.name}: holds no images; nothing written`);
     options.signal?.throwIfAborted();
-    list?.writeSync(Buffer.from(pending));
-    list?.commit();
+    if (list) {
+      list.writeSync(Buffer.from(pending));
+      await publishTogether([list]);
+    }
   } catch (err) {
-    list?.abort();
+    await list?.abort();
     throw err;
   }
   options.onProgress?.(reader.size, reader.size);

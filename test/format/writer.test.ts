@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import { RecordIndex } from '../../src/format/index-file.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { encodeRecord } from '../../src/format/recordio.js';
-import { RecordWriter } from '../../src/format/writer.js';
+import { RecordWriter, type RecordWriterOptions } from '../../src/format/writer.js';
 import { OutputExistsError } from '../../src/io/output-errors.js';
+import { LocalOnlyError } from '../../src/io/url.js';
 import { edgePayloads } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -174,4 +175,62 @@ test('an index key with whitespace is refused before anything is written', () =>
   iw.write(Buffer.from('abc'), 'ab');
   iw.close();
   assert.equal(fs.readFileSync(path.join(dir, 'k.idx'), 'utf8'), 'ab\t0\n');
+});
+
+test('create() and close() are createAsync() and closeAsync() run in the call: the same outcome and error on every edge', async () => {
+  type Outcome = { error: string | null; files: Record<string, string> };
+  /** One way of writing: a writer made and published synchronously, or through the async API. */
+  const ways = {
+    sync: async (rec: string, options: RecordWriterOptions, before: () => void) => {
+      const w = RecordWriter.create(rec, options);
+      w.write(Buffer.from('abc'), 0);
+      before();
+      w.close();
+    },
+    async: async (rec: string, options: RecordWriterOptions, before: () => void) => {
+      const w = await RecordWriter.createAsync(rec, options);
+      w.write(Buffer.from('abc'), 0);
+      before();
+      await w.closeAsync();
+    },
+  };
+  /** What a run leaves: its error (with the folder's name taken out), and every file in the folder with its bytes. */
+  const run = async (way: keyof typeof ways, setUp: (rec: string, idx: string) => { options?: RecordWriterOptions; before?: () => void }): Promise<Outcome> => {
+    const dir = tempDir();
+    const [rec, idx] = [path.join(dir, 'out.rec'), path.join(dir, 'out.idx')];
+    const { options = {}, before = () => {} } = setUp(rec, idx);
+    let error: string | null = null;
+    try {
+      await ways[way](rec, { indexPath: idx, ...options }, before);
+    } catch (err) {
+      error = `${(err as Error).name}: ${(err as Error).message.split(dir).join('DIR')}`;
+    }
+    const files = Object.fromEntries(fs.readdirSync(dir).sort().map((name) => [name, fs.readFileSync(path.join(dir, name)).toString('hex')]));
+    return { error, files };
+  };
+  const edges: Record<string, (rec: string, idx: string) => { options?: RecordWriterOptions; before?: () => void }> = {
+    'nothing there': () => ({}),
+    'the .rec there': (rec) => (fs.writeFileSync(rec, 'mine'), {}),
+    'the .idx there': (_rec, idx) => (fs.writeFileSync(idx, 'mine'), {}),
+    'both there': (rec, idx) => (fs.writeFileSync(rec, 'mine'), fs.writeFileSync(idx, 'mine'), {}),
+    'both there, overwrite': (rec, idx) => (fs.writeFileSync(rec, 'mine'), fs.writeFileSync(idx, 'mine'), { options: { overwrite: true } }),
+    'the .rec appears while writing': (rec) => ({ before: () => fs.writeFileSync(rec, 'theirs') }),
+    'the .idx appears while writing': (_rec, idx) => ({ before: () => fs.writeFileSync(idx, 'theirs') }),
+    'a named temporary planted': (rec) => (fs.writeFileSync(`${rec}.partial`, 'planted'), { options: { tempPath: `${rec}.partial` } }),
+    'resume without tempPath': () => ({ options: { resume: { size: 0, entries: [] } } }),
+  };
+  for (const [edge, setUp] of Object.entries(edges)) {
+    const sync = await run('sync', setUp);
+    assert.deepEqual(await run('async', setUp), sync, edge);
+  }
+  // The edges are edges: most refuse, and what they refuse is said.
+  assert.match((await run('sync', edges['both there']!)).error!, /^OutputExistsError: DIR\/out\.rec: already exists/);
+  assert.match((await run('sync', edges['the .idx appears while writing']!)).error!, /appeared while this run was writing it/);
+});
+
+test('the synchronous API refuses a location it cannot write without waiting, naming the async API', () => {
+  const refused = (err: Error) => err instanceof LocalOnlyError && /^s3:\/\/bucket\/x\.(rec|idx): only local files are written here; use the async API \(RecordWriter\.createAsync/.test(err.message);
+  assert.throws(() => RecordWriter.create('s3://bucket/x.rec'), refused);
+  assert.throws(() => RecordWriter.create(path.join(tempDir(), 'x.rec'), { indexPath: 's3://bucket/x.idx' }), refused);
+  assert.throws(() => new RecordIndex().writeSync('s3://bucket/x.idx'), refused);
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { RecordWriter } from '../../src/format/writer.js';
+import { LocalOnlyError } from '../../src/io/url.js';
 import { buildIndex } from '../../src/tools/build-index.js';
 import { isOneLineError, runBinAsync } from '../helpers/cli.js';
 import { makeCorpus } from '../helpers/corpus.js';
@@ -144,6 +145,18 @@ describe('rec commands write to s3://', () => {
     await writeMany(dropped, 40); // parts already uploaded
     await dropped.abort();
     assert.deepEqual(await s3.keys('data', 'big/dropped'), []);
+  });
+
+  test('rec view writes its sheet and gallery through the store, as it writes them to files; close() of an upload is refused and drops it', async () => {
+    await ok('rec', ['view', rec, '--out', 's3://data/view/val.png', '--html', 's3://data/view/val.html', '--seed', '3', '-q']);
+    await ok('rec', ['view', rec, '--out', path.join(dir, 'val.png'), '--html', path.join(dir, 'val.html'), '--seed', '3', '-q']);
+    await sameBytes('view/val.png', path.join(dir, 'val.png'));
+    await sameBytes('view/val.html', path.join(dir, 'val.html'));
+
+    const upload = await RecordWriter.createAsync('s3://data/sync/x.rec', { indexPath: 's3://data/sync/x.idx' });
+    upload.write(Buffer.from('abc'), 0);
+    assert.throws(() => upload.close(), (err: Error) => err instanceof LocalOnlyError && /^s3:\/\/data\/sync\/x\.rec: only local files are written here; use the async API/.test(err.message));
+    assert.deepEqual(await s3.keys('data', 'sync/'), []);
   });
 });
 

@@ -49,8 +49,8 @@ class MemOutput implements OutputFile {
     return null;
   }
   finish(): void {}
-  staged(): Promise<void> {
-    return Promise.resolve();
+  staged(): null {
+    return null;
   }
   publish(): boolean {
     if (!this.overwrite && objects.has(this.path)) throw new OutputExistsError(this.path, 'appeared while this run was writing it');
@@ -93,6 +93,7 @@ const memStore: Store = {
   },
   makeFolderFor: () => {},
   create: async (location, options = {}) => new MemOutput(location, options.overwrite ?? false),
+  createSync: (location, options = {}) => new MemOutput(location, options.overwrite ?? false),
   remove: async (location) => void objects.delete(location),
 };
 

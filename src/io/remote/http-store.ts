@@ -46,5 +46,6 @@ export const httpStore: Store = {
   checkOutput: async (location) => readOnly(location),
   makeFolderFor: () => {},
   create: async (location) => readOnly(location),
+  createSync: readOnly,
   remove: async (location) => readOnly(location),
 };

@@ -8,7 +8,7 @@
 import type { ByteSource } from '../byte-source.js';
 import { relativeNameProblem } from '../names.js';
 import { OutputExistsError, OutputIsInputError } from '../output-errors.js';
-import type { Store } from '../store.js';
+import type { OutputFile, Store } from '../store.js';
 import { LocalOnlyError } from '../url.js';
 import { HttpSource, remoteExists } from './http-source.js';
 import { remoteNameUnder } from './remote-names.js';
@@ -51,5 +51,8 @@ export const s3Store: Store = {
   },
   makeFolderFor: () => {},
   create: (location, options) => S3Upload.create(location, options),
+  createSync: (location): OutputFile => {
+    throw new LocalOnlyError(location, 'write');
+  },
   remove: (location) => removeS3Object(location),
 };

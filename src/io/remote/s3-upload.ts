@@ -5,11 +5,11 @@
  * a multipart upload an object in one step, when it is completed (as rename()
  * does a file), and a body smaller than a part is held here and sent then,
  * whole, by one PUT. So the outputs of a group are all uploaded before any of
- * them is published (commitOutputs), and a failed or interrupted run leaves
- * nothing under the names; abort() also cancels the upload, so its parts are
- * not kept (and billed). A process killed outright leaves an incomplete
- * upload behind, which never becomes an object: a bucket lifecycle rule
- * (AbortIncompleteMultipartUpload) clears those.
+ * them is published (publishTogether, output-file.ts), and a failed or
+ * interrupted run leaves nothing under the names; abort() also cancels the
+ * upload, so its parts are not kept (and billed). A process killed outright
+ * leaves an incomplete upload behind, which never becomes an object: a bucket
+ * lifecycle rule (AbortIncompleteMultipartUpload) clears those.
  *
  * The upload is driven here, not by @aws-sdk/lib-storage's Upload: that one
  * completes the upload (or sends its one PUT) as soon as the body ends, so a

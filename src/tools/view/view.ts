@@ -7,9 +7,9 @@ import path from 'node:path';
 import type { RecordId } from '../../format/image-record.js';
 import { RecordIndex } from '../../format/index-file.js';
 import { RecordReader, ReusedReads } from '../../format/reader.js';
-import { writeFileAtomic } from '../../io/atomic-file.js';
 import { displayBaseName, displayLocation } from '../../io/display-name.js';
 import { claimOutputs } from '../../io/output-claim.js';
+import { writeWholeFiles } from '../../io/output-file.js';
 import { NothingWrittenError, OutputNameError } from '../../io/output-errors.js';
 import { galleryHtml } from './gallery.js';
 import { type ViewSelection, imageOf, selectForView } from './select.js';
@@ -133,11 +133,16 @@ async function view(recPath: string, options: ViewOptions, sheet: string | null,
   const title = displayBaseName(recPath);
   const { overwrite } = options;
   const sheetBytes = sheet ? await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format: sheetFormat(sheet) }) : null;
-  // A stop that came while the thumbnails were made: the files are not written (both are written
-  // now, synchronously, one after the other, so no stop comes between them).
+  // A stop that came while the thumbnails were made: the files are not written. Both are published
+  // together, so a run never leaves one without the other.
   options.signal?.throwIfAborted();
-  if (sheet) writeFileAtomic(sheet, sheetBytes!, { overwrite });
-  if (html) writeFileAtomic(html, galleryHtml(selection, thumbs, { size, title, names: options.names }), { overwrite });
+  await writeWholeFiles(
+    [
+      ...(sheet ? [{ location: sheet, data: sheetBytes! }] : []),
+      ...(html ? [{ location: html, data: galleryHtml(selection, thumbs, { size, title, names: options.names }) }] : []),
+    ],
+    { overwrite },
+  );
   return {
     how: selection.how,
     images: selection.items.length,
