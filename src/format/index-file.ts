@@ -25,7 +25,7 @@ import { LimitError } from '../io/limits.js';
 import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
 import { IndexFileError } from './errors.js';
 import { quoted } from '../util/errors.js';
-import { type Steps, runAsync, runSync, step } from '../util/steps.js';
+import { type Steps, runAsync, runSync, settle, step } from '../util/steps.js';
 
 /** A key as given to a lookup or a write: a string as the `.idx` stores it, or an integer (a record id). */
 export type IndexKey = string | number | bigint;
@@ -387,7 +387,7 @@ export class RecordIndex {
         yield* step(out.ready());
       }
     } catch (err) {
-      yield* step(out.abort());
+      yield* settle(out.abort());
       throw err;
     }
     yield* publishing([out], options);

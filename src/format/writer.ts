@@ -11,7 +11,7 @@
  */
 import { type MakeOutput, type OutputFile, createOutput, createOutputSync, publishTogether, publishTogetherSync } from '../io/output-file.js';
 import { storeOf } from '../io/locations.js';
-import { type Steps, runAsync, runSync, step } from '../util/steps.js';
+import { type Steps, runAsync, runSync, settle, step } from '../util/steps.js';
 import { checkIndexKey, type IndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
 
@@ -131,8 +131,8 @@ export class RecordWriter {
       return new RecordWriter(new FileSink(file), options, index);
     } catch (err) {
       // A file being continued is kept for another try; a new one goes.
-      yield* step(options.resume ? file.release?.() : file.abort());
-      if (index) yield* step(index.abort());
+      yield* settle(options.resume ? file.release?.() : file.abort());
+      if (index) yield* settle(index.abort());
       throw err;
     }
   }

@@ -15,7 +15,7 @@
 import { storeOf } from './locations.js';
 import type { OutputFile, OutputOptions } from './store.js';
 import { LocalOnlyError } from './url.js';
-import { type Steps, runAsync, runSync, step } from '../util/steps.js';
+import { type Steps, runAsync, runSync, settle, step } from '../util/steps.js';
 
 export type { OutputFile };
 
@@ -52,8 +52,8 @@ export function* publishing(files: readonly OutputFile[], options: { fsync?: boo
     if (staging.length > 0) yield* step(Promise.all(staging));
     for (const file of files) if (yield* step(file.publish())) published.push(file);
   } catch (err) {
-    for (const file of published) yield* step(file.unpublish());
-    for (const file of files) if (!published.includes(file)) yield* step(file.abort());
+    for (const file of published) yield* settle(file.unpublish());
+    for (const file of files) if (!published.includes(file)) yield* settle(file.abort());
     throw err;
   }
 }

@@ -19,6 +19,20 @@ export function* step<T>(value: T | PromiseLike<T>): Steps<T> {
   return (yield value) as T;
 }
 
+/** A promise yielded by settle(): its result is not needed. */
+class Unneeded {
+  constructor(readonly promise: PromiseLike<unknown>) {}
+}
+
+/**
+ * A step taken while dropping what was made (an abort, a name taken back):
+ * its result is not needed, so runSync leaves a promise to finish on its own,
+ * its failure ignored, where runAsync awaits it.
+ */
+export function* settle(value: unknown): Steps<void> {
+  if (isThenable(value)) yield new Unneeded(value);
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
@@ -29,7 +43,7 @@ export async function runAsync<T>(steps: Steps<T>): Promise<T> {
   while (!next.done) {
     let result: unknown;
     try {
-      result = await next.value;
+      result = await (next.value instanceof Unneeded ? next.value.promise : next.value);
     } catch (err) {
       next = steps.throw(err);
       continue;
@@ -42,24 +56,20 @@ export async function runAsync<T>(steps: Steps<T>): Promise<T> {
 /**
  * Runs the steps in this call. A step that would have to wait (a promise:
  * an upload's) is refused: `refuse()` is thrown into the steps where they
- * yielded it, so they drop what they made; the promises they yield while
- * doing so are left to finish on their own, unwaited, their failures ignored.
+ * yielded it, so they drop what they made (with settle()).
  */
 export function runSync<T>(steps: Steps<T>, refuse: () => Error = () => new TypeError('expected steps that never wait, received a promise')): T {
-  let refused = false;
   let next = steps.next();
   while (!next.done) {
     const value = next.value;
-    if (!isThenable(value)) {
-      next = steps.next(value);
-      continue;
-    }
-    value.then(undefined, () => {});
-    if (refused) {
+    if (value instanceof Unneeded) {
+      value.promise.then(undefined, () => {});
       next = steps.next(undefined);
-    } else {
-      refused = true;
+    } else if (isThenable(value)) {
+      value.then(undefined, () => {}); // it runs on, unwaited: its failure is not this call's
       next = steps.throw(refuse());
+    } else {
+      next = steps.next(value);
     }
   }
   return next.value;
