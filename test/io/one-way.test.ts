@@ -70,6 +70,25 @@ test('an output that would wait (an upload) is refused by the synchronous publis
   assert.deepEqual(calls, ['finish x.idx', 'finish x.rec', 'abort x.idx', 'abort x.rec']);
 });
 
+test('a failure while publishing in the call stays that failure, whatever dropping the outputs returns', () => {
+  const calls: string[] = [];
+  const output = (name: string, publish: () => boolean): OutputFile => ({
+    path: `/out/${name}`,
+    size: 0,
+    writeSync: () => {},
+    writevSync: () => {},
+    ready: () => null,
+    finish: () => {},
+    staged: () => null,
+    publish,
+    unpublish: async () => void calls.push(`unpublish ${name}`), // promises, which nobody needs to wait for
+    abort: async () => void calls.push(`abort ${name}`),
+  });
+  const full = new Error('ENOSPC: no space left on device');
+  assert.throws(() => publishTogetherSync([output('x.idx', () => true), output('x.rec', () => { throw full; })]), (err) => err === full);
+  assert.deepEqual(calls, ['unpublish x.idx', 'abort x.rec']);
+});
+
 // A store whose files end before the size they were opened with: what a file that shrinks while read gives.
 const shrunk = (location: string): ByteSource => {
   const bytes = Buffer.from('0\t1\ta.jpg\n1\t2\tb.jpg\n');
