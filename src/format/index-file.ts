@@ -124,9 +124,9 @@ export class RecordIndex {
   }
 
   /** Reads an `.idx` from a path or an http(s):// URL, a piece at a time. */
-  static async read(location: string, http?: RemoteOptions, options: IndexReadOptions = {}): Promise<RecordIndex> {
+  static async read(location: string, remote?: RemoteOptions, options: IndexReadOptions = {}): Promise<RecordIndex> {
     const index = new RecordIndex([], displayLocation(location));
-    await readLines(location, index.lineHandler(), { ...index.readOptions(options), http });
+    await readLines(location, index.lineHandler(), { ...index.readOptions(options), remote });
     return index.trimmed();
   }
 
@@ -495,9 +495,9 @@ function entriesRoom(bytes: number): number {
  * RecordIndex.read; room for every entry the file can hold is reserved up
  * front and only the part written costs memory.
  */
-export async function readIndexOffsets(location: string, onOffset: (offset: number, line: number) => void, http?: RemoteOptions): Promise<Uint32Array | Float64Array> {
+export async function readIndexOffsets(location: string, onOffset: (offset: number, line: number) => void, remote?: RemoteOptions): Promise<Uint32Array | Float64Array> {
   const list = new OffsetList(displayLocation(location), onOffset);
-  await readLines(location, list.lineHandler, { ...list.readOptions, http });
+  await readLines(location, list.lineHandler, { ...list.readOptions, remote });
   return list.offsets();
 }
 

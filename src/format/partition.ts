@@ -82,9 +82,9 @@ export function readPartition(uri: string | readonly string[], options: Partitio
  * readPartition where entries may also be http(s):// URLs; their records
  * read only asynchronously (`for await`).
  */
-export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { http?: RemoteOptions } = {}): Promise<RecordScan> {
+export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { remote?: RemoteOptions } = {}): Promise<RecordScan> {
   checkPart(options.numParts ?? 1, options.partIndex ?? 0);
-  return scanPartition(await resolveRecordLocations(uri, options.http), options);
+  return scanPartition(await resolveRecordLocations(uri, options.remote), options);
 }
 
 /** The scan of one part of files already resolved. */

@@ -314,8 +314,8 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
    * see io/remote/http-source.ts). A URL's records can be read only asynchronously:
    * `for await` scans and read().
    */
-  static async openAsync(input: string | Uint8Array, http?: RemoteOptions): Promise<RecordReader> {
-    return new RecordReader(typeof input === 'string' ? await openLocation(input, http) : openSource(input));
+  static async openAsync(input: string | Uint8Array, remote?: RemoteOptions): Promise<RecordReader> {
+    return new RecordReader(typeof input === 'string' ? await openLocation(input, remote) : openSource(input));
   }
 
   get name(): string {

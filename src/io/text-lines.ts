@@ -91,7 +91,7 @@ export interface ReadLinesOptions {
   maxBytes: number;
   /** What the cap is called, for the message (the option that raises it). */
   maxBytesOption: string;
-  http?: RemoteOptions;
+  remote?: RemoteOptions;
   /** Told the file's size before the first line (to size what the lines go into). */
   onSize?: (bytes: number) => void;
 }
@@ -101,7 +101,7 @@ export interface ReadLinesOptions {
  * tell its size, and make the splitter and the buffer pieces are read into.
  * They read up to the size checked here, not to wherever the file has grown.
  */
-function prepare(source: ByteSource, onLine: LineHandler, options: Omit<ReadLinesOptions, 'http'>): { splitter: LineSplitter; piece: Buffer } {
+function prepare(source: ByteSource, onLine: LineHandler, options: Omit<ReadLinesOptions, 'remote'>): { splitter: LineSplitter; piece: Buffer } {
   if (source.size > options.maxBytes) {
     throw new LimitError(`${source.name}: ${source.size} bytes, more than the ${options.maxBytes} read at most (${options.maxBytesOption})`);
   }
@@ -111,7 +111,7 @@ function prepare(source: ByteSource, onLine: LineHandler, options: Omit<ReadLine
 
 /** Reads a local or remote text file line by line. */
 export async function readLines(location: string, onLine: LineHandler, options: ReadLinesOptions): Promise<void> {
-  const source = await openLocation(location, options.http);
+  const source = await openLocation(location, options.remote);
   try {
     const { splitter, piece } = prepare(source, onLine, options);
     for (let position = 0, n = 1; position < source.size && n > 0; position += n) {
@@ -125,7 +125,7 @@ export async function readLines(location: string, onLine: LineHandler, options: 
 }
 
 /** Reads a local text file line by line, synchronously. */
-export function readLinesSync(path: string, onLine: LineHandler, options: Omit<ReadLinesOptions, 'http'>): void {
+export function readLinesSync(path: string, onLine: LineHandler, options: Omit<ReadLinesOptions, 'remote'>): void {
   const source = FileSource.open(path);
   try {
     const { splitter, piece } = prepare(source, onLine, options);

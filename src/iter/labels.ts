@@ -48,9 +48,9 @@ export class ListLabels {
     return list;
   }
 
-  static async read(location: string, labelWidth: number, http?: RemoteOptions): Promise<ListLabels> {
+  static async read(location: string, labelWidth: number, remote?: RemoteOptions): Promise<ListLabels> {
     const list = new ListLabels(displayLocation(location), labelWidth);
-    await readLines(location, list.lineHandler(), { ...list.limits(), http });
+    await readLines(location, list.lineHandler(), { ...list.limits(), remote });
     return list;
   }
 

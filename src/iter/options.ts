@@ -46,7 +46,7 @@ const autoOrInteger =
   (v: unknown, invalid: (expected: string) => never): number | 'auto' =>
     v === 'auto' || (Number.isSafeInteger(v) && (v as number) >= min) ? (v as number | 'auto') : invalid(`an integer >= ${min} or 'auto'`);
 
-const HTTP_KEYS = ['retries', 'retryDelayMs', 'timeoutMs', 'deadlineMs', 'minBytesPerSecond', 'headers', 'onRetry'];
+const REMOTE_KEYS = ['retries', 'retryDelayMs', 'timeoutMs', 'deadlineMs', 'minBytesPerSecond', 'headers', 'onRetry'];
 
 /**
  * ImageRecordIter's options, declared once: MXNet's parameter names in
@@ -177,12 +177,12 @@ export const ITER_OPTIONS = {
   reuseBuffers: boolean({ doc: "recycle batch memory: a batch is valid until the next `next()` (MXNet's contract), no allocation per batch; by default a batch lives as long as it is referenced", default: false }),
   skipCorrupt: boolean({ doc: 'step over records whose framing, header or image is damaged (counted in `stats.skipped`, listed in `skippedRecords`) instead of failing', default: false }),
   verbose: boolean({ doc: "MXNet's per-batch logging; accepted and ignored", mxnet: 'verbose', default: true, flag: false }),
-  http: custom({
+  remote: custom({
     doc: 'for inputs read over a network (http(s)://, s3://; `ImageRecordIter.open`): retries, timeouts, headers',
     parse: (v: unknown, invalid: (expected: string) => never): RemoteOptions => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return invalid('an object ({ retries, retryDelayMs, timeoutMs, headers })');
-      const unknown = Object.keys(v).find((k) => !HTTP_KEYS.includes(k));
-      if (unknown) fail(`http.${unknown}: unknown; expected ${HTTP_KEYS.slice(0, -1).join(', ')} or ${HTTP_KEYS.at(-1)}`);
+      const unknown = Object.keys(v).find((k) => !REMOTE_KEYS.includes(k));
+      if (unknown) fail(`remote.${unknown}: unknown; expected ${REMOTE_KEYS.slice(0, -1).join(', ')} or ${REMOTE_KEYS.at(-1)}`);
       return v as RemoteOptions;
     },
     default: {},

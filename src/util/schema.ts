@@ -272,7 +272,7 @@ export function defaultText(s: OptionSpec): string {
   if (s.defaultText !== undefined) return s.defaultText;
   if (s.required) return '(required)';
   if (s.default === undefined) return 'none';
-  return typeof s.default === 'string' ? JSON.stringify(s.default) : String(s.default);
+  return typeof s.default === 'string' || (typeof s.default === 'object' && s.default !== null) ? JSON.stringify(s.default) : String(s.default);
 }
 
 /** A Markdown table of a schema: option, MXNet name, type, default, and what it does. */
