@@ -4,6 +4,7 @@
  *   docs/cli/        each command's --help, from the command definitions, and
  *                    the im2rec.cc keys' table from CC_OPTIONS
  *   docs/guides/iterator.md  the options table, from ITER_OPTIONS (between markers)
+ *   docs/guides/library.md   pack()'s options tables, from PACK_OPTIONS and IMAGE_OPTIONS
  *   docs/api/        TypeDoc over src/index.ts (run after this script by npm run docs)
  * With --check, writes nothing and exits 1 naming each file that is not
  * current (the tests run it so).
@@ -17,7 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
 const { recProgram } = await import('../dist/cli/rec.js');
 const { pyProgram, CC_HELP } = await import('../dist/cli/im2rec.js');
-const { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS } = await import('../dist/cli/im2rec-options.js');
+const { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, PACK_OPTIONS, IMAGE_OPTIONS } = await import('../dist/im2rec/options.js');
 const { ITER_OPTIONS } = await import('../dist/iter/options.js');
 const { markdownTable } = await import('../dist/util/schema.js');
 const { OWN_FLAGS } = await import('../dist/cli/commands/iter.js');
@@ -58,6 +59,10 @@ function withSection(rel, name, content) {
   if (a < 0 || b < a) throw new Error(`${rel}: expected the markers ${start} and ${end}`);
   return `${text.slice(0, a + start.length)}\n${content.trimEnd()}\n${text.slice(b)}`;
 }
+files.set(
+  'docs/guides/library.md',
+  withSection('docs/guides/library.md', 'pack-options', `${markdownTable(PACK_OPTIONS, { mxnet: false })}\nand its \`image\` option's:\n\n${markdownTable(IMAGE_OPTIONS, { mxnet: false })}`),
+);
 files.set('docs/guides/iterator.md', withSection('docs/guides/iterator.md', 'options', markdownTable(ITER_OPTIONS, { flags: true, otherFlags: OWN_FLAGS })));
 
 const stale = [];

@@ -26,20 +26,9 @@ export interface ImageSettings {
   interMethod: number;
 }
 
-export const INTER_METHODS = [0, 1, 2, 3, 4, 9, 10];
 /** The largest side an output image may have: the most a JPEG can hold. */
 export const MAX_SIDE = 65535;
 
-export const DEFAULT_SETTINGS: ImageSettings = {
-  form: 'py',
-  passThrough: false,
-  resize: 0,
-  centerCrop: false,
-  color: 1,
-  encoding: '.jpg',
-  quality: 95,
-  interMethod: 1,
-};
 
 /** The centred square of a w x h image: MXNet's `margin = (long - short) / 2`, floored. */
 function centreSquare(width: number, height: number): Crop {
