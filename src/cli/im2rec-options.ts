@@ -6,9 +6,7 @@
  */
 import os from 'node:os';
 import { INTER_METHOD } from '../codec/inter-method.js';
-import { MAX_SIDE } from '../im2rec/image-plan.js';
-import { MAX_CHUNKS } from '../im2rec/make-lists.js';
-import { MAX_THREADS } from '../iter/options.js';
+import { MAX_CHUNKS, MAX_SIDE, MAX_THREADS } from '../io/limits.js';
 import { SCHEDULER_VARIABLES } from '../util/scheduler.js';
 import { boolean, integer, number, oneOf, string } from '../util/schema.js';
 

@@ -4,7 +4,8 @@
  * itself is the codec's (src/codec); this module only decides.
  */
 import { shorterEdgeSize } from '../codec/codec.js';
-import { type Crop, DEFAULT_MAX_PIXELS, type TranscodeOptions } from '../codec/types.js';
+import { type Crop, type TranscodeOptions } from '../codec/types.js';
+import { DEFAULT_MAX_PIXELS, MAX_SIDE } from '../io/limits.js';
 import { interMethodFilter } from '../codec/inter-method.js';
 import type { RecordId } from '../format/image-record.js';
 
@@ -27,8 +28,6 @@ export interface ImageSettings {
 }
 
 export const INTER_METHODS = [0, 1, 2, 3, 4, 9, 10];
-/** The largest side an output image may have: the most a JPEG can hold. */
-export const MAX_SIDE = 65535;
 
 export const DEFAULT_SETTINGS: ImageSettings = {
   form: 'py',
