@@ -8,13 +8,13 @@ import { jpegOrientation } from './exif.js';
 import { native, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { sharpDecodeInto, sharpInfo, sharpPixels, sharpTranscode, vipsHeader } from './sharp-path.js';
-import { NATIVE_TRANSCODE_MAX_BYTES, type VipsHeader, nativeDecodeCost, nativeTranscodeCost, overBudgetMessage, vipsCost } from './decode-cost.js';
+import { type VipsHeader, nativeDecodeCost, nativeTranscodeCost, overBudgetMessage, vipsCost } from './decode-cost.js';
+import { DEFAULT_DECODE_BUDGET, DEFAULT_MAX_PIXELS, NATIVE_TRANSCODE_MAX_BYTES, SPLIT_TRANSCODE_MAX_BYTES } from '../io/limits.js';
 import {
   type DecodeIntoOptions,
   type EncodedImage,
   type ImageInfo,
   type TranscodeOptions,
-  DEFAULT_MAX_PIXELS,
   DEFAULT_QUALITY,
   FILTERS,
   ImageError,
@@ -82,12 +82,9 @@ function onPool<R>(start: (done: (err: Error | null, out: R[]) => void) => void)
   return new Promise((resolve, reject) => start((err, out) => (err ? reject(err) : resolve(out))));
 }
 
-/** One gibibyte: the default decode budget. */
-const GiB = 2 ** 30;
-
 function budgetFromEnv(): number {
   const mib = Number(process.env.MXREC_DECODE_BUDGET_MB);
-  return Number.isFinite(mib) && mib > 0 ? mib * 2 ** 20 : GiB;
+  return Number.isFinite(mib) && mib > 0 ? mib * 2 ** 20 : DEFAULT_DECODE_BUDGET;
 }
 
 /**
@@ -388,15 +385,6 @@ const fromNativeTranscode = (r: NativeTranscoded): EncodedImage => ({
   channels: r.channels as 1 | 3,
   codec: 'native',
 });
-
-/**
- * Up to this many bytes of decoded pixels (about 5 megapixels), a PNG (or
- * other non-JPEG) going to JPEG is decoded whole by libvips and cropped,
- * resized and encoded by the addon. Larger images go through libvips alone,
- * which streams them: a 16000x16000 PNG took 0.84 s and 1.6 GB the split way,
- * 0.42 s and 225 MB streamed.
- */
-const SPLIT_TRANSCODE_MAX_BYTES = 16 << 20;
 
 /**
  * PNG and other non-JPEG input to JPEG: libvips decodes, the addon crops,

@@ -22,7 +22,7 @@ import { commitOutputs, createOutput } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
 import type { RemoteOptions } from '../io/store.js';
 import { withExtension } from '../io/locations.js';
-import { LimitError } from '../io/limits.js';
+import { LimitError, MAX_INDEX_BYTES, MAX_INDEX_ENTRIES, MAX_INDEX_KEY_BYTES } from '../io/limits.js';
 import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
 import { IndexFileError } from './errors.js';
 import { quoted } from '../util/errors.js';
@@ -41,17 +41,6 @@ export interface IndexReadOptions {
   /** Refuse an `.idx` larger than this. Default 1 GiB (about 50 million entries). */
   maxBytes?: number;
 }
-
-/** The default ceiling on an `.idx` file's size. */
-export const MAX_INDEX_BYTES = 1 << 30;
-/**
- * The most entries an index holds (64 Mi): the largest face datasets list about
- * 45 M. At 8 to 20 bytes an entry, and as much again for a lookup, that stays
- * within the memory a run may take; 1 GiB of `0<TAB>0` lines would be 268 M.
- */
-export const MAX_INDEX_ENTRIES = 1 << 26;
-/** The most bytes of keys that are not plain integers an index holds (im2rec's keys are integers). */
-export const MAX_INDEX_KEY_BYTES = 1 << 28;
 
 const UINT32_LIMIT = 2 ** 32;
 

@@ -35,14 +35,15 @@
  */
 
 import { asBuffer } from '../io/as-buffer.js';
+import { MAX_CHUNK_LENGTH } from '../io/limits.js';
 
 export const MAGIC = 0xced7230a;
 /** The magic as it appears in a file (little-endian). */
 export const MAGIC_BYTES: Buffer = Buffer.from([0x0a, 0x23, 0xd7, 0xce]);
 /** Size of a chunk header: magic + lrecord. */
 export const CHUNK_HEADER_SIZE = 8;
-/** Largest length a chunk can declare (29 bits). */
-export const MAX_CHUNK_LENGTH = 2 ** 29 - 1;
+// The largest length a chunk can declare (29 bits), declared with the other ceilings.
+export { MAX_CHUNK_LENGTH } from '../io/limits.js';
 
 /** The continuation flag of a chunk (top 3 bits of lrecord). */
 export const CFlag = { Whole: 0, First: 1, Middle: 2, Last: 3 } as const;

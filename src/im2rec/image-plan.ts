@@ -4,7 +4,8 @@
  * itself is the codec's (src/codec); this module only decides.
  */
 import { shorterEdgeSize } from '../codec/codec.js';
-import { type Crop, DEFAULT_MAX_PIXELS, type TranscodeOptions } from '../codec/types.js';
+import { type Crop, type TranscodeOptions } from '../codec/types.js';
+import { DEFAULT_MAX_PIXELS, MAX_SIDE } from '../io/limits.js';
 import { interMethodFilter } from '../codec/inter-method.js';
 import type { RecordId } from '../format/image-record.js';
 
@@ -26,8 +27,6 @@ export interface ImageSettings {
   interMethod: number;
 }
 
-/** The largest side an output image may have: the most a JPEG can hold. */
-export const MAX_SIDE = 65535;
 
 
 /** The centred square of a w x h image: MXNet's `margin = (long - short) / 2`, floored. */

@@ -13,7 +13,7 @@
 import crypto from 'node:crypto';
 import { displayLocation } from '../io/display-name.js';
 import { readWhole, readWholeSync } from '../io/locations.js';
-import { MAX_LIST_BYTES } from '../io/text-lines.js';
+import { MAX_LIST_BYTES } from '../io/limits.js';
 import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from '../format/list-file.js';
 
 

@@ -7,15 +7,15 @@
  * `--help-cc` and the docs' tables come from here; the command lines take
  * their shared specs from pack()'s, so a range is stated once.
  */
-import os from 'node:os';
 import { INTER_METHOD } from '../codec/inter-method.js';
+import { codecThreads } from '../codec/threads.js';
 import type { RecordId } from '../format/image-record.js';
 import type { ListDialect } from '../format/list-file.js';
+import { MAX_CHUNKS, MAX_SIDE, MAX_THREADS } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
 import { SCHEDULER_VARIABLES } from '../util/scheduler.js';
 import { type OptionsOf, type Resolved, boolean, custom, integer, number, oneOf, resolveSchema, show, string } from '../util/schema.js';
 import type { ImageSettings } from './image-plan.js';
-import { MAX_CHUNKS, MAX_SIDE, MAX_THREADS } from '../io/limits.js';
 
 /** A pack() option that is wrong: said before any work, naming the option. */
 export class PackOptionError extends MxrecError {
@@ -178,14 +178,7 @@ export const PY_PACK_OPTIONS = {
   color: integer({ doc: '1 colour, 0 gray, -1 as stored', mxnet: 'color', default: 1, min: -1, max: 1, metavar: '<c>' }),
   encoding: oneOf(['.jpg', '.png'], { doc: 'image format in the records', mxnet: 'encoding', default: '.jpg' }),
   packLabel: boolean({ doc: 'store every label of multi-label lists in the record (flag = label count)', mxnet: 'pack_label', default: false }),
-  numThread: integer({
-    doc: `threads decoding and encoding (at most ${MAX_THREADS})`,
-    mxnet: 'num_thread',
-    default: () => os.availableParallelism(),
-    defaultText: 'the cores',
-    min: 1,
-    max: MAX_THREADS,
-  }),
+  numThread: codecThreads({ doc: `threads decoding and encoding (at most ${MAX_THREADS})`, mxnet: 'num_thread' }),
   parts: integer({ doc: "pack only part --part of N of each list (split as im2rec.cc's nsplit)", min: 1 }),
   part: string({ doc: `which part to pack, 0-based, or auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, metavar: '<i|auto>' }),
   strict: boolean({ doc: 'stop at the first bad image instead of skipping it', default: false }),

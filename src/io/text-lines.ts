@@ -8,16 +8,11 @@
  */
 import { type ByteSource, FileSource } from './byte-source.js';
 import type { RemoteOptions } from './store.js';
-import { LimitError } from './limits.js';
+import { LimitError, MAX_LINE } from './limits.js';
 import { openLocation } from './locations.js';
 
 /** Bytes read at a time. */
 const PIECE = 1 << 20;
-/** The longest line accepted. */
-export const MAX_LINE = 1 << 20;
-
-/** The largest list file read (an image list, a key list): about 20 million lines of a few labels each. */
-export const MAX_LIST_BYTES = 1 << 30;
 
 /** Gets each line's bytes, `bytes[start, end)`, without its line end; `line` is 1-based. */
 export type LineHandler = (bytes: Buffer, start: number, end: number, line: number) => void;

@@ -10,7 +10,8 @@ import type { ImageRecord, RecordId } from '../format/image-record.js';
 import { parseListLine } from '../format/list-file.js';
 import { displayLocation } from '../io/display-name.js';
 import type { RemoteOptions } from '../io/store.js';
-import { type LineHandler, MAX_LIST_BYTES, readLines, readLinesSync } from '../io/text-lines.js';
+import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
+import { MAX_LIST_BYTES } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
 
 export class LabelError extends MxrecError {

@@ -6,8 +6,10 @@
  */
 import os from 'node:os';
 import { INTER_METHOD } from '../codec/inter-method.js';
+import { codecThreads } from '../codec/threads.js';
 import type { Filter } from '../codec/types.js';
 import type { RemoteOptions } from '../io/store.js';
+import { MAX_BATCH_BYTES, MAX_PREFETCH, MAX_SIDE } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
 import { launcherParts } from '../util/scheduler.js';
 import { boolean, custom, integer, number, oneOf, type OptionsOf, type Resolved, resolveSchema, show, string } from '../util/schema.js';
@@ -18,11 +20,6 @@ function parsePaths(v: unknown, invalid: (expected: string) => never): string | 
   if (Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'string' && p !== '')) return v as string[];
   return invalid('a path, a ";"-separated list of paths or an array of paths');
 }
-
-/** The largest height or width of a data shape: the largest side a JPEG can have. */
-const MAX_SIDE = 65535;
-/** Decode calls run side by side: libuv's pool has at most 1024 threads, and more than this only costs memory. */
-export const MAX_THREADS = 256;
 
 const channelMean = (c: string) => number({ doc: `mean subtracted from the ${c} channel`, mxnet: `mean_${c.toLowerCase()}`, default: 0, flag: false });
 const channelStd = (c: string) =>
@@ -125,16 +122,8 @@ export const ITER_OPTIONS = {
     mxnet: 'round_batch',
     default: true,
   }),
-  prefetchBuffer: integer({ doc: 'batches decoded ahead', mxnet: 'prefetch_buffer', default: 4, min: 1, max: 256, flag: '--prefetch' }),
-  preprocessThreads: integer({
-    doc: 'decode jobs run at once',
-    mxnet: 'preprocess_threads',
-    default: () => os.availableParallelism(),
-    defaultText: 'the cores',
-    min: 1,
-    max: MAX_THREADS,
-    flag: '--threads',
-  }),
+  prefetchBuffer: integer({ doc: 'batches decoded ahead', mxnet: 'prefetch_buffer', default: 4, min: 1, max: MAX_PREFETCH, flag: '--prefetch' }),
+  preprocessThreads: codecThreads({ doc: 'decode jobs run at once', mxnet: 'preprocess_threads', flag: '--threads' }),
   resize: integer({ doc: "the shorter edge resized to this first, with MXNet's integer rounding (-1: no resize)", mxnet: 'resize', default: -1, min: -1 }),
   randCrop: boolean({ doc: 'crop at a random place instead of the centre', mxnet: 'rand_crop', default: false }),
   randMirror: boolean({ doc: 'mirror half of the images, at random', mxnet: 'rand_mirror', default: false }),
@@ -226,9 +215,6 @@ export class IterOptionError extends MxrecError {
 function fail(message: string): never {
   throw new IterOptionError(message);
 }
-
-/** One batch at most: 2 GiB (about 2,800 float32 images of 3x224x224). */
-const MAX_BATCH_BYTES = 2 ** 31;
 
 /**
  * Batches are allocated up front and `prefetchBuffer` of them (plus the one

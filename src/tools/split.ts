@@ -4,6 +4,7 @@
  * seed. Each output keeps its records in file order; keys kept or renumbered.
  */
 import { RecordReader } from '../format/reader.js';
+import { MAX_SPLIT_OUTPUTS } from '../io/limits.js';
 import { Rng } from '../util/rng.js';
 import { type InputProgress, type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 
@@ -54,8 +55,8 @@ export function splitAssignment(n: number, given: readonly number[], shuffle: bo
 
 export async function splitRecordFile(input: string, outs: readonly string[], options: SplitOptions): Promise<RewriteResult[]> {
   const { shares } = options;
-  if (shares.length !== outs.length || shares.length < 2 || shares.length > 65535 || !shares.every((s) => Number.isFinite(s) && s > 0)) {
-    throw new RangeError(`expected 2 to 65535 positive shares, one per output, received ${shares.length} shares for ${outs.length} outputs`);
+  if (shares.length !== outs.length || shares.length < 2 || shares.length > MAX_SPLIT_OUTPUTS || !shares.every((s) => Number.isFinite(s) && s > 0)) {
+    throw new RangeError(`expected 2 to ${MAX_SPLIT_OUTPUTS} positive shares, one per output, received ${shares.length} shares for ${outs.length} outputs`);
   }
   const fill: RewriteFill = async (targets, progress) => {
     const assign = splitAssignment(await countRecords(input, progress), shares, options.shuffle ?? false, options.seed ?? 0);

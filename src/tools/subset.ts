@@ -3,7 +3,8 @@
  * one of some labels (or both), into a new `.rec` + `.idx`, in file order.
  */
 import { tryUnpackImageRecord } from '../format/image-record.js';
-import { MAX_LIST_BYTES, readLines } from '../io/text-lines.js';
+import { readLines } from '../io/text-lines.js';
+import { MAX_LIST_BYTES } from '../io/limits.js';
 import { type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 
 export interface SubsetOptions extends RewriteOptions {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { splitRecordFile } from '../../tools/split.js';
+import { MAX_SPLIT_OUTPUTS } from '../../io/limits.js';
 import { integerAtLeast, numberList } from '../args.js';
 import { UsageError, runWritingCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
@@ -16,7 +17,7 @@ export function addSplitCommand(program: Command): void {
     )
     .argument('<file>', 'the .rec to split')
     .argument('<outs...>', 'the .rec files to write (two or more)')
-    .option('--shares <list>', 'share of each output, comma-separated (e.g. 0.9,0.1 or 8,1,1); default equal', numberList(65535, true))
+    .option('--shares <list>', 'share of each output, comma-separated (e.g. 0.9,0.1 or 8,1,1); default equal', numberList(MAX_SPLIT_OUTPUTS, true))
     .option('--shuffle', 'assign records to outputs at random (seeded)')
     .option('--seed <n>', 'seed for --shuffle', integerAtLeast(0), 0);
   addRewriteOptions(command)

@@ -10,6 +10,7 @@ import { RecordReader, ReusedReads } from '../../format/reader.js';
 import { writeFileAtomic } from '../../io/atomic-file.js';
 import { displayBaseName, displayLocation } from '../../io/display-name.js';
 import { claimOutputs } from '../../io/output-claim.js';
+import { MAX_VIEW_IMAGES } from '../../io/limits.js';
 import { NothingWrittenError, OutputNameError } from '../../io/output-errors.js';
 import { galleryHtml } from './gallery.js';
 import { type ViewSelection, imageOf, selectForView } from './select.js';
@@ -70,9 +71,6 @@ function sheetFormat(sheet: string): 'png' | 'jpeg' | 'webp' {
 function classCount(classes: number | readonly number[] | undefined): number {
   return typeof classes === 'number' ? classes : (classes?.length ?? 16);
 }
-
-/** Images on one sheet or page at most: 1000 thumbnails of 160 px are already a 75 MB bitmap. */
-export const MAX_VIEW_IMAGES = 1000;
 
 function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= min && value <= max)) {
