@@ -29,6 +29,7 @@ import { HttpError } from './http-source.js';
 import { LimitError } from '../limits.js';
 import { OutputExistsError } from '../output-errors.js';
 import { type Sdk, parseS3Url, removeS3Object, s3CallError, sdkFor } from './s3.js';
+import { UsageError } from '../../util/errors.js';
 
 /** Bytes per uploaded part (S3's least is 5 MiB, except for the last). */
 export const PART_SIZE = 8 << 20;
@@ -84,7 +85,7 @@ export class S3Upload {
 
   private check(): void {
     if (this.failure !== null) throw this.translate(this.failure);
-    if (this.ended) throw new Error(`${this.path}: write after finish`);
+    if (this.ended) throw new UsageError(`${this.path}: write or finish() after finish()`);
   }
 
   writeSync(bytes: Uint8Array, offset = 0, length = bytes.byteLength - offset): void {
