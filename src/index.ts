@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { MxrecError, type ErrorKind } from './util/errors.js';
+export { MxrecError, UsageError, type ErrorKind } from './util/errors.js';
 export { partFromScheduler, SchedulerError, SCHEDULER_VARIABLES } from './util/scheduler.js';
 
 // The format: records, the .idx, MXNet's image header, dmlc's parts.

@@ -27,11 +27,8 @@ export class Interrupted extends Error {
   }
 }
 
-/** An error in how the command was called; its message is shown as is. */
-export class UsageError extends MxrecError {
-  override readonly name = 'UsageError';
-  readonly kind = 'usage';
-}
+/** An error in how the command was called; its message is shown as is (util/errors.ts: the library's too). */
+export { UsageError } from '../util/errors.js';
 
 const ERRNO_TEXT: Record<string, string> = {
   ENOENT: 'no such file or directory',

@@ -7,6 +7,7 @@
 import { jpegOrientation } from './exif.js';
 import { native, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
 import { ByteBudget } from '../util/byte-budget.js';
+import { UsageError } from '../util/errors.js';
 import { sharpDecodeInto, sharpInfo, sharpPixels, sharpTranscode, vipsHeader } from './sharp-path.js';
 import { type VipsHeader, nativeDecodeCost, nativeTranscodeCost, overBudgetMessage, vipsCost } from './decode-cost.js';
 import { DEFAULT_DECODE_BUDGET, DEFAULT_MAX_PIXELS, NATIVE_TRANSCODE_MAX_BYTES, SPLIT_TRANSCODE_MAX_BYTES } from '../io/limits.js';
@@ -30,7 +31,7 @@ export function isJpeg(bytes: Uint8Array): boolean {
 
 function positiveInt(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new TypeError(`${name}: expected a positive integer, received ${JSON.stringify(v)}`);
+    throw new UsageError(`${name}: expected a positive integer, received ${JSON.stringify(v)}`);
   }
   return v;
 }
@@ -38,25 +39,25 @@ function positiveInt(name: string, v: unknown): number {
 /** `fractional`: decodeInto resamples a crop with sub-pixel edges; transcode crops whole pixels. */
 function checkGeometry(o: TranscodeOptions | DecodeIntoOptions, fractional = false): void {
   if (o.filter !== undefined && !FILTERS.includes(o.filter)) {
-    throw new TypeError(`filter: expected one of ${FILTERS.join(', ')}, received ${JSON.stringify(o.filter)}`);
+    throw new UsageError(`filter: expected one of ${FILTERS.join(', ')}, received ${JSON.stringify(o.filter)}`);
   }
   if (o.crop) {
     const kind = fractional ? 'a number' : 'an integer';
     for (const k of ['x', 'y'] as const) {
       const v = o.crop[k];
       if (typeof v !== 'number' || !(fractional ? Number.isFinite(v) : Number.isInteger(v)) || v < 0) {
-        throw new TypeError(`crop.${k}: expected ${kind} >= 0, received ${JSON.stringify(v)}`);
+        throw new UsageError(`crop.${k}: expected ${kind} >= 0, received ${JSON.stringify(v)}`);
       }
     }
     for (const k of ['width', 'height'] as const) {
       const v = o.crop[k];
       if (typeof v !== 'number' || !(fractional ? Number.isFinite(v) : Number.isInteger(v)) || v <= 0) {
-        throw new TypeError(`crop.${k}: expected ${kind} > 0, received ${JSON.stringify(v)}`);
+        throw new UsageError(`crop.${k}: expected ${kind} > 0, received ${JSON.stringify(v)}`);
       }
     }
   }
   if ((o.width === undefined) !== (o.height === undefined)) {
-    throw new TypeError('width and height: expected both or neither');
+    throw new UsageError('width and height: expected both or neither');
   }
   if (o.width !== undefined) positiveInt('width', o.width);
   if (o.height !== undefined) positiveInt('height', o.height);
@@ -101,7 +102,7 @@ const decodeBudget = new ByteBudget(budgetFromEnv());
 
 /** Sets the bytes decoding may hold at once, and so the most one image's decoding may (see decodeBudget). */
 export function setDecodeBudget(bytes: number): void {
-  if (!(Number.isSafeInteger(bytes) && bytes > 0)) throw new TypeError(`setDecodeBudget: expected a positive number of bytes, received ${JSON.stringify(bytes)}`);
+  if (!(Number.isSafeInteger(bytes) && bytes > 0)) throw new UsageError(`setDecodeBudget: expected a positive number of bytes, received ${JSON.stringify(bytes)}`);
   decodeBudget.limit = bytes;
 }
 
@@ -316,7 +317,7 @@ function wantsGray(input: Uint8Array, color: TranscodeOptions['color']): boolean
 /**
  * Decodes, crops, resizes and re-encodes many images (JPEG, or PNG through sharp). Resolves with
  * one entry per input, in order: the encoded image, or the ImageError that
- * image met (one bad image never fails the others). Invalid options throw.
+ * image met (one bad image never fails the others). Invalid options throw a UsageError.
  */
 export async function transcodeMany(
   inputs: readonly Uint8Array[],
@@ -327,16 +328,16 @@ export async function transcodeMany(
     const o = optionsFor(i);
     checkGeometry(o);
     const q = o.quality ?? DEFAULT_QUALITY;
-    if (!Number.isInteger(q) || q < 1 || q > 100) throw new TypeError(`quality: expected 1..100, received ${JSON.stringify(q)}`);
+    if (!Number.isInteger(q) || q < 1 || q > 100) throw new UsageError(`quality: expected 1..100, received ${JSON.stringify(q)}`);
     if (o.color !== undefined && !COLORS.includes(o.color)) {
-      throw new TypeError(`color: expected one of ${COLORS.join(', ')}, received ${JSON.stringify(o.color)}`);
+      throw new UsageError(`color: expected one of ${COLORS.join(', ')}, received ${JSON.stringify(o.color)}`);
     }
     if (o.format !== undefined && o.format !== 'jpeg' && o.format !== 'png') {
-      throw new TypeError(`format: expected 'jpeg' or 'png', received ${JSON.stringify(o.format)}`);
+      throw new UsageError(`format: expected 'jpeg' or 'png', received ${JSON.stringify(o.format)}`);
     }
     const level = o.compressionLevel ?? 6;
     if (!Number.isInteger(level) || level < 0 || level > 9) {
-      throw new TypeError(`compressionLevel: expected 0..9, received ${JSON.stringify(o.compressionLevel)}`);
+      throw new UsageError(`compressionLevel: expected 0..9, received ${JSON.stringify(o.compressionLevel)}`);
     }
   }
   /** Whether libvips decodes and the addon encodes (SPLIT_TRANSCODE_MAX_BYTES), holding the image's pixels in between. */
@@ -420,15 +421,15 @@ function checkDecodeJob(job: DecodeJob): void {
   positiveInt('width', o.width);
   positiveInt('height', o.height);
   const channels = o.channels ?? 3;
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new TypeError(`channels: expected 1, 3 or 4, received ${JSON.stringify(channels)}`);
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new UsageError(`channels: expected 1, 3 or 4, received ${JSON.stringify(channels)}`);
   if (!(job.out instanceof Float32Array) && !(job.out instanceof Uint8Array)) {
-    throw new TypeError('out: expected a Float32Array or Uint8Array');
+    throw new UsageError('out: expected a Float32Array or Uint8Array');
   }
   const need = job.offset + o.width * o.height * channels;
   if (!Number.isInteger(job.offset) || job.offset < 0 || need > job.out.length) {
-    throw new RangeError(`out: ${o.width}x${o.height}x${channels} at offset ${job.offset} needs ${need} elements, out has ${job.out.length}`);
+    throw new UsageError(`out: ${o.width}x${o.height}x${channels} at offset ${job.offset} needs ${need} elements, out has ${job.out.length}`);
   }
-  if (o.std?.some((v) => v === 0)) throw new RangeError('std: expected non-zero values');
+  if (o.std?.some((v) => v === 0)) throw new UsageError('std: expected non-zero values');
 }
 
 /**

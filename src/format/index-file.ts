@@ -25,7 +25,7 @@ import { withExtension } from '../io/locations.js';
 import { LimitError, MAX_INDEX_BYTES, MAX_INDEX_ENTRIES, MAX_INDEX_KEY_BYTES } from '../io/limits.js';
 import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
 import { IndexFileError } from './errors.js';
-import { quoted } from '../util/errors.js';
+import { UsageError, quoted } from '../util/errors.js';
 
 /** A key as given to a lookup or a write: a string as the `.idx` stores it, or an integer (a record id). */
 export type IndexKey = string | number | bigint;
@@ -683,7 +683,7 @@ class KeyTable {
 export function checkIndexKey(key: IndexKey): string {
   const text = String(key);
   if (text === '' || /\s/.test(text)) {
-    throw new RangeError(`expected an index key without whitespace, received ${quoted(text)}`);
+    throw new UsageError(`expected an index key without whitespace, received ${quoted(text)}`);
   }
   return text;
 }

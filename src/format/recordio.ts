@@ -36,6 +36,7 @@
 
 import { asBuffer } from '../io/as-buffer.js';
 import { MAX_CHUNK_LENGTH } from '../io/limits.js';
+import { UsageError } from '../util/errors.js';
 
 export const MAGIC = 0xced7230a;
 /** The magic as it appears in a file (little-endian). */
@@ -144,7 +145,7 @@ export function encodeRecordInto(payload: Uint8Array, cuts: readonly number[], t
 
 function writeChunkHeader(target: Buffer, at: number, cflag: number, length: number): void {
   if (length > MAX_CHUNK_LENGTH) {
-    throw new RangeError(`record part too large for RecordIO: expected at most ${MAX_CHUNK_LENGTH} bytes per part, received ${length}`);
+    throw new UsageError(`record part too large for RecordIO: expected at most ${MAX_CHUNK_LENGTH} bytes per part, received ${length}`);
   }
   target.writeUInt32LE(MAGIC, at);
   target.writeUInt32LE(encodeLRecord(cflag, length), at + 4);

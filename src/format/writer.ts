@@ -12,6 +12,7 @@ import { type OutputFile, commitOutputs, createOutput } from '../io/output-file.
 import { storeOf } from '../io/locations.js';
 import { checkIndexKey, type IndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
+import { UsageError } from '../util/errors.js';
 
 /** Records at least this large skip the write buffer and go to the file as they are (writev). */
 const DIRECT_WRITE_SIZE = 64 << 10;
@@ -97,7 +98,7 @@ export class RecordWriter {
 
   /** Starts a `.rec` file at `path` (and its `.idx` with `indexPath`); nothing appears there until close(). */
   static create(path: string, options: RecordWriterOptions = {}): RecordWriter {
-    if (options.resume && options.tempPath === undefined) throw new TypeError('resume: expected tempPath too (the file to continue)');
+    if (options.resume && options.tempPath === undefined) throw new UsageError('resume: expected tempPath too (the file to continue)');
     if (options.indexPath !== undefined) assertNew(options.indexPath, options.overwrite);
     const file = AtomicFile.create(path, { overwrite: options.overwrite, tempPath: options.tempPath, continueAt: options.resume?.size });
     try {
@@ -117,7 +118,7 @@ export class RecordWriter {
    */
   static async createAsync(location: string, options: RecordWriterOptions = {}): Promise<RecordWriter> {
     if (options.tempPath !== undefined || options.resume) {
-      if (!storeOf(location).resumable) throw new TypeError(`tempPath and resume: expected a local output, received ${storeOf(location).display(location)}`);
+      if (!storeOf(location).resumable) throw new UsageError(`tempPath and resume: expected a local output, received ${storeOf(location).display(location)}`);
       return RecordWriter.create(location, options);
     }
     const file = await createOutput(location, { overwrite: options.overwrite });
@@ -152,12 +153,12 @@ export class RecordWriter {
    * key recorded for it (im2rec uses the `.lst` index).
    */
   write(payload: Uint8Array, key?: IndexKey): number {
-    if (this.closed) throw new Error('write after close');
-    if (this.failure !== null) throw new Error('an earlier write failed; the output is incomplete (call abort())');
+    if (this.closed) throw new UsageError('RecordWriter: write() after close() or abort()');
+    if (this.failure !== null) throw new UsageError('RecordWriter: write() after an earlier write failed; the output is incomplete (call abort())');
     if (!(payload instanceof Uint8Array)) {
-      throw new TypeError(`expected the payload as a Buffer or Uint8Array, received ${typeof payload}`);
+      throw new UsageError(`expected the payload as a Buffer or Uint8Array, received ${typeof payload}`);
     }
-    if (this.index && key === undefined) throw new TypeError('expected a key for each record when writing an index, received undefined');
+    if (this.index && key === undefined) throw new UsageError('key: expected a key for each record when writing an index, received undefined');
     const indexKey = this.index ? checkIndexKey(key!) : '';
     const offset = this.written;
     const cuts = findCuts(payload);
@@ -221,7 +222,7 @@ export class RecordWriter {
     }
     if (files.some((file) => !(file instanceof AtomicFile))) {
       void this.abort();
-      throw new Error('close() is for local files; an s3:// output is completed by closeAsync()');
+      throw new UsageError('RecordWriter: close() is for local files; an s3:// output is completed by closeAsync()');
     }
     commitTogether(files as AtomicFile[], { fsync: this.options.fsync });
   }
@@ -264,9 +265,10 @@ export class RecordWriter {
   suspend(): void {
     if (this.closed) return;
     if (!(this.sink instanceof FileSink) || this.options.tempPath === undefined) {
-      throw new Error('suspend() is for file writers made with a tempPath');
+      throw new UsageError('RecordWriter: suspend() is for file writers made with a tempPath');
     }
     const file = this.sink.file;
+    // invariant: a tempPath is taken for resumable (local) outputs only (createAsync), so the file is an AtomicFile.
     if (!(file instanceof AtomicFile)) throw new Error('suspend() is for local files');
     this.closed = true;
     void this.index?.abort(); // rebuilt from the records when the output is resumed
@@ -289,7 +291,7 @@ export class RecordWriter {
 
   /** The `.rec` bytes of an in-memory writer. */
   toBuffer(): Buffer {
-    if (!(this.sink instanceof MemorySink)) throw new Error('toBuffer() is for writers made with RecordWriter.inMemory()');
+    if (!(this.sink instanceof MemorySink)) throw new UsageError('RecordWriter: toBuffer() is for writers made with RecordWriter.inMemory()');
     this.flush();
     return Buffer.concat(this.sink.pieces);
   }

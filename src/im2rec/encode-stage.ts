@@ -234,7 +234,7 @@ async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promi
     const notImage = await imageInfo(image).then(
       () => false,
       (err: unknown) => {
-        if (err instanceof ImageError || err instanceof RangeError) return true;
+        if (err instanceof ImageError) return true;
         throw err;
       },
     );
@@ -245,10 +245,11 @@ async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promi
     // The header gives the size to plan from.
     const info = await imageInfo(image);
     const plan = planImage(info, o.image, item.index);
+    if ('skip' in plan) return skip(plan.skip, image.length);
     return { item, input: { bytes: image, stamp, plan }, planned: plannedBytes(info, plan), release };
   } catch (err) {
-    if (!(err instanceof ImageError || err instanceof RangeError)) throw err;
-    return skip(err instanceof ImageError ? imageReason(err) : err.message, image.length);
+    if (!(err instanceof ImageError)) throw err;
+    return skip(imageReason(err), image.length);
   }
 }
 

@@ -171,7 +171,7 @@ function parseLabelMap(text: string, file: string): Map<string, number> {
 }
 
 function checkRatio(name: string, v: number): void {
-  if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${name}: expected a number in 0..1, received ${v}`);
+  if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new ListingError(`${name}: expected a number in 0..1, received ${v}`);
 }
 
 /**
@@ -206,7 +206,7 @@ function divideIntoLists(prefix: string, count: number, chunks: number, trainRat
 /** Walks `root` (a folder, or an s3://bucket/prefix/) and writes the lists; see the file comment for the rules. */
 export async function makeLists(options: MakeListsOptions): Promise<MakeListsResult> {
   const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0 } = options;
-  if (!Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) throw new RangeError(`chunks: expected an integer in 1..${MAX_CHUNKS}, received ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) throw new ListingError(`chunks: expected an integer in 1..${MAX_CHUNKS}, received ${chunks}`);
   checkRatio('trainRatio', trainRatio);
   checkRatio('testRatio', testRatio);
   const rootStore = storeOf(root);

@@ -12,15 +12,14 @@ import { codecThreads } from '../codec/threads.js';
 import type { RecordId } from '../format/image-record.js';
 import type { ListDialect } from '../format/list-file.js';
 import { MAX_CHUNKS, MAX_SIDE, MAX_THREADS } from '../io/limits.js';
-import { MxrecError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 import { SCHEDULER_VARIABLES } from '../util/scheduler.js';
 import { type OptionsOf, type Resolved, boolean, custom, integer, number, oneOf, resolveSchema, show, string } from '../util/schema.js';
 import type { ImageSettings } from './image-plan.js';
 
 /** A pack() option that is wrong: said before any work, naming the option. */
-export class PackOptionError extends MxrecError {
+export class PackOptionError extends UsageError {
   override readonly name = 'PackOptionError';
-  readonly kind = 'usage';
 }
 
 function fail(message: string): never {

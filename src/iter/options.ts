@@ -10,7 +10,7 @@ import { codecThreads } from '../codec/threads.js';
 import type { Filter } from '../codec/types.js';
 import type { RemoteOptions } from '../io/store.js';
 import { MAX_BATCH_BYTES, MAX_PREFETCH, MAX_SIDE } from '../io/limits.js';
-import { MxrecError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 import { launcherParts } from '../util/scheduler.js';
 import { boolean, custom, integer, number, oneOf, type OptionsOf, type Resolved, resolveSchema, show, string } from '../util/schema.js';
 
@@ -207,9 +207,8 @@ const NOT_IMPLEMENTED = [
   'shuffleChunkSize', 'shuffleChunkSeed',
 ];
 
-export class IterOptionError extends MxrecError {
+export class IterOptionError extends UsageError {
   override readonly name = 'IterOptionError';
-  readonly kind = 'usage';
 }
 
 function fail(message: string): never {

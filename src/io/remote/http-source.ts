@@ -30,7 +30,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ByteSource } from '../byte-source.js';
 import { displayLocation } from '../display-name.js';
-import { MxrecError } from '../../util/errors.js';
+import { MxrecError, UsageError } from '../../util/errors.js';
 import {
   DEFAULT_DEADLINE_MS,
   DEFAULT_MIN_BYTES_PER_SECOND,
@@ -298,7 +298,7 @@ export class HttpSource implements ByteSource {
   }
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    if (this.closed) throw new Error(`${this.name}: read after close`);
+    if (this.closed) throw new UsageError(`${this.name}: read after close()`);
     const want = Math.min(length, this.size - position);
     let first = this.takePending(position, want);
     if (want <= 0) return 0;

@@ -29,6 +29,7 @@ import { HttpError } from './http-source.js';
 import { LimitError, MAX_PARTS, PARTS_IN_FLIGHT, PART_SIZE } from '../limits.js';
 import { OutputExistsError } from '../output-errors.js';
 import { type Sdk, parseS3Url, removeS3Object, s3CallError, sdkFor } from './s3.js';
+import { UsageError } from '../../util/errors.js';
 
 export class S3Upload {
   private written = 0;
@@ -72,7 +73,7 @@ export class S3Upload {
 
   private check(): void {
     if (this.failure !== null) throw this.translate(this.failure);
-    if (this.ended) throw new Error(`${this.path}: write after finish`);
+    if (this.ended) throw new UsageError(`${this.path}: write or finish() after finish()`);
   }
 
   writeSync(bytes: Uint8Array, offset = 0, length = bytes.byteLength - offset): void {

@@ -12,6 +12,7 @@ import { displayBaseName, displayLocation } from '../../io/display-name.js';
 import { claimOutputs } from '../../io/output-claim.js';
 import { MAX_VIEW_IMAGES } from '../../io/limits.js';
 import { NothingWrittenError, OutputNameError } from '../../io/output-errors.js';
+import { UsageError } from '../../util/errors.js';
 import { galleryHtml } from './gallery.js';
 import { type ViewSelection, imageOf, selectForView } from './select.js';
 import { contactSheet } from './sheet.js';
@@ -74,23 +75,23 @@ function classCount(classes: number | readonly number[] | undefined): number {
 
 function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= min && value <= max)) {
-    throw new RangeError(`${name}: expected an integer in ${min}..${max}, received ${String(value)}`);
+    throw new UsageError(`${name}: expected an integer in ${min}..${max}, received ${String(value)}`);
   }
 }
 
 export async function viewRecordFile(recPath: string, options: ViewOptions): Promise<ViewResult> {
   const { sheet = null, html = null, perClass } = options;
-  if (!sheet && !html) throw new TypeError('expected a sheet path, an html path or both, received neither');
+  if (!sheet && !html) throw new UsageError('expected a sheet path, an html path or both, received neither');
   checkInteger('count', options.count, 1, MAX_VIEW_IMAGES);
   checkInteger('perClass', perClass, 1, MAX_VIEW_IMAGES);
   if (Array.isArray(options.classes)) {
-    if (options.classes.length === 0 || options.classes.some((label) => !Number.isFinite(label))) throw new RangeError(`classes: expected labels, received [${options.classes.join(', ')}]`);
+    if (options.classes.length === 0 || options.classes.some((label) => !Number.isFinite(label))) throw new UsageError(`classes: expected labels, received [${options.classes.join(', ')}]`);
   } else checkInteger('classes', options.classes as number | undefined, 1, MAX_VIEW_IMAGES);
   checkInteger('size', options.size, 16, 1024);
   checkInteger('columns', options.columns, 1, 100);
   const classes = classCount(options.classes);
   if (perClass !== undefined && perClass * classes > MAX_VIEW_IMAGES) {
-    throw new RangeError(`perClass × classes: expected at most ${MAX_VIEW_IMAGES} images, received ${perClass} × ${classes}`);
+    throw new UsageError(`perClass × classes: expected at most ${MAX_VIEW_IMAGES} images, received ${perClass} × ${classes}`);
   }
   const inputs = [recPath, ...(options.indexPath ? [options.indexPath] : [])];
   const outputs = [sheet, html].filter((out) => out !== null);
