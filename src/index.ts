@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { MxrecError, type ErrorKind } from './util/errors.js';
+export { MxrecError, UsageError, type ErrorKind } from './util/errors.js';
 export { partFromScheduler, SchedulerError, SCHEDULER_VARIABLES } from './util/scheduler.js';
 
 // The format: records, the .idx, MXNet's image header, dmlc's parts.
@@ -74,7 +74,8 @@ export {
 // im2rec.
 export { makeLists, readLabelMap, ListingError, DEFAULT_EXTS, type MakeListsOptions, type MakeListsResult, type ListFileWritten } from './im2rec/make-lists.js';
 export { ResumeError } from './im2rec/partial-output.js';
-export { pack, PackError, type PackOptions, type PackProgress, type PackSummary, type SkippedImage } from './im2rec/pack.js';
+export { pack, PackError, type PackSummary } from './im2rec/pack.js';
+export { PACK_OPTIONS, IMAGE_OPTIONS, PackOptionError, type PackOptions, type PackProgress, type SkippedImage } from './im2rec/options.js';
 export { type ImageSettings } from './im2rec/image-plan.js';
 export { readListPart, listPartRange } from './im2rec/list-split.js';
 

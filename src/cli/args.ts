@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { siblingIndex } from '../io/locations.js';
 import type { ClassNames } from '../tools/class-names.js';
 import { UsageError } from './run.js';
+import { quoted } from '../util/errors.js';
 import { type OptionSpec, checkText, integer, number } from '../util/schema.js';
 
 /**
@@ -60,9 +61,9 @@ export function labelList(option: string, list: string, names: ClassNames | unde
   return list.split(',').map((token) => {
     const text = token.trim();
     const label = names ? names.labelOf(text) : /^[-+]?\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
-    if (label === undefined || text === '') {
+    if (label === undefined || text === '' || !Number.isFinite(label)) {
       const expected = names ? `a label or a name in ${names.file}` : 'a number (with --names FILE, names work too)';
-      throw new UsageError(`${option}: expected ${expected}, received ${JSON.stringify(text)}`);
+      throw new UsageError(`${option}: expected ${expected}, received ${quoted(text)}`);
     }
     return label;
   });

@@ -14,7 +14,7 @@ import { Command } from 'commander';
 import { nativeStatus } from '../codec/codec.js';
 import { DEFAULT_EXTS, makeLists } from '../im2rec/make-lists.js';
 import type { ImageSettings } from '../im2rec/image-plan.js';
-import { PackError, type PackOptions, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
+import { PackError, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
 import { hasPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
 import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
@@ -22,7 +22,7 @@ import { formatBytes } from './units.js';
 import { createProgress } from './progress.js';
 import { EXIT_STOPPED, LineWriter, type StopSignal, UsageError, exitQuietlyOnClosedStdout, reportError, stoppable } from './run.js';
 import { version } from './version.js';
-import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, ccKeysHelp } from './im2rec-options.js';
+import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, type PackOptions, qualityProblem } from '../im2rec/options.js';
 import { addSchemaFlags } from './schema-flags.js';
 import { resolvePart } from '../util/scheduler.js';
 import { quoted } from '../util/errors.js';
@@ -199,8 +199,9 @@ export function normaliseBoolFlags(args: readonly string[]): string[] {
   return out;
 }
 
-function checkQuality(quality: number, encoding: string): void {
-  if (encoding === '.jpg' && (quality < 1 || quality > 100)) throw new UsageError(`quality: expected 1..100 for JPEG, received ${quality}`);
+function checkQuality(quality: number, encoding: '.jpg' | '.png'): void {
+  const problem = qualityProblem({ quality, encoding });
+  if (problem) throw new UsageError(problem);
 }
 
 /** The im2rec.py form's command (exported for the generated docs). */
@@ -308,6 +309,23 @@ export function pyProgram(run: (code: number) => void): Command {
 
 
 // ---------------------------------------------------------------- im2rec.cc form
+
+/** The `Keys:` block of `im2rec --help-cc`. */
+export function ccKeysHelp(): string {
+  const width = 100; // as HELP_LAYOUT
+  const indent = ' '.repeat(20);
+  const lines = Object.entries(CC_OPTIONS).map(([key, s]) => {
+    const words = `${s.doc} (default ${s.default})`.split(' ');
+    const out = [`  ${key}=${s.metavar}`.padEnd(20)];
+    for (const word of words) {
+      const last = out.length - 1;
+      if (out[last]!.length + word.length + 1 > width && out[last]!.trim() !== `${key}=${s.metavar}`) out.push(indent + word);
+      else out[last] += (out[last]!.endsWith(' ') ? '' : ' ') + word;
+    }
+    return out.join('\n');
+  });
+  return lines.join('\n');
+}
 
 export const CC_HELP = `Usage: im2rec LIST ROOT OUT.rec [key=value ...] [--num-thread N] [--strict] [--resume] [--force] [--quiet]
 

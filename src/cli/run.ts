@@ -5,6 +5,7 @@
  * away (`rec dump | head`).
  */
 import { CommanderError } from 'commander';
+import { MAX_MESSAGE } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
 
 export const EXIT_OK = 0;
@@ -26,11 +27,8 @@ export class Interrupted extends Error {
   }
 }
 
-/** An error in how the command was called; its message is shown as is. */
-export class UsageError extends MxrecError {
-  override readonly name = 'UsageError';
-  readonly kind = 'usage';
-}
+/** An error in how the command was called; its message is shown as is (util/errors.ts: the library's too). */
+export { UsageError } from '../util/errors.js';
 
 const ERRNO_TEXT: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -43,9 +41,6 @@ const ERRNO_TEXT: Record<string, string> = {
   EEXIST: 'exists already',
   ELOOP: 'is a symbolic link, not followed (or a loop of links)',
 };
-
-/** The longest error line printed: names from data are quoted short where they are made; this is the net. */
-const MAX_MESSAGE = 2000;
 
 /** A message cut in its middle past MAX_MESSAGE, keeping how it starts (what) and ends (why). */
 function shortened(msg: string): string {

@@ -7,14 +7,15 @@
 import { jpegOrientation } from './exif.js';
 import { native, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
 import { ByteBudget } from '../util/byte-budget.js';
+import { UsageError } from '../util/errors.js';
 import { sharpDecodeInto, sharpInfo, sharpPixels, sharpTranscode, vipsHeader } from './sharp-path.js';
-import { NATIVE_TRANSCODE_MAX_BYTES, type VipsHeader, nativeDecodeCost, nativeTranscodeCost, overBudgetMessage, vipsCost } from './decode-cost.js';
+import { type VipsHeader, nativeDecodeCost, nativeTranscodeCost, overBudgetMessage, vipsCost } from './decode-cost.js';
+import { DEFAULT_DECODE_BUDGET, DEFAULT_MAX_PIXELS, NATIVE_TRANSCODE_MAX_BYTES, SPLIT_TRANSCODE_MAX_BYTES } from '../io/limits.js';
 import {
   type DecodeIntoOptions,
   type EncodedImage,
   type ImageInfo,
   type TranscodeOptions,
-  DEFAULT_MAX_PIXELS,
   DEFAULT_QUALITY,
   FILTERS,
   ImageError,
@@ -30,7 +31,7 @@ export function isJpeg(bytes: Uint8Array): boolean {
 
 function positiveInt(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new TypeError(`${name}: expected a positive integer, received ${JSON.stringify(v)}`);
+    throw new UsageError(`${name}: expected a positive integer, received ${JSON.stringify(v)}`);
   }
   return v;
 }
@@ -38,25 +39,25 @@ function positiveInt(name: string, v: unknown): number {
 /** `fractional`: decodeInto resamples a crop with sub-pixel edges; transcode crops whole pixels. */
 function checkGeometry(o: TranscodeOptions | DecodeIntoOptions, fractional = false): void {
   if (o.filter !== undefined && !FILTERS.includes(o.filter)) {
-    throw new TypeError(`filter: expected one of ${FILTERS.join(', ')}, received ${JSON.stringify(o.filter)}`);
+    throw new UsageError(`filter: expected one of ${FILTERS.join(', ')}, received ${JSON.stringify(o.filter)}`);
   }
   if (o.crop) {
     const kind = fractional ? 'a number' : 'an integer';
     for (const k of ['x', 'y'] as const) {
       const v = o.crop[k];
       if (typeof v !== 'number' || !(fractional ? Number.isFinite(v) : Number.isInteger(v)) || v < 0) {
-        throw new TypeError(`crop.${k}: expected ${kind} >= 0, received ${JSON.stringify(v)}`);
+        throw new UsageError(`crop.${k}: expected ${kind} >= 0, received ${JSON.stringify(v)}`);
       }
     }
     for (const k of ['width', 'height'] as const) {
       const v = o.crop[k];
       if (typeof v !== 'number' || !(fractional ? Number.isFinite(v) : Number.isInteger(v)) || v <= 0) {
-        throw new TypeError(`crop.${k}: expected ${kind} > 0, received ${JSON.stringify(v)}`);
+        throw new UsageError(`crop.${k}: expected ${kind} > 0, received ${JSON.stringify(v)}`);
       }
     }
   }
   if ((o.width === undefined) !== (o.height === undefined)) {
-    throw new TypeError('width and height: expected both or neither');
+    throw new UsageError('width and height: expected both or neither');
   }
   if (o.width !== undefined) positiveInt('width', o.width);
   if (o.height !== undefined) positiveInt('height', o.height);
@@ -82,12 +83,9 @@ function onPool<R>(start: (done: (err: Error | null, out: R[]) => void) => void)
   return new Promise((resolve, reject) => start((err, out) => (err ? reject(err) : resolve(out))));
 }
 
-/** One gibibyte: the default decode budget. */
-const GiB = 2 ** 30;
-
 function budgetFromEnv(): number {
   const mib = Number(process.env.MXREC_DECODE_BUDGET_MB);
-  return Number.isFinite(mib) && mib > 0 ? mib * 2 ** 20 : GiB;
+  return Number.isFinite(mib) && mib > 0 ? mib * 2 ** 20 : DEFAULT_DECODE_BUDGET;
 }
 
 /**
@@ -104,7 +102,7 @@ const decodeBudget = new ByteBudget(budgetFromEnv());
 
 /** Sets the bytes decoding may hold at once, and so the most one image's decoding may (see decodeBudget). */
 export function setDecodeBudget(bytes: number): void {
-  if (!(Number.isSafeInteger(bytes) && bytes > 0)) throw new TypeError(`setDecodeBudget: expected a positive number of bytes, received ${JSON.stringify(bytes)}`);
+  if (!(Number.isSafeInteger(bytes) && bytes > 0)) throw new UsageError(`setDecodeBudget: expected a positive number of bytes, received ${JSON.stringify(bytes)}`);
   decodeBudget.limit = bytes;
 }
 
@@ -319,7 +317,7 @@ function wantsGray(input: Uint8Array, color: TranscodeOptions['color']): boolean
 /**
  * Decodes, crops, resizes and re-encodes many images (JPEG, or PNG through sharp). Resolves with
  * one entry per input, in order: the encoded image, or the ImageError that
- * image met (one bad image never fails the others). Invalid options throw.
+ * image met (one bad image never fails the others). Invalid options throw a UsageError.
  */
 export async function transcodeMany(
   inputs: readonly Uint8Array[],
@@ -330,16 +328,16 @@ export async function transcodeMany(
     const o = optionsFor(i);
     checkGeometry(o);
     const q = o.quality ?? DEFAULT_QUALITY;
-    if (!Number.isInteger(q) || q < 1 || q > 100) throw new TypeError(`quality: expected 1..100, received ${JSON.stringify(q)}`);
+    if (!Number.isInteger(q) || q < 1 || q > 100) throw new UsageError(`quality: expected 1..100, received ${JSON.stringify(q)}`);
     if (o.color !== undefined && !COLORS.includes(o.color)) {
-      throw new TypeError(`color: expected one of ${COLORS.join(', ')}, received ${JSON.stringify(o.color)}`);
+      throw new UsageError(`color: expected one of ${COLORS.join(', ')}, received ${JSON.stringify(o.color)}`);
     }
     if (o.format !== undefined && o.format !== 'jpeg' && o.format !== 'png') {
-      throw new TypeError(`format: expected 'jpeg' or 'png', received ${JSON.stringify(o.format)}`);
+      throw new UsageError(`format: expected 'jpeg' or 'png', received ${JSON.stringify(o.format)}`);
     }
     const level = o.compressionLevel ?? 6;
     if (!Number.isInteger(level) || level < 0 || level > 9) {
-      throw new TypeError(`compressionLevel: expected 0..9, received ${JSON.stringify(o.compressionLevel)}`);
+      throw new UsageError(`compressionLevel: expected 0..9, received ${JSON.stringify(o.compressionLevel)}`);
     }
   }
   /** Whether libvips decodes and the addon encodes (SPLIT_TRANSCODE_MAX_BYTES), holding the image's pixels in between. */
@@ -390,15 +388,6 @@ const fromNativeTranscode = (r: NativeTranscoded): EncodedImage => ({
 });
 
 /**
- * Up to this many bytes of decoded pixels (about 5 megapixels), a PNG (or
- * other non-JPEG) going to JPEG is decoded whole by libvips and cropped,
- * resized and encoded by the addon. Larger images go through libvips alone,
- * which streams them: a 16000x16000 PNG took 0.84 s and 1.6 GB the split way,
- * 0.42 s and 225 MB streamed.
- */
-const SPLIT_TRANSCODE_MAX_BYTES = 16 << 20;
-
-/**
  * PNG and other non-JPEG input to JPEG: libvips decodes, the addon crops,
  * resizes and encodes (measured ~1.7 ms faster per ImageNet-sized PNG than
  * libvips doing all of it, on top of a ~4.5 ms decode).
@@ -432,15 +421,15 @@ function checkDecodeJob(job: DecodeJob): void {
   positiveInt('width', o.width);
   positiveInt('height', o.height);
   const channels = o.channels ?? 3;
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new TypeError(`channels: expected 1, 3 or 4, received ${JSON.stringify(channels)}`);
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new UsageError(`channels: expected 1, 3 or 4, received ${JSON.stringify(channels)}`);
   if (!(job.out instanceof Float32Array) && !(job.out instanceof Uint8Array)) {
-    throw new TypeError('out: expected a Float32Array or Uint8Array');
+    throw new UsageError('out: expected a Float32Array or Uint8Array');
   }
   const need = job.offset + o.width * o.height * channels;
   if (!Number.isInteger(job.offset) || job.offset < 0 || need > job.out.length) {
-    throw new RangeError(`out: ${o.width}x${o.height}x${channels} at offset ${job.offset} needs ${need} elements, out has ${job.out.length}`);
+    throw new UsageError(`out: ${o.width}x${o.height}x${channels} at offset ${job.offset} needs ${need} elements, out has ${job.out.length}`);
   }
-  if (o.std?.some((v) => v === 0)) throw new RangeError('std: expected non-zero values');
+  if (o.std?.some((v) => v === 0)) throw new UsageError('std: expected non-zero values');
 }
 
 /**

@@ -60,12 +60,6 @@ const STREAMED = new Set(['jpeg', 'png', 'tiff']);
 /** The rows a streamed decode is allowed for: libvips' line caches and its threads' strips (about 50 MB at 16383 RGB columns). */
 const STREAMED_ROWS = 1024;
 
-/**
- * A transcode through the addon past this many bytes goes to libvips, which
- * streams it: about 49 M pixels decoded to a same-size JPEG.
- */
-export const NATIVE_TRANSCODE_MAX_BYTES = 256 << 20;
-
 /** Bytes decoding (and, for `transcode`, re-encoding) an image through libvips holds at its peak. */
 export function vipsCost(h: VipsHeader, o: { autoOrient?: boolean } = {}): number {
   const pixels = h.width * h.height;

@@ -12,11 +12,10 @@ import {
   type Filter,
   type ImageInfo,
   type TranscodeOptions,
-  DEFAULT_MAX_PIXELS,
   DEFAULT_QUALITY,
   ImageError,
-  MAX_SCANS,
 } from './types.js';
+import { DEFAULT_MAX_PIXELS, MAX_SCANS } from '../io/limits.js';
 import { bmpHeader, decodeBmp, isBmp } from './bmp.js';
 import type { VipsHeader } from './decode-cost.js';
 import { findSegment } from './exif.js';

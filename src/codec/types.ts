@@ -104,13 +104,5 @@ export class ImageError extends MxrecError {
   }
 }
 
-export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
-
-/**
- * The most scans a JPEG may have before it is refused as TOO_LARGE (as in
- * the addon, native/src/jpeg_glue.h kMaxScans): a progressive file has about
- * ten, and each scan is a pass over the whole image.
- */
 import { MxrecError } from '../util/errors.js';
-export const MAX_SCANS = 500;
 export const DEFAULT_QUALITY = 95;

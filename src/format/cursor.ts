@@ -19,6 +19,7 @@
  * A record larger than `maxRecordBytes` is an error (RECORD_TOO_LARGE).
  */
 import { RecordIOError, whatItLooksLike } from './errors.js';
+import { MAX_CHUNK_LENGTH } from '../io/limits.js';
 import {
   CFlag,
   CHUNK_HEADER_SIZE,
@@ -82,12 +83,9 @@ export interface CursorOptions {
   reuseBuffers?: boolean;
   /** Where to join a multi-part record of `size` bytes instead (memory its caller keeps from one record to the next). */
   joinInto?: (size: number) => Buffer;
-  /** The largest record (all its parts) read. Default MAX_RECORD_BYTES. */
+  /** The largest record (all its parts) read. Default MAX_CHUNK_LENGTH: the most one chunk can hold. */
   maxRecordBytes?: number;
 }
-
-/** The default ceiling on one record's payload: the most one chunk can hold (its length has 29 bits). */
-export const MAX_RECORD_BYTES = (1 << 29) - 1;
 
 /** Past this many bytes, a record being joined goes straight into one buffer (see Joining). */
 const RESERVE_FROM = 16 << 20;
@@ -212,7 +210,7 @@ export class RecordCursor {
     this.to = Math.min(options.to ?? size, size);
     this.seeking = options.seek === true;
     if (this.seeking) this.position = align4(this.position);
-    this.maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+    this.maxRecordBytes = options.maxRecordBytes ?? MAX_CHUNK_LENGTH;
   }
 
   /** The next record, null when the range is done, or the bytes to load first. */

@@ -15,6 +15,7 @@
  */
 import { asBuffer } from '../io/as-buffer.js';
 import { ImageRecordError } from './errors.js';
+import { UsageError } from '../util/errors.js';
 
 export const IMAGE_HEADER_SIZE = 24;
 
@@ -83,12 +84,12 @@ function u64(value: RecordId, field: string): bigint {
   if (typeof value === 'bigint' ? value >= 0n && value < U64_LIMIT : Number.isSafeInteger(value) && value >= 0) {
     return BigInt(value);
   }
-  throw new RangeError(`expected ${field} as a non-negative integer below 2^64, received ${String(value)}`);
+  throw new UsageError(`expected ${field} as a non-negative integer below 2^64, received ${String(value)}`);
 }
 
 function u32(value: number, field: string): number {
   if (Number.isInteger(value) && value >= 0 && value <= 0xffffffff) return value;
-  throw new RangeError(`expected ${field} as an integer in 0..2^32-1, received ${String(value)}`);
+  throw new UsageError(`expected ${field} as an integer in 0..2^32-1, received ${String(value)}`);
 }
 
 /** Packs the 24-byte header exactly as given (flag included). */

@@ -21,10 +21,10 @@ import { type MakeOutput, createOutput, createOutputSync, publishing } from '../
 import { displayLocation } from '../io/display-name.js';
 import type { RemoteOptions } from '../io/store.js';
 import { withExtension } from '../io/locations.js';
-import { LimitError } from '../io/limits.js';
+import { LimitError, MAX_INDEX_BYTES, MAX_INDEX_ENTRIES, MAX_INDEX_KEY_BYTES } from '../io/limits.js';
 import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
 import { IndexFileError } from './errors.js';
-import { quoted } from '../util/errors.js';
+import { UsageError, quoted } from '../util/errors.js';
 import { type Steps, runAsync, runSync, settle, step } from '../util/steps.js';
 
 /** A key as given to a lookup or a write: a string as the `.idx` stores it, or an integer (a record id). */
@@ -41,17 +41,6 @@ export interface IndexReadOptions {
   /** Refuse an `.idx` larger than this. Default 1 GiB (about 50 million entries). */
   maxBytes?: number;
 }
-
-/** The default ceiling on an `.idx` file's size. */
-export const MAX_INDEX_BYTES = 1 << 30;
-/**
- * The most entries an index holds (64 Mi): the largest face datasets list about
- * 45 M. At 8 to 20 bytes an entry, and as much again for a lookup, that stays
- * within the memory a run may take; 1 GiB of `0<TAB>0` lines would be 268 M.
- */
-export const MAX_INDEX_ENTRIES = 1 << 26;
-/** The most bytes of keys that are not plain integers an index holds (im2rec's keys are integers). */
-export const MAX_INDEX_KEY_BYTES = 1 << 28;
 
 const UINT32_LIMIT = 2 ** 32;
 
@@ -124,9 +113,9 @@ export class RecordIndex {
   }
 
   /** Reads an `.idx` from a path or an http(s):// URL, a piece at a time. */
-  static async read(location: string, http?: RemoteOptions, options: IndexReadOptions = {}): Promise<RecordIndex> {
+  static async read(location: string, remote?: RemoteOptions, options: IndexReadOptions = {}): Promise<RecordIndex> {
     const index = new RecordIndex([], displayLocation(location));
-    await readLines(location, index.lineHandler(), { ...index.readOptions(options), http });
+    await readLines(location, index.lineHandler(), { ...index.readOptions(options), remote });
     return index.trimmed();
   }
 
@@ -494,9 +483,9 @@ function entriesRoom(bytes: number): number {
  * RecordIndex.read; room for every entry the file can hold is reserved up
  * front and only the part written costs memory.
  */
-export async function readIndexOffsets(location: string, onOffset: (offset: number, line: number) => void, http?: RemoteOptions): Promise<Uint32Array | Float64Array> {
+export async function readIndexOffsets(location: string, onOffset: (offset: number, line: number) => void, remote?: RemoteOptions): Promise<Uint32Array | Float64Array> {
   const list = new OffsetList(displayLocation(location), onOffset);
-  await readLines(location, list.lineHandler, { ...list.readOptions, http });
+  await readLines(location, list.lineHandler, { ...list.readOptions, remote });
   return list.offsets();
 }
 
@@ -693,7 +682,7 @@ class KeyTable {
 export function checkIndexKey(key: IndexKey): string {
   const text = String(key);
   if (text === '' || /\s/.test(text)) {
-    throw new RangeError(`expected an index key without whitespace, received ${quoted(text)}`);
+    throw new UsageError(`expected an index key without whitespace, received ${quoted(text)}`);
   }
   return text;
 }

@@ -11,8 +11,7 @@
  */
 
 import { parseRecordId, type RecordId } from './image-record.js';
-import { LimitError } from '../io/limits.js';
-import { MAX_LINE } from '../io/text-lines.js';
+import { LimitError, MAX_LINE, MAX_PATH_BYTES } from '../io/limits.js';
 import { relativeNameProblem } from '../io/names.js';
 import { MxrecError, hasControl, quoted } from '../util/errors.js';
 
@@ -56,9 +55,6 @@ function parseLabel(text: string, fail: (reason: string) => never, hint = ''): n
   if (!NUMBER.test(text)) fail(`expected a numeric label, received ${quoted(text)}${hint}`);
   return Number(text.replace(/^([+-]?)inf(inity)?$/i, '$1Infinity').replace(/^[+-]?nan$/i, 'NaN'));
 }
-
-/** The longest image path a list line may hold: no file system takes longer ones (Linux: 4096 bytes). */
-export const MAX_PATH_BYTES = 4096;
 
 function checkPathLength(path: string, fail: (reason: string) => never): void {
   // A UTF-16 unit is at most 3 UTF-8 bytes: most paths need no count.

@@ -23,6 +23,7 @@ import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../
 import { FileSource } from '../io/byte-source.js';
 import type { RemoteOptions } from '../io/store.js';
 import { type ReadOptions, RecordScan, type ScanSegment } from './reader.js';
+import { UsageError } from '../util/errors.js';
 
 export interface PartitionOptions extends ReadOptions {
   /** Number of parts the data is split into. Default 1. */
@@ -33,10 +34,10 @@ export interface PartitionOptions extends ReadOptions {
 
 export function checkPart(numParts: number, partIndex: number): void {
   if (!Number.isSafeInteger(numParts) || numParts < 1) {
-    throw new RangeError(`expected numParts as an integer >= 1, received ${String(numParts)}`);
+    throw new UsageError(`expected numParts as an integer >= 1, received ${String(numParts)}`);
   }
   if (!Number.isSafeInteger(partIndex) || partIndex < 0 || partIndex >= numParts) {
-    throw new RangeError(`expected partIndex as an integer in 0..${numParts - 1}, received ${String(partIndex)}`);
+    throw new UsageError(`expected partIndex as an integer in 0..${numParts - 1}, received ${String(partIndex)}`);
   }
 }
 
@@ -82,9 +83,9 @@ export function readPartition(uri: string | readonly string[], options: Partitio
  * readPartition where entries may also be http(s):// URLs; their records
  * read only asynchronously (`for await`).
  */
-export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { http?: RemoteOptions } = {}): Promise<RecordScan> {
+export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { remote?: RemoteOptions } = {}): Promise<RecordScan> {
   checkPart(options.numParts ?? 1, options.partIndex ?? 0);
-  return scanPartition(await resolveRecordLocations(uri, options.http), options);
+  return scanPartition(await resolveRecordLocations(uri, options.remote), options);
 }
 
 /** The scan of one part of files already resolved. */

@@ -10,7 +10,8 @@ import { openLocation, openSource } from '../io/locations.js';
 import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, RecordCursor } from './cursor.js';
 import { RecordIOError } from './errors.js';
 import { CFlag, CHUNK_HEADER_SIZE, MAGIC, align4, decodeCFlag, decodeLength } from './recordio.js';
-import { DEFAULT_READ_AHEAD, DirectWindows, ReadAheadWindows } from './windows.js';
+import { DirectWindows, ReadAheadWindows } from './windows.js';
+import { DEFAULT_READ_AHEAD, REMOTE_BUFFER_SIZE } from '../io/limits.js';
 import { EventLoopTurns } from '../util/turns.js';
 
 type Windows = DirectWindows | ReadAheadWindows;
@@ -47,9 +48,6 @@ export interface ScanOptions extends ReadOptions {
   /** Stop before the record that starts at or after this offset. Default: end of file. */
   to?: number;
 }
-
-/** Bytes per read from a URL (a range request each): 16 MiB, 64 MiB in flight with the default read-ahead. */
-export const REMOTE_BUFFER_SIZE = 16 << 20;
 
 /** RecordScan.forEach looks at the clock after every record of at least this size too (256 of 4 MiB take seconds). */
 const LARGE_RECORD = 1 << 16;
@@ -314,8 +312,8 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
    * see io/remote/http-source.ts). A URL's records can be read only asynchronously:
    * `for await` scans and read().
    */
-  static async openAsync(input: string | Uint8Array, http?: RemoteOptions): Promise<RecordReader> {
-    return new RecordReader(typeof input === 'string' ? await openLocation(input, http) : openSource(input));
+  static async openAsync(input: string | Uint8Array, remote?: RemoteOptions): Promise<RecordReader> {
+    return new RecordReader(typeof input === 'string' ? await openLocation(input, remote) : openSource(input));
   }
 
   get name(): string {

@@ -35,14 +35,16 @@
  */
 
 import { asBuffer } from '../io/as-buffer.js';
+import { MAX_CHUNK_LENGTH } from '../io/limits.js';
+import { UsageError } from '../util/errors.js';
 
 export const MAGIC = 0xced7230a;
 /** The magic as it appears in a file (little-endian). */
 export const MAGIC_BYTES: Buffer = Buffer.from([0x0a, 0x23, 0xd7, 0xce]);
 /** Size of a chunk header: magic + lrecord. */
 export const CHUNK_HEADER_SIZE = 8;
-/** Largest length a chunk can declare (29 bits). */
-export const MAX_CHUNK_LENGTH = 2 ** 29 - 1;
+// The largest length a chunk can declare (29 bits), declared with the other ceilings.
+export { MAX_CHUNK_LENGTH } from '../io/limits.js';
 
 /** The continuation flag of a chunk (top 3 bits of lrecord). */
 export const CFlag = { Whole: 0, First: 1, Middle: 2, Last: 3 } as const;
@@ -143,7 +145,7 @@ export function encodeRecordInto(payload: Uint8Array, cuts: readonly number[], t
 
 function writeChunkHeader(target: Buffer, at: number, cflag: number, length: number): void {
   if (length > MAX_CHUNK_LENGTH) {
-    throw new RangeError(`record part too large for RecordIO: expected at most ${MAX_CHUNK_LENGTH} bytes per part, received ${length}`);
+    throw new UsageError(`record part too large for RecordIO: expected at most ${MAX_CHUNK_LENGTH} bytes per part, received ${length}`);
   }
   target.writeUInt32LE(MAGIC, at);
   target.writeUInt32LE(encodeLRecord(cflag, length), at + 4);

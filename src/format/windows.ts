@@ -17,10 +17,9 @@
 import { type ByteSource, readFully, readFullySync } from '../io/byte-source.js';
 import type { BlockReads } from '../io/block-reads.js';
 import type { NeedBytes, RecordCursor } from './cursor.js';
+import { DEFAULT_READ_AHEAD } from '../io/limits.js';
 
 export const DEFAULT_BUFFER_SIZE = 2 << 20;
-/** Block reads kept in flight by scans: enough to keep both cores of a small machine copying. */
-export const DEFAULT_READ_AHEAD = 4;
 
 export interface WindowOptions {
   /** Bytes per read. Records larger than this are read whole. */

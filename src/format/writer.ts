@@ -14,6 +14,7 @@ import { storeOf } from '../io/locations.js';
 import { type Steps, runAsync, runSync, settle, step } from '../util/steps.js';
 import { checkIndexKey, type IndexKey } from './index-file.js';
 import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
+import { UsageError } from '../util/errors.js';
 
 /** Records at least this large skip the write buffer and go to the file as they are (writev). */
 const DIRECT_WRITE_SIZE = 64 << 10;
@@ -118,10 +119,10 @@ export class RecordWriter {
 
   /** create() and createAsync(), as steps: the `.rec`'s output, then the `.idx`'s. */
   private static *starting(location: string, options: RecordWriterOptions, make: MakeOutput): Steps<RecordWriter> {
-    if (options.resume && options.tempPath === undefined) throw new TypeError('resume: expected tempPath too (the file to continue)');
+    if (options.resume && options.tempPath === undefined) throw new UsageError('resume: expected tempPath too (the file to continue)');
     const store = storeOf(location);
     if ((options.tempPath !== undefined || options.resume) && !store.resumable) {
-      throw new TypeError(`tempPath and resume: expected a local output, received ${store.display(location)}`);
+      throw new UsageError(`tempPath and resume: expected a local output, received ${store.display(location)}`);
     }
     const { overwrite, indexPath } = options;
     const file = yield* step(make(location, { overwrite, tempPath: options.tempPath, continueAt: options.resume?.size }));
@@ -157,12 +158,12 @@ export class RecordWriter {
    * key recorded for it (im2rec uses the `.lst` index).
    */
   write(payload: Uint8Array, key?: IndexKey): number {
-    if (this.closed) throw new Error('write after close');
-    if (this.failure !== null) throw new Error('an earlier write failed; the output is incomplete (call abort())');
+    if (this.closed) throw new UsageError('RecordWriter: write() after close() or abort()');
+    if (this.failure !== null) throw new UsageError('RecordWriter: write() after an earlier write failed; the output is incomplete (call abort())');
     if (!(payload instanceof Uint8Array)) {
-      throw new TypeError(`expected the payload as a Buffer or Uint8Array, received ${typeof payload}`);
+      throw new UsageError(`expected the payload as a Buffer or Uint8Array, received ${typeof payload}`);
     }
-    if (this.index && key === undefined) throw new TypeError('expected a key for each record when writing an index, received undefined');
+    if (this.index && key === undefined) throw new UsageError('key: expected a key for each record when writing an index, received undefined');
     const indexKey = this.index ? checkIndexKey(key!) : '';
     const offset = this.written;
     const cuts = findCuts(payload);
@@ -267,7 +268,7 @@ export class RecordWriter {
   suspend(): void {
     if (this.closed) return;
     if (!(this.sink instanceof FileSink) || this.options.tempPath === undefined) {
-      throw new Error('suspend() is for file writers made with a tempPath');
+      throw new UsageError('RecordWriter: suspend() is for file writers made with a tempPath');
     }
     const file = this.sink.file;
     this.closed = true;
@@ -291,7 +292,7 @@ export class RecordWriter {
 
   /** The `.rec` bytes of an in-memory writer. */
   toBuffer(): Buffer {
-    if (!(this.sink instanceof MemorySink)) throw new Error('toBuffer() is for writers made with RecordWriter.inMemory()');
+    if (!(this.sink instanceof MemorySink)) throw new UsageError('RecordWriter: toBuffer() is for writers made with RecordWriter.inMemory()');
     this.flush();
     return Buffer.concat(this.sink.pieces);
   }

@@ -33,6 +33,7 @@ import { imageInfo, transcodeMany } from '../codec/codec.js';
 import { ImageError, type TranscodeOptions } from '../codec/types.js';
 import { type ImageRecordInput, packImageRecord } from '../format/image-record.js';
 import type { ListItem } from '../format/list-file.js';
+import { IM2REC_READ_BUDGET, IM2REC_RECORD_BUDGET, MAX_IMAGE_FILE_BYTES, PLANNED_BYTES_PER_PIXEL } from '../io/limits.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { orderedMap } from '../util/ordered-map.js';
 import { type ImageSettings, planImage } from './image-plan.js';
@@ -57,19 +58,12 @@ export type Outcome = { record: Buffer; bytesIn: number; stamp: SourceStamp; not
 /** The reason given for an image that is not there; a pack of nothing but these asks about ROOT. */
 export const MISSING = 'missing file';
 
-/** The largest image file read. */
-export const MAX_IMAGE_FILE_BYTES = 256 << 20;
-
 /** Images per batch: one trip to the codec, one journal line. */
 export const BATCH = 16;
 
-/**
- * Image file bytes read and not yet encoded (with passThrough: not yet
- * written), and planned records encoded or being encoded and not yet written:
- * 512 MiB in all. A file of MAX_IMAGE_FILE_BYTES takes the whole read budget.
- */
-const readBudget = new ByteBudget(256 << 20);
-const recordBudget = new ByteBudget(256 << 20);
+/** Image bytes between read and write (IM2REC_READ_BUDGET, IM2REC_RECORD_BUDGET). */
+const readBudget = new ByteBudget(IM2REC_READ_BUDGET);
+const recordBudget = new ByteBudget(IM2REC_RECORD_BUDGET);
 
 /** A batch's files (or its one file) and planned records: at most a quarter of their budgets, so that several batches are in flight. */
 const BATCH_FILE_BYTES = 64 << 20;
@@ -187,17 +181,12 @@ function imageReason(err: ImageError): string {
   return `${what}: ${err.message}`;
 }
 
-/**
- * The most bytes a planned image's record can take: 2.5 a pixel as JPEG
- * (noise at quality 100, the most a JPEG here takes, is 1.98 in colour and
- * 1.58 in gray; a 1-pixel checkerboard 0.81), 4.1 as PNG (RGBA that does
- * not compress, and PNG's filter bytes).
- */
+/** The most bytes a planned image's record can take (PLANNED_BYTES_PER_PIXEL). */
 function plannedBytes(info: { width: number; height: number; orientation?: number }, plan: TranscodeOptions): number {
   const upright = plan.autoOrient && (info.orientation ?? 1) >= 5;
   const width = plan.width ?? plan.crop?.width ?? (upright ? info.height : info.width);
   const height = plan.height ?? plan.crop?.height ?? (upright ? info.width : info.height);
-  return Math.ceil(width * height * (plan.format === 'png' ? 4.1 : 2.5)) + (64 << 10);
+  return Math.ceil(width * height * PLANNED_BYTES_PER_PIXEL[plan.format === 'png' ? 'png' : 'jpeg']) + (64 << 10);
 }
 
 /** read: a batch's files, once they fit the read budget (taken now, in list order), each planned. */
@@ -241,7 +230,7 @@ async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promi
     const notImage = await imageInfo(image).then(
       () => false,
       (err: unknown) => {
-        if (err instanceof ImageError || err instanceof RangeError) return true;
+        if (err instanceof ImageError) return true;
         throw err;
       },
     );
@@ -252,10 +241,11 @@ async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promi
     // The header gives the size to plan from.
     const info = await imageInfo(image);
     const plan = planImage(info, o.image, item.index);
+    if ('skip' in plan) return skip(plan.skip, image.length);
     return { item, input: { bytes: image, stamp, plan }, planned: plannedBytes(info, plan), release };
   } catch (err) {
-    if (!(err instanceof ImageError || err instanceof RangeError)) throw err;
-    return skip(err instanceof ImageError ? imageReason(err) : err.message, image.length);
+    if (!(err instanceof ImageError)) throw err;
+    return skip(imageReason(err), image.length);
   }
 }
 

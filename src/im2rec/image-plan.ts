@@ -4,7 +4,8 @@
  * itself is the codec's (src/codec); this module only decides.
  */
 import { shorterEdgeSize } from '../codec/codec.js';
-import { type Crop, DEFAULT_MAX_PIXELS, type TranscodeOptions } from '../codec/types.js';
+import { type Crop, type TranscodeOptions } from '../codec/types.js';
+import { DEFAULT_MAX_PIXELS, MAX_SIDE } from '../io/limits.js';
 import { interMethodFilter } from '../codec/inter-method.js';
 import type { RecordId } from '../format/image-record.js';
 
@@ -26,20 +27,7 @@ export interface ImageSettings {
   interMethod: number;
 }
 
-export const INTER_METHODS = [0, 1, 2, 3, 4, 9, 10];
-/** The largest side an output image may have: the most a JPEG can hold. */
-export const MAX_SIDE = 65535;
 
-export const DEFAULT_SETTINGS: ImageSettings = {
-  form: 'py',
-  passThrough: false,
-  resize: 0,
-  centerCrop: false,
-  color: 1,
-  encoding: '.jpg',
-  quality: 95,
-  interMethod: 1,
-};
 
 /** The centred square of a w x h image: MXNet's `margin = (long - short) / 2`, floored. */
 function centreSquare(width: number, height: number): Crop {
@@ -57,12 +45,18 @@ function randomPick(index: RecordId): number {
   return (h ^ (h >>> 16)) % 5;
 }
 
+/** An image that is skipped, not planned: the size it would resize to cannot be written. */
+export interface Unplannable {
+  /** The reason, for the skip report. */
+  skip: string;
+}
+
 /**
  * The codec options for one image, from its header. `index` seeds
  * inter_method 10. OpenCV turns EXIF-rotated photos upright when it decodes
  * in colour or gray (not with -1), so MXNet's output sizes are the upright ones.
  */
-export function planImage(info: { width: number; height: number; orientation?: number }, s: ImageSettings, index: RecordId): TranscodeOptions {
+export function planImage(info: { width: number; height: number; orientation?: number }, s: ImageSettings, index: RecordId): TranscodeOptions | Unplannable {
   const autoOrient = s.color !== -1;
   const [width, height] = autoOrient && (info.orientation ?? 1) >= 5 ? [info.height, info.width] : [info.width, info.height];
   const options: TranscodeOptions = {
@@ -80,11 +74,11 @@ export function planImage(info: { width: number; height: number; orientation?: n
   if (s.resize > 0) {
     const target = shorterEdgeSize(region.width, region.height, s.resize);
     if (target.width < 1 || target.height < 1) {
-      throw new RangeError(`a ${width}x${height} image would resize to ${target.width}x${target.height}`);
+      return { skip: `a ${width}x${height} image would resize to ${target.width}x${target.height}` };
     }
     // An output no encoder here can write, or that would take more memory than any input may: refused, not tried.
     if (target.width > MAX_SIDE || target.height > MAX_SIDE || target.width * target.height > DEFAULT_MAX_PIXELS) {
-      throw new RangeError(`too large: a ${width}x${height} image would resize to ${target.width}x${target.height}, more than the ${DEFAULT_MAX_PIXELS} pixels an image may have`);
+      return { skip: `too large: a ${width}x${height} image would resize to ${target.width}x${target.height}, more than the ${DEFAULT_MAX_PIXELS} pixels an image may have` };
     }
     if (target.width !== region.width || target.height !== region.height) {
       options.width = target.width;

@@ -13,8 +13,9 @@
 import crypto from 'node:crypto';
 import { displayLocation } from '../io/display-name.js';
 import { readWhole, readWholeSync } from '../io/locations.js';
-import { MAX_LIST_BYTES } from '../io/text-lines.js';
+import { MAX_LIST_BYTES } from '../io/limits.js';
 import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from '../format/list-file.js';
+import { UsageError } from '../util/errors.js';
 
 
 /** Where dmlc moves a part boundary at `pos`: past the next line end and the blank lines after it. */
@@ -27,9 +28,9 @@ function nextLineStart(bytes: Uint8Array, pos: number): number {
 
 /** The byte range [begin, end) of part `part` of `parts`. */
 export function listPartRange(bytes: Uint8Array, parts: number, part: number): { begin: number; end: number } {
-  if (!Number.isInteger(parts) || parts < 1) throw new RangeError(`expected the number of parts as an integer >= 1, received ${parts}`);
+  if (!Number.isInteger(parts) || parts < 1) throw new UsageError(`expected the number of parts as an integer >= 1, received ${parts}`);
   if (!Number.isInteger(part) || part < 0 || part >= parts) {
-    throw new RangeError(`expected the part as an integer in 0..${parts - 1}, received ${part}`);
+    throw new UsageError(`expected the part as an integer in 0..${parts - 1}, received ${part}`);
   }
   const size = bytes.length;
   const step = Math.ceil(size / parts);

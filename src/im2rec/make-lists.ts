@@ -30,27 +30,15 @@
 import { claimOutputs } from '../io/output-claim.js';
 import { type OutputFile, publishTogether, createOutput } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
-import { LimitError } from '../io/limits.js';
+import { LimitError, MAX_CHUNKS, MAX_LABEL_MAP_BYTES, MAX_LISTED_IMAGES, MAX_LISTED_NAME_BYTES, MAX_PATH_BYTES } from '../io/limits.js';
 import { readWhole, readWholeSync, storeOf } from '../io/locations.js';
 import { NothingWrittenError } from '../io/output-errors.js';
-import { MAX_PATH_BYTES, formatListLine, listNameProblem } from '../format/list-file.js';
+import { formatListLine, listNameProblem } from '../format/list-file.js';
 import { NameTable } from './name-table.js';
 import { PyRandom } from './py-random.js';
 import { MxrecError } from '../util/errors.js';
 
 export const DEFAULT_EXTS = ['.jpeg', '.jpg', '.png'];
-/** The most list files one run makes (each chunk is one to three files). */
-export const MAX_CHUNKS = 10_000;
-/**
- * The most images one run lists, and the bytes of their names (UTF-8): every
- * name is held until MXNet's shuffle has run, at about 40 bytes besides the
- * name at the peak (name-table.ts, the walk order, the labels, the shuffle;
- * 3 M names of 40 bytes peaked at 330 MB), so a listing stays under 1.5 GB of
- * memory whatever a bucket holds. A larger tree is listed a sub-folder at a
- * time, the first run's label map passed to the next with --labels.
- */
-export const MAX_LISTED_IMAGES = 10_000_000;
-export const MAX_LISTED_NAME_BYTES = 512 << 20;
 /** Skipped names shown by example; the rest are counted. */
 const SKIPPED_EXAMPLES = 5;
 
@@ -157,9 +145,6 @@ class NameCheck {
   }
 }
 
-/** The largest label map read: a line per folder. */
-const MAX_LABEL_MAP_BYTES = 64 << 20;
-
 /** Reads a local label map: `folder<TAB>label` per line. */
 export function readLabelMap(file: string): Map<string, number> {
   return parseLabelMap(readWholeSync(file, MAX_LABEL_MAP_BYTES, 'a label map').toString('utf8'), file);
@@ -186,7 +171,7 @@ function parseLabelMap(text: string, file: string): Map<string, number> {
 }
 
 function checkRatio(name: string, v: number): void {
-  if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new RangeError(`${name}: expected a number in 0..1, received ${v}`);
+  if (!(typeof v === 'number' && v >= 0 && v <= 1)) throw new ListingError(`${name}: expected a number in 0..1, received ${v}`);
 }
 
 /**
@@ -221,7 +206,7 @@ function divideIntoLists(prefix: string, count: number, chunks: number, trainRat
 /** Walks `root` (a folder, or an s3://bucket/prefix/) and writes the lists; see the file comment for the rules. */
 export async function makeLists(options: MakeListsOptions): Promise<MakeListsResult> {
   const { prefix, root, recursive = false, chunks = 1, trainRatio = 1, testRatio = 0 } = options;
-  if (!Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) throw new RangeError(`chunks: expected an integer in 1..${MAX_CHUNKS}, received ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks < 1 || chunks > MAX_CHUNKS) throw new ListingError(`chunks: expected an integer in 1..${MAX_CHUNKS}, received ${chunks}`);
   checkRatio('trainRatio', trainRatio);
   checkRatio('testRatio', testRatio);
   const rootStore = storeOf(root);

@@ -25,16 +25,16 @@
  * nothing appears and there is nothing to resume: it is run again. Images
  * under an s3:// ROOT are read with a GET each (encode-stage.ts).
  */
-import type { RecordId } from '../format/image-record.js';
 import { indexPathFor } from '../format/index-file.js';
 import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
 import { removeOutput, writeWholeFiles } from '../io/output-file.js';
 import { storeOf } from '../io/locations.js';
 import { NothingWrittenError } from '../io/output-errors.js';
-import { type ListDialect, type ListItem, NUMBER, notUnderRoot } from '../format/list-file.js';
+import { type ListItem, NUMBER, notUnderRoot } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
 import { MISSING, type Outcome, type ResolvedOptions, encodeStage } from './encode-stage.js';
-import { DEFAULT_SETTINGS, type ImageSettings } from './image-plan.js';
+import type { ImageSettings } from './image-plan.js';
+import { DEFAULT_IMAGE, type PackOptions, type PackProgress, type PackSettings, type SkippedImage, checkPackOptions } from './options.js';
 import { type PackOutput, PartialOutput, ResumeError, type ResumePoint, StreamedOutput, assertPartialHandled, hasPartial } from './partial-output.js';
 import { MxrecError } from '../util/errors.js';
 
@@ -46,63 +46,6 @@ import { MxrecError } from '../util/errors.js';
  * 4, no better with 8). The encode stage's budgets bound their bytes either way.
  */
 const BATCHES_AHEAD = { local: 2, remote: 4 };
-
-export interface PackOptions {
-  /** The image list (`.lst`). */
-  list: string;
-  /** Folder the list's paths are relative to. */
-  root: string;
-  /** The `.rec` to write; the `.idx` goes beside it (`indexPathFor`). */
-  output: string;
-  /** How to read the list: TAB-separated (im2rec.py) or whitespace with a label width (im2rec.cc). */
-  dialect: ListDialect;
-  /** What to do to each image; defaults are im2rec.py's. */
-  image?: Partial<ImageSettings>;
-  /** Store all labels after the header (flag = count) instead of the first one in it. */
-  packLabel?: boolean;
-  /** Pack only this part of the list, split as dmlc splits text (im2rec.cc's nsplit/part). */
-  parts?: { count: number; index: number };
-  /** Batches of images being decoded and encoded at once is twice this. Default 2. */
-  threads?: number;
-  /** Stop at the first bad image instead of skipping it. */
-  strict?: boolean;
-  /** Continue OUT.rec.partial from an interrupted run of the same list with the same settings. */
-  resume?: boolean;
-  /**
-   * Replace OUT.rec, OUT.idx and the skip report if they exist, and start
-   * over from an interrupted run's partial output (the CLI's --force).
-   * Default false: OutputExistsError, or ResumeError for a partial output.
-   */
-  overwrite?: boolean;
-  /** Abort to stop early: the records so far stay in OUT.rec.partial for `resume`. */
-  signal?: AbortSignal;
-  onProgress?: (progress: PackProgress) => void;
-  onSkip?: (skipped: SkippedImage) => void;
-  /** Told what the pack does that the user may not expect: a partial output replaced, nothing to resume. */
-  onNotice?: (text: string) => void;
-  /** fsync outputs before renaming them into place. Default true. */
-  fsync?: boolean;
-}
-
-export interface PackProgress {
-  /** List items dealt with (written or skipped), including those of a resumed run. */
-  done: number;
-  total: number;
-  written: number;
-  /** Of those written with passThrough, files that are not images (stored as they are, as MXNet does). */
-  notImages: number;
-  skipped: number;
-  bytesIn: number;
-  bytesOut: number;
-}
-
-export interface SkippedImage {
-  index: RecordId;
-  path: string;
-  /** Line in the list. */
-  line: number;
-  reason: string;
-}
 
 export interface PackSummary extends PackProgress {
   list: string;
@@ -186,7 +129,7 @@ function absoluteName(location: string): string {
 }
 
 /** The settings a partial output was made with; resuming needs the same, and the same list bytes. */
-function settingsNote(options: PackOptions, list: ListPart, image: ImageSettings, packLabel: boolean): string {
+function settingsNote(options: PackSettings, list: ListPart, image: ImageSettings, packLabel: boolean): string {
   return JSON.stringify({
     list: absoluteName(options.list),
     listSha256: list.sha256(),
@@ -204,7 +147,7 @@ function settingsNote(options: PackOptions, list: ListPart, image: ImageSettings
  * numbers are labels taken for part of the path: label_width); or the
  * reasons the images were skipped.
  */
-function nothingPackedReason(options: PackOptions, skipped: readonly SkippedImage[], pathOf: (rel: string) => string): string {
+function nothingPackedReason(options: PackSettings, skipped: readonly SkippedImage[], pathOf: (rel: string) => string): string {
   const part = options.parts ? ` (part ${options.parts.index} of ${options.parts.count})` : '';
   const list = `${options.list}${part}`;
   if (skipped.length === 0) return `${list}: holds no images; nothing to pack`;
@@ -230,7 +173,8 @@ function nothingPackedReason(options: PackOptions, skipped: readonly SkippedImag
 }
 
 /** Packs one list; see the file comment. */
-export async function pack(options: PackOptions): Promise<PackSummary> {
+export async function pack(input: PackOptions): Promise<PackSummary> {
+  const options = checkPackOptions(input);
   const claim = await claimPackOutputs(options);
   try {
     const [, indexPath, reportPath] = packOutputs(options.output);
@@ -245,14 +189,14 @@ export async function pack(options: PackOptions): Promise<PackSummary> {
  * run kept (`resume`, when there is one), else from the list's start.
  */
 async function openPartial(
-  options: PackOptions,
+  options: PackSettings,
   indexPath: string,
   note: string,
   list: ListPart,
   pathOf: (rel: string) => string,
 ): Promise<{ output: PackOutput; start: ResumePoint }> {
   const { output } = options;
-  const writerOptions = { fsync: options.fsync, overwrite: options.overwrite ?? false };
+  const writerOptions = { fsync: options.fsync, overwrite: options.overwrite };
   const fromStart = { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() };
   if (!storeOf(output).resumable) return { output: await StreamedOutput.create(output, indexPath, writerOptions), start: fromStart };
   if (options.resume && hasPartial(output)) return PartialOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
@@ -261,46 +205,29 @@ async function openPartial(
   return { output: PartialOutput.create(output, indexPath, note, { ...writerOptions, onReplace }), start: fromStart };
 }
 
-async function packClaimed(options: PackOptions, indexPath: string, reportPath: string): Promise<PackSummary> {
-  const started = performance.now();
-  const output = options.output;
-  const image: ImageSettings = { ...DEFAULT_SETTINGS, ...options.image };
-  const packLabel = options.packLabel ?? false;
-  const resolved: ResolvedOptions = { pathOf: imagePathResolver(options.root, image.form), image, packLabel };
-  const overwrite = options.overwrite ?? false;
-  // A list read under a bucket or URL ROOT holds names under it, never addresses of their own.
-  const rootStore = storeOf(options.root);
-  const list = await ListPart.read(options.list, options.dialect, options.parts, (item, file) => {
-    const problem = rootStore.nameProblem(item.path);
-    if (problem) throw notUnderRoot(item, file, problem);
-  });
-  const note = settingsNote(options, list, image, packLabel);
-  const { output: out, start } = await openPartial(options, indexPath, note, list, resolved.pathOf);
-  const items = start.rest;
-  const writer = out.writer;
+/**
+ * One pack as it runs: what it has written and skipped (with those of the
+ * run it resumes), and the writing of each batch in list order.
+ */
+class PackRun {
+  readonly started = performance.now();
+  readonly skippedImages: SkippedImage[];
+  readonly progress: PackProgress;
 
-  const skippedImages: SkippedImage[] = start.skipped.map((item) => ({
-    index: item.index,
-    path: item.path,
-    line: item.line,
-    reason: 'skipped by the interrupted run this one resumed',
-  }));
-  const progress: PackProgress = {
-    done: start.done,
-    total: list.total,
-    written: start.entries.length,
-    notImages: 0,
-    skipped: skippedImages.length,
-    bytesIn: 0,
-    bytesOut: start.size,
-  };
-  // Batches read and encoded ahead of the writer, written in list order; the ones not written (an
-  // interruption, an error) give their share of the budgets back.
-  const ahead = BATCHES_AHEAD[rootStore.remote ? 'remote' : 'local'];
-  const batches = encodeStage(items, resolved, Math.max(1, options.threads ?? 2) * ahead);
+  constructor(
+    private readonly options: PackSettings,
+    private readonly out: PackOutput,
+    private readonly pathOf: (rel: string) => string,
+    start: ResumePoint,
+    total: number,
+  ) {
+    this.skippedImages = start.skipped.map((item) => ({ index: item.index, path: item.path, line: item.line, reason: 'skipped by the interrupted run this one resumed' }));
+    this.progress = { done: start.done, total, written: start.entries.length, notImages: 0, skipped: this.skippedImages.length, bytesIn: 0, bytesOut: start.size };
+  }
 
   /** Notes the batch's sources in the journal, then writes its records in list order (or stops at a bad image under strict). */
-  const writeBatch = (batch: readonly ListItem[], results: readonly Outcome[]): void => {
+  writeBatch(batch: readonly ListItem[], results: readonly Outcome[]): void {
+    const { progress, out } = this;
     out.noteSources(batch.flatMap((item, k) => {
       const r = results[k]!;
       return 'stamp' in r ? [{ index: item.index, stamp: r.stamp }] : [];
@@ -310,60 +237,85 @@ async function packClaimed(options: PackOptions, indexPath: string, reportPath: 
       const r = results[k]!;
       progress.bytesIn += r.bytesIn;
       if ('record' in r) {
-        writer.write(r.record, item.index);
+        out.writer.write(r.record, item.index);
         progress.written += 1;
         if (r.notImage) progress.notImages += 1;
       } else {
-        const skip: SkippedImage = { index: item.index, path: item.path, line: item.line, reason: r.reason };
-        if (options.strict) throw new PackError(`${options.list}:${item.line}: ${resolved.pathOf(item.path)}: ${r.reason}`);
-        skippedImages.push(skip);
-        progress.skipped += 1;
-        options.onSkip?.(skip);
+        this.skip({ index: item.index, path: item.path, line: item.line, reason: r.reason });
       }
       progress.done += 1;
     }
-  };
-
-  let interrupted = false;
-  try {
-    // The stop is checked before waiting for the next batch, so a batch that completes while the
-    // signal comes is still written: Ctrl-C keeps all the work that was done.
-    for (;;) {
-      if (options.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      const next = await batches.next();
-      if (next.done) break;
-      const { items: batch, outcomes: results, release } = next.value;
-      try {
-        writeBatch(batch, results);
-        await writer.ready(); // an upload behind holds the next batch back
-      } finally {
-        release();
-      }
-      progress.bytesOut = writer.position;
-      options.onProgress?.({ ...progress });
-    }
-  } catch (err) {
-    // Keep what is complete for --resume (a strict stop, a full disk, a bug alike).
-    try {
-      await out.suspend();
-    } catch {
-      // the original error matters more
-    }
-    throw err;
-  } finally {
-    await batches.return(); // batches read but not written give their share of the budgets back
   }
 
+  private skip(skipped: SkippedImage): void {
+    if (this.options.strict) throw new PackError(`${this.options.list}:${skipped.line}: ${this.pathOf(skipped.path)}: ${skipped.reason}`);
+    this.skippedImages.push(skipped);
+    this.progress.skipped += 1;
+    this.options.onSkip?.(skipped);
+  }
+
+  /**
+   * Writes the batches as they complete, until the last or the signal; true
+   * when the signal stopped it. The stop is checked before waiting for the
+   * next batch, so a batch that completes while the signal comes is still
+   * written: Ctrl-C keeps all the work that was done.
+   */
+  async writeAll(batches: ReturnType<typeof encodeStage>): Promise<boolean> {
+    try {
+      for (;;) {
+        if (this.options.signal?.aborted) return true;
+        const next = await batches.next();
+        if (next.done) return false;
+        const { items, outcomes, release } = next.value;
+        try {
+          this.writeBatch(items, outcomes);
+          await this.out.writer.ready(); // an upload behind holds the next batch back
+        } finally {
+          release();
+        }
+        this.progress.bytesOut = this.out.writer.position;
+        this.options.onProgress?.({ ...this.progress });
+      }
+    } catch (err) {
+      // Keep what is complete for --resume (a strict stop, a full disk, a bug alike).
+      try {
+        await this.out.suspend();
+      } catch {
+        // the original error matters more
+      }
+      throw err;
+    } finally {
+      await batches.return(); // batches read but not written give their share of the budgets back
+    }
+  }
+}
+
+async function packClaimed(options: PackSettings, indexPath: string, reportPath: string): Promise<PackSummary> {
+  const image: ImageSettings = { ...DEFAULT_IMAGE, ...options.image };
+  const { packLabel, overwrite } = options;
+  const resolved: ResolvedOptions = { pathOf: imagePathResolver(options.root, image.form), image, packLabel };
+  // A list read under a bucket or URL ROOT holds names under it, never addresses of their own.
+  const rootStore = storeOf(options.root);
+  const list = await ListPart.read(options.list, options.dialect, options.parts, (item, file) => {
+    const problem = rootStore.nameProblem(item.path);
+    if (problem) throw notUnderRoot(item, file, problem);
+  });
+  const note = settingsNote(options, list, image, packLabel);
+  const { output: out, start } = await openPartial(options, indexPath, note, list, resolved.pathOf);
+  const run = new PackRun(options, out, resolved.pathOf, start, list.total);
+  // Batches read and encoded ahead of the writer, written in list order; the ones not written (an
+  // interruption, an error) give their share of the budgets back.
+  const ahead = BATCHES_AHEAD[rootStore.remote ? 'remote' : 'local'];
+  const interrupted = await run.writeAll(encodeStage(start.rest, resolved, options.threads * ahead));
+
+  const { progress, skippedImages } = run;
   const summary: PackSummary = {
     ...progress,
     list: options.list,
-    output,
+    output: options.output,
     indexPath,
     skippedImages,
-    seconds: (performance.now() - started) / 1000,
+    seconds: (performance.now() - run.started) / 1000,
     resumedFrom: start.done,
     interrupted,
     partialPath: out.partialPath,

@@ -26,6 +26,7 @@ import { parseRecordId, type RecordId, tryUnpackImageRecord } from '../format/im
 import { RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { CREATE_NEW, nameTaken, openExisting } from '../io/atomic-file.js';
+import { MAX_JOURNAL_LINE } from '../io/limits.js';
 import type { ListItem } from '../format/list-file.js';
 import { MxrecError } from '../util/errors.js';
 
@@ -71,9 +72,6 @@ export function assertPartialHandled(output: string, resume: boolean, overwrite:
     throw new ResumeError(`${found}: an interrupted run's output is here; --resume continues it, --force starts over`);
   }
 }
-
-/** Longer than any line im2rec writes: a journal line past it is not one of ours. */
-const MAX_JOURNAL_LINE = 1 << 20;
 
 /** Reads the journal line by line from the start, knowing the byte where each line ends. */
 class JournalLines {

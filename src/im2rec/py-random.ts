@@ -14,7 +14,8 @@ export class PyRandom {
 
   /** `random.seed(n)` for a non-negative integer below 2^53. */
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`expected a seed in 0..2^53-1, received ${seed}`);
+    // invariant: make-lists seeds it with im2rec.py's 100, the only seed it is given.
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`expected a seed in 0..2^53-1, received ${seed}`);
     // CPython splits abs(seed) into 32-bit words, least significant first.
     const key: number[] = [];
     for (let rest = seed; rest > 0; rest = Math.floor(rest / 2 ** 32)) key.push(rest % 2 ** 32);
@@ -80,7 +81,8 @@ export class PyRandom {
   /** `_randbelow_with_getrandbits(n)` for 0 < n <= 2^32. */
   randbelow(n: number): number {
     const k = Math.floor(Math.log2(n)) + 1; // n.bit_length()
-    if (k > 32) throw new RangeError(`randbelow: ${n} is beyond 2^32`);
+    // invariant: shuffle asks below a list's length, and a list is far shorter than 2^32.
+    if (k > 32) throw new Error(`randbelow: ${n} is beyond 2^32`);
     for (;;) {
       const r = k === 32 ? this.uint32() : this.uint32() >>> (32 - k);
       if (r < n) return r;

@@ -24,6 +24,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { OutputExistsError } from './output-errors.js';
 import type { OutputOptions } from './store.js';
+import { UsageError } from '../util/errors.js';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = fs.constants;
 /** O_NOFOLLOW where the platform has it (everywhere but Windows, whose links need privileges to make). */
@@ -183,13 +184,13 @@ export class AtomicFile {
   }
 
   private handle(): number {
-    if (this.fd === null) throw new Error(`${this.path}: write after close`);
+    if (this.fd === null) throw new UsageError(`${this.path}: write after the file was closed (finish, release or abort)`);
     return this.fd;
   }
 
   /** Flushes to disk (unless fsync is false) and closes: the first half of publishing. */
   finish(options: { fsync?: boolean } = {}): void {
-    if (this.fd === null) throw new Error(`${this.path}: already closed`);
+    if (this.fd === null) throw new UsageError(`${this.path}: finish() after the file was closed (finish, release or abort)`);
     if (options.fsync !== false) fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = null;

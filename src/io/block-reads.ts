@@ -131,6 +131,7 @@ export class PoolReads implements BlockReads {
   }
 
   waitSync(): number {
+    // invariant: PoolReads serve async scans only (reader.ts), which never wait synchronously.
     throw new Error('PoolReads cannot wait synchronously');
   }
 

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { asBuffer } from './as-buffer.js';
-import { MxrecError } from '../util/errors.js';
+import { MxrecError, UsageError } from '../util/errors.js';
 
 export interface ByteSource {
   /** Shown in error messages: a path, or '<buffer>'. */
@@ -55,7 +55,7 @@ export class FileSource implements ByteSource {
   }
 
   private handle(): number {
-    if (this.open === null) throw new Error(`${this.name}: read after close`);
+    if (this.open === null) throw new UsageError(`${this.name}: read after close()`);
     return this.open;
   }
 

@@ -15,7 +15,7 @@ import { httpStore } from './remote/http-store.js';
 import { s3Store } from './remote/s3-store.js';
 import type { RemoteOptions, Store } from './store.js';
 import { LocationError } from './url.js';
-import { quoted } from '../util/errors.js';
+import { UsageError, quoted } from '../util/errors.js';
 
 const stores = new Map<string, Store>([
   ['http', httpStore],
@@ -35,7 +35,7 @@ function schemeOf(location: string): string | null {
  */
 export function registerStore(scheme: string, store: Store): void {
   const key = scheme.toLowerCase();
-  if (!/^[a-z][a-z0-9+.-]*$/.test(key)) throw new TypeError(`registerStore: expected a URL scheme such as "gs", received ${JSON.stringify(scheme)}`);
+  if (!/^[a-z][a-z0-9+.-]*$/.test(key)) throw new UsageError(`registerStore: expected a URL scheme such as "gs", received ${JSON.stringify(scheme)}`);
   if (!stores.has(key)) stores.set(key, store);
 }
 

@@ -26,6 +26,7 @@
 import { storeOf } from './locations.js';
 import { OutputNameError } from './output-errors.js';
 import type { OutputHold } from './store.js';
+import { MAX_OUTPUT_MEMORY } from './limits.js';
 
 export interface OutputCheck {
   /** Files the run reads; none may be an output. */
@@ -33,9 +34,6 @@ export interface OutputCheck {
   /** Replace outputs that exist (the CLI's --force). Default false. */
   overwrite?: boolean;
 }
-
-/** What a run's streamed outputs may hold at once (32 uploads of s3-upload.ts's 32 MiB). */
-export const MAX_OUTPUT_MEMORY = 1 << 30;
 
 /** Outputs each named once, each a name its store can write, and no more streamed at once than memory allows. */
 function assertWritableNames(files: readonly string[]): void {

@@ -21,7 +21,7 @@ import type { ByteSource } from './byte-source.js';
 
 /**
  * How reads from a store that answers over a network behave; a local store
- * has no use for them. (They were `RemoteOptions`: they say how long to wait and
+ * has no use for them. (They were `HttpOptions`: they say how long to wait and
  * how often to try again, whatever the transport.)
  */
 export interface RemoteOptions {

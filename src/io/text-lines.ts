@@ -8,16 +8,11 @@
  */
 import { type ByteSource, FileSource } from './byte-source.js';
 import type { RemoteOptions } from './store.js';
-import { LimitError } from './limits.js';
+import { LimitError, MAX_LINE } from './limits.js';
 import { openLocation } from './locations.js';
 
 /** Bytes read at a time. */
 const PIECE = 1 << 20;
-/** The longest line accepted. */
-export const MAX_LINE = 1 << 20;
-
-/** The largest list file read (an image list, a key list): about 20 million lines of a few labels each. */
-export const MAX_LIST_BYTES = 1 << 30;
 
 /** Gets each line's bytes, `bytes[start, end)`, without its line end; `line` is 1-based. */
 export type LineHandler = (bytes: Buffer, start: number, end: number, line: number) => void;
@@ -91,7 +86,7 @@ export interface ReadLinesOptions {
   maxBytes: number;
   /** What the cap is called, for the message (the option that raises it). */
   maxBytesOption: string;
-  http?: RemoteOptions;
+  remote?: RemoteOptions;
   /** Told the file's size before the first line (to size what the lines go into). */
   onSize?: (bytes: number) => void;
 }
@@ -101,7 +96,7 @@ export interface ReadLinesOptions {
  * tell its size, and make the splitter and the buffer pieces are read into.
  * They read up to the size checked here, not to wherever the file has grown.
  */
-function prepare(source: ByteSource, onLine: LineHandler, options: Omit<ReadLinesOptions, 'http'>): { splitter: LineSplitter; piece: Buffer } {
+function prepare(source: ByteSource, onLine: LineHandler, options: Omit<ReadLinesOptions, 'remote'>): { splitter: LineSplitter; piece: Buffer } {
   if (source.size > options.maxBytes) {
     throw new LimitError(`${source.name}: ${source.size} bytes, more than the ${options.maxBytes} read at most (${options.maxBytesOption})`);
   }
@@ -111,7 +106,7 @@ function prepare(source: ByteSource, onLine: LineHandler, options: Omit<ReadLine
 
 /** Reads a local or remote text file line by line. */
 export async function readLines(location: string, onLine: LineHandler, options: ReadLinesOptions): Promise<void> {
-  const source = await openLocation(location, options.http);
+  const source = await openLocation(location, options.remote);
   try {
     const { splitter, piece } = prepare(source, onLine, options);
     for (let position = 0, n = 1; position < source.size && n > 0; position += n) {
@@ -125,7 +120,7 @@ export async function readLines(location: string, onLine: LineHandler, options: 
 }
 
 /** Reads a local text file line by line, synchronously. */
-export function readLinesSync(path: string, onLine: LineHandler, options: Omit<ReadLinesOptions, 'http'>): void {
+export function readLinesSync(path: string, onLine: LineHandler, options: Omit<ReadLinesOptions, 'remote'>): void {
   const source = FileSource.open(path);
   try {
     const { splitter, piece } = prepare(source, onLine, options);

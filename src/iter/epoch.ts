@@ -6,6 +6,7 @@
  * touching the next one's figures.
  */
 import type { RecordId } from '../format/image-record.js';
+import { MAX_SKIP_REPORTS } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
 import type { BadRecord, SourceRecord } from './record-source.js';
 
@@ -35,8 +36,6 @@ export class IterDataError extends MxrecError {
   override readonly name = 'IterDataError';
   readonly kind = 'data';
 }
-
-const MAX_SKIP_REPORTS = 1000;
 
 /** How messages name a record: file, byte offset and (once read) its id. */
 export const recordName = (rec: SourceRecord, id?: RecordId): string =>

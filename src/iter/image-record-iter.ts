@@ -23,6 +23,7 @@ import { makeLabeler, type Labeler } from './labels.js';
 import { type ImageRecordIterOptions, type IterSettings, resolveOptions } from './options.js';
 import { openRecordSource, readInputs, readInputsSync, type RecordSource, type SourceInputs } from './record-source.js';
 import { plannedBuffers } from './sample-planner.js';
+import { UsageError } from '../util/errors.js';
 
 export { IterDataError, type IterStats, type SkippedRecord } from './epoch.js';
 
@@ -113,14 +114,14 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
    * PyTorch DataLoader); one that starts after close() is an error.
    */
   [Symbol.asyncIterator](): this {
-    if (this.closed) throw new Error('ImageRecordIter: iterated after close()');
+    if (this.closed) throw new UsageError('ImageRecordIter: iterated after close()');
     if (this.run.finished) this.reset();
     return this;
   }
 
   /** Starts the next epoch: a new shuffle order and new augmentation draws, from (seed, epoch). */
   reset(): void {
-    if (this.closed) throw new Error('ImageRecordIter: reset() after close()');
+    if (this.closed) throw new UsageError('ImageRecordIter: reset() after close()');
     this.epochNo++;
     this.startEpoch();
   }

@@ -10,7 +10,8 @@ import type { ImageRecord, RecordId } from '../format/image-record.js';
 import { parseListLine } from '../format/list-file.js';
 import { displayLocation } from '../io/display-name.js';
 import type { RemoteOptions } from '../io/store.js';
-import { type LineHandler, MAX_LIST_BYTES, readLines, readLinesSync } from '../io/text-lines.js';
+import { type LineHandler, readLines, readLinesSync } from '../io/text-lines.js';
+import { MAX_LIST_BYTES } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
 
 export class LabelError extends MxrecError {
@@ -48,9 +49,9 @@ export class ListLabels {
     return list;
   }
 
-  static async read(location: string, labelWidth: number, http?: RemoteOptions): Promise<ListLabels> {
+  static async read(location: string, labelWidth: number, remote?: RemoteOptions): Promise<ListLabels> {
     const list = new ListLabels(displayLocation(location), labelWidth);
-    await readLines(location, list.lineHandler(), { ...list.limits(), http });
+    await readLines(location, list.lineHandler(), { ...list.limits(), remote });
     return list;
   }
 

@@ -6,9 +6,11 @@
  */
 import os from 'node:os';
 import { INTER_METHOD } from '../codec/inter-method.js';
+import { codecThreads } from '../codec/threads.js';
 import type { Filter } from '../codec/types.js';
 import type { RemoteOptions } from '../io/store.js';
-import { MxrecError } from '../util/errors.js';
+import { MAX_BATCH_BYTES, MAX_PREFETCH, MAX_SIDE } from '../io/limits.js';
+import { UsageError } from '../util/errors.js';
 import { launcherParts } from '../util/scheduler.js';
 import { boolean, custom, integer, number, oneOf, type OptionsOf, type Resolved, resolveSchema, show, string } from '../util/schema.js';
 
@@ -18,11 +20,6 @@ function parsePaths(v: unknown, invalid: (expected: string) => never): string | 
   if (Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'string' && p !== '')) return v as string[];
   return invalid('a path, a ";"-separated list of paths or an array of paths');
 }
-
-/** The largest height or width of a data shape: the largest side a JPEG can have. */
-const MAX_SIDE = 65535;
-/** Decode calls run side by side: libuv's pool has at most 1024 threads, and more than this only costs memory. */
-export const MAX_THREADS = 256;
 
 const channelMean = (c: string) => number({ doc: `mean subtracted from the ${c} channel`, mxnet: `mean_${c.toLowerCase()}`, default: 0, flag: false });
 const channelStd = (c: string) =>
@@ -46,7 +43,7 @@ const autoOrInteger =
   (v: unknown, invalid: (expected: string) => never): number | 'auto' =>
     v === 'auto' || (Number.isSafeInteger(v) && (v as number) >= min) ? (v as number | 'auto') : invalid(`an integer >= ${min} or 'auto'`);
 
-const HTTP_KEYS = ['retries', 'retryDelayMs', 'timeoutMs', 'deadlineMs', 'minBytesPerSecond', 'headers', 'onRetry'];
+const REMOTE_KEYS = ['retries', 'retryDelayMs', 'timeoutMs', 'deadlineMs', 'minBytesPerSecond', 'headers', 'onRetry'];
 
 /**
  * ImageRecordIter's options, declared once: MXNet's parameter names in
@@ -125,16 +122,8 @@ export const ITER_OPTIONS = {
     mxnet: 'round_batch',
     default: true,
   }),
-  prefetchBuffer: integer({ doc: 'batches decoded ahead', mxnet: 'prefetch_buffer', default: 4, min: 1, max: 256, flag: '--prefetch' }),
-  preprocessThreads: integer({
-    doc: 'decode jobs run at once',
-    mxnet: 'preprocess_threads',
-    default: () => os.availableParallelism(),
-    defaultText: 'the cores',
-    min: 1,
-    max: MAX_THREADS,
-    flag: '--threads',
-  }),
+  prefetchBuffer: integer({ doc: 'batches decoded ahead', mxnet: 'prefetch_buffer', default: 4, min: 1, max: MAX_PREFETCH, flag: '--prefetch' }),
+  preprocessThreads: codecThreads({ doc: 'decode jobs run at once', mxnet: 'preprocess_threads', flag: '--threads' }),
   resize: integer({ doc: "the shorter edge resized to this first, with MXNet's integer rounding (-1: no resize)", mxnet: 'resize', default: -1, min: -1 }),
   randCrop: boolean({ doc: 'crop at a random place instead of the centre', mxnet: 'rand_crop', default: false }),
   randMirror: boolean({ doc: 'mirror half of the images, at random', mxnet: 'rand_mirror', default: false }),
@@ -177,12 +166,12 @@ export const ITER_OPTIONS = {
   reuseBuffers: boolean({ doc: "recycle batch memory: a batch is valid until the next `next()` (MXNet's contract), no allocation per batch; by default a batch lives as long as it is referenced", default: false }),
   skipCorrupt: boolean({ doc: 'step over records whose framing, header or image is damaged (counted in `stats.skipped`, listed in `skippedRecords`) instead of failing', default: false }),
   verbose: boolean({ doc: "MXNet's per-batch logging; accepted and ignored", mxnet: 'verbose', default: true, flag: false }),
-  http: custom({
+  remote: custom({
     doc: 'for inputs read over a network (http(s)://, s3://; `ImageRecordIter.open`): retries, timeouts, headers',
     parse: (v: unknown, invalid: (expected: string) => never): RemoteOptions => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return invalid('an object ({ retries, retryDelayMs, timeoutMs, headers })');
-      const unknown = Object.keys(v).find((k) => !HTTP_KEYS.includes(k));
-      if (unknown) fail(`http.${unknown}: unknown; expected ${HTTP_KEYS.slice(0, -1).join(', ')} or ${HTTP_KEYS.at(-1)}`);
+      const unknown = Object.keys(v).find((k) => !REMOTE_KEYS.includes(k));
+      if (unknown) fail(`remote.${unknown}: unknown; expected ${REMOTE_KEYS.slice(0, -1).join(', ')} or ${REMOTE_KEYS.at(-1)}`);
       return v as RemoteOptions;
     },
     default: {},
@@ -218,17 +207,13 @@ const NOT_IMPLEMENTED = [
   'shuffleChunkSize', 'shuffleChunkSeed',
 ];
 
-export class IterOptionError extends MxrecError {
+export class IterOptionError extends UsageError {
   override readonly name = 'IterOptionError';
-  readonly kind = 'usage';
 }
 
 function fail(message: string): never {
   throw new IterOptionError(message);
 }
-
-/** One batch at most: 2 GiB (about 2,800 float32 images of 3x224x224). */
-const MAX_BATCH_BYTES = 2 ** 31;
 
 /**
  * Batches are allocated up front and `prefetchBuffer` of them (plus the one

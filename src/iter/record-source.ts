@@ -55,7 +55,7 @@ export interface RecordSource {
 
 type SourceSettings = Pick<
   IterSettings,
-  'files' | 'indexFiles' | 'listFile' | 'labelWidth' | 'http' | 'numParts' | 'partIndex' | 'shuffle' | 'seed' | 'shuffleBuffer' | 'skipCorrupt'
+  'files' | 'indexFiles' | 'listFile' | 'labelWidth' | 'remote' | 'numParts' | 'partIndex' | 'shuffle' | 'seed' | 'shuffleBuffer' | 'skipCorrupt'
 >;
 
 export class IterSourceError extends MxrecError {
@@ -103,12 +103,12 @@ export function readInputsSync(s: SourceSettings): SourceInputs {
 
 /** The inputs of paths or http(s):// URLs. */
 export async function readInputs(s: SourceSettings): Promise<SourceInputs> {
-  const files = await resolveRecordLocations(s.files, s.http);
+  const files = await resolveRecordLocations(s.files, s.remote);
   if (s.indexFiles) checkIndexCount(files, s.indexFiles);
   return {
     files,
-    indexes: s.indexFiles ? await Promise.all(s.indexFiles.map((f, i) => readIndexOffsets(f, withinFile(f, files[i]!), s.http))) : null,
-    list: s.listFile ? await ListLabels.read(s.listFile, s.labelWidth, s.http) : null,
+    indexes: s.indexFiles ? await Promise.all(s.indexFiles.map((f, i) => readIndexOffsets(f, withinFile(f, files[i]!), s.remote))) : null,
+    list: s.listFile ? await ListLabels.read(s.listFile, s.labelWidth, s.remote) : null,
   };
 }
 

@@ -14,10 +14,8 @@
  */
 import { displayLocation } from '../io/display-name.js';
 import { readLines, readLinesSync } from '../io/text-lines.js';
+import { MAX_NAMES_BYTES } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
-
-/** A names file this large is not one (ImageNet-21k has 21,841 classes). */
-const MAX_NAMES_BYTES = 64 << 20;
 
 const NAMES_LIMITS = { maxBytes: MAX_NAMES_BYTES, maxBytesOption: 'a names file' };
 

@@ -11,11 +11,10 @@
 import os from 'node:os';
 import { decodeIntoMany } from '../codec/codec.js';
 import type { ImageError } from '../codec/types.js';
+import { DECODE_CHECK_QUEUED_BYTES as QUEUED_BYTES } from '../io/limits.js';
 
 const SIDE = 8;
 const PER_THREAD = 32;
-/** Bytes of image copies queued before a batch is sent; also the size from which an image is decoded alone. */
-const QUEUED_BYTES = 64 << 20;
 
 export class DecodeCheck<T> {
   private queue: { image: Uint8Array; tag: T }[] = [];

@@ -5,6 +5,7 @@
  */
 import { IndexFileError } from '../format/errors.js';
 import { RecordIndex } from '../format/index-file.js';
+import { DEFAULT_MAX_PROBLEMS } from '../io/limits.js';
 
 /** One thing wrong with a file, where it is, and what. */
 export interface Problem {
@@ -19,9 +20,6 @@ export interface Problem {
   code: string;
   message: string;
 }
-
-/** Problems a report keeps unless told otherwise; the rest are counted. */
-export const DEFAULT_MAX_PROBLEMS = 1000;
 
 /**
  * The problems a check finds: the first `keep` of them by offset (equal

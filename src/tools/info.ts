@@ -19,6 +19,7 @@ import { RecordReader, ReusedReads } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
 import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
 import type { ClassNames } from './class-names.js';
+import { UsageError } from '../util/errors.js';
 
 export interface InfoOptions {
   /** The .idx to check and take keys from; null or absent: none. */
@@ -183,7 +184,7 @@ class Inspection {
 export async function recordFileInfo(recPath: string, options: InfoOptions = {}): Promise<InfoReport> {
   const sample = options.sample;
   if (sample !== undefined && !(Number.isSafeInteger(sample) && sample >= 1)) {
-    throw new RangeError(`sample: expected an integer >= 1, received ${String(sample)}`);
+    throw new UsageError(`sample: expected an integer >= 1, received ${String(sample)}`);
   }
   const problems = new ProblemList();
   const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;

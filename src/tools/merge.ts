@@ -5,11 +5,12 @@
  * a damaged input stops the merge instead of being copied.
  */
 import { type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
+import { UsageError } from '../util/errors.js';
 
 export type MergeResult = RewriteResult;
 
 export async function mergeRecordFiles(inputs: readonly string[], out: string, options: RewriteOptions = {}): Promise<MergeResult> {
-  if (inputs.length === 0) throw new RangeError('expected at least one input .rec');
+  if (inputs.length === 0) throw new UsageError('expected at least one input .rec');
   const fill: RewriteFill = async ([target], progress) => {
     for (const input of inputs) await forEachKeyed(input, progress, (keyed) => target!.write(keyed));
   };

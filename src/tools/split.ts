@@ -4,6 +4,8 @@
  * seed. Each output keeps its records in file order; keys kept or renumbered.
  */
 import { RecordReader } from '../format/reader.js';
+import { MAX_SPLIT_OUTPUTS } from '../io/limits.js';
+import { UsageError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type InputProgress, type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 
@@ -52,11 +54,17 @@ export function splitAssignment(n: number, given: readonly number[], shuffle: bo
   return assign;
 }
 
+/** Outputs and shares a split can take, or a UsageError naming what is wrong (`rec split` prints it, `shares` as --shares). */
+function checkSplit(outs: readonly string[], shares: readonly number[]): void {
+  if (outs.length < 2) throw new UsageError(`expected two or more outputs, received ${outs.length}`);
+  if (outs.length > MAX_SPLIT_OUTPUTS) throw new UsageError(`expected at most ${MAX_SPLIT_OUTPUTS} outputs, received ${outs.length}`);
+  if (shares.length !== outs.length) throw new UsageError(`shares: expected ${outs.length} shares (one per output), received ${shares.length}`);
+  if (!shares.every((s) => Number.isFinite(s) && s > 0)) throw new UsageError(`shares: expected positive numbers, received ${shares.join(',')}`);
+}
+
 export async function splitRecordFile(input: string, outs: readonly string[], options: SplitOptions): Promise<RewriteResult[]> {
   const { shares } = options;
-  if (shares.length !== outs.length || shares.length < 2 || shares.length > 65535 || !shares.every((s) => Number.isFinite(s) && s > 0)) {
-    throw new RangeError(`expected 2 to 65535 positive shares, one per output, received ${shares.length} shares for ${outs.length} outputs`);
-  }
+  checkSplit(outs, shares);
   const fill: RewriteFill = async (targets, progress) => {
     const assign = splitAssignment(await countRecords(input, progress), shares, options.shuffle ?? false, options.seed ?? 0);
     let i = 0;

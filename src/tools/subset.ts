@@ -3,8 +3,10 @@
  * one of some labels (or both), into a new `.rec` + `.idx`, in file order.
  */
 import { tryUnpackImageRecord } from '../format/image-record.js';
-import { MAX_LIST_BYTES, readLines } from '../io/text-lines.js';
+import { readLines } from '../io/text-lines.js';
+import { MAX_LIST_BYTES } from '../io/limits.js';
 import { type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
+import { UsageError } from '../util/errors.js';
 
 export interface SubsetOptions extends RewriteOptions {
   keys?: ReadonlySet<string>;
@@ -39,7 +41,7 @@ export async function readKeyList(file: string): Promise<Set<string>> {
 
 export async function subsetRecordFile(input: string, out: string, options: SubsetOptions): Promise<SubsetResult> {
   const { keys, labels } = options;
-  if (!keys && !labels) throw new RangeError('expected keys or labels to select by');
+  if (!keys && !labels) throw new UsageError('expected keys or labels to select by');
   const found = new Set<string>();
   const fill: RewriteFill = ([target], progress) =>
     forEachKeyed(input, progress, (keyed) => {

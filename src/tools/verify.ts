@@ -12,7 +12,8 @@ import { displayLocation } from '../io/display-name.js';
 import { loadAddon } from '../native/load-addon.js';
 import { DecodeCheck } from './decode-check.js';
 import { isLayoutRecord } from './info.js';
-import { DEFAULT_MAX_PROBLEMS, IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
+import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
+import { DEFAULT_MAX_PROBLEMS } from '../io/limits.js';
 
 export type { Problem } from './index-check.js';
 

@@ -20,6 +20,17 @@ export abstract class MxrecError extends Error {
   abstract readonly kind: ErrorKind;
 }
 
+/**
+ * A call that cannot be done as asked: an option or argument of the wrong
+ * type or out of range (a command's flag, or what a caller passes to the
+ * library), or a method called when it no longer applies (a write after
+ * close). The message names the option, argument or method, in one line.
+ */
+export class UsageError extends MxrecError {
+  override readonly name: string = 'UsageError';
+  readonly kind = 'usage';
+}
+
 
 /**
  * Characters that can break or disguise the one line a message, a list line

@@ -45,7 +45,8 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
     private readonly fn: (item: T, index: number) => Promise<R> | R,
     private readonly options: OrderedMapOptions<R> = {},
   ) {
-    if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`orderedMap: expected a limit of at least 1, received ${limit}`);
+    // invariant: the callers' limits are constants or options checked as integers >= 1.
+    if (!(Number.isInteger(limit) && limit >= 1)) throw new Error(`orderedMap: expected a limit of at least 1, received ${limit}`);
     const asyncIterable = Symbol.asyncIterator in source;
     this.asyncSource = asyncIterable ? source[Symbol.asyncIterator]() : null;
     this.syncSource = asyncIterable ? null : (source as Iterable<T>)[Symbol.iterator]();

@@ -272,18 +272,20 @@ export function defaultText(s: OptionSpec): string {
   if (s.defaultText !== undefined) return s.defaultText;
   if (s.required) return '(required)';
   if (s.default === undefined) return 'none';
-  return typeof s.default === 'string' ? JSON.stringify(s.default) : String(s.default);
+  return typeof s.default === 'string' || (typeof s.default === 'object' && s.default !== null) ? JSON.stringify(s.default) : String(s.default);
 }
 
-/** A Markdown table of a schema: option, MXNet name, type, default, and what it does. */
-export function markdownTable(schema: Schema, options: { flags?: boolean; otherFlags?: Readonly<Record<string, string>> } = {}): string {
+/** A Markdown table of a schema: option, (flag,) MXNet name, type, default, and what it does; `mxnet: false` leaves MXNet's column out. */
+export function markdownTable(schema: Schema, options: { flags?: boolean; otherFlags?: Readonly<Record<string, string>>; mxnet?: boolean } = {}): string {
   const typeText = (s: OptionSpec) =>
     s.type === 'integer' ? integerExpected(s).replace(/^an /, '') : s.type === 'enum' ? s.values!.map((v) => `\`${v}\``).join(' \\| ') : s.type === 'custom' ? (s.expected ?? 'see below') : s.type === 'string' ? (s.expected ?? 'string') : s.type;
+  const withMxnet = options.mxnet ?? true;
   const rows = Object.entries(schema).map(([key, s]) => {
     const shown = options.otherFlags?.[key] ?? flagOf(key, s);
     const flag = options.flags ? ` | ${shown ? `\`${shown}\`` : ''}` : '';
-    return `| \`${key}\`${flag} | ${s.mxnet ? `\`${s.mxnet}\`` : '(mxrec)'} | ${typeText(s)} | ${defaultText(s).replace(/\|/g, '\\|')} | ${s.doc.replace(/\|/g, '\\|')} |`;
+    const mxnet = withMxnet ? ` | ${s.mxnet ? `\`${s.mxnet}\`` : '(mxrec)'}` : '';
+    return `| \`${key}\`${flag}${mxnet} | ${typeText(s)} | ${defaultText(s).replace(/\|/g, '\\|')} | ${s.doc.replace(/\|/g, '\\|')} |`;
   });
-  const head = options.flags ? '| option | flag | MXNet | type | default | what it does |\n|---|---|---|---|---|---|' : '| option | MXNet | type | default | what it does |\n|---|---|---|---|---|';
-  return `${head}\n${rows.join('\n')}\n`;
+  const columns = ['option', ...(options.flags ? ['flag'] : []), ...(withMxnet ? ['MXNet'] : []), 'type', 'default', 'what it does'];
+  return `| ${columns.join(' | ')} |\n|${columns.map(() => '---').join('|')}|\n${rows.join('\n')}\n`;
 }

@@ -352,9 +352,12 @@ describe('4. two runs on one output', () => {
     fs.writeFileSync(`${prefix}.lst`, `${Array.from({ length: 150 }, (_, k) => lines.map((l) => l.replace(/^\d+/, (n) => String(Number(n) + 100 * k)))).flat().join('\n')}\n`);
     const first = spawn(process.execPath, [path.join(binDir, 'im2rec.cjs'), prefix, photos, '--resize', '64', '--num-thread', '1', '-q'], { stdio: 'ignore' });
     const lock = lockPathFor(`${prefix}.rec`);
-    await waitFor(() => fs.existsSync(lock), 'the first run to take its lock');
+    // The lock is taken for a moment by the check before packing, then for the pack itself, which
+    // writes OUT.rec.partial: wait for both, so the first is held still inside its pack.
+    await waitFor(() => fs.existsSync(lock) && fs.existsSync(`${prefix}.rec.partial`), 'the first run to take its lock and start packing');
     // Held still while the second runs, so that a loaded machine cannot let the first finish first.
     first.kill('SIGSTOP');
+    assert.ok(fs.existsSync(lock), 'the first run holds its lock');
     const second = runBin('im2rec', [prefix, photos, '--resize', '64', '--force']);
     first.kill('SIGCONT');
     refused(second, `${prefix}.rec`, new RegExp(`another run is writing it \\(pid ${first.pid} on ${os.hostname()}`));

@@ -14,6 +14,7 @@ import { mergeRecordFiles } from '../../src/tools/merge.js';
 import { shuffleRecordFile } from '../../src/tools/shuffle.js';
 import { splitRecordFile } from '../../src/tools/split.js';
 import { subsetRecordFile } from '../../src/tools/subset.js';
+import { UsageError } from '../../src/util/errors.js';
 import { isOneLineError, runBin } from '../helpers/cli.js';
 import { makeCorpus } from '../helpers/corpus.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -377,5 +378,17 @@ describe('rec split, merge, subset, shuffle', () => {
       assert.match(res.stderr, message);
     }
     assert.ok(fs.readFileSync(src).equals(before));
+  });
+
+  test('the library refuses a split it cannot do with a UsageError (the message rec split prints), before claiming an output', async () => {
+    const outs = [path.join(dir, 'refused-1.rec'), path.join(dir, 'refused-2.rec')];
+    for (const [to, shares, message] of [
+      [outs.slice(0, 1), [1], /^expected two or more outputs, received 1$/],
+      [outs, [1, 2, 3], /^shares: expected 2 shares \(one per output\), received 3$/],
+      [outs, [1, Infinity], /^shares: expected positive numbers, received 1,Infinity$/],
+    ] as const) {
+      await assert.rejects(splitRecordFile(src, to, { shares }), (err: Error) => err instanceof UsageError && err.kind === 'usage' && message.test(err.message));
+    }
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('refused-')), []);
   });
 });

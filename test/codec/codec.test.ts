@@ -17,6 +17,7 @@ import { sharpDecodeInto, sharpInfo, sharpTranscode } from '../../src/codec/shar
 import { compare, makeJpeg, makePng, pixels, syntheticRgb } from '../helpers/images.js';
 import { jpegOrientation } from '../../src/codec/exif.js';
 import { flatWebp } from '../helpers/image-bombs.js';
+import { UsageError } from '../../src/util/errors.js';
 
 // Under CI the addon must have built; locally a missing compiler only skips
 // the native-specific checks (the sharp path is still tested). fallback.test.ts
@@ -344,12 +345,14 @@ describe('image codec', () => {
   });
 
   it('rejects bad arguments saying what was expected', async () => {
-    await assert.rejects(transcode(photo, { quality: 0 }), /quality: expected 1\.\.100, received 0/);
-    await assert.rejects(transcode(photo, { width: 10 }), /width and height: expected both or neither/);
-    await assert.rejects(transcode(photo, { filter: 'bicubic' as never }), /filter: expected one of nearest, linear/);
+    // A caller's mistake: a UsageError (kind usage), as a bad flag is at the command line.
+    const refused = (re: RegExp) => (e: Error) => e instanceof UsageError && e.kind === 'usage' && re.test(e.message);
+    await assert.rejects(transcode(photo, { quality: 0 }), refused(/quality: expected 1\.\.100, received 0/));
+    await assert.rejects(transcode(photo, { width: 10 }), refused(/width and height: expected both or neither/));
+    await assert.rejects(transcode(photo, { filter: 'bicubic' as never }), refused(/filter: expected one of nearest, linear/));
     await assert.rejects(
       decodeInto(photo, new Float32Array(10), 0, { width: 8, height: 8 }),
-      /8x8x3 at offset 0 needs 192 elements, out has 10/,
+      refused(/8x8x3 at offset 0 needs 192 elements, out has 10/),
     );
     const [r] = await transcodeMany([photo], { crop: { x: 300, y: 0, width: 100, height: 10 } });
     assert.ok(r instanceof ImageError && r.code === 'BAD_ARGUMENT' && /outside the 333x251 image/.test(r.message), String(r));

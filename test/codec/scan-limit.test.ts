@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { decodeInto, imageInfo, nativeStatus, transcode } from '../../src/codec/codec.js';
-import { ImageError, MAX_SCANS } from '../../src/codec/types.js';
+import { ImageError } from '../../src/codec/types.js';
+import { MAX_SCANS } from '../../src/io/limits.js';
 import { manyScanJpeg, skipWithoutCjpeg } from '../helpers/many-scans.js';
 import { makeJpeg } from '../helpers/images.js';
 

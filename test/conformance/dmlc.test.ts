@@ -136,7 +136,7 @@ describe('libdmlc conformance', skip, () => {
       indexFiles: [idx],
       listFile: null,
       labelWidth: 1,
-      http: {},
+      remote: {},
       numParts: n,
       partIndex: i,
       shuffle: false,

@@ -8,6 +8,7 @@ import { encodeRecord } from '../../src/format/recordio.js';
 import { RecordWriter, type RecordWriterOptions } from '../../src/format/writer.js';
 import { OutputExistsError } from '../../src/io/output-errors.js';
 import { LocalOnlyError } from '../../src/io/url.js';
+import { UsageError } from '../../src/util/errors.js';
 import { edgePayloads } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -120,8 +121,8 @@ test('with indexPath, close() writes the .idx: key and offset per record, in wri
 test('a writer with an index requires a key; bad payloads are refused with what was received', () => {
   const dir = tempDir();
   const w = RecordWriter.create(path.join(dir, 'e.rec'), { indexPath: path.join(dir, 'e.idx') });
-  assert.throws(() => w.write(Buffer.from('a')), /expected a key for each record/);
-  assert.throws(() => w.write('text' as unknown as Buffer, 1), /expected the payload as a Buffer or Uint8Array, received string/);
+  assert.throws(() => w.write(Buffer.from('a')), (e: Error) => e instanceof UsageError && /expected a key for each record/.test(e.message));
+  assert.throws(() => w.write('text' as unknown as Buffer, 1), (e: Error) => e instanceof UsageError && /expected the payload as a Buffer or Uint8Array, received string/.test(e.message));
   w.abort();
 });
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { unpackImageRecord } from '../../src/format/image-record.js';
 import type { ListItem } from '../../src/format/list-file.js';
 import { BATCH, type EncodedBatch, encodeStage, MISSING, type ResolvedOptions } from '../../src/im2rec/encode-stage.js';
-import { DEFAULT_SETTINGS } from '../../src/im2rec/image-plan.js';
+import { DEFAULT_IMAGE as DEFAULT_SETTINGS } from '../../src/im2rec/options.js';
 import { makeJpeg } from '../helpers/images.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ListFileError, parseList, parseListLine, formatListLine } from '../../src/format/list-file.js';
 import { listPartRange, readListPart } from '../../src/im2rec/list-split.js';
-import { MAX_LIST_BYTES } from '../../src/io/text-lines.js';
+import { MAX_LIST_BYTES } from '../../src/io/limits.js';
 import { ListingError, makeLists } from '../../src/im2rec/make-lists.js';
 import { PyRandom } from '../../src/im2rec/py-random.js';
 import { runHarness, skipWithoutDmlc } from '../helpers/dmlc.js';

@@ -61,10 +61,10 @@ after(async () => {
 
 const local = (name: string) => path.join(dir, name);
 /** Retry pauses kept short so that the tests stay quick. */
-const http = { retryDelayMs: 5 };
+const fastRetries = { retryDelayMs: 5 };
 
 async function scanRemote(url: string): Promise<{ offset: number; payload: string }[]> {
-  const reader = await RecordReader.openAsync(url, http);
+  const reader = await RecordReader.openAsync(url, fastRetries);
   const out: { offset: number; payload: string }[] = [];
   try {
     for await (const r of reader.scan({ bufferSize: 256 << 10 })) out.push({ offset: r.offset, payload: r.payload.toString('base64') });
@@ -86,7 +86,7 @@ function scanLocal(file: string): { offset: number; payload: string }[] {
 describe('reading over HTTP', () => {
   test('byte ranges equal the file, also when every other response is cut off', async () => {
     const bytes = fs.readFileSync(local('parts.rec'));
-    const src = await HttpSource.open(`${flaky.url}/parts.rec`, http);
+    const src = await HttpSource.open(`${flaky.url}/parts.rec`, fastRetries);
     assert.equal(src.size, bytes.length);
     for (const [position, length] of [[0, 10], [12345, 3 << 20], [bytes.length - 7, 100], [bytes.length, 10]] as const) {
       const buf = Buffer.alloc(length);
@@ -111,7 +111,7 @@ describe('reading over HTTP', () => {
   test('openWhole: one request for a file read whole; a body cut off is read on by range; other reads ask by range', async () => {
     const bytes = fs.readFileSync(local('parts.rec'));
     const before = good.stats.requests;
-    const whole = await HttpSource.openWhole(httpAddress(`${good.url}/parts.rec`), http);
+    const whole = await HttpSource.openWhole(httpAddress(`${good.url}/parts.rec`), fastRetries);
     const buf = Buffer.alloc(bytes.length);
     assert.equal(await whole.read(buf, 0, buf.length, 0), bytes.length);
     assert.ok(buf.equals(bytes));
@@ -120,12 +120,12 @@ describe('reading over HTTP', () => {
 
     const cutting = await serveDir(dir, { dropWhole: true });
     try {
-      const cut = await HttpSource.openWhole(httpAddress(`${cutting.url}/parts.rec`), http);
+      const cut = await HttpSource.openWhole(httpAddress(`${cutting.url}/parts.rec`), fastRetries);
       const again = Buffer.alloc(bytes.length);
       assert.equal(await cut.read(again, 0, again.length, 0), bytes.length);
       assert.ok(again.equals(bytes));
       assert.equal(cut.retried, 1, 'the second half came by range');
-      const part = await HttpSource.openWhole(httpAddress(`${cutting.url}/parts.rec`), http);
+      const part = await HttpSource.openWhole(httpAddress(`${cutting.url}/parts.rec`), fastRetries);
       const some = Buffer.alloc(1000);
       assert.equal(await part.read(some, 0, 1000, 5000), 1000);
       assert.ok(some.equals(bytes.subarray(5000, 6000)));
@@ -152,7 +152,7 @@ describe('reading over HTTP', () => {
     const paths = [local('parts.rec'), local('readtome-validation.rec')];
     for (let k = 0; k < 3; k++) {
       const seen: string[] = [];
-      for await (const r of await openPartition(remote, { numParts: 3, partIndex: k, http })) seen.push(`${r.offset}:${r.payload.length}`);
+      for await (const r of await openPartition(remote, { numParts: 3, partIndex: k, remote: fastRetries })) seen.push(`${r.offset}:${r.payload.length}`);
       assert.deepEqual(seen, [...readPartition(paths, { numParts: 3, partIndex: k })].map((r) => `${r.offset}:${r.payload.length}`));
     }
   });
@@ -223,7 +223,7 @@ describe('reading over HTTP', () => {
         ...(v.pathImgidx ? { pathImgidx: `${root}/${v.pathImgidx}` } : {}),
         ...(v.pathImglist ? { pathImglist: `${root}/${v.pathImglist}` } : {}),
       });
-      const remote = await batches(await ImageRecordIter.open({ ...at(flaky.url), http }));
+      const remote = await batches(await ImageRecordIter.open({ ...at(flaky.url), remote: fastRetries }));
       assert.deepEqual(remote, await batches(new ImageRecordIter(at(dir))), JSON.stringify(v));
       assert.ok(remote.length > 0);
     }

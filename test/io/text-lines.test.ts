@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { LimitError } from '../../src/io/limits.js';
-import { LineSplitter, MAX_LINE, readLinesSync } from '../../src/io/text-lines.js';
+import { LineSplitter, readLinesSync } from '../../src/io/text-lines.js';
+import { MAX_LINE } from '../../src/io/limits.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function linesOf(pieces: Buffer[]): [number, string][] {

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { splitRecordFile } from '../../tools/split.js';
+import { MAX_SPLIT_OUTPUTS } from '../../io/limits.js';
 import { integerAtLeast, numberList } from '../args.js';
-import { UsageError, runWritingCommand } from '../run.js';
+import { runWritingCommand } from '../run.js';
+import { namedByFlag } from '../schema-flags.js';
 import { withByteProgress } from '../progress.js';
 import { addRewriteOptions, reportWritten } from './rewrite-common.js';
 
@@ -16,7 +18,7 @@ export function addSplitCommand(program: Command): void {
     )
     .argument('<file>', 'the .rec to split')
     .argument('<outs...>', 'the .rec files to write (two or more)')
-    .option('--shares <list>', 'share of each output, comma-separated (e.g. 0.9,0.1 or 8,1,1); default equal', numberList(65535, true))
+    .option('--shares <list>', 'share of each output, comma-separated (e.g. 0.9,0.1 or 8,1,1); default equal', numberList(MAX_SPLIT_OUTPUTS, true))
     .option('--shuffle', 'assign records to outputs at random (seeded)')
     .option('--seed <n>', 'seed for --shuffle', integerAtLeast(0), 0);
   addRewriteOptions(command)
@@ -27,12 +29,12 @@ export function addSplitCommand(program: Command): void {
     )
     .action(async (file: string, outs: string[], opts: { shares?: number[]; shuffle?: boolean; seed: number; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
       runWritingCommand('rec split', async (signal) => {
-        if (outs.length < 2) throw new UsageError(`expected two or more outputs, received ${outs.length}`);
         const shares = opts.shares ?? outs.map(() => 1);
-        if (shares.length !== outs.length) throw new UsageError(`--shares: expected ${outs.length} shares (one per output), received ${shares.length}`);
-        if (!shares.every((s) => s > 0)) throw new UsageError(`--shares: expected positive numbers, received ${shares.join(',')}`);
+        // The split checks its outputs and shares; a message about `shares` names the flag.
         const results = await withByteProgress('rec split', opts.quiet, async (onProgress) =>
-          splitRecordFile(file, outs, { shares, shuffle: opts.shuffle, seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress, signal }),
+          splitRecordFile(file, outs, { shares, shuffle: opts.shuffle, seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress, signal }).catch((err: unknown) => {
+            throw namedByFlag({}, err, { shares: '--shares' });
+          }),
         );
         reportWritten('rec split', results, opts.json);
       }),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type Problem, type VerifyReport, verifyRecordFile } from '../../tools/verify.js';
+import { DEFAULT_MAX_PROBLEMS, SHOWN_PROBLEMS } from '../../io/limits.js';
 import { indexPathOption, integerAtLeast } from '../args.js';
 import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
@@ -29,7 +30,7 @@ export function addVerifyCommand(program: Command): void {
     .option('--index <file>', 'the .idx to check (default: the .rec path with .idx, if present)')
     .option('--no-index', 'do not check an .idx')
     .option('--decode', 'also decode every image (insightface header and identity records, which hold none, excepted)')
-    .option('--max-problems <n>', 'problems to list, the first by offset; the rest are counted (default: 20, with --json 1000)', integerAtLeast(1))
+    .option('--max-problems <n>', `problems to list, the first by offset; the rest are counted (default: ${SHOWN_PROBLEMS}, with --json ${DEFAULT_MAX_PROBLEMS})`, integerAtLeast(1))
     .option('--json', 'print the report (problems with file, offset, key, code, message; counts by code) as JSON')
     .option('-q, --quiet', 'no progress')
     .addHelpText('after', '\nExamples:\n  rec verify train.rec && echo sound\n  rec verify train.rec --decode --json | jq \'.problems[] | [.offset, .key]\'')
@@ -37,7 +38,7 @@ export function addVerifyCommand(program: Command): void {
       async (file: string, opts: { index?: string | boolean; decode?: boolean; maxProblems?: number; json?: boolean; quiet?: boolean }) =>
         runCommand('rec verify', async () => {
           const indexPath = await indexPathOption(file, opts.index);
-          const maxProblems = opts.maxProblems ?? (opts.json ? 1000 : 20);
+          const maxProblems = opts.maxProblems ?? (opts.json ? DEFAULT_MAX_PROBLEMS : SHOWN_PROBLEMS);
           const report = await withByteProgress('rec verify', opts.quiet, (onProgress) =>
             verifyRecordFile(file, { indexPath, decode: opts.decode, onProgress, maxProblems }),
           );

@@ -1,7 +1,8 @@
 import { displayBaseName } from '../../io/display-name.js';
 import type { Command } from 'commander';
 import { ClassNames } from '../../tools/class-names.js';
-import { MAX_VIEW_IMAGES, viewRecordFile } from '../../tools/view/view.js';
+import { viewRecordFile } from '../../tools/view/view.js';
+import { MAX_VIEW_IMAGES } from '../../io/limits.js';
 import { FORCE_HELP, indexPathOption, integerAtLeast, integerIn, labelList } from '../args.js';
 import { withByteProgress } from '../progress.js';
 import { UsageError, runWritingCommand } from '../run.js';

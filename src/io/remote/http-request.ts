@@ -14,6 +14,7 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { MAX_REDIRECTS } from '../limits.js';
 
 export type HttpAnswer = IncomingMessage;
 
@@ -29,8 +30,6 @@ export interface RequestOptions {
   attempt: Stoppable;
 }
 
-/** Redirects followed before giving up (fetch's limit). */
-const MAX_REDIRECTS = 20;
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 /** An error with the code of the failure (ECONNRESET, ERR_TOO_MANY_REDIRECTS...), as node's own errors carry it. */

@@ -30,7 +30,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ByteSource } from '../byte-source.js';
 import { displayLocation } from '../display-name.js';
-import { MxrecError } from '../../util/errors.js';
+import { MxrecError, UsageError } from '../../util/errors.js';
+import {
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MIN_BYTES_PER_SECOND,
+  DEFAULT_RETRIES,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+  MAX_RETRY_AFTER_MS,
+  MAX_RETRY_DELAY_MS,
+} from '../limits.js';
 import { type HttpAnswer, type Stoppable, discard, header, request } from './http-request.js';
 import type { RemoteOptions } from '../store.js';
 import { parseUrl } from '../url.js';
@@ -87,9 +96,6 @@ export function httpAddress(url: string, options: RemoteOptions = {}): RemoteAdd
 
 /** Answers worth another try: the server or the path to it is having a moment. */
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
-
-/** The longest pause a `Retry-After` may ask for. */
-const MAX_RETRY_AFTER_MS = 60_000;
 
 /** A failure another attempt may get past; `stalled` ones (too slow, past the deadline) do not count as progress. */
 class Retryable extends Error {
@@ -292,7 +298,7 @@ export class HttpSource implements ByteSource {
   }
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    if (this.closed) throw new Error(`${this.name}: read after close`);
+    if (this.closed) throw new UsageError(`${this.name}: read after close()`);
     const want = Math.min(length, this.size - position);
     let first = this.takePending(position, want);
     if (want <= 0) return 0;
@@ -418,10 +424,10 @@ async function withRetries<T>(
   onRetry?: () => void,
   progress: () => number = () => 0,
 ): Promise<T> {
-  const retries = options.retries ?? 5;
-  const delay = options.retryDelayMs ?? 250;
+  const retries = options.retries ?? DEFAULT_RETRIES;
+  const delay = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
   for (let n = 0; ; n++) {
-    const req = new Attempt(options.timeoutMs ?? 30_000, options.deadlineMs ?? 600_000, options.minBytesPerSecond ?? 16 << 10);
+    const req = new Attempt(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.deadlineMs ?? DEFAULT_DEADLINE_MS, options.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND);
     const before = progress();
     let reason: string;
     let stalled = false;
@@ -447,7 +453,7 @@ async function withRetries<T>(
     else if (n >= retries) throw new HttpError(name, `reading from byte ${position + progress()} failed after ${n + 1} attempts: ${reason}`);
     options.onRetry?.({ url: name, position, attempt: n + 1, reason });
     onRetry?.();
-    await sleep(Math.max(Math.min(delay * 2 ** n, 8000), waitMs));
+    await sleep(Math.max(Math.min(delay * 2 ** n, MAX_RETRY_DELAY_MS), waitMs));
   }
 }
 

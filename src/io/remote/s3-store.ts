@@ -13,7 +13,8 @@ import { LocalOnlyError } from '../url.js';
 import { HttpSource, remoteExists } from './http-source.js';
 import { remoteNameUnder } from './remote-names.js';
 import { listS3Keys, parseS3Url, removeS3Object, s3Address, s3Name } from './s3.js';
-import { S3Upload, UPLOAD_MEMORY } from './s3-upload.js';
+import { S3Upload } from './s3-upload.js';
+import { UPLOAD_MEMORY } from '../limits.js';
 
 /** s3://bucket/key in one spelling, to compare outputs with each other and with inputs. */
 const canonical = s3Name;

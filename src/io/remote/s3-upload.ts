@@ -26,21 +26,10 @@
  */
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import { HttpError } from './http-source.js';
-import { LimitError } from '../limits.js';
+import { LimitError, MAX_PARTS, PARTS_IN_FLIGHT, PART_SIZE } from '../limits.js';
 import { OutputExistsError } from '../output-errors.js';
 import { type Sdk, parseS3Url, removeS3Object, s3CallError, sdkFor } from './s3.js';
-
-/** Bytes per uploaded part (S3's least is 5 MiB, except for the last). */
-export const PART_SIZE = 8 << 20;
-/** Parts in flight at once for one object. */
-const PARTS_IN_FLIGHT = 2;
-/** S3's most parts in one upload: with PART_SIZE parts, objects of up to 80,000 MiB. */
-const MAX_PARTS = 10_000;
-/**
- * Memory one streamed object may hold: the parts in flight, the one being
- * filled and one waiting for a place. Bounds how many a run may write at once.
- */
-export const UPLOAD_MEMORY = PART_SIZE * (PARTS_IN_FLIGHT + 2);
+import { UsageError } from '../../util/errors.js';
 
 export class S3Upload {
   private written = 0;
@@ -84,7 +73,7 @@ export class S3Upload {
 
   private check(): void {
     if (this.failure !== null) throw this.translate(this.failure);
-    if (this.ended) throw new Error(`${this.path}: write after finish`);
+    if (this.ended) throw new UsageError(`${this.path}: write or finish() after finish()`);
   }
 
   writeSync(bytes: Uint8Array, offset = 0, length = bytes.byteLength - offset): void {

@@ -19,13 +19,18 @@ import type { RemoteAddress } from './http-source.js';
 import type { RemoteOptions } from '../store.js';
 import { displayLocation } from '../display-name.js';
 import { HttpError } from './http-source.js';
-import { LimitError } from '../limits.js';
+import {
+  LimitError,
+  MAX_LIST_PAGES,
+  MAX_LIST_PAGE_BYTES,
+  MAX_S3_KEY_BYTES,
+  S3_KEYS_PER_PAGE,
+  SDK_CONNECT_TIMEOUT_MS,
+  SDK_IDLE_TIMEOUT_MS,
+} from '../limits.js';
 import { Presigner } from './s3-presign.js';
 import { LocationError } from '../url.js';
 import { hasControl, quoted } from '../../util/errors.js';
-
-/** The longest key S3 stores (UTF-8 bytes); MinIO and Ceph keep the same limit. */
-export const MAX_S3_KEY_BYTES = 1024;
 
 /** Bucket names as S3 has allowed them (its legacy rules included capitals and `_`). */
 const BUCKET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
@@ -80,10 +85,6 @@ export interface Sdk {
 
 let sdk: Promise<Sdk> | null = null;
 
-/** Deadlines of the SDK's own requests (uploads, listings): to connect, and for a socket with nothing to say. */
-const CONNECT_TIMEOUT_MS = 10_000;
-const IDLE_TIMEOUT_MS = 60_000;
-
 /** How long a signed address stays valid: a few minutes cover a slow start. */
 const SIGNED_FOR_SECONDS = 300;
 /**
@@ -102,7 +103,7 @@ export function loadSdk(): Promise<Sdk> {
     const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
     // Every request the SDK itself sends (uploads, listings) has deadlines: to connect, and for a
     // socket that goes quiet; the SDK retries those (3 attempts) like other transient failures.
-    const requestHandler = { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS };
+    const requestHandler = { connectionTimeout: SDK_CONNECT_TIMEOUT_MS, requestTimeout: SDK_IDLE_TIMEOUT_MS };
     const client = new s3.S3Client(endpoint ? { endpoint, forcePathStyle: true, requestHandler } : { requestHandler });
     const presigner = new Presigner(client, s3, presign, SIGNED_FOR_SECONDS);
     return { client, s3, sign: (bucket, key, method) => presigner.sign(bucket, key, method) };
@@ -219,15 +220,6 @@ export function parseS3Folder(location: string): { bucket: string; prefix: strin
 }
 
 /**
- * Ceilings of one listing. A page is what S3 sends for 1000 keys (under 2 MB
- * at S3's longest keys); a listing ends, as S3's do, when a page says it is
- * the last, and a server that never says so, or hands out a token it gave
- * before, is stopped: at 1000 keys a page, the pages allowed hold 50 M keys.
- */
-export const MAX_LIST_PAGE_BYTES = 8 << 20;
-export const MAX_LIST_PAGES = 50_000;
-
-/**
  * A listing page read whole before the SDK parses it, and refused past
  * MAX_LIST_PAGE_BYTES: the SDK itself would buffer any answer, however large.
  * It sits under the SDK's parser (the deserialize step, low priority), so it
@@ -242,7 +234,7 @@ function capPageBytes(name: string) {
       if (!body || typeof body !== 'object' || !(Symbol.asyncIterator in body)) return result;
       const tooLarge = () => {
         body.destroy?.();
-        return new LimitError(`${name}: a listing page larger than ${MAX_LIST_PAGE_BYTES} bytes (S3 sends under 2 MB for 1000 keys); not an S3 listing`);
+        return new LimitError(`${name}: a listing page larger than ${MAX_LIST_PAGE_BYTES} bytes (S3 sends under 2 MB for ${S3_KEYS_PER_PAGE} keys); not an S3 listing`);
       };
       if (Number(response.headers?.['content-length'] ?? 0) > MAX_LIST_PAGE_BYTES) throw tooLarge();
       const pieces: Uint8Array[] = [];
@@ -270,7 +262,7 @@ export async function* listS3Keys(location: string, options: { recursive: boolea
   const seenTokens = new Set<string>();
   let token: string | undefined;
   for (let pages = 1; ; pages++) {
-    if (pages > MAX_LIST_PAGES) throw new LimitError(`${name}: the listing goes on past ${MAX_LIST_PAGES} pages (${MAX_LIST_PAGES * 1000} keys at S3's 1000 a page); list a narrower prefix`);
+    if (pages > MAX_LIST_PAGES) throw new LimitError(`${name}: the listing goes on past ${MAX_LIST_PAGES} pages (${MAX_LIST_PAGES * S3_KEYS_PER_PAGE} keys at S3's ${S3_KEYS_PER_PAGE} a page); list a narrower prefix`);
     const command = new s3.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(options.recursive ? {} : { Delimiter: '/' }) });
     command.middlewareStack.add(capPageBytes(name) as never, { step: 'deserialize', priority: 'low', name: 'mxrecCapPageBytes' });
     let page;

@@ -14,6 +14,7 @@ import { sniffFormat, type SniffedFormat } from '../../codec/sniff.js';
 import { type RecordIndex } from '../../format/index-file.js';
 import { float32ToNumber, type RecordId, tryUnpackImageRecord } from '../../format/image-record.js';
 import { type RecordIORecord, type RecordReader, ReusedReads } from '../../format/reader.js';
+import { VIEW_KEPT_BYTES } from '../../io/limits.js';
 import { Rng } from '../../util/rng.js';
 import { EventLoopTurns } from '../../util/turns.js';
 
@@ -28,7 +29,7 @@ export interface ViewItem {
   size: number;
   /**
    * The image bytes (in memory of their own: see ownBytes) while the items
-   * kept so far hold less than KEPT_BYTES; else null, and they are read
+   * kept so far hold less than VIEW_KEPT_BYTES; else null, and they are read
    * again for the thumbnail (a sample of large images held them all).
    */
   image: Uint8Array | null;
@@ -65,9 +66,6 @@ export interface SelectOptions {
   signal?: AbortSignal;
 }
 
-/** Image bytes a selection keeps in all; past this, images are read again when drawn. */
-export const KEPT_BYTES = 256 << 20;
-
 /** What the items of one selection keep: bytes so far. */
 class Keeping {
   private kept = 0;
@@ -75,10 +73,10 @@ class Keeping {
   /**
    * Bytes of a record read into fresh memory (as ownBytes gives them), or
    * with `reused` of a scan that reuses its memory (a copy); null once the
-   * selection's images would pass KEPT_BYTES.
+   * selection's images would pass VIEW_KEPT_BYTES.
    */
   keep(bytes: Uint8Array, reused = false): Uint8Array | null {
-    if (this.kept + bytes.byteLength > KEPT_BYTES) return null;
+    if (this.kept + bytes.byteLength > VIEW_KEPT_BYTES) return null;
     this.kept += bytes.byteLength;
     return reused ? Uint8Array.from(bytes) : ownBytes(bytes);
   }

@@ -5,6 +5,7 @@
  */
 import { imageInfo, transcodeMany } from '../../codec/codec.js';
 import type { ViewItem } from './select.js';
+import { VIEW_BATCH_BYTES as CHUNK_BYTES } from '../../io/limits.js';
 
 export interface Thumbnail {
   /** JPEG bytes, or null when the image could not be decoded (see `error`). */
@@ -24,8 +25,6 @@ export function fitInside(width: number, height: number, size: number): { width:
 
 /** Images converted per codec call: bounds the decoded memory in flight. */
 const CHUNK = 32;
-/** Image bytes per codec call (a larger image goes alone): bounds the stored bytes held, which items may not keep. */
-const CHUNK_BYTES = 256 << 20;
 
 /** Items from `start`: up to CHUNK of them and CHUNK_BYTES of their images, at least one. */
 function chunkAt(items: readonly ViewItem[], start: number): ViewItem[] {

@@ -9,8 +9,10 @@ import { RecordIndex } from '../../format/index-file.js';
 import { RecordReader, ReusedReads } from '../../format/reader.js';
 import { displayBaseName, displayLocation } from '../../io/display-name.js';
 import { claimOutputs } from '../../io/output-claim.js';
+import { MAX_VIEW_IMAGES } from '../../io/limits.js';
 import { writeWholeFiles } from '../../io/output-file.js';
 import { NothingWrittenError, OutputNameError } from '../../io/output-errors.js';
+import { UsageError } from '../../util/errors.js';
 import { galleryHtml } from './gallery.js';
 import { type ViewSelection, imageOf, selectForView } from './select.js';
 import { contactSheet } from './sheet.js';
@@ -71,28 +73,25 @@ function classCount(classes: number | readonly number[] | undefined): number {
   return typeof classes === 'number' ? classes : (classes?.length ?? 16);
 }
 
-/** Images on one sheet or page at most: 1000 thumbnails of 160 px are already a 75 MB bitmap. */
-export const MAX_VIEW_IMAGES = 1000;
-
 function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
   if (value !== undefined && !(Number.isSafeInteger(value) && value >= min && value <= max)) {
-    throw new RangeError(`${name}: expected an integer in ${min}..${max}, received ${String(value)}`);
+    throw new UsageError(`${name}: expected an integer in ${min}..${max}, received ${String(value)}`);
   }
 }
 
 export async function viewRecordFile(recPath: string, options: ViewOptions): Promise<ViewResult> {
   const { sheet = null, html = null, perClass } = options;
-  if (!sheet && !html) throw new TypeError('expected a sheet path, an html path or both, received neither');
+  if (!sheet && !html) throw new UsageError('expected a sheet path, an html path or both, received neither');
   checkInteger('count', options.count, 1, MAX_VIEW_IMAGES);
   checkInteger('perClass', perClass, 1, MAX_VIEW_IMAGES);
   if (Array.isArray(options.classes)) {
-    if (options.classes.length === 0 || options.classes.some((label) => !Number.isFinite(label))) throw new RangeError(`classes: expected labels, received [${options.classes.join(', ')}]`);
+    if (options.classes.length === 0 || options.classes.some((label) => !Number.isFinite(label))) throw new UsageError(`classes: expected labels, received [${options.classes.join(', ')}]`);
   } else checkInteger('classes', options.classes as number | undefined, 1, MAX_VIEW_IMAGES);
   checkInteger('size', options.size, 16, 1024);
   checkInteger('columns', options.columns, 1, 100);
   const classes = classCount(options.classes);
   if (perClass !== undefined && perClass * classes > MAX_VIEW_IMAGES) {
-    throw new RangeError(`perClass × classes: expected at most ${MAX_VIEW_IMAGES} images, received ${perClass} × ${classes}`);
+    throw new UsageError(`perClass × classes: expected at most ${MAX_VIEW_IMAGES} images, received ${perClass} × ${classes}`);
   }
   const inputs = [recPath, ...(options.indexPath ? [options.indexPath] : [])];
   const outputs = [sheet, html].filter((out) => out !== null);
