@@ -82,10 +82,10 @@ export { readListPart, listPartRange } from './im2rec/list-split.js';
 // The rec tools.
 export { buildIndex, NoImageHeaderError, type BuildIndexOptions, type BuildIndexResult, type IndexKeys } from './tools/build-index.js';
 export { mergeRecordFiles, type MergeResult } from './tools/merge.js';
-export { type RewriteOptions, type RewriteResult } from './tools/rewrite.js';
-export { splitRecordFile, type SplitOptions } from './tools/split.js';
-export { subsetRecordFile, type SubsetOptions, type SubsetResult } from './tools/subset.js';
-export { shuffleRecordFile, type ShuffleOptions } from './tools/shuffle.js';
+export { REWRITE_OPTIONS, type RewriteOptions, type RewriteResult } from './tools/rewrite.js';
+export { SPLIT_OPTIONS, splitRecordFile, type SplitOptions } from './tools/split.js';
+export { SUBSET_OPTIONS, subsetRecordFile, type SubsetOptions, type SubsetResult } from './tools/subset.js';
+export { SHUFFLE_OPTIONS, shuffleRecordFile, type ShuffleOptions } from './tools/shuffle.js';
 export { recordFileInfo, type InfoOptions, type InfoReport, type Layout, type ImageSummary, type LabelSummary, type Summary } from './tools/info.js';
 export { verifyRecordFile, type VerifyOptions, type VerifyReport, type Problem } from './tools/verify.js';
 export { unpackRecordFile, UnpackError, type UnpackOptions, type UnpackResult } from './tools/unpack.js';

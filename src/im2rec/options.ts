@@ -14,7 +14,7 @@ import type { ListDialect } from '../format/list-file.js';
 import { MAX_CHUNKS, MAX_SIDE, MAX_THREADS } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
 import { SCHEDULER_VARIABLES } from '../util/scheduler.js';
-import { type OptionsOf, type Resolved, boolean, custom, integer, number, oneOf, resolveSchema, show, string } from '../util/schema.js';
+import { type OptionsOf, type Resolved, abortSignal, boolean, callback, custom, integer, number, oneOf, resolveSchema, show, string } from '../util/schema.js';
 import type { ImageSettings } from './image-plan.js';
 
 /** A pack() option that is wrong: said before any work, naming the option. */
@@ -76,9 +76,6 @@ export interface SkippedImage {
 }
 
 
-const callback = <F>(doc: string) =>
-  custom({ doc, parse: (v: unknown, invalid: (expected: string) => never): F => (typeof v === 'function' ? (v as F) : invalid('a function')), expected: 'function' });
-
 /** What pack() does to an image when its `image` option does not say otherwise (im2rec.py's defaults). */
 export const DEFAULT_IMAGE = resolveSchema(IMAGE_OPTIONS, {}, { fail }) as ImageSettings;
 
@@ -120,11 +117,7 @@ export const PACK_OPTIONS = {
     doc: "replace OUT.rec, OUT.idx and the skip report if they exist, and start over from an interrupted run's partial output (the CLI's --force); else OutputExistsError, or ResumeError for a partial output",
     default: false,
   }),
-  signal: custom({
-    doc: 'abort to stop early: the records so far stay in OUT.rec.partial for `resume`',
-    parse: (v: unknown, invalid: (expected: string) => never): AbortSignal => (v instanceof AbortSignal ? v : invalid('an AbortSignal')),
-    expected: 'AbortSignal',
-  }),
+  signal: abortSignal('abort to stop early: the records so far stay in OUT.rec.partial for `resume`'),
   onProgress: callback<(progress: PackProgress) => void>('told how far the pack is, now and then'),
   onSkip: callback<(skipped: SkippedImage) => void>('told of each image skipped, and why'),
   onNotice: callback<(text: string) => void>('told what the pack does that the user may not expect: a partial output replaced, nothing to resume'),

@@ -20,20 +20,19 @@ import { claimOutputs } from '../io/output-claim.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { displayLocation } from '../io/display-name.js';
 import { openLocation, siblingIndex } from '../io/locations.js';
+import { type OptionsOf, abortSignal, boolean, callback } from '../util/schema.js';
 import { NoImageHeaderError } from './build-index.js';
 import { IndexCheck, ProblemList } from './index-check.js';
 
-export interface RewriteOptions {
-  /** Keys 0..n-1 in output order (image header ids follow). Default false: keys kept. */
-  renumber?: boolean;
-  /** Replace outputs that exist (the CLI's --force). Default false: OutputExistsError. */
-  overwrite?: boolean;
-  fsync?: boolean;
-  /** Called now and then with the bytes of the inputs read so far, and their total. */
-  onProgress?: (done: number, total: number) => void;
-  /** Abort to stop: checked at every record, the outputs are dropped and the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
+/** What every command that writes a new .rec + .idx takes (merge, split, subset, shuffle). */
+export const REWRITE_OPTIONS = {
+  renumber: boolean({ doc: 'keys 0..n-1 in output order, written into each image header id too (default: keys kept, from the .idx or header id)', default: false }),
+  overwrite: boolean({ doc: 'replace outputs that exist (inputs are never replaced); else OutputExistsError', flag: '--force', default: false }),
+  fsync: boolean({ doc: 'fsync outputs before renaming them into place', default: true, flag: false }),
+  onProgress: callback<(done: number, total: number) => void>('told now and then the bytes of the inputs read so far, and their total'),
+  signal: abortSignal('abort to stop: checked at every record; the outputs are dropped and the promise rejects with the signal\'s reason'),
+};
+export type RewriteOptions = OptionsOf<typeof REWRITE_OPTIONS>;
 
 /**
  * Bytes of the inputs read so far, passed to onProgress every few thousand

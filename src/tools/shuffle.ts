@@ -6,13 +6,15 @@
 import { RecordReader, ReusedReads } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
 import { EventLoopTurns } from '../util/turns.js';
-import { type RewriteFill, type RewriteOptions, type RewriteResult, RecordKeys, rewrite } from './rewrite.js';
+import { REWRITE_OPTIONS, type RewriteFill, type RewriteResult, RecordKeys, rewrite } from './rewrite.js';
+import { type OptionsOf, checkOptions, integer } from '../util/schema.js';
 
-export interface ShuffleOptions extends RewriteOptions {
-  seed?: number;
-}
+/** shuffleRecordFile's options: the rewrite's, and the seed of the order. */
+export const SHUFFLE_OPTIONS = { ...REWRITE_OPTIONS, seed: integer({ doc: 'seed of the order', default: 0, min: 0 }) };
+export type ShuffleOptions = OptionsOf<typeof SHUFFLE_OPTIONS>;
 
-export async function shuffleRecordFile(input: string, out: string, options: ShuffleOptions = {}): Promise<RewriteResult> {
+export async function shuffleRecordFile(input: string, out: string, given: ShuffleOptions = {}): Promise<RewriteResult> {
+  const options = checkOptions(SHUFFLE_OPTIONS, given);
   const fill: RewriteFill = async ([target], progress) => {
     const keys = await RecordKeys.of(input);
     const reader = await RecordReader.openAsync(input);
@@ -34,7 +36,7 @@ export async function shuffleRecordFile(input: string, out: string, options: Shu
       keys.finish();
       const order = new Uint32Array(n);
       for (let i = 0; i < n; i++) order[i] = i;
-      new Rng(options.seed ?? 0).shuffle(order);
+      new Rng(options.seed).shuffle(order);
       // A local file is read synchronously (no promise per record); a URL, one ranged GET per record. Each record
       // goes into the memory of the one before (written out before the next is read).
       const local = reader.source.syncReads;

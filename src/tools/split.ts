@@ -7,15 +7,23 @@ import { RecordReader } from '../format/reader.js';
 import { MAX_SPLIT_OUTPUTS } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { type InputProgress, type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
+import { type OptionsOf, boolean, checkOptions, custom, integer } from '../util/schema.js';
+import { type InputProgress, REWRITE_OPTIONS, type RewriteFill, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 
-export interface SplitOptions extends RewriteOptions {
-  /** Share of each output, in output order: any positive numbers, normalised (0.8,0.2 or 1,1,1). */
-  shares: readonly number[];
-  /** Assign records to outputs at random instead of in runs of file order. */
-  shuffle?: boolean;
-  seed?: number;
-}
+/** splitRecordFile's options: the rewrite's, the shares, and how records are assigned to outputs. */
+export const SPLIT_OPTIONS = {
+  ...REWRITE_OPTIONS,
+  shares: custom({
+    doc: 'share of each output, in output order: any positive numbers, normalised (0.8,0.2 or 1,1,1)',
+    required: true,
+    parse: (v: unknown, invalid: (expected: string) => never): readonly number[] =>
+      Array.isArray(v) && v.every((s) => typeof s === 'number') ? (v as number[]) : invalid('an array of numbers'),
+    expected: 'number[]',
+  }),
+  shuffle: boolean({ doc: 'assign records to outputs at random (seeded) instead of in runs of file order', default: false }),
+  seed: integer({ doc: 'seed of the random assignment', default: 0, min: 0 }),
+};
+export type SplitOptions = OptionsOf<typeof SPLIT_OPTIONS>;
 
 /** Records in a file (path or URL), by a scan of its framing; `progress` may stop it (InputProgress.checkStop). */
 export async function countRecords(recLocation: string, progress?: InputProgress): Promise<number> {
@@ -62,11 +70,12 @@ function checkSplit(outs: readonly string[], shares: readonly number[]): void {
   if (!shares.every((s) => Number.isFinite(s) && s > 0)) throw new UsageError(`shares: expected positive numbers, received ${shares.join(',')}`);
 }
 
-export async function splitRecordFile(input: string, outs: readonly string[], options: SplitOptions): Promise<RewriteResult[]> {
+export async function splitRecordFile(input: string, outs: readonly string[], given: SplitOptions): Promise<RewriteResult[]> {
+  const options = checkOptions(SPLIT_OPTIONS, given);
   const { shares } = options;
   checkSplit(outs, shares);
   const fill: RewriteFill = async (targets, progress) => {
-    const assign = splitAssignment(await countRecords(input, progress), shares, options.shuffle ?? false, options.seed ?? 0);
+    const assign = splitAssignment(await countRecords(input, progress), shares, options.shuffle, options.seed);
     let i = 0;
     await forEachKeyed(input, progress, (keyed) => targets[assign[i++]!]!.write(keyed));
   };

@@ -5,14 +5,25 @@
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { readLines } from '../io/text-lines.js';
 import { MAX_LIST_BYTES } from '../io/limits.js';
-import { type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
+import { REWRITE_OPTIONS, type RewriteFill, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
+import { type OptionsOf, checkOptions, custom } from '../util/schema.js';
 import { UsageError } from '../util/errors.js';
 
-export interface SubsetOptions extends RewriteOptions {
-  keys?: ReadonlySet<string>;
-  /** First labels to keep (images only). */
-  labels?: ReadonlySet<number>;
-}
+/** subsetRecordFile's options: the rewrite's, and what to keep (keys, first labels, or both). */
+export const SUBSET_OPTIONS = {
+  ...REWRITE_OPTIONS,
+  keys: custom({
+    doc: 'keep the records with these keys (readKeyList reads them from a file)',
+    parse: (v: unknown, invalid: (expected: string) => never): ReadonlySet<string> => (v instanceof Set ? (v as Set<string>) : invalid('a Set of keys')),
+    expected: 'Set<string>',
+  }),
+  labels: custom({
+    doc: 'keep the images whose first label is one of these',
+    parse: (v: unknown, invalid: (expected: string) => never): ReadonlySet<number> => (v instanceof Set ? (v as Set<number>) : invalid('a Set of labels')),
+    expected: 'Set<number>',
+  }),
+};
+export type SubsetOptions = OptionsOf<typeof SUBSET_OPTIONS>;
 
 export interface SubsetResult extends RewriteResult {
   /** Asked-for keys that no record has. */
@@ -39,7 +50,8 @@ export async function readKeyList(file: string): Promise<Set<string>> {
   return keys;
 }
 
-export async function subsetRecordFile(input: string, out: string, options: SubsetOptions): Promise<SubsetResult> {
+export async function subsetRecordFile(input: string, out: string, given: SubsetOptions): Promise<SubsetResult> {
+  const options = checkOptions(SUBSET_OPTIONS, given);
   const { keys, labels } = options;
   if (!keys && !labels) throw new UsageError('expected keys or labels to select by');
   const found = new Set<string>();

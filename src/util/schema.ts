@@ -11,6 +11,7 @@
  * so adding an option is one entry. Modelled on DALI's DALI_SCHEMA
  * (AddArg(name, doc, type, default)) and sharp's single validation vocabulary.
  */
+import { UsageError } from './errors.js';
 
 /** One option. `T` is its value's type; `Req` whether a caller must give it. */
 export interface OptionSpec<T = unknown, Req extends boolean = boolean> {
@@ -105,6 +106,20 @@ export function custom<const O extends Common<never> & CustomParts & (WithDefaul
   o: O,
 ): BuiltOption<ReturnType<O['parse']>, O> {
   return spec('custom', { flag: false, ...o }) as never;
+}
+
+/** A function option (a callback such as onProgress), refused when it is not one. */
+export function callback<F>(doc: string) {
+  return custom({ doc, parse: (v: unknown, invalid: (expected: string) => never): F => (typeof v === 'function' ? (v as F) : invalid('a function')), expected: 'function' });
+}
+
+/** An AbortSignal option (`signal`), refused when it is not one. */
+export function abortSignal(doc: string) {
+  return custom({
+    doc,
+    parse: (v: unknown, invalid: (expected: string) => never): AbortSignal => (v instanceof AbortSignal ? v : invalid('an AbortSignal')),
+    expected: 'AbortSignal',
+  });
 }
 
 interface CustomParts {
@@ -243,6 +258,20 @@ export function resolveSchema<S extends Schema>(schema: S, input: object, o: Res
     out[key] = checkValue(key, s, v, o.fail);
   }
   return out as Resolved<S>;
+}
+
+/**
+ * A library function's options checked as resolveSchema checks them, each
+ * problem a UsageError whose message starts with the option's name (so the
+ * CLI can name the flag instead: cli/schema-flags.ts namedByFlag).
+ */
+export function checkOptions<S extends Schema>(schema: S, input: unknown): Resolved<S> {
+  const fail = (message: string): never => {
+    throw new UsageError(message);
+  };
+  if (input === undefined) input = {};
+  if (typeof input !== 'object' || input === null) fail(`options: expected an object, received ${show(input)}`);
+  return resolveSchema(schema, input as object, { fail });
 }
 
 /**
