@@ -1,4 +1,3 @@
-/** The same bytes as a Buffer, without copying (Uint8Arrays from other sources are viewed, not copied). */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+// asBuffer lives in util/as-buffer.ts (a pure byte helper that the format core needs without io).
+// Kept while src/tools/view/ still imports it from here; remove once those imports point to util/.
+export { asBuffer } from '../util/as-buffer.js';
