@@ -15,7 +15,7 @@ import { nativeStatus } from '../codec/codec.js';
 import { DEFAULT_EXTS, makeLists } from '../im2rec/make-lists.js';
 import type { ImageSettings } from '../im2rec/image-plan.js';
 import { PackError, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
-import { hasPartial, partialPaths } from '../im2rec/partial-output.js';
+import { leftoverPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
 import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
 import { formatBytes } from './units.js';
@@ -108,7 +108,7 @@ async function listsOf(prefix: string): Promise<string[]> {
  * existing output.
  */
 function finishedEarlier(options: PackOptions, extras: Extras): boolean {
-  if (!extras.resume || extras.force || !storeOf(options.output).resumable || !nameTaken(options.output) || hasPartial(options.output)) return false;
+  if (!extras.resume || extras.force || !storeOf(options.output).resumable || !nameTaken(options.output) || leftoverPartial(options.output)) return false;
   say(`im2rec: --resume: ${path.relative(process.cwd(), options.output) || options.output} is complete already; passed over (--force packs it again)`);
   return true;
 }

@@ -35,7 +35,7 @@ import { ListPart } from './list-split.js';
 import { MISSING, type Outcome, type ResolvedOptions, encodeStage } from './encode-stage.js';
 import type { ImageSettings } from './image-plan.js';
 import { DEFAULT_IMAGE, type PackOptions, type PackProgress, type PackSettings, type SkippedImage, checkPackOptions } from './options.js';
-import { type PackOutput, PartialOutput, ResumeError, type ResumePoint, StreamedOutput, assertPartialHandled, hasPartial } from './partial-output.js';
+import { type PackOutput, PartialFileOutput, ResumeError, type ResumePoint, UploadOutput, assertPartialHandled, leftoverPartial } from './partial-output.js';
 import { MxrecError } from '../util/errors.js';
 
 /**
@@ -198,11 +198,11 @@ async function openPartial(
   const { output } = options;
   const writerOptions = { fsync: options.fsync, overwrite: options.overwrite };
   const fromStart = { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() };
-  if (!storeOf(output).resumable) return { output: await StreamedOutput.create(output, indexPath, writerOptions), start: fromStart };
-  if (options.resume && hasPartial(output)) return PartialOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
+  if (!storeOf(output).resumable) return { output: await UploadOutput.create(output, indexPath, writerOptions), start: fromStart };
+  if (options.resume && leftoverPartial(output)) return PartialFileOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
   if (options.resume) options.onNotice?.(`--resume: no interrupted run to continue for ${output}; packing from the start`);
   const onReplace = (found: string) => options.onNotice?.(`replacing ${found}, left by an interrupted run (--force)`);
-  return { output: PartialOutput.create(output, indexPath, note, { ...writerOptions, onReplace }), start: fromStart };
+  return { output: PartialFileOutput.create(output, indexPath, note, { ...writerOptions, onReplace }), start: fromStart };
 }
 
 /**
