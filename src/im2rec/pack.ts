@@ -41,9 +41,10 @@ import { MxrecError } from '../util/errors.js';
 /**
  * Batches read and encoded ahead of the writer, per encoding thread. Images
  * in a bucket wait on the store as much as on the encoder: twice as many
- * batches in flight keep the encoder fed through the store's latency (on
- * loopback against s3rver, 2,000 images: 5.9 s with 2 per thread, 5.3 s with
- * 4, no better with 8). The encode stage's budgets bound their bytes either way.
+ * batches in flight keep the encoder fed through the store's latency (a pack
+ * from and to s3rver on loopback timed with 2, 4 and 8 per thread: see
+ * docs/guides/performance.md, "Buckets"). The encode stage's budgets bound
+ * their bytes either way.
  */
 const BATCHES_AHEAD = { local: 2, remote: 4 };
 
