@@ -30,7 +30,7 @@ import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
 import { removeOutput, writeWholeFile } from '../io/output-file.js';
 import { storeOf } from '../io/locations.js';
 import { NothingWrittenError } from '../io/output-errors.js';
-import { type ListItem, NUMBER, notUnderRoot } from '../format/list-file.js';
+import { NUMBER, notUnderRoot } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
 import { MISSING, type Outcome, type ResolvedOptions, encodeStage } from './encode-stage.js';
 import type { ImageSettings } from './image-plan.js';
@@ -227,15 +227,11 @@ class PackRun {
   }
 
   /** Notes the batch's sources in the journal, then writes its records in list order (or stops at a bad image under strict). */
-  writeBatch(batch: readonly ListItem[], results: readonly Outcome[]): void {
+  writeBatch(outcomes: readonly Outcome[]): void {
     const { progress, out } = this;
-    out.noteSources(batch.flatMap((item, k) => {
-      const r = results[k]!;
-      return 'stamp' in r ? [{ index: item.index, stamp: r.stamp }] : [];
-    }));
-    for (let k = 0; k < batch.length; k++) {
-      const item = batch[k]!;
-      const r = results[k]!;
+    out.noteSources(outcomes.flatMap((r) => ('stamp' in r ? [{ index: r.item.index, stamp: r.stamp }] : [])));
+    for (const r of outcomes) {
+      const { item } = r;
       progress.bytesIn += r.bytesIn;
       if ('record' in r) {
         out.writer.write(r.record, item.index);
@@ -267,9 +263,9 @@ class PackRun {
         if (this.options.signal?.aborted) return true;
         const next = await batches.next();
         if (next.done) return false;
-        const { items, outcomes, release } = next.value;
+        const { outcomes, release } = next.value;
         try {
-          this.writeBatch(items, outcomes);
+          this.writeBatch(outcomes);
           await this.out.writer.ready(); // an upload behind holds the next batch back
         } finally {
           release();
