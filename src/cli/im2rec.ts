@@ -10,12 +10,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, type OptionValues } from 'commander';
 import { nativeStatus } from '../codec/codec.js';
 import { DEFAULT_EXTS, makeLists } from '../im2rec/make-lists.js';
 import type { ImageSettings } from '../im2rec/image-plan.js';
 import { PackError, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
-import { hasPartial, partialPaths } from '../im2rec/partial-output.js';
+import { leftoverPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
 import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
 import { formatBytes } from './units.js';
@@ -108,7 +108,7 @@ async function listsOf(prefix: string): Promise<string[]> {
  * existing output.
  */
 function finishedEarlier(options: PackOptions, extras: Extras): boolean {
-  if (!extras.resume || extras.force || !storeOf(options.output).resumable || !nameTaken(options.output) || hasPartial(options.output)) return false;
+  if (!extras.resume || extras.force || !storeOf(options.output).resumable || !nameTaken(options.output) || leftoverPartial(options.output)) return false;
   say(`im2rec: --resume: ${path.relative(process.cwd(), options.output) || options.output} is complete already; passed over (--force packs it again)`);
   return true;
 }
@@ -204,8 +204,20 @@ function checkQuality(quality: number, encoding: '.jpg' | '.png'): void {
   if (problem) throw new UsageError(problem);
 }
 
-/** The im2rec.py form's command (exported for the generated docs). */
+/** The im2rec.py form's command (exported for the generated docs); `run` is given the exit code. */
 export function pyProgram(run: (code: number) => void): Command {
+  return pyCommand().action(async (prefixArg: string, rootArg: string, o: OptionValues) => {
+    const prefix = localOrUrl(prefixArg);
+    const root = localOrUrl(rootArg);
+    const part = resolvePart(o.part, o.parts, '--part', '--parts');
+    if (o.labels !== undefined && !o.recursive) throw new UsageError('--labels: only means something with --list --recursive');
+    checkQuality(o.quality, o.encoding);
+    run(o.list ? await makeListsFromFlags(prefix, root, o) : await packListsFromFlags(prefix, root, part, o));
+  });
+}
+
+/** The im2rec.py form's arguments, flags and help. */
+function pyCommand(): Command {
   const program = new Command('im2rec')
     .configureHelp(HELP_LAYOUT)
     .description(
@@ -242,69 +254,68 @@ export function pyProgram(run: (code: number) => void): Command {
       '\nExit codes: 0 done (skipped images are reported and counted), 1 bad data (--strict, a malformed list,\n' +
       'nothing packed), 2 bad arguments, unreadable or existing files, 130 interrupted (143 by SIGTERM; rerun with --resume).',
   );
-  program.action(async (prefixArg: string, rootArg: string, o) => {
-    const prefix = localOrUrl(prefixArg);
-    const root = localOrUrl(rootArg);
-    const part = resolvePart(o.part, o.parts, '--part', '--parts');
-    if (o.labels !== undefined && !o.recursive) throw new UsageError('--labels: only means something with --list --recursive');
-    checkQuality(o.quality, o.encoding);
-    if (o.list) {
-      const out = new LineWriter();
-      const result = await stoppable('im2rec', (signal) => makeLists({
-        prefix,
-        root,
-        recursive: !!o.recursive,
-        exts: o.exts,
-        chunks: o.chunks,
-        trainRatio: o.trainRatio,
-        testRatio: o.testRatio,
-        shuffle: o.shuffle,
-        overwrite: !!o.force,
-        ...(o.labels !== undefined ? { labelMap: localOrUrl(o.labels) } : {}),
-        ...(o.quiet ? {} : { onLabel: (folder: string, label: number) => out.line(`${folder} ${label}`) }),
-        signal,
-      }));
-      await out.flush();
-      const { skipped } = result;
-      if (skipped.count) {
-        const examples = skipped.examples.map((e) => `${quoted(e.name)} ${e.reason}`).join('; ');
-        say(`im2rec: skipped ${skipped.count} name${skipped.count > 1 ? 's' : ''} a list line cannot hold as they are: ${examples}${skipped.count > skipped.examples.length ? '; ...' : ''}`);
-      }
-      if (!o.quiet) {
-        for (const l of result.lists) say(`wrote ${shown(l.path)}: ${l.images} images`);
-        if (result.labelMapPath) say(`wrote ${shown(result.labelMapPath)}: ${result.folders} folder labels`);
-      }
-      return run(0);
-    }
-    const lists = await listsOf(prefix);
-    if (!lists.length) throw new UsageError(`no .lst file starts with ${displayLocation(prefix)} (make one with --list)`);
-    sayNativeHintOnce(!!o.quiet);
-    const image: Partial<ImageSettings> = {
-      form: 'py',
-      passThrough: !!o.passThrough,
-      resize: o.resize,
-      centerCrop: !!o.centerCrop,
-      color: o.color,
-      encoding: o.encoding,
-      quality: o.quality,
-    };
-    const extras: Extras = { threads: o.numThread, strict: !!o.strict, resume: !!o.resume, force: !!o.force, quiet: !!o.quiet };
-    const parts = o.parts !== undefined ? { count: o.parts, index: part! } : undefined;
-    const packs: PackOptions[] = lists.map((list) => {
-      const base = list.slice(0, -'.lst'.length);
-      const output = parts ? `${base}.part${String(parts.index).padStart(3, '0')}.rec` : `${base}.rec`;
-      return { list, root, output, dialect: { kind: 'tab' }, image, packLabel: !!o.packLabel, ...(parts ? { parts } : {}) };
-    });
-    const todo = packs.filter((p) => !finishedEarlier(p, extras));
-    // Every list's outputs before the first is packed: a refusal comes before any work.
-    for (const p of todo) await checkPackOutputs({ ...p, resume: extras.resume, overwrite: extras.force });
-    for (const p of todo) {
-      const code = await runPack(p, extras);
-      if (code !== 0) return run(code);
-    }
-    return run(0);
-  });
   return program;
+}
+
+/** --list: the lists (and label map) made from the folder tree under ROOT, said as they are written; the exit code. */
+async function makeListsFromFlags(prefix: string, root: string, o: OptionValues): Promise<number> {
+  const out = new LineWriter();
+  const result = await stoppable('im2rec', (signal) => makeLists({
+    prefix,
+    root,
+    recursive: !!o.recursive,
+    exts: o.exts,
+    chunks: o.chunks,
+    trainRatio: o.trainRatio,
+    testRatio: o.testRatio,
+    shuffle: o.shuffle,
+    overwrite: !!o.force,
+    ...(o.labels !== undefined ? { labelMap: localOrUrl(o.labels) } : {}),
+    ...(o.quiet ? {} : { onLabel: (folder: string, label: number) => out.line(`${folder} ${label}`) }),
+    signal,
+  }));
+  await out.flush();
+  const { skipped } = result;
+  if (skipped.count) {
+    const examples = skipped.examples.map((e) => `${quoted(e.name)} ${e.reason}`).join('; ');
+    say(`im2rec: skipped ${skipped.count} name${skipped.count > 1 ? 's' : ''} a list line cannot hold as they are: ${examples}${skipped.count > skipped.examples.length ? '; ...' : ''}`);
+  }
+  if (!o.quiet) {
+    for (const l of result.lists) say(`wrote ${shown(l.path)}: ${l.images} images`);
+    if (result.labelMapPath) say(`wrote ${shown(result.labelMapPath)}: ${result.folders} folder labels`);
+  }
+  return 0;
+}
+
+/** Packs every PREFIX*.lst (or its part `part`), each list's outputs checked before the first is packed; the exit code. */
+async function packListsFromFlags(prefix: string, root: string, part: number | undefined, o: OptionValues): Promise<number> {
+  const lists = await listsOf(prefix);
+  if (!lists.length) throw new UsageError(`no .lst file starts with ${displayLocation(prefix)} (make one with --list)`);
+  sayNativeHintOnce(!!o.quiet);
+  const image: Partial<ImageSettings> = {
+    form: 'py',
+    passThrough: !!o.passThrough,
+    resize: o.resize,
+    centerCrop: !!o.centerCrop,
+    color: o.color,
+    encoding: o.encoding,
+    quality: o.quality,
+  };
+  const extras: Extras = { threads: o.numThread, strict: !!o.strict, resume: !!o.resume, force: !!o.force, quiet: !!o.quiet };
+  const parts = o.parts !== undefined ? { count: o.parts, index: part! } : undefined;
+  const packs: PackOptions[] = lists.map((list) => {
+    const base = list.slice(0, -'.lst'.length);
+    const output = parts ? `${base}.part${String(parts.index).padStart(3, '0')}.rec` : `${base}.rec`;
+    return { list, root, output, dialect: { kind: 'tab' }, image, packLabel: !!o.packLabel, ...(parts ? { parts } : {}) };
+  });
+  const todo = packs.filter((p) => !finishedEarlier(p, extras));
+  // Every list's outputs before the first is packed: a refusal comes before any work.
+  for (const p of todo) await checkPackOutputs({ ...p, resume: extras.resume, overwrite: extras.force });
+  for (const p of todo) {
+    const code = await runPack(p, extras);
+    if (code !== 0) return code;
+  }
+  return 0;
 }
 
 

@@ -389,8 +389,8 @@ const fromNativeTranscode = (r: NativeTranscoded): EncodedImage => ({
 
 /**
  * PNG and other non-JPEG input to JPEG: libvips decodes, the addon crops,
- * resizes and encodes (measured ~1.7 ms faster per ImageNet-sized PNG than
- * libvips doing all of it, on top of a ~4.5 ms decode).
+ * resizes and encodes (faster than libvips doing all of it: timed in
+ * docs/guides/performance.md, "Image codec").
  */
 async function decodeWithSharpEncodeNative(input: Uint8Array, o: TranscodeOptions): Promise<EncodedImage> {
   const px = await sharpPixels(input, o);

@@ -123,33 +123,33 @@ class Joining {
   }
 
   /** Copies a window's parts (about to be replaced): `run.count` parts from the header at `run.head`. */
-  keep(window: Buffer, windowStart: number, run: Run): void {
+  keep(window: Window, run: Run): void {
     if (run.count === 0) return;
     if (!this.into && this.held + run.bytes > RESERVE_FROM) {
       this.into = Buffer.allocUnsafe(this.bound);
       this.filled = joinPieces(this.pieces, this.into);
       this.pieces = [];
     }
-    if (this.into) this.filled = copyRun(window, windowStart, run, this.into, this.parts > 0 ? putMagic(this.into, this.filled) : this.filled);
+    if (this.into) this.filled = copyRun(window, run, this.into, this.parts > 0 ? putMagic(this.into, this.filled) : this.filled);
     else {
       const piece = Buffer.allocUnsafe(run.bytes);
-      copyRun(window, windowStart, run, piece, 0);
+      copyRun(window, run, piece, 0);
       this.pieces.push(piece);
       this.held += run.bytes;
     }
     this.parts += run.count;
   }
 
-  /** The joined payload, `rest` (the last window's parts) included; `allocate` gives memory for `total` bytes. */
-  finish(window: Buffer, windowStart: number, rest: Run, total: number, allocate: Allocate): Buffer {
+  /** The joined payload, `rest` (the last window's parts) included: `total` bytes. */
+  finish(window: Window, rest: Run, total: number): Buffer {
     let out: Buffer;
     let written: number;
     if (this.into) [out, written] = [this.into, this.filled];
     else {
-      out = allocate(total);
+      out = window.allocate(total);
       written = joinPieces(this.pieces, out);
     }
-    if (rest.count > 0) written = copyRun(window, windowStart, rest, out, putMagic(out, written));
+    if (rest.count > 0) written = copyRun(window, rest, out, putMagic(out, written));
     return out.subarray(0, written);
   }
 }
@@ -164,14 +164,60 @@ class Suspended {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Memory for a joined multi-part payload of `size` bytes. */
+type Allocate = (size: number) => Buffer;
+
+/**
+ * The bytes a cursor decodes records from, and what decoding needs to know
+ * of their source. A cursor keeps one and updates it in place (set() for
+ * each new window, `size` if the source ends early), so decodeRecord takes
+ * it whole and nothing is allocated for it per record.
+ */
+class Window {
+  /** The file's bytes [start, start + bytes.length). */
+  bytes: Buffer = EMPTY;
+  /** File offset of bytes[0]. */
+  start = 0;
+  /** The window's ArrayBuffer and where the window starts in it. */
+  memory: ArrayBufferLike = EMPTY.buffer;
+  memoryOffset = 0;
+  /** The window's words, read little-endian: cheaper than Buffer.readUInt32LE before V8 has optimized the scan. */
+  words: DataView<ArrayBufferLike> = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
+
+  constructor(
+    /** The file (or '<buffer>') the bytes come from, as records and errors name it. */
+    readonly file: string,
+    /** The source's size as far as known (less than it announced if it ended early). */
+    public size: number,
+    /** The largest record (all its parts) read. */
+    readonly maxRecordBytes: number,
+    /** Where multi-part records are joined. */
+    readonly allocate: Allocate,
+  ) {}
+
+  /** File offset just past the window. */
+  get end(): number {
+    return this.start + this.bytes.length;
+  }
+
+  /** Holds the file's bytes from offset `start` on. */
+  set(bytes: Buffer, start: number): void {
+    this.bytes = bytes;
+    this.start = start;
+    // Read once per window, not per record: `buffer` is a call into V8's runtime on every use.
+    this.memory = bytes.buffer;
+    this.memoryOffset = bytes.byteOffset;
+    this.words = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+}
+
 type Decoded = RecordIORecord | RecordIOError | number | Suspended; // number: the window must reach this offset
 
 export class RecordCursor {
   /** Where the next record head is expected (or where the scan for one continues). */
   private position: number;
   private readonly to: number;
-  private size: number;
-  /** The size the source announced; `size` drops below it only if the source ended early. */
+  /** The size the source announced; the window's `size` drops below it only if the source ended early. */
   private readonly announced: number;
   private seeking: boolean;
   /** While recovering: the head of the record that could not be read, and why. */
@@ -180,13 +226,7 @@ export class RecordCursor {
   private justResynced = false;
   /** While recovering from a file's first word: the error to throw if no record start follows. */
   private notRecordIO: RecordIOError | null = null;
-  private window: Buffer = EMPTY;
-  private windowStart = 0;
-  /** The window's ArrayBuffer and where the window starts in it. */
-  private memory: ArrayBufferLike = EMPTY.buffer;
-  private memoryOffset = 0;
-  /** The window's words, read little-endian: cheaper than Buffer.readUInt32LE before V8 has optimized the scan. */
-  private words: DataView<ArrayBufferLike> = new DataView(EMPTY.buffer, EMPTY.byteOffset, 0);
+  private readonly window: Window;
   /** With reuseBuffers: where multi-part records are joined. */
   private joined: Buffer = EMPTY;
   /** The multi-part record being joined across windows, if any (it starts at `position`). */
@@ -198,19 +238,18 @@ export class RecordCursor {
     return this.joined.subarray(0, size);
   };
   readonly skipped = { records: 0, bytes: 0 };
-  private readonly maxRecordBytes: number;
 
   constructor(
     private readonly file: string,
     size: number,
     private readonly options: CursorOptions = {},
   ) {
-    this.size = this.announced = size;
+    this.announced = size;
+    this.window = new Window(file, size, options.maxRecordBytes ?? MAX_CHUNK_LENGTH, this.joinBuffer);
     this.position = options.from ?? 0;
     this.to = Math.min(options.to ?? size, size);
     this.seeking = options.seek === true;
     if (this.seeking) this.position = align4(this.position);
-    this.maxRecordBytes = options.maxRecordBytes ?? MAX_CHUNK_LENGTH;
   }
 
   /** The next record, null when the range is done, or the bytes to load first. */
@@ -225,8 +264,8 @@ export class RecordCursor {
         continue;
       }
       if (this.position >= this.to) return null;
-      if (this.position < this.windowStart && !this.joining) return this.request(this.position + CHUNK_HEADER_SIZE);
-      if (this.position >= this.size) {
+      if (this.position < this.window.start && !this.joining) return this.request(this.position + CHUNK_HEADER_SIZE);
+      if (this.position >= this.window.size) {
         // Only when the source ended before its announced size, at a record boundary.
         const error = this.endedEarly(this.position);
         if (!this.options.recover) throw error;
@@ -243,7 +282,7 @@ export class RecordCursor {
           return whole;
         }
       }
-      let decoded = decodeRecord(this.window, this.windowStart, this.position, this.size, this.file, this.joinBuffer, this.maxRecordBytes, this.joining);
+      let decoded = decodeRecord(this.window, this.position, this.joining);
       if (typeof decoded === 'number') return this.request(decoded);
       if (decoded instanceof Suspended) {
         this.joining = decoded.joining;
@@ -251,7 +290,7 @@ export class RecordCursor {
       }
       this.joining = null;
       if (decoded instanceof RecordIOError) {
-        if (this.size < this.announced && (decoded.code === 'TRUNCATED' || decoded.code === 'TRAILING_BYTES')) {
+        if (this.window.size < this.announced && (decoded.code === 'TRUNCATED' || decoded.code === 'TRAILING_BYTES')) {
           decoded = this.endedEarly(decoded.offset);
         }
         if (!this.options.recover) throw decoded;
@@ -277,29 +316,24 @@ export class RecordCursor {
       'TRUNCATED',
       this.file,
       offset,
-      `the file ended at byte ${this.size}, before its announced size of ${this.announced} bytes (did it change while being read?)`,
+      `the file ended at byte ${this.window.size}, before its announced size of ${this.announced} bytes (did it change while being read?)`,
     );
   }
 
   /** Size of the source as far as the cursor knows (less than announced if it ended early). */
   get sourceSize(): number {
-    return this.size;
+    return this.window.size;
   }
 
   /** The window's bytes from file offset `from` to its end: what the next window must begin with. */
   tail(from: number): Buffer {
-    const windowEnd = this.windowStart + this.window.length;
-    return from >= this.windowStart && from < windowEnd ? this.window.subarray(from - this.windowStart) : EMPTY;
+    const { bytes, start, end } = this.window;
+    return from >= start && from < end ? bytes.subarray(from - start) : EMPTY;
   }
 
   /** Installs a window holding the file's bytes from offset `start` on. */
   setWindow(window: Buffer, start: number): void {
-    this.window = window;
-    this.windowStart = start;
-    // Read once per window, not per record: `buffer` is a call into V8's runtime on every use.
-    this.memory = window.buffer;
-    this.memoryOffset = window.byteOffset;
-    this.words = new DataView(window.buffer, window.byteOffset, window.length);
+    this.window.set(window, start);
   }
 
   /**
@@ -312,23 +346,25 @@ export class RecordCursor {
    * two-core machine.
    */
   private wholeRecordAt(at: number): RecordIORecord | number | null {
-    const windowEnd = this.windowStart + this.window.length;
+    const window = this.window;
+    const windowEnd = window.start + window.bytes.length;
     if ((at & 3) !== 0) return null;
-    if (at + CHUNK_HEADER_SIZE > windowEnd) return at + CHUNK_HEADER_SIZE <= this.size ? at + CHUNK_HEADER_SIZE : null;
-    const head = at - this.windowStart;
-    if (this.words.getUint32(head, true) !== MAGIC) return null;
-    const lrecord = this.words.getUint32(head + 4, true);
+    if (at + CHUNK_HEADER_SIZE > windowEnd) return at + CHUNK_HEADER_SIZE <= window.size ? at + CHUNK_HEADER_SIZE : null;
+    const head = at - window.start;
+    if (window.words.getUint32(head, true) !== MAGIC) return null;
+    const lrecord = window.words.getUint32(head + 4, true);
     const end = at + CHUNK_HEADER_SIZE + align4(lrecord); // cflag 0: lrecord is the length
-    if (lrecord >>> 29 !== CFlag.Whole || end > this.size) return null;
+    if (lrecord >>> 29 !== CFlag.Whole || end > window.size) return null;
     if (end > windowEnd) return end;
-    // A view of the window (Buffer.from(arrayBuffer, ...) makes one fastest: measured 42 ns, subarray 62 ns).
-    const payload = Buffer.from(this.memory, this.memoryOffset + head + CHUNK_HEADER_SIZE, lrecord);
+    // A view of the window: Buffer.from(arrayBuffer, ...) makes one faster than subarray (timed per
+    // payload: docs/guides/performance.md, "Format core").
+    const payload = Buffer.from(window.memory, window.memoryOffset + head + CHUNK_HEADER_SIZE, lrecord);
     return { offset: at, end, payload, parts: 1, file: this.file };
   }
 
   /** The source ended at `size`, before the size it announced (it shrank while being read). */
   endedAt(size: number): void {
-    this.size = Math.min(this.size, size);
+    this.window.size = Math.min(this.window.size, size);
   }
 
   /**
@@ -337,10 +373,11 @@ export class RecordCursor {
    * true when found, false at the end of the range.
    */
   private scanForHead(): boolean | NeedBytes {
-    const limit = Math.min(this.to, this.size);
-    while (this.position < limit && this.position + CHUNK_HEADER_SIZE <= this.size) {
-      const windowEnd = this.windowStart + this.window.length;
-      if (this.position < this.windowStart || this.position + 4 > windowEnd) {
+    const { window } = this;
+    const limit = Math.min(this.to, window.size);
+    while (this.position < limit && this.position + CHUNK_HEADER_SIZE <= window.size) {
+      const windowEnd = window.end;
+      if (this.position < window.start || this.position + 4 > windowEnd) {
         return this.request(this.position + CHUNK_HEADER_SIZE);
       }
       const at = this.findAlignedMagic(this.position);
@@ -353,8 +390,8 @@ export class RecordCursor {
         this.position = at;
         return this.request(at + CHUNK_HEADER_SIZE);
       }
-      const lrecord = this.window.readUInt32LE(at - this.windowStart + 4);
-      if (startsRecord(decodeCFlag(lrecord)) && at + CHUNK_HEADER_SIZE + align4(decodeLength(lrecord)) <= this.size) {
+      const lrecord = window.bytes.readUInt32LE(at - window.start + 4);
+      if (startsRecord(decodeCFlag(lrecord)) && at + CHUNK_HEADER_SIZE + align4(decodeLength(lrecord)) <= window.size) {
         this.endSeek(at);
         return true;
       }
@@ -366,9 +403,10 @@ export class RecordCursor {
 
   /** File offset of the first 4-byte-aligned magic at or after `from` in the window, or -1. */
   private findAlignedMagic(from: number): number {
-    let i = this.window.indexOf(MAGIC_BYTES, from - this.windowStart);
-    while (i !== -1 && ((this.windowStart + i) & 3) !== 0) i = this.window.indexOf(MAGIC_BYTES, i + 1);
-    return i === -1 ? -1 : this.windowStart + i;
+    const { bytes, start } = this.window;
+    let i = bytes.indexOf(MAGIC_BYTES, from - start);
+    while (i !== -1 && ((start + i) & 3) !== 0) i = bytes.indexOf(MAGIC_BYTES, i + 1);
+    return i === -1 ? -1 : start + i;
   }
 
   private endSeek(at: number): void {
@@ -393,41 +431,25 @@ export class RecordCursor {
   }
 }
 
-/** Memory for a joined multi-part payload of `size` bytes. */
-type Allocate = (size: number) => Buffer;
-
-/** `length` bytes of `window` from `start`, as a Buffer sharing its memory. */
-function view(window: Buffer, start: number, length: number): Buffer {
-  return Buffer.from(window.buffer, window.byteOffset + start, length);
-}
-
 /**
- * Decodes the record whose first chunk is at `at`, chunk by chunk, from a
- * window holding file bytes [windowStart, windowStart + window.length): from
- * the start or (with `joining`) from the next part of a record whose first
- * parts came in earlier windows. Returns the record, an error, the parts so
- * far (Suspended), or the offset the window must reach before it can tell.
+ * Decodes the record whose first chunk is at `at`, chunk by chunk, from the
+ * window: from the start or (with `joining`) from the next part of a record
+ * whose first parts came in earlier windows. Returns the record, an error,
+ * the parts so far (Suspended), or the offset the window must reach before
+ * it can tell.
  */
-function decodeRecord(
-  window: Buffer,
-  windowStart: number,
-  at: number,
-  size: number,
-  file: string,
-  joinBuffer: Allocate,
-  maxBytes: number,
-  joining: Joining | null,
-): Decoded {
-  const windowEnd = windowStart + window.length;
+function decodeRecord(window: Window, at: number, joining: Joining | null): Decoded {
+  const { bytes, start: windowStart, size, file, maxRecordBytes: maxBytes } = window;
+  const windowEnd = windowStart + bytes.length;
   if ((at & 3) !== 0) {
     return new RecordIOError('NOT_A_RECORD_START', file, at, 'records start at multiples of 4');
   }
   if (at === 0 && !joining && size > 0) {
     // The first bytes tell a wrong file given (its .idx, an image) from a damaged .rec.
     const need = Math.min(MAGIC_BYTES.length, size);
-    if (windowStart !== 0 || window.length < need) return need;
-    if (!window.subarray(0, need).equals(MAGIC_BYTES.subarray(0, need))) {
-      return new RecordIOError('NOT_RECORDIO', file, 0, `not a RecordIO file (${whatItLooksLike(window)}); a .rec starts with the magic 0a 23 d7 ce`);
+    if (windowStart !== 0 || bytes.length < need) return need;
+    if (!bytes.subarray(0, need).equals(MAGIC_BYTES.subarray(0, need))) {
+      return new RecordIOError('NOT_RECORDIO', file, 0, `not a RecordIO file (${whatItLooksLike(bytes)}); a .rec starts with the magic 0a 23 d7 ce`);
     }
   }
   if (!joining && size - at < CHUNK_HEADER_SIZE) {
@@ -447,7 +469,7 @@ function decodeRecord(
     // The first part is not in yet: widen the window from the record's start, as for any record.
     if (parts === 0) return upTo;
     const record = joining ?? new Joining(at, Math.min(maxBytes, size - at));
-    record.keep(window, windowStart, here);
+    record.keep(window, here);
     record.next = pos;
     record.total = total;
     return new Suspended(record, upTo);
@@ -458,7 +480,7 @@ function decodeRecord(
     }
     if (pos + CHUNK_HEADER_SIZE > windowEnd) return suspend(pos + CHUNK_HEADER_SIZE);
     const head = pos - windowStart;
-    const magic = window.readUInt32LE(head);
+    const magic = bytes.readUInt32LE(head);
     if (magic !== MAGIC) {
       const hex = `0x${magic.toString(16).padStart(8, '0')}`;
       const what =
@@ -467,7 +489,7 @@ function decodeRecord(
           : `bad magic ${hex} where part ${parts + 1} of the record at byte ${at} should start`;
       return new RecordIOError('BAD_MAGIC', file, pos, what);
     }
-    const lrecord = window.readUInt32LE(head + 4);
+    const lrecord = bytes.readUInt32LE(head + 4);
     const cflag = decodeCFlag(lrecord);
     const length = decodeLength(lrecord);
     if (cflag > CFlag.Last) {
@@ -511,9 +533,9 @@ function decodeRecord(
     if (cflag === CFlag.Whole || cflag === CFlag.Last) break;
   }
   if (parts === 1) {
-    return { offset: at, end: pos, payload: partData(window, windowStart, here.head), parts, file };
+    return { offset: at, end: pos, payload: partData(window, here.head), parts, file };
   }
-  const payload = joining ? joining.finish(window, windowStart, here, total, joinBuffer) : copyAll(window, windowStart, here, joinBuffer(total));
+  const payload = joining ? joining.finish(window, here, total) : copyAll(window, here, window.allocate(total));
   return { offset: at, end: pos, payload, parts, file };
 }
 
@@ -536,20 +558,21 @@ function putMagic(out: Buffer, at: number): number {
  * their headers again (the first pass only counted them); returns the offset
  * just past the last. Empty parts cost no copy call.
  */
-function copyRun(window: Buffer, windowStart: number, run: Run, out: Buffer, at: number): number {
-  let head = run.head - windowStart;
+function copyRun(window: Window, run: Run, out: Buffer, at: number): number {
+  const { bytes } = window;
+  let head = run.head - window.start;
   for (let k = 0; k < run.count; k++) {
     if (k > 0) at = putMagic(out, at);
-    const length = decodeLength(window.readUInt32LE(head + 4));
-    if (length > 0) at += window.copy(out, at, head + CHUNK_HEADER_SIZE, head + CHUNK_HEADER_SIZE + length);
+    const length = decodeLength(bytes.readUInt32LE(head + 4));
+    if (length > 0) at += bytes.copy(out, at, head + CHUNK_HEADER_SIZE, head + CHUNK_HEADER_SIZE + length);
     head += CHUNK_HEADER_SIZE + align4(length);
   }
   return at;
 }
 
 /** A record whose parts all lie in the window, joined into `out` (exactly its size). */
-function copyAll(window: Buffer, windowStart: number, run: Run, out: Buffer): Buffer {
-  copyRun(window, windowStart, run, out, 0);
+function copyAll(window: Window, run: Run, out: Buffer): Buffer {
+  copyRun(window, run, out, 0);
   return out;
 }
 
@@ -564,7 +587,8 @@ function joinPieces(pieces: readonly Buffer[], out: Buffer): number {
 }
 
 /** The data of the chunk whose header is at file offset `head`, as a view of the window. */
-function partData(window: Buffer, windowStart: number, head: number): Buffer {
-  const at = head - windowStart;
-  return view(window, at + CHUNK_HEADER_SIZE, decodeLength(window.readUInt32LE(at + 4)));
+function partData(window: Window, head: number): Buffer {
+  const at = head - window.start;
+  const length = decodeLength(window.bytes.readUInt32LE(at + 4));
+  return Buffer.from(window.memory, window.memoryOffset + at + CHUNK_HEADER_SIZE, length);
 }

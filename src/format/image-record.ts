@@ -13,7 +13,7 @@
  * 2^53 (where a double is exact, which covers nearly every dataset) and a
  * bigint from 2^53 to 2^64-1, so that no id is ever rounded.
  */
-import { asBuffer } from '../io/as-buffer.js';
+import { asBuffer } from '../util/as-buffer.js';
 import { ImageRecordError } from './errors.js';
 import { UsageError } from '../util/errors.js';
 

@@ -34,7 +34,7 @@
  * writer.ts.
  */
 
-import { asBuffer } from '../io/as-buffer.js';
+import { asBuffer } from '../util/as-buffer.js';
 import { MAX_CHUNK_LENGTH } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
 

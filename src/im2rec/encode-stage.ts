@@ -53,7 +53,10 @@ export function recordFor(item: ListItem, image: Uint8Array, form: 'py' | 'cc', 
   return packImageRecord(headerFor(item, form, packLabel), image);
 }
 
-export type Outcome = { record: Buffer; bytesIn: number; stamp: SourceStamp; notImage?: boolean } | { reason: string; bytesIn: number };
+/** What became of a list item: its record, with what the file was when read, or why it was skipped. */
+export type Outcome =
+  | { item: ListItem; bytesIn: number; record: Buffer; stamp: SourceStamp; notImage?: boolean }
+  | { item: ListItem; bytesIn: number; reason: string };
 
 /** The reason given for an image that is not there; a pack of nothing but these asks about ROOT. */
 export const MISSING = 'missing file';
@@ -89,9 +92,8 @@ interface Read {
   release: () => void;
 }
 
-/** A batch's outcomes, in list order, and what gives their budgets back (once they are written). */
+/** A batch's outcomes, one per list item in list order, and what gives their budgets back (once they are written). */
 export interface EncodedBatch {
-  items: ListItem[];
   outcomes: Outcome[];
   release: () => void;
 }
@@ -215,7 +217,7 @@ async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promi
   const { item } = f;
   const skip = (reason: string, bytesIn = 0): Read => {
     release();
-    return { item, outcome: { reason, bytesIn }, planned: 0, release: () => {} };
+    return { item, outcome: { item, bytesIn, reason }, planned: 0, release: () => {} };
   };
   // passThrough: the file is read behind its record's header (and labels), not copied after them.
   const header = o.image.passThrough ? packImageRecord(headerFor(item, o.image.form, o.packLabel), new Uint8Array(0)) : null;
@@ -235,7 +237,7 @@ async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promi
       },
     );
     header.copy(bytes);
-    return { item, outcome: { record: bytes, bytesIn: image.length, stamp, notImage }, planned: 0, release };
+    return { item, outcome: { item, bytesIn: image.length, record: bytes, stamp, notImage }, planned: 0, release };
   }
   try {
     // The header gives the size to plan from.
@@ -270,35 +272,36 @@ async function* byRecordBytes(read: AsyncIterable<Read[]>): AsyncGenerator<Read[
 
 /** encode: a part of a batch, once its planned records fit the record budget (taken now, in list order); one trip to the codec. */
 async function encodePart(part: Read[], o: ResolvedOptions): Promise<EncodedBatch> {
-  const releaseRecords = await recordBudget.take(part.reduce((n, r) => n + r.planned, 0));
+  const planned = part.reduce((n, r) => n + r.planned, 0);
+  const releaseRecords = await recordBudget.take(planned);
   const releaseAll = () => part.forEach((r) => r.release());
   try {
+    const toEncode = part.filter((r) => r.input);
+    if (toEncode.length) {
+      const encoded = await transcodeMany(
+        toEncode.map((r) => r.input!.bytes),
+        toEncode.map((r) => r.input!.plan),
+      );
+      let written = 0;
+      toEncode.forEach((r, j) => {
+        const result = encoded[j]!;
+        const { item } = r;
+        const { bytes, stamp } = r.input!;
+        r.outcome = result instanceof ImageError
+          ? { item, bytesIn: bytes.length, reason: imageReason(result) }
+          : { item, bytesIn: bytes.length, record: recordFor(item, result.data, o.image.form, o.packLabel), stamp };
+        if ('record' in r.outcome) written += r.outcome.record.length;
+        // The file is done with (and dropped, not kept alive until the write by this batch).
+        r.release();
+        delete r.input;
+      });
+      // The records are counted at their size from here.
+      releaseRecords(Math.max(0, planned - written));
+    }
     // From here the outcomes are the batch's alone: what the stages keep of a part holds no bytes.
     const outcomes = part.map((r) => r.outcome!);
     for (const r of part) delete r.outcome;
-    const slots = part.flatMap((r, k) => (r.input ? [k] : []));
-    if (slots.length) {
-      const encoded = await transcodeMany(
-        slots.map((k) => part[k]!.input!.bytes),
-        slots.map((k) => part[k]!.input!.plan),
-      );
-      encoded.forEach((r, j) => {
-        const k = slots[j]!;
-        const { bytes, stamp } = part[k]!.input!;
-        outcomes[k] = r instanceof ImageError ? { reason: imageReason(r), bytesIn: bytes.length } : { record: recordFor(part[k]!.item, r.data, o.image.form, o.packLabel), bytesIn: bytes.length, stamp };
-      });
-      // The files are done with (and dropped, not kept alive until the write by this batch);
-      // the records are counted at their size from here.
-      for (const k of slots) {
-        part[k]!.release();
-        delete part[k]!.input;
-      }
-      const planned = part.reduce((n, r) => n + r.planned, 0);
-      const written = slots.reduce((n, k) => n + ('record' in outcomes[k]! ? outcomes[k].record.length : 0), 0);
-      releaseRecords(Math.max(0, planned - written));
-    }
     return {
-      items: part.map((r) => r.item),
       outcomes,
       release: () => {
         releaseRecords();

@@ -30,20 +30,21 @@ import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
 import { removeOutput, writeWholeFiles } from '../io/output-file.js';
 import { storeOf } from '../io/locations.js';
 import { NothingWrittenError } from '../io/output-errors.js';
-import { type ListItem, NUMBER, notUnderRoot } from '../format/list-file.js';
+import { NUMBER, notUnderRoot } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
 import { MISSING, type Outcome, type ResolvedOptions, encodeStage } from './encode-stage.js';
 import type { ImageSettings } from './image-plan.js';
 import { DEFAULT_IMAGE, type PackOptions, type PackProgress, type PackSettings, type SkippedImage, checkPackOptions } from './options.js';
-import { type PackOutput, PartialOutput, ResumeError, type ResumePoint, StreamedOutput, assertPartialHandled, hasPartial } from './partial-output.js';
+import { type PackOutput, PartialFileOutput, ResumeError, type ResumePoint, UploadOutput, assertPartialHandled, leftoverPartial } from './partial-output.js';
 import { MxrecError } from '../util/errors.js';
 
 /**
  * Batches read and encoded ahead of the writer, per encoding thread. Images
  * in a bucket wait on the store as much as on the encoder: twice as many
- * batches in flight keep the encoder fed through the store's latency (on
- * loopback against s3rver, 2,000 images: 5.9 s with 2 per thread, 5.3 s with
- * 4, no better with 8). The encode stage's budgets bound their bytes either way.
+ * batches in flight keep the encoder fed through the store's latency (a pack
+ * from and to s3rver on loopback timed with 2, 4 and 8 per thread: see
+ * docs/guides/performance.md, "Buckets"). The encode stage's budgets bound
+ * their bytes either way.
  */
 const BATCHES_AHEAD = { local: 2, remote: 4 };
 
@@ -198,11 +199,11 @@ async function openPartial(
   const { output } = options;
   const writerOptions = { fsync: options.fsync, overwrite: options.overwrite };
   const fromStart = { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() };
-  if (!storeOf(output).resumable) return { output: await StreamedOutput.create(output, indexPath, writerOptions), start: fromStart };
-  if (options.resume && hasPartial(output)) return PartialOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
+  if (!storeOf(output).resumable) return { output: await UploadOutput.create(output, indexPath, writerOptions), start: fromStart };
+  if (options.resume && leftoverPartial(output)) return PartialFileOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
   if (options.resume) options.onNotice?.(`--resume: no interrupted run to continue for ${output}; packing from the start`);
   const onReplace = (found: string) => options.onNotice?.(`replacing ${found}, left by an interrupted run (--force)`);
-  return { output: PartialOutput.create(output, indexPath, note, { ...writerOptions, onReplace }), start: fromStart };
+  return { output: PartialFileOutput.create(output, indexPath, note, { ...writerOptions, onReplace }), start: fromStart };
 }
 
 /**
@@ -226,15 +227,11 @@ class PackRun {
   }
 
   /** Notes the batch's sources in the journal, then writes its records in list order (or stops at a bad image under strict). */
-  writeBatch(batch: readonly ListItem[], results: readonly Outcome[]): void {
+  writeBatch(outcomes: readonly Outcome[]): void {
     const { progress, out } = this;
-    out.noteSources(batch.flatMap((item, k) => {
-      const r = results[k]!;
-      return 'stamp' in r ? [{ index: item.index, stamp: r.stamp }] : [];
-    }));
-    for (let k = 0; k < batch.length; k++) {
-      const item = batch[k]!;
-      const r = results[k]!;
+    out.noteSources(outcomes.flatMap((r) => ('stamp' in r ? [{ index: r.item.index, stamp: r.stamp }] : [])));
+    for (const r of outcomes) {
+      const { item } = r;
       progress.bytesIn += r.bytesIn;
       if ('record' in r) {
         out.writer.write(r.record, item.index);
@@ -266,9 +263,9 @@ class PackRun {
         if (this.options.signal?.aborted) return true;
         const next = await batches.next();
         if (next.done) return false;
-        const { items, outcomes, release } = next.value;
+        const { outcomes, release } = next.value;
         try {
-          this.writeBatch(items, outcomes);
+          this.writeBatch(outcomes);
           await this.out.writer.ready(); // an upload behind holds the next batch back
         } finally {
           release();

@@ -59,15 +59,15 @@ export interface ResumePoint {
   rest: Iterator<ListItem>;
 }
 
-/** Whether an earlier run left a partial output (or its journal) for `output`. */
-export function hasPartial(output: string): string | null {
+/** The partial file (or, failing that, its journal) an interrupted run left for `output`, or null when there is none. */
+export function leftoverPartial(output: string): string | null {
   const { partial, journal } = partialPaths(output);
   return nameTaken(partial) ? partial : nameTaken(journal) ? journal : null;
 }
 
 /** Refuses to drop an earlier run's partial output unless resuming it or starting over on purpose. */
 export function assertPartialHandled(output: string, resume: boolean, overwrite: boolean): void {
-  const found = hasPartial(output);
+  const found = leftoverPartial(output);
   if (found && !resume && !overwrite) {
     throw new ResumeError(`${found}: an interrupted run's output is here; --resume continues it, --force starts over`);
   }
@@ -144,12 +144,12 @@ export interface PackOutput {
  * OUT.idx, completed by complete(). A bucket has no partial objects to
  * continue, so stopping early cancels the uploads: nothing is kept.
  */
-export class StreamedOutput implements PackOutput {
+export class UploadOutput implements PackOutput {
   readonly partialPath = null;
   private constructor(readonly writer: RecordWriter) {}
 
-  static async create(output: string, indexPath: string, o: { fsync?: boolean; overwrite?: boolean }): Promise<StreamedOutput> {
-    return new StreamedOutput(await RecordWriter.createAsync(output, { indexPath, fsync: o.fsync, overwrite: o.overwrite }));
+  static async create(output: string, indexPath: string, o: { fsync?: boolean; overwrite?: boolean }): Promise<UploadOutput> {
+    return new UploadOutput(await RecordWriter.createAsync(output, { indexPath, fsync: o.fsync, overwrite: o.overwrite }));
   }
 
   noteSources(): void {}
@@ -168,10 +168,10 @@ export class StreamedOutput implements PackOutput {
 }
 
 /**
- * The partial output of one pack: its writer, and the journal of the images
- * in it. Start with create() (a new pack) or resume() (continue one).
+ * A local pack's output: OUT.rec.partial with its writer, and the journal of
+ * the images in it. Start with create() (a new pack) or resume() (continue one).
  */
-export class PartialOutput implements PackOutput {
+export class PartialFileOutput implements PackOutput {
   private constructor(
     readonly paths: { partial: string; journal: string },
     readonly writer: RecordWriter,
@@ -186,9 +186,9 @@ export class PartialOutput implements PackOutput {
    * Starts a new pack. An earlier partial output is removed first, links
    * included (never followed); `onReplace` is told so.
    */
-  static create(output: string, indexPath: string, note: string, o: { fsync?: boolean; overwrite?: boolean; onReplace?: (found: string) => void }): PartialOutput {
+  static create(output: string, indexPath: string, note: string, o: { fsync?: boolean; overwrite?: boolean; onReplace?: (found: string) => void }): PartialFileOutput {
     const paths = partialPaths(output);
-    const found = hasPartial(output);
+    const found = leftoverPartial(output);
     if (found) {
       o.onReplace?.(found);
       for (const p of Object.values(paths)) fs.rmSync(p, { force: true });
@@ -197,7 +197,7 @@ export class PartialOutput implements PackOutput {
     try {
       fs.writeSync(journalFd, `${note}\n`);
       const writer = RecordWriter.create(output, { indexPath, tempPath: paths.partial, fsync: o.fsync, overwrite: o.overwrite });
-      return new PartialOutput(paths, writer, journalFd);
+      return new PartialFileOutput(paths, writer, journalFd);
     } catch (err) {
       fs.closeSync(journalFd);
       fs.rmSync(paths.journal, { force: true });
@@ -217,7 +217,7 @@ export class PartialOutput implements PackOutput {
     items: Iterator<ListItem>,
     pathOf: (rel: string) => string,
     o: { fsync?: boolean; overwrite?: boolean },
-  ): { output: PartialOutput; start: ResumePoint } {
+  ): { output: PartialFileOutput; start: ResumePoint } {
     const paths = partialPaths(output);
     const journalFd = openForResume(paths.journal, fs.constants.O_RDWR | fs.constants.O_APPEND);
     try {
@@ -237,7 +237,7 @@ export class PartialOutput implements PackOutput {
         overwrite: o.overwrite,
         resume: { size: start.size, entries: start.entries },
       });
-      return { output: new PartialOutput(paths, writer, journalFd), start };
+      return { output: new PartialFileOutput(paths, writer, journalFd), start };
     } catch (err) {
       fs.closeSync(journalFd);
       throw err;

@@ -3,7 +3,7 @@
  * large ranges (megabytes), so one read call serves many records.
  */
 import fs from 'node:fs';
-import { asBuffer } from './as-buffer.js';
+import { asBuffer } from '../util/as-buffer.js';
 import { MxrecError, UsageError } from '../util/errors.js';
 
 export interface ByteSource {

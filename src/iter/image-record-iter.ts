@@ -7,7 +7,8 @@
  *   decoding   decode-stage.ts    region decode + resample + normalise, straight
  *                                 into the buffer's memory, on libuv's pool
  *   batching   batcher.ts         gaps filled, the last batch short or wrapped
- * with one epoch's bookkeeping in epoch.ts and buffer memory in buffers.ts.
+ * with one epoch's bookkeeping in epoch.ts and the buffers the stages pass
+ * along in batch-buffers.ts (their memory: batch-memory.ts).
  * Planning runs on the main thread, buffer after buffer (cheap, and in record
  * order, so every random choice depends only on seed and epoch); orderedMap
  * keeps the decoding of up to `prefetchBuffer` buffers running behind it.
@@ -59,10 +60,13 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
    * For local files. `await ImageRecordIter.open(options)` does the same for
    * local files and http(s):// URLs alike (opening a URL takes a request).
    */
-  constructor(options: ImageRecordIterOptions & { dtype?: D }) {
+  constructor(options: ImageRecordIterOptions & { dtype?: D });
+  /** @internal With the inputs open() read asynchronously. */
+  constructor(options: ImageRecordIterOptions & { dtype?: D }, inputs: SourceInputs);
+  constructor(options: ImageRecordIterOptions & { dtype?: D }, inputs?: SourceInputs) {
     this.settings = resolveOptions(options);
     const s = this.settings;
-    const inputs = ImageRecordIter.opened ?? readInputsSync(s);
+    inputs ??= readInputsSync(s);
     this.labeler = makeLabeler(s.labelWidth, inputs.list);
     this.source = openRecordSource(s, inputs);
     this.decoder = new DecodeStage(s);
@@ -72,16 +76,8 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
 
   /** An iterator over paths or http(s):// URLs (`.rec`, `.idx` and list file). */
   static async open<D extends Dtype = 'float32'>(options: ImageRecordIterOptions & { dtype?: D }): Promise<ImageRecordIter<D>> {
-    ImageRecordIter.opened = await readInputs(resolveOptions(options));
-    try {
-      return new ImageRecordIter<D>(options);
-    } finally {
-      ImageRecordIter.opened = undefined;
-    }
+    return new ImageRecordIter<D>(options, await readInputs(resolveOptions(options)));
   }
-
-  /** What open() read asynchronously, handed to the constructor it calls at once (synchronously, so no other call can see it). */
-  private static opened: SourceInputs | undefined;
 
   /** MXNet's provide_data / provide_label. */
   get provideData(): Array<{ name: string; shape: number[] }> {

@@ -15,7 +15,7 @@ import { imageInfo } from '../codec/codec.js';
 import { looksLikeAnImage, sniffFormat } from '../codec/sniff.js';
 import { float32ToNumber, type ImageRecord, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { displayLocation } from '../io/display-name.js';
-import { RecordReader, ReusedReads } from '../format/reader.js';
+import { type RecordIORecord, RecordReader, ReusedReads } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
 import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
 import type { ClassNames } from './class-names.js';
@@ -69,8 +69,7 @@ export interface LabelSummary {
   integral: boolean;
   /** Distinct first labels; null when there are more than DISTINCT_CAP (a regression target, say). */
   classes: number | null;
-  /** The most common first labels, most common first; null past DISTINCT_CAP. */
-  /** The most common first labels, with their names when `names` was given. */
+  /** The most common first labels, most common first, with their names when `names` was given; null past DISTINCT_CAP. */
   top: { label: number; name?: string; count: number }[] | null;
 }
 
@@ -181,6 +180,152 @@ class Inspection {
   }
 }
 
+/** The labels of the image records: their widths, and the first label's range and counts. */
+class LabelTally {
+  readonly widths: Record<string, number> = {};
+  /** Counts by first label, until there are more than DISTINCT_CAP of them. */
+  private readonly counts = new Map<number, number>();
+  private capped = false;
+  private min = Infinity;
+  private max = -Infinity;
+  private integral = true;
+
+  add(label: readonly number[]): void {
+    countInto(this.widths, label.length);
+    const first = label[0]!;
+    this.min = Math.min(this.min, first);
+    this.max = Math.max(this.max, first);
+    if (!Number.isInteger(first)) this.integral = false;
+    if (!this.capped) {
+      this.counts.set(first, (this.counts.get(first) ?? 0) + 1);
+      if (this.counts.size > DISTINCT_CAP) this.capped = true;
+    }
+  }
+
+  /** The summary, with the `top` most common labels (named by `names`). */
+  summary(top: number, names: ClassNames | undefined): LabelSummary {
+    return {
+      widths: this.widths,
+      min: float32ToNumber(this.min),
+      max: float32ToNumber(this.max),
+      integral: this.integral,
+      classes: this.capped ? null : this.counts.size,
+      top: this.capped
+        ? null
+        : [...this.counts]
+            .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+            .slice(0, top)
+            .map(([label, count]) => {
+              const name = names?.nameOf(label);
+              return name === undefined ? { label: float32ToNumber(label), count } : { label: float32ToNumber(label), name, count };
+            }),
+    };
+  }
+}
+
+/**
+ * The image bytes of the image records: their formats and sizes, and their
+ * headers read, every one as it is scanned, or (with `sample`) those of a
+ * uniform sample picked during the scan (Algorithm R) and read after it.
+ */
+class ImageTally {
+  count = 0;
+  readonly formats: Record<string, number> = {};
+  private minBytes = Infinity;
+  private maxBytes = 0;
+  private sumBytes = 0;
+  private readonly inspection = new Inspection();
+  private readonly rng: Rng;
+  /** With `sample`: the offsets of the images picked so far. */
+  private readonly reservoir: number[] = [];
+
+  constructor(
+    private readonly sample: number | undefined,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+  }
+
+  /** The image of the record at `offset`; a promise while its header is read (without a sample). */
+  add(image: Uint8Array, offset: number): Promise<void> | undefined {
+    this.count += 1;
+    countInto(this.formats, sniffFormat(image));
+    this.minBytes = Math.min(this.minBytes, image.length);
+    this.maxBytes = Math.max(this.maxBytes, image.length);
+    this.sumBytes += image.length;
+    const { sample, reservoir } = this;
+    if (sample === undefined) return this.inspection.add(image);
+    if (reservoir.length < sample) reservoir.push(offset);
+    else {
+      const j = this.rng.int(0, this.count - 1);
+      if (j < sample) reservoir[j] = offset;
+    }
+    return undefined;
+  }
+
+  /** Reads the sampled images' headers, in file order, each record into the memory of the one before. */
+  async inspectSample(reader: RecordReader): Promise<void> {
+    const reads = new ReusedReads(reader);
+    for (const offset of this.reservoir.sort((a, b) => a - b)) {
+      const image = tryUnpackImageRecord((await reads.read(offset)).payload);
+      if (image) await this.inspection.add(image.image);
+    }
+  }
+
+  summary(): ImageSummary {
+    const { inspection } = this;
+    return {
+      count: this.count,
+      formats: this.formats,
+      bytes: { min: this.minBytes, max: this.maxBytes, mean: this.sumBytes / this.count },
+      inspected: inspection.inspected,
+      sampled: this.sample !== undefined && this.sample < this.count,
+      unreadable: inspection.unreadable,
+      channels: inspection.channels,
+      width: inspection.width.summary(),
+      height: inspection.height.summary(),
+    };
+  }
+}
+
+/** What one pass over the records finds: recordFileInfo's counters. */
+class RecordTally {
+  records = 0;
+  multiPart = 0;
+  withoutHeader = 0;
+  withoutImage = 0;
+  /** The records that may be insightface's record 0 and identity records. */
+  readonly meta: MetaRecord[] = [];
+  readonly labels = new LabelTally();
+  readonly images: ImageTally;
+
+  constructor(sample: number | undefined, seed: number) {
+    this.images = new ImageTally(sample, seed);
+  }
+
+  /** Counts a record (in one part or several). */
+  count(record: RecordIORecord): void {
+    this.records += 1;
+    if (record.parts > 1) this.multiPart += 1;
+  }
+
+  /** Its payload: header, labels and image; a promise while the image's header is read. */
+  add(record: RecordIORecord): Promise<void> | undefined {
+    const image = tryUnpackImageRecord(record.payload);
+    if (!image) {
+      this.withoutHeader += 1;
+      return undefined;
+    }
+    if (image.image.length === 0) {
+      this.withoutImage += 1;
+      if (isLayoutRecord(image)) this.meta.push({ offset: record.offset, id: image.id, label: image.label });
+      return undefined;
+    }
+    this.labels.add(image.label);
+    return this.images.add(image.image, record.offset);
+  }
+}
+
 export async function recordFileInfo(recPath: string, options: InfoOptions = {}): Promise<InfoReport> {
   const sample = options.sample;
   if (sample !== undefined && !(Number.isSafeInteger(sample) && sample >= 1)) {
@@ -189,126 +334,39 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
   const problems = new ProblemList();
   const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
   const indexCheck = index ? new IndexCheck(index, displayLocation(recPath), problems) : null;
-
-  let records = 0;
-  let multiPart = 0;
-  let withoutHeader = 0;
-  let withoutImage = 0;
-  const meta: MetaRecord[] = [];
-  const widths: Record<string, number> = {};
-  const labels = new Map<number, number>();
-  let labelsCapped = false;
-  let labelMin = Infinity;
-  let labelMax = -Infinity;
-  let integral = true;
-  const formats: Record<string, number> = {};
-  let images = 0;
-  let bytesMin = Infinity;
-  let bytesMax = 0;
-  let bytesSum = 0;
-  const inspection = new Inspection();
-  // Algorithm R: offsets of a uniform sample of the images, read after the scan.
-  const rng = new Rng(options.seed ?? 0);
-  const reservoir: number[] = [];
+  const tally = new RecordTally(sample, options.seed ?? 0);
 
   const reader = await RecordReader.openAsync(recPath);
   try {
     await reader.scan({ reuseBuffers: true }).forEach((record) => {
-      records += 1;
-      if (record.parts > 1) multiPart += 1;
+      tally.count(record);
       indexCheck?.record(record.offset);
-      if (options.onProgress && records % 4096 === 0) options.onProgress(record.end, reader.size);
-      const image = tryUnpackImageRecord(record.payload);
-      if (!image) {
-        withoutHeader += 1;
-        return undefined;
-      }
-      if (image.image.length === 0) {
-        withoutImage += 1;
-        if (isLayoutRecord(image)) meta.push({ offset: record.offset, id: image.id, label: image.label });
-        return undefined;
-      }
-      images += 1;
-      countInto(widths, image.label.length);
-      const first = image.label[0]!;
-      labelMin = Math.min(labelMin, first);
-      labelMax = Math.max(labelMax, first);
-      if (!Number.isInteger(first)) integral = false;
-      if (!labelsCapped) {
-        labels.set(first, (labels.get(first) ?? 0) + 1);
-        if (labels.size > DISTINCT_CAP) labelsCapped = true;
-      }
-      countInto(formats, sniffFormat(image.image));
-      bytesMin = Math.min(bytesMin, image.image.length);
-      bytesMax = Math.max(bytesMax, image.image.length);
-      bytesSum += image.image.length;
-      if (sample === undefined) return inspection.add(image.image);
-      if (reservoir.length < sample) reservoir.push(record.offset);
-      else {
-        const j = rng.int(0, images - 1);
-        if (j < sample) reservoir[j] = record.offset;
-      }
-      return undefined;
+      if (options.onProgress && tally.records % 4096 === 0) options.onProgress(record.end, reader.size);
+      return tally.add(record);
     });
-    // Each sampled record into the memory of the one before (its header read before the next).
-    const reads = new ReusedReads(reader);
-    for (const offset of reservoir.sort((a, b) => a - b)) {
-      const image = tryUnpackImageRecord((await reads.read(offset)).payload);
-      if (image) await inspection.add(image.image);
-    }
+    await tally.images.inspectSample(reader);
   } finally {
     reader.close();
   }
+  const { records, images } = tally;
   indexCheck?.finish(records);
   options.onProgress?.(reader.size, reader.size);
 
-  const layout = detectLayout(records, withoutHeader, images, meta, (m) => {
+  const layout = detectLayout(records, tally.withoutHeader, images.count, tally.meta, (m) => {
     const key = index?.keyAtOffset(m.offset);
     return Number(key ?? m.id); // compared with float32 labels only: exact where it matters
   });
 
-  const top = options.top ?? 10;
   return {
     file: displayLocation(recPath),
     bytes: reader.size,
     records,
-    multiPart,
-    withoutHeader,
-    withoutImage,
+    multiPart: tally.multiPart,
+    withoutHeader: tally.withoutHeader,
+    withoutImage: tally.withoutImage,
     layout,
-    labels:
-      images === 0
-        ? null
-        : {
-            widths,
-            min: float32ToNumber(labelMin),
-            max: float32ToNumber(labelMax),
-            integral,
-            classes: labelsCapped ? null : labels.size,
-            top: labelsCapped
-              ? null
-              : [...labels]
-                  .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-                  .slice(0, top)
-                  .map(([label, count]) => {
-                    const name = options.names?.nameOf(label);
-                    return name === undefined ? { label: float32ToNumber(label), count } : { label: float32ToNumber(label), name, count };
-                  }),
-          },
-    images:
-      images === 0
-        ? null
-        : {
-            count: images,
-            formats,
-            bytes: { min: bytesMin, max: bytesMax, mean: bytesSum / images },
-            inspected: inspection.inspected,
-            sampled: sample !== undefined && sample < images,
-            unreadable: inspection.unreadable,
-            channels: inspection.channels,
-            width: inspection.width.summary(),
-            height: inspection.height.summary(),
-          },
+    labels: images.count === 0 ? null : tally.labels.summary(options.top ?? 10, options.names),
+    images: images.count === 0 ? null : images.summary(),
     index: index && {
       file: index.file,
       entries: index.length,

@@ -5,8 +5,9 @@
  * all problems are found in one pass. Problems name the byte offset and, where
  * known, the record's key (its .idx key, else its header id).
  */
-import { RecordReader } from '../format/reader.js';
+import { type RecordIORecord, RecordReader, type SkipEvent } from '../format/reader.js';
 import { type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
+import type { RecordIndex } from '../format/index-file.js';
 import { findCuts } from '../format/recordio.js';
 import { displayLocation } from '../io/display-name.js';
 import { loadAddon } from '../native/load-addon.js';
@@ -55,89 +56,130 @@ export interface VerifyOptions {
   maxProblems?: number;
 }
 
+/**
+ * What verify counts and checks of each record, its problems added to
+ * `problems`: damage stepped over, no magic where dmlc's writer would have
+ * split the record and, with `decode`, an image header and an image that
+ * decodes.
+ */
+class RecordChecks {
+  records = 0;
+  multiPart = 0;
+  /** Images handed to the decode check. */
+  decoded = 0;
+  private readonly decodeCheck: DecodeCheck<{ offset: number; id: RecordId }> | null;
+
+  constructor(
+    /** The .rec as problems name it. */
+    private readonly name: string,
+    private readonly problems: ProblemList,
+    decode: boolean,
+  ) {
+    this.decodeCheck = decode
+      ? new DecodeCheck<{ offset: number; id: RecordId }>((at, error) =>
+          problems.add({
+            file: name,
+            offset: at.offset,
+            key: String(at.id),
+            code: 'BAD_IMAGE',
+            message: `${name}: byte ${at.offset}: image does not decode: ${error.message}`,
+          }),
+        )
+      : null;
+  }
+
+  /** Counts a record (in one part or several). */
+  count(record: RecordIORecord): void {
+    this.records += 1;
+    if (record.parts > 1) this.multiPart += 1;
+  }
+
+  /** A damaged stretch the scan stepped over. */
+  skipped(e: SkipEvent): void {
+    this.problems.add({
+      file: this.name,
+      offset: e.error.offset,
+      code: e.error.code,
+      message: `${e.error.message}; skipped ${e.resumeAt - e.offset} bytes to byte ${e.resumeAt}`,
+    });
+  }
+
+  /** Checks a record's payload; a promise while its image waits to be decoded. */
+  check(record: RecordIORecord): Promise<void> | undefined {
+    const { name, problems } = this;
+    // dmlc's writer never leaves the magic at an aligned offset inside a part; a file
+    // that does cannot be split into parts safely (a reader would take it for a record start).
+    if (countCuts(record.payload) !== record.parts - 1) {
+      problems.add({
+        file: name,
+        offset: record.offset,
+        code: 'UNSPLIT_MAGIC',
+        message: `${name}: byte ${record.offset}: the payload holds the magic at a 4-byte-aligned offset that dmlc's writer would have split; readers that partition the file will cut this record`,
+      });
+    }
+    if (!this.decodeCheck) return undefined;
+    const image = tryUnpackImageRecord(record.payload);
+    if (!image) {
+      problems.add({ file: name, offset: record.offset, code: 'NO_IMAGE_HEADER', message: `${name}: byte ${record.offset}: not an image record (no room for its header and labels)` });
+    } else if (!isLayoutRecord(image)) {
+      this.decoded += 1;
+      return this.decodeCheck.add(image.image, { offset: record.offset, id: image.id });
+    }
+    return undefined;
+  }
+
+  /** Waits for the images still decoding. */
+  async finish(): Promise<void> {
+    await this.decodeCheck?.finish();
+  }
+
+  /** Images decoded, or null without the decode check. */
+  get decodedCount(): number | null {
+    return this.decodeCheck ? this.decoded : null;
+  }
+}
+
+/** Keys for problems found by offset, from the .idx where it names the record. */
+function addKeys(problems: Problem[], index: RecordIndex, name: string): void {
+  for (const p of problems) {
+    const key = p.file === name ? index.keyAtOffset(p.offset) : undefined;
+    if (key !== undefined) p.key = key;
+  }
+}
+
 export async function verifyRecordFile(recPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const name = displayLocation(recPath); // what reports and messages say: no credentials
   const problems = new ProblemList(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
   const indexCheck = index ? new IndexCheck(index, name, problems) : null;
-  let records = 0;
-  let multiPart = 0;
-  let decoded = 0;
-  const decodeCheck = options.decode
-    ? new DecodeCheck<{ offset: number; id: RecordId }>((at, error) =>
-        problems.add({
-          file: name,
-          offset: at.offset,
-          key: String(at.id),
-          code: 'BAD_IMAGE',
-          message: `${name}: byte ${at.offset}: image does not decode: ${error.message}`,
-        }),
-      )
-    : null;
+  const checks = new RecordChecks(name, problems, !!options.decode);
   const reader = await RecordReader.openAsync(recPath);
-  const scan = reader.scan({
-    recover: true,
-    reuseBuffers: true,
-    onSkip: (e) =>
-      problems.add({
-        file: name,
-        offset: e.error.offset,
-        code: e.error.code,
-        message: `${e.error.message}; skipped ${e.resumeAt - e.offset} bytes to byte ${e.resumeAt}`,
-      }),
-  });
+  const scan = reader.scan({ recover: true, reuseBuffers: true, onSkip: (e) => checks.skipped(e) });
   try {
     await scan.forEach((record) => {
-      records += 1;
-      if (options.onProgress && records % 4096 === 0) options.onProgress(record.end, reader.size);
-      if (record.parts > 1) multiPart += 1;
+      checks.count(record);
+      if (options.onProgress && checks.records % 4096 === 0) options.onProgress(record.end, reader.size);
       indexCheck?.record(record.offset);
-      // dmlc's writer never leaves the magic at an aligned offset inside a part; a file
-      // that does cannot be split into parts safely (a reader would take it for a record start).
-      if (countCuts(record.payload) !== record.parts - 1) {
-        problems.add({
-          file: name,
-          offset: record.offset,
-          code: 'UNSPLIT_MAGIC',
-          message: `${name}: byte ${record.offset}: the payload holds the magic at a 4-byte-aligned offset that dmlc's writer would have split; readers that partition the file will cut this record`,
-        });
-      }
-      if (decodeCheck) {
-        const image = tryUnpackImageRecord(record.payload);
-        if (!image) {
-          problems.add({ file: name, offset: record.offset, code: 'NO_IMAGE_HEADER', message: `${name}: byte ${record.offset}: not an image record (no room for its header and labels)` });
-        } else if (!isLayoutRecord(image)) {
-          decoded += 1;
-          return decodeCheck.add(image.image, { offset: record.offset, id: image.id });
-        }
-      }
-      return undefined;
+      return checks.check(record);
     });
-    await decodeCheck?.finish();
+    await checks.finish();
   } finally {
     reader.close();
   }
-  indexCheck?.finish(records);
+  indexCheck?.finish(checks.records);
   options.onProgress?.(reader.size, reader.size);
-  // Keys for problems found by offset, from the .idx where it names the record.
   const first = problems.first;
-  if (index) {
-    for (const p of first) {
-      const key = p.file === name ? index.keyAtOffset(p.offset) : undefined;
-      if (key !== undefined) p.key = key;
-    }
-  }
+  if (index) addKeys(first, index, name);
   return {
     file: name,
     size: reader.size,
-    records,
-    multiPart,
+    records: checks.records,
+    multiPart: checks.multiPart,
     skippedBytes: scan.skipped.bytes,
-    decoded: decodeCheck ? decoded : null,
+    decoded: checks.decodedCount,
     index: index && { file: index.file, entries: index.length, keys: index.size },
     problems: first,
     problemCount: problems.total,
     problemCounts: problems.counts,
   };
 }
-

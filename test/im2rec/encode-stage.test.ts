@@ -33,8 +33,8 @@ test('one outcome per item, in order: records with their stamps, or the reason e
   const resolved = { pathOf: (rel: string) => path.join(dir, rel), image: { ...DEFAULT_SETTINGS, resize: 40 }, packLabel: true };
   const [batch, ...more] = await encodeAll(items, resolved);
   assert.equal(more.length, 0);
-  const { items: same, outcomes } = batch!;
-  assert.deepEqual(same, items);
+  const { outcomes } = batch!;
+  assert.deepEqual(outcomes.map((o) => o.item), items);
   assert.deepEqual(outcomes.map((o) => ('record' in o ? 'record' : o.reason.split(':')[0])), ['record', MISSING, 'empty file', 'not an image or damaged', 'record']);
   const first = outcomes[0]!;
   assert.ok('record' in first && first.stamp.size === fs.statSync(path.join(dir, 'a.jpg')).size);
@@ -46,8 +46,8 @@ test('batches of BATCH images at most, in list order, the last one short', async
   const many = Array.from({ length: 2 * BATCH + 3 }, (_, i) => item(i, 'a.jpg'));
   const resolved = { pathOf: (rel: string) => path.join(dir, rel), image: { ...DEFAULT_SETTINGS, passThrough: true }, packLabel: false };
   const batches = await encodeAll(many, resolved);
-  assert.deepEqual(batches.map((b) => b.items.length), [BATCH, BATCH, 3]);
-  assert.deepEqual(batches.flatMap((b) => b.items.map((x) => x.index)), many.map((x) => x.index));
+  assert.deepEqual(batches.map((b) => b.outcomes.length), [BATCH, BATCH, 3]);
+  assert.deepEqual(batches.flatMap((b) => b.outcomes.map((o) => o.item.index)), many.map((x) => x.index));
   assert.deepEqual(await encodeAll([], resolved), []);
   // passThrough: the file's bytes behind the record's header, as stored.
   const record = unpackImageRecord((batches[0]!.outcomes[0] as { record: Buffer }).record);

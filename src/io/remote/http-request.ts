@@ -3,11 +3,10 @@
  * keep-alive global agents, redirects followed.
  *
  * Why not fetch: a scan or an iterator asks for thousands of ranges, and
- * fetch's web streams cost more than the bytes. Measured on loopback against
- * s3rver (a 110 KB range each, 8 in flight): 0.85 ms of client CPU per
- * request with fetch, 0.35 ms with node:http; a 512 MiB scan in 16 MiB
- * ranges, 1.3 s of CPU against 0.9 s. On one core shared with decoding,
- * that CPU is images not decoded.
+ * fetch's web streams cost more than the bytes: timed against node:http on
+ * loopback (client CPU per small range, and for a whole scan), it took more
+ * than twice the CPU per request (docs/guides/performance.md, "Buckets"). On
+ * one core shared with decoding, that CPU is images not decoded.
  *
  * The answer is node's IncomingMessage, its body not read: it waits, paused,
  * until read (readBody in http-source.ts) or dropped (discard).

@@ -120,8 +120,8 @@ function retryAfterMs(res: HttpAnswer): number {
  * `timeoutMs`, when the deadline passes, or when bytes arrive slower than the
  * minimum rate once `timeoutMs` has passed. Stopping destroys the request or
  * body registered with onStop (cheaper than an AbortSignal, which node's
- * http wires up at some cost per request: 0.07 of 0.3 ms measured on
- * loopback).
+ * http wires up at a cost per request that showed in the client's CPU:
+ * docs/guides/performance.md, "Buckets").
  */
 class Attempt implements Stoppable {
   private idle: NodeJS.Timeout | undefined;

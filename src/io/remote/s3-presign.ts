@@ -3,9 +3,10 @@
  * image.
  *
  * getSignedUrl runs a command's whole middleware stack and the endpoint
- * rules for every URL: about 0.5 ms of CPU, more than the small GET it signs
- * (im2rec signs one per image). What it works out depends only on the bucket
- * and the method, not the key; the signing itself is a few HMACs (0.03 ms).
+ * rules for every URL: more CPU than the small GET it signs (im2rec signs one
+ * per image; timed in docs/guides/performance.md, "Buckets"). What it works
+ * out depends only on the bucket and the method, not the key; the signing
+ * itself is a few HMACs.
  * So the first URL for a bucket comes from getSignedUrl, and it is taken as
  * a template: the same scheme, host and path before the key, the same extra
  * query parameters (`x-id=GetObject`...) and signing region; the next keys'

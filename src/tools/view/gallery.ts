@@ -3,7 +3,7 @@
  * URLs, styles inline, no script), so it can be mailed, attached to an issue
  * or opened from a remote machine's disk as it is.
  */
-import { asBuffer } from '../../io/as-buffer.js';
+import { asBuffer } from '../../util/as-buffer.js';
 import { groupLine, idLine, labelLine, sizeLine } from './captions.js';
 import type { ViewItem, ViewSelection } from './select.js';
 import type { Thumbnail } from './thumbnails.js';

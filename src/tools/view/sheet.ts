@@ -4,7 +4,7 @@
  * text is drawn by one SVG layer (libvips renders it with the system's fonts).
  * PNG by default; JPEG on request, a tenth of the size for a sheet of photos.
  */
-import { asBuffer } from '../../io/as-buffer.js';
+import { asBuffer } from '../../util/as-buffer.js';
 import { groupLine, idLine, labelLine, sizeLine } from './captions.js';
 import type { ViewSelection } from './select.js';
 import type { Thumbnail } from './thumbnails.js';
