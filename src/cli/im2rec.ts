@@ -8,7 +8,6 @@
  * arguments are the C++ tool's, anything else the Python tool's.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Command, type OptionValues } from 'commander';
 import { nativeStatus } from '../codec/codec.js';
@@ -26,7 +25,7 @@ import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, type PackOptions, quality
 import { addSchemaFlags } from './schema-flags.js';
 import { resolvePart } from '../util/scheduler.js';
 import { quoted } from '../util/errors.js';
-import { checkText, resolveText, suggestName } from '../util/schema.js';
+import { checkText, defaultOf, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
 import { displayLocation } from '../io/display-name.js';
 import { isLocal, storeOf } from '../io/locations.js';
@@ -361,7 +360,7 @@ const usage = (message: string): never => {
 async function ccMain(args: string[]): Promise<number> {
   const [list, root, out, ...rest] = args as [string, string, string, ...string[]];
   const kv = new Map<string, string>();
-  const extras: Extras = { threads: os.availableParallelism(), strict: false, resume: false, force: false, quiet: false };
+  const extras: Extras = { threads: defaultOf(PY_PACK_OPTIONS.numThread) as number, strict: false, resume: false, force: false, quiet: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (arg === '--strict') extras.strict = true;

@@ -59,11 +59,13 @@ export function valuesFromFlags(schema: Schema, parsed: Record<string, unknown>)
 
 /**
  * A library error that starts with an option's name (`dataShape: expected
- * ...`) as one that starts with its flag (`--data-shape: expected ...`).
+ * ...`) as one that starts with its flag (`--data-shape: expected ...`); other
+ * errors pass unchanged.
  * `extra` names flags of the command's own that set library options.
  */
 export function namedByFlag(schema: Schema, err: unknown, extra: Readonly<Record<string, string>> = {}): unknown {
-  if (!(err instanceof Error)) return err;
+  // Only a usage error names an option: a data error may start with a file's name that looks like one.
+  if (!(err instanceof UsageError)) return err;
   const key = /^(\w+): /.exec(err.message);
   if (!key) return err;
   const s = schema[key[1]!];

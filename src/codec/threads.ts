@@ -9,5 +9,5 @@ import { MAX_THREADS } from '../io/limits.js';
 import { integer } from '../util/schema.js';
 
 export function codecThreads(o: { doc: string; mxnet: string; flag?: string }) {
-  return integer({ doc: o.doc, mxnet: o.mxnet, flag: o.flag, default: () => os.availableParallelism(), defaultText: 'the cores', min: 1, max: MAX_THREADS });
+  return integer({ doc: o.doc, mxnet: o.mxnet, flag: o.flag, default: () => Math.min(os.availableParallelism(), MAX_THREADS), defaultText: 'the cores', min: 1, max: MAX_THREADS });
 }

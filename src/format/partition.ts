@@ -85,6 +85,8 @@ export function readPartition(uri: string | readonly string[], options: Partitio
  */
 export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { remote?: RemoteOptions } = {}): Promise<RecordScan> {
   checkPart(options.numParts ?? 1, options.partIndex ?? 0);
+  // The option's former name: refused rather than quietly ignored (its headers may carry credentials).
+  if (Object.hasOwn(options, 'http')) throw new UsageError('http: renamed remote (the same RemoteOptions: retries, timeouts, headers)');
   return scanPartition(await resolveRecordLocations(uri, options.remote), options);
 }
 

@@ -36,7 +36,7 @@ import { NothingWrittenError } from '../io/output-errors.js';
 import { formatListLine, listNameProblem } from '../format/list-file.js';
 import { NameTable } from './name-table.js';
 import { PyRandom } from './py-random.js';
-import { MxrecError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 
 export const DEFAULT_EXTS = ['.jpeg', '.jpg', '.png'];
 /** Skipped names shown by example; the rest are counted. */
@@ -86,9 +86,8 @@ export interface MakeListsResult {
 }
 
 /** Thrown for a folder that the given label map does not know, and similar user mistakes. */
-export class ListingError extends MxrecError {
+export class ListingError extends UsageError {
   override readonly name = 'ListingError';
-  readonly kind = 'usage';
 }
 
 /** os.path.splitext(name)[1]: leading dots do not start an extension. */

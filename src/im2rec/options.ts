@@ -4,8 +4,9 @@
  * and MXNet's two command lines with their names and defaults: the im2rec.py
  * form's flags (PY_LIST_OPTIONS, PY_PACK_OPTIONS) and the im2rec.cc form's
  * `key=value` pairs (CC_OPTIONS). The checks, the types, `--help`,
- * `--help-cc` and the docs' tables come from here; the command lines take
- * their shared specs from pack()'s, so a range is stated once.
+ * `--help-cc` and the docs' tables come from here. The command lines keep
+ * MXNet's own defaults and ranges, which differ between the two tools (resize
+ * 0 or -1, PNG compression above 9), and the CLI maps them onto pack()'s.
  */
 import { INTER_METHOD } from '../codec/inter-method.js';
 import { codecThreads } from '../codec/threads.js';
@@ -30,7 +31,7 @@ function fail(message: string): never {
 export const IMAGE_OPTIONS = {
   form: oneOf(['py', 'cc'], { doc: "which tool's rules: `py` crops whether or not it resizes; `cc` crops only when resizing", default: 'py' }),
   passThrough: boolean({ doc: 'store the file bytes untouched (--pass-through, unchanged=1)', default: false }),
-  resize: integer({ doc: 'shorter edge to this many pixels; 0 or less keeps the size', default: 0, min: -1, max: MAX_SIDE }),
+  resize: integer({ doc: 'shorter edge to this many pixels; 0 or less keeps the size', default: 0, max: MAX_SIDE }),
   centerCrop: boolean({ doc: 'square centre crop', default: false }),
   color: integer({ doc: 'OpenCV imread flag: 1 colour, 0 gray, -1 as stored', default: 1, min: -1, max: 1 }),
   encoding: oneOf(['.jpg', '.png'], { doc: 'image format in the records', default: '.jpg' }),
@@ -110,7 +111,7 @@ export const PACK_OPTIONS = {
   }),
   packLabel: boolean({ doc: 'store all labels after the header (flag = count) instead of the first one in it', default: false }),
   parts,
-  threads: integer({ doc: 'encoding threads; batches being decoded and encoded at once is twice this', default: 2, min: 1, max: MAX_THREADS }),
+  threads: integer({ doc: 'encoding threads; batches read and encoded ahead of the writer are twice this (four times from a bucket or URL ROOT)', default: 2, min: 1, max: MAX_THREADS }),
   strict: boolean({ doc: 'stop at the first bad image instead of skipping it', default: false }),
   resume: boolean({ doc: 'continue OUT.rec.partial from an interrupted run of the same list with the same settings', default: false }),
   overwrite: boolean({

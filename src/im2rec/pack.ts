@@ -80,10 +80,10 @@ function packOutputs(output: string): [rec: string, idx: string, report: string]
   return [output, indexPathFor(output), reportPathFor(output)];
 }
 
-type OutputOptions = Pick<PackOptions, 'list' | 'root' | 'output' | 'resume' | 'overwrite'>;
+type PackOutputsOptions = Pick<PackOptions, 'list' | 'root' | 'output' | 'resume' | 'overwrite'>;
 
 /** Locks OUT.rec and checks the outputs and any partial output (see the file comment). */
-async function claimPackOutputs(options: OutputOptions): Promise<OutputClaim> {
+async function claimPackOutputs(options: PackOutputsOptions): Promise<OutputClaim> {
   const [output, indexPath, reportPath] = packOutputs(options.output);
   const unresumable = [output, options.root].find((location) => !storeOf(location).resumable);
   if (options.resume && unresumable !== undefined) {
@@ -104,7 +104,7 @@ async function claimPackOutputs(options: OutputOptions): Promise<OutputClaim> {
  * and checks them all before the first (the lock is taken and given back, so
  * a run in progress is named as such).
  */
-export async function checkPackOutputs(options: OutputOptions): Promise<void> {
+export async function checkPackOutputs(options: PackOutputsOptions): Promise<void> {
   (await claimPackOutputs(options)).release();
 }
 

@@ -29,7 +29,9 @@ export function createOutput(location: string, options: OutputOptions = {}): Pro
 
 /** createOutput() where the store makes outputs synchronously (a local file; else a LocalOnlyError). */
 export function createOutputSync(location: string, options: OutputOptions = {}): OutputFile {
-  return storeOf(location).createSync(location, options);
+  const store = storeOf(location);
+  if (!store.createSync) throw new LocalOnlyError(location, 'write');
+  return store.createSync(location, options);
 }
 
 /** Removes a file or object if there is one (an earlier run's output that would now mislead). */

@@ -21,8 +21,8 @@ import type { ByteSource } from './byte-source.js';
 
 /**
  * How reads from a store that answers over a network behave; a local store
- * has no use for them. (They were `HttpOptions`: they say how long to wait and
- * how often to try again, whatever the transport.)
+ * has no use for them: how long to wait and how often to try again, whatever
+ * the transport.
  */
 export interface RemoteOptions {
   /** Attempts after the first for one read, or since the last that brought bytes. Default 5. */
@@ -152,12 +152,13 @@ export interface Store {
   /** A new output under `location`; nothing appears there until it is published. */
   create(location: string, options?: OutputOptions): Promise<OutputFile>;
   /**
-   * create() synchronously, where the kind allows it (local files; else a
-   * LocalOnlyError): for the synchronous API (RecordWriter.create,
-   * RecordIndex.writeSync). Its outputs never wait: staged() is null and
-   * publish() returns a boolean.
+   * create() synchronously, where the kind allows it (local files): for the
+   * synchronous API (RecordWriter.create, RecordIndex.writeSync). Its outputs
+   * never wait: staged() is null and publish() returns a boolean. A kind
+   * without it (or that throws one) is written through the async API only:
+   * LocalOnlyError.
    */
-  createSync(location: string, options?: OutputOptions): OutputFile;
+  createSync?(location: string, options?: OutputOptions): OutputFile;
   /** Removes the file or object if there is one. */
   remove(location: string): Promise<void>;
 }

@@ -240,6 +240,8 @@ export const INTER_FILTERS: Readonly<Record<number, Filter>> = { 0: 'nearest', 1
 
 export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
   if (typeof input !== 'object' || input === null) fail(`options: expected an object, received ${show(input)}`);
+  // The option's former name (it named a transport): said, not "unknown".
+  if (Object.hasOwn(input, 'http')) fail('http: renamed remote (the same RemoteOptions: retries, timeouts, headers)');
   const o = resolveSchema(ITER_OPTIONS, input, { fail, notImplemented: NOT_IMPLEMENTED, owner: "mxrec's ImageRecordIter" });
   const [channels, height, width] = o.dataShape as [1 | 3 | 4, number, number];
   const { numParts, partIndex } = launcherParts(o.numParts, o.partIndex);

@@ -10,7 +10,7 @@ import { REWRITE_OPTIONS, type RewriteFill, type RewriteResult, RecordKeys, rewr
 import { type OptionsOf, checkOptions, integer } from '../util/schema.js';
 
 /** shuffleRecordFile's options: the rewrite's, and the seed of the order. */
-export const SHUFFLE_OPTIONS = { ...REWRITE_OPTIONS, seed: integer({ doc: 'seed of the order', default: 0, min: 0 }) };
+export const SHUFFLE_OPTIONS = { ...REWRITE_OPTIONS, seed: integer({ doc: 'seed of the order', default: 0 }) };
 export type ShuffleOptions = OptionsOf<typeof SHUFFLE_OPTIONS>;
 
 export async function shuffleRecordFile(input: string, out: string, given: ShuffleOptions = {}): Promise<RewriteResult> {

@@ -21,7 +21,7 @@ export const SPLIT_OPTIONS = {
     expected: 'number[]',
   }),
   shuffle: boolean({ doc: 'assign records to outputs at random (seeded) instead of in runs of file order', default: false }),
-  seed: integer({ doc: 'seed of the random assignment', default: 0, min: 0 }),
+  seed: integer({ doc: 'seed of the random assignment', default: 0 }),
 };
 export type SplitOptions = OptionsOf<typeof SPLIT_OPTIONS>;
 

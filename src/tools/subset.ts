@@ -9,17 +9,23 @@ import { REWRITE_OPTIONS, type RewriteFill, type RewriteResult, forEachKeyed, re
 import { type OptionsOf, checkOptions, custom } from '../util/schema.js';
 import { UsageError } from '../util/errors.js';
 
+/** A Set, or anything read as one (has, size, iteration): what the subset uses of it. */
+function isSetLike(v: unknown): boolean {
+  const s = v as ReadonlySet<unknown> | null;
+  return typeof s?.has === 'function' && typeof s.size === 'number' && typeof s[Symbol.iterator] === 'function';
+}
+
 /** subsetRecordFile's options: the rewrite's, and what to keep (keys, first labels, or both). */
 export const SUBSET_OPTIONS = {
   ...REWRITE_OPTIONS,
   keys: custom({
     doc: 'keep the records with these keys (readKeyList reads them from a file)',
-    parse: (v: unknown, invalid: (expected: string) => never): ReadonlySet<string> => (v instanceof Set ? (v as Set<string>) : invalid('a Set of keys')),
+    parse: (v: unknown, invalid: (expected: string) => never): ReadonlySet<string> => (isSetLike(v) ? (v as ReadonlySet<string>) : invalid('a Set of keys')),
     expected: 'Set<string>',
   }),
   labels: custom({
     doc: 'keep the images whose first label is one of these',
-    parse: (v: unknown, invalid: (expected: string) => never): ReadonlySet<number> => (v instanceof Set ? (v as Set<number>) : invalid('a Set of labels')),
+    parse: (v: unknown, invalid: (expected: string) => never): ReadonlySet<number> => (isSetLike(v) ? (v as ReadonlySet<number>) : invalid('a Set of labels')),
     expected: 'Set<number>',
   }),
 };

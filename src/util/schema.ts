@@ -117,7 +117,9 @@ export function callback<F>(doc: string) {
 export function abortSignal(doc: string) {
   return custom({
     doc,
-    parse: (v: unknown, invalid: (expected: string) => never): AbortSignal => (v instanceof AbortSignal ? v : invalid('an AbortSignal')),
+    // By its shape, not its class: a signal from another realm or a polyfill works the same.
+    parse: (v: unknown, invalid: (expected: string) => never): AbortSignal =>
+      typeof (v as AbortSignal | null)?.aborted === 'boolean' && typeof (v as AbortSignal).addEventListener === 'function' ? (v as AbortSignal) : invalid('an AbortSignal'),
     expected: 'AbortSignal',
   });
 }

@@ -23,7 +23,7 @@ test('merge, split, subset and shuffle refuse an option they do not know or a va
   const cases: [string, () => Promise<unknown>, RegExp][] = [
     ['merge', () => mergeRecordFiles([input], out('m.rec'), { renumbre: true } as never), /^renumbre: unknown option \(did you mean renumber\?\)$/],
     ['merge', () => mergeRecordFiles([input], out('m.rec'), { overwrite: 'yes' } as never), /^overwrite: expected true or false/],
-    ['shuffle', () => shuffleRecordFile(input, out('s.rec'), { seed: -1 }), /^seed: expected an integer >= 0, received -1$/],
+    ['shuffle', () => shuffleRecordFile(input, out('s.rec'), { seed: 1.5 }), /^seed: expected an integer, received 1\.5$/],
     ['shuffle', () => shuffleRecordFile(input, out('s.rec'), { onProgress: 5 } as never), /^onProgress: expected a function/],
     ['split', () => splitRecordFile(input, [out('a.rec'), out('b.rec')], { shares: [1, 1], shufle: true } as never), /^shufle: unknown option \(did you mean shuffle\?\)$/],
     ['split', () => splitRecordFile(input, [out('a.rec'), out('b.rec')], {} as never), /^shares: required$/],
@@ -35,4 +35,25 @@ test('merge, split, subset and shuffle refuse an option they do not know or a va
     await assert.rejects(run(), (e: unknown) => e instanceof UsageError && message.test(e.message), `${tool}: ${message}`);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['in.idx', 'in.rec'], `${tool}: nothing written`);
   }
+});
+
+test('what the checks take is what the tools use: a Set-like of keys, a signal by its shape', async () => {
+  const dir = tempDir();
+  const input = path.join(dir, 'in.rec');
+  const w = RecordWriter.create(input, { indexPath: path.join(dir, 'in.idx') });
+  for (let i = 0; i < 4; i++) w.write(Buffer.from(`record ${i}`), i);
+  w.close();
+  const keys = new Set(['1', '3']);
+  const setLike = { has: (k: string) => keys.has(k), size: keys.size, [Symbol.iterator]: () => keys[Symbol.iterator]() };
+  const signal = { aborted: false, addEventListener() {}, removeEventListener() {}, throwIfAborted() {} };
+  const result = await subsetRecordFile(input, path.join(dir, 'k.rec'), { keys: setLike as unknown as ReadonlySet<string>, signal: signal as unknown as AbortSignal });
+  assert.equal(result.records, 2);
+});
+
+test("the options' former name http is refused, naming the new one, never quietly ignored", async () => {
+  const { ImageRecordIter } = await import('../../src/iter/image-record-iter.js');
+  const { openPartition } = await import('../../src/format/partition.js');
+  const renamed = /^http: renamed remote/;
+  assert.throws(() => new ImageRecordIter({ pathImgrec: 'x.rec', dataShape: [3, 8, 8], batchSize: 1, http: {} } as never), (e: unknown) => e instanceof UsageError && renamed.test(e.message));
+  await assert.rejects(openPartition('x.rec', { http: { headers: { authorization: 'secret' } } } as never), (e: unknown) => e instanceof UsageError && renamed.test(e.message));
 });
