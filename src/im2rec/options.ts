@@ -15,7 +15,7 @@ import type { ListDialect } from '../format/list-file.js';
 import { MAX_CHUNKS, MAX_SIDE, MAX_THREADS } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
 import { SCHEDULER_VARIABLES } from '../util/scheduler.js';
-import { type OptionsOf, type Resolved, abortSignal, boolean, callback, custom, integer, number, oneOf, resolveSchema, show, string } from '../util/schema.js';
+import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOptions, custom, integer, number, oneOf, resolveSchema, string } from '../util/schema.js';
 import type { ImageSettings } from './image-plan.js';
 
 /** A pack() option that is wrong: said before any work, naming the option. */
@@ -136,8 +136,7 @@ export type PackSettings = Resolved<typeof PACK_OPTIONS>;
  * dialect, a value out of range, and the combinations MXNet's tools refuse.
  */
 export function checkPackOptions(input: PackOptions): PackSettings {
-  if (typeof input !== 'object' || input === null) fail(`options: expected an object, received ${show(input)}`);
-  const o = resolveSchema(PACK_OPTIONS, input, { fail });
+  const o = checkOptions(PACK_OPTIONS, input, PackOptionError);
   const problem = qualityProblem({ ...DEFAULT_IMAGE, ...o.image });
   if (problem) fail(`image.${problem}`);
   return o;

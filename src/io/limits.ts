@@ -136,6 +136,8 @@ export const MAX_JOURNAL_LINE = MiB;
 export const SHOWN_PROBLEMS = 20;
 /** Problems a report keeps unless told otherwise (with --json, and in the library); the rest are counted. */
 export const DEFAULT_MAX_PROBLEMS = 1000;
+/** Distinct first labels `rec info` counts before giving up on classes (continuous labels would grow without bound). */
+export const DISTINCT_CAP = 100_000;
 /** Bytes of image copies `verify --decode` queues before a batch is sent; also the size from which an image is decoded alone. */
 export const DECODE_CHECK_QUEUED_BYTES = 64 << 20;
 /** Image bytes a `rec view` selection keeps in all; past this, images are read again when drawn. */
@@ -284,6 +286,7 @@ export const LIMITS: readonly Limit[] = [
     value: `${SHOWN_PROBLEMS} on screen, ${DEFAULT_MAX_PROBLEMS} with \`--json\` and in the library`,
     change: '`--max-problems`; `maxProblems`',
   },
+  { bounds: 'distinct first labels `rec info` counts (past it: no class count or top labels, as for a regression target)', value: grouped(DISTINCT_CAP), change: FIXED },
   { bounds: 'image bytes `verify --decode` queues for decoding', value: `${bytes(DECODE_CHECK_QUEUED_BYTES)} (a larger image is decoded alone, not copied)`, change: FIXED },
   { bounds: 'image bytes `rec view` keeps from its picks; per drawing batch', value: `${bytes(VIEW_KEPT_BYTES)}; ${bytes(VIEW_BATCH_BYTES)} (a larger image alone)`, change: FIXED },
   {

@@ -11,6 +11,7 @@
  * record k (L0 <= k < L1) carries no image either, its labels [a, b) being
  * the keys of that identity's images.
  */
+import { DISTINCT_CAP } from '../io/limits.js';
 import { imageInfo } from '../codec/codec.js';
 import { looksLikeAnImage, sniffFormat } from '../codec/sniff.js';
 import { float32ToNumber, type ImageRecord, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
@@ -106,8 +107,6 @@ export interface InfoReport {
   index: { file: string; entries: number; keys: number; consistent: boolean; problems: Problem[]; problemCount: number } | null;
 }
 
-/** Distinct labels counted before giving up on classes (continuous labels would grow without bound). */
-export const DISTINCT_CAP = 100_000;
 
 /** Counts of values; min, max, mean and median without keeping every value. */
 class Histogram {

@@ -264,12 +264,12 @@ export function resolveSchema<S extends Schema>(schema: S, input: object, o: Res
 
 /**
  * A library function's options checked as resolveSchema checks them, each
- * problem a UsageError whose message starts with the option's name (so the
+ * problem a UsageError (or the function's own kind of one) whose message starts with the option's name (so the
  * CLI can name the flag instead: cli/schema-flags.ts namedByFlag).
  */
-export function checkOptions<S extends Schema>(schema: S, input: unknown): Resolved<S> {
+export function checkOptions<S extends Schema>(schema: S, input: unknown, Refusal: new (message: string) => UsageError = UsageError): Resolved<S> {
   const fail = (message: string): never => {
-    throw new UsageError(message);
+    throw new Refusal(message);
   };
   if (input === undefined) input = {};
   if (typeof input !== 'object' || input === null) fail(`options: expected an object, received ${show(input)}`);
