@@ -8,6 +8,7 @@
 import { type Command, Option } from 'commander';
 import { type OptionSpec, type Schema, defaultOf, defaultText, flagOf } from '../util/schema.js';
 import { checkedFlag } from './args.js';
+import { MxrecError } from '../util/errors.js';
 import { UsageError } from './run.js';
 
 function metavarOf(s: OptionSpec): string {
@@ -65,7 +66,7 @@ export function valuesFromFlags(schema: Schema, parsed: Record<string, unknown>)
  */
 export function namedByFlag(schema: Schema, err: unknown, extra: Readonly<Record<string, string>> = {}): unknown {
   // Only a usage error names an option: a data error may start with a file's name that looks like one.
-  if (!(err instanceof UsageError)) return err;
+  if (!(err instanceof MxrecError) || err.kind !== 'usage') return err;
   const key = /^(\w+): /.exec(err.message);
   if (!key) return err;
   const s = schema[key[1]!];
