@@ -41,8 +41,8 @@ import {
   MAX_RETRY_DELAY_MS,
 } from '../limits.js';
 import { type HttpAnswer, type Stoppable, discard, header, request } from './http-request.js';
-import type { RemoteOptions } from '../store.js';
-import { parseUrl } from '../url.js';
+import type { RemoteOptions, Store } from '../store.js';
+import { LocalOnlyError, parseUrl } from '../url.js';
 
 
 /** An HTTP(S) location that cannot be read: not found, refused, no range support, gave up retrying. */
@@ -505,4 +505,20 @@ async function headOf(address: RemoteAddress, options: RemoteOptions, absent: re
 /** Whether a remote file is there (for the .idx beside a remote .rec): false for 404 and 410. */
 export async function remoteExists(address: RemoteAddress, options: RemoteOptions = {}): Promise<boolean> {
   return (await headOf(address, options, [404, 410])) !== null;
+}
+
+/**
+ * What a remote store reads with: ranged GETs through HttpSource, each
+ * location addressed by `addressOf` (a URL as it is, or presigned for S3);
+ * never synchronously.
+ */
+export function rangedReads(addressOf: (location: string, options?: RemoteOptions) => RemoteAddress): Pick<Store, 'open' | 'openSync' | 'openWhole' | 'exists'> {
+  return {
+    open: (location, options) => HttpSource.openAt(addressOf(location, options), options),
+    openSync: (location) => {
+      throw new LocalOnlyError(location);
+    },
+    openWhole: (location, options) => HttpSource.openWhole(addressOf(location, options), options),
+    exists: (location, options) => remoteExists(addressOf(location, options), options),
+  };
 }

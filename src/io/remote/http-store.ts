@@ -6,10 +6,9 @@
 import { displayLocation } from '../display-name.js';
 import { relativeNameProblem } from '../names.js';
 import { OutputNameError } from '../output-errors.js';
-import type { ByteSource } from '../byte-source.js';
 import type { Store } from '../store.js';
-import { LocalOnlyError, LocationError, parseUrl } from '../url.js';
-import { HttpSource, httpAddress, remoteExists } from './http-source.js';
+import { LocationError, parseUrl } from '../url.js';
+import { httpAddress, rangedReads } from './http-source.js';
 import { remoteNameUnder, remoteWithExtension } from './remote-names.js';
 
 function readOnly(location: string): never {
@@ -25,12 +24,7 @@ export const httpStore: Store = {
   display: displayLocation,
   absolute: displayLocation,
 
-  open: (location, options) => HttpSource.openAt(httpAddress(location, options), options),
-  openSync: (location): ByteSource => {
-    throw new LocalOnlyError(location);
-  },
-  openWhole: (location, options) => HttpSource.openWhole(httpAddress(location, options), options),
-  exists: (location, options) => remoteExists(httpAddress(location, options), options),
+  ...rangedReads(httpAddress),
   isFolder: (location) => parseUrl(location).pathname.endsWith('/'),
   // eslint-disable-next-line require-yield
   async *list(folder) {

@@ -5,12 +5,10 @@
  * listed by ListObjectsV2. A bucket has no locks and no partial objects:
  * an output is checked by a HEAD, and its publishing request is conditional.
  */
-import type { ByteSource } from '../byte-source.js';
 import { relativeNameProblem } from '../names.js';
 import { OutputExistsError, OutputIsInputError } from '../output-errors.js';
-import type { OutputFile, Store } from '../store.js';
-import { LocalOnlyError } from '../url.js';
-import { HttpSource, remoteExists } from './http-source.js';
+import type { Store } from '../store.js';
+import { rangedReads, remoteExists } from './http-source.js';
 import { remoteNameUnder } from './remote-names.js';
 import { listS3Keys, parseS3Url, removeS3Object, s3Address, s3Name } from './s3.js';
 import { S3Upload } from './s3-upload.js';
@@ -28,12 +26,7 @@ export const s3Store: Store = {
   display: canonical,
   absolute: canonical,
 
-  open: (location, options) => HttpSource.openAt(s3Address(location, options), options),
-  openSync: (location): ByteSource => {
-    throw new LocalOnlyError(location);
-  },
-  openWhole: (location, options) => HttpSource.openWhole(s3Address(location, options), options),
-  exists: (location, options) => remoteExists(s3Address(location, options), options),
+  ...rangedReads(s3Address),
   isFolder: (location) => location.endsWith('/'),
   list: (folder, options) => listS3Keys(folder, options),
   nameUnder: remoteNameUnder,
@@ -52,8 +45,6 @@ export const s3Store: Store = {
   },
   makeFolderFor: () => {},
   create: (location, options) => S3Upload.create(location, options),
-  createSync: (location): OutputFile => {
-    throw new LocalOnlyError(location, 'write');
-  },
+  // No createSync: an upload is written through the async API only (createOutputSync says LocalOnlyError).
   remove: (location) => removeS3Object(location),
 };
