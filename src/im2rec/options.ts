@@ -127,8 +127,8 @@ export const PACK_OPTIONS = {
 
 /** pack()'s options (declared in PACK_OPTIONS). */
 export type PackOptions = OptionsOf<typeof PACK_OPTIONS>;
-/** pack()'s options checked, with their defaults. */
-export type PackSettings = Resolved<typeof PACK_OPTIONS>;
+/** pack()'s options checked, with their defaults (the image's settings whole). */
+export type PackSettings = Omit<Resolved<typeof PACK_OPTIONS>, 'image'> & { image: ImageSettings };
 
 /**
  * pack()'s options checked before any work, as ImageRecordIter's are: an
@@ -137,9 +137,10 @@ export type PackSettings = Resolved<typeof PACK_OPTIONS>;
  */
 export function checkPackOptions(input: PackOptions): PackSettings {
   const o = checkOptions(PACK_OPTIONS, input, PackOptionError);
-  const problem = qualityProblem({ ...DEFAULT_IMAGE, ...o.image });
+  const image: ImageSettings = { ...DEFAULT_IMAGE, ...o.image };
+  const problem = qualityProblem(image);
   if (problem) fail(`image.${problem}`);
-  return o;
+  return { ...o, image };
 }
 
 /** A quality the encoding cannot take: JPEG's is 1..100 (PNG's compression takes any, above 9 meaning the most). */

@@ -34,7 +34,7 @@ import { NUMBER, notUnderRoot } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
 import { MISSING, type Outcome, type ResolvedOptions, encodeStage } from './encode-stage.js';
 import type { ImageSettings } from './image-plan.js';
-import { DEFAULT_IMAGE, type PackOptions, type PackProgress, type PackSettings, type SkippedImage, checkPackOptions } from './options.js';
+import { type PackOptions, type PackProgress, type PackSettings, type SkippedImage, checkPackOptions } from './options.js';
 import { type PackOutput, PartialFileOutput, ResumeError, type ResumePoint, UploadOutput, assertPartialHandled, leftoverPartial } from './partial-output.js';
 import { MxrecError } from '../util/errors.js';
 
@@ -288,7 +288,7 @@ class PackRun {
 }
 
 async function packClaimed(options: PackSettings, indexPath: string, reportPath: string): Promise<PackSummary> {
-  const image: ImageSettings = { ...DEFAULT_IMAGE, ...options.image };
+  const { image } = options;
   const { packLabel, overwrite } = options;
   const resolved: ResolvedOptions = { pathOf: imagePathResolver(options.root, image.form), image, packLabel };
   // A list read under a bucket or URL ROOT holds names under it, never addresses of their own.
