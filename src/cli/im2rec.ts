@@ -22,8 +22,8 @@ import { createProgress } from './progress.js';
 import { EXIT_STOPPED, LineWriter, type StopSignal, UsageError, exitQuietlyOnClosedStdout, reportError, stoppable } from './run.js';
 import { version } from './version.js';
 import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, type PackOptions, qualityProblem } from '../im2rec/options.js';
-import { addSchemaFlags } from './schema-flags.js';
-import { resolvePart } from '../util/scheduler.js';
+import { addSchemaFlags, resolveFlags } from './schema-flags.js';
+import { resolveParts } from '../util/scheduler.js';
 import { quoted } from '../util/errors.js';
 import { checkText, defaultOf, resolveText, suggestName } from '../util/schema.js';
 import { isDirectory } from '../io/paths.js';
@@ -208,10 +208,11 @@ export function pyProgram(run: (code: number) => void): Command {
   return pyCommand().action(async (prefixArg: string, rootArg: string, o: OptionValues) => {
     const prefix = localOrUrl(prefixArg);
     const root = localOrUrl(rootArg);
-    const part = resolvePart(o.part, o.parts, '--part', '--parts');
+    const asked = resolveFlags({ parts: PY_PACK_OPTIONS.parts, part: PY_PACK_OPTIONS.part }, o);
+    const parts = resolveParts(asked.parts, asked.part, { count: '--parts', index: '--part' });
     if (o.labels !== undefined && !o.recursive) throw new UsageError('--labels: only means something with --list --recursive');
     checkQuality(o.quality, o.encoding);
-    run(o.list ? await makeListsFromFlags(prefix, root, o) : await packListsFromFlags(prefix, root, part, o));
+    run(o.list ? await makeListsFromFlags(prefix, root, o) : await packListsFromFlags(prefix, root, parts, o));
   });
 }
 
@@ -287,7 +288,7 @@ async function makeListsFromFlags(prefix: string, root: string, o: OptionValues)
 }
 
 /** Packs every PREFIX*.lst (or its part `part`), each list's outputs checked before the first is packed; the exit code. */
-async function packListsFromFlags(prefix: string, root: string, part: number | undefined, o: OptionValues): Promise<number> {
+async function packListsFromFlags(prefix: string, root: string, parts: { count: number; index: number } | undefined, o: OptionValues): Promise<number> {
   const lists = await listsOf(prefix);
   if (!lists.length) throw new UsageError(`no .lst file starts with ${displayLocation(prefix)} (make one with --list)`);
   sayNativeHintOnce(!!o.quiet);
@@ -301,7 +302,6 @@ async function packListsFromFlags(prefix: string, root: string, part: number | u
     quality: o.quality,
   };
   const extras: Extras = { threads: o.numThread, strict: !!o.strict, resume: !!o.resume, force: !!o.force, quiet: !!o.quiet };
-  const parts = o.parts !== undefined ? { count: o.parts, index: part! } : undefined;
   const packs: PackOptions[] = lists.map((list) => {
     const base = list.slice(0, -'.lst'.length);
     const output = parts ? `${base}.part${String(parts.index).padStart(3, '0')}.rec` : `${base}.rec`;
@@ -381,11 +381,10 @@ async function ccMain(args: string[]): Promise<number> {
     }
   }
   const o = resolveText(CC_OPTIONS, kv, usage);
-  const part = resolvePart(o.part, o.nsplit, 'part', 'nsplit')!;
+  const { count: nsplit, index: part } = resolveParts(o.nsplit, o.part, { count: 'nsplit', index: 'part' })!;
   const packLabel = o.pack_label === 1;
   if (packLabel && o.label_width <= 1) usage('pack_label=1: expected label_width > 1 as well');
   checkQuality(o.quality, o.encoding);
-  const { nsplit } = o;
   const labelWidth = o.label_width;
   const image: Partial<ImageSettings> = {
     form: 'cc',

@@ -6,7 +6,7 @@
  * option is reworded to name the flag the user typed.
  */
 import { type Command, Option } from 'commander';
-import { type OptionSpec, type Schema, defaultOf, defaultText, flagOf } from '../util/schema.js';
+import { type OptionSpec, type Resolved, type Schema, checkOptions, defaultOf, defaultText, flagOf } from '../util/schema.js';
 import { checkedFlag } from './args.js';
 import { MxrecError } from '../util/errors.js';
 import { UsageError } from './run.js';
@@ -56,6 +56,20 @@ export function valuesFromFlags(schema: Schema, parsed: Record<string, unknown>)
     if (v !== undefined) out[key] = v;
   }
   return out;
+}
+
+/**
+ * The values of `schema`'s flags checked as the library checks its options
+ * (custom values included, which the flag's parser only turns into values),
+ * defaults applied; a problem names the flag. For a command that uses the
+ * values itself rather than passing them to a library function that checks them.
+ */
+export function resolveFlags<S extends Schema>(schema: S, parsed: Record<string, unknown>): Resolved<S> {
+  try {
+    return checkOptions(schema, valuesFromFlags(schema, parsed));
+  } catch (err) {
+    throw namedByFlag(schema, err);
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import type { RecordId } from '../format/image-record.js';
 import type { ListDialect } from '../format/list-file.js';
 import { MAX_CHUNKS, MAX_SIDE, MAX_THREADS } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
-import { SCHEDULER_VARIABLES } from '../util/scheduler.js';
+import { SCHEDULER_VARIABLES, partCountOption, partIndexOption } from '../util/scheduler.js';
 import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOptions, custom, integer, number, oneOf, resolveSchema, string } from '../util/schema.js';
 import type { ImageSettings } from './image-plan.js';
 
@@ -172,8 +172,8 @@ export const PY_PACK_OPTIONS = {
   encoding: oneOf(['.jpg', '.png'], { doc: 'image format in the records', mxnet: 'encoding', default: '.jpg' }),
   packLabel: boolean({ doc: 'store every label of multi-label lists in the record (flag = label count)', mxnet: 'pack_label', default: false }),
   numThread: codecThreads({ doc: `threads decoding and encoding (at most ${MAX_THREADS})`, mxnet: 'num_thread' }),
-  parts: integer({ doc: "pack only part --part of N of each list (split as im2rec.cc's nsplit)", min: 1 }),
-  part: string({ doc: `which part to pack, 0-based, or auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, metavar: '<i|auto>' }),
+  parts: partCountOption({ doc: "pack only part --part of N of each list (split as im2rec.cc's nsplit)", flag: '--parts', auto: false }),
+  part: partIndexOption({ doc: `which part to pack, 0-based, or auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, flag: '--part' }),
   strict: boolean({ doc: 'stop at the first bad image instead of skipping it', default: false }),
   resume: boolean({ doc: 'continue an interrupted pack after its last complete record', default: false }),
 };
@@ -190,6 +190,6 @@ export const CC_OPTIONS = {
   encoding: oneOf(['.jpg', '.png'], { doc: 'image format in the records', default: '.jpg', metavar: 'E' }),
   unchanged: flag01('store the image files as they are'),
   inter_method: { ...INTER_METHOD, metavar: 'M' },
-  nsplit: integer({ doc: 'pack part `part` of N of the list (split as dmlc splits text); the output is then OUT.rec.partIII', default: 1, min: 1, metavar: 'N' }),
-  part: string({ doc: `which part, with nsplit; auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, default: '0', metavar: 'I' }),
+  nsplit: partCountOption({ doc: 'pack part `part` of N of the list (split as dmlc splits text); the output is then OUT.rec.partIII', default: 1, metavar: 'N', flag: false, auto: false }),
+  part: partIndexOption({ doc: `which part, with nsplit; auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, default: 0, metavar: 'I', flag: false }),
 };

@@ -11,7 +11,7 @@ import type { Filter } from '../codec/types.js';
 import type { RemoteOptions } from '../io/store.js';
 import { MAX_BATCH_BYTES, MAX_PREFETCH, MAX_SIDE } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
-import { launcherParts } from '../util/scheduler.js';
+import { partCountOption, partIndexOption, resolveParts } from '../util/scheduler.js';
 import { boolean, custom, integer, number, oneOf, type OptionsOf, type Resolved, resolveSchema, show, string } from '../util/schema.js';
 
 /** A path, a `;`-separated list of paths, or an array of paths. */
@@ -33,15 +33,6 @@ const area = (which: 'min' | 'max') =>
     expected: 'a number in (0, 1]',
     flag: false,
   });
-
-/** A flag's text: 'auto', or the number it spells (NaN if none, for the check to refuse). */
-const autoOrNumber = (text: string): number | 'auto' => (text === 'auto' ? 'auto' : /^[-+]?\d+$/.test(text) ? Number(text) : NaN);
-
-/** A part option's check: 'auto', or an integer from `min`. */
-const autoOrInteger =
-  (min: number) =>
-  (v: unknown, invalid: (expected: string) => never): number | 'auto' =>
-    v === 'auto' || (Number.isSafeInteger(v) && (v as number) >= min) ? (v as number | 'auto') : invalid(`an integer >= ${min} or 'auto'`);
 
 const REMOTE_KEYS = ['retries', 'retryDelayMs', 'timeoutMs', 'deadlineMs', 'minBytesPerSecond', 'headers', 'onRetry'];
 
@@ -96,25 +87,18 @@ export const ITER_OPTIONS = {
   labelWidth: integer({ doc: 'labels per image; packed labels must number exactly this many', mxnet: 'label_width', default: 1, min: 1 }),
   shuffle: boolean({ doc: 'a new order every epoch: a permutation of the part with an `.idx`, a buffer shuffle without', mxnet: 'shuffle', default: false }),
   seed: integer({ doc: 'seed of the shuffle and the augmentation', mxnet: 'seed', default: 0 }),
-  numParts: custom({
+  numParts: partCountOption({
     doc: "parts the data is split into (one per worker), as dmlc splits them: disjoint, together complete; 'auto': WORLD_SIZE, as launchers set it",
     mxnet: 'num_parts',
     default: 1,
-    parse: autoOrInteger(1),
-    fromText: autoOrNumber,
     flag: '--num-parts',
-    metavar: '<n|auto>',
-    expected: "integer >= 1, or 'auto'",
+    auto: true,
   }),
-  partIndex: custom({
+  partIndex: partIndexOption({
     doc: "which part this iterator reads; 'auto': RANK, else the scheduler's array index (JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX)",
     mxnet: 'part_index',
     default: 0,
-    parse: autoOrInteger(0),
-    fromText: autoOrNumber,
     flag: '--part-index',
-    metavar: '<i|auto>',
-    expected: "integer >= 0, or 'auto'",
   }),
   roundBatch: boolean({
     doc: "fill the last batch from the epoch's start (`pad` says how many); false: a short last batch",
@@ -244,8 +228,7 @@ export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
   if (Object.hasOwn(input, 'http')) fail('http: renamed remote (the same RemoteOptions: retries, timeouts, headers)');
   const o = resolveSchema(ITER_OPTIONS, input, { fail, notImplemented: NOT_IMPLEMENTED, owner: "mxrec's ImageRecordIter" });
   const [channels, height, width] = o.dataShape as [1 | 3 | 4, number, number];
-  const { numParts, partIndex } = launcherParts(o.numParts, o.partIndex);
-  if (partIndex >= numParts) fail(`partIndex: expected an integer in 0..${numParts - 1} (numParts is ${numParts}), received ${partIndex}`);
+  const { count: numParts, index: partIndex } = resolveParts(o.numParts, o.partIndex, { count: 'numParts', index: 'partIndex', launcher: true })!;
   if (o.randomResizedCrop && o.randCrop) fail('randCrop: cannot be combined with randomResizedCrop (MXNet refuses it too)');
   if (o.minRandomArea > o.maxRandomArea) fail(`minRandomArea: expected at most maxRandomArea (${o.maxRandomArea}), received ${o.minRandomArea}`);
   // MXNet leaves min_aspect_ratio unset by default; the range is then [1/max, max] (or exactly 1).

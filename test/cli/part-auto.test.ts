@@ -73,7 +73,7 @@ describe('im2rec --part auto', async () => {
 
 describe("ImageRecordIter numParts / partIndex 'auto'", async () => {
   const { ImageRecordIter } = await import('../../src/iter/image-record-iter.js');
-  const { launcherParts } = await import('../../src/util/scheduler.js');
+  const { resolveParts } = await import('../../src/util/scheduler.js');
   const { fixture } = await import('../helpers/fixtures.js');
   const rec = fixture('gray-glyphs/val.rec');
 
@@ -86,11 +86,14 @@ describe("ImageRecordIter numParts / partIndex 'auto'", async () => {
   }
 
   test('WORLD_SIZE and RANK, as torchrun sets them; without RANK, the scheduler\'s index', () => {
-    assert.deepEqual(launcherParts('auto', 'auto', { ...NONE, WORLD_SIZE: '4', RANK: '3' }), { numParts: 4, partIndex: 3 });
-    assert.deepEqual(launcherParts(4, 'auto', { ...NONE, JOB_COMPLETION_INDEX: '2' }), { numParts: 4, partIndex: 2 });
-    assert.deepEqual(launcherParts(2, 1, NONE), { numParts: 2, partIndex: 1 });
-    assert.throws(() => launcherParts('auto', 0, NONE), /numParts: 'auto' takes the number of parts from WORLD_SIZE, which is not set/);
-    assert.throws(() => launcherParts('auto', 'auto', { ...NONE, WORLD_SIZE: '2', RANK: '2' }), /partIndex: 'auto': RANK is 2, expected 0\.\.1 for 2 parts/);
+    const names = { count: 'numParts', index: 'partIndex', launcher: true };
+    assert.deepEqual(resolveParts('auto', 'auto', names, { ...NONE, WORLD_SIZE: '4', RANK: '3' }), { count: 4, index: 3 });
+    assert.deepEqual(resolveParts(4, 'auto', names, { ...NONE, JOB_COMPLETION_INDEX: '2' }), { count: 4, index: 2 });
+    assert.deepEqual(resolveParts(2, 1, names, NONE), { count: 2, index: 1 });
+    assert.throws(() => resolveParts('auto', 0, names, NONE), /numParts: 'auto' takes the number of parts from WORLD_SIZE, which is not set/);
+    assert.throws(() => resolveParts('auto', 'auto', names, { ...NONE, WORLD_SIZE: '2', RANK: '2' }), /partIndex: 'auto': RANK is 2, expected 0\.\.1 for 2 parts/);
+    // im2rec and rec dump read the scheduler only: RANK is a training launcher's.
+    assert.deepEqual(resolveParts(4, 'auto', { count: '--parts', index: '--part' }, { ...NONE, RANK: '3', JOB_COMPLETION_INDEX: '1' }), { count: 4, index: 1 });
   });
 
   test('an iterator with auto parts reads what the explicit part reads', async () => {

@@ -219,10 +219,10 @@ describe('rec: bad arguments and unreadable files', () => {
   const cases: Array<[string[], RegExp]> = [
     [['dump', path.join(dir, 'missing.rec')], /missing\.rec: no such file or directory/],
     [['dump'], /missing required argument 'file'/],
-    [['dump', sample, '--parts', '0'], /'--parts <n>' argument '0' is invalid\. expected an integer >= 1/],
+    [['dump', sample, '--parts', '0'], /--parts: expected an integer >= 1, received 0/],
     [['dump', sample, '--parts', 'x'], /expected an integer >= 1/],
-    [['dump', sample, '--part', '1'], /--part needs --parts/],
-    [['dump', sample, '--parts', '2', '--part', '2'], /--part must be below --parts \(2\), received 2/],
+    [['dump', sample, '--part', '1'], /--part: expected --parts N too/],
+    [['dump', sample, '--parts', '2', '--part', '2'], /--part: expected an integer in 0\.\.1 or auto \(--parts is 2\), received 2/],
     [['index', sample, '--keys', 'hash'], /--keys expects id or ordinal, received "hash"/],
     [['verify', sample, '--bogus'], /unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],

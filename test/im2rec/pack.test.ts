@@ -165,7 +165,7 @@ describe('im2rec.py form', () => {
     assert.deepEqual(payloads, records(path.join(dir, 'train.rec')).map((r) => r.payload));
     const bad = im2rec([path.join(d, 'sl'), corpus, '--parts', '2', '--part', '2']);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /--part: expected an integer in 0\.\.1 or auto, received "2"/);
+    assert.match(bad.stderr, /--part: expected an integer in 0\.\.1 or auto \(--parts is 2\), received 2/);
   });
 
   test('--quality and inter_method change the pixels; --exts picks the files listed', async () => {
@@ -244,7 +244,7 @@ describe('im2rec.cc form', () => {
       [['pack_label=1'], /pack_label=1: expected label_width > 1/],
       [['color=2'], /color: expected an integer in -1\.\.1, received "2"/],
       [['inter_method=7'], /inter_method: expected one of 0, 1, 2, 3, 4, 9, 10, received "7"/],
-      [['nsplit=2', 'part=2'], /part: expected an integer in 0\.\.1 or auto, received "2"/],
+      [['nsplit=2', 'part=2'], /part: expected an integer in 0\.\.1 or auto \(nsplit is 2\), received 2/],
     ] as const) {
       const res = im2rec([lst, corpus, out, ...args]);
       assert.equal(res.status, 2, `${args.join(' ')}: ${res.stderr}`);

@@ -2,11 +2,18 @@ import type { Command } from 'commander';
 import { displayLocation } from '../../io/display-name.js';
 import { openPartition } from '../../format/partition.js';
 import { dumpRow, formatDumpRow } from '../../tools/dump.js';
-import { integerAtLeast } from '../args.js';
-import { LineWriter, UsageError, runCommand } from '../run.js';
+import { LineWriter, runCommand } from '../run.js';
+import { addSchemaFlags, resolveFlags } from '../schema-flags.js';
+import { partCountOption, partIndexOption, resolveParts } from '../../util/scheduler.js';
+
+/** Which part to dump: the options every surface that splits shares (util/scheduler.ts). */
+const DUMP_PARTS = {
+  parts: partCountOption({ doc: 'split the file into n parts, as MXNet workers do', flag: '--parts', auto: false }),
+  part: partIndexOption({ doc: "which part to dump, 0-based (with --parts); auto: from the scheduler's array index", flag: '--part' }),
+};
 
 export function addDumpCommand(program: Command): void {
-  program
+  const command = program
     .command('dump')
     .summary('one JSON line per record')
     .description(
@@ -15,18 +22,16 @@ export function addDumpCommand(program: Command): void {
         '(protobuf payloads, say) print with "header": null. With --parts/--part, only the records\n' +
         "that dmlc's InputSplit gives that part; index then counts within the part.",
     )
-    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
-    .option('--parts <n>', 'split the file into n parts, as MXNet workers do', integerAtLeast(1))
-    .option('--part <i>', 'which part to dump, 0-based (with --parts)', integerAtLeast(0))
+    .argument('<file>', 'the .rec file (a path or an http(s):// URL)');
+  addSchemaFlags(command, DUMP_PARTS);
+  command
     .option('--recover', 'step over damaged records (reported on stderr; exit 1) instead of stopping')
     .option('--json', 'end with a summary line: {"summary": {file, records, parts, part, skippedRecords, skippedBytes}}')
     .addHelpText('after', '\nExample:\n  rec dump train.rec --parts 4 --part 1 | head')
-    .action(async (file: string, opts: { parts?: number; part?: number; recover?: boolean; json?: boolean }) =>
+    .action(async (file: string, opts: { recover?: boolean; json?: boolean }) =>
       runCommand('rec dump', async () => {
-        if (opts.part !== undefined && opts.parts === undefined) throw new UsageError('--part needs --parts');
-        const numParts = opts.parts ?? 1;
-        const partIndex = opts.part ?? 0;
-        if (partIndex >= numParts) throw new UsageError(`--part must be below --parts (${numParts}), received ${partIndex}`);
+        const asked = resolveFlags(DUMP_PARTS, opts);
+        const { count: numParts, index: partIndex } = resolveParts(asked.parts, asked.part, { count: '--parts', index: '--part' }) ?? { count: 1, index: 0 };
         const out = new LineWriter();
         const scan = await openPartition(file, {
           numParts,
