@@ -86,11 +86,11 @@ export { REWRITE_OPTIONS, type RewriteOptions, type RewriteResult } from './tool
 export { SPLIT_OPTIONS, splitRecordFile, type SplitOptions } from './tools/split.js';
 export { SUBSET_OPTIONS, subsetRecordFile, type SubsetOptions, type SubsetResult } from './tools/subset.js';
 export { SHUFFLE_OPTIONS, shuffleRecordFile, type ShuffleOptions } from './tools/shuffle.js';
-export { recordFileInfo, type InfoOptions, type InfoReport, type Layout, type ImageSummary, type LabelSummary, type Summary } from './tools/info.js';
-export { verifyRecordFile, type VerifyOptions, type VerifyReport, type Problem } from './tools/verify.js';
-export { unpackRecordFile, UnpackError, type UnpackOptions, type UnpackResult } from './tools/unpack.js';
+export { INFO_OPTIONS, recordFileInfo, type InfoOptions, type InfoReport, type Layout, type ImageSummary, type LabelSummary, type Summary } from './tools/info.js';
+export { VERIFY_OPTIONS, verifyRecordFile, type VerifyOptions, type VerifyReport, type Problem } from './tools/verify.js';
+export { UNPACK_OPTIONS, unpackRecordFile, UnpackError, type UnpackOptions, type UnpackResult } from './tools/unpack.js';
 export { ClassNames, ClassNamesError } from './tools/class-names.js';
-export { viewRecordFile, type ViewOptions, type ViewResult } from './tools/view/view.js';
+export { VIEW_OPTIONS, viewRecordFile, type ViewOptions, type ViewResult } from './tools/view/view.js';
 
 // Training batches.
 export {

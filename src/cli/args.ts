@@ -4,7 +4,7 @@ import { siblingIndex } from '../io/locations.js';
 import type { ClassNames } from '../tools/class-names.js';
 import { UsageError } from './run.js';
 import { quoted } from '../util/errors.js';
-import { type OptionSpec, checkText, integer, number } from '../util/schema.js';
+import { type OptionSpec, checkText, integer } from '../util/schema.js';
 
 /**
  * Help text is written wrapped at 100 columns; commander would wrap it again
@@ -27,12 +27,6 @@ export function checkedFlag<T>(spec: OptionSpec<T>): (value: string) => T {
 export function integerAtLeast(min: number): (value: string) => number {
   return checkedFlag(integer({ doc: '', min }));
 }
-
-export function integerIn(min: number, max: number): (value: string) => number {
-  return checkedFlag(integer({ doc: '', min, max }));
-}
-
-export const finiteNumber: (value: string) => number = checkedFlag(number({ doc: '' }));
 
 /** "a,b,c": exactly `count` numbers (or 1..count when `upTo`). */
 export function numberList(count: number, upTo = false): (value: string) => number[] {

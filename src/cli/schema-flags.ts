@@ -6,7 +6,7 @@
  * option is reworded to name the flag the user typed.
  */
 import { type Command, Option } from 'commander';
-import { type OptionSpec, type Resolved, type Schema, checkOptions, defaultOf, defaultText, flagOf } from '../util/schema.js';
+import { type OptionSpec, type OptionsOf, type Resolved, type Schema, checkOptions, defaultOf, defaultText, flagOf } from '../util/schema.js';
 import { checkedFlag } from './args.js';
 import { MxrecError } from '../util/errors.js';
 import { UsageError } from './run.js';
@@ -41,21 +41,24 @@ export function addSchemaFlags(command: Command, schema: Schema): void {
   }
 }
 
-/** commander's name for a flag's value: `--no-round-batch` → roundBatch, `--data-shape` → dataShape. */
+/** commander's name for a flag's value: `--no-round-batch` → roundBatch, `--data-shape` → dataShape, `-n, --count` → count. */
 function attributeOf(flag: string): string {
-  return flag.replace(/^--(no-)?/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return flag
+    .split(/,\s*/)
+    .pop()!
+    .replace(/^--(no-)?/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** The values given for `schema`'s flags (and their defaults), under the library's option names. */
-export function valuesFromFlags(schema: Schema, parsed: Record<string, unknown>): Record<string, unknown> {
+export function valuesFromFlags<S extends Schema>(schema: S, parsed: object): Partial<OptionsOf<S>> {
   const out: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(schema)) {
     const flag = flagOf(key, s);
     if (!flag) continue;
-    const v = parsed[attributeOf(flag)];
+    const v = (parsed as Record<string, unknown>)[attributeOf(flag)];
     if (v !== undefined) out[key] = v;
   }
-  return out;
+  return out as Partial<OptionsOf<S>>;
 }
 
 /**
@@ -83,7 +86,11 @@ export function namedByFlag(schema: Schema, err: unknown, extra: Readonly<Record
   if (!(err instanceof MxrecError) || err.kind !== 'usage') return err;
   const key = /^(\w+): /.exec(err.message);
   if (!key) return err;
-  const s = schema[key[1]!];
-  const flag = extra[key[1]!] ?? (s ? flagOf(key[1]!, s) : null);
-  return flag ? new UsageError(`${flag}: ${err.message.slice(key[0].length)}`) : err;
+  // The long form names it: `-n, --count` as --count.
+  const flagFor = (name: string): string | null => (extra[name] ?? (schema[name] ? flagOf(name, schema[name]) : null))?.split(/,\s*/).pop() ?? null;
+  const flag = flagFor(key[1]!);
+  if (!flag) return err;
+  // Another option named in the text ("expected perClass too"): a camelCase name is no English word.
+  const rest = err.message.slice(key[0].length).replace(/\b[a-z]+[A-Z]\w*\b/g, (name) => flagFor(name) ?? name);
+  return new UsageError(`${flag}: ${rest}`);
 }

@@ -240,7 +240,7 @@ export class RecordCursor {
   readonly skipped = { records: 0, bytes: 0 };
 
   constructor(
-    private readonly file: string,
+    file: string,
     size: number,
     private readonly options: CursorOptions = {},
   ) {
@@ -250,6 +250,11 @@ export class RecordCursor {
     this.to = Math.min(options.to ?? size, size);
     this.seeking = options.seek === true;
     if (this.seeking) this.position = align4(this.position);
+  }
+
+  /** The file (or '<buffer>') the records are read from, as the window names it. */
+  private get file(): string {
+    return this.window.file;
   }
 
   /** The next record, null when the range is done, or the bytes to load first. */

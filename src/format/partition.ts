@@ -21,7 +21,7 @@
  */
 import { type RecordFile, resolveRecordFiles, resolveRecordLocations } from '../io/record-files.js';
 import { FileSource } from '../io/byte-source.js';
-import type { RemoteOptions } from '../io/store.js';
+import { RENAMED_REMOTE, type RemoteOptions } from '../io/store.js';
 import { type ReadOptions, RecordScan, type ScanSegment } from './reader.js';
 import { UsageError } from '../util/errors.js';
 
@@ -86,7 +86,7 @@ export function readPartition(uri: string | readonly string[], options: Partitio
 export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { remote?: RemoteOptions } = {}): Promise<RecordScan> {
   checkPart(options.numParts ?? 1, options.partIndex ?? 0);
   // The option's former name: refused rather than quietly ignored (its headers may carry credentials).
-  if (Object.hasOwn(options, 'http')) throw new UsageError('http: renamed remote (the same RemoteOptions: retries, timeouts, headers)');
+  if (Object.hasOwn(options, 'http')) throw new UsageError(`http: renamed ${RENAMED_REMOTE.http}`);
   return scanPartition(await resolveRecordLocations(uri, options.remote), options);
 }
 

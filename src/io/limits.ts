@@ -54,8 +54,8 @@ export const NATIVE_TRANSCODE_MAX_BYTES = 256 << 20;
  * Up to this many bytes of decoded pixels (about 5 megapixels), a PNG (or
  * other non-JPEG) going to JPEG is decoded whole by libvips and cropped,
  * resized and encoded by the addon. Larger images go through libvips alone,
- * which streams them: a 16000x16000 PNG took 0.84 s and 1.6 GB the split way,
- * 0.42 s and 225 MB streamed.
+ * which streams them in far less memory (docs/guides/performance.md has the
+ * measurement).
  */
 export const SPLIT_TRANSCODE_MAX_BYTES = 16 << 20;
 

@@ -19,6 +19,9 @@
  */
 import type { ByteSource } from './byte-source.js';
 
+/** The remote options' former name (it named a transport), refused with this, never ignored: its headers may carry credentials. */
+export const RENAMED_REMOTE = { http: 'remote (the same RemoteOptions: retries, timeouts, headers)' } as const;
+
 /**
  * How reads from a store that answers over a network behave; a local store
  * has no use for them: how long to wait and how often to try again, whatever

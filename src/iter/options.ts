@@ -8,11 +8,11 @@ import os from 'node:os';
 import { INTER_METHOD } from '../codec/inter-method.js';
 import { codecThreads } from '../codec/threads.js';
 import type { Filter } from '../codec/types.js';
-import type { RemoteOptions } from '../io/store.js';
+import { RENAMED_REMOTE, type RemoteOptions } from '../io/store.js';
 import { MAX_BATCH_BYTES, MAX_PREFETCH, MAX_SIDE } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
 import { partCountOption, partIndexOption, resolveParts } from '../util/scheduler.js';
-import { boolean, custom, integer, number, oneOf, type OptionsOf, type Resolved, resolveSchema, show, string } from '../util/schema.js';
+import { boolean, checkOptions, custom, integer, number, oneOf, type OptionsOf, type Resolved, string } from '../util/schema.js';
 
 /** A path, a `;`-separated list of paths, or an array of paths. */
 function parsePaths(v: unknown, invalid: (expected: string) => never): string | readonly string[] {
@@ -223,10 +223,7 @@ function checkBatchMemory(batchBytes: number, prefetch: number): void {
 export const INTER_FILTERS: Readonly<Record<number, Filter>> = { 0: 'nearest', 1: 'linear', 2: 'cubic', 3: 'area', 4: 'lanczos' };
 
 export function resolveOptions(input: ImageRecordIterOptions): IterSettings {
-  if (typeof input !== 'object' || input === null) fail(`options: expected an object, received ${show(input)}`);
-  // The option's former name (it named a transport): said, not "unknown".
-  if (Object.hasOwn(input, 'http')) fail('http: renamed remote (the same RemoteOptions: retries, timeouts, headers)');
-  const o = resolveSchema(ITER_OPTIONS, input, { fail, notImplemented: NOT_IMPLEMENTED, owner: "mxrec's ImageRecordIter" });
+  const o = checkOptions(ITER_OPTIONS, input, IterOptionError, { notImplemented: NOT_IMPLEMENTED, owner: "mxrec's ImageRecordIter", renamed: RENAMED_REMOTE });
   const [channels, height, width] = o.dataShape as [1 | 3 | 4, number, number];
   const { count: numParts, index: partIndex } = resolveParts(o.numParts, o.partIndex, { count: 'numParts', index: 'partIndex', launcher: true })!;
   if (o.randomResizedCrop && o.randCrop) fail('randCrop: cannot be combined with randomResizedCrop (MXNet refuses it too)');

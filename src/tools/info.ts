@@ -20,22 +20,19 @@ import { type RecordIORecord, RecordReader, ReusedReads } from '../format/reader
 import { Rng } from '../util/rng.js';
 import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
 import type { ClassNames } from './class-names.js';
-import { UsageError } from '../util/errors.js';
+import { classNamesOption, indexPathOption } from './common-options.js';
+import { type OptionsOf, callback, checkOptions, integer } from '../util/schema.js';
 
-export interface InfoOptions {
-  /** The .idx to check and take keys from; null or absent: none. */
-  indexPath?: string | null;
-  /** Read the headers of this many images, picked at random, instead of all of them. */
-  sample?: number;
-  /** Seed of the sample. Default 0. */
-  seed?: number;
-  /** How many of the most common labels to list. Default 10. */
-  top?: number;
-  /** Names for the labels listed (see ClassNames). */
-  names?: ClassNames;
-  /** Called now and then with bytes scanned so far. */
-  onProgress?: (done: number, total: number) => void;
-}
+/** recordFileInfo's options. */
+export const INFO_OPTIONS = {
+  indexPath: indexPathOption('the .idx to check and take keys from; null or absent: none'),
+  sample: integer({ doc: 'read the headers of this many images, picked at random, instead of all of them', min: 1 }),
+  seed: integer({ doc: 'seed of the sample', default: 0 }),
+  top: integer({ doc: 'how many of the most common labels to list', default: 10, min: 0 }),
+  names: classNamesOption('names for the labels listed'),
+  onProgress: callback<(done: number, total: number) => void>('told now and then the bytes scanned so far, and the size'),
+};
+export type InfoOptions = OptionsOf<typeof INFO_OPTIONS>;
 
 export interface Summary {
   min: number;
@@ -325,15 +322,13 @@ class RecordTally {
   }
 }
 
-export async function recordFileInfo(recPath: string, options: InfoOptions = {}): Promise<InfoReport> {
-  const sample = options.sample;
-  if (sample !== undefined && !(Number.isSafeInteger(sample) && sample >= 1)) {
-    throw new UsageError(`sample: expected an integer >= 1, received ${String(sample)}`);
-  }
+export async function recordFileInfo(recPath: string, given: InfoOptions = {}): Promise<InfoReport> {
+  const options = checkOptions(INFO_OPTIONS, given);
+  const { sample } = options;
   const problems = new ProblemList();
   const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
   const indexCheck = index ? new IndexCheck(index, displayLocation(recPath), problems) : null;
-  const tally = new RecordTally(sample, options.seed ?? 0);
+  const tally = new RecordTally(sample, options.seed);
 
   const reader = await RecordReader.openAsync(recPath);
   try {
@@ -364,7 +359,7 @@ export async function recordFileInfo(recPath: string, options: InfoOptions = {})
     withoutHeader: tally.withoutHeader,
     withoutImage: tally.withoutImage,
     layout,
-    labels: images.count === 0 ? null : tally.labels.summary(options.top ?? 10, options.names),
+    labels: images.count === 0 ? null : tally.labels.summary(options.top, options.names),
     images: images.count === 0 ? null : images.summary(),
     index: index && {
       file: index.file,

@@ -27,7 +27,7 @@ import { IndexCheck, ProblemList } from './index-check.js';
 /** What every command that writes a new .rec + .idx takes (merge, split, subset, shuffle). */
 export const REWRITE_OPTIONS = {
   renumber: boolean({ doc: 'keys 0..n-1 in output order, written into each image header id too (default: keys kept, from the .idx or header id)', default: false }),
-  overwrite: boolean({ doc: 'replace outputs that exist (inputs are never replaced); else OutputExistsError', flag: '--force', default: false }),
+  overwrite: boolean({ doc: 'replace outputs that exist (inputs are never replaced); else OutputExistsError', flag: '--force', flagDoc: 'replace outputs that exist (inputs are never replaced)', default: false }),
   fsync: boolean({ doc: 'fsync outputs before renaming them into place', default: true, flag: false }),
   onProgress: callback<(done: number, total: number) => void>('told now and then the bytes of the inputs read so far, and their total'),
   signal: abortSignal('abort to stop: checked at every record; the outputs are dropped and the promise rejects with the signal\'s reason'),

@@ -14,10 +14,13 @@ import { type InputProgress, REWRITE_OPTIONS, type RewriteFill, type RewriteResu
 export const SPLIT_OPTIONS = {
   ...REWRITE_OPTIONS,
   shares: custom({
-    doc: 'share of each output, in output order: any positive numbers, normalised (0.8,0.2 or 1,1,1)',
-    required: true,
+    doc: 'share of each output, in output order: any positive numbers, normalised (0.8,0.2 or 1,1,1); default equal',
     parse: (v: unknown, invalid: (expected: string) => never): readonly number[] =>
       Array.isArray(v) && v.every((s) => typeof s === 'number') ? (v as number[]) : invalid('an array of numbers'),
+    fromText: (text: string) => text.split(',').map((p) => (p.trim() === '' ? NaN : Number(p))),
+    flag: '--shares',
+    metavar: '<list>',
+    flagDoc: 'share of each output, comma-separated (e.g. 0.9,0.1 or 8,1,1); default equal',
     expected: 'number[]',
   }),
   shuffle: boolean({ doc: 'assign records to outputs at random (seeded) instead of in runs of file order', default: false }),
@@ -72,7 +75,7 @@ function checkSplit(outs: readonly string[], shares: readonly number[]): void {
 
 export async function splitRecordFile(input: string, outs: readonly string[], given: SplitOptions): Promise<RewriteResult[]> {
   const options = checkOptions(SPLIT_OPTIONS, given);
-  const { shares } = options;
+  const shares = options.shares ?? outs.map(() => 1);
   checkSplit(outs, shares);
   const fill: RewriteFill = async (targets, progress) => {
     const assign = splitAssignment(await countRecords(input, progress), shares, options.shuffle, options.seed);

@@ -28,22 +28,21 @@ import { createOutput, publishTogether, writeWholeFiles } from '../io/output-fil
 import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { type OutputLock, lockOutput } from '../io/output-lock.js';
 import type { ClassNames } from './class-names.js';
+import { classNamesOption } from './common-options.js';
+import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOptions, integer, string } from '../util/schema.js';
 import { MxrecError, quoted } from '../util/errors.js';
 import { EventLoopTurns } from '../util/turns.js';
 
-export interface UnpackOptions {
-  /** Also write OUTDIR/<list>, a file name (no folders): the im2rec list of what was unpacked. */
-  list?: string;
-  /** Folder names by label (a label map's may be nested: dog/puppies/small), instead of the label itself. */
-  names?: ClassNames;
-  /** Stop after this many images. */
-  limit?: number;
-  onProgress?: (done: number, total: number) => void;
-  /** Write into a folder that is not empty, replacing files of the same names (the CLI's --force). Default false. */
-  overwrite?: boolean;
-  /** Abort to stop: checked at every record; the images written so far stay, the list does not appear, and the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
+/** unpackRecordFile's options. */
+export const UNPACK_OPTIONS = {
+  list: string({ doc: 'also write OUTDIR/<list>, a file name (no folders): the im2rec list of what was unpacked', flag: false }),
+  names: classNamesOption('folder names by label (a label map\'s may be nested: dog/puppies/small), instead of the label itself'),
+  limit: integer({ doc: 'stop after this many images', min: 1 }),
+  overwrite: boolean({ doc: 'write into a folder that is not empty, replacing files of the same names', flag: '--force', default: false }),
+  onProgress: callback<(done: number, total: number) => void>('told now and then the bytes read so far, and the size'),
+  signal: abortSignal('abort to stop: checked at every record; the images written so far stay, the list does not appear, and the promise rejects with the signal\'s reason'),
+};
+export type UnpackOptions = OptionsOf<typeof UNPACK_OPTIONS>;
 
 export interface UnpackResult {
   outDir: string;
@@ -165,13 +164,14 @@ async function checkNames(reader: RecordReader, names: ClassNames, limit: number
   }
 }
 
-export async function unpackRecordFile(recPath: string, outDir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
+export async function unpackRecordFile(recPath: string, outDir: string, given: UnpackOptions = {}): Promise<UnpackResult> {
+  const options = checkOptions(UNPACK_OPTIONS, given);
   const problem = options.list === undefined ? null : notAFileNameInside(options.list);
   if (problem) throw new UnpackError(`list: ${problem}`);
   const limit = options.limit ?? Infinity;
   const reader = await RecordReader.openAsync(recPath);
   try {
-    const { lock, made } = claimOutDir(outDir, options.overwrite ?? false);
+    const { lock, made } = claimOutDir(outDir, options.overwrite);
     let result: UnpackResult | null = null;
     try {
       if (options.names) await checkNames(reader, options.names, limit, options.signal);
@@ -186,8 +186,8 @@ export async function unpackRecordFile(recPath: string, outDir: string, options:
   }
 }
 
-async function unpackInto(reader: RecordReader, outDir: string, options: UnpackOptions, limit: number): Promise<UnpackResult> {
-  const overwrite = options.overwrite ?? false;
+async function unpackInto(reader: RecordReader, outDir: string, options: Resolved<typeof UNPACK_OPTIONS>, limit: number): Promise<UnpackResult> {
+  const { overwrite } = options;
   const folders = new Set<string>();
   const notImages: UnpackResult['notImages'] = [];
   // Committed last, so that a list appears only for a complete unpack.

@@ -14,7 +14,9 @@ import { loadAddon } from '../native/load-addon.js';
 import { DecodeCheck } from './decode-check.js';
 import { isLayoutRecord } from './info.js';
 import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
-import { DEFAULT_MAX_PROBLEMS } from '../io/limits.js';
+import { DEFAULT_MAX_PROBLEMS, SHOWN_PROBLEMS } from '../io/limits.js';
+import { indexPathOption } from './common-options.js';
+import { type OptionsOf, boolean, callback, checkOptions, integer } from '../util/schema.js';
 
 export type { Problem } from './index-check.js';
 
@@ -45,16 +47,19 @@ export interface VerifyReport {
   problemCounts: Record<string, number>;
 }
 
-export interface VerifyOptions {
-  /** The .idx to check; null to skip. Default: none (the CLI passes the sibling .idx when it exists). */
-  indexPath?: string | null;
-  /** Also decode every image (records without an image header are then problems too). */
-  decode?: boolean;
-  /** Called now and then with bytes read so far. */
-  onProgress?: (done: number, total: number) => void;
-  /** Problems the report lists (the first by offset); the rest are only counted. Default 1000. */
-  maxProblems?: number;
-}
+/** verifyRecordFile's options. */
+export const VERIFY_OPTIONS = {
+  indexPath: indexPathOption('the .idx to check; null or absent: none (the CLI passes the one beside the .rec when it exists)'),
+  decode: boolean({ doc: 'also decode every image (records without an image header are then problems too)', default: false }),
+  maxProblems: integer({
+    doc: 'problems the report lists, the first by offset; the rest are only counted',
+    flagDoc: `problems to list, the first by offset; the rest are counted (default: ${SHOWN_PROBLEMS}, with --json ${DEFAULT_MAX_PROBLEMS})`,
+    min: 1,
+    defaultText: String(DEFAULT_MAX_PROBLEMS),
+  }),
+  onProgress: callback<(done: number, total: number) => void>('told now and then the bytes read so far, and the size'),
+};
+export type VerifyOptions = OptionsOf<typeof VERIFY_OPTIONS>;
 
 /**
  * What verify counts and checks of each record, its problems added to
@@ -65,8 +70,8 @@ export interface VerifyOptions {
 class RecordChecks {
   records = 0;
   multiPart = 0;
-  /** Images handed to the decode check. */
-  decoded = 0;
+  /** Images handed to the decode check; null without it. */
+  decoded: number | null;
   private readonly decodeCheck: DecodeCheck<{ offset: number; id: RecordId }> | null;
 
   constructor(
@@ -75,6 +80,7 @@ class RecordChecks {
     private readonly problems: ProblemList,
     decode: boolean,
   ) {
+    this.decoded = decode ? 0 : null;
     this.decodeCheck = decode
       ? new DecodeCheck<{ offset: number; id: RecordId }>((at, error) =>
           problems.add({
@@ -122,7 +128,7 @@ class RecordChecks {
     if (!image) {
       problems.add({ file: name, offset: record.offset, code: 'NO_IMAGE_HEADER', message: `${name}: byte ${record.offset}: not an image record (no room for its header and labels)` });
     } else if (!isLayoutRecord(image)) {
-      this.decoded += 1;
+      this.decoded! += 1;
       return this.decodeCheck.add(image.image, { offset: record.offset, id: image.id });
     }
     return undefined;
@@ -131,11 +137,6 @@ class RecordChecks {
   /** Waits for the images still decoding. */
   async finish(): Promise<void> {
     await this.decodeCheck?.finish();
-  }
-
-  /** Images decoded, or null without the decode check. */
-  get decodedCount(): number | null {
-    return this.decodeCheck ? this.decoded : null;
   }
 }
 
@@ -147,12 +148,13 @@ function addKeys(problems: Problem[], index: RecordIndex, name: string): void {
   }
 }
 
-export async function verifyRecordFile(recPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyRecordFile(recPath: string, given: VerifyOptions = {}): Promise<VerifyReport> {
+  const options = checkOptions(VERIFY_OPTIONS, given);
   const name = displayLocation(recPath); // what reports and messages say: no credentials
   const problems = new ProblemList(options.maxProblems ?? DEFAULT_MAX_PROBLEMS);
   const index = options.indexPath ? await readIndexForCheck(options.indexPath, problems) : null;
   const indexCheck = index ? new IndexCheck(index, name, problems) : null;
-  const checks = new RecordChecks(name, problems, !!options.decode);
+  const checks = new RecordChecks(name, problems, options.decode);
   const reader = await RecordReader.openAsync(recPath);
   const scan = reader.scan({ recover: true, reuseBuffers: true, onSkip: (e) => checks.skipped(e) });
   try {
@@ -176,7 +178,7 @@ export async function verifyRecordFile(recPath: string, options: VerifyOptions =
     records: checks.records,
     multiPart: checks.multiPart,
     skippedBytes: scan.skipped.bytes,
-    decoded: checks.decodedCount,
+    decoded: checks.decoded,
     index: index && { file: index.file, entries: index.length, keys: index.size },
     problems: first,
     problemCount: problems.total,

@@ -231,6 +231,8 @@ export interface ResolveOptions {
   notImplemented?: readonly string[];
   /** Who does not implement them, for that message. */
   owner?: string;
+  /** Former names, each refused with what replaced it ("remote (...)"), never quietly ignored. */
+  renamed?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -242,6 +244,7 @@ export function resolveSchema<S extends Schema>(schema: S, input: object, o: Res
   const given = input as Record<string, unknown>;
   for (const key of Object.keys(given)) {
     if (Object.hasOwn(schema, key)) continue;
+    if (o.renamed && Object.hasOwn(o.renamed, key)) o.fail(`${key}: renamed ${o.renamed[key]}`);
     const missing = o.notImplemented?.find((k) => normalise(k) === normalise(key));
     if (missing) o.fail(`${key}: MXNet's ${missing} is not implemented by ${o.owner ?? 'mxrec'}`);
     o.fail(`${key}: unknown option${suggestName(key, Object.keys(schema))}`);
@@ -267,13 +270,18 @@ export function resolveSchema<S extends Schema>(schema: S, input: object, o: Res
  * problem a UsageError (or the function's own kind of one) whose message starts with the option's name (so the
  * CLI can name the flag instead: cli/schema-flags.ts namedByFlag).
  */
-export function checkOptions<S extends Schema>(schema: S, input: unknown, Refusal: new (message: string) => UsageError = UsageError): Resolved<S> {
+export function checkOptions<S extends Schema>(
+  schema: S,
+  input: unknown,
+  Refusal: new (message: string) => UsageError = UsageError,
+  more: Omit<ResolveOptions, 'fail'> = {},
+): Resolved<S> {
   const fail = (message: string): never => {
     throw new Refusal(message);
   };
   if (input === undefined) input = {};
   if (typeof input !== 'object' || input === null) fail(`options: expected an object, received ${show(input)}`);
-  return resolveSchema(schema, input as object, { fail });
+  return resolveSchema(schema, input as object, { ...more, fail });
 }
 
 /**

@@ -173,8 +173,8 @@ describe('rec view', () => {
 
   test('bad calls: one-line errors, exit 2, and no output over an input', () => {
     const cases = [
-      [[rec, '--classes', '3'], /--classes goes with --per-class/],
-      [[rec, '--per-class', '100', '--classes', '20'], /expected at most 1000 images, received 100 × 20/],
+      [[rec, '--classes', '3'], /--classes: expected --per-class too/],
+      [[rec, '--per-class', '100', '--classes', '20'], /--per-class: expected at most 50 for 20 classes \(1000 images in all\), received 100/],
       [[rec, '--out', rec], /refusing to overwrite an input file/],
       [[path.join(dir, 'missing.rec')], /missing\.rec: no such file/],
     ] as const;

@@ -11,6 +11,17 @@ import { shuffleRecordFile } from '../../src/tools/shuffle.js';
 import { splitRecordFile } from '../../src/tools/split.js';
 import { subsetRecordFile } from '../../src/tools/subset.js';
 import { UsageError } from '../../src/util/errors.js';
+import { INFO_OPTIONS, recordFileInfo } from '../../src/tools/info.js';
+import { VERIFY_OPTIONS, verifyRecordFile } from '../../src/tools/verify.js';
+import { UNPACK_OPTIONS, unpackRecordFile } from '../../src/tools/unpack.js';
+import { VIEW_OPTIONS, viewRecordFile } from '../../src/tools/view/view.js';
+import { REWRITE_OPTIONS } from '../../src/tools/rewrite.js';
+import { SPLIT_OPTIONS } from '../../src/tools/split.js';
+import { SUBSET_OPTIONS } from '../../src/tools/subset.js';
+import { SHUFFLE_OPTIONS } from '../../src/tools/shuffle.js';
+import { ITER_OPTIONS } from '../../src/iter/options.js';
+import { recProgram } from '../../src/cli/rec.js';
+import { type Schema, flagOf } from '../../src/util/schema.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('merge, split, subset and shuffle refuse an option they do not know or a value of the wrong kind, writing nothing', async () => {
@@ -26,14 +37,41 @@ test('merge, split, subset and shuffle refuse an option they do not know or a va
     ['shuffle', () => shuffleRecordFile(input, out('s.rec'), { seed: 1.5 }), /^seed: expected an integer, received 1\.5$/],
     ['shuffle', () => shuffleRecordFile(input, out('s.rec'), { onProgress: 5 } as never), /^onProgress: expected a function/],
     ['split', () => splitRecordFile(input, [out('a.rec'), out('b.rec')], { shares: [1, 1], shufle: true } as never), /^shufle: unknown option \(did you mean shuffle\?\)$/],
-    ['split', () => splitRecordFile(input, [out('a.rec'), out('b.rec')], {} as never), /^shares: required$/],
+    ['split', () => splitRecordFile(input, [out('a.rec'), out('b.rec')], { shares: [1] }), /^shares: expected 2 shares \(one per output\), received 1$/],
     ['split', () => splitRecordFile(input, [out('a.rec'), out('b.rec')], { shares: '1,1' } as never), /^shares: expected an array of numbers/],
     ['subset', () => subsetRecordFile(input, out('k.rec'), { keys: ['1'] } as never), /^keys: expected a Set of keys/],
     ['subset', () => subsetRecordFile(input, out('k.rec'), { label: new Set([1]) } as never), /^label: unknown option \(did you mean labels\?\)$/],
+    ['info', () => recordFileInfo(input, { sampel: 3 } as never), /^sampel: unknown option \(did you mean sample\?\)$/],
+    ['verify', () => verifyRecordFile(input, { maxProblems: 0 }), /^maxProblems: expected an integer >= 1, received 0$/],
+    ['unpack', () => unpackRecordFile(input, out('u'), { limit: 0 }), /^limit: expected an integer >= 1, received 0$/],
+    ['view', () => viewRecordFile(input, { sheet: out('v.png'), count: 0 }), /^count: expected an integer in 1\.\.1000, received 0$/],
+    ['view', () => viewRecordFile(input, { sheet: out('v.png'), classes: 3 }), /^classes: expected perClass too$/],
   ];
   for (const [tool, run, message] of cases) {
     await assert.rejects(run(), (e: unknown) => e instanceof UsageError && message.test(e.message), `${tool}: ${message}`);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['in.idx', 'in.rec'], `${tool}: nothing written`);
+  }
+});
+
+test("the commands' flags are their tools' options: each option with a flag is one of its command's flags", () => {
+  const schemas: [string, Schema][] = [
+    ['merge', REWRITE_OPTIONS],
+    ['split', SPLIT_OPTIONS],
+    ['subset', SUBSET_OPTIONS],
+    ['shuffle', SHUFFLE_OPTIONS],
+    ['info', INFO_OPTIONS],
+    ['verify', VERIFY_OPTIONS],
+    ['unpack', UNPACK_OPTIONS],
+    ['view', VIEW_OPTIONS],
+    ['iter', ITER_OPTIONS],
+  ];
+  const program = recProgram();
+  for (const [name, schema] of schemas) {
+    const command = program.commands.find((c) => c.name() === name)!;
+    const flags = new Set(command.options.map((o) => o.flags.replace(/ [<[].*$/, '')));
+    const declared = Object.entries(schema).flatMap(([key, spec]) => flagOf(key, spec) ?? []);
+    assert.ok(declared.length > 0, name);
+    for (const flag of declared) assert.ok(flags.has(flag), `rec ${name} ${flag}`);
   }
 });
 

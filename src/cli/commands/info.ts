@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { type InfoReport, type Summary, recordFileInfo } from '../../tools/info.js';
-import { indexPathOption, integerAtLeast } from '../args.js';
+import { INFO_OPTIONS, type InfoReport, type Summary, recordFileInfo } from '../../tools/info.js';
+import { indexPathOption } from '../args.js';
+import { addSchemaFlags, valuesFromFlags } from '../schema-flags.js';
 import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
 import { ClassNames } from '../../tools/class-names.js';
@@ -61,7 +62,7 @@ export function formatInfo(r: InfoReport): string {
 }
 
 export function addInfoCommand(program: Command): void {
-  program
+  const command = program
     .command('info')
     .summary('what a .rec holds: records, labels, formats, sizes, layout')
     .description(
@@ -74,23 +75,19 @@ export function addInfoCommand(program: Command): void {
     .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .option('--index <file>', 'the .idx (default: the .rec path with .idx, if present)')
     .option('--no-index', 'ignore any .idx')
-    .option('--sample <n>', 'read the headers of n images picked at random, not all', integerAtLeast(1))
-    .option('--seed <n>', 'seed of the sample', integerAtLeast(0), 0)
-    .option('--top <n>', 'how many of the most common labels to list', integerAtLeast(0), 10)
-    .option('--names <file>', 'names for the labels: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line')
+    .option('--names <file>', 'names for the labels: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line');
+  addSchemaFlags(command, INFO_OPTIONS);
+  command
     .option('--json', 'print the report as JSON')
     .option('-q, --quiet', 'no progress')
     .addHelpText('after', '\nExamples:\n  rec info train.rec\n  rec info big.rec --sample 1000 --json | jq .images')
     .action(
-      async (
-        file: string,
-        opts: { index?: string | boolean; sample?: number; seed: number; top: number; names?: string; json?: boolean; quiet?: boolean },
-      ) =>
+      async (file: string, opts: { index?: string | boolean; names?: string; json?: boolean; quiet?: boolean }) =>
         runCommand('rec info', async () => {
           const indexPath = await indexPathOption(file, opts.index);
           const names = opts.names ? await ClassNames.load(opts.names) : undefined;
           const report = await withByteProgress('rec info', opts.quiet, (onProgress) =>
-            recordFileInfo(file, { indexPath, sample: opts.sample, seed: opts.seed, top: opts.top, names, onProgress }),
+            recordFileInfo(file, { ...valuesFromFlags(INFO_OPTIONS, opts), indexPath, names, onProgress }),
           );
           process.stdout.write(opts.json ? `${stringifyJson(report, 2)}\n` : formatInfo(report));
           return report.index && !report.index.consistent ? EXIT_BAD_DATA : EXIT_OK;

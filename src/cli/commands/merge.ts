@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { storeOf } from '../../io/locations.js';
 import { displayLocation } from '../../io/display-name.js';
 import { mergeRecordFiles } from '../../tools/merge.js';
+import { REWRITE_OPTIONS } from '../../tools/rewrite.js';
 import { UsageError, runWritingCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
-import { addRewriteOptions, reportWritten } from './rewrite-common.js';
+import { addRewriteOptions, reportWritten, rewriteWith } from './rewrite-common.js';
 
 /**
  * `rec merge -o OUT IN...`. The older form, OUT first (`rec merge OUT IN...`),
@@ -42,19 +43,18 @@ export function addMergeCommand(program: Command): void {
     .usage('-o OUT.rec IN.rec... [options]')
     .argument('<files...>', 'the .rec files to join, in order')
     .option('-o, --out <file>', 'the .rec to write (its .idx goes beside it)');
-  addRewriteOptions(command)
-    .option('--json', 'print a JSON summary')
+  addRewriteOptions(command, REWRITE_OPTIONS)
     .addHelpText(
       'after',
       '\nExamples (im2rec.cc parts, or im2rec --parts 3 --part I; split outputs):\n' +
         '  rec merge -o train.rec train.rec.part000 train.rec.part001 train.rec.part002\n' +
         '  rec merge -o all.rec train.rec val.rec --renumber',
     )
-    .action(async (files: string[], opts: { out?: string; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
+    .action(async (files: string[], opts: { out?: string; json?: boolean; quiet?: boolean }) =>
       runWritingCommand('rec merge', async (signal) => {
         const { out, inputs } = await outputAndInputs(files, opts.out);
         const result = await withByteProgress('rec merge', opts.quiet, async (onProgress) =>
-          mergeRecordFiles(inputs, out, { renumber: opts.renumber, overwrite: opts.force, onProgress, signal }),
+          rewriteWith(REWRITE_OPTIONS, opts, (given) => mergeRecordFiles(inputs, out, { ...given, onProgress, signal })),
         );
         reportWritten('rec merge', [result], opts.json);
       }),

@@ -1,15 +1,26 @@
 /** What the commands that write a new .rec + .idx (merge, split, subset, shuffle) share. */
 import type { Command } from 'commander';
 import type { RewriteResult } from '../../tools/rewrite.js';
-import { FORCE_HELP } from '../args.js';
+import { addSchemaFlags, namedByFlag, valuesFromFlags } from '../schema-flags.js';
+import type { OptionsOf, Schema } from '../../util/schema.js';
 import { UsageError } from '../run.js';
 import { stringifyJson } from '../../util/json.js';
 
-export function addRewriteOptions(command: Command): Command {
-  return command
-    .option('--renumber', 'keys 0..n-1 in output order, written into each image header id too (default: keys kept, from the .idx or header id)')
-    .option('--force', FORCE_HELP)
-    .option('-q, --quiet', 'no progress');
+/** The flags of a rewrite's options (its schema: REWRITE_OPTIONS and the tool's own), then --json and --quiet. */
+export function addRewriteOptions(command: Command, schema: Schema): Command {
+  addSchemaFlags(command, schema);
+  return command.option('--json', 'print a JSON summary').option('-q, --quiet', 'no progress');
+}
+
+/**
+ * Runs a rewrite with the options its flags give (and the command's own:
+ * progress, signal, values the command reads from files); a problem with an
+ * option names its flag.
+ */
+export function rewriteWith<S extends Schema, R>(schema: S, flags: object, run: (given: Partial<OptionsOf<S>>) => Promise<R>): Promise<R> {
+  return run(valuesFromFlags(schema, flags)).catch((err: unknown) => {
+    throw namedByFlag(schema, err);
+  });
 }
 
 /** The output of a command that writes one file: `-o OUT`, or (the older form) after the input. */

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { shuffleRecordFile } from '../../tools/shuffle.js';
-import { integerAtLeast } from '../args.js';
+import { SHUFFLE_OPTIONS, shuffleRecordFile } from '../../tools/shuffle.js';
 import { runWritingCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
-import { addRewriteOptions, oneOutput, reportWritten } from './rewrite-common.js';
+import { addRewriteOptions, oneOutput, reportWritten, rewriteWith } from './rewrite-common.js';
 
 export function addShuffleCommand(program: Command): void {
   const command = program
@@ -15,16 +14,14 @@ export function addShuffleCommand(program: Command): void {
     )
     .argument('<file>', 'the .rec to read')
     .argument('[out]', 'the .rec to write (or -o)')
-    .option('-o, --out <file>', 'the .rec to write (its .idx goes beside it)')
-    .option('--seed <n>', 'seed of the order', integerAtLeast(0), 0);
-  addRewriteOptions(command)
-    .option('--json', 'print a JSON summary')
+    .option('-o, --out <file>', 'the .rec to write (its .idx goes beside it)');
+  addRewriteOptions(command, SHUFFLE_OPTIONS)
     .addHelpText('after', '\nExample:\n  rec shuffle train.rec -o train-shuffled.rec --seed 42 --renumber')
-    .action(async (file: string, outArg: string | undefined, opts: { out?: string; seed: number; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
+    .action(async (file: string, outArg: string | undefined, opts: { out?: string; json?: boolean; quiet?: boolean }) =>
       runWritingCommand('rec shuffle', async (signal) => {
         const out = oneOutput(outArg, opts.out);
         const result = await withByteProgress('rec shuffle', opts.quiet, async (onProgress) =>
-          shuffleRecordFile(file, out, { seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress, signal }),
+          rewriteWith(SHUFFLE_OPTIONS, opts, (given) => shuffleRecordFile(file, out, { ...given, onProgress, signal })),
         );
         reportWritten('rec shuffle', [result], opts.json);
       }),

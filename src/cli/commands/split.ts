@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
-import { splitRecordFile } from '../../tools/split.js';
-import { MAX_SPLIT_OUTPUTS } from '../../io/limits.js';
-import { integerAtLeast, numberList } from '../args.js';
+import { SPLIT_OPTIONS, splitRecordFile } from '../../tools/split.js';
 import { runWritingCommand } from '../run.js';
-import { namedByFlag } from '../schema-flags.js';
 import { withByteProgress } from '../progress.js';
-import { addRewriteOptions, reportWritten } from './rewrite-common.js';
+import { addRewriteOptions, reportWritten, rewriteWith } from './rewrite-common.js';
 
 export function addSplitCommand(program: Command): void {
   const command = program
@@ -17,24 +14,17 @@ export function addSplitCommand(program: Command): void {
         '--shuffle; each output keeps its records in file order. The input is never modified.',
     )
     .argument('<file>', 'the .rec to split')
-    .argument('<outs...>', 'the .rec files to write (two or more)')
-    .option('--shares <list>', 'share of each output, comma-separated (e.g. 0.9,0.1 or 8,1,1); default equal', numberList(MAX_SPLIT_OUTPUTS, true))
-    .option('--shuffle', 'assign records to outputs at random (seeded)')
-    .option('--seed <n>', 'seed for --shuffle', integerAtLeast(0), 0);
-  addRewriteOptions(command)
-    .option('--json', 'print a JSON summary')
+    .argument('<outs...>', 'the .rec files to write (two or more)');
+  addRewriteOptions(command, SPLIT_OPTIONS)
     .addHelpText(
       'after',
       '\nExamples:\n  rec split all.rec train.rec val.rec --shares 0.9,0.1 --shuffle --seed 7\n  rec split all.rec shard-0.rec shard-1.rec shard-2.rec shard-3.rec',
     )
-    .action(async (file: string, outs: string[], opts: { shares?: number[]; shuffle?: boolean; seed: number; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
+    .action(async (file: string, outs: string[], opts: { json?: boolean; quiet?: boolean }) =>
       runWritingCommand('rec split', async (signal) => {
-        const shares = opts.shares ?? outs.map(() => 1);
         // The split checks its outputs and shares; a message about `shares` names the flag.
         const results = await withByteProgress('rec split', opts.quiet, async (onProgress) =>
-          splitRecordFile(file, outs, { shares, shuffle: opts.shuffle, seed: opts.seed, renumber: opts.renumber, overwrite: opts.force, onProgress, signal }).catch((err: unknown) => {
-            throw namedByFlag({}, err, { shares: '--shares' });
-          }),
+          rewriteWith(SPLIT_OPTIONS, opts, (given) => splitRecordFile(file, outs, { ...given, onProgress, signal })),
         );
         reportWritten('rec split', results, opts.json);
       }),

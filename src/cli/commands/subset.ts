@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { readKeyList, subsetRecordFile } from '../../tools/subset.js';
+import { SUBSET_OPTIONS, readKeyList, subsetRecordFile } from '../../tools/subset.js';
 import { ClassNames } from '../../tools/class-names.js';
 import { labelList } from '../args.js';
 import { UsageError, runWritingCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
-import { addRewriteOptions, oneOutput, reportWritten } from './rewrite-common.js';
+import { addRewriteOptions, oneOutput, reportWritten, rewriteWith } from './rewrite-common.js';
 
 export function addSubsetCommand(program: Command): void {
   const command = program
@@ -21,10 +21,9 @@ export function addSubsetCommand(program: Command): void {
     .option('--keys <file>', 'keep the records with these keys')
     .option('--labels <list>', 'keep the images whose first label is one of these (comma-separated labels, or names with --names)')
     .option('--names <file>', 'names for --labels: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line');
-  addRewriteOptions(command)
-    .option('--json', 'print a JSON summary')
+  addRewriteOptions(command, SUBSET_OPTIONS)
     .addHelpText('after', '\nExamples:\n  rec subset train.rec -o cats.rec --labels 3,5\n  rec subset train.rec -o tanks.rec --labels "Fish Tank" --names train.labels.txt\n  rec subset train.rec -o small.rec --keys val.lst --renumber')
-    .action(async (file: string, outArg: string | undefined, opts: { out?: string; keys?: string; labels?: string; names?: string; renumber?: boolean; force?: boolean; json?: boolean; quiet?: boolean }) =>
+    .action(async (file: string, outArg: string | undefined, opts: { out?: string; keys?: string; labels?: string; names?: string; json?: boolean; quiet?: boolean }) =>
       runWritingCommand('rec subset', async (signal) => {
         const out = oneOutput(outArg, opts.out);
         if (!opts.keys && !opts.labels) throw new UsageError('expected --keys or --labels (or both)');
@@ -32,7 +31,7 @@ export function addSubsetCommand(program: Command): void {
         const names = opts.names ? await ClassNames.load(opts.names) : undefined;
         const labels = opts.labels ? new Set(labelList('--labels', opts.labels, names).map(Math.fround)) : undefined;
         const result = await withByteProgress('rec subset', opts.quiet, async (onProgress) =>
-          subsetRecordFile(file, out, { keys, labels, renumber: opts.renumber, overwrite: opts.force, onProgress, signal }),
+          rewriteWith(SUBSET_OPTIONS, opts, (given) => subsetRecordFile(file, out, { ...given, keys, labels, onProgress, signal })),
         );
         reportWritten('rec subset', [result], opts.json);
         if (result.missingKeys > 0 && !opts.json) {

@@ -1,14 +1,14 @@
 import { displayBaseName } from '../../io/display-name.js';
 import type { Command } from 'commander';
 import { ClassNames } from '../../tools/class-names.js';
-import { notAFileNameInside, unpackRecordFile } from '../../tools/unpack.js';
-import { integerAtLeast } from '../args.js';
+import { UNPACK_OPTIONS, notAFileNameInside, unpackRecordFile } from '../../tools/unpack.js';
+import { addSchemaFlags, valuesFromFlags } from '../schema-flags.js';
 import { withByteProgress } from '../progress.js';
 import { UsageError, runWritingCommand } from '../run.js';
 import { stringifyJson } from '../../util/json.js';
 
 export function addUnpackCommand(program: Command): void {
-  program
+  const command = program
     .command('unpack')
     .summary('images back out of a .rec, one folder per label')
     .description(
@@ -22,21 +22,21 @@ export function addUnpackCommand(program: Command): void {
     .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .argument('<outdir>', 'folder to write the images into (new or empty)')
     .option('--lst [name]', 'also write the im2rec list, a file name inside OUTDIR (default: the .rec name with .lst)')
-    .option('--names <file>', 'folder names by label: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line')
-    .option('--limit <n>', 'stop after n images', integerAtLeast(1))
-    .option('--force', 'unpack into a folder that is not empty, replacing files of the same names')
+    .option('--names <file>', 'folder names by label: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line');
+  addSchemaFlags(command, UNPACK_OPTIONS);
+  command
     .option('--json', 'print a JSON summary')
     .option('-q, --quiet', 'no progress')
     .addHelpText('after', '\nExamples:\n  rec unpack train.rec train-images --lst\n  rec unpack val.rec val-images --names synset.txt --limit 100')
     .action(
-      async (file: string, outDir: string, opts: { lst?: string | boolean; names?: string; limit?: number; force?: boolean; json?: boolean; quiet?: boolean }) =>
+      async (file: string, outDir: string, opts: { lst?: string | boolean; names?: string; json?: boolean; quiet?: boolean }) =>
         runWritingCommand('rec unpack', async (signal) => {
           const list = opts.lst === undefined ? undefined : typeof opts.lst === 'string' ? opts.lst : `${displayBaseName(file).replace(/\.rec$/i, '')}.lst`;
           const problem = list === undefined ? null : notAFileNameInside(list);
           if (problem) throw new UsageError(`--lst: ${problem}`);
           const names = opts.names ? await ClassNames.load(opts.names) : undefined;
           const result = await withByteProgress('rec unpack', opts.quiet, (onProgress) =>
-            unpackRecordFile(file, outDir, { list, names, limit: opts.limit, overwrite: opts.force, onProgress, signal }),
+            unpackRecordFile(file, outDir, { ...valuesFromFlags(UNPACK_OPTIONS, opts), list, names, onProgress, signal }),
           );
           if (opts.json) {
             process.stdout.write(`${stringifyJson(result, 2)}\n`);

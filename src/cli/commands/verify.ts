@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { type Problem, type VerifyReport, verifyRecordFile } from '../../tools/verify.js';
+import { type Problem, VERIFY_OPTIONS, type VerifyReport, verifyRecordFile } from '../../tools/verify.js';
 import { DEFAULT_MAX_PROBLEMS, SHOWN_PROBLEMS } from '../../io/limits.js';
-import { indexPathOption, integerAtLeast } from '../args.js';
+import { indexPathOption } from '../args.js';
+import { addSchemaFlags, valuesFromFlags } from '../schema-flags.js';
 import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
 import { stringifyJson } from '../../util/json.js';
@@ -17,7 +18,7 @@ function describe(p: Problem): string {
 }
 
 export function addVerifyCommand(program: Command): void {
-  program
+  const command = program
     .command('verify')
     .summary("check every record's framing and the .idx; with --decode, every image")
     .description(
@@ -28,19 +29,20 @@ export function addVerifyCommand(program: Command): void {
     )
     .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .option('--index <file>', 'the .idx to check (default: the .rec path with .idx, if present)')
-    .option('--no-index', 'do not check an .idx')
-    .option('--decode', 'also decode every image (insightface header and identity records, which hold none, excepted)')
-    .option('--max-problems <n>', `problems to list, the first by offset; the rest are counted (default: ${SHOWN_PROBLEMS}, with --json ${DEFAULT_MAX_PROBLEMS})`, integerAtLeast(1))
+    .option('--no-index', 'do not check an .idx');
+  addSchemaFlags(command, VERIFY_OPTIONS);
+  command
     .option('--json', 'print the report (problems with file, offset, key, code, message; counts by code) as JSON')
     .option('-q, --quiet', 'no progress')
     .addHelpText('after', '\nExamples:\n  rec verify train.rec && echo sound\n  rec verify train.rec --decode --json | jq \'.problems[] | [.offset, .key]\'')
     .action(
-      async (file: string, opts: { index?: string | boolean; decode?: boolean; maxProblems?: number; json?: boolean; quiet?: boolean }) =>
+      async (file: string, opts: { index?: string | boolean; json?: boolean; quiet?: boolean }) =>
         runCommand('rec verify', async () => {
           const indexPath = await indexPathOption(file, opts.index);
-          const maxProblems = opts.maxProblems ?? (opts.json ? DEFAULT_MAX_PROBLEMS : SHOWN_PROBLEMS);
+          const given = valuesFromFlags(VERIFY_OPTIONS, opts);
+          const maxProblems = given.maxProblems ?? (opts.json ? DEFAULT_MAX_PROBLEMS : SHOWN_PROBLEMS);
           const report = await withByteProgress('rec verify', opts.quiet, (onProgress) =>
-            verifyRecordFile(file, { indexPath, decode: opts.decode, onProgress, maxProblems }),
+            verifyRecordFile(file, { ...given, indexPath, onProgress, maxProblems }),
           );
           const { problems, problemCount } = report;
           if (opts.json) {

@@ -1,41 +1,33 @@
 import { displayBaseName } from '../../io/display-name.js';
 import type { Command } from 'commander';
 import { ClassNames } from '../../tools/class-names.js';
-import { viewRecordFile } from '../../tools/view/view.js';
-import { MAX_VIEW_IMAGES } from '../../io/limits.js';
-import { FORCE_HELP, indexPathOption, integerAtLeast, integerIn, labelList } from '../args.js';
+import { VIEW_OPTIONS, viewRecordFile } from '../../tools/view/view.js';
+import { indexPathOption, labelList } from '../args.js';
+import { addSchemaFlags, namedByFlag, valuesFromFlags } from '../schema-flags.js';
 import { withByteProgress } from '../progress.js';
-import { UsageError, runWritingCommand } from '../run.js';
+import { runWritingCommand } from '../run.js';
 import { stringifyJson } from '../../util/json.js';
 
 interface ViewFlags {
   out?: string;
-  html?: string;
   index?: string | boolean;
-  count: number;
-  perClass?: number;
   classes?: string;
-  seed: number;
-  size: number;
-  columns: number;
   names?: string;
-  force?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
 
 /** `--classes 20` (how many) or `--classes 3,7` / `--classes "Fish Tank,dog"` (which). */
 function classesOption(value: string, names: ClassNames | undefined): number | number[] {
-  if (/^\d+$/.test(value.trim())) {
-    const count = Number(value);
-    if (count < 1 || count > MAX_VIEW_IMAGES) throw new UsageError(`--classes: expected a count in 1..${MAX_VIEW_IMAGES} or a list of classes, received ${value}`);
-    return count;
-  }
+  if (/^\d+$/.test(value.trim())) return Number(value);
   return labelList('--classes', value.replace(/,\s*$/, ''), names);
 }
 
+/** The options the command spells its own way, for messages. */
+const CLI_NAMES = { sheet: '--out', classes: '--classes', indexPath: '--index' };
+
 export function addViewCommand(program: Command): void {
-  program
+  const command = program
     .command('view')
     .summary('a contact sheet (PNG) and/or an HTML gallery of sample images')
     .description(
@@ -49,17 +41,12 @@ export function addViewCommand(program: Command): void {
     )
     .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
     .option('-o, --out <file>', 'write the contact sheet here: .png, .jpg / .jpeg or .webp, as its name ends')
-    .option('--html <file>', 'write the HTML gallery here')
     .option('--index <file>', 'the .idx to sample from (default: the .rec path with .idx, if present)')
     .option('--no-index', 'ignore any .idx: show the first images')
-    .option('-n, --count <n>', `images to show (at most ${MAX_VIEW_IMAGES})`, integerIn(1, MAX_VIEW_IMAGES), 48)
-    .option('--per-class <k>', 'up to k images of each class, one row per class', integerIn(1, MAX_VIEW_IMAGES))
     .option('--classes <n|list>', 'with --per-class: how many classes, in label order (default 16), or which: labels, or names with --names, comma-separated (one label: "5,")')
-    .option('--seed <n>', 'seed of the random picks', integerAtLeast(0), 0)
-    .option('--size <px>', 'thumbnail size', integerIn(16, 1024), 160)
-    .option('--columns <n>', 'thumbnails per row on the sheet', integerIn(1, 100), 8)
-    .option('--names <file>', 'class names: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line')
-    .option('--force', FORCE_HELP)
+    .option('--names <file>', 'class names: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line');
+  addSchemaFlags(command, VIEW_OPTIONS);
+  command
     .option('--json', 'print a JSON summary')
     .option('-q, --quiet', 'no progress')
     .addHelpText(
@@ -68,30 +55,14 @@ export function addViewCommand(program: Command): void {
     )
     .action(async (file: string, opts: ViewFlags) =>
       runWritingCommand('rec view', async (signal) => {
-        if (opts.classes !== undefined && opts.perClass === undefined) throw new UsageError('--classes goes with --per-class');
+        const given = valuesFromFlags(VIEW_OPTIONS, opts);
         const names = opts.names ? await ClassNames.load(opts.names) : undefined;
         const classes = opts.classes === undefined ? undefined : classesOption(opts.classes, names);
-        const shown = typeof classes === 'number' ? classes : (classes?.length ?? 16);
-        if (opts.perClass !== undefined && opts.perClass * shown > MAX_VIEW_IMAGES) {
-          throw new UsageError(`--per-class × --classes: expected at most ${MAX_VIEW_IMAGES} images, received ${opts.perClass} × ${shown}`);
-        }
-        const sheet = opts.out ?? (opts.html ? null : `${displayBaseName(file).replace(/\.rec$/i, '')}.sheet.png`);
+        const sheet = opts.out ?? (given.html ? null : `${displayBaseName(file).replace(/\.rec$/i, '')}.sheet.png`);
         const indexPath = await indexPathOption(file, opts.index);
         const result = await withByteProgress('rec view', opts.quiet, (onProgress) =>
-          viewRecordFile(file, {
-            sheet,
-            html: opts.html ?? null,
-            indexPath,
-            count: opts.count,
-            perClass: opts.perClass,
-            classes,
-            seed: opts.seed,
-            size: opts.size,
-            columns: opts.columns,
-            names,
-            overwrite: opts.force,
-            onProgress,
-            signal,
+          viewRecordFile(file, { ...given, sheet, indexPath, classes, names, onProgress, signal }).catch((err: unknown) => {
+            throw namedByFlag(VIEW_OPTIONS, err, CLI_NAMES);
           }),
         );
         if (opts.json) {

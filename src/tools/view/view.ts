@@ -17,36 +17,37 @@ import { galleryHtml } from './gallery.js';
 import { type ViewSelection, imageOf, selectForView } from './select.js';
 import { contactSheet } from './sheet.js';
 import { type Thumbnail, makeThumbnails } from './thumbnails.js';
-import type { ClassNames } from '../class-names.js';
+import { classNamesOption, indexPathOption } from '../common-options.js';
+import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOptions, custom, integer } from '../../util/schema.js';
 
-export interface ViewOptions {
-  /** Where to write the contact sheet: its name ends in .png, .jpg / .jpeg or .webp, which says the format. */
-  sheet?: string | null;
-  /** Where to write the HTML gallery. */
-  html?: string | null;
-  /** The .idx to sample keys from; null or absent: none (the first images are shown). */
-  indexPath?: string | null;
-  /** Images to show. Default 48. */
-  count?: number;
-  /** Show up to this many images of each class instead, for the first `classes` classes (default 16). */
-  perClass?: number;
-  /** With perClass: how many classes, in label order (default 16), or which labels, in the order given. */
-  classes?: number | readonly number[];
-  /** Seed of the random picks. Default 0. */
-  seed?: number;
-  /** Thumbnail box edge in pixels. Default 160. */
-  size?: number;
-  /** Thumbnails per row on the sheet (not per class). Default 8. */
-  columns?: number;
-  /** Class names by label (a label map, a synset list or one name per line: see ClassNames). */
-  names?: ClassNames;
-  /** Per class: bytes scanned so far (the other ways read only the records shown). */
-  onProgress?: (done: number, total: number) => void;
-  /** Replace a sheet or page that exists (the CLI's --force). Default false: OutputExistsError. */
-  overwrite?: boolean;
-  /** Abort to stop: checked at every record read and thumbnail batch; nothing is written and the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
+const outputPath = (doc: string, more: object = {}) =>
+  custom({ doc, ...more, parse: (v: unknown, invalid: (expected: string) => never): string | null => (v === null || (typeof v === 'string' && v !== '') ? v : invalid('a path or null')), expected: 'string | null' });
+
+/** viewRecordFile's options. */
+export const VIEW_OPTIONS = {
+  sheet: outputPath('where to write the contact sheet: its name ends in .png, .jpg / .jpeg or .webp, which says the format'),
+  html: outputPath('where to write the HTML gallery', { flag: '--html', metavar: '<file>', flagDoc: 'write the HTML gallery here' }),
+  indexPath: indexPathOption('the .idx to sample keys from; null or absent: none (the first images are shown)'),
+  count: integer({ doc: `images to show (at most ${MAX_VIEW_IMAGES})`, default: 48, min: 1, max: MAX_VIEW_IMAGES, flag: '-n, --count' }),
+  perClass: integer({ doc: 'up to this many images of each class instead, one row per class, for the first `classes` classes', min: 1, max: MAX_VIEW_IMAGES, metavar: '<k>' }),
+  classes: custom({
+    doc: 'with perClass: how many classes, in label order (default 16), or which labels, in the order given',
+    parse: (v: unknown, invalid: (expected: string) => never): number | readonly number[] =>
+      (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_VIEW_IMAGES) || (Array.isArray(v) && v.length > 0 && v.every((label) => Number.isFinite(label)))
+        ? (v as number | number[])
+        : invalid(`a count in 1..${MAX_VIEW_IMAGES} or an array of labels`),
+    expected: 'number | number[]',
+  }),
+  seed: integer({ doc: 'seed of the random picks', default: 0 }),
+  size: integer({ doc: 'thumbnail box edge in pixels', default: 160, min: 16, max: 1024, metavar: '<px>' }),
+  columns: integer({ doc: 'thumbnails per row on the sheet (not per class)', default: 8, min: 1, max: 100 }),
+  names: classNamesOption('class names by label (a label map, a synset list or one name per line)'),
+  onProgress: callback<(done: number, total: number) => void>('per class: told now and then the bytes scanned so far (the other ways read only the records shown)'),
+  overwrite: boolean({ doc: 'replace a sheet or page that exists; else OutputExistsError', flag: '--force', flagDoc: 'replace outputs that exist (inputs are never replaced)', default: false }),
+  signal: abortSignal('abort to stop: checked at every record read and thumbnail batch; nothing is written and the promise rejects with the signal\'s reason'),
+};
+export type ViewOptions = OptionsOf<typeof VIEW_OPTIONS>;
+type ViewSettings = Resolved<typeof VIEW_OPTIONS>;
 
 export interface ViewResult {
   how: string;
@@ -68,46 +69,29 @@ function sheetFormat(sheet: string): 'png' | 'jpeg' | 'webp' {
   throw new OutputNameError(sheet, `expected a contact sheet name ending in .png, .jpg, .jpeg or .webp (the format), received ${extension ? `"${extension}"` : 'none'}`);
 }
 
-/** How many classes `classes` shows at most. */
-function classCount(classes: number | readonly number[] | undefined): number {
-  return typeof classes === 'number' ? classes : (classes?.length ?? 16);
-}
-
-function checkInteger(name: string, value: number | undefined, min: number, max: number): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value >= min && value <= max)) {
-    throw new UsageError(`${name}: expected an integer in ${min}..${max}, received ${String(value)}`);
-  }
-}
-
-export async function viewRecordFile(recPath: string, options: ViewOptions): Promise<ViewResult> {
-  const { sheet = null, html = null, perClass } = options;
+export async function viewRecordFile(recPath: string, given: ViewOptions): Promise<ViewResult> {
+  const options = checkOptions(VIEW_OPTIONS, given);
+  const { sheet, html, perClass } = options;
   if (!sheet && !html) throw new UsageError('expected a sheet path, an html path or both, received neither');
-  checkInteger('count', options.count, 1, MAX_VIEW_IMAGES);
-  checkInteger('perClass', perClass, 1, MAX_VIEW_IMAGES);
-  if (Array.isArray(options.classes)) {
-    if (options.classes.length === 0 || options.classes.some((label) => !Number.isFinite(label))) throw new UsageError(`classes: expected labels, received [${options.classes.join(', ')}]`);
-  } else checkInteger('classes', options.classes as number | undefined, 1, MAX_VIEW_IMAGES);
-  checkInteger('size', options.size, 16, 1024);
-  checkInteger('columns', options.columns, 1, 100);
-  const classes = classCount(options.classes);
+  if (options.classes !== undefined && perClass === undefined) throw new UsageError('classes: expected perClass too');
+  const classes = typeof options.classes === 'number' ? options.classes : (options.classes?.length ?? 16);
   if (perClass !== undefined && perClass * classes > MAX_VIEW_IMAGES) {
-    throw new UsageError(`perClass × classes: expected at most ${MAX_VIEW_IMAGES} images, received ${perClass} × ${classes}`);
+    throw new UsageError(`perClass: expected at most ${Math.floor(MAX_VIEW_IMAGES / classes)} for ${classes} classes (${MAX_VIEW_IMAGES} images in all), received ${perClass}`);
   }
   const inputs = [recPath, ...(options.indexPath ? [options.indexPath] : [])];
-  const outputs = [sheet, html].filter((out) => out !== null);
+  const outputs = [sheet, html].filter((out) => out !== null && out !== undefined);
   const claim = await claimOutputs(outputs, [], { inputs, overwrite: options.overwrite });
   try {
     if (sheet) sheetFormat(sheet); // a name that says no format is refused before any work
-    return await view(recPath, options, sheet, html);
+    return await view(recPath, options, sheet ?? null, html ?? null);
   } finally {
     claim.release();
   }
 }
 
-async function view(recPath: string, options: ViewOptions, sheet: string | null, html: string | null): Promise<ViewResult> {
-  const { perClass } = options;
+async function view(recPath: string, options: ViewSettings, sheet: string | null, html: string | null): Promise<ViewResult> {
+  const { perClass, size } = options;
   const classes = options.classes ?? 16;
-  const size = options.size ?? 160;
   const index = options.indexPath ? await RecordIndex.read(options.indexPath) : null;
   const reader = await RecordReader.openAsync(recPath);
   let selection: ViewSelection;
@@ -115,10 +99,10 @@ async function view(recPath: string, options: ViewOptions, sheet: string | null,
   try {
     selection = await selectForView(reader, {
       index,
-      count: options.count ?? 48,
+      count: options.count,
       perClass,
       classes,
-      seed: options.seed ?? 0,
+      seed: options.seed,
       onProgress: options.onProgress,
       signal: options.signal,
     });
@@ -131,7 +115,7 @@ async function view(recPath: string, options: ViewOptions, sheet: string | null,
   }
   const title = displayBaseName(recPath);
   const { overwrite } = options;
-  const sheetBytes = sheet ? await contactSheet(selection, thumbs, { size, columns: options.columns ?? 8, title, names: options.names, format: sheetFormat(sheet) }) : null;
+  const sheetBytes = sheet ? await contactSheet(selection, thumbs, { size, columns: options.columns, title, names: options.names, format: sheetFormat(sheet) }) : null;
   // A stop that came while the thumbnails were made: the files are not written. Both are published
   // together, so a run never leaves one without the other.
   options.signal?.throwIfAborted();
