@@ -179,8 +179,16 @@ describe('S3 failures are told by their codes', () => {
 
   test('no region anywhere: "no AWS region set"', async () => {
     const res = await runBinAsync('im2rec', ['s3://data/lists/n', 's3://data/imgs/', '--list', '--recursive'], {
-      env: { ...env, AWS_REGION: '', AWS_PROFILE: 'no-such-profile', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' },
+      // Credentials in the environment (AWS_PROFILE too would make the SDK warn of two sources).
+      env: { ...env, AWS_REGION: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' },
     });
     failed(res, /^im2rec: s3:\/\/data\/(imgs\/|lists\/n\.lst): no AWS region set \(AWS_REGION, or a region in the profile\)\n$/);
+  });
+
+  test('no region and no credentials: both said at once, not one run each', async () => {
+    const res = await runBinAsync('im2rec', ['s3://data/lists/n', 's3://data/imgs/', '--list', '--recursive'], {
+      env: { ...env, AWS_REGION: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'no-such-profile', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    failed(res, /^im2rec: s3:\/\/data\/(imgs\/|lists\/n\.lst): no AWS region set \(AWS_REGION, or a region in the profile\), and no AWS credentials found \(AWS_ACCESS_KEY_ID/);
   });
 });

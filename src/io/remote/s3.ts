@@ -130,15 +130,26 @@ export function sdkFor(name: string): Promise<Sdk> {
       await region;
       return s;
     })
-    .catch((err: unknown) => {
-      throw setupError(name, err);
+    .catch(async (err: unknown) => {
+      const problem = setupError(name, err);
+      // Without a region, the credentials are asked for too: a set-up with both missing hears of both at once.
+      if (err instanceof NoRegionError) {
+        const noCredentials = await loadSdk().then((s) => s.client.config.credentials().then(() => null, (e: unknown) => e));
+        if (noCredentials && isCredentialsError(noCredentials)) throw new HttpError(name, `${problem.detail}, and ${setupError(name, noCredentials).detail}`);
+      }
+      throw problem;
     });
+}
+
+function isCredentialsError(err: unknown): boolean {
+  const name = (err as Error).name;
+  return name === 'CredentialsProviderError' || name === 'TokenProviderError';
 }
 
 /** What the SDK's chain could not find, in words a user can act on; told by the error's name, not its words. */
 export function setupError(location: string, err: unknown): HttpError {
   const e = err as Error;
-  if (e.name === 'CredentialsProviderError' || e.name === 'TokenProviderError') {
+  if (isCredentialsError(e)) {
     return new HttpError(location, 'no AWS credentials found (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance or container role)');
   }
   if (err instanceof NoRegionError) return new HttpError(location, 'no AWS region set (AWS_REGION, or a region in the profile)');
