@@ -9,7 +9,7 @@
 import { type ByteSource, FileSource } from './byte-source.js';
 import type { RemoteOptions } from './store.js';
 import { LimitError, MAX_LINE } from './limits.js';
-import { openLocation } from './locations.js';
+import { storeOf } from './locations.js';
 
 /** Bytes read at a time. */
 const PIECE = 1 << 20;
@@ -106,7 +106,8 @@ function prepare(source: ByteSource, onLine: LineHandler, options: Omit<ReadLine
 
 /** Reads a local or remote text file line by line. */
 export async function readLines(location: string, onLine: LineHandler, options: ReadLinesOptions): Promise<void> {
-  const source = await openLocation(location, options.remote);
+  // Read whole, from start to end: a remote file in one request, however long.
+  const source = await storeOf(location).openWhole(location, options.remote);
   try {
     const { splitter, piece } = prepare(source, onLine, options);
     for (let position = 0, n = 1; position < source.size && n > 0; position += n) {

@@ -17,8 +17,10 @@ export interface ServerOptions {
   dropEvery?: number;
   /** ...after half its bytes (default), or before any. */
   cutAt?: 'half' | 'start';
-  /** Cut off every whole-file answer (a GET without Range) after half its bytes. */
+  /** Cut off every whole-file answer (a GET without Range) after half its bytes... */
   dropWhole?: boolean;
+  /** ...or every n-th of them, from the first (2: the first, the third...). */
+  dropWholeEvery?: number;
   /** Serve byte ranges (default true). */
   ranges?: boolean;
   /** Serve HTTPS with this key and certificate (PEM). */
@@ -43,6 +45,7 @@ function etagOf(file: string): string {
 export async function serveDir(dir: string, options: ServerOptions = {}): Promise<TestServer> {
   const stats = { requests: 0, drops: 0, active: 0, maxActive: 0, authorized: 0 };
   let ranged = 0;
+  let whole = 0;
   const handler: http.RequestListener = (req, res) => {
     stats.requests += 1;
     stats.active += 1;
@@ -64,7 +67,8 @@ export async function serveDir(dir: string, options: ServerOptions = {}): Promis
     const ifRange = req.headers['if-range'];
     if (options.ranges === false || !range || (ifRange !== undefined && ifRange !== etag)) {
       res.writeHead(200, { 'content-length': bytes.length, etag });
-      if (options.dropWhole && req.method !== 'HEAD') {
+      const drop = req.method !== 'HEAD' && (options.dropWhole || (options.dropWholeEvery !== undefined && whole++ % options.dropWholeEvery === 0));
+      if (drop) {
         stats.drops += 1;
         res.write(bytes.subarray(0, bytes.length >> 1), () => res.destroy());
         return;

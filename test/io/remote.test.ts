@@ -11,7 +11,7 @@ import { RecordIndex } from '../../src/format/index-file.js';
 import { openPartition, readPartition } from '../../src/format/partition.js';
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
-import { HttpError, HttpSource, httpAddress } from '../../src/io/remote/http-source.js';
+import { HttpError, HttpSource, describe as describeFailure, httpAddress } from '../../src/io/remote/http-source.js';
 import { ImageRecordIter } from '../../src/iter/image-record-iter.js';
 import { isOneLineError, runBinAsync } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -178,16 +178,19 @@ describe('reading over HTTP', () => {
     }
   });
 
-  test('what cannot work says so: 404, no range support, giving up, sync reads, a file replaced mid-read', async () => {
+  test('a host that does not resolve is named', async () => {
+    // The error as node's lookup makes it (getaddrinfo), without depending on this machine's resolver.
+    const lookup = Object.assign(new Error('getaddrinfo ENOTFOUND minio.internal'), { code: 'ENOTFOUND', hostname: 'minio.internal', syscall: 'getaddrinfo' });
+    assert.equal(describeFailure(lookup, null), 'no such host minio.internal (ENOTFOUND)');
+  });
+
+  test('what cannot work says so: 404, giving up, sync reads, a file replaced mid-read', async () => {
     await assert.rejects(HttpSource.open(`${good.url}/nope.rec`), (e: unknown) => e instanceof HttpError && /nope\.rec: not found \(HTTP 404\)/.test(e.message));
-    const plain = await serveDir(dir, { ranges: false });
     const broken = await serveDir(dir, { dropEvery: 1, cutAt: 'start' });
     try {
-      await assert.rejects(HttpSource.open(`${plain.url}/parts.rec`), /does not serve byte ranges/);
       const src = await HttpSource.open(`${broken.url}/parts.rec`, { retries: 2, retryDelayMs: 1 });
       await assert.rejects(src.read(Buffer.alloc(5000), 0, 5000, 100), /parts\.rec: reading from byte 100 failed after 3 attempts: connection lost after 0 of 5000 bytes/);
     } finally {
-      await plain.close();
       await broken.close();
     }
     const reader = await RecordReader.openAsync(`${good.url}/parts.rec`);
@@ -197,6 +200,54 @@ describe('reading over HTTP', () => {
     const src = await HttpSource.open(`${good.url}/changing.rec`);
     fs.writeFileSync(local('changing.rec'), Buffer.alloc(src.size, 7)); // same size, new file
     await assert.rejects(src.read(Buffer.alloc(100), 0, 100, 0), /changed on the server while it was being read/);
+  });
+
+  test('a server that does not serve ranges (python -m http.server): files read from start to end, skipping forward; a read behind says to download', async () => {
+    const plain = await serveDir(dir, { ranges: false });
+    const cutting = await serveDir(dir, { ranges: false, dropWholeEvery: 2 });
+    try {
+      for (const name of ['parts.rec', 'adaface-tiny-train.rec']) {
+        assert.deepEqual(await scanRemote(`${plain.url}/${name}`), scanLocal(local(name)), name);
+        assert.deepEqual(await scanRemote(`${cutting.url}/${name}`), scanLocal(local(name)), `${name}, cut off part-way: fetched again, read on`);
+      }
+      assert.equal(cutting.stats.drops, 2);
+      const index = await RecordIndex.read(`${plain.url}/pics.idx`);
+      assert.deepEqual([...index.keys()], [...RecordIndex.readSync(local('pics.idx')).keys()]);
+      // A part starts part-way: what comes before it is skipped.
+      const part = async (scan: AsyncIterable<{ offset: number }>) => {
+        const out: number[] = [];
+        for await (const r of scan) out.push(r.offset);
+        return out;
+      };
+      assert.deepEqual(await part(await openPartition(`${plain.url}/parts.rec`, { numParts: 3, partIndex: 2 })), await part(readPartition(local('parts.rec'), { numParts: 3, partIndex: 2 })));
+
+      const src = await HttpSource.open(`${plain.url}/parts.rec`);
+      const bytes = fs.readFileSync(local('parts.rec'));
+      const got = Buffer.alloc(1000);
+      assert.equal(await src.read(got, 0, 1000, 5000), 1000);
+      assert.ok(got.equals(bytes.subarray(5000, 6000)));
+      await assert.rejects(src.read(got, 0, 1000, 100), (e: unknown) => e instanceof HttpError && /parts\.rec: the server does not serve byte ranges, so the file can only be read from start to end, and this read needs byte 100 out of order .*download it first/.test(e.message));
+      src.close();
+      // Reading through the .idx jumps about: refused, saying what to do.
+      const iter = await ImageRecordIter.open({ pathImgrec: `${plain.url}/pics.rec`, pathImgidx: `${plain.url}/pics.idx`, shuffle: true, dataShape: [3, 32, 32], batchSize: 8, remote: fastRetries });
+      await assert.rejects(async () => {
+        for await (const _ of iter);
+      }, /does not serve byte ranges.*download it first/);
+      iter.close();
+    } finally {
+      await plain.close();
+      await cutting.close();
+    }
+  });
+
+  test('a list or an .idx costs one request, however long', async () => {
+    const lines = Array.from({ length: 200_000 }, (_, i) => `${i}\t${i * 8}\n`).join('');
+    fs.writeFileSync(local('long.idx'), lines);
+    const before = good.stats.requests;
+    const index = await RecordIndex.read(`${good.url}/long.idx`);
+    assert.equal(index.size, 200_000);
+    assert.ok(lines.length > 2 << 20, 'more than the 1 MiB a piece of text is read in');
+    assert.equal(good.stats.requests - before, 1);
   });
 
   test('ImageRecordIter over URLs gives the same batches as over files', async () => {
@@ -257,6 +308,25 @@ describe('rec commands with URLs', () => {
     assert.equal((await rec(['unpack', file, ul, '--lst', '-q'])).status, 0);
     const tree = (d: string) => fs.readdirSync(d, { recursive: true }).map(String).sort().map((f) => [f, fs.statSync(path.join(d, f)).isFile() ? fs.readFileSync(path.join(d, f), 'base64') : '']);
     assert.deepEqual(tree(ur), tree(ul));
+  });
+
+  test('a server without ranges: info, verify and dump read as from a file; iter through the .idx says to download first', async () => {
+    const plain = await serveDir(dir, { ranges: false });
+    try {
+      const url = `${plain.url}/readtome-validation.rec`;
+      const file = local('readtome-validation.rec');
+      for (const args of [['info', '--json', '-q'], ['verify', '--decode', '--json', '-q'], ['dump', '--parts', '2', '--part', '1']]) {
+        const [r, l] = [await rec([args[0]!, url, ...args.slice(1)]), await rec([args[0]!, file, ...args.slice(1)])];
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout.split(plain.url + '/').join(''), l.stdout.split(dir + '/').join(''), args.join(' '));
+      }
+      const iter = await rec(['iter', url, '--data-shape', '3,32,32', '--batch-size', '4', '--shuffle']);
+      assert.equal(iter.status, 2);
+      assert.ok(isOneLineError(iter.stderr), iter.stderr);
+      assert.match(iter.stderr, /does not serve byte ranges, so the file can only be read from start to end.*download it first/);
+    } finally {
+      await plain.close();
+    }
   });
 
   test('https: the same records, with a certificate the process trusts; refused when it does not', async () => {

@@ -3,8 +3,16 @@
  * (`Range: bytes=a-b`, answered 206), so the reader's large reads and its
  * bounded read-ahead (a few reads in flight, see format/windows.ts) apply
  * as they do to a local file. Any server that serves static files with
- * ranges works: nginx, S3 and GCS (presigned URLs too), a CDN. Text files
- * (`.idx`, lists) are read through the same ranges, a piece at a time.
+ * ranges works: nginx, S3 and GCS (presigned URLs too), a CDN. A file read
+ * whole (an image, an `.idx`, a list: Store.openWhole) is one GET, its body
+ * read a piece at a time as the reads ask for it.
+ *
+ * A server that does not serve ranges (`python -m http.server`) answers the
+ * opening probe with the whole file: that body serves reads from start to
+ * end (a scan, `rec info`, `verify`, `dump`, a part: what lies before a read
+ * is skipped), and a read out of order is an error that says to download
+ * the file first. A body lost part-way is fetched again and skipped to where
+ * it stopped.
  *
  * What a server can do to a reader is bounded:
  *   - a body is read only up to the bytes asked for; a server that sends
@@ -208,8 +216,15 @@ function versionChange(first: Version, now: Version): string | null {
 export class HttpSource implements ByteSource {
   readonly syncReads = false;
   private closed = false;
-  /** openWhole()'s answer, its body not read yet: what the first read of the whole file takes. */
-  private pending: HttpAnswer | null = null;
+  /**
+   * An answer whose body runs to the end of the file, read from `bodyAt` on
+   * by the reads that continue it (openWhole's GET, or a server's whole-file
+   * answer to the probe): a file read from start to end costs one request.
+   */
+  private body: HttpAnswer | null = null;
+  private bodyAt = 0;
+  /** Reads of the body, one after another, in the order they were asked for (a scan's read-ahead asks for several). */
+  private bodyTurn: Promise<unknown> = Promise.resolve();
   /** Attempts repeated so far (for tests and logs). */
   retried = 0;
 
@@ -218,6 +233,8 @@ export class HttpSource implements ByteSource {
     readonly size: number,
     private readonly version: Version,
     private readonly options: RemoteOptions,
+    /** Whether the server answers Range requests; a server that does not (python -m http.server) is read from start to end. */
+    private readonly ranges = true,
   ) {}
 
   get name(): string {
@@ -238,21 +255,29 @@ export class HttpSource implements ByteSource {
     }
     const res = await withRetries(name, 0, options, async (req) => {
       const res = await request(await address.href('GET'), { headers: { ...headers, range: 'bytes=0-0' }, attempt: req });
-      // One byte, or not read at all: a server that ignores Range would send the whole file.
-      if (res.statusCode === 206) await readBody(name, res, req, Buffer.alloc(1), 0, 1, () => {});
-      else discard(res);
+      // One byte; a server that ignores Range sends the whole file: its body is kept for the reads from the start.
+      if (res.statusCode === 206) await readBody(name, res, req, 1, () => {});
+      else if (res.statusCode !== 200) discard(res);
       if (res.statusCode !== 206 && res.statusCode !== 416 && res.statusCode !== 200) throw statusError(address, res);
       return res;
     });
+    if (res.statusCode === 206) return new HttpSource(address, totalSize(name, res), versionOf(res), options);
+    if (res.statusCode === 416) return new HttpSource(address, 0, versionOf(res), options); // an empty file has no byte 0
+    return HttpSource.withBody(address, res, options, false);
+  }
+
+  /** A source whose first reads take `res`'s body (a whole-file answer). */
+  private static withBody(address: RemoteAddress, res: HttpAnswer, options: RemoteOptions, ranges: boolean): HttpSource {
     let size: number;
-    if (res.statusCode === 206) {
-      size = totalSize(name, res);
-    } else if (res.statusCode === 416) {
-      size = 0; // an empty file has no byte 0
-    } else {
-      throw new HttpError(name, 'the server does not serve byte ranges (it answered a Range request with the whole file); mxrec needs them to read .rec files remotely');
+    try {
+      size = contentLength(address.name, res);
+    } catch (err) {
+      discard(res);
+      throw err;
     }
-    return new HttpSource(address, size, versionOf(res), options);
+    const source = new HttpSource(address, size, versionOf(res), options, ranges);
+    source.body = res;
+    return source;
   }
 
   /**
@@ -272,25 +297,8 @@ export class HttpSource implements ByteSource {
       }
       return res;
     });
-    let size: number;
-    try {
-      size = contentLength(address.name, res);
-    } catch (err) {
-      discard(res);
-      throw err;
-    }
-    const source = new HttpSource(address, size, versionOf(res), options);
-    source.pending = res;
-    return source;
-  }
-
-  /** openWhole()'s body, for a read of the whole file; dropped for any other read. */
-  private takePending(position: number, want: number): HttpAnswer | null {
-    const res = this.pending;
-    this.pending = null;
-    if (res && position === 0 && want === this.size) return res;
-    if (res) discard(res);
-    return null;
+    // Whether ranges are served is not known yet; an answer that says it does not is believed.
+    return HttpSource.withBody(address, res, options, header(res, 'accept-ranges') !== 'none');
   }
 
   readSync(): number {
@@ -300,42 +308,25 @@ export class HttpSource implements ByteSource {
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     if (this.closed) throw new UsageError(`${this.name}: read after close()`);
     const want = Math.min(length, this.size - position);
-    let first = this.takePending(position, want);
     if (want <= 0) return 0;
+    // The body serves the read that continues it; without ranges, every read (those ahead skip to theirs).
+    if (!this.ranges || (this.body && position === this.bodyAt)) {
+      const turn = this.bodyTurn.then(() => this.readOn(buffer, offset, want, position));
+      this.bodyTurn = turn.catch(() => {});
+      return turn;
+    }
     let got = 0;
     await withRetries(
       this.name,
       position,
       this.options,
       async (req) => {
-        if (first) {
-          const res = first;
-          first = null; // a retry asks by range, from where this one stopped
-          await readBody(this.name, res, req, buffer, offset, want, (n) => (got += n));
-          return;
-        }
         const from = position + got;
-        const headers: Record<string, string> = { ...this.address.headers, range: `bytes=${from}-${position + want - 1}` };
-        const ifRange = this.version.etag ?? this.version.lastModified;
-        if (ifRange) headers['if-range'] = ifRange;
-        const res = await request(await this.address.href('GET'), { headers, attempt: req });
-        if (res.statusCode !== 206) {
-          discard(res);
-          if (res.statusCode !== 200) throw statusError(this.address, res);
-          throw changed(this.name, 'it answered a range request with the whole file');
-        }
-        const change = versionChange(this.version, versionOf(res));
-        if (change) {
-          discard(res);
-          throw changed(this.name, change);
-        }
-        const start = /^bytes (\d+)-/.exec(header(res, 'content-range') ?? '');
-        if (!start || Number(start[1]) !== from || totalSize(this.name, res) !== this.size) {
-          discard(res);
-          if (start && Number(start[1]) === from) throw changed(this.name, `its size went from ${this.size} to ${totalSize(this.name, res)} bytes`);
-          throw new HttpError(this.name, `asked for bytes from ${from}, received ${JSON.stringify(header(res, 'content-range'))}`);
-        }
-        await readBody(this.name, res, req, buffer, offset + got, want - got, (n) => (got += n));
+        const res = await this.rangeFrom(from, position + want - 1, req);
+        await readBody(this.name, res, req, want - got, (chunk) => {
+          chunk.copy(buffer, offset + got);
+          got += chunk.length;
+        });
       },
       () => (this.retried += 1),
       () => got,
@@ -343,9 +334,119 @@ export class HttpSource implements ByteSource {
     return got;
   }
 
+  /**
+   * A read from the body, at or (without ranges) after where it stands: the
+   * bytes in between are skipped. A body lost part-way is asked for again
+   * from where it stopped: by range, or whole and skipped to there.
+   */
+  private async readOn(buffer: Buffer, offset: number, want: number, position: number): Promise<number> {
+    if (position < this.bodyAt) {
+      // Going back (without ranges): a new pass from the start is one request again; a read anywhere
+      // else would fetch the file up to it, once per read, so it is refused.
+      if (position !== 0) throw this.outOfOrder(position);
+      if (this.body) discard(this.body);
+      this.body = null;
+    }
+    let got = 0;
+    await withRetries(
+      this.name,
+      position,
+      this.options,
+      async (req) => {
+        const to = position + got;
+        if (!this.body) {
+          this.body = this.ranges ? await this.rangeFrom(to, this.size - 1, req) : await this.wholeAgain(req);
+          this.bodyAt = this.ranges ? to : 0;
+        }
+        const body = this.body;
+        try {
+          if (this.bodyAt < to) await readBody(this.name, body, req, to - this.bodyAt, (chunk) => (this.bodyAt += chunk.length), true);
+          await readBody(
+            this.name,
+            body,
+            req,
+            want - got,
+            (chunk) => {
+              chunk.copy(buffer, offset + got);
+              got += chunk.length;
+              this.bodyAt += chunk.length;
+            },
+            true,
+          );
+        } catch (err) {
+          this.body = null; // dropped by readBody
+          throw err;
+        }
+      },
+      () => (this.retried += 1),
+      () => got,
+    );
+    if (this.bodyAt >= this.size && this.body) {
+      discard(this.body);
+      this.body = null;
+    }
+    return got;
+  }
+
+  /** A read out of order on a server without ranges: it cannot be served. */
+  private outOfOrder(position: number): HttpError {
+    return new HttpError(
+      this.name,
+      `the server does not serve byte ranges, so the file can only be read from start to end, and this read needs byte ${position} out of order ` +
+        '(reading through an .idx, shuffled or by key, jumps about): download it first, or serve it from a server that serves ranges (nginx, S3, a CDN)',
+    );
+  }
+
+  /** The answer to a range request for bytes [from, to], checked to be this file's. */
+  private async rangeFrom(from: number, to: number, req: Attempt): Promise<HttpAnswer> {
+    const headers: Record<string, string> = { ...this.address.headers, range: `bytes=${from}-${to}` };
+    const ifRange = this.version.etag ?? this.version.lastModified;
+    if (ifRange) headers['if-range'] = ifRange;
+    const res = await request(await this.address.href('GET'), { headers, attempt: req });
+    if (res.statusCode !== 206) {
+      discard(res);
+      if (res.statusCode !== 200) throw statusError(this.address, res);
+      this.checkSame(res);
+      throw this.outOfOrder(from); // the same file, whole: this server does not serve ranges
+    }
+    this.checkSame(res);
+    const start = /^bytes (\d+)-/.exec(header(res, 'content-range') ?? '');
+    if (!start || Number(start[1]) !== from || totalSize(this.name, res) !== this.size) {
+      discard(res);
+      if (start && Number(start[1]) === from) throw changed(this.name, `its size went from ${this.size} to ${totalSize(this.name, res)} bytes`);
+      throw new HttpError(this.name, `asked for bytes from ${from}, received ${JSON.stringify(header(res, 'content-range'))}`);
+    }
+    return res;
+  }
+
+  /** The whole file again (a server without ranges, after its answer was lost part-way), checked to be the same file. */
+  private async wholeAgain(req: Attempt): Promise<HttpAnswer> {
+    const res = await request(await this.address.href('GET'), { headers: this.address.headers, attempt: req });
+    if (res.statusCode !== 200) {
+      discard(res);
+      throw statusError(this.address, res);
+    }
+    this.checkSame(res);
+    if (header(res, 'content-length') !== String(this.size)) {
+      discard(res);
+      throw changed(this.name, `its size went from ${this.size} to ${header(res, 'content-length')} bytes`);
+    }
+    return res;
+  }
+
+  /** Refuses an answer from another version of the file. */
+  private checkSame(res: HttpAnswer): void {
+    const change = versionChange(this.version, versionOf(res));
+    if (change) {
+      discard(res);
+      throw changed(this.name, change);
+    }
+  }
+
   close(): void {
     this.closed = true;
-    this.takePending(-1, 0);
+    if (this.body) discard(this.body);
+    this.body = null;
   }
 }
 
@@ -368,29 +469,38 @@ function totalSize(name: string, res: HttpAnswer): number {
 }
 
 /**
- * Reads a body into `buffer[at, at + want)` and stops there: a body that
- * runs on past `want` bytes is an error, and the rest is never read. Each
- * piece is counted (`onBytes`) as it lands, so that when the connection is
- * lost part-way (Retryable) the caller keeps what arrived. Stopping the
- * attempt cuts the body off too: an answer opened by an earlier attempt
- * (openWhole's) is held to this one's timeouts.
+ * Reads `want` bytes of a body, handing each piece to `onChunk` as it lands,
+ * so that when the connection is lost part-way (Retryable) the caller keeps
+ * what arrived. A body that runs on past `want` bytes is an error and the
+ * rest is never read, unless `more` (a body that runs to the end of the
+ * file, read a piece at a time): then the rest waits, paused, for the next
+ * read. Stopping the attempt cuts the body off too: an answer opened by an
+ * earlier attempt is held to this one's timeouts.
  */
-function readBody(name: string, res: HttpAnswer, req: Attempt, buffer: Buffer, at: number, want: number, onBytes: (n: number) => void): Promise<void> {
+function readBody(name: string, res: HttpAnswer, req: Attempt, want: number, onChunk: (chunk: Buffer) => void, more = false): Promise<void> {
   return new Promise((resolve, reject) => {
     let got = 0;
     const settle = (err?: Error): void => {
       res.off('data', onData).off('end', onEnd).off('error', onLost).off('close', onClose);
       forget();
-      if (!err) return resolve();
+      if (!err) {
+        if (more) res.pause();
+        return resolve();
+      }
       discard(res);
       reject(err);
     };
     const onData = (chunk: Buffer): void => {
-      if (got + chunk.length > want) return settle(new HttpError(name, `the server sent more than the ${want} bytes asked for (a range it does not honour)`));
-      chunk.copy(buffer, at + got);
+      if (got + chunk.length > want) {
+        if (!more) return settle(new HttpError(name, `the server sent more than the ${want} bytes asked for (a range it does not honour)`));
+        res.pause();
+        res.unshift(chunk.subarray(want - got));
+        chunk = chunk.subarray(0, want - got);
+      }
       got += chunk.length;
-      onBytes(chunk.length);
+      onChunk(chunk);
       req.received(chunk.length);
+      if (more && got === want) settle();
     };
     const onEnd = (): void => settle(got < want ? new Retryable(`connection closed after ${got} of ${want} bytes`) : undefined);
     const onLost = (err?: Error): void => {
@@ -401,6 +511,7 @@ function readBody(name: string, res: HttpAnswer, req: Attempt, buffer: Buffer, a
     let forget = (): void => {};
     res.on('data', onData).once('end', onEnd).once('error', onLost).once('close', onClose);
     forget = req.onStop((reason) => settle(reason));
+    if (more) res.resume();
   });
 }
 
@@ -478,10 +589,13 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function describe(err: unknown, stopped: Error | null): string {
+/** A network failure in words; exported for its test. */
+export function describe(err: unknown, stopped: Error | null): string {
   if (stopped) return stopped.message;
-  const e = err as Error & { cause?: Error };
-  const plain: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', ECONNRESET: 'connection reset' };
+  const e = err as Error & { cause?: Error; hostname?: unknown };
+  // The host looked up (node's lookup errors carry it): a mistyped endpoint is seen at once.
+  const host = typeof e.hostname === 'string' ? ` ${e.hostname}` : '';
+  const plain: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: `no such host${host}`, ECONNRESET: 'connection reset' };
   const code = errorCode(err);
   if (code && plain[code]) return `${plain[code]} (${code})`;
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `TLS certificate not accepted (${code}; NODE_EXTRA_CA_CERTS=ca.pem trusts a private CA)`;
