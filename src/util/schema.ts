@@ -317,7 +317,20 @@ export function defaultText(s: OptionSpec): string {
 /** A Markdown table of a schema: option, (flag,) MXNet name, type, default, and what it does; `mxnet: false` leaves MXNet's column out. */
 export function markdownTable(schema: Schema, options: { flags?: boolean; otherFlags?: Readonly<Record<string, string>>; mxnet?: boolean } = {}): string {
   const typeText = (s: OptionSpec) =>
-    s.type === 'integer' ? integerExpected(s).replace(/^an /, '') : s.type === 'enum' ? s.values!.map((v) => `\`${v}\``).join(' \\| ') : s.type === 'custom' ? (s.expected ?? 'see below') : s.type === 'string' ? (s.expected ?? 'string') : s.type;
+    s.type === 'integer'
+      ? integerExpected(s).replace(/^an /, '')
+      : s.type === 'enum'
+        ? s.values!.map((v) => `\`${v}\``).join(' \\| ')
+        : // A type as code (`Set<string>` is no HTML tag), its bars escaped for the table; words as words.
+          s.type === 'custom'
+          ? s.expected
+            ? /[<|[]/.test(s.expected) || /^[A-Z]\w*$/.test(s.expected)
+              ? `\`${s.expected.replace(/\|/g, '\\|')}\``
+              : s.expected
+            : 'see below'
+          : s.type === 'string'
+            ? (s.expected ?? 'string')
+            : s.type;
   const withMxnet = options.mxnet ?? true;
   const rows = Object.entries(schema).map(([key, s]) => {
     const shown = options.otherFlags?.[key] ?? flagOf(key, s);
