@@ -13,12 +13,12 @@ import { addVerifyCommand } from './commands/verify.js';
 import { addViewCommand } from './commands/view.js';
 import { HELP_LAYOUT, oneLineErrors } from './args.js';
 import { exitQuietlyOnClosedStdout, reportError } from './run.js';
-import { version } from './version.js';
+import { addVersionOption } from './version.js';
 
 export function recProgram(): Command {
-  const program = new Command('rec')
-    .description('Inspect, view, check, index, unpack, split, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
-    .version(version, '-V, --version')
+  const program = addVersionOption(
+    new Command('rec').description('Inspect, view, check, index, unpack, split, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.'),
+  )
     .configureHelp(HELP_LAYOUT)
     .exitOverride()
     .configureOutput(oneLineErrors('rec'))
