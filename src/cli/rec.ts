@@ -1,5 +1,6 @@
 /** `rec`: everyday tools for RecordIO datasets. */
 import { Command } from 'commander';
+import { addCompletionCommand } from './commands/completion.js';
 import { addDumpCommand } from './commands/dump.js';
 import { addIndexCommand } from './commands/index.js';
 import { addInfoCommand } from './commands/info.js';
@@ -39,6 +40,7 @@ export function recProgram(): Command {
   addUnpackCommand(program);
   addVerifyCommand(program);
   addViewCommand(program);
+  addCompletionCommand(program);
   // A mistake in a command's arguments names that command, and the help that explains it.
   for (const command of program.commands) command.configureOutput(oneLineErrors(`rec ${command.name()}`));
   return program;
