@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, type OptionValues } from 'commander';
+import { Command, CommanderError, Option, type OptionValues } from 'commander';
 import { nativeStatus } from '../codec/codec.js';
 import { DEFAULT_EXTS, makeLists } from '../im2rec/make-lists.js';
 import type { ImageSettings } from '../im2rec/image-plan.js';
@@ -20,7 +20,8 @@ import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
 import { formatBytes } from './units.js';
 import { createProgress } from './progress.js';
 import { EXIT_STOPPED, LineWriter, type StopSignal, UsageError, exitQuietlyOnClosedStdout, reportError, stoppable } from './run.js';
-import { version } from './version.js';
+import { SHELLS, type Shell, completionScript } from './completion.js';
+import { addVersionOption } from './version.js';
 import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, type PackOptions, qualityProblem } from '../im2rec/options.js';
 import { addSchemaFlags, resolveFlags } from './schema-flags.js';
 import { resolveParts } from '../util/scheduler.js';
@@ -228,10 +229,17 @@ function pyCommand(): Command {
     .usage('PREFIX ROOT [options]')
     .argument('<prefix>', 'prefix of the .lst files to write (--list) or to pack; a folder packs every .lst in it')
     .argument('<root>', 'folder holding the images (or an s3://bucket/prefix/)')
-    .version(version, '-V, --version')
     .exitOverride()
     .configureOutput(oneLineErrors('im2rec'))
     .helpOption('-h, --help', 'show this help');
+  addVersionOption(program);
+  // Like --version, answered as soon as it is read: PREFIX and ROOT are not needed.
+  program
+    .addOption(new Option('--completion <shell>', 'print a completion script for im2rec (source <(im2rec --completion bash))').choices(SHELLS))
+    .on('option:completion', (shell: Shell) => {
+      process.stdout.write(completionScript(shell, 'im2rec', program));
+      throw new CommanderError(0, 'mxrec.completion', '');
+    });
   program.option('--help-cc', 'show the im2rec.cc form (LIST ROOT OUT.rec key=value ...)');
   program.optionsGroup?.('Making lists (--list):');
   addSchemaFlags(program, PY_LIST_OPTIONS);

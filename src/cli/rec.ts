@@ -1,5 +1,6 @@
 /** `rec`: everyday tools for RecordIO datasets. */
 import { Command } from 'commander';
+import { addCompletionCommand } from './commands/completion.js';
 import { addDumpCommand } from './commands/dump.js';
 import { addIndexCommand } from './commands/index.js';
 import { addInfoCommand } from './commands/info.js';
@@ -13,12 +14,12 @@ import { addVerifyCommand } from './commands/verify.js';
 import { addViewCommand } from './commands/view.js';
 import { HELP_LAYOUT, oneLineErrors } from './args.js';
 import { exitQuietlyOnClosedStdout, reportError } from './run.js';
-import { version } from './version.js';
+import { addVersionOption } from './version.js';
 
 export function recProgram(): Command {
-  const program = new Command('rec')
-    .description('Inspect, view, check, index, unpack, split, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.')
-    .version(version, '-V, --version')
+  const program = addVersionOption(
+    new Command('rec').description('Inspect, view, check, index, unpack, split, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.'),
+  )
     .configureHelp(HELP_LAYOUT)
     .exitOverride()
     .configureOutput(oneLineErrors('rec'))
@@ -39,6 +40,7 @@ export function recProgram(): Command {
   addUnpackCommand(program);
   addVerifyCommand(program);
   addViewCommand(program);
+  addCompletionCommand(program);
   // A mistake in a command's arguments names that command, and the help that explains it.
   for (const command of program.commands) command.configureOutput(oneLineErrors(`rec ${command.name()}`));
   return program;

@@ -6,6 +6,7 @@
  */
 import { CommanderError } from 'commander';
 import { MAX_MESSAGE } from '../io/limits.js';
+import { OutputExistsError } from '../io/output-errors.js';
 import { MxrecError } from '../util/errors.js';
 
 export const EXIT_OK = 0;
@@ -62,7 +63,8 @@ export function reportError(program: string, err: unknown): number {
     return EXIT_STOPPED[err.signal];
   }
   if (err instanceof MxrecError) {
-    say(err.message);
+    // Every command that writes takes --force for the library's `overwrite: true`.
+    say(err instanceof OutputExistsError ? err.withFlag('--force') : err.message);
     return exitCodeOf(err);
   }
   const errno = err as NodeJS.ErrnoException;

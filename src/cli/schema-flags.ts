@@ -22,6 +22,9 @@ function parserFor(s: OptionSpec): (text: string) => unknown {
   return checkedFlag(s);
 }
 
+/** The values an enum option's flag takes, for shell completion (completion.ts); commander's choices would reword its help and errors. */
+export const flagValues = new WeakMap<Option, readonly string[]>();
+
 /** Adds a flag for each option of `schema` that has one. */
 export function addSchemaFlags(command: Command, schema: Schema): void {
   for (const [key, s] of Object.entries(schema)) {
@@ -33,6 +36,7 @@ export function addSchemaFlags(command: Command, schema: Schema): void {
       continue;
     }
     const option = new Option(`${flag} ${metavarOf(s)}`, doc).argParser(parserFor(s));
+    if (s.type === 'enum') flagValues.set(option, s.values!.map(String));
     if (s.required) option.makeOptionMandatory();
     // A default computed for this machine (the cores) is shown in words.
     else if (typeof s.default === 'function') option.default(defaultOf(s), defaultText(s));

@@ -5,10 +5,10 @@
  * API and the same output dimensions either way.
  */
 import { jpegOrientation } from './exif.js';
-import { native, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
+import { native, nativeInWords, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { UsageError } from '../util/errors.js';
-import { sharpDecodeInto, sharpInfo, sharpPixels, sharpTranscode, vipsHeader } from './sharp-path.js';
+import { sharpDecodeInto, sharpInfo, sharpInWords, sharpPixels, sharpTranscode, vipsHeader } from './sharp-path.js';
 import { type VipsHeader, nativeDecodeCost, nativeTranscodeCost, overBudgetMessage, vipsCost } from './decode-cost.js';
 import { DEFAULT_DECODE_BUDGET, DEFAULT_MAX_PIXELS, NATIVE_TRANSCODE_MAX_BYTES, SPLIT_TRANSCODE_MAX_BYTES } from '../io/limits.js';
 import {
@@ -23,6 +23,15 @@ import {
 } from './types.js';
 
 export { nativeStatus };
+
+/**
+ * Which codec does what on this machine, in one line (`--version`): "JPEG:
+ * native libjpeg-turbo 2.1.5; other formats: sharp 0.35.5 / libvips 8.18.7",
+ * or "JPEG: sharp, the native addon is not built; ...".
+ */
+export function codecInWords(): string {
+  return `JPEG: ${nativeInWords()}; other formats: ${sharpInWords()}`;
+}
 
 /** SOI marker and the first byte of the next marker. */
 export function isJpeg(bytes: Uint8Array): boolean {

@@ -48,6 +48,17 @@ export interface NativeAddon {
 const loaded = loadAddon<NativeAddon>('mxrec_jpeg');
 export const native: NativeAddon | null = loaded.addon;
 
+/**
+ * How the JPEG addon stands, in words for `--version`: why JPEGs go through
+ * sharp when they do (not built; switched off; built but not loadable).
+ */
+export function nativeInWords(): string {
+  if (native) return `native libjpeg-turbo ${native.libjpegTurbo}`;
+  if (process.env.MXREC_NO_NATIVE === '1') return 'sharp, the native addon is off (MXREC_NO_NATIVE=1)';
+  if (!loaded.built) return 'sharp, the native addon is not built';
+  return `sharp, the native addon did not load (${loaded.reason})`;
+}
+
 export const nativeStatus = {
   available: native !== null,
   libjpegTurbo: native?.libjpegTurbo ?? null,

@@ -4,6 +4,7 @@
  * the same output dimensions as the native path; pixels agree within the
  * tolerance the tests state (the resamplers differ in detail).
  */
+import { createRequire } from 'node:module';
 import type { Sharp, SharpOptions } from 'sharp';
 import {
   type Crop,
@@ -33,6 +34,20 @@ function loadSharp(): Promise<SharpModule> {
     return s;
   });
   return sharpModule;
+}
+
+/**
+ * "sharp 0.35.5 / libvips 8.18.7", or why sharp did not load; for `--version`,
+ * which must answer in the call it is asked, so sharp is required (its
+ * CommonJS build) rather than imported.
+ */
+export function sharpInWords(): string {
+  try {
+    const { versions } = createRequire(import.meta.url)('sharp') as { versions: { sharp?: string; vips: string } };
+    return `sharp ${versions.sharp ?? '?'} / libvips ${versions.vips}`;
+  } catch (err) {
+    return `sharp did not load (${(err as Error).message.split('\n')[0]})`;
+  }
 }
 
 const KERNELS: Record<Filter, 'nearest' | 'linear' | 'cubic' | 'lanczos3'> = {

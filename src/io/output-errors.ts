@@ -6,15 +6,24 @@
  */
 import { MxrecError } from '../util/errors.js';
 
-/** An output that exists already; `--force` (the library's `overwrite: true`) replaces it. */
+/**
+ * An output that exists already; the library's `overwrite: true` (the
+ * commands' `--force`) replaces it. The message names the option, as a
+ * library caller sets it; the commands say it with their flag (withFlag).
+ */
 export class OutputExistsError extends MxrecError {
   override readonly name = 'OutputExistsError';
   readonly kind = 'io';
   constructor(
     readonly path: string,
-    detail = 'already exists',
+    readonly detail = 'already exists',
   ) {
-    super(`${path}: ${detail}; not replaced without --force`);
+    super(`${path}: ${detail}; not replaced without overwrite: true`);
+  }
+
+  /** The message as a command says it, naming its flag (`--force`) for the option. */
+  withFlag(flag: string): string {
+    return `${this.path}: ${this.detail}; not replaced without ${flag}`;
   }
 }
 

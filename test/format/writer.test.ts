@@ -65,15 +65,19 @@ test('abort() removes the temporary file and leaves the target untouched', () =>
   assert.equal(fs.readFileSync(file, 'utf8'), 'previous');
 });
 
-test('an existing .rec or .idx is refused before anything is written, unless overwrite is set', () => {
+test('an existing .rec or .idx is refused before anything is written, unless overwrite is set; the error names the option, not a flag', () => {
   const dir = tempDir();
   const [rec, idx] = [path.join(dir, 'old.rec'), path.join(dir, 'old.idx')];
   for (const existing of [rec, idx]) {
     fs.writeFileSync(existing, 'mine');
-    assert.throws(() => RecordWriter.create(rec, { indexPath: idx }), (err: Error) => err instanceof OutputExistsError && err.message === `${existing}: already exists; not replaced without --force`);
+    assert.throws(() => RecordWriter.create(rec, { indexPath: idx }), (err: Error) => err instanceof OutputExistsError && err.message === `${existing}: already exists; not replaced without overwrite: true`);
     assert.deepEqual(fs.readdirSync(dir), [path.basename(existing)], 'no temporary file left');
     fs.rmSync(existing);
   }
+  // A second run of the same code finds both: the .rec, the file the user thinks of, is the one named.
+  fs.writeFileSync(rec, 'mine');
+  fs.writeFileSync(idx, 'mine');
+  assert.throws(() => RecordWriter.create(rec, { indexPath: idx }), (err: Error) => err instanceof OutputExistsError && err.path === rec && err.message.startsWith(`${rec}: `));
 });
 
 test('a file that appears under the final name while writing is not replaced: close() fails and publishes neither file', () => {
