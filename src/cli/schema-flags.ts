@@ -77,17 +77,27 @@ export function resolveFlags<S extends Schema>(schema: S, parsed: Record<string,
 
 /**
  * A library error that starts with an option's name (`dataShape: expected
- * ...`) as one that starts with its flag (`--data-shape: expected ...`); other
- * errors pass unchanged.
+ * ...`) as one that starts with its flag (`--data-shape: expected ...`), and
+ * in any error, an option the message says to set (`skipCorrupt: true`) as
+ * its flag (`--skip-corrupt`); other errors pass unchanged.
  * `extra` names flags of the command's own that set library options.
  */
 export function namedByFlag(schema: Schema, err: unknown, extra: Readonly<Record<string, string>> = {}): unknown {
-  // Only a usage error names an option: a data error may start with a file's name that looks like one.
-  if (!(err instanceof MxrecError) || err.kind !== 'usage') return err;
-  const key = /^(\w+): /.exec(err.message);
-  if (!key) return err;
+  if (!(err instanceof MxrecError)) return err;
   // The long form names it: `-n, --count` as --count.
   const flagFor = (name: string): string | null => (extra[name] ?? (schema[name] ? flagOf(name, schema[name]) : null))?.split(/,\s*/).pop() ?? null;
+  // `skipCorrupt: true` in any message is how the library says what to set (the way out of a data error too):
+  // at the command line that is the flag, when the flag sets it (not `--no-...`, which sets false). The error
+  // keeps its class and kind, so only its words change.
+  const said = err.message.replace(/\b([a-z]\w*): true\b/g, (text, name: string) => {
+    const flag = schema[name]?.type === 'boolean' ? flagFor(name) : null;
+    return flag && !flag.startsWith('--no-') ? flag : text;
+  });
+  if (said !== err.message) err.message = said;
+  // Only a usage error names an option: a data error may start with a file's name that looks like one.
+  if (err.kind !== 'usage') return err;
+  const key = /^(\w+): /.exec(err.message);
+  if (!key) return err;
   const flag = flagFor(key[1]!);
   if (!flag) return err;
   // Another option named in the text ("expected perClass too"): a camelCase name is no English word.
