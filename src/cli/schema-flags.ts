@@ -22,8 +22,19 @@ function parserFor(s: OptionSpec): (text: string) => unknown {
   return checkedFlag(s);
 }
 
-/** Adds a flag for each option of `schema` that has one. */
+/**
+ * Adds a flag for each option of `schema` that has one. A required flag is
+ * checked just before the action runs, not by commander's own check, which
+ * comes before its check of unknown flags: `--batchsize 4` was reported as
+ * `--batch-size` missing, without the "did you mean" an unknown flag gets.
+ */
 export function addSchemaFlags(command: Command, schema: Schema): void {
+  const required: Option[] = [];
+  command.hook('preAction', () => {
+    for (const option of required) {
+      if (command.getOptionValue(option.attributeName()) === undefined) command.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+    }
+  });
   for (const [key, s] of Object.entries(schema)) {
     const flag = flagOf(key, s);
     if (!flag) continue;
@@ -33,7 +44,7 @@ export function addSchemaFlags(command: Command, schema: Schema): void {
       continue;
     }
     const option = new Option(`${flag} ${metavarOf(s)}`, doc).argParser(parserFor(s));
-    if (s.required) option.makeOptionMandatory();
+    if (s.required) required.push(option);
     // A default computed for this machine (the cores) is shown in words.
     else if (typeof s.default === 'function') option.default(defaultOf(s), defaultText(s));
     else if (s.default !== undefined && s.type !== 'custom') option.default(s.default);

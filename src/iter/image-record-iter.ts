@@ -19,7 +19,7 @@ import { Rng, STREAM } from '../util/rng.js';
 import { Batcher } from './batcher.js';
 import { type BatchBuffer, BufferPool } from './batch-buffers.js';
 import { DecodeStage, type DecodedBuffer } from './decode-stage.js';
-import { Epoch, type IterStats, type SkippedRecord } from './epoch.js';
+import { Epoch, type IterStats, type SkippedRecord, withSkipHint } from './epoch.js';
 import { makeLabeler, type Labeler } from './labels.js';
 import { type ImageRecordIterOptions, type IterSettings, resolveOptions } from './options.js';
 import { openRecordSource, readInputs, readInputsSync, type RecordSource, type SourceInputs } from './record-source.js';
@@ -173,7 +173,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
       } catch (err) {
         // A damaged record (without skipCorrupt) or a label mismatch ends the epoch.
         if (!epoch.abandoned) this.abandon(run);
-        throw err;
+        throw withSkipHint(err, this.settings.skipCorrupt);
       }
       epoch.stats.waitMs += performance.now() - t0;
       if (epoch.abandoned) return { done: true, value: undefined }; // reset or closed meanwhile

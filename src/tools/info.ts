@@ -56,6 +56,8 @@ export type Layout =
     }
   /** No record has an image header (protobuf payloads, say). */
   | { kind: 'other' }
+  /** Records with image headers (ids, labels), but no payload starts as any image format does (dmlc-core's test file: text). */
+  | { kind: 'not-images' }
   | { kind: 'empty' };
 
 export interface LabelSummary {
@@ -346,7 +348,7 @@ export async function recordFileInfo(recPath: string, given: InfoOptions = {}): 
   indexCheck?.finish(records);
   options.onProgress?.(reader.size, reader.size);
 
-  const layout = detectLayout(records, tally.withoutHeader, images.count, tally.meta, (m) => {
+  const layout = detectLayout(records, tally.withoutHeader, images, tally.meta, (m) => {
     const key = index?.keyAtOffset(m.offset);
     return Number(key ?? m.id); // compared with float32 labels only: exact where it matters
   });
@@ -375,15 +377,20 @@ export async function recordFileInfo(recPath: string, given: InfoOptions = {}): 
 function detectLayout(
   records: number,
   withoutHeader: number,
-  images: number,
+  imageTally: ImageTally,
   meta: MetaRecord[],
   keyOf: (m: MetaRecord) => number,
 ): Layout {
   if (records === 0) return { kind: 'empty' };
   if (withoutHeader === records) return { kind: 'other' };
+  const images = imageTally.count;
   const header = meta.find((m) => keyOf(m) === 0);
   const [l0, l1] = header?.label ?? [];
-  if (!header || !Number.isInteger(l0) || !Number.isInteger(l1) || l0! < 1 || l1! < l0!) return { kind: 'images' };
+  if (!header || !Number.isInteger(l0) || !Number.isInteger(l1) || l0! < 1 || l1! < l0!) {
+    // Judged from every payload's first bytes (sniffFormat), not from the headers read, which may be a sample.
+    const anImage = Object.keys(imageTally.formats).some((format) => format !== 'unknown');
+    return anImage ? { kind: 'images' } : { kind: 'not-images' };
+  }
   const identities = meta.filter((m) => {
     const key = keyOf(m);
     return key >= l0! && key < l1!;

@@ -7,6 +7,8 @@ import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
 import { ClassNames } from '../../tools/class-names.js';
 import { formatBytes } from '../units.js';
 import { stringifyJson } from '../../util/json.js';
+import { RecordIOError } from '../../format/errors.js';
+import { displayLocation } from '../../io/display-name.js';
 
 function counts(c: Record<string, number>): string {
   return Object.entries(c)
@@ -29,6 +31,9 @@ export function formatInfo(r: InfoReport): string {
   if (L.kind === 'insightface') {
     row('layout', `insightface: ${L.images} images (keys ${L.imageKeys[0]}..${L.imageKeys[1] - 1}) of ${L.identities} identities (keys ${L.identityKeys[0]}..${L.identityKeys[1] - 1})`);
     for (const note of L.notes) row('note', note);
+  } else if (L.kind === 'not-images') {
+    const headed = r.records - r.withoutHeader;
+    row('layout', `not images: ${headed} records with image headers (ids, labels), none holding an image`);
   } else {
     row('layout', { images: 'image dataset', other: 'not image records (no image headers)', empty: 'no records' }[L.kind]);
   }
@@ -43,7 +48,8 @@ export function formatInfo(r: InfoReport): string {
   }
   if (r.labels) {
     const l = r.labels;
-    const widths = Object.keys(l.widths).length === 1 ? `${Object.keys(l.widths)[0]} per image` : `per image: ${counts(l.widths)}`;
+    const per = L.kind === 'not-images' ? 'record' : 'image';
+    const widths = Object.keys(l.widths).length === 1 ? `${Object.keys(l.widths)[0]} per ${per}` : `per ${per}: ${counts(l.widths)}`;
     const classes = l.classes === null ? 'too many distinct values to count classes' : `${l.classes} distinct${l.integral ? '' : ' (not all integers)'}`;
     row('labels', `${widths}; first label ${l.min}..${l.max}, ${classes}`);
     if (l.top) row('top', l.top.map((t) => `${t.label}${t.name === undefined ? '' : ` ${t.name}`} (${t.count})`).join(', '));
@@ -51,14 +57,26 @@ export function formatInfo(r: InfoReport): string {
   if (r.images) {
     const i = r.images;
     row('formats', counts(i.formats));
-    row('channels', Object.entries(i.channels).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} (${n})`).join(', ') || '-');
-    row('width', range(i.width));
-    row('height', range(i.height));
+    // Payloads that are no images have no channels, sizes or image headers to speak of: their bytes only.
+    if (L.kind !== 'not-images') {
+      row('channels', Object.entries(i.channels).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} (${n})`).join(', ') || '-');
+      row('width', range(i.width));
+      row('height', range(i.height));
+    }
     row('bytes', range(i.bytes, formatBytes));
     const seen = i.sampled ? `a random sample of ${i.inspected} of ${i.count}` : `all ${i.inspected}`;
-    row('headers', `${seen} read${i.unreadable ? `; ${i.unreadable} unreadable` : ''}`);
+    if (L.kind !== 'not-images') row('headers', `${seen} read${i.unreadable ? `; ${i.unreadable} unreadable` : ''}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Damage stops the summary at the first problem; `rec verify` goes on past
+ * each one and lists them all, which is what to run next.
+ */
+function withVerifyHint(err: unknown, file: string): unknown {
+  if (!(err instanceof RecordIOError) || err.kind !== 'data') return err;
+  return new RecordIOError(err.code, err.file, err.offset, `${err.detail}; rec verify ${displayLocation(file)} lists every problem`);
 }
 
 export function addInfoCommand(program: Command): void {
@@ -88,7 +106,9 @@ export function addInfoCommand(program: Command): void {
           const names = opts.names ? await ClassNames.load(opts.names) : undefined;
           const report = await withByteProgress('rec info', opts.quiet, (onProgress) =>
             recordFileInfo(file, { ...valuesFromFlags(INFO_OPTIONS, opts), indexPath, names, onProgress }),
-          );
+          ).catch((err: unknown) => {
+            throw withVerifyHint(err, file);
+          });
           process.stdout.write(opts.json ? `${stringifyJson(report, 2)}\n` : formatInfo(report));
           return report.index && !report.index.consistent ? EXIT_BAD_DATA : EXIT_OK;
         }),

@@ -84,7 +84,12 @@ export function addIterCommand(program: Command): void {
           for (let epoch = 0; epoch < o.epochs; epoch++) {
             if (epoch > 0) it.reset();
             const t0 = performance.now();
-            for await (const batch of it) void batch;
+            // A damaged record's error says how to step over it in the library's words (skipCorrupt: true): here, the flag.
+            await (async () => {
+              for await (const batch of it) void batch;
+            })().catch((err: unknown) => {
+              throw namedByFlag(ITER_OPTIONS, err, OWN_FLAGS);
+            });
             const wall = performance.now() - t0;
             const s = it.stats;
             skipped += s.skipped;
