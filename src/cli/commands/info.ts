@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { INFO_OPTIONS, type InfoReport, type Summary, recordFileInfo } from '../../tools/info.js';
 import { indexPathOption } from '../args.js';
-import { addSchemaFlags, valuesFromFlags } from '../schema-flags.js';
+import { addSchemaFlags, namedByFlag, valuesFromFlags } from '../schema-flags.js';
 import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
 import { ClassNames } from '../../tools/class-names.js';
@@ -23,8 +23,8 @@ function range(s: Summary | null, show: (n: number) => string = String): string 
   return `${show(s.min)}..${show(s.max)} (mean ${show(Math.round(s.mean))}${median})`;
 }
 
-/** The report as a few labelled lines. */
-export function formatInfo(r: InfoReport): string {
+/** The report as a few labelled lines; with `all`, every class listed (labels.top holds them all), one a line. */
+export function formatInfo(r: InfoReport, all = false): string {
   const lines = [`${r.file}: ${r.records} records, ${formatBytes(r.bytes)}${r.multiPart ? `, ${r.multiPart} stored in several parts` : ''}`];
   const row = (name: string, text: string) => lines.push(`  ${`${name}:`.padEnd(10)}${text}`);
   const L = r.layout;
@@ -52,7 +52,10 @@ export function formatInfo(r: InfoReport): string {
     const widths = Object.keys(l.widths).length === 1 ? `${Object.keys(l.widths)[0]} per ${per}` : `per ${per}: ${counts(l.widths)}`;
     const classes = l.classes === null ? 'too many distinct values to count classes' : `${l.classes} distinct${l.integral ? '' : ' (not all integers)'}`;
     row('labels', `${widths}; first label ${l.min}..${l.max}, ${classes}`);
-    if (l.top) row('top', l.top.map((t) => `${t.label}${t.name === undefined ? '' : ` ${t.name}`} (${t.count})`).join(', '));
+    const listed = (l.top ?? []).map((t) => `${t.label}${t.name === undefined ? '' : ` ${t.name}`} (${t.count})`);
+    // Every class: one a line (a thousand classes on one line help nobody); the most common few: one line.
+    if (all) listed.forEach((text, i) => (i === 0 ? row('classes', text) : lines.push(`${' '.repeat(12)}${text}`)));
+    else if (listed.length > 0) row('top', listed.join(', '));
   }
   if (r.images) {
     const i = r.images;
@@ -100,16 +103,16 @@ export function addInfoCommand(program: Command): void {
     .option('-q, --quiet', 'no progress')
     .addHelpText('after', '\nExamples:\n  rec info train.rec\n  rec info big.rec --sample 1000 --json | jq .images')
     .action(
-      async (file: string, opts: { index?: string | boolean; names?: string; json?: boolean; quiet?: boolean }) =>
+      async (file: string, opts: { index?: string | boolean; names?: string; top?: number | string; json?: boolean; quiet?: boolean }) =>
         runCommand('rec info', async () => {
           const indexPath = await indexPathOption(file, opts.index);
           const names = opts.names ? await ClassNames.load(opts.names) : undefined;
           const report = await withByteProgress('rec info', opts.quiet, (onProgress) =>
             recordFileInfo(file, { ...valuesFromFlags(INFO_OPTIONS, opts), indexPath, names, onProgress }),
           ).catch((err: unknown) => {
-            throw withVerifyHint(err, file);
+            throw withVerifyHint(namedByFlag(INFO_OPTIONS, err), file);
           });
-          process.stdout.write(opts.json ? `${stringifyJson(report, 2)}\n` : formatInfo(report));
+          process.stdout.write(opts.json ? `${stringifyJson(report, 2)}\n` : formatInfo(report, opts.top === 'all'));
           return report.index && !report.index.consistent ? EXIT_BAD_DATA : EXIT_OK;
         }),
     );
