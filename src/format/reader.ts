@@ -308,7 +308,7 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
   }
 
   /**
-   * open() for a path, bytes or an http(s):// URL (read with range requests,
+   * open() for a path, bytes, an http(s):// URL or an s3:// object (read with range requests,
    * see io/remote/http-source.ts). A URL's records can be read only asynchronously:
    * `for await` scans and read().
    */

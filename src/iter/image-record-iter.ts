@@ -58,7 +58,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
 
   /**
    * For local files. `await ImageRecordIter.open(options)` does the same for
-   * local files and http(s):// URLs alike (opening a URL takes a request).
+   * local files, http(s):// URLs and s3:// objects alike (opening one of those takes a request).
    */
   constructor(options: ImageRecordIterOptions & { dtype?: D });
   /** @internal With the inputs open() read asynchronously. */
@@ -74,7 +74,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
     this.startEpoch();
   }
 
-  /** An iterator over paths or http(s):// URLs (`.rec`, `.idx` and list file). */
+  /** An iterator over paths, http(s):// URLs or s3:// objects (`.rec`, `.idx` and list file). */
   static async open<D extends Dtype = 'float32'>(options: ImageRecordIterOptions & { dtype?: D }): Promise<ImageRecordIter<D>> {
     return new ImageRecordIter<D>(options, await readInputs(resolveOptions(options)));
   }

@@ -5,7 +5,7 @@ import { addSchemaFlags, namedByFlag, valuesFromFlags } from '../schema-flags.js
 import { withByteProgress } from '../progress.js';
 import { EXIT_BAD_DATA, EXIT_OK, runCommand } from '../run.js';
 import { ClassNames } from '../../tools/class-names.js';
-import { formatBytes } from '../units.js';
+import { formatBytes } from '../../util/units.js';
 import { stringifyJson } from '../../util/json.js';
 import { RecordIOError } from '../../format/errors.js';
 import { displayLocation } from '../../io/display-name.js';
@@ -93,7 +93,7 @@ export function addInfoCommand(program: Command): void {
         "insightface's (record 0 holds the identity key range; identity records hold image key ranges).\n" +
         'Exit 1 when the .idx disagrees with the records.',
     )
-    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
+    .argument('<file>', 'the .rec file (a path, an http(s):// URL or an s3:// object)')
     .option('--index <file>', 'the .idx (default: the .rec path with .idx, if present)')
     .option('--no-index', 'ignore any .idx')
     .option('--names <file>', 'names for the labels: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line');
