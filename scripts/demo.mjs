@@ -18,6 +18,8 @@ import {
   readPartition,
   unpackImageRecord,
 } from 'mxrec';
+// Sizes as the commands print them (not part of the library's API).
+import { formatBytes } from '../dist/util/units.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.resolve('demo-output');
@@ -63,7 +65,7 @@ for (const l of lists.lists) {
   const s = await pack({ list: l.path, root: imagesDir, output, dialect: { kind: 'tab' }, image: { resize: 64, quality: 90 }, fsync: false });
   console.log(
     `   ${rel(l.path)} → ${rel(output)} + .idx: ${s.written} written, ${s.skipped} skipped; ` +
-      `${(s.bytesIn / 1024).toFixed(0)} KiB in, ${(s.bytesOut / 1024).toFixed(0)} KiB out, ${(s.written / s.seconds).toFixed(0)} images/s`,
+      `${formatBytes(s.bytesIn)} in, ${formatBytes(s.bytesOut)} out, ${(s.written / s.seconds).toFixed(0)} images/s`,
   );
   for (const skip of s.skippedImages) console.log(`   skipped ${skip.path}: ${skip.reason} (listed in ${rel(s.reportPath)})`);
 }

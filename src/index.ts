@@ -81,7 +81,7 @@ export { readListPart, listPartRange } from './im2rec/list-split.js';
 
 // The rec tools.
 export { buildIndex, NoImageHeaderError, type BuildIndexOptions, type BuildIndexResult, type IndexKeys } from './tools/build-index.js';
-export { mergeRecordFiles, type MergeResult } from './tools/merge.js';
+export { MERGE_OPTIONS, mergeRecordFiles, type MergeOptions, type MergeResult } from './tools/merge.js';
 export { REWRITE_OPTIONS, type RewriteOptions, type RewriteResult } from './tools/rewrite.js';
 export { SPLIT_OPTIONS, splitRecordFile, type SplitOptions } from './tools/split.js';
 export { SUBSET_OPTIONS, subsetRecordFile, type SubsetOptions, type SubsetResult } from './tools/subset.js';

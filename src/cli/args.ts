@@ -63,7 +63,10 @@ export function labelList(option: string, list: string, names: ClassNames | unde
   });
 }
 
-/** commander's argument errors as one line: `rec view: option ... is invalid. ... (see rec view --help)`. */
+/**
+ * commander's argument errors as one line: `rec view: option ... is invalid. ... (see rec view --help)`;
+ * its suggestion for an unknown flag, which it puts on a line of its own, follows on the same line.
+ */
 export function oneLineErrors(command: string): { outputError: (text: string, write: (text: string) => void) => void } {
-  return { outputError: (text, write) => write(`${command}: ${text.replace(/^error: /, '').trimEnd()} (see ${command} --help)\n`) };
+  return { outputError: (text, write) => write(`${command}: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see ${command} --help)\n`) };
 }

@@ -17,7 +17,7 @@ import { PackError, type PackSummary, checkPackOutputs, pack } from '../im2rec/p
 import { leftoverPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
 import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
-import { formatBytes } from './units.js';
+import { formatBytes } from '../util/units.js';
 import { createProgress } from './progress.js';
 import { EXIT_STOPPED, LineWriter, type StopSignal, UsageError, exitQuietlyOnClosedStdout, reportError, stoppable } from './run.js';
 import { SHELLS, type Shell, completionScript } from './completion.js';

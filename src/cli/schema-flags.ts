@@ -25,8 +25,19 @@ function parserFor(s: OptionSpec): (text: string) => unknown {
 /** The values an enum option's flag takes, for shell completion (completion.ts); commander's choices would reword its help and errors. */
 export const flagValues = new WeakMap<Option, readonly string[]>();
 
-/** Adds a flag for each option of `schema` that has one. */
+/**
+ * Adds a flag for each option of `schema` that has one. A required flag is
+ * checked just before the action runs, not by commander's own check, which
+ * comes before its check of unknown flags: `--batchsize 4` was reported as
+ * `--batch-size` missing, without the "did you mean" an unknown flag gets.
+ */
 export function addSchemaFlags(command: Command, schema: Schema): void {
+  const required: Option[] = [];
+  command.hook('preAction', () => {
+    for (const option of required) {
+      if (command.getOptionValue(option.attributeName()) === undefined) command.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+    }
+  });
   for (const [key, s] of Object.entries(schema)) {
     const flag = flagOf(key, s);
     if (!flag) continue;
@@ -37,7 +48,7 @@ export function addSchemaFlags(command: Command, schema: Schema): void {
     }
     const option = new Option(`${flag} ${metavarOf(s)}`, doc).argParser(parserFor(s));
     if (s.type === 'enum') flagValues.set(option, s.values!.map(String));
-    if (s.required) option.makeOptionMandatory();
+    if (s.required) required.push(option);
     // A default computed for this machine (the cores) is shown in words.
     else if (typeof s.default === 'function') option.default(defaultOf(s), defaultText(s));
     else if (s.default !== undefined && s.type !== 'custom') option.default(s.default);
@@ -81,17 +92,27 @@ export function resolveFlags<S extends Schema>(schema: S, parsed: Record<string,
 
 /**
  * A library error that starts with an option's name (`dataShape: expected
- * ...`) as one that starts with its flag (`--data-shape: expected ...`); other
- * errors pass unchanged.
+ * ...`) as one that starts with its flag (`--data-shape: expected ...`), and
+ * in any error, an option the message says to set (`skipCorrupt: true`) as
+ * its flag (`--skip-corrupt`); other errors pass unchanged.
  * `extra` names flags of the command's own that set library options.
  */
 export function namedByFlag(schema: Schema, err: unknown, extra: Readonly<Record<string, string>> = {}): unknown {
-  // Only a usage error names an option: a data error may start with a file's name that looks like one.
-  if (!(err instanceof MxrecError) || err.kind !== 'usage') return err;
-  const key = /^(\w+): /.exec(err.message);
-  if (!key) return err;
+  if (!(err instanceof MxrecError)) return err;
   // The long form names it: `-n, --count` as --count.
   const flagFor = (name: string): string | null => (extra[name] ?? (schema[name] ? flagOf(name, schema[name]) : null))?.split(/,\s*/).pop() ?? null;
+  // `skipCorrupt: true` in any message is how the library says what to set (the way out of a data error too):
+  // at the command line that is the flag, when the flag sets it (not `--no-...`, which sets false). The error
+  // keeps its class and kind, so only its words change.
+  const said = err.message.replace(/\b([a-z]\w*): true\b/g, (text, name: string) => {
+    const flag = schema[name]?.type === 'boolean' ? flagFor(name) : null;
+    return flag && !flag.startsWith('--no-') ? flag : text;
+  });
+  if (said !== err.message) err.message = said;
+  // Only a usage error names an option: a data error may start with a file's name that looks like one.
+  if (err.kind !== 'usage') return err;
+  const key = /^(\w+): /.exec(err.message);
+  if (!key) return err;
   const flag = flagFor(key[1]!);
   if (!flag) return err;
   // Another option named in the text ("expected perClass too"): a camelCase name is no English word.

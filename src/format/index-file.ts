@@ -112,7 +112,7 @@ export class RecordIndex {
     return index.trimmed();
   }
 
-  /** Reads an `.idx` from a path or an http(s):// URL, a piece at a time. */
+  /** Reads an `.idx` from a path, an http(s):// URL or an s3:// object, a piece at a time. */
   static async read(location: string, remote?: RemoteOptions, options: IndexReadOptions = {}): Promise<RecordIndex> {
     const index = new RecordIndex([], displayLocation(location));
     await readLines(location, index.lineHandler(), { ...index.readOptions(options), remote });

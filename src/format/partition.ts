@@ -80,7 +80,7 @@ export function readPartition(uri: string | readonly string[], options: Partitio
 }
 
 /**
- * readPartition where entries may also be http(s):// URLs; their records
+ * readPartition where entries may also be http(s):// URLs or s3:// objects; their records
  * read only asynchronously (`for await`).
  */
 export async function openPartition(uri: string | readonly string[], options: PartitionOptions & { remote?: RemoteOptions } = {}): Promise<RecordScan> {

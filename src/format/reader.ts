@@ -308,7 +308,7 @@ export class RecordReader implements Iterable<RecordIORecord>, AsyncIterable<Rec
   }
 
   /**
-   * open() for a path, bytes or an http(s):// URL (read with range requests,
+   * open() for a path, bytes, an http(s):// URL or an s3:// object (read with range requests,
    * see io/remote/http-source.ts). A URL's records can be read only asynchronously:
    * `for await` scans and read().
    */
@@ -510,10 +510,14 @@ function grownTo(memory: Buffer, size: number): Buffer {
   return memory.length >= size ? memory : Buffer.allocUnsafe(size);
 }
 
-/** At a caller's offset, "bad magic" or "a middle part" means the offset is wrong, not the file. */
+/**
+ * At a caller's offset, "bad magic" or "a middle part" means the offset is wrong, not the file.
+ * A bad magic's detail already says that no record starts there, and is not said twice.
+ */
 function asNotARecordStart(err: unknown, offset: number): unknown {
   if (err instanceof RecordIOError && err.offset === offset && (err.code === 'BAD_MAGIC' || err.code === 'BAD_SEQUENCE')) {
-    return new RecordIOError('NOT_A_RECORD_START', err.file, offset, `no record starts here (${err.detail})`);
+    const detail = err.detail.includes('no record starts here') ? err.detail : `no record starts here (${err.detail})`;
+    return new RecordIOError('NOT_A_RECORD_START', err.file, offset, detail);
   }
   return err;
 }

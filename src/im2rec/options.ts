@@ -178,18 +178,20 @@ export const PY_PACK_OPTIONS = {
   resume: boolean({ doc: 'continue an interrupted pack after its last complete record', default: false }),
 };
 
-const flag01 = (doc: string) => integer({ doc, default: 0, min: 0, max: 1, metavar: '1' });
+const flag01 = (doc: string, mxnet: string) => integer({ doc, mxnet, default: 0, min: 0, max: 1, metavar: '1' });
 
+/** im2rec.cc's own keys, under its names (`mxnet` is the key itself: each is MXNet's, not an mxrec addition). */
 export const CC_OPTIONS = {
-  resize: integer({ doc: 'shorter edge to N pixels (-1: keep the size)', default: -1, min: -1, max: MAX_SIDE, metavar: 'N' }),
-  label_width: integer({ doc: 'labels per list line', default: 1, min: 1, metavar: 'N' }),
-  pack_label: flag01('store all labels in the record; needs label_width > 1'),
-  center_crop: flag01('square centre crop (only with resize, as in MXNet)'),
-  quality: integer({ doc: 'JPEG quality 1..100; PNG compression (above 9 means 3)', default: 95, min: 0, max: 100, metavar: 'Q' }),
-  color: integer({ doc: '1 colour, 0 gray, -1 as stored', default: 1, min: -1, max: 1, metavar: 'C' }),
-  encoding: oneOf(['.jpg', '.png'], { doc: 'image format in the records', default: '.jpg', metavar: 'E' }),
-  unchanged: flag01('store the image files as they are'),
+  resize: integer({ doc: 'shorter edge to N pixels (-1: keep the size)', mxnet: 'resize', default: -1, min: -1, max: MAX_SIDE, metavar: 'N' }),
+  label_width: integer({ doc: 'labels per list line', mxnet: 'label_width', default: 1, min: 1, metavar: 'N' }),
+  pack_label: flag01('store all labels in the record; needs label_width > 1', 'pack_label'),
+  center_crop: flag01('square centre crop (only with resize, as in MXNet)', 'center_crop'),
+  quality: integer({ doc: 'JPEG quality 1..100; PNG compression (above 9 means 3)', mxnet: 'quality', default: 95, min: 0, max: 100, metavar: 'Q' }),
+  color: integer({ doc: '1 colour, 0 gray, -1 as stored', mxnet: 'color', default: 1, min: -1, max: 1, metavar: 'C' }),
+  encoding: oneOf(['.jpg', '.png'], { doc: 'image format in the records', mxnet: 'encoding', default: '.jpg', metavar: 'E' }),
+  unchanged: flag01('store the image files as they are', 'unchanged'),
   inter_method: { ...INTER_METHOD, metavar: 'M' },
-  nsplit: partCountOption({ doc: 'pack part `part` of N of the list (split as dmlc splits text); the output is then OUT.rec.partIII', default: 1, metavar: 'N', flag: false, auto: false }),
-  part: partIndexOption({ doc: `which part, with nsplit; auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, default: 0, metavar: 'I', flag: false }),
+  nsplit: partCountOption({ doc: 'pack part `part` of N of the list (split as dmlc splits text); the output is then OUT.rec.partIII', mxnet: 'nsplit', default: 1, metavar: 'N', flag: false, auto: false }),
+  // `auto` is mxrec's addition to im2rec.cc's key.
+  part: partIndexOption({ doc: `which part, with nsplit; auto (mxrec): from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, mxnet: 'part', default: 0, metavar: 'I', flag: false }),
 };

@@ -6,6 +6,7 @@
  * touching the next one's figures.
  */
 import type { RecordId } from '../format/image-record.js';
+import { RecordIOError } from '../format/errors.js';
 import { MAX_SKIP_REPORTS } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
 import type { BadRecord, SourceRecord } from './record-source.js';
@@ -29,6 +30,19 @@ export interface IterStats {
 /** A record that was skipped (skipCorrupt), and why. */
 export interface SkippedRecord extends BadRecord {
   id?: RecordId;
+}
+
+/** What a damaged record's error ends with: how to step over it (the CLI says it as --skip-corrupt). */
+export const SKIP_HINT = '(skipCorrupt: true steps over damaged records)';
+
+/**
+ * Damaged framing that ended an epoch (a RecordIOError from the reader, whose
+ * words are about the file) with SKIP_HINT, as a damaged image's error has it;
+ * with skipCorrupt such damage is stepped over, so it is never said then.
+ */
+export function withSkipHint(err: unknown, skipCorrupt: boolean): unknown {
+  if (skipCorrupt || !(err instanceof RecordIOError) || err.kind !== 'data') return err;
+  return new RecordIOError(err.code, err.file, err.offset, `${err.detail} ${SKIP_HINT}`);
 }
 
 /** A damaged record met without skipCorrupt. */
@@ -64,7 +78,7 @@ export class Epoch {
   /** A record that cannot be used: an IterDataError, or a skip with skipCorrupt. */
   damaged(rec: SourceRecord, id: RecordId | undefined, reason: string): void {
     if (!this.skipCorrupt) {
-      throw new IterDataError(`${recordName(rec, id)}: ${reason} (skipCorrupt: true steps over damaged records)`);
+      throw new IterDataError(`${recordName(rec, id)}: ${reason} ${SKIP_HINT}`);
     }
     this.skip(id === undefined ? { file: rec.file, offset: rec.offset, reason } : { file: rec.file, offset: rec.offset, id, reason });
   }

@@ -19,7 +19,7 @@ import { Rng, STREAM } from '../util/rng.js';
 import { Batcher } from './batcher.js';
 import { type BatchBuffer, BufferPool } from './batch-buffers.js';
 import { DecodeStage, type DecodedBuffer } from './decode-stage.js';
-import { Epoch, type IterStats, type SkippedRecord } from './epoch.js';
+import { Epoch, type IterStats, type SkippedRecord, withSkipHint } from './epoch.js';
 import { makeLabeler, type Labeler } from './labels.js';
 import { type ImageRecordIterOptions, type IterSettings, resolveOptions } from './options.js';
 import { openRecordSource, readInputs, readInputsSync, type RecordSource, type SourceInputs } from './record-source.js';
@@ -58,7 +58,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
 
   /**
    * For local files. `await ImageRecordIter.open(options)` does the same for
-   * local files and http(s):// URLs alike (opening a URL takes a request).
+   * local files, http(s):// URLs and s3:// objects alike (opening one of those takes a request).
    */
   constructor(options: ImageRecordIterOptions & { dtype?: D });
   /** @internal With the inputs open() read asynchronously. */
@@ -74,7 +74,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
     this.startEpoch();
   }
 
-  /** An iterator over paths or http(s):// URLs (`.rec`, `.idx` and list file). */
+  /** An iterator over paths, http(s):// URLs or s3:// objects (`.rec`, `.idx` and list file). */
   static async open<D extends Dtype = 'float32'>(options: ImageRecordIterOptions & { dtype?: D }): Promise<ImageRecordIter<D>> {
     return new ImageRecordIter<D>(options, await readInputs(resolveOptions(options)));
   }
@@ -173,7 +173,7 @@ export class ImageRecordIter<D extends Dtype = 'float32'> implements AsyncIterab
       } catch (err) {
         // A damaged record (without skipCorrupt) or a label mismatch ends the epoch.
         if (!epoch.abandoned) this.abandon(run);
-        throw err;
+        throw withSkipHint(err, this.settings.skipCorrupt);
       }
       epoch.stats.waitMs += performance.now() - t0;
       if (epoch.abandoned) return { done: true, value: undefined }; // reset or closed meanwhile

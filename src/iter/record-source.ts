@@ -14,7 +14,7 @@
  *   shuffles within each ~8 MB read (its "shuffle chunk").
  *
  * Either way the order is a function of (seed, epoch) only. Files may be
- * http(s):// URLs (opened by readInputs): indexed records are then read a few
+ * http(s):// URLs or s3:// objects (opened by readInputs): indexed records are then read a few
  * at a time ahead of use, sequential ones through the scan's read-ahead.
  */
 import { RecordIOError } from '../format/errors.js';
@@ -101,7 +101,7 @@ export function readInputsSync(s: SourceSettings): SourceInputs {
   };
 }
 
-/** The inputs of paths or http(s):// URLs. */
+/** The inputs of paths, http(s):// URLs or s3:// objects. */
 export async function readInputs(s: SourceSettings): Promise<SourceInputs> {
   const files = await resolveRecordLocations(s.files, s.remote);
   if (s.indexFiles) checkIndexCount(files, s.indexFiles);

@@ -21,14 +21,23 @@ import { Rng } from '../util/rng.js';
 import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
 import type { ClassNames } from './class-names.js';
 import { classNamesOption, indexPathOption } from './common-options.js';
-import { type OptionsOf, callback, checkOptions, integer } from '../util/schema.js';
+import { type OptionsOf, callback, checkOptions, custom, integer } from '../util/schema.js';
 
 /** recordFileInfo's options. */
 export const INFO_OPTIONS = {
   indexPath: indexPathOption('the .idx to check and take keys from; null or absent: none'),
   sample: integer({ doc: 'read the headers of this many images, picked at random, instead of all of them', min: 1 }),
   seed: integer({ doc: 'seed of the sample', default: 0 }),
-  top: integer({ doc: 'how many of the most common labels to list', default: 10, min: 0 }),
+  top: custom({
+    doc: "how many of the most common labels to list (0: none), or 'all': every class with its count",
+    default: 10,
+    parse: (v: unknown, invalid: (expected: string) => never): number | 'all' => (v === 'all' || (Number.isSafeInteger(v) && (v as number) >= 0) ? (v as number | 'all') : invalid('an integer >= 0 or "all"')),
+    fromText: (text: string) => (text === 'all' ? text : /^\d+$/.test(text) ? Number(text) : text),
+    flag: '--top',
+    metavar: '<n|all>',
+    flagDoc: 'list the N most common labels (0: none), or all of them, each with its count',
+    expected: "number | 'all'",
+  }),
   names: classNamesOption('names for the labels listed'),
   onProgress: callback<(done: number, total: number) => void>('told now and then the bytes scanned so far, and the size'),
 };
@@ -56,6 +65,8 @@ export type Layout =
     }
   /** No record has an image header (protobuf payloads, say). */
   | { kind: 'other' }
+  /** Records with image headers (ids, labels), but no payload starts as any image format does (dmlc-core's test file: text). */
+  | { kind: 'not-images' }
   | { kind: 'empty' };
 
 export interface LabelSummary {
@@ -67,7 +78,7 @@ export interface LabelSummary {
   integral: boolean;
   /** Distinct first labels; null when there are more than DISTINCT_CAP (a regression target, say). */
   classes: number | null;
-  /** The most common first labels, most common first, with their names when `names` was given; null past DISTINCT_CAP. */
+  /** The most common first labels (`top` of them, or all), most common first, with their names when `names` was given; null past DISTINCT_CAP. */
   top: { label: number; name?: string; count: number }[] | null;
 }
 
@@ -198,8 +209,8 @@ class LabelTally {
     }
   }
 
-  /** The summary, with the `top` most common labels (named by `names`). */
-  summary(top: number, names: ClassNames | undefined): LabelSummary {
+  /** The summary, with the `top` most common labels (named by `names`), or every one. */
+  summary(top: number | 'all', names: ClassNames | undefined): LabelSummary {
     return {
       widths: this.widths,
       min: float32ToNumber(this.min),
@@ -210,7 +221,7 @@ class LabelTally {
         ? null
         : [...this.counts]
             .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-            .slice(0, top)
+            .slice(0, top === 'all' ? undefined : top)
             .map(([label, count]) => {
               const name = names?.nameOf(label);
               return name === undefined ? { label: float32ToNumber(label), count } : { label: float32ToNumber(label), name, count };
@@ -346,7 +357,7 @@ export async function recordFileInfo(recPath: string, given: InfoOptions = {}): 
   indexCheck?.finish(records);
   options.onProgress?.(reader.size, reader.size);
 
-  const layout = detectLayout(records, tally.withoutHeader, images.count, tally.meta, (m) => {
+  const layout = detectLayout(records, tally.withoutHeader, images, tally.meta, (m) => {
     const key = index?.keyAtOffset(m.offset);
     return Number(key ?? m.id); // compared with float32 labels only: exact where it matters
   });
@@ -375,15 +386,20 @@ export async function recordFileInfo(recPath: string, given: InfoOptions = {}): 
 function detectLayout(
   records: number,
   withoutHeader: number,
-  images: number,
+  imageTally: ImageTally,
   meta: MetaRecord[],
   keyOf: (m: MetaRecord) => number,
 ): Layout {
   if (records === 0) return { kind: 'empty' };
   if (withoutHeader === records) return { kind: 'other' };
+  const images = imageTally.count;
   const header = meta.find((m) => keyOf(m) === 0);
   const [l0, l1] = header?.label ?? [];
-  if (!header || !Number.isInteger(l0) || !Number.isInteger(l1) || l0! < 1 || l1! < l0!) return { kind: 'images' };
+  if (!header || !Number.isInteger(l0) || !Number.isInteger(l1) || l0! < 1 || l1! < l0!) {
+    // Judged from every payload's first bytes (sniffFormat), not from the headers read, which may be a sample.
+    const anImage = Object.keys(imageTally.formats).some((format) => format !== 'unknown');
+    return anImage ? { kind: 'images' } : { kind: 'not-images' };
+  }
   const identities = meta.filter((m) => {
     const key = keyOf(m);
     return key >= l0! && key < l1!;

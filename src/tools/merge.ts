@@ -3,17 +3,100 @@
  * machines, say) into one `.rec` + `.idx`, records in the order given, keys
  * kept or renumbered (rewrite.ts). Every record is read and written again, so
  * a damaged input stops the merge instead of being copied.
+ *
+ * Two mistakes are refused before any record is written, unless asked for: inputs whose
+ * images carry different numbers of labels (ImageRecordIter reads one
+ * labelWidth, so the merged file could not be trained on), and an input named
+ * twice (a shell pattern that overlaps, usually) while keys are kept (its keys
+ * would be written twice, and the .idx could find only one of each). With
+ * `renumber` a file named twice is repeated as asked (oversampling), each copy
+ * under keys of its own.
  */
-import { REWRITE_OPTIONS, type RewriteFill, type RewriteOptions, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
+import { tryUnpackImageRecord } from '../format/image-record.js';
+import { RecordReader } from '../format/reader.js';
+import { displayLocation } from '../io/display-name.js';
+import { storeOf } from '../io/locations.js';
+import { REWRITE_OPTIONS, type RewriteFill, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 import { UsageError } from '../util/errors.js';
-import { checkOptions } from '../util/schema.js';
+import { type OptionsOf, boolean, checkOptions } from '../util/schema.js';
 
+/** mergeRecordFiles' options: the rewrite's, and whether inputs of different label widths may be joined. */
+export const MERGE_OPTIONS = {
+  ...REWRITE_OPTIONS,
+  mixedLabelWidths: boolean({
+    doc: 'join inputs whose images carry different numbers of labels (ImageRecordIter reads one width, so such a file cannot be trained on as a whole); else UsageError',
+    default: false,
+  }),
+};
+export type MergeOptions = OptionsOf<typeof MERGE_OPTIONS>;
 export type MergeResult = RewriteResult;
 
-export async function mergeRecordFiles(inputs: readonly string[], out: string, options: RewriteOptions = {}): Promise<MergeResult> {
-  const checked = checkOptions(REWRITE_OPTIONS, options);
+/**
+ * Records read at most, from a file's start, to find its first image (past
+ * insightface's record 0 and other records that hold labels but no image).
+ */
+const WIDTH_SEARCH_RECORDS = 64;
+
+/**
+ * How many labels a file's images carry, from its first image record (its
+ * flag: 0 is one label in the header, n > 0 is n packed labels); null when
+ * its first records hold no image header, or no image, to tell.
+ */
+async function labelWidthOf(recLocation: string): Promise<number | null> {
+  const reader = await RecordReader.openAsync(recLocation);
+  try {
+    let seen = 0;
+    for await (const record of reader.scan()) {
+      const image = tryUnpackImageRecord(record.payload);
+      if (!image) return null;
+      if (image.image.length > 0) return image.label.length;
+      if (++seen >= WIDTH_SEARCH_RECORDS) return null;
+    }
+    return null;
+  } finally {
+    reader.close();
+  }
+}
+
+const labelsPerImage = (width: number) => `${width} label${width === 1 ? '' : 's'} per image`;
+
+/** An input given twice while keys are kept: refused, naming the flag that makes it a repetition. */
+function checkRepeats(inputs: readonly string[], renumber: boolean): void {
+  if (renumber) return;
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    const where = storeOf(input).absolute(input);
+    if (seen.has(where)) {
+      throw new UsageError(
+        `${displayLocation(input)}: given twice; its keys would be written twice and its .idx could find only one record of each (renumber: true repeats it, every record under a key of its own)`,
+      );
+    }
+    seen.add(where);
+  }
+}
+
+/** Inputs whose images carry different numbers of labels: refused unless mixedLabelWidths. */
+async function checkLabelWidths(inputs: readonly string[]): Promise<void> {
+  let first: { input: string; width: number } | null = null;
+  for (const input of inputs) {
+    const width = await labelWidthOf(input);
+    if (width === null) continue;
+    if (first === null) first = { input, width };
+    else if (width !== first.width) {
+      throw new UsageError(
+        `expected inputs with the same number of labels per image (ImageRecordIter reads one labelWidth), received ${displayLocation(first.input)}: ${labelsPerImage(first.width)} and ${displayLocation(input)}: ${labelsPerImage(width)} (mixedLabelWidths: true joins them anyway)`,
+      );
+    }
+  }
+}
+
+export async function mergeRecordFiles(inputs: readonly string[], out: string, options: MergeOptions = {}): Promise<MergeResult> {
+  const checked = checkOptions(MERGE_OPTIONS, options);
   if (inputs.length === 0) throw new UsageError('expected at least one input .rec');
   const fill: RewriteFill = async ([target], progress) => {
+    // Checked once the output is claimed, so that an output that exists or is an input is said first.
+    checkRepeats(inputs, checked.renumber);
+    if (!checked.mixedLabelWidths) await checkLabelWidths(inputs);
     for (const input of inputs) await forEachKeyed(input, progress, (keyed) => target!.write(keyed));
   };
   return (await rewrite([out], inputs, checked, fill, `${inputs.join(', ')}: no records to merge`))[0]!;

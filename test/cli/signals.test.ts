@@ -109,7 +109,7 @@ describe('a writing command stopped by SIGINT or SIGTERM exits 130 or 143 and le
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     test(`rec merge, shuffle, split and subset, ${signal} while the temporary files fill`, async () => {
       const writing = (dir: string) => tempHolds(dir, 8 << 20);
-      await stopped(signal, 'rec', ['merge', '-o', 'm.rec', 'in.rec', 'in.rec', '-q'], bigInput, writing);
+      await stopped(signal, 'rec', ['merge', '-o', 'm.rec', 'in.rec', 'in.rec', '--renumber', '-q'], bigInput, writing);
       await stopped(signal, 'rec', ['shuffle', 'in.rec', '-o', 's.rec', '-q'], bigInput, writing);
       await stopped(signal, 'rec', ['split', 'in.rec', 'a.rec', 'b.rec', '-q'], bigInput, writing);
       await stopped(signal, 'rec', ['subset', 'in.rec', '-o', 'sub.rec', '--labels', '0', '-q'], bigInput, writing);
@@ -139,7 +139,7 @@ describe('a run killed outright: the next run on the output removes what it left
   test('rec merge after a SIGKILL: the stale lock and temporaries go; a live run\'s and files not of this form stay', async () => {
     const dir = fs.mkdtempSync(path.join(work, 'killed-'));
     bigInput(dir);
-    const run = start('rec', ['merge', '-o', 'm.rec', 'in.rec', 'in.rec', '-q'], dir);
+    const run = start('rec', ['merge', '-o', 'm.rec', 'in.rec', 'in.rec', '--renumber', '-q'], dir);
     await waitFor(tempHolds(dir, 8 << 20), 'the merge to be writing');
     run.child.kill('SIGKILL');
     await run.exit;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { RecordWriter } from '../../src/format/writer.js';
-import { mergeRecordFiles } from '../../src/tools/merge.js';
+import { MERGE_OPTIONS, mergeRecordFiles } from '../../src/tools/merge.js';
 import { shuffleRecordFile } from '../../src/tools/shuffle.js';
 import { splitRecordFile } from '../../src/tools/split.js';
 import { subsetRecordFile } from '../../src/tools/subset.js';
@@ -15,7 +15,6 @@ import { INFO_OPTIONS, recordFileInfo } from '../../src/tools/info.js';
 import { VERIFY_OPTIONS, verifyRecordFile } from '../../src/tools/verify.js';
 import { UNPACK_OPTIONS, unpackRecordFile } from '../../src/tools/unpack.js';
 import { VIEW_OPTIONS, viewRecordFile } from '../../src/tools/view/view.js';
-import { REWRITE_OPTIONS } from '../../src/tools/rewrite.js';
 import { SPLIT_OPTIONS } from '../../src/tools/split.js';
 import { SUBSET_OPTIONS } from '../../src/tools/subset.js';
 import { SHUFFLE_OPTIONS } from '../../src/tools/shuffle.js';
@@ -55,7 +54,7 @@ test('merge, split, subset and shuffle refuse an option they do not know or a va
 
 test("the commands' flags are their tools' options: each option with a flag is one of its command's flags", () => {
   const schemas: [string, Schema][] = [
-    ['merge', REWRITE_OPTIONS],
+    ['merge', MERGE_OPTIONS],
     ['split', SPLIT_OPTIONS],
     ['subset', SUBSET_OPTIONS],
     ['shuffle', SHUFFLE_OPTIONS],

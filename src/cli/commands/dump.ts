@@ -22,7 +22,7 @@ export function addDumpCommand(program: Command): void {
         '(protobuf payloads, say) print with "header": null. With --parts/--part, only the records\n' +
         "that dmlc's InputSplit gives that part; index then counts within the part.",
     )
-    .argument('<file>', 'the .rec file (a path or an http(s):// URL)');
+    .argument('<file>', 'the .rec file (a path, an http(s):// URL or an s3:// object)');
   addSchemaFlags(command, DUMP_PARTS);
   command
     .option('--recover', 'step over damaged records (reported on stderr; exit 1) instead of stopping')

@@ -55,7 +55,7 @@ export function addIterCommand(program: Command): void {
         'print images/s and where the time went: the smoke test and benchmark for a dataset and a set of\n' +
         'augmentation settings. Every option is one of MXNet\'s ImageRecordIter parameters.',
     )
-    .argument('<file>', 'the .rec file (or a ";"-separated list, or a folder of them; http(s):// URLs too)');
+    .argument('<file>', 'the .rec file (or a ";"-separated list, or a folder of them; http(s):// URLs and s3:// objects too)');
   addSchemaFlags(command, ITER_OPTIONS);
   command
     .option('--index <file>', 'the .idx (default: the .rec path with .idx, if present): parts split by record count, a global shuffle (MXNet path_imgidx)')
@@ -84,7 +84,12 @@ export function addIterCommand(program: Command): void {
           for (let epoch = 0; epoch < o.epochs; epoch++) {
             if (epoch > 0) it.reset();
             const t0 = performance.now();
-            for await (const batch of it) void batch;
+            // A damaged record's error says how to step over it in the library's words (skipCorrupt: true): here, the flag.
+            await (async () => {
+              for await (const batch of it) void batch;
+            })().catch((err: unknown) => {
+              throw namedByFlag(ITER_OPTIONS, err, OWN_FLAGS);
+            });
             const wall = performance.now() - t0;
             const s = it.stats;
             skipped += s.skipped;

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { storeOf } from '../../io/locations.js';
 import { displayLocation } from '../../io/display-name.js';
-import { mergeRecordFiles } from '../../tools/merge.js';
-import { REWRITE_OPTIONS } from '../../tools/rewrite.js';
+import { MERGE_OPTIONS, mergeRecordFiles } from '../../tools/merge.js';
 import { UsageError, runWritingCommand } from '../run.js';
 import { withByteProgress } from '../progress.js';
 import { addRewriteOptions, reportWritten, rewriteWith } from './rewrite-common.js';
@@ -38,12 +37,14 @@ export function addMergeCommand(program: Command): void {
       'Join .rec files into OUT.rec and OUT.idx, records in the order given. Keys come from each\n' +
         "input's .idx when it has one, else from the image header id. Inputs are never modified; the\n" +
         'output appears only when complete. Without -o the first file is the output (the older form),\n' +
-        'which is refused when that file exists.',
+        'which is refused when that file exists. Inputs whose images carry different numbers of labels\n' +
+        '(ImageRecordIter reads one width) are refused without --mixed-label-widths, and a file named\n' +
+        'twice without --renumber (its keys would be written twice; with --renumber it is repeated).',
     )
     .usage('-o OUT.rec IN.rec... [options]')
     .argument('<files...>', 'the .rec files to join, in order')
     .option('-o, --out <file>', 'the .rec to write (its .idx goes beside it)');
-  addRewriteOptions(command, REWRITE_OPTIONS)
+  addRewriteOptions(command, MERGE_OPTIONS)
     .addHelpText(
       'after',
       '\nExamples (im2rec.cc parts, or im2rec --parts 3 --part I; split outputs):\n' +
@@ -54,7 +55,7 @@ export function addMergeCommand(program: Command): void {
       runWritingCommand('rec merge', async (signal) => {
         const { out, inputs } = await outputAndInputs(files, opts.out);
         const result = await withByteProgress('rec merge', opts.quiet, async (onProgress) =>
-          rewriteWith(REWRITE_OPTIONS, opts, (given) => mergeRecordFiles(inputs, out, { ...given, onProgress, signal })),
+          rewriteWith(MERGE_OPTIONS, opts, (given) => mergeRecordFiles(inputs, out, { ...given, onProgress, signal })),
         );
         reportWritten('rec merge', [result], opts.json);
       }),

@@ -39,7 +39,7 @@ export function reportWritten(program: string, results: readonly RewriteResult[]
     return;
   }
   for (const r of results) {
-    const dup = r.duplicateKeys > 0 ? ` (${r.duplicateKeys} duplicate keys: the last record wins)` : '';
+    const dup = r.duplicateKeys > 0 ? ` (${r.duplicateKeys} duplicate keys: the last record wins; --renumber gives every record a key of its own)` : '';
     process.stderr.write(`${program}: wrote ${r.out} and ${r.indexPath}: ${r.records} records${dup}\n`);
   }
 }

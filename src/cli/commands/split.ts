@@ -11,14 +11,18 @@ export function addSplitCommand(program: Command): void {
     .description(
       'Split a .rec into the outputs given, each a new .rec + .idx, by shares of its records (equal\n' +
         'by default). Records go to outputs in runs of file order, or at random from --seed with\n' +
-        '--shuffle; each output keeps its records in file order. The input is never modified.',
+        '--shuffle; each output keeps its records in file order. With --stratify each class (first\n' +
+        "label) is shared out on its own, so every output holds each class's share to within one record.\n" +
+        'The input is never modified.',
     )
     .argument('<file>', 'the .rec to split')
     .argument('<outs...>', 'the .rec files to write (two or more)');
   addRewriteOptions(command, SPLIT_OPTIONS)
     .addHelpText(
       'after',
-      '\nExamples:\n  rec split all.rec train.rec val.rec --shares 0.9,0.1 --shuffle --seed 7\n  rec split all.rec shard-0.rec shard-1.rec shard-2.rec shard-3.rec',
+      '\nExamples:\n  rec split all.rec train.rec val.rec --shares 0.9,0.1 --shuffle --seed 7\n' +
+        '  rec split all.rec train.rec val.rec --shares 0.9,0.1 --stratify --shuffle --seed 7\n' +
+        '  rec split all.rec shard-0.rec shard-1.rec shard-2.rec shard-3.rec',
     )
     .action(async (file: string, outs: string[], opts: { json?: boolean; quiet?: boolean }) =>
       runWritingCommand('rec split', async (signal) => {

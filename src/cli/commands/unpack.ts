@@ -19,7 +19,7 @@ export function addUnpackCommand(program: Command): void {
         'or empty (with --force, files of the same names in it are replaced). Records that hold no\n' +
         'image (insightface header and identity records, non-image payloads) are counted and left out.',
     )
-    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
+    .argument('<file>', 'the .rec file (a path, an http(s):// URL or an s3:// object)')
     .argument('<outdir>', 'folder to write the images into (new or empty)')
     .option('--lst [name]', 'also write the im2rec list, a file name inside OUTDIR (default: the .rec name with .lst)')
     .option('--names <file>', 'folder names by label: im2rec\'s label map (PREFIX.labels.txt), synset.txt, or one name per line');

@@ -27,7 +27,7 @@ export function addVerifyCommand(program: Command): void {
         'has an entry. With --decode, also decode every image. Problems are listed with their byte\n' +
         'offset and key. Exits 0 when sound, 1 when not.',
     )
-    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
+    .argument('<file>', 'the .rec file (a path, an http(s):// URL or an s3:// object)')
     .option('--index <file>', 'the .idx to check (default: the .rec path with .idx, if present)')
     .option('--no-index', 'do not check an .idx');
   addSchemaFlags(command, VERIFY_OPTIONS);

@@ -39,7 +39,7 @@ export function addViewCommand(program: Command): void {
         '(no EXIF rotation), as training sees them. With neither --out nor --html, writes\n' +
         '<name>.sheet.png in the current folder.',
     )
-    .argument('<file>', 'the .rec file (a path or an http(s):// URL)')
+    .argument('<file>', 'the .rec file (a path, an http(s):// URL or an s3:// object)')
     .option('-o, --out <file>', 'write the contact sheet here: .png, .jpg / .jpeg or .webp, as its name ends')
     .option('--index <file>', 'the .idx to sample from (default: the .rec path with .idx, if present)')
     .option('--no-index', 'ignore any .idx: show the first images')

@@ -4,6 +4,7 @@
  * or opened from a remote machine's disk as it is.
  */
 import { asBuffer } from '../../util/as-buffer.js';
+import { formatBytes } from '../../util/units.js';
 import { groupLine, idLine, labelLine, sizeLine } from './captions.js';
 import type { ViewItem, ViewSelection } from './select.js';
 import type { Thumbnail } from './thumbnails.js';
@@ -19,15 +20,11 @@ function escapeHtml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function kilobytes(n: number): string {
-  return n < 1000 ? `${n} bytes` : `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)} KB`;
-}
-
 function figure(item: ViewItem, thumb: Thumbnail, options: GalleryOptions): string {
   const id = escapeHtml(idLine(item));
   const label = escapeHtml(labelLine(item, options.names));
   const channels = thumb.source ? `, ${thumb.source.channels} ch` : '';
-  const stored = `${sizeLine(item, thumb.source)}${channels}, ${kilobytes(item.size)}`;
+  const stored = `${sizeLine(item, thumb.source)}${channels}, ${formatBytes(item.size)}`;
   const picture = thumb.jpeg
     ? `<img src="data:image/jpeg;base64,${asBuffer(thumb.jpeg).toString('base64')}" width="${thumb.width}" height="${thumb.height}" alt="${id}, ${label}">`
     : `<div class="broken" title="${escapeHtml(thumb.error ?? '')}">cannot decode</div>`;

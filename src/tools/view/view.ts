@@ -113,6 +113,13 @@ async function view(recPath: string, options: ViewSettings, sheet: string | null
   } finally {
     reader.close();
   }
+  // A sheet of nothing but error tiles shows nothing of the file (text payloads, say): a failure, not a sheet.
+  if (thumbs.every((t) => t.error !== null)) {
+    const [item, thumb] = [selection.items[0]!, thumbs[0]!];
+    throw new NothingWrittenError(
+      `${displayLocation(recPath)}: none of the ${thumbs.length} records picked holds an image that decodes (key ${item.key} (byte ${item.offset}): ${thumb.error}); nothing written`,
+    );
+  }
   const title = displayBaseName(recPath);
   const { overwrite } = options;
   const sheetBytes = sheet ? await contactSheet(selection, thumbs, { size, columns: options.columns, title, names: options.names, format: sheetFormat(sheet) }) : null;

@@ -1,4 +1,4 @@
-/** How sizes read in every command's output: decimal units (kB, MB, GB), as the progress bars count. */
+/** How sizes read in every output (the commands, the gallery, the demo): decimal units (kB, MB, GB), as the progress bars count. */
 export function formatBytes(n: number): string {
   const units = ['kB', 'MB', 'GB', 'TB'];
   if (n < 1000) return `${n} bytes`;
