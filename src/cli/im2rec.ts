@@ -14,15 +14,19 @@ import { nativeStatus } from '../codec/codec.js';
 import { DEFAULT_EXTS, makeLists } from '../im2rec/make-lists.js';
 import type { ImageSettings } from '../im2rec/image-plan.js';
 import { PackError, type PackSummary, checkPackOutputs, pack } from '../im2rec/pack.js';
+import type { SkippedImage } from '../im2rec/options.js';
 import { leftoverPartial, partialPaths } from '../im2rec/partial-output.js';
 import { nameTaken } from '../io/atomic-file.js';
 import { FORCE_HELP, HELP_LAYOUT, oneLineErrors } from './args.js';
-import { formatBytes } from '../util/units.js';
+import { counted, formatBytes } from '../util/units.js';
 import { createProgress } from './progress.js';
-import { EXIT_STOPPED, LineWriter, type StopSignal, UsageError, exitQuietlyOnClosedStdout, reportError, stoppable } from './run.js';
+import { EXIT_STOPPED, EXIT_USAGE, LineWriter, type StopSignal, UsageError, exitQuietlyOnClosedStdout, reportError, stoppable } from './run.js';
 import { SHELLS, type Shell, completionScript } from './completion.js';
 import { addVersionOption } from './version.js';
-import { CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, type PackOptions, qualityProblem } from '../im2rec/options.js';
+import { CC_FLAGS, CC_OPTIONS, PY_LIST_OPTIONS, PY_PACK_OPTIONS, type PackOptions, qualityProblem } from '../im2rec/options.js';
+import { overPixelLimit } from '../im2rec/image-plan.js';
+import { SHOWN_SKIPS } from '../io/limits.js';
+import { stringifyJson } from '../util/json.js';
 import { addSchemaFlags, resolveFlags } from './schema-flags.js';
 import { resolveParts } from '../util/scheduler.js';
 import { quoted } from '../util/errors.js';
@@ -38,45 +42,77 @@ interface Extras {
   resume: boolean;
   force: boolean;
   quiet: boolean;
+  /** A JSON summary on stdout instead of the summary lines. */
+  json: boolean;
 }
 
 const say = (text: string) => process.stderr.write(`${text}\n`);
 
-/** One line per pack: what was written, what was skipped and why, how fast. */
-export function summaryLines(s: PackSummary): string[] {
-  const rel = (p: string) => shown(p) || p;
+/** The skipped images by reason (the words before its first colon: "missing file", "too large"), in the order met. */
+function skippedByReason(s: PackSummary): Map<string, number> {
   const reasons = new Map<string, number>();
   for (const skip of s.skippedImages) {
     const kind = skip.reason.split(':')[0]!;
     reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
   }
+  return reasons;
+}
+
+/** One line per pack: what was written, what was skipped and why, how fast. */
+export function summaryLines(s: PackSummary): string[] {
+  const reasons = skippedByReason(s);
   const why = reasons.size ? ` (${[...reasons].map(([k, n]) => `${n} ${k}`).join(', ')})` : '';
   const packed = s.done - s.resumedFrom;
   const rate = packed > 0 ? `, ${(packed / Math.max(s.seconds, 1e-6)).toFixed(0)} images/s` : '';
+  const written = s.notImages
+    ? `${counted(s.written, 'file')} written (${counted(s.notImages, 'not an image', 'not images')}, stored as they are)`
+    : `${counted(s.written, 'image')} written`;
   const lines = [
-    `${rel(s.list)} → ${rel(s.output)} + ${rel(s.indexPath)}: ${s.written} ${s.notImages ? `files written (${s.notImages} not images, stored as they are)` : 'images written'}, ${s.skipped} skipped${why}; ` +
+    `${shown(s.list)} → ${shown(s.output)} + ${shown(s.indexPath)}: ${written}, ${s.skipped} skipped${why}; ` +
       `${formatBytes(s.bytesIn)} read, ${formatBytes(s.bytesOut)} written; ${s.seconds.toFixed(2)} s${rate}`,
   ];
-  if (s.resumedFrom) lines.push(`  continued an interrupted run after its first ${s.resumedFrom} list items`);
-  if (s.reportPath) lines.push(`  skipped images are listed in ${rel(s.reportPath)}`);
+  if (s.resumedFrom) lines.push(`  continued an interrupted run after its first ${counted(s.resumedFrom, 'list item')}`);
+  if (s.reportPath) lines.push(`  skipped images are listed in ${shown(s.reportPath)}`);
+  if (s.skippedImages.some((skip) => overPixelLimit(skip.reason))) lines.push('  images over the pixel limit were skipped: --max-pixels N raises it');
   return lines;
+}
+
+/**
+ * The pack's summary for --json: the list, the outputs written (the skip
+ * report only when there is one), images written (with --pass-through:
+ * files, `notImages` of them not images), skipped by reason, bytes and seconds.
+ */
+export function summaryJson(s: PackSummary): Record<string, unknown> {
+  return {
+    list: shown(s.list),
+    outputs: [s.output, s.indexPath, ...(s.reportPath ? [s.reportPath] : [])].map(shown),
+    images: s.written,
+    notImages: s.notImages,
+    skipped: s.skipped,
+    skippedByReason: Object.fromEntries(skippedByReason(s)),
+    bytesRead: s.bytesIn,
+    bytesWritten: s.bytesOut,
+    seconds: Math.round(s.seconds * 1000) / 1000,
+    resumedFrom: s.resumedFrom,
+  };
+}
+
+/** The --json summary of a run: one pack's object, or an array of several (as the rec commands' --json). */
+function printJson(summaries: readonly PackSummary[]): void {
+  const all = summaries.map(summaryJson);
+  process.stdout.write(`${stringifyJson(all.length === 1 ? all[0] : all, 2)}\n`);
 }
 
 /** Said last, even with --quiet, when more than a tenth of the list was skipped: the data or ROOT may be wrong. */
 export function manySkippedWarning(s: PackSummary): string | null {
   if (s.skipped * 10 <= s.done) return null;
-  const where = s.reportPath ? `; they are listed in ${shown(s.reportPath) || s.reportPath}` : '';
-  return `im2rec: warning: ${s.skipped} of ${s.done} images (${Math.round((100 * s.skipped) / s.done)}%) were skipped${where}`;
+  const where = s.reportPath ? `; they are listed in ${shown(s.reportPath)}` : '';
+  return `im2rec: warning: ${s.skipped} of ${counted(s.done, 'image')} (${Math.round((100 * s.skipped) / s.done)}%) were skipped${where}`;
 }
 
-/** A path made absolute; a URL (s3://bucket/prefix) as it is. */
-function localOrUrl(location: string): string {
-  return isLocal(location) ? path.resolve(location) : location;
-}
-
-/** A written file as the summary names it: relative to here, or its URL. */
+/** A path or location as the user wrote it (a URL without its credentials): messages and summaries name it so. */
 function shown(location: string): string {
-  return isLocal(location) ? path.relative(process.cwd(), location) : displayLocation(location);
+  return displayLocation(location);
 }
 
 /**
@@ -93,11 +129,16 @@ async function listsOf(prefix: string): Promise<string[]> {
     // A key is data: escaped into its location, so that a '%', '?' or '#' in it stays its own.
     return keys.sort().map((key) => store.nameUnder(folder, key, 'join'));
   }
-  const workingDir = isDirectory(prefix) ? prefix : path.dirname(prefix);
+  // The lists are named as the prefix was written (m/train → m/train_val.lst, ./m/ → ./m/a.lst).
+  const [folder, start] = isDirectory(prefix)
+    ? [/[\\/]$/.test(prefix) ? prefix : `${prefix}${path.sep}`, '']
+    : [prefix.slice(0, prefix.lastIndexOf(path.sep) + 1), path.basename(prefix)];
+  if (!isDirectory(folder || '.')) return [];
   return fs
-    .readdirSync(workingDir)
-    .map((name) => path.join(workingDir, name))
-    .filter((f) => f.startsWith(prefix) && f.endsWith('.lst') && fs.statSync(f).isFile())
+    .readdirSync(folder || '.')
+    .filter((name) => name.startsWith(start) && name.endsWith('.lst'))
+    .map((name) => `${folder}${name}`)
+    .filter((f) => fs.statSync(f).isFile())
     .sort();
 }
 
@@ -109,12 +150,24 @@ async function listsOf(prefix: string): Promise<string[]> {
  */
 function finishedEarlier(options: PackOptions, extras: Extras): boolean {
   if (!extras.resume || extras.force || !storeOf(options.output).resumable || !nameTaken(options.output) || leftoverPartial(options.output)) return false;
-  say(`im2rec: --resume: ${path.relative(process.cwd(), options.output) || options.output} is complete already; passed over (--force packs it again)`);
+  say(`im2rec: --resume: ${shown(options.output)} is complete already; passed over (--force packs it again)`);
   return true;
 }
 
-/** Packs with progress, Ctrl-C handling and a summary; returns the exit code. */
-async function runPack(options: PackOptions, extras: Extras): Promise<number> {
+/** What one pack ended with: its exit code, and its summary when it completed. */
+interface PackRun {
+  code: number;
+  summary?: PackSummary;
+}
+
+/**
+ * Packs with progress, Ctrl-C handling and a summary (lines, or with --json
+ * the summary is returned for the run's JSON). The first SHOWN_SKIPS skipped
+ * images are printed a line each (none with --quiet), the rest counted in
+ * one line, so that a wrong ROOT does not print a line per image before its
+ * diagnosis; all are in the skip report.
+ */
+async function runPack(options: PackOptions, extras: Extras): Promise<PackRun> {
   const progress = createProgress(path.basename(options.output), { quiet: extras.quiet });
   const abort = new AbortController();
   let stoppedBy: StopSignal = 'SIGINT';
@@ -124,9 +177,21 @@ async function runPack(options: PackOptions, extras: Extras): Promise<number> {
     abort.abort();
     progress.log('im2rec: stopping after the images in progress (Ctrl-C again to stop at once)');
   };
+  let shownSkips = 0;
+  let hiddenSkips = 0;
+  const onSkip = (s: SkippedImage) => {
+    if (extras.quiet) return;
+    if (shownSkips === SHOWN_SKIPS) {
+      hiddenSkips += 1;
+      return;
+    }
+    shownSkips += 1;
+    progress.log(`im2rec: skipped ${s.path} (${path.basename(options.list)}:${s.line}): ${s.reason}`);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let summary: PackSummary;
+  let summary: PackSummary | undefined;
+  let failure: unknown;
   try {
     summary = await pack({
       ...options,
@@ -136,34 +201,41 @@ async function runPack(options: PackOptions, extras: Extras): Promise<number> {
       overwrite: extras.force,
       signal: abort.signal,
       onProgress: (p) => progress.update(p.done, p.total),
-      onSkip: (s) => progress.log(`im2rec: skipped ${s.path} (${path.basename(options.list)}:${s.line}): ${s.reason}`),
+      onSkip,
       onNotice: (text) => progress.log(`im2rec: ${text}`),
     });
   } catch (err) {
-    if (err instanceof PackError) {
-      const { partial } = partialPaths(options.output);
-      const kept = fs.existsSync(partial) ? `; the records before it are kept in ${partial} (fix it and rerun with --resume)` : '';
-      throw new PackError(`${err.message}${options.strict ? kept : ''}`);
-    }
-    throw err;
+    failure = err;
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  if (hiddenSkips > 0) {
+    const where = summary?.reportPath ? `; all ${summary.skipped} are listed in ${shown(summary.reportPath)}` : '';
+    say(`im2rec: ${hiddenSkips} more skipped ${hiddenSkips === 1 ? 'image' : 'images'} not shown${where}`);
+  }
+  if (summary === undefined) {
+    if (failure instanceof PackError) {
+      const { partial } = partialPaths(options.output);
+      const kept = fs.existsSync(partial) ? `; the records before it are kept in ${shown(partial)} (fix it and rerun with --resume)` : '';
+      throw new PackError(`${failure.message}${options.strict ? kept : ''}`);
+    }
+    throw failure;
+  }
   if (summary.interrupted) {
     say(
       summary.partialPath === null
-        ? `im2rec: interrupted after ${summary.done} of ${summary.total} images; the uploads to ${displayLocation(summary.output)} were cancelled and nothing was published. Run the same command again to pack it.`
-        : `im2rec: interrupted after ${summary.done} of ${summary.total} images; ${summary.written} records kept in ` +
-            `${summary.partialPath}. Run the same command with --resume to continue.`,
+        ? `im2rec: interrupted after ${summary.done} of ${counted(summary.total, 'image')}; the uploads to ${shown(summary.output)} were cancelled and nothing was published. Run the same command again to pack it.`
+        : `im2rec: interrupted after ${summary.done} of ${counted(summary.total, 'image')}; ${counted(summary.written, 'record')} kept in ` +
+            `${shown(summary.partialPath)}. Run the same command with --resume to continue.`,
     );
-    return EXIT_STOPPED[stoppedBy];
+    return { code: EXIT_STOPPED[stoppedBy] };
   }
-  if (!extras.quiet) for (const line of summaryLines(summary)) say(line);
+  if (!extras.quiet && !extras.json) for (const line of summaryLines(summary)) say(line);
   const warning = manySkippedWarning(summary);
   if (warning) say(warning);
-  return 0;
+  return { code: 0, summary };
 }
 
 function sayNativeHintOnce(quiet: boolean): void {
@@ -206,15 +278,25 @@ function checkQuality(quality: number, encoding: '.jpg' | '.png'): void {
 
 /** The im2rec.py form's command (exported for the generated docs); `run` is given the exit code. */
 export function pyProgram(run: (code: number) => void): Command {
-  return pyCommand().action(async (prefixArg: string, rootArg: string, o: OptionValues) => {
-    const prefix = localOrUrl(prefixArg);
-    const root = localOrUrl(rootArg);
+  return pyCommand().action(async (prefix: string, root: string, o: OptionValues) => {
+    // PREFIX and ROOT are kept as written: messages and summaries name them so.
+    checkNotSwapped(prefix, root, !!o.list);
     const asked = resolveFlags({ parts: PY_PACK_OPTIONS.parts, part: PY_PACK_OPTIONS.part }, o);
     const parts = resolveParts(asked.parts, asked.part, { count: '--parts', index: '--part' });
     if (o.labels !== undefined && !o.recursive) throw new UsageError('--labels: only means something with --list --recursive');
     checkQuality(o.quality, o.encoding);
     run(o.list ? await makeListsFromFlags(prefix, root, o) : await packListsFromFlags(prefix, root, parts, o));
   });
+}
+
+/**
+ * `im2rec images/ data/pets --list`: a folder of images given as PREFIX and a
+ * ROOT that does not exist are the two arguments the other way round.
+ */
+function checkNotSwapped(prefix: string, root: string, list: boolean): void {
+  if (!isLocal(root) || !isLocal(prefix) || fs.existsSync(root) || !isDirectory(prefix)) return;
+  if (!list && fs.readdirSync(prefix).some((name) => name.endsWith('.lst'))) return; // a folder of lists: pack's ROOT check says the rest
+  throw new UsageError(`ROOT ${root}: no such folder; PREFIX ${prefix} is a folder: swapped? im2rec ${root} ${prefix}${list ? ' --list' : ''} (PREFIX first, then the folder of images)`);
 }
 
 /** The im2rec.py form's arguments, flags and help. */
@@ -248,7 +330,7 @@ function pyCommand(): Command {
   addSchemaFlags(program, PY_PACK_OPTIONS);
   program
     .option('--force', `${FORCE_HELP}; start over from an interrupted pack`)
-    .option('-q, --quiet', 'no progress or summary; errors and skipped images only');
+    .option('-q, --quiet', `no progress, summary or skipped images (the first ${SHOWN_SKIPS} are printed otherwise); errors and warnings only`);
   program.addHelpText(
     'after',
     '\nExamples:\n' +
@@ -278,8 +360,8 @@ async function makeListsFromFlags(prefix: string, root: string, o: OptionValues)
     testRatio: o.testRatio,
     shuffle: o.shuffle,
     overwrite: !!o.force,
-    ...(o.labels !== undefined ? { labelMap: localOrUrl(o.labels) } : {}),
-    ...(o.quiet ? {} : { onLabel: (folder: string, label: number) => out.line(`${folder} ${label}`) }),
+    ...(o.labels !== undefined ? { labelMap: o.labels } : {}),
+    ...(o.quiet || o.json ? {} : { onLabel: (folder: string, label: number) => out.line(`${folder} ${label}`) }),
     signal,
   }));
   await out.flush();
@@ -288,9 +370,12 @@ async function makeListsFromFlags(prefix: string, root: string, o: OptionValues)
     const examples = skipped.examples.map((e) => `${quoted(e.name)} ${e.reason}`).join('; ');
     say(`im2rec: skipped ${skipped.count} name${skipped.count > 1 ? 's' : ''} a list line cannot hold as they are: ${examples}${skipped.count > skipped.examples.length ? '; ...' : ''}`);
   }
-  if (!o.quiet) {
-    for (const l of result.lists) say(`wrote ${shown(l.path)}: ${l.images} images`);
-    if (result.labelMapPath) say(`wrote ${shown(result.labelMapPath)}: ${result.folders} folder labels`);
+  if (o.json) {
+    const lists = result.lists.map((l) => ({ path: shown(l.path), images: l.images }));
+    process.stdout.write(`${stringifyJson({ lists, labelMap: result.labelMapPath ? shown(result.labelMapPath) : null, folders: result.folders }, 2)}\n`);
+  } else if (!o.quiet) {
+    for (const l of result.lists) say(`wrote ${shown(l.path)}: ${counted(l.images, 'image')}`);
+    if (result.labelMapPath) say(`wrote ${shown(result.labelMapPath)}: ${counted(result.folders, 'folder label')}`);
   }
   return 0;
 }
@@ -298,7 +383,7 @@ async function makeListsFromFlags(prefix: string, root: string, o: OptionValues)
 /** Packs every PREFIX*.lst (or its part `part`), each list's outputs checked before the first is packed; the exit code. */
 async function packListsFromFlags(prefix: string, root: string, parts: { count: number; index: number } | undefined, o: OptionValues): Promise<number> {
   const lists = await listsOf(prefix);
-  if (!lists.length) throw new UsageError(`no .lst file starts with ${displayLocation(prefix)} (make one with --list)`);
+  if (!lists.length) throw new UsageError(`no .lst file starts with ${shown(prefix)} (make one with --list)`);
   sayNativeHintOnce(!!o.quiet);
   const image: Partial<ImageSettings> = {
     form: 'py',
@@ -308,8 +393,9 @@ async function packListsFromFlags(prefix: string, root: string, parts: { count: 
     color: o.color,
     encoding: o.encoding,
     quality: o.quality,
+    maxPixels: o.maxPixels,
   };
-  const extras: Extras = { threads: o.numThread, strict: !!o.strict, resume: !!o.resume, force: !!o.force, quiet: !!o.quiet };
+  const extras: Extras = { threads: o.numThread, strict: !!o.strict, resume: !!o.resume, force: !!o.force, quiet: !!o.quiet, json: !!o.json };
   const packs: PackOptions[] = lists.map((list) => {
     const base = list.slice(0, -'.lst'.length);
     const output = parts ? `${base}.part${String(parts.index).padStart(3, '0')}.rec` : `${base}.rec`;
@@ -318,10 +404,13 @@ async function packListsFromFlags(prefix: string, root: string, parts: { count: 
   const todo = packs.filter((p) => !finishedEarlier(p, extras));
   // Every list's outputs before the first is packed: a refusal comes before any work.
   for (const p of todo) await checkPackOutputs({ ...p, resume: extras.resume, overwrite: extras.force });
+  const summaries: PackSummary[] = [];
   for (const p of todo) {
-    const code = await runPack(p, extras);
+    const { code, summary } = await runPack(p, extras);
     if (code !== 0) return code;
+    summaries.push(summary!);
   }
+  if (extras.json) printJson(summaries);
   return 0;
 }
 
@@ -345,13 +434,25 @@ export function ccKeysHelp(): string {
   return lines.join('\n');
 }
 
-export const CC_HELP = `Usage: im2rec LIST ROOT OUT.rec [key=value ...] [--num-thread N] [--strict] [--resume] [--force] [--quiet]
+/** The im2rec.cc form's flags (besides its keys), as its usage and an unknown flag's message list them. */
+const CC_FLAG_USAGE = '--num-thread N, --max-pixels N, --strict, --resume, --force, --quiet, --json';
+
+export const CC_HELP = `Usage: im2rec LIST ROOT OUT.rec [key=value ...] [--num-thread N] [--max-pixels N] [--strict] [--resume] [--force] [--quiet] [--json]
 
 Packs LIST (index, label_width labels and a path per line, whitespace-separated)
 into OUT.rec and OUT.idx, as MXNet's im2rec.cc does (which never wrote the .idx).
 
 Keys (MXNet's defaults):
 ${ccKeysHelp()}
+
+Flags (mxrec's, as in the im2rec.py form):
+  --num-thread N      ${PY_PACK_OPTIONS.numThread.doc}
+  --max-pixels N      skip images of more pixels (width x height) than N (default 16383², at most 65535²)
+  --strict            stop at the first bad image instead of skipping it
+  --resume            continue an interrupted pack after its last complete record
+  --force             replace existing outputs; start over from an interrupted pack
+  -q, --quiet         no progress, summary or skipped images; errors and warnings only
+  --json              print a JSON summary on stdout instead of the summary lines
 
 Unknown keys and "key value" without "=" are errors (MXNet ignored them).
 An existing OUT.rec, OUT.idx or skip report is replaced only with --force, which
@@ -368,19 +469,26 @@ const usage = (message: string): never => {
 async function ccMain(args: string[]): Promise<number> {
   const [list, root, out, ...rest] = args as [string, string, string, ...string[]];
   const kv = new Map<string, string>();
-  const extras: Extras = { threads: defaultOf(PY_PACK_OPTIONS.numThread) as number, strict: false, resume: false, force: false, quiet: false };
+  const extras: Extras = { threads: defaultOf(PY_PACK_OPTIONS.numThread) as number, strict: false, resume: false, force: false, quiet: false, json: false };
+  let maxPixels = defaultOf(CC_FLAGS.maxPixels) as number;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
+    const valueOf = () => (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : rest[++i]) ?? '';
     if (arg === '--strict') extras.strict = true;
     else if (arg === '--resume') extras.resume = true;
     else if (arg === '--force') extras.force = true;
     else if (arg === '--quiet' || arg === '-q') extras.quiet = true;
-    else if (arg === '--num-thread' || arg.startsWith('--num-thread=')) {
-      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : rest[++i];
-      extras.threads = checkText('--num-thread', PY_PACK_OPTIONS.numThread, value ?? '', usage);
-    } else if (!arg.includes('=')) {
-      const key = arg.replace(/^--?/, '').replace(/-/g, '_'); // `resize`, `--resize`, `--label-width` all mean a key
-      const hint = CC_KEYS.includes(key) && rest[i + 1] !== undefined ? ` (did you mean ${key}=${rest[i + 1]}?)` : '';
+    else if (arg === '--json') extras.json = true;
+    else if (arg === '--num-thread' || arg.startsWith('--num-thread=')) extras.threads = checkText('--num-thread', PY_PACK_OPTIONS.numThread, valueOf(), usage);
+    else if (arg === '--max-pixels' || arg.startsWith('--max-pixels=')) maxPixels = checkText('--max-pixels', CC_FLAGS.maxPixels, valueOf(), usage);
+    else if (arg.startsWith('-') || !arg.includes('=')) {
+      const key = arg.replace(/^--?/, '').replace(/=.*/, '').replace(/-/g, '_'); // `resize`, `--resize`, `--label-width` all mean a key
+      if (arg.startsWith('-') && !CC_KEYS.includes(key)) {
+        // A flag of the im2rec.py form (--json before it was one here, --resize-ish typos), not taken for a key.
+        throw new UsageError(`unknown flag ${JSON.stringify(arg)}; the im2rec.cc form takes key=value keys and the flags ${CC_FLAG_USAGE} (see im2rec --help-cc)`);
+      }
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : rest[i + 1];
+      const hint = CC_KEYS.includes(key) && value !== undefined ? ` (did you mean ${key}=${value}?)` : '';
       throw new UsageError(`expected key=value, received ${JSON.stringify(arg)}${hint}`);
     } else {
       const key = arg.slice(0, arg.indexOf('='));
@@ -403,6 +511,7 @@ async function ccMain(args: string[]): Promise<number> {
     encoding: o.encoding,
     quality: o.quality,
     interMethod: o.inter_method,
+    maxPixels,
   };
   const output = nsplit > 1 ? `${out}.part${String(part).padStart(3, '0')}` : out;
   if (isLocal(output) && !isDirectory(path.dirname(path.resolve(output)))) throw new UsageError(`${output}: its folder does not exist`);
@@ -417,7 +526,9 @@ async function ccMain(args: string[]): Promise<number> {
   };
   if (finishedEarlier(options, extras)) return 0;
   sayNativeHintOnce(extras.quiet);
-  return runPack(options, extras);
+  const { code, summary } = await runPack(options, extras);
+  if (code === 0 && extras.json) printJson([summary!]);
+  return code;
 }
 
 // ---------------------------------------------------------------- entry point
@@ -426,9 +537,20 @@ function isCcForm(args: readonly string[]): boolean {
   return args.length >= 3 && args.slice(0, 3).every((a) => !a.startsWith('-'));
 }
 
+/** What `im2rec` alone prints (on stderr, exit 2): both forms' usage and where their options are. */
+export const SHORT_USAGE = `Usage: im2rec PREFIX ROOT [options]                  make lists (--list), or pack every PREFIX*.lst (im2rec.py)
+       im2rec LIST ROOT OUT.rec [key=value ...]       pack one list (im2rec.cc)
+Options: im2rec --help (im2rec.py form), im2rec --help-cc (im2rec.cc form)
+`;
+
 export async function main(argv: string[] = process.argv): Promise<void> {
   const args = argv.slice(2);
   exitQuietlyOnClosedStdout(); // libuv's pool was sized for --num-thread by bin/launch.cjs
+  if (args.length === 0) {
+    process.stderr.write(SHORT_USAGE);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
   try {
     if (args.includes('--help-cc') || (isCcForm(args) && (args.includes('--help') || args.includes('-h')))) {
       process.stdout.write(CC_HELP);

@@ -64,14 +64,21 @@ export class ImageRecordError extends MxrecError {
   }
 }
 
+/** Whether a file's first bytes hold control characters no text file has (NUL and the like): a .rec, an image, an archive. */
+export function looksBinary(start: Uint8Array): boolean {
+  const head = Buffer.from(start.buffer, start.byteOffset, Math.min(start.length, 512));
+  return /[\0-\x08\x0e-\x1f]/.test(head.toString('latin1'));
+}
+
 /**
- * What a file that does not start with RecordIO's magic seems to be, from its
- * first bytes, for the NOT_RECORDIO message: the usual wrong files given
- * where a .rec was meant (its .idx or .lst, an image, an archive).
+ * What a file seems to be, from its first bytes, for the NOT_RECORDIO message
+ * (the usual wrong files given where a .rec was meant: its .idx or .lst, an
+ * image, an archive) and im2rec's (a .rec given where its list goes).
  */
 export function whatItLooksLike(start: Uint8Array): string {
   const head = Buffer.from(start.buffer, start.byteOffset, Math.min(start.length, 512));
   const has = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (has(0x0a, 0x23, 0xd7, 0xce)) return 'looks like a RecordIO file (.rec)'; // RecordIO's magic, where a .rec was not expected
   if (has(0xff, 0xd8, 0xff)) return 'looks like a JPEG image';
   if (has(0x89, 0x50, 0x4e, 0x47)) return 'looks like a PNG image';
   if (has(0x47, 0x49, 0x46, 0x38)) return 'looks like a GIF image';

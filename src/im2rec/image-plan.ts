@@ -5,7 +5,7 @@
  */
 import { shorterEdgeSize } from '../codec/codec.js';
 import { type Crop, type TranscodeOptions } from '../codec/types.js';
-import { DEFAULT_MAX_PIXELS, MAX_SIDE } from '../io/limits.js';
+import { MAX_SIDE } from '../io/limits.js';
 import { interMethodFilter } from '../codec/inter-method.js';
 import type { RecordId } from '../format/image-record.js';
 
@@ -25,6 +25,28 @@ export interface ImageSettings {
   quality: number;
   /** im2rec.cc's inter_method: 0..4 (OpenCV's), 9 auto, 10 random per image. im2rec.py: 1. */
   interMethod: number;
+  /** The most pixels an image may declare, and an image resized to may have (the codec's maxPixels). */
+  maxPixels: number;
+}
+
+/** 268402689 as 268,402,689. */
+const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+
+/** A pixel limit as people read it: 16383x16383 (268,402,689), or 300,000,000 when it is no square. */
+function pixelLimit(maxPixels: number): string {
+  const side = Math.round(Math.sqrt(maxPixels));
+  return side * side === maxPixels ? `${side}x${side} (${grouped(maxPixels)})` : grouped(maxPixels);
+}
+
+/** Whether a skip's reason is the pixel limit (an image's, or its resized size's), which `maxPixels` raises. */
+export function overPixelLimit(reason: string): boolean {
+  return /^too large: .*(decoded at most|pixels an image may have)$/.test(reason);
+}
+
+/** Why an image of that size is not decoded, or null: its declared pixels past `maxPixels`. */
+export function pixelLimitReason(width: number, height: number, maxPixels: number): string | null {
+  if (width * height <= maxPixels) return null;
+  return `too large: ${width}x${height} (${grouped(width * height)} pixels), more than the ${pixelLimit(maxPixels)} decoded at most`;
 }
 
 
@@ -57,10 +79,14 @@ export interface Unplannable {
  * in colour or gray (not with -1), so MXNet's output sizes are the upright ones.
  */
 export function planImage(info: { width: number; height: number; orientation?: number }, s: ImageSettings, index: RecordId): TranscodeOptions | Unplannable {
+  // Refused here from its header, in its size's words, before the codec would refuse it in its own.
+  const tooMany = pixelLimitReason(info.width, info.height, s.maxPixels);
+  if (tooMany) return { skip: tooMany };
   const autoOrient = s.color !== -1;
   const [width, height] = autoOrient && (info.orientation ?? 1) >= 5 ? [info.height, info.width] : [info.width, info.height];
   const options: TranscodeOptions = {
     autoOrient,
+    maxPixels: s.maxPixels,
     color: s.color === 1 ? 'rgb' : s.color === 0 ? 'gray' : 'keep',
     ...(s.encoding === '.png'
       ? { format: 'png', compressionLevel: pngLevel(s) }
@@ -77,8 +103,9 @@ export function planImage(info: { width: number; height: number; orientation?: n
       return { skip: `a ${width}x${height} image would resize to ${target.width}x${target.height}` };
     }
     // An output no encoder here can write, or that would take more memory than any input may: refused, not tried.
-    if (target.width > MAX_SIDE || target.height > MAX_SIDE || target.width * target.height > DEFAULT_MAX_PIXELS) {
-      return { skip: `too large: a ${width}x${height} image would resize to ${target.width}x${target.height}, more than the ${DEFAULT_MAX_PIXELS} pixels an image may have` };
+    if (target.width > MAX_SIDE || target.height > MAX_SIDE || target.width * target.height > s.maxPixels) {
+      const most = target.width > MAX_SIDE || target.height > MAX_SIDE ? `more than the ${MAX_SIDE} pixels a side may have` : `more than the ${pixelLimit(s.maxPixels)} pixels an image may have`;
+      return { skip: `too large: a ${width}x${height} image would resize to ${target.width}x${target.height}, ${most}` };
     }
     if (target.width !== region.width || target.height !== region.height) {
       options.width = target.width;

@@ -16,6 +16,12 @@ import { readWhole, readWholeSync } from '../io/locations.js';
 import { MAX_LIST_BYTES } from '../io/limits.js';
 import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from '../format/list-file.js';
 import { UsageError } from '../util/errors.js';
+import { looksBinary, whatItLooksLike } from '../format/errors.js';
+
+/** A file given as an image list that is not text (a .rec, an image): said as such, not printed. */
+export class NotAListError extends UsageError {
+  override readonly name = 'NotAListError';
+}
 
 
 /** Where dmlc moves a part boundary at `pos`: past the next line end and the blank lines after it. */
@@ -84,6 +90,7 @@ export class ListPart implements Iterable<ListItem> {
   }
 
   private static of(file: string, bytes: Buffer, dialect: ListDialect, parts?: { count: number; index: number }, check?: (item: ListItem, file: string) => void): ListPart {
+    if (looksBinary(bytes)) throw new NotAListError(`${file}: expected an image list (text), received a file that ${whatItLooksLike(bytes)}`);
     const { begin, end } = parts ? listPartRange(bytes, parts.count, parts.index) : { begin: 0, end: bytes.length };
     const firstLine = begin === 0 ? 1 : lineNumberAt(bytes, begin);
     let total = 0;

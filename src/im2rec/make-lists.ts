@@ -31,7 +31,7 @@ import { claimOutputs } from '../io/output-claim.js';
 import { type OutputFile, publishTogether, createOutput } from '../io/output-file.js';
 import { displayLocation } from '../io/display-name.js';
 import { LimitError, MAX_CHUNKS, MAX_LABEL_MAP_BYTES, MAX_LISTED_IMAGES, MAX_LISTED_NAME_BYTES, MAX_PATH_BYTES } from '../io/limits.js';
-import { readWhole, readWholeSync, storeOf } from '../io/locations.js';
+import { folderIsMissing, readWhole, readWholeSync, storeOf } from '../io/locations.js';
 import { NothingWrittenError } from '../io/output-errors.js';
 import { formatListLine, listNameProblem } from '../format/list-file.js';
 import { NameTable } from './name-table.js';
@@ -210,6 +210,8 @@ export async function makeLists(options: MakeListsOptions): Promise<MakeListsRes
   checkRatio('testRatio', testRatio);
   const rootStore = storeOf(root);
   if (!rootStore.isFolder(root) && (await rootStore.exists(root))) throw new ListingError(`${rootStore.display(root)}: expected a folder of images, received a file`);
+  // A local ROOT that is not there, named as such (a bucket's prefix is no object of its own: its listing says).
+  if (await folderIsMissing(root)) throw new ListingError(`ROOT ${rootStore.display(root)}: no such folder; expected the folder of images to list`);
   const prefixStore = storeOf(prefix);
   if (prefixStore.isFolder(prefix)) {
     throw new ListingError(`${prefixStore.display(prefix)}: is a folder; expected a file prefix such as ${prefixStore.display(prefixStore.nameUnder(prefix, 'train', 'join'))}`);

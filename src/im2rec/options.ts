@@ -12,7 +12,7 @@ import { INTER_METHOD } from '../codec/inter-method.js';
 import { codecThreads } from '../codec/threads.js';
 import type { RecordId } from '../format/image-record.js';
 import type { ListDialect } from '../format/list-file.js';
-import { MAX_CHUNKS, MAX_SIDE, MAX_THREADS } from '../io/limits.js';
+import { DEFAULT_MAX_PIXELS, MAX_CHUNKS, MAX_MAX_PIXELS, MAX_SIDE, MAX_THREADS } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
 import { SCHEDULER_VARIABLES, partCountOption, partIndexOption } from '../util/scheduler.js';
 import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOptions, custom, integer, number, oneOf, resolveSchema, string } from '../util/schema.js';
@@ -37,7 +37,23 @@ export const IMAGE_OPTIONS = {
   encoding: oneOf(['.jpg', '.png'], { doc: 'image format in the records', default: '.jpg' }),
   quality: integer({ doc: 'JPEG quality 1..100, or PNG compression (above 9: 9 with form py, 3 with cc, as MXNet)', default: 95, min: 0 }),
   interMethod: INTER_METHOD,
+  maxPixels: integer({
+    doc: "the most pixels an image may declare (width x height) before it is skipped as too large, and an image resized to may have (the codec's maxPixels)",
+    default: DEFAULT_MAX_PIXELS,
+    min: 1,
+    max: MAX_MAX_PIXELS,
+  }),
 };
+
+/** What im2rec.py and im2rec.cc forms both take for `image.maxPixels`. */
+const maxPixelsFlag = () =>
+  integer({
+    doc: `skip images of more pixels (width x height) than this; at most ${MAX_MAX_PIXELS} (65535²)`,
+    default: DEFAULT_MAX_PIXELS,
+    min: 1,
+    max: MAX_MAX_PIXELS,
+    metavar: '<n>',
+  });
 
 const parts = custom({
   doc: "pack only part `index` of `count` of the list, split as dmlc splits text (im2rec.cc's nsplit/part)",
@@ -174,9 +190,14 @@ export const PY_PACK_OPTIONS = {
   numThread: codecThreads({ doc: `threads decoding and encoding (at most ${MAX_THREADS})`, mxnet: 'num_thread' }),
   parts: partCountOption({ doc: "pack only part --part of N of each list (split as im2rec.cc's nsplit)", flag: '--parts', auto: false }),
   part: partIndexOption({ doc: `which part to pack, 0-based, or auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, flag: '--part' }),
+  maxPixels: maxPixelsFlag(),
   strict: boolean({ doc: 'stop at the first bad image instead of skipping it', default: false }),
   resume: boolean({ doc: 'continue an interrupted pack after its last complete record', default: false }),
+  json: boolean({ doc: 'print a JSON summary on stdout (outputs, images written, skipped by reason, seconds) instead of the summary lines', default: false }),
 };
+
+/** The im2rec.cc form's flags besides its keys: `--max-pixels N` as in the im2rec.py form. */
+export const CC_FLAGS = { maxPixels: maxPixelsFlag() };
 
 const flag01 = (doc: string, mxnet: string) => integer({ doc, mxnet, default: 0, min: 0, max: 1, metavar: '1' });
 

@@ -28,15 +28,17 @@
 import { indexPathFor } from '../format/index-file.js';
 import { type OutputClaim, claimOutputs } from '../io/output-claim.js';
 import { removeOutput, writeWholeFiles } from '../io/output-file.js';
-import { storeOf } from '../io/locations.js';
+import { folderIsMissing, storeOf } from '../io/locations.js';
 import { NothingWrittenError } from '../io/output-errors.js';
-import { NUMBER, notUnderRoot } from '../format/list-file.js';
+import path from 'node:path';
+import { DEFAULT_MAX_PIXELS } from '../io/limits.js';
+import { type ListItem, ListFileError, NUMBER, notUnderRoot } from '../format/list-file.js';
 import { ListPart } from './list-split.js';
 import { MISSING, type Outcome, type ResolvedOptions, encodeStage } from './encode-stage.js';
 import type { ImageSettings } from './image-plan.js';
-import { type PackOptions, type PackProgress, type PackSettings, type SkippedImage, checkPackOptions } from './options.js';
+import { type PackOptions, PackOptionError, type PackProgress, type PackSettings, type SkippedImage, checkPackOptions } from './options.js';
 import { type PackOutput, PartialFileOutput, ResumeError, type ResumePoint, UploadOutput, assertPartialHandled, leftoverPartial } from './partial-output.js';
-import { MxrecError } from '../util/errors.js';
+import { MxrecError, quoted } from '../util/errors.js';
 
 /**
  * Batches read and encoded ahead of the writer, per encoding thread. Images
@@ -124,19 +126,69 @@ export function imagePathResolver(root: string, form: 'py' | 'cc'): (rel: string
 }
 
 
-/** A location as notes and messages name it: a path made absolute, a URL in its display form. */
+/** A location as notes name it: a path made absolute, a URL in its display form (a resumed run may start elsewhere). */
 function absoluteName(location: string): string {
   return storeOf(location).absolute(location);
 }
 
+/** A location as messages name it: as it was given, a URL in its display form. */
+function shownName(location: string): string {
+  return storeOf(location).display(location);
+}
+
+/** The list's first item (of its part), or null for an empty one. */
+function firstItem(list: ListPart): ListItem | null {
+  return list[Symbol.iterator]().next().value ?? null;
+}
+
+/**
+ * What is wrong with the whole list, said from its first item before any
+ * work instead of once per image (a line per image of a 20,000-line list
+ * before the diagnosis): a local ROOT that is not there, or an im2rec.cc
+ * list whose lines hold more labels than label_width.
+ *
+ * ROOT is missing when the first image is not there and neither ROOT nor
+ * the image's folder is (folderIsMissing): im2rec.cc's ROOT may be a name
+ * prefix ("imgs" + "a.jpg"), which need not exist itself; a list of absolute
+ * paths needs no ROOT (MXNet's rule). A ROOT across a network (a bucket's
+ * prefix is no folder of its own) is not checked: the pack's end says it.
+ */
+async function checkListAgainstRoot(options: PackSettings, list: ListPart, pathOf: (rel: string) => string): Promise<void> {
+  const first = firstItem(list);
+  if (first === null) return;
+  const store = storeOf(options.root);
+  const image = pathOf(first.path);
+  const { dialect } = options;
+  // Not asked of a store across a network: a request of its own per pack, before the images' (and a bucket's prefix is no folder).
+  if (store.remote) return;
+  // Asked only when the first image is not there: then its folder (ROOT, or a folder under it) missing means ROOT is.
+  const missing = image !== first.path && !(await store.exists(image));
+  if (missing && (await folderIsMissing(options.root)) && (await folderIsMissing(path.dirname(image)))) {
+    throw new PackOptionError(`ROOT ${shownName(options.root)}: no such folder; expected the folder the list's paths are relative to (${list.file}:${first.line}: ${quoted(first.path)})`);
+  }
+  if (dialect.kind === 'whitespace') {
+    const numbers = first.path.split(/\s+/).findIndex((word) => !NUMBER.test(word));
+    if (numbers > 0 && (image === first.path ? !(await store.exists(image)) : missing)) {
+      const width = dialect.labelWidth + numbers;
+      throw new ListFileError(
+        list.file,
+        first.line,
+        `expected label_width=${dialect.labelWidth} label${dialect.labelWidth > 1 ? 's' : ''} then a path, received the path ${quoted(first.path)}, which starts with numbers and is no file: the lines hold ${width} labels: pass label_width=${width}`,
+      );
+    }
+  }
+}
+
 /** The settings a partial output was made with; resuming needs the same, and the same list bytes. */
 function settingsNote(options: PackSettings, list: ListPart, image: ImageSettings, packLabel: boolean): string {
+  // maxPixels is noted only when it is not the default, so that a partial made before it was an option still resumes.
+  const { maxPixels, ...rest } = image;
   return JSON.stringify({
     list: absoluteName(options.list),
     listSha256: list.sha256(),
     root: absoluteName(options.root),
     dialect: options.dialect,
-    image,
+    image: maxPixels === DEFAULT_MAX_PIXELS ? rest : image,
     packLabel,
     parts: options.parts ?? null,
   });
@@ -150,7 +202,7 @@ function settingsNote(options: PackSettings, list: ListPart, image: ImageSetting
  */
 function nothingPackedReason(options: PackSettings, skipped: readonly SkippedImage[], pathOf: (rel: string) => string): string {
   const part = options.parts ? ` (part ${options.parts.index} of ${options.parts.count})` : '';
-  const list = `${options.list}${part}`;
+  const list = `${shownName(options.list)}${part}`;
   if (skipped.length === 0) return `${list}: holds no images; nothing to pack`;
   const first = skipped[0]!;
   if (skipped.every((s) => s.reason === MISSING)) {
@@ -162,7 +214,7 @@ function nothingPackedReason(options: PackSettings, skipped: readonly SkippedIma
         return `${list}: no image was packed: ${all}; the paths start with numbers, so the lines hold more labels: pass label_width=${dialect.labelWidth + numbers}`;
       }
     }
-    return `${list}: no image was packed: ${all}; is ROOT ${absoluteName(options.root)} right?`;
+    return `${list}: no image was packed: ${all}; is ROOT ${shownName(options.root)} right?`;
   }
   const reasons = new Map<string, number>();
   for (const s of skipped) {
@@ -297,6 +349,7 @@ async function packClaimed(options: PackSettings, indexPath: string, reportPath:
     const problem = rootStore.nameProblem(item.path);
     if (problem) throw notUnderRoot(item, file, problem);
   });
+  await checkListAgainstRoot(options, list, resolved.pathOf);
   const note = settingsNote(options, list, image, packLabel);
   const { output: out, start } = await openPartial(options, indexPath, note, list, resolved.pathOf);
   const run = new PackRun(options, out, resolved.pathOf, start, list.total);

@@ -36,6 +36,12 @@ export const DEFAULT_DECODE_BUDGET = GiB;
 const DEFAULT_PIXELS_SIDE = 0x3fff;
 /** The pixels an image may declare before it is refused, unless `maxPixels` says otherwise: 16383², sharp's default. */
 export const DEFAULT_MAX_PIXELS = DEFAULT_PIXELS_SIDE * DEFAULT_PIXELS_SIDE;
+/**
+ * The most pixels im2rec's `maxPixels` (`--max-pixels`) may allow an image:
+ * the largest JPEG (65535²). What decoding holds stays within the decode
+ * budget whatever this allows.
+ */
+export const MAX_MAX_PIXELS = 65535 * 65535;
 
 /**
  * The most scans a JPEG may have before it is refused as TOO_LARGE (as in
@@ -132,6 +138,8 @@ export const MAX_JOURNAL_LINE = MiB;
 
 // --- The tools ----------------------------------------------------------------
 
+/** Skipped images im2rec prints one line each for; the rest are counted in one line (all are in the skip report). */
+export const SHOWN_SKIPS = 10;
 /** Problems `rec verify` lists on screen unless told otherwise (--max-problems). */
 export const SHOWN_PROBLEMS = 20;
 /** Problems a report keeps unless told otherwise (with --json, and in the library); the rest are counted. */
@@ -265,7 +273,11 @@ export const LIMITS: readonly Limit[] = [
     value: bytes(DEFAULT_DECODE_BUDGET),
     change: '`MXREC_DECODE_BUDGET_MB`; `setDecodeBudget(bytes)`',
   },
-  { bounds: "one image's pixels (its declared size, checked before decoding)", value: `${DEFAULT_PIXELS_SIDE} × ${DEFAULT_PIXELS_SIDE}`, change: '`maxPixels` (codec options)' },
+  {
+    bounds: "one image's pixels (its declared size, checked before decoding)",
+    value: `${DEFAULT_PIXELS_SIDE} × ${DEFAULT_PIXELS_SIDE}`,
+    change: `\`maxPixels\` (codec options; im2rec's \`image.maxPixels\`, \`--max-pixels\` in both forms, up to ${grouped(MAX_MAX_PIXELS)})`,
+  },
   { bounds: "a JPEG's scans (a progressive one has about ten)", value: `${MAX_SCANS}`, change: FIXED },
   {
     bounds:
@@ -274,7 +286,7 @@ export const LIMITS: readonly Limit[] = [
     value: `${bytes(MAX_IMAGE_FILE_BYTES)}; ${bytes(IM2REC_READ_BUDGET)} + ${bytes(IM2REC_RECORD_BUDGET)}`,
     change: FIXED,
   },
-  { bounds: 'an im2rec output image (`--resize`)', value: `sides up to ${MAX_SIDE}, ${DEFAULT_PIXELS_SIDE}² pixels`, change: FIXED },
+  { bounds: 'an im2rec output image (`--resize`)', value: `sides up to ${MAX_SIDE}, ${DEFAULT_PIXELS_SIDE}² pixels`, change: 'sides fixed; pixels: `--max-pixels`' },
   {
     bounds: 'one record, all its parts',
     // MAX_CHUNK_LENGTH is 2^29 - 1 bytes: shown as the 512 MiB it falls one byte short of.

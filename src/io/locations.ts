@@ -59,6 +59,25 @@ export function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
 
+/**
+ * Whether the store says there is no folder at `location`: nothing under the
+ * name, and its listing fails as not found (a local folder that is not
+ * there). A store whose folders are only prefixes (a bucket's) lists nothing
+ * for one that holds nothing and never says a folder is missing; one across a
+ * network is not asked.
+ */
+export async function folderIsMissing(location: string): Promise<boolean> {
+  const store = storeOf(location);
+  if (store.remote || (await store.exists(location))) return false;
+  try {
+    for await (const _name of store.list(location, { recursive: false })) break;
+    return false;
+  } catch (err) {
+    if (isNotFound(err)) return true;
+    throw err;
+  }
+}
+
 /** Opens a location synchronously where its store allows (a local file; else a LocalOnlyError), or wraps bytes already in memory. */
 export function openSource(input: string | Uint8Array, name?: string): ByteSource {
   return typeof input === 'string' ? storeOf(input).openSync(input) : new BufferSource(input, name);

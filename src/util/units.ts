@@ -10,3 +10,8 @@ export function formatBytes(n: number): string {
   }
   return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
 }
+
+/** A count with its noun: 1 image, 2 images (`plural` for nouns that do not take an s). */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}

@@ -68,7 +68,7 @@ describe('counts and sizes with ceilings', () => {
     const packed = await runBinMeasured('im2rec', [path.join(dir, 'scans'), photos, '--resize', '64']);
     assert.equal(packed.status, 0, packed.stderr);
     assert.match(packed.stderr, /skipped a\/scans\.jpg \(scans\.lst:2\): too large: more than 500 scans/);
-    assert.match(packed.stderr, /1 images written, 1 skipped/);
+    assert.match(packed.stderr, /1 image written, 1 skipped/);
     // The .rec of both images, stored as they are: verify --decode names the hostile one.
     const raw = path.join(dir, 'raw');
     fs.copyFileSync(path.join(dir, 'scans.lst'), `${raw}.lst`);
