@@ -13,7 +13,6 @@
  * under keys of its own.
  */
 import { tryUnpackImageRecord } from '../format/image-record.js';
-import { RecordReader } from '../format/reader.js';
 import { displayLocation } from '../io/display-name.js';
 import { storeOf } from '../io/locations.js';
 import { REWRITE_OPTIONS, type RewriteFill, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
@@ -32,29 +31,47 @@ export type MergeOptions = OptionsOf<typeof MERGE_OPTIONS>;
 export type MergeResult = RewriteResult;
 
 /**
- * Records read at most, from a file's start, to find its first image (past
+ * Image records looked at, from a file's start, for its label width (past
  * insightface's record 0 and other records that hold labels but no image).
  */
 const WIDTH_SEARCH_RECORDS = 64;
 
 /**
- * How many labels a file's images carry, from its first image record (its
- * flag: 0 is one label in the header, n > 0 is n packed labels); null when
- * its first records hold no image header, or no image, to tell.
+ * The label width of each input, learnt from its first image record (its
+ * flag: 0 is one label in the header, n > 0 is n packed labels) as the merge
+ * itself reads it: no extra pass, no record read twice (a 512 MiB record
+ * was). Inputs whose first records hold no image say nothing. A width that
+ * differs from the first input's stops the merge before its output appears.
  */
-async function labelWidthOf(recLocation: string): Promise<number | null> {
-  const reader = await RecordReader.openAsync(recLocation);
-  try {
-    let seen = 0;
-    for await (const record of reader.scan()) {
-      const image = tryUnpackImageRecord(record.payload);
-      if (!image) return null;
-      if (image.image.length > 0) return image.label.length;
-      if (++seen >= WIDTH_SEARCH_RECORDS) return null;
+class LabelWidths {
+  private first: { input: string; width: number } | null = null;
+  private input = '';
+  private looked = 0;
+  private known = true;
+
+  constructor(private readonly check: boolean) {}
+
+  /** The next input's records follow. */
+  start(input: string): void {
+    [this.input, this.looked, this.known] = [input, 0, !this.check];
+  }
+
+  see(payload: Uint8Array): void {
+    if (this.known) return;
+    const image = tryUnpackImageRecord(payload);
+    if (!image || image.image.length === 0) {
+      // Not image records (nothing to say), or records before the first image: looked past, a few.
+      if (!image || ++this.looked >= WIDTH_SEARCH_RECORDS) this.known = true;
+      return;
     }
-    return null;
-  } finally {
-    reader.close();
+    this.known = true;
+    const width = image.label.length;
+    if (this.first === null) this.first = { input: this.input, width };
+    else if (width !== this.first.width) {
+      throw new UsageError(
+        `expected inputs with the same number of labels per image (ImageRecordIter reads one labelWidth), received ${displayLocation(this.first.input)}: ${labelsPerImage(this.first.width)} and ${displayLocation(this.input)}: ${labelsPerImage(width)} (mixedLabelWidths: true joins them anyway)`,
+      );
+    }
   }
 }
 
@@ -75,29 +92,20 @@ function checkRepeats(inputs: readonly string[], renumber: boolean): void {
   }
 }
 
-/** Inputs whose images carry different numbers of labels: refused unless mixedLabelWidths. */
-async function checkLabelWidths(inputs: readonly string[]): Promise<void> {
-  let first: { input: string; width: number } | null = null;
-  for (const input of inputs) {
-    const width = await labelWidthOf(input);
-    if (width === null) continue;
-    if (first === null) first = { input, width };
-    else if (width !== first.width) {
-      throw new UsageError(
-        `expected inputs with the same number of labels per image (ImageRecordIter reads one labelWidth), received ${displayLocation(first.input)}: ${labelsPerImage(first.width)} and ${displayLocation(input)}: ${labelsPerImage(width)} (mixedLabelWidths: true joins them anyway)`,
-      );
-    }
-  }
-}
-
 export async function mergeRecordFiles(inputs: readonly string[], out: string, options: MergeOptions = {}): Promise<MergeResult> {
   const checked = checkOptions(MERGE_OPTIONS, options);
   if (inputs.length === 0) throw new UsageError('expected at least one input .rec');
   const fill: RewriteFill = async ([target], progress) => {
     // Checked once the output is claimed, so that an output that exists or is an input is said first.
     checkRepeats(inputs, checked.renumber);
-    if (!checked.mixedLabelWidths) await checkLabelWidths(inputs);
-    for (const input of inputs) await forEachKeyed(input, progress, (keyed) => target!.write(keyed));
+    const widths = new LabelWidths(!checked.mixedLabelWidths);
+    for (const input of inputs) {
+      widths.start(input);
+      await forEachKeyed(input, progress, (keyed) => {
+        widths.see(keyed.record.payload);
+        return target!.write(keyed);
+      });
+    }
   };
   return (await rewrite([out], inputs, checked, fill, `${inputs.join(', ')}: no records to merge`))[0]!;
 }

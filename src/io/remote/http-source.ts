@@ -316,22 +316,23 @@ export class HttpSource implements ByteSource {
       return turn;
     }
     let got = 0;
-    await withRetries(
-      this.name,
+    await this.attempts(
       position,
-      this.options,
       async (req) => {
-        const from = position + got;
-        const res = await this.rangeFrom(from, position + want - 1, req);
+        const res = await this.rangeFrom(position + got, position + want - 1, req);
         await readBody(this.name, res, req, want - got, (chunk) => {
           chunk.copy(buffer, offset + got);
           got += chunk.length;
         });
       },
-      () => (this.retried += 1),
       () => got,
     );
     return got;
+  }
+
+  /** withRetries for a read of this file from `position`, counting the attempts repeated. */
+  private attempts(position: number, attempt: (req: Attempt) => Promise<void>, progress: () => number): Promise<void> {
+    return withRetries(this.name, position, this.options, attempt, () => (this.retried += 1), progress);
   }
 
   /**
@@ -348,10 +349,8 @@ export class HttpSource implements ByteSource {
       this.body = null;
     }
     let got = 0;
-    await withRetries(
-      this.name,
+    await this.attempts(
       position,
-      this.options,
       async (req) => {
         const to = position + got;
         if (!this.body) {
@@ -378,7 +377,6 @@ export class HttpSource implements ByteSource {
           throw err;
         }
       },
-      () => (this.retried += 1),
       () => got,
     );
     if (this.bodyAt >= this.size && this.body) {
