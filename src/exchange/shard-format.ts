@@ -21,11 +21,12 @@ export interface ShardContext {
 /** Writes samples, in order, into one output. */
 export interface ShardWriter {
   /**
-   * Adds a sample. Its bytes are valid only during the call (copy what is
-   * kept). A promise returned is awaited before the next call (the output
-   * fell behind).
+   * Adds a sample: the record at byte `offset` of the source (unique in the
+   * dataset: a name of last resort). Its bytes are valid only during the
+   * call (copy what is kept). A promise returned is awaited before the next
+   * call (the output fell behind).
    */
-  add(sample: Sample): Promise<void> | null;
+  add(sample: Sample, offset: number): Promise<void> | null;
   /** Writes what ends the shard (a tar's end blocks, a Parquet footer); the pipeline then publishes the output. */
   end(): Promise<void> | void;
   /** Samples added so far. */

@@ -64,6 +64,12 @@ export class ImageRecordError extends MxrecError {
   }
 }
 
+/** A malformed shard of an exported dataset (a tar archive, a Parquet file): names the file and the byte or row. */
+export class ShardError extends MxrecError {
+  override readonly name = 'ShardError';
+  readonly kind = 'data';
+}
+
 /** Whether a file's first bytes hold control characters no text file has (NUL and the like): a .rec, an image, an archive. */
 export function looksBinary(start: Uint8Array): boolean {
   const head = Buffer.from(start.buffer, start.byteOffset, Math.min(start.length, 512));

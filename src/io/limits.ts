@@ -156,6 +156,12 @@ export const VIEW_BATCH_BYTES = 256 << 20;
 export const MAX_VIEW_IMAGES = 1000;
 /** A class names file this large is not one (ImageNet-21k has 21,841 classes). */
 export const MAX_NAMES_BYTES = 64 << 20;
+/** A tar extension header (pax records, a GNU long name) read whole: real ones are a few hundred bytes. */
+export const MAX_TAR_EXTENSION_BYTES = MiB;
+/** The largest shard member (an image, a JSON) `rec import` reads: it becomes one record, read whole. */
+export const MAX_IMPORT_MEMBER_BYTES = 512 * MiB;
+/** An export manifest or shard index read whole (a line per shard: tens of thousands of shards fit). */
+export const MAX_MANIFEST_BYTES = 64 * MiB;
 /** The most outputs (and shares) one `rec split` writes. */
 export const MAX_SPLIT_OUTPUTS = 65535;
 
@@ -292,6 +298,11 @@ export const LIMITS: readonly Limit[] = [
     // MAX_CHUNK_LENGTH is 2^29 - 1 bytes: shown as the 512 MiB it falls one byte short of.
     value: `${bytes(MAX_CHUNK_LENGTH + 1)} (the most one chunk holds), held once (one in several chunks: twice, while its parts are joined); any number of parts`,
     change: '`maxRecordBytes` (reader options)',
+  },
+  {
+    bounds: '`rec import`: one member of a WebDataset shard (it becomes one record); a tar extension header',
+    value: `${bytes(MAX_IMPORT_MEMBER_BYTES)}; ${bytes(MAX_TAR_EXTENSION_BYTES)}`,
+    change: FIXED,
   },
   {
     bounds: 'problems `rec verify` / `rec info` list (the rest are counted by kind)',

@@ -33,10 +33,12 @@ export interface OutputCheck {
   inputs?: readonly string[];
   /** Replace outputs that exist (the CLI's --force). Default false. */
   overwrite?: boolean;
+  /** The outputs are streamed one after the other (export's shards): memory is one output's, however many. */
+  oneAtATime?: boolean;
 }
 
 /** Outputs each named once, each a name its store can write, and no more streamed at once than memory allows. */
-function assertWritableNames(files: readonly string[]): void {
+function assertWritableNames(files: readonly string[], oneAtATime: boolean): void {
   const seen = new Set<string>();
   let memory = 0;
   for (const file of files) {
@@ -45,7 +47,7 @@ function assertWritableNames(files: readonly string[]): void {
     const key = store.absolute(file);
     if (seen.has(key)) throw new OutputNameError(store.display(file), 'named twice as an output; expected distinct outputs');
     seen.add(key);
-    memory += store.outputMemory;
+    memory = oneAtATime ? Math.max(memory, store.outputMemory) : memory + store.outputMemory;
   }
   if (memory > MAX_OUTPUT_MEMORY) {
     const streamed = files.filter((f) => storeOf(f).outputMemory > 0);
@@ -73,7 +75,7 @@ export async function claimOutputs(named: readonly string[], companions: readonl
     for (const hold of holds.splice(0)) hold.release();
   };
   const all = [...named, ...companions];
-  assertWritableNames(all);
+  assertWritableNames(all, options.oneAtATime ?? false);
   const inputs = options.inputs ?? [];
   try {
     for (const output of named) {

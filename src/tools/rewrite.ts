@@ -63,6 +63,11 @@ export class InputProgress {
     return new InputProgress(total, onProgress, signal);
   }
 
+  /** Progress over `total` bytes known already. */
+  static sized(total: number, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): InputProgress {
+    return new InputProgress(total, onProgress, signal);
+  }
+
   /** Counts a record read (and stops the run here if its signal is aborted). */
   add(bytes: number): void {
     this.signal?.throwIfAborted();
