@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { addCompletionCommand } from './commands/completion.js';
 import { addDumpCommand } from './commands/dump.js';
+import { addExportCommand } from './commands/export.js';
+import { addImportCommand } from './commands/import.js';
 import { addIndexCommand } from './commands/index.js';
 import { addInfoCommand } from './commands/info.js';
 import { addIterCommand } from './commands/iter.js';
@@ -18,7 +20,7 @@ import { addVersionOption } from './version.js';
 
 export function recProgram(): Command {
   const program = addVersionOption(
-    new Command('rec').description('Inspect, view, check, index, unpack, split, merge and iterate MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.'),
+    new Command('rec').description('Inspect, view, check, index, unpack, split, merge, iterate, export and import MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.'),
   )
     .configureHelp(HELP_LAYOUT)
     .exitOverride()
@@ -30,6 +32,8 @@ export function recProgram(): Command {
         'unreadable files or outputs that exist.',
     );
   addDumpCommand(program);
+  addExportCommand(program);
+  addImportCommand(program);
   addIndexCommand(program);
   addInfoCommand(program);
   addIterCommand(program);

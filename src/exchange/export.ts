@@ -186,6 +186,8 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
   const mine = names.slice(first, end);
   const partManifest = parts.count > 1 ? layout.partManifest(parts.index, parts.count) : null;
   const finals = [layout.manifest, ...layout.extras];
+  // The folders the export goes in are made (Parquet's PREFIX/data/ is part of the layout).
+  for (const location of [layout.manifest, ...mine.slice(0, 1)]) storeOf(location).makeFolderFor(location);
   const claim = await claimOutputs([partManifest ?? layout.manifest], [...mine, ...(partManifest ? [] : finals.slice(1))], {
     inputs: [rec, ...(indexLocation ? [indexLocation] : [])],
     overwrite: options.overwrite,

@@ -15,7 +15,7 @@ import { ImageRecordError } from '../format/errors.js';
 import { packImageRecord } from '../format/image-record.js';
 import type { RecordIORecord } from '../format/reader.js';
 import { displayLocation } from '../io/display-name.js';
-import { openLocation, readWhole, storeOf } from '../io/locations.js';
+import { isNotFound, openLocation, readWhole, storeOf } from '../io/locations.js';
 import { MAX_MANIFEST_BYTES } from '../io/limits.js';
 import { UsageError, quoted } from '../util/errors.js';
 import { parseJson } from '../util/json.js';
@@ -82,9 +82,13 @@ async function shardsByName(location: string, from: ExportFormatName | undefined
   const folder = folderGiven ? location.replace(/\/*$/, '/') : location.slice(0, location.lastIndexOf('/') + 1);
   const start = folderGiven ? '' : location.slice(folder.length);
   const names: string[] = [];
-  for await (const name of store.list(folder === '' ? '.' : folder, { recursive: folderGiven })) {
-    const format = formatByName(name);
-    if (format && (from === undefined || format === from) && name.startsWith(start)) names.push(name);
+  try {
+    for await (const name of store.list(folder === '' ? '.' : folder, { recursive: folderGiven })) {
+      const format = formatByName(name);
+      if (format && (from === undefined || format === from) && name.startsWith(start)) names.push(name);
+    }
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
   }
   return names.sort().map((name) => (folder === '' ? name : `${folder}${name}`));
 }

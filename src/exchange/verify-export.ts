@@ -1,0 +1,82 @@
+/**
+ * `rec verify MANIFEST`: an export checked against its manifest, shard by
+ * shard: there, of the size written, with the SHA-256 written (so with the
+ * same samples). Shards are read once each, a block at a time.
+ */
+import crypto from 'node:crypto';
+import { displayLocation } from '../io/display-name.js';
+import { isNotFound, openLocation, readWhole } from '../io/locations.js';
+import { MAX_MANIFEST_BYTES } from '../io/limits.js';
+import { UsageError } from '../util/errors.js';
+import { parseJson } from '../util/json.js';
+import { checkManifestShape } from './manifest.js';
+
+export interface ExportCheck {
+  manifest: string;
+  format: 'webdataset' | 'parquet';
+  shards: number;
+  samples: number;
+  bytes: number;
+  /** One line each: the shard and what is wrong with it. */
+  problems: string[];
+}
+
+export async function verifyExport(
+  manifestLocation: string,
+  options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<ExportCheck> {
+  const shown = displayLocation(manifestLocation);
+  let parsed: unknown;
+  try {
+    parsed = parseJson((await readWhole(manifestLocation, MAX_MANIFEST_BYTES, 'an export manifest')).toString('utf8'));
+  } catch (err) {
+    if (err instanceof SyntaxError) throw new UsageError(`${shown}: expected an export manifest (JSON), ${err.message}`);
+    throw err;
+  }
+  const manifest = checkManifestShape(parsed, shown);
+  const folder = manifestLocation.slice(0, manifestLocation.lastIndexOf('/') + 1);
+  const total = manifest.outputs.reduce((sum, o) => sum + o.bytes, 0);
+  const problems: string[] = [];
+  if (manifest.outputs.length !== manifest.shards) problems.push(`${shown}: lists ${manifest.outputs.length} shards of ${manifest.shards} (a part manifest, or parts missing)`);
+  let done = 0;
+  const block = Buffer.allocUnsafe(8 << 20);
+  for (const output of manifest.outputs) {
+    const location = `${folder}${output.path}`;
+    let source;
+    try {
+      source = await openLocation(location);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      problems.push(`${displayLocation(location)}: missing`);
+      continue;
+    }
+    try {
+      if (source.size !== output.bytes) {
+        problems.push(`${displayLocation(location)}: ${source.size} bytes, expected ${output.bytes}`);
+        continue;
+      }
+      const hash = crypto.createHash('sha256');
+      for (let at = 0; at < source.size; ) {
+        options.signal?.throwIfAborted();
+        const n = await source.read(block, 0, Math.min(block.length, source.size - at), at);
+        if (n === 0) break;
+        hash.update(block.subarray(0, n));
+        at += n;
+        done += n;
+        options.onProgress?.(done, total);
+      }
+      const sha = hash.digest('hex');
+      if (sha !== output.sha256) problems.push(`${displayLocation(location)}: SHA-256 ${sha}, expected ${output.sha256} (changed or damaged since export)`);
+    } finally {
+      source.close();
+    }
+  }
+  return {
+    manifest: shown,
+    format: manifest.format,
+    shards: manifest.outputs.length,
+    samples: manifest.outputs.reduce((sum, o) => sum + o.samples, 0),
+    bytes: total,
+    problems,
+  };
+}
