@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { exportRecordFile } from '../../src/exchange/export.js';
+import { importRecords } from '../../src/exchange/import.js';
+import { packHeader, packImageRecord, unpackImageRecord } from '../../src/format/image-record.js';
+import { RecordReader } from '../../src/format/reader.js';
+import { RecordWriter } from '../../src/format/writer.js';
+import { ClassNames } from '../../src/tools/class-names.js';
+import { isOneLineError, runBin } from '../helpers/cli.js';
+import { fixture } from '../helpers/fixtures.js';
+import { makeJpeg, makePng } from '../helpers/images.js';
+import { writeInsightface } from '../helpers/insightface.js';
+import { runPython, skipWithoutPythonPil } from '../helpers/python.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const same = (a: string, b: string) => fs.readFileSync(a).equals(fs.readFileSync(b));
+
+/** Exports `rec` to WebDataset and imports the manifest back; asserts the .rec (and .idx when there is one) come back byte for byte. */
+async function roundTrip(rec: string, dir: string, options: { shardSize?: number } = {}): Promise<string> {
+  const prefix = path.join(dir, 'wds', 'train');
+  const result = await exportRecordFile(rec, prefix, { to: 'webdataset', shardSize: options.shardSize ?? 1e9 });
+  const back = path.join(dir, 'back.rec');
+  await importRecords([result.manifest!], back);
+  assert.ok(same(rec, back), `${rec}: the .rec comes back byte for byte`);
+  const idx = rec.replace(/\.rec$/, '.idx');
+  if (fs.existsSync(idx)) assert.ok(same(idx, path.join(dir, 'back.idx')), `${idx}: the .idx comes back byte for byte`);
+  return prefix;
+}
+
+/** A .rec of the records given (payload and key), with its .idx. */
+function writeRec(dir: string, name: string, records: { payload: Buffer; key: string | number }[]): string {
+  const rec = path.join(dir, `${name}.rec`);
+  const w = RecordWriter.create(rec, { indexPath: path.join(dir, `${name}.idx`) });
+  for (const r of records) w.write(r.payload, r.key);
+  w.close();
+  return rec;
+}
+
+describe('WebDataset export and import', () => {
+  for (const rel of ['readtome/validation.rec', 'dmlc-sample/sample.rec', 'adaface-tiny/train.rec', 'gray-glyphs/val.rec']) {
+    it(`round-trips ${rel} byte for byte, in one shard and in many`, async () => {
+      await roundTrip(fixture(rel), tempDir());
+      await roundTrip(fixture(rel), tempDir(), { shardSize: 20_000 });
+    });
+  }
+
+  it('round-trips what no loader agrees on: multi-label, float and odd labels, ids past 2^53, pass-through payloads, empty images', async () => {
+    const dir = tempDir();
+    const jpeg = await makeJpeg(24, 16);
+    const png = await makePng(8, 8);
+    const header = (flag: number, label: number, id: bigint) => packHeader({ flag, label, id, id2: 7n });
+    const rec = writeRec(dir, 'odd', [
+      { payload: packImageRecord({ label: [0.1, -2.5, 3e38], id: 1, headerLabel: 0.1 }, jpeg), key: 1 },
+      { payload: packImageRecord({ label: 0.25, id: 2n ** 53n + 1n, id2: 2n ** 64n - 1n }, png), key: '9007199254740993' },
+      { payload: Buffer.concat([header(0, NaN, 3n), jpeg]), key: 3 },
+      { payload: Buffer.concat([header(0, -0, 4n), jpeg]), key: 4 },
+      { payload: Buffer.concat([header(2, Infinity, 5n), Buffer.from(new Float32Array([-Infinity, 1]).buffer), png]), key: 5 },
+      { payload: Buffer.from('not an image record'), key: 6 },
+      { payload: Buffer.from([1, 2, 3]), key: 6 }, // a repeated key, adjacent: the sample must get a key of its own
+      { payload: packImageRecord({ label: [10, 20], id: 8 }, Buffer.alloc(0)), key: 'key.with.dots' },
+      { payload: Buffer.concat([header(0, 1, 9n), Buffer.from('unknown bytes')]), key: 9 },
+    ]);
+    const prefix = await roundTrip(rec, dir);
+    const names = runTarNames(`${prefix}-000000.tar`);
+    assert.ok(names.every((n) => n.split('.').length === 2), `one dot in each member name: ${names.join(' ')}`);
+    assert.ok(names.includes('6.bin') && names.includes('1.jpg') && names.includes('9007199254740993.png') && names.includes('9.bin'));
+  });
+
+  it("round-trips insightface's layout (header record 0 last, identity records without images)", async () => {
+    const dir = tempDir();
+    const rec = await writeInsightface(dir, 'faces', [3, 2, 4]);
+    await roundTrip(rec, dir, { shardSize: 4000 });
+  });
+
+  it('is read by Python: tarfile groups every sample, PIL decodes every image, .cls and .json carry the labels', { ...skipWithoutPythonPil() }, async () => {
+    const dir = tempDir();
+    const names = path.join(dir, 'names.txt');
+    const rec = fixture('readtome/validation.rec');
+    const labels = new Map<string, number>();
+    for (const r of RecordReader.open(rec)) {
+      const image = unpackImageRecord(r.payload);
+      labels.set(String(image.id), image.label[0]!);
+    }
+    fs.writeFileSync(names, `${[...new Set(labels.values())].sort((a, b) => a - b).map((l) => `class-${l}`).join('\n')}\n`);
+    const prefix = path.join(dir, 'v');
+    const result = await exportRecordFile(rec, prefix, { to: 'webdataset', shardSize: 300_000, names: await ClassNames.load(names) });
+    const program = `
+import io, json, sys, tarfile
+from PIL import Image
+out = []
+for shard in json.load(open(sys.argv[1]))["shardlist"]:
+    samples = {}
+    with tarfile.open(sys.argv[2] + "/" + shard["url"]) as tar:
+        for m in tar:
+            assert m.isfile(), m.name
+            key, ext = m.name.split(".", 1)
+            samples.setdefault(key, {})[ext] = tar.extractfile(m).read()
+    assert len(samples) == shard["nsamples"], (len(samples), shard)
+    for key, s in samples.items():
+        meta = json.loads(s["json"])
+        img = Image.open(io.BytesIO(s["jpg"])); img.load()
+        out.append([key, int(s["cls"]), meta["label"], meta["class"], meta["id"], img.size[0] > 0])
+print(json.dumps(out))`;
+    const rows = JSON.parse(runPython(program, [`${prefix}.wids.json`, dir])) as [string, number, number, string, number, boolean][];
+    assert.equal(rows.length, labels.size);
+    assert.equal(result.samples, labels.size);
+    for (const [key, cls, label, className, id, decoded] of rows) {
+      assert.equal(cls, labels.get(key), `sample ${key}: .cls`);
+      assert.equal(label, cls);
+      assert.equal(className, `class-${cls}`);
+      assert.equal(String(id), key);
+      assert.ok(decoded);
+    }
+  });
+
+  it('imports shards Python wrote: members in any order, folders in keys, png and jpg, labels in .cls or .json', { ...skipWithoutPythonPil() }, async () => {
+    const dir = tempDir();
+    const jpeg = await makeJpeg(20, 20);
+    const png = await makePng(10, 10);
+    fs.writeFileSync(path.join(dir, 'a.jpg'), jpeg);
+    fs.writeFileSync(path.join(dir, 'b.png'), png);
+    const program = `
+import io, sys, tarfile, os
+d = sys.argv[1]
+def add(tar, name, data):
+    info = tarfile.TarInfo(name); info.size = len(data); tar.addfile(info, io.BytesIO(data))
+jpg = open(os.path.join(d, "a.jpg"), "rb").read(); png = open(os.path.join(d, "b.png"), "rb").read()
+with tarfile.open(os.path.join(d, "ext-000000.tar"), "w", format=tarfile.PAX_FORMAT) as tar:
+    add(tar, "n01/img_0.cls", b"3")
+    add(tar, "n01/img_0.jpg", jpg)
+    add(tar, "n02/img_1.json", b'{"label": 5, "caption": "x"}')
+    add(tar, "n02/img_1.png", png)
+    add(tar, "README", b"not a sample")
+with tarfile.open(os.path.join(d, "ext-000001.tar"), "w", format=tarfile.GNU_FORMAT) as tar:
+    add(tar, "a" * 120 + "/long.jpg", jpg)
+    add(tar, "a" * 120 + "/long.cls", b"7")`;
+    runPython(program, [dir]);
+    const out = path.join(dir, 'ext.rec');
+    const result = await importRecords([path.join(dir, 'ext')], out);
+    assert.equal(result.records, 3);
+    assert.equal(result.exact, 0);
+    const records = [...RecordReader.open(out)].map((r) => unpackImageRecord(r.payload));
+    assert.deepEqual(records.map((r) => [r.id, r.label]), [[0, [3]], [1, [5]], [2, [7]]]);
+    assert.ok(records[0]!.image.equals(jpeg) && records[1]!.image.equals(png) && records[2]!.image.equals(jpeg));
+    const offsets = [...RecordReader.open(out)].map((r) => r.offset);
+    assert.equal(fs.readFileSync(path.join(dir, 'ext.idx'), 'utf8'), offsets.map((offset, i) => `${i}\t${offset}\n`).join(''));
+  });
+
+  it('exports in three parts with --part auto; the last part writes the index and manifest, and the import is the same file', async () => {
+    const dir = tempDir();
+    const rec = fixture('readtome/validation.rec');
+    const prefix = path.join(dir, 'p');
+    for (const part of [2, 0, 1]) {
+      const res = runBin('rec', ['export', rec, '--to', 'webdataset', '-o', prefix, '--shard-size', '100k', '--parts', '3', '--part', 'auto', '-q'], { env: { JOB_COMPLETION_INDEX: String(part) } });
+      assert.equal(res.status, 0, res.stderr);
+      assert.equal(fs.existsSync(`${prefix}.manifest.json`), part === 1, `the manifest appears with the last part (after part ${part})`);
+    }
+    assert.equal(runBin('rec', ['verify', `${prefix}.manifest.json`]).status, 0);
+    const back = path.join(dir, 'back.rec');
+    assert.equal(runBin('rec', ['import', `${prefix}.wids.json`, '-o', back, '-q']).status, 0);
+    assert.ok(same(rec, back) && same(fixture('readtome/validation.idx'), path.join(dir, 'back.idx')));
+  });
+
+  it('refuses to replace outputs without --force, and verify finds a damaged shard', async () => {
+    const dir = tempDir();
+    const rec = fixture('dmlc-sample/sample.rec');
+    const prefix = path.join(dir, 's');
+    assert.equal(runBin('rec', ['export', rec, '--to', 'webdataset', '-o', prefix, '-q']).status, 0);
+    const again = runBin('rec', ['export', rec, '--to', 'webdataset', '-o', prefix, '-q']);
+    assert.equal(again.status, 2);
+    assert.ok(isOneLineError(again.stderr) && /already exists/.test(again.stderr), again.stderr);
+    assert.equal(runBin('rec', ['export', rec, '--to', 'webdataset', '-o', prefix, '-q', '--force']).status, 0);
+    const shard = `${prefix}-000000.tar`;
+    const bytes = fs.readFileSync(shard);
+    bytes[600] ^= 1;
+    fs.writeFileSync(shard, bytes);
+    const check = runBin('rec', ['verify', `${prefix}.manifest.json`]);
+    assert.equal(check.status, 1);
+    assert.match(check.stdout, /s-000000\.tar: SHA-256 [0-9a-f]{64}, expected/);
+  });
+});
+
+function runTarNames(shard: string): string[] {
+  const names: string[] = [];
+  const bytes = fs.readFileSync(shard);
+  for (let at = 0; at + 512 <= bytes.length; ) {
+    const header = bytes.subarray(at, at + 512);
+    if (header.every((b) => b === 0)) break;
+    names.push(header.toString('ascii', 0, 100).replace(/\0.*$/s, ''));
+    const size = parseInt(header.toString('ascii', 124, 135), 8);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return names;
+}
