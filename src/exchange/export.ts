@@ -17,25 +17,23 @@
  * appears for a run that fails or is stopped. Memory is one read block and
  * one shard's framing (a Parquet row group), whatever the dataset's size.
  */
-import crypto from 'node:crypto';
 import { RecordIndex } from '../format/index-file.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
-import type { ByteSource } from '../io/byte-source.js';
 import { displayLocation } from '../io/display-name.js';
 import { openLocation, readWhole, siblingIndex, storeOf } from '../io/locations.js';
 import { claimOutputs } from '../io/output-claim.js';
-import { OutputExistsError } from '../io/output-errors.js';
+import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { createOutput, publishTogether, writeWholeFiles } from '../io/output-file.js';
 import type { OutputFile } from '../io/store.js';
-import { UsageError } from '../util/errors.js';
 import { parseJson, stringifyJson } from '../util/json.js';
 import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOptions, custom, integer, oneOf, string } from '../util/schema.js';
 import { partCountOption, partIndexOption, resolveParts } from '../util/scheduler.js';
 import { classNamesOption } from '../tools/common-options.js';
 import { InputProgress } from '../tools/rewrite.js';
 import { HashedOutput } from './hashed-output.js';
-import { type ExportManifest, type ManifestOutput, MANIFEST_KIND, checkManifestShape } from './manifest.js';
+import { type ExportManifest, type ManifestOutput, MANIFEST_KIND, type SourceRange, checkManifestShape } from './manifest.js';
+import { hashRange } from './hash-range.js';
 import { sampleOf } from './sample.js';
 import type { ShardContext, ShardFormat } from './shard-format.js';
 import { EXPORT_FORMATS, exportLayout } from './layouts.js';
@@ -54,7 +52,7 @@ export function parseByteSize(text: string): unknown {
 export const EXPORT_OPTIONS = {
   to: oneOf(EXPORT_FORMATS, { doc: 'the format: WebDataset tar shards (PREFIX-000000.tar, ...) or Parquet as Hugging Face lays out images (PREFIX/data/train-00000-of-0000N.parquet)', required: true }),
   shardSize: custom({
-    doc: "a shard's size at most, in bytes (a record larger than this is a shard of its own)",
+    doc: "a shard's size at most: bytes, or with a unit (500M, 1G, 2GiB); a record larger than this is a shard of its own. Default 1G",
     parse: (v: unknown, invalid: (expected: string) => never): number => (Number.isSafeInteger(v) && (v as number) >= 1 ? (v as number) : invalid('a whole number of bytes >= 1 (500M, 1G)')),
     fromText: parseByteSize,
     metavar: '<bytes>',
@@ -197,13 +195,14 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
     const ranges = plan.slice(first, end);
     const total = ranges.reduce((sum, r) => sum + r.to - r.from, 0);
     const progress = await InputProgress.sized(total, options.onProgress, options.signal);
-    const written = await writeShards(rec, index, ranges, mine, format, contextOf(options), options, progress, parts.count === 1);
+    const written = await writeShards(rec, index, ranges, mine, format, contextOf(options), options, progress);
     const outputs = written.outputs.map((o) => ({ ...o, path: layout.relative(o.path) }));
     const manifest: ExportManifest = {
       kind: MANIFEST_KIND,
       version: 1,
       format: options.to,
-      source: { location: displayLocation(rec), bytes: size, ...(written.sourceSha256 ? { sha256: written.sourceSha256 } : {}) },
+      // One run read the whole source; a part, its range (the merged manifest lists every part's).
+      source: { location: displayLocation(rec), bytes: size, ...(parts.count === 1 ? { sha256: written.source.sha256 } : { ranges: [written.source] }) },
       shards: plan.length,
       parts: parts.count,
       outputs,
@@ -242,8 +241,8 @@ async function publishWith(shards: OutputFile[], files: readonly { location: str
 interface Written {
   files: OutputFile[];
   outputs: ManifestOutput[];
-  /** The whole source's SHA-256, when this run read all of it. */
-  sourceSha256: string | null;
+  /** The bytes of the source this run exported, and their SHA-256. */
+  source: SourceRange;
 }
 
 /** Writes each planned shard (unpublished); on a failure, drops them all. */
@@ -256,13 +255,12 @@ async function writeShards(
   context: ShardContext,
   options: Resolved<typeof EXPORT_OPTIONS>,
   progress: InputProgress,
-  wholeSource: boolean,
 ): Promise<Written> {
   const files: OutputFile[] = [];
   const outputs: ManifestOutput[] = [];
   const reader = await RecordReader.openAsync(rec);
-  const raw = await openLocation(rec);
-  const sourceHash = wholeSource ? crypto.createHash('sha256') : null;
+  const range = { from: ranges[0]!.from, to: ranges.at(-1)!.to };
+  const sourceHash = hashRange(rec, range.from, range.to);
   try {
     for (let i = 0; i < ranges.length; i++) {
       const { from, to } = ranges[i]!;
@@ -276,40 +274,24 @@ async function writeShards(
       });
       await writer.end();
       out.finish({ fsync: options.fsync }); // now, not at publishing: a finished local shard holds no descriptor
-      const rangeHash = await hashRange(raw, from, to, sourceHash);
-      outputs.push({ path: names[i]!, bytes: out.size, samples: writer.samples, sha256: out.digest(), source: { from, to, sha256: rangeHash } });
+      outputs.push({ path: names[i]!, bytes: out.size, samples: writer.samples, sha256: out.digest(), source: { from, to } });
     }
     progress.finish();
-    if (outputs.every((o) => o.samples === 0)) throw new UsageError(`${displayLocation(rec)}: holds no records; nothing to export`);
+    if (outputs.every((o) => o.samples === 0)) throw new NothingWrittenError(`${displayLocation(rec)}: holds no records; nothing written`);
+    return { files, outputs, source: { ...range, sha256: await sourceHash.digest } };
   } catch (err) {
+    sourceHash.stop();
     await Promise.all(files.map((f) => f.abort()));
     throw err;
   } finally {
     reader.close();
-    raw.close();
   }
-  return { files, outputs, sourceSha256: sourceHash?.digest('hex') ?? null };
 }
 
 /** A record's key where the .idx has none: its header id, else its offset. */
 function headerKey(payload: Uint8Array, offset: number): string {
   const image = tryUnpackImageRecord(payload);
   return image ? String(image.id) : `r${offset}`;
-}
-
-/** The SHA-256 of source bytes [from, to), fed to `whole` too. */
-async function hashRange(source: ByteSource, from: number, to: number, whole: crypto.Hash | null): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  const block = Buffer.allocUnsafe(Math.min(8 << 20, Math.max(1, to - from)));
-  for (let at = from; at < to; ) {
-    const n = await source.read(block, 0, Math.min(block.length, to - at), at);
-    if (n === 0) throw new UsageError(`${source.name}: ended at byte ${at} while read (changed while exported?)`);
-    const bytes = block.subarray(0, n);
-    hash.update(bytes);
-    whole?.update(bytes);
-    at += n;
-  }
-  return hash.digest('hex');
 }
 
 /**
@@ -326,7 +308,11 @@ async function finishParts(layout: ReturnType<typeof exportLayout>, count: numbe
     const parsed = parseJson((await readWhole(location, MAX_MANIFEST_BYTES, 'a part manifest')).toString('utf8'));
     manifests.push(checkManifestShape(parsed, displayLocation(location)));
   }
-  const whole: ExportManifest = { ...manifests[0]!, outputs: manifests.flatMap((m) => m.outputs) };
+  const whole: ExportManifest = {
+    ...manifests[0]!,
+    source: { ...manifests[0]!.source, ranges: manifests.flatMap((m) => m.source.ranges ?? []) },
+    outputs: manifests.flatMap((m) => m.outputs),
+  };
   delete (whole as { part?: number }).part;
   if (whole.outputs.length !== whole.shards) return null; // a part of another run's plan
   try {

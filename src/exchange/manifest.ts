@@ -1,8 +1,8 @@
 /**
  * The export manifest (`PREFIX.manifest.json`; in a Parquet export's folder,
- * `mxrec.manifest.json`): every shard with its size, sample count and
- * SHA-256, and the slice of the source it came from with that slice's
- * SHA-256 (and the whole source's, for an export written in one run). `rec
+ * `mxrec.manifest.json`): every shard with its size, sample count, SHA-256
+ * and the bytes of the source it holds, and the source's size and SHA-256
+ * (for an export in parts, each part's range and its SHA-256). `rec
  * verify MANIFEST` reads every shard again and checks it against it. Paths
  * are relative to the manifest's folder, so a copied or uploaded export
  * still verifies.
@@ -18,15 +18,23 @@ export interface ManifestOutput {
   bytes: number;
   samples: number;
   sha256: string;
-  /** The bytes of the source it holds, [from, to), and their SHA-256. */
-  source: { from: number; to: number; sha256: string };
+  /** The bytes of the source it holds, [from, to). */
+  source: { from: number; to: number };
+}
+
+/** Source bytes [from, to) one part exported, and their SHA-256. */
+export interface SourceRange {
+  from: number;
+  to: number;
+  sha256: string;
 }
 
 export interface ExportManifest {
   kind: typeof MANIFEST_KIND;
   version: 1;
   format: 'webdataset' | 'parquet';
-  source: { location: string; bytes: number; sha256?: string };
+  /** The source: its SHA-256 when one run exported it all, else each part's range with its SHA-256. */
+  source: { location: string; bytes: number; sha256?: string; ranges?: SourceRange[] };
   /** Shards in the whole export. */
   shards: number;
   parts: number;
@@ -64,9 +72,8 @@ export function checkManifestShape(value: unknown, where: string): ExportManifes
       isSha(out.sha256) &&
       src &&
       isCount(src.from) &&
-      isCount(src.to) &&
-      isSha(src.sha256);
-    if (!ok) fail(`outputs[${i}] with path, bytes, samples, sha256 and source {from, to, sha256}`);
+      isCount(src.to);
+    if (!ok) fail(`outputs[${i}] with path, bytes, samples, sha256 and source {from, to}`);
     const name = out!.path as string;
     if (name === '' || name.startsWith('/') || name.split('/').some((p) => p === '..' || p === '') || /[\\\0\n\r]|:\/\//.test(name)) {
       fail(`outputs[${i}].path a name inside the manifest's folder, received ${quoted(name)}`);

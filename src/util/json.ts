@@ -5,11 +5,18 @@
  */
 import crypto from 'node:crypto';
 
+/**
+ * Marks a bigint as a string while JSON is written or read: a control
+ * character (escaped in any JSON string from data, so data cannot hold it raw)
+ * and a nonce drawn once per process (so data cannot guess it either).
+ */
+const TAG = `\u0001${crypto.randomBytes(6).toString('hex')}:`;
+const TAG_IN_TEXT = new RegExp(`"\\\\u0001${TAG.slice(1)}(-?\\d+)"`, 'g');
+
 export function stringifyJson(value: unknown, space?: number): string {
-  // Each bigint becomes a string carrying a per-call nonce, then loses its quotes.
-  const tag = `\u0001${crypto.randomBytes(6).toString('hex')}:`;
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${tag}${v}` : v), space);
-  return text.includes('\\u0001') ? text.replace(new RegExp(`"\\\\u0001${tag.slice(1)}(\\d+)"`, 'g'), '$1') : text;
+  // Each bigint becomes a tagged string, then loses its quotes.
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${TAG}${v}` : v), space);
+  return text.includes('\\u0001') ? text.replace(TAG_IN_TEXT, '$1') : text;
 }
 
 /**
@@ -20,7 +27,8 @@ export function stringifyJson(value: unknown, space?: number): string {
  * JSON.parse shows a reviver no source text.
  */
 export function parseJson(text: string): unknown {
-  const tag = `\u0001${crypto.randomBytes(6).toString('hex')}:`;
+  if (!/\d{16}/.test(text)) return JSON.parse(text); // no integer that long: nothing to keep exact
+  const tag = TAG;
   let out = '';
   let last = 0;
   let inString = false;

@@ -174,7 +174,7 @@ with tarfile.open(os.path.join(d, "ext-000001.tar"), "w", format=tarfile.GNU_FOR
     assert.equal(runBin('rec', ['export', rec, '--to', 'webdataset', '-o', prefix, '-q', '--force']).status, 0);
     const shard = `${prefix}-000000.tar`;
     const bytes = fs.readFileSync(shard);
-    bytes[600] ^= 1;
+    bytes[600] = bytes[600]! ^ 1;
     fs.writeFileSync(shard, bytes);
     const check = runBin('rec', ['verify', `${prefix}.manifest.json`]);
     assert.equal(check.status, 1);

@@ -15,7 +15,7 @@ export function addExportCommand(program: Command): void {
     .description(
       'Write every record of a .rec into shards other loaders read, image bytes exactly as stored:\n' +
         '  --to webdataset  PREFIX-000000.tar, ... (KEY.jpg, KEY.cls, KEY.json per record), PREFIX.wids.json\n' +
-        '  --to parquet     PREFIX/data/train-00000-of-0000N.parquet, ... and PREFIX/README.md (a dataset card)\n' +
+        '  --to parquet     PREFIX/data/train-00000-of-0000N.parquet, ... and PREFIX/README.md (its card)\n' +
         'and a manifest (PREFIX.manifest.json; PREFIX/mxrec.manifest.json) with every shard\'s size, sample\n' +
         'count and SHA-256, which `rec verify MANIFEST` checks. `rec import` turns the shards back into the\n' +
         'same .rec and .idx, byte for byte. With --parts N --part I each run writes its share of the\n' +
