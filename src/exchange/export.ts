@@ -31,7 +31,7 @@ import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOpt
 import { partCountOption, partIndexOption, resolveParts } from '../util/scheduler.js';
 import { classNamesOption } from '../tools/common-options.js';
 import { InputProgress } from '../tools/rewrite.js';
-import { HashedOutput } from './hashed-output.js';
+import { HashedOutput, Hasher } from './hashed-output.js';
 import { type ExportManifest, type ManifestOutput, MANIFEST_KIND, type SourceRange, checkManifestShape } from './manifest.js';
 import { hashRange } from './hash-range.js';
 import { sampleOf } from './sample.js';
@@ -261,10 +261,11 @@ async function writeShards(
   const reader = await RecordReader.openAsync(rec);
   const range = { from: ranges[0]!.from, to: ranges.at(-1)!.to };
   const sourceHash = hashRange(rec, range.from, range.to);
+  const hasher = new Hasher();
   try {
     for (let i = 0; i < ranges.length; i++) {
       const { from, to } = ranges[i]!;
-      const out = new HashedOutput(await createOutput(names[i]!, { overwrite: options.overwrite }));
+      const out = new HashedOutput(await createOutput(names[i]!, { overwrite: options.overwrite }), hasher);
       files.push(out);
       const writer = format.writer(out, context);
       await reader.scan({ from, to, reuseBuffers: true }).forEach((record) => {
@@ -274,7 +275,7 @@ async function writeShards(
       });
       await writer.end();
       out.finish({ fsync: options.fsync }); // now, not at publishing: a finished local shard holds no descriptor
-      outputs.push({ path: names[i]!, bytes: out.size, samples: writer.samples, sha256: out.digest(), source: { from, to } });
+      outputs.push({ path: names[i]!, bytes: out.size, samples: writer.samples, sha256: await out.digest(), source: { from, to } });
     }
     progress.finish();
     if (outputs.every((o) => o.samples === 0)) throw new NothingWrittenError(`${displayLocation(rec)}: holds no records; nothing written`);
@@ -284,6 +285,7 @@ async function writeShards(
     await Promise.all(files.map((f) => f.abort()));
     throw err;
   } finally {
+    hasher.close();
     reader.close();
   }
 }

@@ -119,6 +119,8 @@ export async function importRecords(sources: readonly string[], out: string, giv
   const shardFormat = FORMATS[format];
   let next = 0;
   let exact = 0;
+  /** Where each record is built (RecordWriter.write copies or writes it at once, so one buffer serves all). */
+  let scratch = Buffer.allocUnsafeSlow(1 << 20);
   const [result] = await rewrite([out], shards, { ...options, renumber: false }, async ([target], progress) => {
     for (const shard of shards) {
       const source = await openLocation(shard);
@@ -127,7 +129,9 @@ export async function importRecords(sources: readonly string[], out: string, giv
           let payload: Buffer;
           let key: string;
           if (imported.exact) {
-            payload = payloadOf(imported.sample);
+            const size = imported.sample.bytes.byteLength + 64 + 4 * (imported.sample.header?.flag ?? 0);
+            if (imported.sample.header && size > scratch.length && size <= 64 << 20) scratch = Buffer.allocUnsafeSlow(2 * size);
+            payload = payloadOf(imported.sample, scratch);
             key = imported.sample.key;
             exact += 1;
           } else {

@@ -58,7 +58,11 @@ export interface ShardFormat {
   /** About how many bytes a shard holds per sample beyond the record's payload (framing), to plan shard sizes. */
   readonly overheadPerSample: number;
   writer(out: OutputFile, context: ShardContext): ShardWriter;
-  /** The samples of one shard in order; throws a data error naming the shard and the byte or row on a malformed one. */
+  /**
+   * The samples of one shard in order; a sample's bytes are valid until the
+   * next is read (copy what is kept). Throws a data error naming the shard and
+   * the byte or row on a malformed one.
+   */
   read(source: ByteSource, fields: ImportFields): AsyncIterable<ImportedSample>;
 }
 

@@ -101,8 +101,32 @@ function jsonOf(sample: Grouped, where: string): Record<string, unknown> | null 
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
-/** Copies a member out of the read block (which the next member reuses). */
-const copy = (bytes: Uint8Array) => Buffer.from(bytes);
+/**
+ * Where a sample's members are copied out of the read block (which the next
+ * member reuses), one after the other; used again for the next sample once
+ * this one is yielded (a sample's bytes are valid until the next is read). A
+ * new buffer per member cost more in page faults than the copy.
+ */
+class Arena {
+  private buffer = Buffer.allocUnsafeSlow(4 << 20);
+  private used = 0;
+
+  copy(bytes: Uint8Array): Uint8Array {
+    if (this.used + bytes.byteLength > this.buffer.length) {
+      // The members copied so far keep the old buffer; the next samples use the larger one.
+      this.buffer = Buffer.allocUnsafeSlow(Math.max(2 * this.buffer.length, 2 * bytes.byteLength));
+      this.used = 0;
+    }
+    const at = this.used;
+    this.buffer.set(bytes, at);
+    this.used += bytes.byteLength;
+    return this.buffer.subarray(at, this.used);
+  }
+
+  reset(): void {
+    this.used = 0;
+  }
+}
 
 function toImported(sample: Grouped, fields: ImportFields, shard: string): ImportedSample {
   const where = `${shard}: sample ${quoted(sample.key)} (byte ${sample.offset})`;
@@ -158,18 +182,20 @@ function numberOrList(value: unknown): number | number[] | null {
 
 async function* readSamples(source: ByteSource, fields: ImportFields): AsyncGenerator<ImportedSample> {
   let current: Grouped | null = null;
+  const arena = new Arena();
   for await (const member of readTarMembers(source, { maxMemberBytes: MAX_IMPORT_MEMBER_BYTES, maxMemberOption: 'a member becomes one record' })) {
     const split = keyAndExtension(member.name);
     if (!split) continue; // no extension: no sample's member (a README, say), as webdataset skips it
     if (current && current.key !== split.key) {
       yield toImported(current, fields, source.name);
       current = null;
+      arena.reset();
     }
     current ??= { key: split.key, offset: member.offset, members: new Map() };
     if (current.members.has(split.ext)) {
       throw new ShardError(`${source.name}: byte ${member.offset}: ${quoted(member.name)} appears twice in sample ${quoted(split.key)}`);
     }
-    current.members.set(split.ext, copy(member.data));
+    current.members.set(split.ext, arena.copy(member.data));
   }
   if (current) yield toImported(current, fields, source.name);
 }
