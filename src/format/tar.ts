@@ -29,14 +29,12 @@
  */
 import { ShardError } from './errors.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { MAX_TAR_EXTENSION_BYTES } from '../io/limits.js';
+import { MAX_TAR_EXTENSION_BYTES, MAX_TAR_MEMBER_BYTES } from '../io/limits.js';
 import { quoted } from '../util/errors.js';
 
 export const TAR_BLOCK = 512;
 /** Longest name a plain ustar header holds. */
 export const TAR_NAME_BYTES = 100;
-/** Largest member size the 11 octal digits hold (8 GiB - 1). */
-const MAX_OCTAL_SIZE = 8 ** 11 - 1;
 
 /** Zero bytes that pad `size` up to a multiple of 512. */
 export function tarPadding(size: number): number {
@@ -55,7 +53,7 @@ function writeOctal(header: Buffer, value: number, at: number, width: number): v
 /** The 512-byte ustar header of a regular file `name` (ASCII, at most 100 bytes) of `size` bytes. */
 export function tarHeader(name: string, size: number): Buffer {
   if (!/^[\x21-\x7e]{1,100}$/.test(name)) throw new RangeError(`tar member name ${quoted(name)}: expected 1 to 100 printable ASCII characters`);
-  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_OCTAL_SIZE) throw new RangeError(`tar member ${name}: size ${size} does not fit a ustar header`);
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_TAR_MEMBER_BYTES) throw new RangeError(`tar member ${name}: size ${size} does not fit a ustar header`);
   const header = Buffer.alloc(TAR_BLOCK);
   header.write(name, 0, TAR_NAME_BYTES, 'ascii');
   writeOctal(header, 0o644, 100, 8);

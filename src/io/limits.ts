@@ -156,6 +156,8 @@ export const VIEW_BATCH_BYTES = 256 << 20;
 export const MAX_VIEW_IMAGES = 1000;
 /** A class names file this large is not one (ImageNet-21k has 21,841 classes). */
 export const MAX_NAMES_BYTES = 64 << 20;
+/** The largest tar member written: what the ustar size field's 11 octal digits hold (8 GiB - 1). */
+export const MAX_TAR_MEMBER_BYTES = 8 ** 11 - 1;
 /** A tar extension header (pax records, a GNU long name) read whole: real ones are a few hundred bytes. */
 export const MAX_TAR_EXTENSION_BYTES = MiB;
 /** The largest shard member (an image, a JSON) `rec import` reads: it becomes one record, read whole. */
@@ -300,8 +302,8 @@ export const LIMITS: readonly Limit[] = [
     change: '`maxRecordBytes` (reader options)',
   },
   {
-    bounds: '`rec import`: one member of a WebDataset shard (it becomes one record); a tar extension header',
-    value: `${bytes(MAX_IMPORT_MEMBER_BYTES)}; ${bytes(MAX_TAR_EXTENSION_BYTES)}`,
+    bounds: '`rec import`: one member of a WebDataset shard (it becomes one record); a tar extension header. `rec export`: one member written (what a plain ustar header holds)',
+    value: `${bytes(MAX_IMPORT_MEMBER_BYTES)}; ${bytes(MAX_TAR_EXTENSION_BYTES)}; 8 GiB - 1 byte`,
     change: FIXED,
   },
   {
