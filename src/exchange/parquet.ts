@@ -388,7 +388,7 @@ async function* readParquet(source: ByteSource, fields: ImportFields): AsyncIter
  * writes each full row group to the output; end() writes the last one and the
  * footer (the output is then finished and published by the caller). A
  * writer holds one row group: up to ROW_GROUP_BYTES plus one sample, and
- * about as much again while that group is written.
+ * while the group is written, one page more (1 MiB, or one image).
  *
  * Reading: a row group at a time, each checked before it is decoded
  * (parquet-guard.ts); rows are numbered from 0 in the file (`FILE: row N`).
