@@ -79,7 +79,8 @@ export function exportLayout(to: ExportFormatName, prefix: string, split: string
           multiLabel: false,
           samples: m.outputs.reduce((sum, o) => sum + o.samples, 0),
           bytes: m.outputs.reduce((sum, o) => sum + o.bytes, 0),
-          source: m.source.location,
+          // The source's name only: a card is made to be published, and the rest of a path is the exporter's own.
+          source: baseName(m.source.location),
         }),
       },
       { location: manifest, data: manifestText(m) },

@@ -167,6 +167,28 @@ export const MAX_MANIFEST_BYTES = 64 * MiB;
 /** The most outputs (and shares) one `rec split` writes. */
 export const MAX_SPLIT_OUTPUTS = 65535;
 
+// --- Parquet files read (import) ----------------------------------------------
+
+/**
+ * A Parquet file's footer (its thrift metadata), read whole before anything
+ * else: its bytes, and the values they decode to (fields, list items,
+ * structs), counted before decoding, since each becomes a JS object (about 70
+ * bytes; 4 Mi of them stay under 300 MB). A dataset of 100-row groups has a
+ * footer of a few hundred KB; these are far past any real one.
+ */
+export const MAX_PARQUET_FOOTER_BYTES = 64 << 20;
+export const MAX_PARQUET_FOOTER_VALUES = 1 << 22;
+/**
+ * One row group as read: the bytes of the columns used, plus what their
+ * compressed pages expand to; and their values (rows, list items, dictionary
+ * entries), each an array slot or an object when decoded. Hugging Face writes
+ * image datasets in row groups of 100 rows, mxrec too (parquet.ts).
+ */
+export const MAX_PARQUET_ROW_GROUP_BYTES = GiB;
+export const MAX_PARQUET_ROW_GROUP_VALUES = 1 << 22;
+/** Thrift values in one page header (its sizes, counts and statistics: about 20 in practice). */
+export const MAX_PARQUET_PAGE_HEADER_VALUES = 1024;
+
 // --- The iterator ---------------------------------------------------------------
 
 /** One batch at most: 2 GiB (about 2,800 float32 images of 3x224x224). */
@@ -362,6 +384,11 @@ export const LIMITS: readonly Limit[] = [
   {
     bounds: 'one request the AWS SDK sends itself (uploads, listings)',
     value: `${duration(SDK_CONNECT_TIMEOUT_MS)} to connect; ${duration(SDK_IDLE_TIMEOUT_MS)} without data; ${SDK_ATTEMPTS} attempts`,
+    change: FIXED,
+  },
+  {
+    bounds: 'a Parquet file imported: its footer; one row group (the columns used, with what their compressed pages expand to)',
+    value: `${bytes(MAX_PARQUET_FOOTER_BYTES)} and ${grouped(MAX_PARQUET_FOOTER_VALUES)} values; ${bytes(MAX_PARQUET_ROW_GROUP_BYTES)} and ${grouped(MAX_PARQUET_ROW_GROUP_VALUES)} values`,
     change: FIXED,
   },
   { bounds: 'an `s3://` label map or image read whole', value: `${bytes(MAX_LABEL_MAP_BYTES)}; ${bytes(MAX_IMAGE_FILE_BYTES)}`, change: FIXED },

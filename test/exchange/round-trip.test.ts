@@ -8,6 +8,7 @@ import { packHeader, packImageRecord, unpackImageRecord } from '../../src/format
 import { RecordReader } from '../../src/format/reader.js';
 import { RecordWriter } from '../../src/format/writer.js';
 import { ClassNames } from '../../src/tools/class-names.js';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { isOneLineError, runBin } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { makeJpeg, makePng } from '../helpers/images.js';
@@ -17,15 +18,16 @@ import { tempDir } from '../helpers/tmp.js';
 
 const same = (a: string, b: string) => fs.readFileSync(a).equals(fs.readFileSync(b));
 
-/** Exports `rec` to WebDataset and imports the manifest back; asserts the .rec (and .idx when there is one) come back byte for byte. */
-async function roundTrip(rec: string, dir: string, options: { shardSize?: number } = {}): Promise<string> {
-  const prefix = path.join(dir, 'wds', 'train');
-  const result = await exportRecordFile(rec, prefix, { to: 'webdataset', shardSize: options.shardSize ?? 1e9 });
-  const back = path.join(dir, 'back.rec');
+/** Exports `rec` (WebDataset unless asked) and imports the manifest back; asserts the .rec (and .idx when there is one) come back byte for byte. */
+async function roundTrip(rec: string, dir: string, options: { shardSize?: number; to?: 'webdataset' | 'parquet' } = {}): Promise<string> {
+  const to = options.to ?? 'webdataset';
+  const prefix = path.join(dir, to, 'train');
+  const result = await exportRecordFile(rec, prefix, { to, shardSize: options.shardSize ?? 1e9 });
+  const back = path.join(dir, `back-${to}.rec`);
   await importRecords([result.manifest!], back);
   assert.ok(same(rec, back), `${rec}: the .rec comes back byte for byte`);
   const idx = rec.replace(/\.rec$/, '.idx');
-  if (fs.existsSync(idx)) assert.ok(same(idx, path.join(dir, 'back.idx')), `${idx}: the .idx comes back byte for byte`);
+  if (fs.existsSync(idx)) assert.ok(same(idx, back.replace(/\.rec$/, '.idx')), `${idx}: the .idx comes back byte for byte`);
   return prefix;
 }
 
@@ -38,11 +40,13 @@ function writeRec(dir: string, name: string, records: { payload: Buffer; key: st
   return rec;
 }
 
-describe('WebDataset export and import', () => {
+describe('WebDataset and Parquet export and import', () => {
   for (const rel of ['readtome/validation.rec', 'dmlc-sample/sample.rec', 'adaface-tiny/train.rec', 'gray-glyphs/val.rec']) {
-    it(`round-trips ${rel} byte for byte, in one shard and in many`, async () => {
-      await roundTrip(fixture(rel), tempDir());
-      await roundTrip(fixture(rel), tempDir(), { shardSize: 20_000 });
+    it(`round-trips ${rel} byte for byte, in one shard and in many, as WebDataset and as Parquet`, async () => {
+      for (const to of ['webdataset', 'parquet'] as const) {
+        await roundTrip(fixture(rel), tempDir(), { to });
+        await roundTrip(fixture(rel), tempDir(), { to, shardSize: 20_000 });
+      }
     });
   }
 
@@ -62,6 +66,7 @@ describe('WebDataset export and import', () => {
       { payload: packImageRecord({ label: [10, 20], id: 8 }, Buffer.alloc(0)), key: 'key.with.dots' },
       { payload: Buffer.concat([header(0, 1, 9n), Buffer.from('unknown bytes')]), key: 9 },
     ]);
+    await roundTrip(rec, dir, { to: 'parquet' });
     const prefix = await roundTrip(rec, dir);
     const names = runTarNames(`${prefix}-000000.tar`);
     assert.ok(names.every((n) => n.split('.').length === 2), `one dot in each member name: ${names.join(' ')}`);
@@ -72,6 +77,7 @@ describe('WebDataset export and import', () => {
     const dir = tempDir();
     const rec = await writeInsightface(dir, 'faces', [3, 2, 4]);
     await roundTrip(rec, dir, { shardSize: 4000 });
+    await roundTrip(rec, dir, { shardSize: 4000, to: 'parquet' });
   });
 
   it('is read by Python: tarfile groups every sample, PIL decodes every image, .cls and .json carry the labels', { ...skipWithoutPythonPil() }, async () => {
@@ -161,6 +167,31 @@ with tarfile.open(os.path.join(d, "ext-000001.tar"), "w", format=tarfile.GNU_FOR
     const back = path.join(dir, 'back.rec');
     assert.equal(runBin('rec', ['import', `${prefix}.wids.json`, '-o', back, '-q']).status, 0);
     assert.ok(same(rec, back) && same(fixture('readtome/validation.idx'), path.join(dir, 'back.idx')));
+  });
+
+  it('exports Parquet in three parts with class names: files named -of- the whole, the card and manifest by the last part, every row read by DuckDB', async () => {
+    const dir = tempDir();
+    const rec = fixture('readtome/validation.rec');
+    const labels = [...RecordReader.open(rec)].map((r) => unpackImageRecord(r.payload).label[0]!);
+    const names = path.join(dir, 'names.txt');
+    fs.writeFileSync(names, 'class 0\nclass 1\n'); // the fixture's labels are all 0; a second name shows the list is whole
+    const out = path.join(dir, 'hf');
+    for (const part of ['1', '2', '0']) {
+      const res = runBin('rec', ['export', rec, '--to', 'parquet', '-o', out, '--shard-size', '100k', '--parts', '3', '--part', part, '--names', names, '-q']);
+      assert.equal(res.status, 0, res.stderr);
+      assert.equal(fs.existsSync(path.join(out, 'README.md')), part === '0');
+    }
+    const files = fs.readdirSync(path.join(out, 'data')).sort();
+    assert.ok(files.length > 3 && files.every((f, i) => f === `train-${String(i).padStart(5, '0')}-of-${String(files.length).padStart(5, '0')}.parquet`), files.join(' '));
+    assert.match(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /class_label:\n\s+names:\n\s+'0': "class 0"/);
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const rows = (await duck.runAndReadAll(`SELECT label, image.bytes AS bytes FROM read_parquet('${out}/data/*.parquet') ORDER BY filename, file_row_number`)).getRowObjectsJS();
+    assert.deepEqual(rows.map((r) => Number(r.label)), labels);
+    const meta = (await duck.runAndReadAll(`SELECT decode(value) AS v FROM parquet_kv_metadata('${out}/data/${files[0]}') WHERE decode(key) = 'huggingface'`)).getRowObjectsJS();
+    assert.deepEqual((JSON.parse(meta[0]!.v as string) as { info: { features: { label: { names: string[] } } } }).info.features.label.names.slice(0, 2), ['class 0', 'class 1']);
+    const back = path.join(dir, 'back.rec');
+    assert.equal(runBin('rec', ['import', out, '-o', back, '-q']).status, 0);
+    assert.ok(same(rec, back));
   });
 
   it('refuses to replace outputs without --force, and verify finds a damaged shard', async () => {
