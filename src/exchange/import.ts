@@ -97,15 +97,17 @@ async function shardsByName(location: string, from: ExportFormatName | undefined
 export async function resolveShards(sources: readonly string[], from: ExportFormatName | undefined): Promise<{ shards: string[]; format: ExportFormatName }> {
   const shards: string[] = [];
   for (const source of sources) {
+    const store = storeOf(source);
     if (formatByName(source)) shards.push(source);
     else if (/\.json$/i.test(source)) shards.push(...(await shardsOfIndex(source)));
+    else if (from && !store.isFolder(source) && (await store.exists(source))) shards.push(source); // named otherwise, read as --from says
     else {
       const found = await shardsByName(source, from);
       if (found.length === 0) throw new UsageError(`${displayLocation(source)}: expected a shard (.tar, .parquet), a shard index (.json), a folder or a prefix of shards, found no shard there`);
       shards.push(...found);
     }
   }
-  const formats = new Set<ExportFormatName | null | undefined>(shards.map((s) => formatByName(s) ?? from));
+  const formats = new Set<ExportFormatName | null | undefined>(shards.map((s) => from ?? formatByName(s)));
   if (formats.has(null) || formats.has(undefined)) throw new UsageError(`expected shards named .tar or .parquet, or --from; received ${shards.map(displayLocation).join(', ')}`);
   if (formats.size > 1) throw new UsageError(`expected shards of one format, received both .tar and .parquet (${shards.map(displayLocation).join(', ')})`);
   const format = from ?? [...formats][0]!;

@@ -128,7 +128,24 @@ const CASES: Case[] = [
   ['im2rec', [lst, at('images'), out('cc.rec'), 'bogus=1']],
   ['im2rec', [lst, at('images'), 's3://b']],
   ['im2rec', [lst, 's3://', out('cc.rec')]],
+  // Export and import: sources and options of the wrong kind, shard indexes that are not.
+  ['rec', ['export', at('garbage.rec'), '--to', 'webdataset', '-o', out('w')]],
+  ['rec', ['export', at('empty.rec'), '--to', 'parquet', '-o', out('p')]],
+  ['rec', ['export', rec, '--to', 'webdataset', '-o', out('w'), '--shard-size', '0']],
+  ['rec', ['export', rec, '--to', 'webdataset', '-o', out('w'), '--shard-size', 'lots']],
+  ['rec', ['export', rec, '--to', 'webdataset', '-o', out('w'), '--parts', '2', '--part', '5']],
+  ['rec', ['export', rec, '--to', 'tfrecord', '-o', out('w')]],
+  ['rec', ['export', rec, '--to', 'webdataset', '-o', 's3://']],
+  ['rec', ['import', at('a-file'), '-o', out('i.rec')]],
+  ['rec', ['import', at('garbage.rec'), '-o', out('i.rec'), '--from', 'webdataset']],
+  ['rec', ['import', at('garbage.rec'), '-o', out('i.rec'), '--from', 'parquet']],
+  ['rec', ['import', at('bad.json'), '-o', out('i.rec')]],
+  ['rec', ['import', at('escape.json'), '-o', out('i.rec')]],
+  ['rec', ['import', at('missing.tar'), '-o', out('i.rec')]],
+  ['rec', ['verify', at('bad.json')]],
 ];
+fs.writeFileSync(at('bad.json'), '{"shardlist": 5');
+fs.writeFileSync(at('escape.json'), JSON.stringify({ shardlist: [{ url: '../../etc/passwd.tar' }] }));
 
 /** The cases run a few at a time (a process each), each test awaiting its own. */
 const IN_FLIGHT = 3;
