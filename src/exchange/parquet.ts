@@ -134,7 +134,7 @@ class ParquetShardWriter implements ShardWriter {
     const { key, header, bytes } = sample;
     const c = this.columns;
     // The bytes are the caller's only during the call: the row group keeps copies.
-    const copy = bytes.slice();
+    const copy = new Uint8Array(bytes); // a copy (Buffer.prototype.slice would be a view of the caller's memory)
     if (header) {
       const labels = header.labels ?? [];
       if (labels.length !== header.flag) throw new ImageRecordError(`sample ${quoted(key)}: flag is ${header.flag} but ${labels.length} labels are given`);

@@ -14,6 +14,7 @@ import { fixture } from '../helpers/fixtures.js';
 import { makeJpeg, makePng } from '../helpers/images.js';
 import { writeInsightface } from '../helpers/insightface.js';
 import { runPython, skipWithoutPythonPil } from '../helpers/python.js';
+import { randomBytes, rng } from '../helpers/random.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const same = (a: string, b: string) => fs.readFileSync(a).equals(fs.readFileSync(b));
@@ -71,6 +72,19 @@ describe('WebDataset and Parquet export and import', () => {
     const names = runTarNames(`${prefix}-000000.tar`);
     assert.ok(names.every((n) => n.split('.').length === 2), `one dot in each member name: ${names.join(' ')}`);
     assert.ok(names.includes('6.bin') && names.includes('1.jpg') && names.includes('9007199254740993.png') && names.includes('9.bin'));
+  });
+
+  it('round-trips records large enough that the reader reuses its buffers within a row group and a shard', async () => {
+    const dir = tempDir();
+    const next = rng(3);
+    const records = Array.from({ length: 150 }, (_, id) => {
+      const body = randomBytes(next, 100_000 + Math.floor(next() * 100_000)); // a row group (100 rows) outgrows the reader's read-ahead
+      body.set([0xff, 0xd8, 0xff, 0xe0]);
+      return { payload: packImageRecord({ label: id % 7, id }, body), key: id };
+    });
+    const rec = writeRec(dir, 'big', records);
+    await roundTrip(rec, dir, { to: 'parquet' });
+    await roundTrip(rec, dir, { shardSize: 3_000_000 });
   });
 
   it("round-trips insightface's layout (header record 0 last, identity records without images)", async () => {
