@@ -93,7 +93,8 @@ export { ClassNames, ClassNamesError } from './tools/class-names.js';
 export { VIEW_OPTIONS, viewRecordFile, type ViewOptions, type ViewResult } from './tools/view/view.js';
 
 // Getting datasets out and back in: WebDataset shards and Hugging Face's Parquet layout.
-export { EXPORT_OPTIONS, exportRecordFile, parseByteSize, type ExportOptions, type ExportResult, type ShardPlan } from './exchange/export.js';
+export { EXPORT_OPTIONS, exportRecordFile, type ExportOptions, type ExportResult, type ShardPlan } from './exchange/export.js';
+export { parseByteSize } from './util/units.js';
 export { IMPORT_OPTIONS, importRecords, type ImportOptions, type ImportResult } from './exchange/import.js';
 export { verifyExport, type ExportCheck } from './exchange/verify-export.js';
 export { MANIFEST_KIND, type ExportManifest, type ManifestOutput, type SourceRange } from './exchange/manifest.js';

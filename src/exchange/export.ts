@@ -38,15 +38,7 @@ import { sampleOf } from './sample.js';
 import type { ShardContext, ShardFormat } from './shard-format.js';
 import { EXPORT_FORMATS, exportLayout } from './layouts.js';
 import { MAX_MANIFEST_BYTES } from '../io/limits.js';
-
-/** Sizes on the command line: bytes, or with a unit (500M, 1G: powers of 1000, as `formatBytes` prints them; MiB and GiB too). */
-export function parseByteSize(text: string): unknown {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(|k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib)\s*$/i.exec(text);
-  if (!m) return text;
-  const unit = m[2]!.toLowerCase();
-  const scale = unit.endsWith('ib') ? 1024 ** ' kmgt'.indexOf(unit[0]!) : 1000 ** ' kmgt'.indexOf(unit[0] ?? ' ');
-  return Math.round(Number(m[1]) * (unit === '' ? 1 : scale));
-}
+import { parseByteSize } from '../util/units.js';
 
 /** exportRecordFile's options. */
 export const EXPORT_OPTIONS = {
@@ -173,8 +165,7 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
   source.close();
   const indexLocation = await siblingIndex(rec);
   const index = indexLocation === null ? null : await RecordIndex.read(indexLocation);
-  const progress0 = await InputProgress.of([], undefined, options.signal);
-  const plan = planShards(await recordStarts(rec, index, progress0), size, {
+  const plan = planShards(await recordStarts(rec, index, InputProgress.sized(0, undefined, options.signal)), size, {
     shardSize: options.shardSize,
     samplesPerShard: options.samplesPerShard ?? Infinity,
     overhead: format.overheadPerSample,
@@ -186,7 +177,9 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
   const finals = [layout.manifest, ...layout.extras];
   // The folders the export goes in are made (Parquet's PREFIX/data/ is part of the layout).
   for (const location of [layout.manifest, ...mine.slice(0, 1)]) storeOf(location).makeFolderFor(location);
-  const claim = await claimOutputs([partManifest ?? layout.manifest], [...mine, ...(partManifest ? [] : finals.slice(1))], {
+  // The files only the last part writes are checked by every part: one left by an earlier export
+  // would otherwise stay, describing shards that are not these.
+  const claim = await claimOutputs([partManifest ?? layout.manifest], [...mine, ...(partManifest ? finals : finals.slice(1))], {
     inputs: [rec, ...(indexLocation ? [indexLocation] : [])],
     overwrite: options.overwrite,
     oneAtATime: true,
@@ -194,7 +187,7 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
   try {
     const ranges = plan.slice(first, end);
     const total = ranges.reduce((sum, r) => sum + r.to - r.from, 0);
-    const progress = await InputProgress.sized(total, options.onProgress, options.signal);
+    const progress = InputProgress.sized(total, options.onProgress, options.signal);
     const written = await writeShards(rec, index, ranges, mine, format, contextOf(options), options, progress);
     const outputs = written.outputs.map((o) => ({ ...o, path: layout.relative(o.path) }));
     const manifest: ExportManifest = {
@@ -202,7 +195,7 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
       version: 1,
       format: options.to,
       // One run read the whole source; a part, its range (the merged manifest lists every part's).
-      source: { location: displayLocation(rec), bytes: size, ...(parts.count === 1 ? { sha256: written.source.sha256 } : { ranges: [written.source] }) },
+      source: { location: displayLocation(rec), bytes: size, ...(parts.count === 1 ? { sha256: written.source!.sha256 } : { ranges: written.source ? [written.source] : [] }) },
       shards: plan.length,
       parts: parts.count,
       outputs,
@@ -241,8 +234,8 @@ async function publishWith(shards: OutputFile[], files: readonly { location: str
 interface Written {
   files: OutputFile[];
   outputs: ManifestOutput[];
-  /** The bytes of the source this run exported, and their SHA-256. */
-  source: SourceRange;
+  /** The bytes of the source this run exported, and their SHA-256 (null: none, a part without shards). */
+  source: SourceRange | null;
 }
 
 /** Writes each planned shard (unpublished); on a failure, drops them all. */
@@ -258,6 +251,8 @@ async function writeShards(
 ): Promise<Written> {
   const files: OutputFile[] = [];
   const outputs: ManifestOutput[] = [];
+  // A part of more parts than there are shards has none: it leaves its (empty) part manifest, for the last part to merge.
+  if (ranges.length === 0) return { files, outputs, source: null };
   const reader = await RecordReader.openAsync(rec);
   const range = { from: ranges[0]!.from, to: ranges.at(-1)!.to };
   const sourceHash = hashRange(rec, range.from, range.to);
@@ -318,8 +313,9 @@ async function finishParts(layout: ReturnType<typeof exportLayout>, count: numbe
   delete (whole as { part?: number }).part;
   if (whole.outputs.length !== whole.shards) return null; // a part of another run's plan
   try {
-    await writeWholeFiles(layout.finalFiles(whole, contextOf(options)), { overwrite: false, fsync: options.fsync });
+    await writeWholeFiles(layout.finalFiles(whole, contextOf(options)), { overwrite: options.overwrite, fsync: options.fsync });
   } catch (err) {
+    // Another part saw every part done at the same moment and wrote them first: the same files.
     if (!(err instanceof OutputExistsError)) throw err;
   }
   return layout.manifest;

@@ -15,3 +15,16 @@ export function formatBytes(n: number): string {
 export function counted(n: number, noun: string, plural = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : plural}`;
 }
+
+/**
+ * A size as typed on the command line: bytes, or with a unit (500M, 1G: powers
+ * of 1000, as formatBytes prints them; 2GiB: powers of 1024). The text as it
+ * is when it is none of those, for the option's check to refuse, quoted.
+ */
+export function parseByteSize(text: string): unknown {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(|k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib)\s*$/i.exec(text);
+  if (!m) return text;
+  const unit = m[2]!.toLowerCase();
+  const scale = unit === '' ? 1 : unit.endsWith('ib') ? 1024 ** ' kmgt'.indexOf(unit[0]!) : 1000 ** ' kmgt'.indexOf(unit[0]!);
+  return Math.round(Number(m[1]) * scale);
+}

@@ -183,6 +183,22 @@ with tarfile.open(os.path.join(d, "ext-000001.tar"), "w", format=tarfile.GNU_FOR
     assert.ok(same(rec, back) && same(fixture('readtome/validation.idx'), path.join(dir, 'back.idx')));
   });
 
+  it('exports in more parts than there are shards: the parts without shards leave empty part manifests, and the export is whole', async () => {
+    const dir = tempDir();
+    const rec = fixture('dmlc-sample/sample.rec');
+    const prefix = path.join(dir, 'few');
+    const said: string[] = [];
+    for (const part of ['0', '1', '2']) {
+      const res = runBin('rec', ['export', rec, '--to', 'webdataset', '-o', prefix, '--parts', '3', '--part', part, '--json']);
+      assert.equal(res.status, 0, res.stderr);
+      said.push(String((JSON.parse(res.stdout) as { outputs: unknown[] }).outputs.length));
+    }
+    assert.deepEqual(said, ['0', '0', '1']);
+    const back = path.join(dir, 'back.rec');
+    assert.equal(runBin('rec', ['import', `${prefix}.manifest.json`, '-o', back, '-q']).status, 0);
+    assert.ok(same(rec, back));
+  });
+
   it('exports Parquet in three parts with class names: files named -of- the whole, the card and manifest by the last part, every row read by DuckDB', async () => {
     const dir = tempDir();
     const rec = fixture('readtome/validation.rec');
