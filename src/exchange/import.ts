@@ -12,7 +12,7 @@
  * claimed first, whole or not at all.
  */
 import { ImageRecordError } from '../format/errors.js';
-import { packImageRecord } from '../format/image-record.js';
+import { IMAGE_HEADER_SIZE, packImageRecord } from '../format/image-record.js';
 import type { RecordIORecord } from '../format/reader.js';
 import { displayLocation } from '../io/display-name.js';
 import { isNotFound, openLocation, readWhole, storeOf } from '../io/locations.js';
@@ -24,6 +24,7 @@ import { type RewriteResult, rewrite } from '../tools/rewrite.js';
 import { EXPORT_FORMATS, type ExportFormatName, FORMATS } from './layouts.js';
 import { checkManifestShape, isManifest } from './manifest.js';
 import { payloadOf } from './sample.js';
+import type { ImportedSample } from './shard-format.js';
 
 /** importRecords' options. */
 export const IMPORT_OPTIONS = {
@@ -114,46 +115,62 @@ export async function resolveShards(sources: readonly string[], from: ExportForm
   return { shards, format };
 }
 
+/**
+ * Records from imported samples, in order: exact ones rebuilt in one reused
+ * buffer (RecordWriter.write copies or writes a payload at once, so one
+ * buffer serves every record), others made as im2rec makes them with the
+ * next id, which is their key too.
+ */
+class RecordMaker {
+  private next = 0;
+  exact = 0;
+  private scratch = Buffer.allocUnsafeSlow(1 << 20);
+
+  make(imported: ImportedSample): { payload: Buffer; key: string } {
+    const id = this.next++;
+    if (!imported.exact) return { payload: packImageRecord({ label: imported.label ?? 0, id }, imported.image), key: String(id) };
+    const { sample } = imported;
+    const size = sample.bytes.byteLength + IMAGE_HEADER_SIZE + 4 * (sample.header?.flag ?? 0);
+    if (sample.header && size > this.scratch.length && size <= REUSED_RECORD_BYTES) this.scratch = Buffer.allocUnsafeSlow(2 * size);
+    this.exact += 1;
+    return { payload: payloadOf(sample, this.scratch), key: sample.key };
+  }
+}
+
+/** Records up to this size are built in the reused buffer; a larger one in memory of its own, let go after it is written. */
+const REUSED_RECORD_BYTES = 64 << 20;
+
 export async function importRecords(sources: readonly string[], out: string, given: ImportOptions = {}): Promise<ImportResult> {
   const options = checkOptions(IMPORT_OPTIONS, given);
   if (sources.length === 0) throw new UsageError('expected at least one source: shards, a shard index, a folder or a prefix');
   const { shards, format } = await resolveShards(sources, options.from);
-  const shardFormat = FORMATS[format];
-  let next = 0;
-  let exact = 0;
-  /** Where each record is built (RecordWriter.write copies or writes it at once, so one buffer serves all). */
-  let scratch = Buffer.allocUnsafeSlow(1 << 20);
-  const [result] = await rewrite([out], shards, { ...options, renumber: false }, async ([target], progress) => {
-    for (const shard of shards) {
-      const source = await openLocation(shard);
-      try {
-        for await (const imported of shardFormat.read(source, { image: options.imageField, label: options.labelField })) {
-          let payload: Buffer;
-          let key: string;
-          if (imported.exact) {
-            const size = imported.sample.bytes.byteLength + 64 + 4 * (imported.sample.header?.flag ?? 0);
-            if (imported.sample.header && size > scratch.length && size <= 64 << 20) scratch = Buffer.allocUnsafeSlow(2 * size);
-            payload = payloadOf(imported.sample, scratch);
-            key = imported.sample.key;
-            exact += 1;
-          } else {
-            payload = packImageRecord({ label: imported.label ?? 0, id: next }, imported.image);
-            key = String(next);
+  const fields = { image: options.imageField, label: options.labelField };
+  const maker = new RecordMaker();
+  const [result] = await rewrite(
+    [out],
+    shards,
+    { ...options, renumber: false },
+    async ([target], progress) => {
+      for (const shard of shards) {
+        const source = await openLocation(shard);
+        try {
+          for await (const imported of FORMATS[format].read(source, fields)) {
+            const { payload, key } = maker.make(imported);
+            progress.add(payload.byteLength);
+            const record: RecordIORecord = { offset: 0, end: payload.byteLength, payload, parts: 1, file: shard };
+            const wait = target!.write({ record, key });
+            if (wait) await wait;
           }
-          next += 1;
-          const bytes = payload.byteLength;
-          progress.add(bytes);
-          const record: RecordIORecord = { offset: 0, end: bytes, payload, parts: 1, file: shard };
-          const wait = target!.write({ record, key });
-          if (wait) await wait;
+        } catch (err) {
+          // A sample whose header cannot be a record's: said with the shard it is in.
+          if (err instanceof ImageRecordError) throw new ImageRecordError(`${displayLocation(shard)}: ${err.message}`);
+          throw err;
+        } finally {
+          source.close();
         }
-      } catch (err) {
-        if (err instanceof ImageRecordError) throw new ImageRecordError(`${displayLocation(shard)}: ${err.message}`);
-        throw err;
-      } finally {
-        source.close();
       }
-    }
-  }, `${shards.map(displayLocation).join(', ')}: no samples to import`);
-  return { ...result!, shards, exact };
+    },
+    `${shards.map(displayLocation).join(', ')}: no samples to import`,
+  );
+  return { ...result!, shards, exact: maker.exact };
 }

@@ -36,11 +36,11 @@ import {
 } from '../io/limits.js';
 import { formatBytes } from '../util/units.js';
 import { MxrecError, UsageError, quoted } from '../util/errors.js';
+import { ShardError } from '../format/errors.js';
 
 /** A Parquet file that is damaged or inconsistent: the file, where in it, what was expected and what is there. */
-export class ParquetError extends MxrecError {
-  override readonly name = 'ParquetError';
-  readonly kind = 'data';
+export class ParquetError extends ShardError {
+  override readonly name: string = 'ParquetError';
   constructor(
     readonly file: string,
     readonly detail: string,

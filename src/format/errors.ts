@@ -66,7 +66,7 @@ export class ImageRecordError extends MxrecError {
 
 /** A malformed shard of an exported dataset (a tar archive, a Parquet file): names the file and the byte or row. */
 export class ShardError extends MxrecError {
-  override readonly name = 'ShardError';
+  override readonly name: string = 'ShardError';
   readonly kind = 'data';
 }
 
