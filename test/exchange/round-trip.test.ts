@@ -106,18 +106,28 @@ describe('WebDataset and Parquet export and import', () => {
     fs.writeFileSync(names, `${[...new Set(labels.values())].sort((a, b) => a - b).map((l) => `class-${l}`).join('\n')}\n`);
     const prefix = path.join(dir, 'v');
     const result = await exportRecordFile(rec, prefix, { to: 'webdataset', shardSize: 300_000, names: await ClassNames.load(names) });
+    // DALI's readers.webdataset, re-stated: regular files only, a sample's members one after the other (a key
+    // that comes back after another is a new sample to DALI), the extension case as written, and with
+    // ext=["jpg", "cls"] and missing_component_behavior="error" every sample must have both.
     const program = `
 import io, json, sys, tarfile
 from PIL import Image
 out = []
 for shard in json.load(open(sys.argv[1]))["shardlist"]:
     samples = {}
+    order = []
     with tarfile.open(sys.argv[2] + "/" + shard["url"]) as tar:
         for m in tar:
-            assert m.isfile(), m.name
+            assert m.isfile() and m.type == tarfile.REGTYPE, m.name
+            assert len(m.name.encode()) <= 100 and "/" not in m.name, m.name
             key, ext = m.name.split(".", 1)
+            assert ext == ext.lower() and "." not in ext, m.name
+            if not order or order[-1] != key:
+                assert key not in samples, "members of " + key + " are not adjacent"
+                order.append(key)
             samples.setdefault(key, {})[ext] = tar.extractfile(m).read()
     assert len(samples) == shard["nsamples"], (len(samples), shard)
+    assert all({"jpg", "cls", "json"} == set(s) for s in samples.values())
     for key, s in samples.items():
         meta = json.loads(s["json"])
         img = Image.open(io.BytesIO(s["jpg"])); img.load()
