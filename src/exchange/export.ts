@@ -36,7 +36,7 @@ import { type ExportManifest, type ManifestOutput, MANIFEST_KIND, type SourceRan
 import { hashRange } from './hash-range.js';
 import { sampleOf } from './sample.js';
 import type { ShardContext, ShardFormat } from './shard-format.js';
-import { EXPORT_FORMATS, exportLayout } from './layouts.js';
+import { EXPORT_FORMATS, type ExportLayout, exportLayout } from './layouts.js';
 import { MAX_MANIFEST_BYTES } from '../io/limits.js';
 import { parseByteSize } from '../util/units.js';
 
@@ -158,7 +158,7 @@ function contextOf(options: Resolved<typeof EXPORT_OPTIONS>): ShardContext {
 export async function exportRecordFile(rec: string, prefix: string, given: ExportOptions): Promise<ExportResult> {
   const options = checkOptions(EXPORT_OPTIONS, given);
   const parts = resolveParts(options.parts, options.part, { count: 'parts', index: 'part' }) ?? { count: 1, index: 0 };
-  const layout = exportLayout(options.to, prefix, options.split);
+  const layout = await exportLayout(options.to, prefix, options.split);
   const format = layout.format;
   const source = await openLocation(rec);
   const size = source.size;
@@ -297,7 +297,7 @@ function headerKey(payload: Uint8Array, offset: number): string {
  * that finds them written by another, the same, leaves them). Returns the
  * manifest's location, or null while parts are missing.
  */
-async function finishParts(layout: ReturnType<typeof exportLayout>, count: number, options: Resolved<typeof EXPORT_OPTIONS>): Promise<string | null> {
+async function finishParts(layout: ExportLayout, count: number, options: Resolved<typeof EXPORT_OPTIONS>): Promise<string | null> {
   const manifests: ExportManifest[] = [];
   for (let part = 0; part < count; part++) {
     const location = layout.partManifest(part, count);

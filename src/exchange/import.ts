@@ -21,7 +21,7 @@ import { UsageError, quoted } from '../util/errors.js';
 import { parseJson } from '../util/json.js';
 import { type OptionsOf, abortSignal, boolean, callback, checkOptions, oneOf, string } from '../util/schema.js';
 import { type RewriteResult, rewrite } from '../tools/rewrite.js';
-import { EXPORT_FORMATS, type ExportFormatName, FORMATS } from './layouts.js';
+import { EXPORT_FORMATS, type ExportFormatName, shardFormat } from './layouts.js';
 import { checkManifestShape, isManifest } from './manifest.js';
 import { payloadOf } from './sample.js';
 import type { ImportedSample } from './shard-format.js';
@@ -145,6 +145,7 @@ export async function importRecords(sources: readonly string[], out: string, giv
   if (sources.length === 0) throw new UsageError('expected at least one source: shards, a shard index, a folder or a prefix');
   const { shards, format } = await resolveShards(sources, options.from);
   const fields = { image: options.imageField, label: options.labelField };
+  const reader = await shardFormat(format);
   const maker = new RecordMaker();
   const [result] = await rewrite(
     [out],
@@ -154,7 +155,7 @@ export async function importRecords(sources: readonly string[], out: string, giv
       for (const shard of shards) {
         const source = await openLocation(shard);
         try {
-          for await (const imported of FORMATS[format].read(source, fields)) {
+          for await (const imported of reader.read(source, fields)) {
             const { payload, key } = maker.make(imported);
             progress.add(payload.byteLength);
             const record: RecordIORecord = { offset: 0, end: payload.byteLength, payload, parts: 1, file: shard };

@@ -14,14 +14,22 @@
  */
 import { stringifyJson } from '../util/json.js';
 import type { ExportManifest } from './manifest.js';
-import { PARQUET, datasetCard } from './parquet.js';
 import type { ShardContext, ShardFormat } from './shard-format.js';
 import { WEBDATASET } from './webdataset.js';
 
 export const EXPORT_FORMATS = ['webdataset', 'parquet'] as const;
 export type ExportFormatName = (typeof EXPORT_FORMATS)[number];
 
-export const FORMATS: Readonly<Record<ExportFormatName, ShardFormat>> = { webdataset: WEBDATASET, parquet: PARQUET };
+/**
+ * The Parquet module, loaded when a command uses it: its libraries take
+ * about 100 ms to load, which every rec command would pay at its start.
+ */
+const parquetModule = () => import('./parquet.js');
+
+/** The format of that name. */
+export async function shardFormat(name: ExportFormatName): Promise<ShardFormat> {
+  return name === 'webdataset' ? WEBDATASET : (await parquetModule()).PARQUET;
+}
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 const baseName = (location: string) => location.slice(location.lastIndexOf('/') + 1);
@@ -40,7 +48,7 @@ export interface ExportLayout {
   finalFiles(manifest: ExportManifest, context: ShardContext): { location: string; data: string }[];
 }
 
-export function exportLayout(to: ExportFormatName, prefix: string, split: string): ExportLayout {
+export async function exportLayout(to: ExportFormatName, prefix: string, split: string): Promise<ExportLayout> {
   const manifestText = (m: ExportManifest) => `${stringifyJson(m, 2)}\n`;
   if (to === 'webdataset') {
     const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
@@ -59,6 +67,7 @@ export function exportLayout(to: ExportFormatName, prefix: string, split: string
       ],
     };
   }
+  const { PARQUET, datasetCard } = await parquetModule();
   const folder = prefix.replace(/\/+$/, '');
   const manifest = `${folder}/mxrec.manifest.json`;
   const card = `${folder}/README.md`;
