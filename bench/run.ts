@@ -25,6 +25,18 @@ const suites: Record<string, (outDir: string) => Promise<{ markdown: string; jso
   exchange: benchExchange,
 };
 
+/** The CPU's vector and hashing extensions that matter to the codec and the hashes (from /proc/cpuinfo). */
+function cpuExtensions(): string {
+  let flags: string[] = [];
+  try {
+    flags = /^flags\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(' ') ?? [];
+  } catch {
+    return 'unknown';
+  }
+  const wanted = ['sse4_2', 'avx', 'avx2', 'avx512f', 'avx512bw', 'avx512vl', 'sha_ni', 'neon', 'asimd'];
+  return wanted.filter((f) => flags.includes(f)).join(' ') || 'none of note';
+}
+
 function debianVersion(pkg: string): string {
   const res = spawnSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
   return res.status === 0 ? res.stdout : 'not installed';
@@ -37,6 +49,7 @@ const names = wanted.length > 0 ? wanted : Object.keys(suites);
 const machine = {
   date: new Date().toISOString(),
   cpu: os.cpus()[0]?.model ?? 'unknown',
+  extensions: cpuExtensions(),
   cores: os.availableParallelism(),
   memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   node: process.version,
@@ -68,7 +81,7 @@ fs.mkdirSync(resultsDir, { recursive: true });
 const header = [
   '# mxrec benchmark results',
   '',
-  `Written by \`npm run bench\` (last run ${machine.date.slice(0, 10)}): ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB,`,
+  `Written by \`npm run bench\` (last run ${machine.date.slice(0, 10)}): ${machine.cpu} (${machine.extensions}), ${machine.cores} cores, ${machine.memoryGiB} GiB,`,
   `Node ${machine.node}, Debian libdmlc-dev ${machine.libdmlc}. Raw numbers: [results.json](results.json).`,
   '',
 ].join('\n');
