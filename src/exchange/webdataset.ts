@@ -102,10 +102,12 @@ function jsonOf(sample: Grouped, where: string): Record<string, unknown> | null 
 }
 
 /**
- * Where a sample's members are copied out of the read block (which the next
- * member reuses), one after the other; used again for the next sample once
- * this one is yielded (a sample's bytes are valid until the next is read). A
- * new buffer per member cost more in page faults than the copy.
+ * Where a sample's members are copied when the read block they are views of
+ * is about to be filled again (a sample that straddles two blocks), one after
+ * the other; used again for the next sample once this one is yielded (a
+ * sample's bytes are valid until the next is read). Most samples lie in one
+ * block and are never copied; a new buffer per member cost more in page
+ * faults than a copy.
  */
 class Arena {
   private buffer = Buffer.allocUnsafeSlow(4 << 20);
@@ -183,7 +185,11 @@ function numberOrList(value: unknown): number | number[] | null {
 async function* readSamples(source: ByteSource, fields: ImportFields): AsyncGenerator<ImportedSample> {
   let current: Grouped | null = null;
   const arena = new Arena();
-  for await (const member of readTarMembers(source, { maxMemberBytes: MAX_IMPORT_MEMBER_BYTES, maxMemberOption: 'a member becomes one record' })) {
+  const keep = (block: Uint8Array) => {
+    if (!current) return;
+    for (const [ext, data] of current.members) if (data.buffer === block.buffer) current.members.set(ext, arena.copy(data));
+  };
+  for await (const member of readTarMembers(source, { maxMemberBytes: MAX_IMPORT_MEMBER_BYTES, maxMemberOption: 'a member becomes one record', beforeRefill: keep })) {
     const split = keyAndExtension(member.name);
     if (!split) continue; // no extension: no sample's member (a README, say), as webdataset skips it
     if (current && current.key !== split.key) {
@@ -195,7 +201,7 @@ async function* readSamples(source: ByteSource, fields: ImportFields): AsyncGene
     if (current.members.has(split.ext)) {
       throw new ShardError(`${source.name}: byte ${member.offset}: ${quoted(member.name)} appears twice in sample ${quoted(split.key)}`);
     }
-    current.members.set(split.ext, arena.copy(member.data));
+    current.members.set(split.ext, member.data);
   }
   if (current) yield toImported(current, fields, source.name);
 }

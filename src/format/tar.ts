@@ -79,7 +79,7 @@ export interface TarMember {
   name: string;
   /** Where its header starts in the archive. */
   offset: number;
-  /** Its bytes: valid until the next member is read. */
+  /** Its bytes: a view of the read block, valid until it is filled again (beforeRefill says when). */
   data: Uint8Array;
 }
 
@@ -150,7 +150,13 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
  */
 export async function* readTarMembers(
   source: ByteSource,
-  options: { blockBytes?: number; maxMemberBytes: number; maxMemberOption: string },
+  options: {
+    blockBytes?: number;
+    maxMemberBytes: number;
+    maxMemberOption: string;
+    /** Called with the read block before it is filled again: members still held that are views of it must be copied now. */
+    beforeRefill?: (block: Uint8Array) => void;
+  },
 ): AsyncGenerator<TarMember> {
   const blockBytes = options.blockBytes ?? 8 << 20;
   const where = (offset: number) => `${source.name}: byte ${offset}`;
@@ -167,6 +173,7 @@ export async function* readTarMembers(
     }
     const want = Math.min(blockBytes, source.size - at);
     if (block.length < want) block = Buffer.allocUnsafe(blockBytes);
+    options.beforeRefill?.(block);
     await readExactly(source, block.subarray(0, want), at, where);
     [blockStart, blockEnd] = [at, at + want];
     return block.subarray(0, length);
