@@ -21,13 +21,15 @@ import { RecordIndex } from '../format/index-file.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
 import { displayLocation } from '../io/display-name.js';
-import { openLocation, readWhole, siblingIndex, storeOf } from '../io/locations.js';
+import { isNotFound, openLocation, readWhole, siblingIndex, storeOf } from '../io/locations.js';
 import { claimOutputs } from '../io/output-claim.js';
 import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
+import { ShardError } from '../format/errors.js';
+import { UsageError } from '../util/errors.js';
 import { createOutput, publishTogether, writeWholeFiles } from '../io/output-file.js';
 import type { OutputFile } from '../io/store.js';
 import { parseJson, stringifyJson } from '../util/json.js';
-import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOptions, custom, integer, oneOf, string } from '../util/schema.js';
+import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOptions, custom, integer, oneOf } from '../util/schema.js';
 import { partCountOption, partIndexOption, resolveParts } from '../util/scheduler.js';
 import { classNamesOption } from '../tools/common-options.js';
 import { InputProgress } from '../tools/rewrite.js';
@@ -53,7 +55,14 @@ export const EXPORT_OPTIONS = {
     default: 1_000_000_000,
   }),
   samplesPerShard: integer({ doc: 'close a shard at this many samples too', min: 1 }),
-  split: string({ doc: "Parquet: the split's name in file names and the dataset card", default: 'train' }),
+  split: custom({
+    doc: "Parquet: the split's name in file names and the dataset card (letters, digits and _, as Hugging Face names splits)",
+    parse: (v: unknown, invalid: (expected: string) => never): string => (typeof v === 'string' && /^\w+(\.\w+)*$/.test(v) ? v : invalid('a split name: letters, digits, _ (train, validation, test)')),
+    expected: 'string',
+    flag: '--split',
+    metavar: '<name>',
+    default: 'train',
+  }),
   names: classNamesOption('class names by label (a label map, synset.txt, one per line): in each WebDataset sample\'s JSON, and as Parquet\'s ClassLabel names'),
   parts: partCountOption({ doc: 'export as this many parts, each its run of shards (a cluster exports in parallel)', flag: '--parts', auto: false }),
   part: partIndexOption({ doc: "which part this run writes: 0..parts-1, or 'auto' (from the scheduler: JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX)", flag: '--part' }),
@@ -177,6 +186,7 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
   const finals = [layout.manifest, ...layout.extras];
   // The folders the export goes in are made (Parquet's PREFIX/data/ is part of the layout).
   for (const location of [layout.manifest, ...mine.slice(0, 1)]) storeOf(location).makeFolderFor(location);
+  await refuseStaleShards(layout, names);
   // The files only the last part writes are checked by every part: one left by an earlier export
   // would otherwise stay, describing shards that are not these.
   const claim = await claimOutputs([partManifest ?? layout.manifest], [...mine, ...(partManifest ? finals : finals.slice(1))], {
@@ -212,6 +222,31 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
   } finally {
     claim.release();
   }
+}
+
+/**
+ * Refuses to export beside shards of an earlier export under the same prefix
+ * that this one would not replace (it plans fewer, or Parquet's -of-N
+ * differs): an import by prefix or folder would read them as part of this
+ * dataset. Even with `overwrite`: removing files is the user's call.
+ */
+async function refuseStaleShards(layout: ExportLayout, names: readonly string[]): Promise<void> {
+  const ours = new Set(names);
+  const stale: string[] = [];
+  const store = storeOf(layout.manifest);
+  try {
+    for await (const name of store.list(layout.shardFolder === '' ? '.' : layout.shardFolder, { recursive: false })) {
+      const location = `${layout.shardFolder}${name}`;
+      if (layout.shardPattern.test(name) && !ours.has(location)) stale.push(location);
+    }
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  if (stale.length === 0) return;
+  stale.sort();
+  throw new UsageError(
+    `${displayLocation(stale[0]!)}${stale.length > 1 ? ` and ${stale.length - 1} more` : ''}: shards of an earlier export under this prefix, which this export (${names.length} shards) would not replace; remove them, or export to another prefix`,
+  );
 }
 
 /** Publishes the shards with whole files written last (the manifest last of all): all or none. */
@@ -292,6 +327,35 @@ function headerKey(payload: Uint8Array, offset: number): string {
 }
 
 /**
+ * The part manifests describe one export: the same source (location and
+ * size), format and plan, their shards the plan's in order, and their
+ * source ranges covering the source end to end. A part run again on
+ * another source, or with another shard size, is refused here rather than
+ * merged into a dataset that mixes two.
+ */
+function checkPartsAgree(manifests: readonly ExportManifest[], shown: (part: number) => string): void {
+  const first = manifests[0]!;
+  manifests.forEach((m, part) => {
+    const same = m.format === first.format && m.source.location === first.source.location && m.source.bytes === first.source.bytes && m.shards === first.shards && m.parts === first.parts;
+    if (!same || m.part !== part) {
+      throw new ShardError(
+        `${shown(part)}: describes another export than ${shown(0)} (${m.format} of ${m.source.location}, ${m.source.bytes} bytes, ${m.shards} shards, part ${String(m.part)} of ${m.parts}); export every part with the same source and options`,
+      );
+    }
+  });
+  const outputs = manifests.flatMap((m) => m.outputs);
+  const ranges = manifests.flatMap((m) => m.source.ranges ?? []).sort((a, b) => a.from - b.from);
+  let at = 0;
+  for (const range of ranges) {
+    if (range.from !== at) break;
+    at = range.to;
+  }
+  if (outputs.length !== first.shards || at !== first.source.bytes) {
+    throw new ShardError(`${shown(0)}: the part manifests list ${outputs.length} of ${first.shards} shards and cover the source to byte ${at} of ${first.source.bytes}: they are not one export's parts`);
+  }
+}
+
+/**
  * With parts: once every part's manifest is there, the whole export's
  * manifest and index are written (by whichever part sees that first; a part
  * that finds them written by another, the same, leaves them). Returns the
@@ -305,13 +369,13 @@ async function finishParts(layout: ExportLayout, count: number, options: Resolve
     const parsed = parseJson((await readWhole(location, MAX_MANIFEST_BYTES, 'a part manifest')).toString('utf8'));
     manifests.push(checkManifestShape(parsed, displayLocation(location)));
   }
+  checkPartsAgree(manifests, (part) => displayLocation(layout.partManifest(part, count)));
   const whole: ExportManifest = {
     ...manifests[0]!,
     source: { ...manifests[0]!.source, ranges: manifests.flatMap((m) => m.source.ranges ?? []) },
     outputs: manifests.flatMap((m) => m.outputs),
   };
   delete (whole as { part?: number }).part;
-  if (whole.outputs.length !== whole.shards) return null; // a part of another run's plan
   try {
     await writeWholeFiles(layout.finalFiles(whole, contextOf(options)), { overwrite: options.overwrite, fsync: options.fsync });
   } catch (err) {

@@ -38,7 +38,7 @@ export class Hasher {
   private readonly worker = new Worker(WORKER, { eval: true });
   private inFlight = 0;
   private nextId = 0;
-  private readonly digests = new Map<number, (sha256: string) => void>();
+  private readonly digests = new Map<number, { resolve: (sha256: string) => void; reject: (err: Error) => void }>();
   private drained: { below: number; resolve: () => void }[] = [];
   private failure: Error | null = null;
   /** Blocks back from the worker, to be filled again. */
@@ -50,9 +50,17 @@ export class Hasher {
         this.inFlight -= m.done;
         if (m.bytes!.byteLength === BLOCK) this.free.push(m.bytes!);
         this.drained = this.drained.filter((w) => (this.inFlight <= w.below ? (w.resolve(), false) : true));
-      } else this.digests.get(m.id!)?.(m.sha256!);
+      } else this.digests.get(m.id!)?.resolve(m.sha256!);
     });
-    this.worker.on('error', (err) => (this.failure = err));
+    // A worker that fails or stops settles everything waiting on it (an export must fail, not hang).
+    const fail = (err: Error) => {
+      this.failure ??= err;
+      for (const { reject } of this.digests.values()) reject(this.failure);
+      this.digests.clear();
+      for (const w of this.drained.splice(0)) w.resolve(); // the next send() throws the failure
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the thread hashing the shards stopped (exit ${code})`)));
   }
 
   /** A new output's id. */
@@ -82,16 +90,20 @@ export class Hasher {
 
   digest(id: number): Promise<string> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve) => {
-      this.digests.set(id, (sha256) => {
-        this.digests.delete(id);
-        resolve(sha256);
+    return new Promise((resolve, reject) => {
+      this.digests.set(id, {
+        resolve: (sha256) => {
+          this.digests.delete(id);
+          resolve(sha256);
+        },
+        reject,
       });
       this.worker.postMessage({ id });
     });
   }
 
   close(): void {
+    this.failure ??= new Error('the hasher is closed');
     void this.worker.terminate();
   }
 }

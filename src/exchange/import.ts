@@ -11,7 +11,7 @@
  * with it). The output is written as every rewrite is (tools/rewrite.ts):
  * claimed first, whole or not at all.
  */
-import { ImageRecordError } from '../format/errors.js';
+import { ImageRecordError, ShardError } from '../format/errors.js';
 import { IMAGE_HEADER_SIZE, packImageRecord } from '../format/image-record.js';
 import type { RecordIORecord } from '../format/reader.js';
 import { displayLocation } from '../io/display-name.js';
@@ -54,8 +54,9 @@ function formatByName(location: string): ExportFormatName | null {
 
 /** A shard name from an index, under the index's folder, or a usage error: names from data stay under their folder. */
 function shardUnder(folder: string, name: unknown, index: string): string {
-  if (typeof name !== 'string' || name === '' || name.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(name) || name.split('/').includes('..') || /[\\\0\r\n]/.test(name)) {
-    throw new UsageError(`${displayLocation(index)}: expected shard names relative to the index's folder, received ${quoted(String(name))}`);
+  // No escapes either: a URL's %2e%2e is a '..' once the server decodes it.
+  if (typeof name !== 'string' || name === '' || name.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(name) || name.split('/').includes('..') || /[\\\0\r\n%]/.test(name)) {
+    throw new ShardError(`${displayLocation(index)}: expected shard names relative to the index's folder, received ${quoted(String(name))}`);
   }
   return `${folder}${name}`;
 }
@@ -67,13 +68,22 @@ async function shardsOfIndex(location: string): Promise<string[]> {
   try {
     value = parseJson(text);
   } catch (err) {
-    throw new UsageError(`${displayLocation(location)}: expected a shard index (JSON), ${(err as Error).message}`);
+    throw new ShardError(`${displayLocation(location)}: expected a shard index (JSON), ${(err as Error).message}`);
   }
   const folder = location.slice(0, location.lastIndexOf('/') + 1);
   if (isManifest(value)) return checkManifestShape(value, displayLocation(location)).outputs.map((o) => shardUnder(folder, o.path, location));
   const list = (value as { shardlist?: unknown } | null)?.shardlist;
-  if (!Array.isArray(list)) throw new UsageError(`${displayLocation(location)}: expected an mxrec manifest or a wids index (a "shardlist"), received neither`);
+  if (!Array.isArray(list)) throw new ShardError(`${displayLocation(location)}: expected an mxrec manifest or a wids index (a "shardlist"), received neither`);
   return list.map((entry: unknown) => shardUnder(folder, (entry as { url?: unknown } | null)?.url, location));
+}
+
+/**
+ * Whether a file name is a shard of the prefix `start`: the prefix, then a
+ * separator or a digit (train-000000.tar, train_3.tar, train.0.tar; not
+ * trainval-000000.tar). Any name is, under a folder given whole ('').
+ */
+function isShardOf(name: string, start: string): boolean {
+  return start === '' || (name.startsWith(start) && /^[-_.0-9]/.test(name.slice(start.length)));
 }
 
 /** The shards under a folder (any depth), or beside a prefix, sorted by name. */
@@ -86,7 +96,7 @@ async function shardsByName(location: string, from: ExportFormatName | undefined
   try {
     for await (const name of store.list(folder === '' ? '.' : folder, { recursive: folderGiven })) {
       const format = formatByName(name);
-      if (format && (from === undefined || format === from) && name.startsWith(start)) names.push(name);
+      if (format && (from === undefined || format === from) && isShardOf(name, start)) names.push(name);
     }
   } catch (err) {
     if (!isNotFound(err)) throw err;

@@ -12,6 +12,7 @@
  * With parts, each part leaves its own manifest
  * (`...manifest.part-00001-of-00004.json`) for the last one to merge.
  */
+import { UsageError, quoted } from '../util/errors.js';
 import { stringifyJson } from '../util/json.js';
 import type { ExportManifest } from './manifest.js';
 import type { ShardContext, ShardFormat } from './shard-format.js';
@@ -36,6 +37,9 @@ const baseName = (location: string) => location.slice(location.lastIndexOf('/') 
 
 export interface ExportLayout {
   format: ShardFormat;
+  /** The folder the shards are in, and what their names look like there (to find an earlier export's). */
+  shardFolder: string;
+  shardPattern: RegExp;
   shardName(i: number, count: number): string;
   /** The whole export's manifest. */
   manifest: string;
@@ -48,14 +52,22 @@ export interface ExportLayout {
   finalFiles(manifest: ExportManifest, context: ShardContext): { location: string; data: string }[];
 }
 
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export async function exportLayout(to: ExportFormatName, prefix: string, split: string): Promise<ExportLayout> {
   const manifestText = (m: ExportManifest) => `${stringifyJson(m, 2)}\n`;
   if (to === 'webdataset') {
     const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const base = baseName(prefix);
+    if (base === '' || base === '.' || base === '..') {
+      throw new UsageError(`expected an output prefix that ends in a name (shards/train gives shards/train-000000.tar, ...), received ${quoted(prefix)}`);
+    }
     const index = `${prefix}.wids.json`;
     const manifest = `${prefix}.manifest.json`;
     return {
       format: WEBDATASET,
+      shardFolder: folder,
+      shardPattern: new RegExp(`^${escaped(base)}-\\d{6}\\.tar$`),
       shardName: (i) => `${prefix}-${pad(i, 6)}.tar`,
       manifest,
       partManifest: (part, parts) => `${prefix}.manifest.part-${pad(part, 5)}-of-${pad(parts, 5)}.json`,
@@ -67,12 +79,15 @@ export async function exportLayout(to: ExportFormatName, prefix: string, split: 
       ],
     };
   }
-  const { PARQUET, datasetCard } = await parquetModule();
   const folder = prefix.replace(/\/+$/, '');
+  if (folder === '' || folder === '.') throw new UsageError(`expected as output the folder a Parquet dataset goes in (a new one, or an earlier export's), received ${quoted(prefix)}`);
+  const { PARQUET, datasetCard } = await parquetModule();
   const manifest = `${folder}/mxrec.manifest.json`;
   const card = `${folder}/README.md`;
   return {
     format: PARQUET,
+    shardFolder: `${folder}/data/`,
+    shardPattern: new RegExp(`^${escaped(split)}-\\d{5}-of-\\d{5}\\.parquet$`),
     shardName: (i, count) => `${folder}/data/${split}-${pad(i, 5)}-of-${pad(count, 5)}.parquet`,
     manifest,
     partManifest: (part, parts) => `${folder}/mxrec.manifest.part-${pad(part, 5)}-of-${pad(parts, 5)}.json`,

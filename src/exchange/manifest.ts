@@ -75,7 +75,7 @@ export function checkManifestShape(value: unknown, where: string): ExportManifes
       isCount(src.to);
     if (!ok) fail(`outputs[${i}] with path, bytes, samples, sha256 and source {from, to}`);
     const name = out!.path as string;
-    if (name === '' || name.startsWith('/') || name.split('/').some((p) => p === '..' || p === '') || /[\\\0\n\r]|:\/\//.test(name)) {
+    if (name === '' || name.startsWith('/') || name.split('/').some((p) => p === '..' || p === '') || /[\\\0\n\r%]|:\/\//.test(name)) {
       fail(`outputs[${i}].path a name inside the manifest's folder, received ${quoted(name)}`);
     }
   });

@@ -28,7 +28,7 @@ import type { OutputFile } from '../io/store.js';
 import { MxrecError, UsageError, quoted } from '../util/errors.js';
 import { COLUMNS, SCHEMA, huggingfaceMetadata } from './parquet-layout.js';
 import { DECOMPRESSORS, type Footer, ParquetError, type RowGroupPlan, planRowGroup, readFooter, readRowGroup } from './parquet-guard.js';
-import { type Sample, type SampleHeader, classOf, imageExtension } from './sample.js';
+import { type Sample, type SampleHeader, classOf, imageExtension, keyProblem } from './sample.js';
 import type { ImportFields, ImportedSample, ShardContext, ShardFormat, ShardWriter } from './shard-format.js';
 
 export { datasetCard, type DatasetCardOptions } from './parquet-layout.js';
@@ -278,6 +278,8 @@ function u64Of(value: unknown, field: string, fail: Fail): RecordId {
 function exactSample(row: Row, fail: Fail): Sample {
   const key = row.key;
   if (typeof key !== 'string') fail('no key (the key column is empty)');
+  const bad = keyProblem(key as string);
+  if (bad) fail(bad);
   const header = ['image', 'label', 'labels', 'id', 'id2', 'flag', 'header_label'].filter((name) => row[name] != null);
   if (row.payload != null) {
     if (!isBytes(row.payload)) fail('expected payload as bytes');

@@ -176,6 +176,11 @@ export function headerFromJson(json: Record<string, unknown>, where: string): Sa
   return { flag: flag as number, label: label as number, labels, id, id2 };
 }
 
+/** Why a key read from a shard cannot be a record's `.idx` key (empty, or with whitespace), or null. */
+export function keyProblem(key: string): string | null {
+  return key === '' || /\s/.test(key) ? `expected a record key without whitespace, received ${quoted(key)}` : null;
+}
+
 /**
  * A sample key as WebDataset wants one: ASCII letters, digits, `_` and `-`,
  * not starting with `_` (webdataset keeps `__key__` and friends for itself),

@@ -7,9 +7,9 @@ import crypto from 'node:crypto';
 import { displayLocation } from '../io/display-name.js';
 import { isNotFound, openLocation, readWhole } from '../io/locations.js';
 import { MAX_MANIFEST_BYTES } from '../io/limits.js';
-import { UsageError } from '../util/errors.js';
 import { parseJson } from '../util/json.js';
 import { checkManifestShape } from './manifest.js';
+import { ShardError } from '../format/errors.js';
 
 export interface ExportCheck {
   manifest: string;
@@ -30,7 +30,7 @@ export async function verifyExport(
   try {
     parsed = parseJson((await readWhole(manifestLocation, MAX_MANIFEST_BYTES, 'an export manifest')).toString('utf8'));
   } catch (err) {
-    if (err instanceof SyntaxError) throw new UsageError(`${shown}: expected an export manifest (JSON), ${err.message}`);
+    if (err instanceof SyntaxError) throw new ShardError(`${shown}: expected an export manifest (JSON), ${err.message}`);
     throw err;
   }
   const manifest = checkManifestShape(parsed, shown);

@@ -23,11 +23,11 @@
 import { ShardError } from '../format/errors.js';
 import { TAR_BLOCK, TAR_END, readTarMembers, tarHeader, tarPadding } from '../format/tar.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { MAX_IMPORT_MEMBER_BYTES } from '../io/limits.js';
+import { MAX_IMPORT_MEMBER_BYTES, MAX_IMPORT_SAMPLE_BYTES } from '../io/limits.js';
 import type { OutputFile } from '../io/store.js';
 import { quoted } from '../util/errors.js';
 import { parseJson, stringifyJson } from '../util/json.js';
-import { IMAGE_EXTENSIONS, classOf, headerFromJson, headerToJson, imageExtension, isSafeSampleKey } from './sample.js';
+import { IMAGE_EXTENSIONS, classOf, headerFromJson, headerToJson, imageExtension, isSafeSampleKey, keyProblem } from './sample.js';
 import type { ImportFields, ImportedSample, Sample, ShardContext, ShardFormat, ShardWriter } from './shard-format.js';
 
 const ZEROS = Buffer.alloc(TAR_BLOCK);
@@ -78,6 +78,23 @@ interface Grouped {
   key: string;
   offset: number;
   members: Map<string, Uint8Array>;
+  /** Bytes of the members kept. */
+  bytes: number;
+}
+
+/** Extensions a record is made of, whatever else a sample holds. */
+const RECORD_PARTS = new Set(['json', 'cls', 'bin']);
+
+/**
+ * Whether a member is kept: the parts a record is made of (the JSON, the
+ * label, a raw payload, the fields asked for) and the sample's first image;
+ * any other member (a caption, a second image, a mask) is skipped unread,
+ * so what one sample holds in memory is bounded by what its record needs.
+ */
+function used(ext: string, sample: Grouped, fields: ImportFields): boolean {
+  if (RECORD_PARTS.has(ext) || ext === fields.image || ext === fields.label) return true;
+  if (fields.image !== undefined || !IMAGE_EXTENSIONS.has(ext)) return false;
+  return ![...sample.members.keys()].some((kept) => IMAGE_EXTENSIONS.has(kept));
 }
 
 /** Splits a member name into key and extension (webdataset's base_plus_ext: the key keeps its folders). */
@@ -135,6 +152,8 @@ function toImported(sample: Grouped, fields: ImportFields, shard: string): Impor
   const json = jsonOf(sample, where);
   const header = json ? headerFromJson(json, `${where}: ${sample.key}.json`) : null;
   const key = typeof json?.key === 'string' ? json.key : sample.key.slice(sample.key.lastIndexOf('/') + 1);
+  const bad = keyProblem(key);
+  if (bad && (header || json?.raw === true)) throw new ShardError(`${where}: ${bad}`);
   if (json?.raw === true) {
     const bytes = sample.members.get('bin');
     if (!bytes) throw new ShardError(`${where}: expected ${sample.key}.bin beside a raw record's JSON`);
@@ -197,9 +216,14 @@ async function* readSamples(source: ByteSource, fields: ImportFields): AsyncGene
       current = null;
       arena.reset();
     }
-    current ??= { key: split.key, offset: member.offset, members: new Map() };
+    current ??= { key: split.key, offset: member.offset, members: new Map(), bytes: 0 };
     if (current.members.has(split.ext)) {
       throw new ShardError(`${source.name}: byte ${member.offset}: ${quoted(member.name)} appears twice in sample ${quoted(split.key)}`);
+    }
+    if (!used(split.ext, current, fields)) continue; // a member no record holds (a caption, a mask): not kept
+    current.bytes += member.data.byteLength;
+    if (current.bytes > MAX_IMPORT_SAMPLE_BYTES) {
+      throw new ShardError(`${source.name}: byte ${member.offset}: sample ${quoted(split.key)} holds ${current.bytes} bytes in the members a record is made of; expected at most ${MAX_IMPORT_SAMPLE_BYTES}`);
     }
     current.members.set(split.ext, member.data);
   }

@@ -162,6 +162,8 @@ export const MAX_TAR_MEMBER_BYTES = 8 ** 11 - 1;
 export const MAX_TAR_EXTENSION_BYTES = MiB;
 /** The largest shard member (an image, a JSON) `rec import` reads: it becomes one record, read whole. */
 export const MAX_IMPORT_MEMBER_BYTES = 512 * MiB;
+/** What one WebDataset sample's kept members (its image, label and JSON) hold at most: one record's worth. */
+export const MAX_IMPORT_SAMPLE_BYTES = 640 * MiB;
 /** An export manifest or shard index read whole (a line per shard: tens of thousands of shards fit). */
 export const MAX_MANIFEST_BYTES = 64 * MiB;
 /** The most outputs (and shares) one `rec split` writes. */
@@ -324,8 +326,8 @@ export const LIMITS: readonly Limit[] = [
     change: '`maxRecordBytes` (reader options)',
   },
   {
-    bounds: '`rec import`: one member of a WebDataset shard (it becomes one record); a tar extension header. `rec export`: one member written (what a plain ustar header holds)',
-    value: `${bytes(MAX_IMPORT_MEMBER_BYTES)}; ${bytes(MAX_TAR_EXTENSION_BYTES)}; 8 GiB - 1 byte`,
+    bounds: '`rec import`: one member of a WebDataset shard; the members one sample keeps (its image, label and JSON; others are skipped unread); a tar extension header. `rec export`: one member written (what a plain ustar header holds)',
+    value: `${bytes(MAX_IMPORT_MEMBER_BYTES)}; ${bytes(MAX_IMPORT_SAMPLE_BYTES)}; ${bytes(MAX_TAR_EXTENSION_BYTES)}; 8 GiB - 1 byte`,
     change: FIXED,
   },
   {

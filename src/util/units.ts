@@ -25,6 +25,7 @@ export function parseByteSize(text: string): unknown {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(|k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib)\s*$/i.exec(text);
   if (!m) return text;
   const unit = m[2]!.toLowerCase();
-  const scale = unit === '' ? 1 : unit.endsWith('ib') ? 1024 ** ' kmgt'.indexOf(unit[0]!) : 1000 ** ' kmgt'.indexOf(unit[0]!);
+  if (unit === '') return Number(m[1]); // a fraction of a byte is refused as typed, not rounded to 0
+  const scale = unit.endsWith('ib') ? 1024 ** ' kmgt'.indexOf(unit[0]!) : 1000 ** ' kmgt'.indexOf(unit[0]!);
   return Math.round(Number(m[1]) * scale);
 }

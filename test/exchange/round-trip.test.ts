@@ -266,3 +266,118 @@ function runTarNames(shard: string): string[] {
   }
   return names;
 }
+
+describe('what a review found', () => {
+  it('a re-export with fewer shards is refused beside the earlier shards (an import by prefix would read them), even with --force', () => {
+    const dir = tempDir();
+    const rec = fixture('readtome/validation.rec');
+    const prefix = path.join(dir, 'w');
+    assert.equal(runBin('rec', ['export', rec, '--to', 'webdataset', '-o', prefix, '--shard-size', '100k', '-q']).status, 0);
+    const again = runBin('rec', ['export', rec, '--to', 'webdataset', '-o', prefix, '--shard-size', '1M', '-q', '--force']);
+    assert.equal(again.status, 2, again.stderr);
+    assert.match(again.stderr, /w-000002\.tar and \d+ more: shards of an earlier export under this prefix, which this export \(2 shards\) would not replace/);
+    const hf = path.join(dir, 'hf');
+    assert.equal(runBin('rec', ['export', rec, '--to', 'parquet', '-o', hf, '--shard-size', '300k', '-q']).status, 0);
+    const hfAgain = runBin('rec', ['export', rec, '--to', 'parquet', '-o', hf, '-q', '--force']);
+    assert.equal(hfAgain.status, 2);
+    assert.match(hfAgain.stderr, /train-00000-of-00005\.parquet and 4 more: shards of an earlier export/);
+  });
+
+  it('a prefix names its own shards only (train, not trainval)', () => {
+    const dir = tempDir();
+    const rec = fixture('dmlc-sample/sample.rec');
+    assert.equal(runBin('rec', ['export', rec, '--to', 'webdataset', '-o', path.join(dir, 'train'), '-q']).status, 0);
+    assert.equal(runBin('rec', ['export', fixture('adaface-tiny/train.rec'), '--to', 'webdataset', '-o', path.join(dir, 'trainval'), '-q']).status, 0);
+    const res = runBin('rec', ['import', path.join(dir, 'train'), '-o', path.join(dir, 'back.rec'), '--json']);
+    assert.equal(res.status, 0, res.stderr);
+    assert.deepEqual((JSON.parse(res.stdout) as { shards: string[] }).shards, [path.join(dir, 'train-000000.tar')]);
+  });
+
+  it('parts of different exports are not merged into one', () => {
+    const dir = tempDir();
+    const prefix = path.join(dir, 'mix');
+    const part = (rec: string, i: string) => runBin('rec', ['export', rec, '--to', 'webdataset', '-o', prefix, '--parts', '2', '--part', i, '-q']);
+    assert.equal(part(fixture('readtome/validation.rec'), '0').status, 0);
+    const other = part(fixture('gray-glyphs/val.rec'), '1');
+    assert.equal(other.status, 1, other.stderr);
+    assert.match(other.stderr, /mix\.manifest\.part-00001-of-00002\.json: describes another export than .*mix\.manifest\.part-00000-of-00002\.json/);
+    assert.ok(!fs.existsSync(`${prefix}.manifest.json`));
+  });
+
+  it('outputs that would land outside: an empty or folder-only prefix, a split that climbs out', () => {
+    const rec = fixture('dmlc-sample/sample.rec');
+    const dir = tempDir();
+    for (const [args, message] of [
+      [['--to', 'parquet', '-o', ''], /expected as output the folder a Parquet dataset goes in/],
+      [['--to', 'parquet', '-o', '/'], /expected as output the folder a Parquet dataset goes in/],
+      [['--to', 'webdataset', '-o', `${dir}/`], /expected an output prefix that ends in a name/],
+      [['--to', 'parquet', '-o', path.join(dir, 'hf'), '--split', '../../escaped'], /--split: expected a split name/],
+      [['--to', 'webdataset', '-o', path.join(dir, 'w'), '--shard-size', '0.4'], /--shard-size: expected a whole number of bytes >= 1 \(500M, 1G\), received 0\.4/],
+    ] as const) {
+      const res = runBin('rec', ['export', rec, ...args, '-q']);
+      assert.equal(res.status, 2, `${args.join(' ')}: ${res.stderr}`);
+      assert.ok(isOneLineError(res.stderr) && message.test(res.stderr), res.stderr);
+    }
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
+
+  it('a shard index whose names are escaped (%2e%2e) is refused; a key with whitespace in a sample is bad data', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'i.json'), JSON.stringify({ shardlist: [{ url: '%2e%2e/x-000000.tar', nsamples: 1 }] }));
+    const res = runBin('rec', ['import', path.join(dir, 'i.json'), '-o', path.join(dir, 'o.rec')]);
+    assert.equal(res.status, 1);
+    assert.match(res.stderr, /expected shard names relative to the index's folder, received "%2e%2e\/x-000000\.tar"/);
+    const prefix = path.join(dir, 's');
+    await exportRecordFile(fixture('dmlc-sample/sample.rec'), prefix, { to: 'webdataset' });
+    // Rewrite the first sample's JSON with a key no .idx line can hold (same length, so the tar stays valid).
+    const shard = `${prefix}-000000.tar`;
+    const bytes = fs.readFileSync(shard);
+    const at = bytes.indexOf('{"flag"');
+    assert.ok(at > 0);
+    const json = bytes.toString('latin1', at, bytes.indexOf(0, at));
+    const bad = `{"key":"a b",${json.slice(1)}`;
+    const header = tarHeaderFor(bytes, at);
+    fs.writeFileSync(path.join(dir, 'bad.tar'), Buffer.concat([bytes.subarray(0, header), rewrittenMember(bytes.subarray(header, header + 512), bad), bytes.subarray(at + 512 * Math.ceil(json.length / 512))]));
+    const imp = runBin('rec', ['import', path.join(dir, 'bad.tar'), '-o', path.join(dir, 'b.rec')]);
+    assert.equal(imp.status, 1, imp.stderr);
+    assert.match(imp.stderr, /bad\.tar: sample "\d+" \(byte \d+\): expected a record key without whitespace, received "a b"/);
+  });
+
+  it('members a record is not made of are skipped unread (a caption, a second image)', () => {
+    const dir = tempDir();
+    const program = `
+import io, sys, tarfile
+def add(tar, name, data):
+    info = tarfile.TarInfo(name); info.size = len(data); tar.addfile(info, io.BytesIO(data))
+with tarfile.open(sys.argv[1], "w", format=tarfile.USTAR_FORMAT) as tar:
+    add(tar, "s0.jpg", b"\\xff\\xd8\\xff\\xe0first")
+    add(tar, "s0.txt", b"a caption" * 1000)
+    add(tar, "s0.mask.png", b"\\x89PNG\\r\\n\\x1a\\nmask")
+    add(tar, "s0.cls", b"4")`;
+    if (skipWithoutPythonPil().skip) return;
+    runPython(program, [path.join(dir, 'x.tar')]);
+    const res = runBin('rec', ['import', path.join(dir, 'x.tar'), '-o', path.join(dir, 'x.rec'), '-q']);
+    assert.equal(res.status, 0, res.stderr);
+    const [record] = [...RecordReader.open(path.join(dir, 'x.rec'))].map((r) => unpackImageRecord(r.payload));
+    assert.equal(record!.image.toString('latin1'), '\xff\xd8\xff\xe0first');
+    assert.deepEqual(record!.label, [4]);
+  });
+});
+
+/** Where the tar header of the member whose data starts at `at` begins. */
+function tarHeaderFor(_bytes: Buffer, at: number): number {
+  return at - 512;
+}
+
+/** A member header rewritten for new data of the same padded size, and the data padded. */
+function rewrittenMember(header: Buffer, data: string): Buffer {
+  const h = Buffer.from(header);
+  h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 12, 'ascii');
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
+  const body = Buffer.alloc(512 * Math.ceil(data.length / 512));
+  body.write(data, 'latin1');
+  return Buffer.concat([h, body]);
+}

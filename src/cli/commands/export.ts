@@ -5,7 +5,7 @@ import { addSchemaFlags } from '../schema-flags.js';
 import { withByteProgress } from '../progress.js';
 import { runWritingCommand } from '../run.js';
 import { stringifyJson } from '../../util/json.js';
-import { formatBytes } from '../../util/units.js';
+import { counted, formatBytes } from '../../util/units.js';
 import { rewriteWith } from './rewrite-common.js';
 
 export function addExportCommand(program: Command): void {
@@ -46,7 +46,7 @@ export function addExportCommand(program: Command): void {
           process.stdout.write(`${stringifyJson(result, 2)}\n`);
           return;
         }
-        const wrote = `wrote ${result.outputs.length} shard${result.outputs.length === 1 ? '' : 's'} (${result.samples} samples, ${formatBytes(result.bytes)})`;
+        const wrote = `wrote ${counted(result.outputs.length, 'shard')} (${counted(result.samples, 'sample')}, ${formatBytes(result.bytes)})`;
         if (result.partManifest && !result.manifest) {
           process.stderr.write(`rec export: ${wrote} and ${result.partManifest}; the last part to finish writes the manifest and index\n`);
         } else {

@@ -3,6 +3,7 @@ import { IMPORT_OPTIONS, importRecords } from '../../exchange/import.js';
 import { withByteProgress } from '../progress.js';
 import { runWritingCommand } from '../run.js';
 import { stringifyJson } from '../../util/json.js';
+import { counted } from '../../util/units.js';
 import { addRewriteOptions, rewriteWith } from './rewrite-common.js';
 
 export function addImportCommand(program: Command): void {
@@ -40,7 +41,7 @@ export function addImportCommand(program: Command): void {
         const made = result.records - result.exact;
         const how = made === 0 ? 'all as exported' : result.exact === 0 ? 'made from the samples' : `${result.exact} as exported, ${made} made from the samples`;
         const dup = result.duplicateKeys > 0 ? ` (${result.duplicateKeys} duplicate keys: the last record wins)` : '';
-        process.stderr.write(`rec import: wrote ${result.out} and ${result.indexPath}: ${result.records} records from ${result.shards.length} shard${result.shards.length === 1 ? '' : 's'}, ${how}${dup}\n`);
+        process.stderr.write(`rec import: wrote ${result.out} and ${result.indexPath}: ${counted(result.records, 'record')} from ${counted(result.shards.length, 'shard')}, ${how}${dup}\n`);
       }),
     );
 }
