@@ -21,7 +21,7 @@ import { RecordIndex } from '../format/index-file.js';
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
 import { displayLocation } from '../io/display-name.js';
-import { isNotFound, openLocation, readWhole, siblingIndex, storeOf } from '../io/locations.js';
+import { isNotFound, readWhole, siblingIndex, storeOf } from '../io/locations.js';
 import { claimOutputs } from '../io/output-claim.js';
 import { NothingWrittenError, OutputExistsError } from '../io/output-errors.js';
 import { ShardError } from '../format/errors.js';
@@ -29,10 +29,10 @@ import { UsageError } from '../util/errors.js';
 import { createOutput, publishTogether, writeWholeFiles } from '../io/output-file.js';
 import type { OutputFile } from '../io/store.js';
 import { parseJson, stringifyJson } from '../util/json.js';
-import { type OptionsOf, type Resolved, abortSignal, boolean, callback, checkOptions, custom, integer, oneOf } from '../util/schema.js';
+import { type OptionsOf, type Resolved, abortSignal, callback, checkOptions, custom, integer, oneOf } from '../util/schema.js';
 import { partCountOption, partIndexOption, resolveParts } from '../util/scheduler.js';
 import { classNamesOption } from '../tools/common-options.js';
-import { InputProgress } from '../tools/rewrite.js';
+import { InputProgress, REWRITE_OPTIONS } from '../tools/rewrite.js';
 import { HashedOutput, Hasher } from './hashed-output.js';
 import { type ExportManifest, type ManifestOutput, MANIFEST_KIND, type SourceRange, checkManifestShape } from './manifest.js';
 import { hashRange } from './hash-range.js';
@@ -66,8 +66,8 @@ export const EXPORT_OPTIONS = {
   names: classNamesOption('class names by label (a label map, synset.txt, one per line): in each WebDataset sample\'s JSON, and as Parquet\'s ClassLabel names'),
   parts: partCountOption({ doc: 'export as this many parts, each its run of shards (a cluster exports in parallel)', flag: '--parts', auto: false }),
   part: partIndexOption({ doc: "which part this run writes: 0..parts-1, or 'auto' (from the scheduler: JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX)", flag: '--part' }),
-  overwrite: boolean({ doc: 'replace outputs that exist; else OutputExistsError', flag: '--force', flagDoc: 'replace outputs that exist', default: false }),
-  fsync: boolean({ doc: 'fsync outputs before renaming them into place', default: true, flag: false }),
+  overwrite: REWRITE_OPTIONS.overwrite,
+  fsync: REWRITE_OPTIONS.fsync,
   onProgress: callback<(done: number, total: number) => void>('told now and then the bytes of the source read so far, and the bytes this run reads'),
   signal: abortSignal("abort to stop: checked at every record; nothing is published and the promise rejects with the signal's reason"),
 };
@@ -97,7 +97,7 @@ export interface ShardPlan {
  * may list them in any order), else a scan of the file. Only starts inside
  * the file count.
  */
-async function recordStarts(rec: string, index: RecordIndex | null, progress: InputProgress): Promise<Float64Array<ArrayBufferLike>> {
+async function recordStarts(reader: RecordReader, index: RecordIndex | null, progress: InputProgress): Promise<Float64Array<ArrayBufferLike>> {
   if (index) {
     const starts = new Float64Array(index.length);
     for (let i = 0; i < index.length; i++) starts[i] = index.offsetAt(i);
@@ -105,16 +105,11 @@ async function recordStarts(rec: string, index: RecordIndex | null, progress: In
   }
   let starts: Float64Array<ArrayBufferLike> = new Float64Array(1 << 16);
   let n = 0;
-  const reader = await RecordReader.openAsync(rec);
-  try {
-    await reader.scan({ reuseBuffers: true }).forEach((record) => {
-      progress.checkStop();
-      if (n === starts.length) starts = growTo(starts, 2 * n);
-      starts[n++] = record.offset;
-    });
-  } finally {
-    reader.close();
-  }
+  await reader.scan({ reuseBuffers: true }).forEach((record) => {
+    progress.checkStop();
+    if (n === starts.length) starts = growTo(starts, 2 * n);
+    starts[n++] = record.offset;
+  });
   return starts.subarray(0, n);
 }
 
@@ -168,13 +163,27 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
   const options = checkOptions(EXPORT_OPTIONS, given);
   const parts = resolveParts(options.parts, options.part, { count: 'parts', index: 'part' }) ?? { count: 1, index: 0 };
   const layout = await exportLayout(options.to, prefix, options.split);
+  // One reader for the whole run: it plans (without an .idx) and reads every shard's records.
+  const reader = await RecordReader.openAsync(rec);
+  try {
+    return await exportWith(reader, rec, layout, parts, options);
+  } finally {
+    reader.close();
+  }
+}
+
+async function exportWith(
+  reader: RecordReader,
+  rec: string,
+  layout: ExportLayout,
+  parts: { count: number; index: number },
+  options: Resolved<typeof EXPORT_OPTIONS>,
+): Promise<ExportResult> {
   const format = layout.format;
-  const source = await openLocation(rec);
-  const size = source.size;
-  source.close();
+  const size = reader.size;
   const indexLocation = await siblingIndex(rec);
   const index = indexLocation === null ? null : await RecordIndex.read(indexLocation);
-  const plan = planShards(await recordStarts(rec, index, InputProgress.sized(0, undefined, options.signal)), size, {
+  const plan = planShards(await recordStarts(reader, index, InputProgress.sized(0, undefined, options.signal)), size, {
     shardSize: options.shardSize,
     samplesPerShard: options.samplesPerShard ?? Infinity,
     overhead: format.overheadPerSample,
@@ -198,7 +207,7 @@ export async function exportRecordFile(rec: string, prefix: string, given: Expor
     const ranges = plan.slice(first, end);
     const total = ranges.reduce((sum, r) => sum + r.to - r.from, 0);
     const progress = InputProgress.sized(total, options.onProgress, options.signal);
-    const written = await writeShards(rec, index, ranges, mine, format, contextOf(options), options, progress);
+    const written = await writeShards(reader, rec, index, ranges, mine, format, contextOf(options), options, progress);
     const outputs = written.outputs.map((o) => ({ ...o, path: layout.relative(o.path) }));
     const manifest: ExportManifest = {
       kind: MANIFEST_KIND,
@@ -275,6 +284,7 @@ interface Written {
 
 /** Writes each planned shard (unpublished); on a failure, drops them all. */
 async function writeShards(
+  reader: RecordReader,
   rec: string,
   index: RecordIndex | null,
   ranges: readonly ShardPlan[],
@@ -288,7 +298,6 @@ async function writeShards(
   const outputs: ManifestOutput[] = [];
   // A part of more parts than there are shards has none: it leaves its (empty) part manifest, for the last part to merge.
   if (ranges.length === 0) return { files, outputs, source: null };
-  const reader = await RecordReader.openAsync(rec);
   const range = { from: ranges[0]!.from, to: ranges.at(-1)!.to };
   const sourceHash = hashRange(rec, range.from, range.to);
   const hasher = new Hasher();
@@ -316,7 +325,6 @@ async function writeShards(
     throw err;
   } finally {
     hasher.close();
-    reader.close();
   }
 }
 

@@ -19,8 +19,8 @@ import { isNotFound, openLocation, readWhole, storeOf } from '../io/locations.js
 import { MAX_MANIFEST_BYTES } from '../io/limits.js';
 import { UsageError, quoted } from '../util/errors.js';
 import { parseJson } from '../util/json.js';
-import { type OptionsOf, abortSignal, boolean, callback, checkOptions, oneOf, string } from '../util/schema.js';
-import { type RewriteResult, rewrite } from '../tools/rewrite.js';
+import { type OptionsOf, abortSignal, callback, checkOptions, oneOf, string } from '../util/schema.js';
+import { REWRITE_OPTIONS, type RewriteResult, rewrite } from '../tools/rewrite.js';
 import { EXPORT_FORMATS, type ExportFormatName, shardFormat } from './layouts.js';
 import { checkManifestShape, isManifest } from './manifest.js';
 import { payloadOf } from './sample.js';
@@ -31,8 +31,9 @@ export const IMPORT_OPTIONS = {
   from: oneOf(EXPORT_FORMATS, { doc: "the sources' format (default: from their names, .tar or .parquet)" }),
   imageField: string({ doc: "another tool's image: a WebDataset member extension (jpg, png, ...) or a Parquet column (default: the first image member; Parquet's `image`)" }),
   labelField: string({ doc: "another tool's label: a WebDataset member extension or a Parquet column (default: .cls, else the JSON's label; Parquet's `label`, else `labels`)" }),
-  overwrite: boolean({ doc: 'replace an output that exists; else OutputExistsError', flag: '--force', flagDoc: 'replace outputs that exist', default: false }),
-  fsync: boolean({ doc: 'fsync outputs before renaming them into place', default: true, flag: false }),
+  // Written as every rewrite is (tools/rewrite.ts), with its output options.
+  overwrite: REWRITE_OPTIONS.overwrite,
+  fsync: REWRITE_OPTIONS.fsync,
   onProgress: callback<(done: number, total: number) => void>('told now and then the bytes of the sources read so far, and their total'),
   signal: abortSignal("abort to stop: checked at every sample; the output is dropped and the promise rejects with the signal's reason"),
 };
