@@ -10,6 +10,7 @@
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { displayLocation } from '../io/display-name.js';
+import type { ByteSource } from '../io/byte-source.js';
 import { isLocal, openLocation } from '../io/locations.js';
 import { MxrecError } from '../util/errors.js';
 
@@ -72,17 +73,35 @@ export function hashRange(location: string, from: number, to: number): RangeHash
 async function hashRemote(location: string, from: number, to: number, signal: AbortSignal): Promise<string> {
   const source = await openLocation(location);
   try {
-    const hash = crypto.createHash('sha256');
-    const block = Buffer.allocUnsafe(Math.max(1, Math.min(BLOCK, to - from)));
-    for (let at = from; at < to; ) {
-      signal.throwIfAborted();
-      const n = await source.read(block, 0, Math.min(block.length, to - at), at);
-      if (n === 0) throw new Error(`the file ended at byte ${at} while it was exported`);
-      hash.update(block.subarray(0, n));
-      at += n;
-    }
-    return hash.digest('hex');
+    const { sha256, read } = await sha256Of(source, from, to, { signal });
+    if (read < to - from) throw new Error(`the file ended at byte ${from + read} while it was exported`);
+    return sha256;
   } finally {
     source.close();
   }
+}
+
+/**
+ * The SHA-256 of source bytes [from, to), read a block at a time on this
+ * thread, and how many bytes there were (fewer when the source ends early:
+ * the caller says what that means). `onBytes` is told of each block.
+ */
+export async function sha256Of(
+  source: ByteSource,
+  from: number,
+  to: number,
+  options: { signal?: AbortSignal; onBytes?: (n: number) => void } = {},
+): Promise<{ sha256: string; read: number }> {
+  const hash = crypto.createHash('sha256');
+  const block = Buffer.allocUnsafe(Math.max(1, Math.min(BLOCK, to - from)));
+  let at = from;
+  while (at < to) {
+    options.signal?.throwIfAborted();
+    const n = await source.read(block, 0, Math.min(block.length, to - at), at);
+    if (n === 0) break;
+    hash.update(block.subarray(0, n));
+    at += n;
+    options.onBytes?.(n);
+  }
+  return { sha256: hash.digest('hex'), read: at - from };
 }

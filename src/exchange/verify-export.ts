@@ -1,13 +1,13 @@
 /**
  * `rec verify MANIFEST`: an export checked against its manifest, shard by
  * shard: there, of the size written, with the SHA-256 written (so with the
- * same samples). Shards are read once each, a block at a time.
+ * same samples). Shards are read once each, a block at a time (sha256Of).
  */
-import crypto from 'node:crypto';
 import { displayLocation } from '../io/display-name.js';
 import { isNotFound, openLocation, readWhole } from '../io/locations.js';
 import { MAX_MANIFEST_BYTES } from '../io/limits.js';
 import { parseJson } from '../util/json.js';
+import { sha256Of } from './hash-range.js';
 import { checkManifestShape } from './manifest.js';
 import { ShardError } from '../format/errors.js';
 
@@ -39,7 +39,6 @@ export async function verifyExport(
   const problems: string[] = [];
   if (manifest.outputs.length !== manifest.shards) problems.push(`${shown}: lists ${manifest.outputs.length} shards of ${manifest.shards} (a part manifest, or parts missing)`);
   let done = 0;
-  const block = Buffer.allocUnsafe(8 << 20);
   for (const output of manifest.outputs) {
     const location = `${folder}${output.path}`;
     let source;
@@ -55,17 +54,10 @@ export async function verifyExport(
         problems.push(`${displayLocation(location)}: ${source.size} bytes, expected ${output.bytes}`);
         continue;
       }
-      const hash = crypto.createHash('sha256');
-      for (let at = 0; at < source.size; ) {
-        options.signal?.throwIfAborted();
-        const n = await source.read(block, 0, Math.min(block.length, source.size - at), at);
-        if (n === 0) break;
-        hash.update(block.subarray(0, n));
-        at += n;
-        done += n;
-        options.onProgress?.(done, total);
-      }
-      const sha = hash.digest('hex');
+      const { sha256: sha } = await sha256Of(source, 0, source.size, {
+        signal: options.signal,
+        onBytes: (n) => options.onProgress?.((done += n), total),
+      });
       if (sha !== output.sha256) problems.push(`${displayLocation(location)}: SHA-256 ${sha}, expected ${output.sha256} (changed or damaged since export)`);
     } finally {
       source.close();
