@@ -29,6 +29,21 @@ export function sniffFormat(bytes: Uint8Array): SniffedFormat {
   return 'unknown';
 }
 
+/** The file extension (no dot) bytes of each format are saved under; `bin` for bytes of no known format. */
+export const FILE_EXTENSION: Readonly<Record<SniffedFormat, string>> = {
+  jpeg: 'jpg',
+  png: 'png',
+  gif: 'gif',
+  bmp: 'bmp',
+  webp: 'webp',
+  tiff: 'tif',
+  avif: 'avif',
+  heif: 'heic',
+  svg: 'svg',
+  empty: 'bin',
+  unknown: 'bin',
+};
+
 /** Whether the bytes start as an image format could (what libvips is worth asking about). */
 export function looksLikeAnImage(bytes: Uint8Array): boolean {
   const format = sniffFormat(bytes);

@@ -22,7 +22,7 @@
  * are not kept: labels are numbers, not bit patterns). Ids are u64, exact
  * beyond 2^53 (bigint; JSON integers of any size, Parquet UINT_64).
  */
-import { type SniffedFormat, sniffFormat } from '../codec/sniff.js';
+import { FILE_EXTENSION, sniffFormat } from '../codec/sniff.js';
 import { IMAGE_HEADER_SIZE, type RecordId, float32ToNumber, toRecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { ImageRecordError } from '../format/errors.js';
 import { quoted } from '../util/errors.js';
@@ -84,28 +84,14 @@ export function payloadOf(sample: Sample, scratch?: Buffer): Buffer {
   return out;
 }
 
-/** File extensions by sniffed format (no dot); image bytes of no known format are `bin`. */
-const EXTENSION: Record<SniffedFormat, string> = {
-  jpeg: 'jpg',
-  png: 'png',
-  gif: 'gif',
-  bmp: 'bmp',
-  webp: 'webp',
-  tiff: 'tif',
-  avif: 'avif',
-  heif: 'heic',
-  svg: 'svg',
-  empty: 'bin',
-  unknown: 'bin',
-};
 
 /** The extension image bytes are saved under, from the bytes themselves (never from a name). */
 export function imageExtension(bytes: Uint8Array): string {
-  return EXTENSION[sniffFormat(bytes)];
+  return FILE_EXTENSION[sniffFormat(bytes)];
 }
 
 /** Extensions read back as an image (WebDataset members, file names in Parquet's image.path). */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([...Object.values(EXTENSION).filter((e) => e !== 'bin'), 'jpeg', 'tiff', 'heif', 'ppm', 'pgm', 'pbm', 'pnm']);
+export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([...Object.values(FILE_EXTENSION).filter((e) => e !== 'bin'), 'jpeg', 'tiff', 'heif', 'ppm', 'pgm', 'pbm', 'pnm']);
 
 /** The sample's single label as an integer class (a .cls member, an int64 label column), or null when it has none. */
 export function classOf(header: SampleHeader | null): number | null {

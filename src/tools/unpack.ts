@@ -20,7 +20,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type SniffedFormat, sniffFormat } from '../codec/sniff.js';
+import { FILE_EXTENSION, sniffFormat } from '../codec/sniff.js';
 import { float32ToNumber, tryUnpackImageRecord } from '../format/image-record.js';
 import { RecordReader } from '../format/reader.js';
 import { nameTaken, removeTempsOf } from '../io/atomic-file.js';
@@ -62,19 +62,6 @@ export class UnpackError extends MxrecError {
   readonly kind = 'usage';
 }
 
-const EXTENSION: Record<SniffedFormat, string> = {
-  jpeg: '.jpg',
-  png: '.png',
-  gif: '.gif',
-  bmp: '.bmp',
-  webp: '.webp',
-  tiff: '.tif',
-  avif: '.avif',
-  heif: '.heic',
-  svg: '.svg',
-  empty: '.bin',
-  unknown: '.bin',
-};
 
 /** Folder for records with several labels, where no single label names a folder. */
 export const MULTI_LABEL_FOLDER = 'multi-label';
@@ -220,7 +207,7 @@ async function unpackInto(reader: RecordReader, outDir: string, options: Resolve
         folders.add(folder);
       }
       // Named by id; a repeated id gets a suffix.
-      const ext = EXTENSION[sniffFormat(image.image)];
+      const ext = `.${FILE_EXTENSION[sniffFormat(image.image)]}`;
       const within = folder === '.' ? '' : `${folder}/`; // a label map's "." is ROOT itself
       let rel = `${within}${image.id}${ext}`;
       const taken = (name: string) => (written ? written.has(name) : nameTaken(path.join(outDir, name)));
