@@ -186,3 +186,50 @@ export function float32ToNumber(value: number): number {
   }
   return value;
 }
+
+/*
+ * In-place edits of an image record's header, for rewrites that renumber or
+ * relabel records they have just read (the read memory is theirs, written
+ * out before the next read), so that no payload is copied.
+ */
+
+function headerView(payload: Uint8Array): DataView {
+  return new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
+/** Sets an image record's id (its header's u64 at byte 8). */
+export function setRecordId(payload: Uint8Array, id: RecordId): void {
+  headerView(payload).setBigUint64(8, u64(id, 'id'), true);
+}
+
+/**
+ * Sets an image record's first label: the header's when flag is 0, else the
+ * first packed label (and the header's scalar too when it held the same
+ * value, as im2rec.cc writes it).
+ */
+export function setFirstLabel(payload: Uint8Array, label: number): void {
+  const view = headerView(payload);
+  if (view.getUint32(0, true) === 0) {
+    view.setFloat32(4, label, true);
+    return;
+  }
+  if (view.getFloat32(4, true) === view.getFloat32(IMAGE_HEADER_SIZE, true)) view.setFloat32(4, label, true);
+  view.setFloat32(IMAGE_HEADER_SIZE, label, true);
+}
+
+/**
+ * The record with one label (flag 0, its first), as a view of the same
+ * memory: the header moves forward over the packed labels it drops (a
+ * record of flag 0 is returned as it is).
+ */
+export function withOneLabel(payload: Uint8Array): Uint8Array {
+  const view = headerView(payload);
+  const flag = view.getUint32(0, true);
+  if (flag === 0) return payload;
+  const first = view.getFloat32(IMAGE_HEADER_SIZE, true);
+  const at = 4 * flag;
+  payload.copyWithin(at + 8, 8, 24); // id and id2 to their new place (the copy allows the overlap)
+  view.setUint32(at, 0, true);
+  view.setFloat32(at + 4, first, true);
+  return payload.subarray(at);
+}

@@ -12,9 +12,10 @@
  * the keys of that identity's images.
  */
 import { DISTINCT_CAP } from '../io/limits.js';
+import { isLayoutRecord } from './face-layout.js';
 import { imageInfo } from '../codec/codec.js';
 import { looksLikeAnImage, sniffFormat } from '../codec/sniff.js';
-import { float32ToNumber, type ImageRecord, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
+import { float32ToNumber, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { displayLocation } from '../io/display-name.js';
 import { type RecordIORecord, RecordReader, ReusedReads } from '../format/reader.js';
 import { Rng } from '../util/rng.js';
@@ -146,14 +147,6 @@ class Histogram {
 
 function countInto(counts: Record<string, number>, key: string | number): void {
   counts[key] = (counts[key] ?? 0) + 1;
-}
-
-/**
- * No image bytes and two or more labels: insightface's record 0 or an
- * identity record, maybe (which detectLayout decides from the keys).
- */
-export function isLayoutRecord(image: Pick<ImageRecord, 'image' | 'label'>): boolean {
-  return image.image.length === 0 && image.label.length >= 2;
 }
 
 /** A record isLayoutRecord picked out, kept until the layout is decided. */

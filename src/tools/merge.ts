@@ -11,13 +11,26 @@
  * would be written twice, and the .idx could find only one of each). With
  * `renumber` a file named twice is repeated as asked (oversampling), each copy
  * under keys of its own.
+ *
+ * Inputs with insightface's layout (face-layout.ts) give an output with it,
+ * rebuilt: the images of every input under keys 1..N by identity, then a new
+ * record 0 and identity records. Face datasets hold different people under
+ * the same labels, so by default each input's identities get a label range of
+ * their own (`identities: 'apart'`); parts of one dataset keep their labels
+ * (`'shared'`); label maps (`names`, one per input) join identities by name
+ * and the output's map is written beside it (OUT.labels.txt). An input
+ * without the layout joins as images labelled by identity (new identities
+ * added to a face dataset).
  */
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { displayLocation } from '../io/display-name.js';
 import { storeOf } from '../io/locations.js';
 import { REWRITE_OPTIONS, type RewriteFill, type RewriteResult, forEachKeyed, rewrite } from './rewrite.js';
 import { UsageError } from '../util/errors.js';
-import { type OptionsOf, boolean, checkOptions } from '../util/schema.js';
+import { type OptionsOf, boolean, checkOptions, custom, oneOf } from '../util/schema.js';
+import { writeWholeFiles } from '../io/output-file.js';
+import { ClassNames } from './class-names.js';
+import type { IdentityJoin } from './face-layout.js';
 
 /** mergeRecordFiles' options: the rewrite's, and whether inputs of different label widths may be joined. */
 export const MERGE_OPTIONS = {
@@ -26,9 +39,26 @@ export const MERGE_OPTIONS = {
     doc: 'join inputs whose images carry different numbers of labels (ImageRecordIter reads one width, so such a file cannot be trained on as a whole); else UsageError',
     default: false,
   }),
+  identities: oneOf(['apart', 'shared'], {
+    doc: "for inputs with insightface's layout: `apart` gives each input's identities a label range of its own, after the previous input's (different datasets); `shared` keeps the labels (parts of one dataset)",
+    default: 'apart',
+  }),
+  names: custom({
+    doc: "for inputs with insightface's layout: a label map per input (paths or URLs, in input order, as im2rec --list --recursive writes PREFIX.labels.txt): identities of the same name become one; the output's map is written to OUT.labels.txt",
+    parse: (v: unknown, invalid: (expected: string) => never): readonly string[] =>
+      Array.isArray(v) && v.every((f) => typeof f === 'string') ? (v as string[]) : invalid('an array of label map files'),
+    fromText: (text: string) => text.split(','),
+    flag: '--names',
+    metavar: '<maps>',
+    flagDoc: "label maps of the inputs, comma-separated, in input order: identities of the same name become one (insightface's layout); the output's map goes to OUT.labels.txt",
+    expected: 'string[]',
+  }),
 };
 export type MergeOptions = OptionsOf<typeof MERGE_OPTIONS>;
-export type MergeResult = RewriteResult;
+export interface MergeResult extends RewriteResult {
+  /** Where the output's label map was written (identities joined by name). */
+  labelMap?: string;
+}
 
 /**
  * Image records looked at, from a file's start, for its label width (past
@@ -92,20 +122,46 @@ function checkRepeats(inputs: readonly string[], renumber: boolean): void {
   }
 }
 
+/** The label map a merge that joins identities by name writes beside its output. */
+export function labelMapPathFor(out: string): string {
+  return `${out.replace(/\.rec$/i, '')}.labels.txt`;
+}
+
+/** How the identities of layout inputs join: by the label maps when given (one per input), else as `identities` says. */
+async function identityJoin(inputs: readonly string[], options: { identities: 'apart' | 'shared'; names?: readonly string[] }): Promise<IdentityJoin> {
+  if (!options.names) return options.identities;
+  if (options.names.length !== inputs.length) {
+    throw new UsageError(`names: expected a label map per input (${inputs.length}), received ${options.names.length}`);
+  }
+  return { names: await Promise.all(options.names.map((file) => ClassNames.load(file))) };
+}
+
 export async function mergeRecordFiles(inputs: readonly string[], out: string, options: MergeOptions = {}): Promise<MergeResult> {
   const checked = checkOptions(MERGE_OPTIONS, options);
   if (inputs.length === 0) throw new UsageError('expected at least one input .rec');
+  const join = await identityJoin(inputs, checked);
+  const labelMap = checked.names ? labelMapPathFor(out) : null;
+  let names = null as ReadonlyMap<number, string> | null; // set by the fill's last pass
   const fill: RewriteFill = async ([target], progress) => {
     // Checked once the output is claimed, so that an output that exists or is an input is said first.
     checkRepeats(inputs, checked.renumber);
     const widths = new LabelWidths(!checked.mixedLabelWidths);
-    for (const input of inputs) {
+    if (labelMap && !target!.layoutSummary) throw new UsageError("names: expected inputs with insightface's layout (label maps join their identities), received plain files");
+    for (const [i, input] of inputs.entries()) {
+      target!.startInput(i);
       widths.start(input);
       await forEachKeyed(input, progress, (keyed) => {
         widths.see(keyed.record.payload);
         return target!.write(keyed);
       });
     }
+    names = target!.identityNames;
   };
-  return (await rewrite([out], inputs, checked, fill, `${inputs.join(', ')}: no records to merge`))[0]!;
+  const [result] = await rewrite([out], inputs, checked, fill, `${inputs.join(', ')}: no records to merge`, { join, companions: labelMap ? [labelMap] : [] });
+  if (labelMap && names) {
+    const lines = [...names].map(([label, name]) => `${name}\t${label}\n`).join('');
+    await writeWholeFiles([{ location: labelMap, data: lines }], { fsync: checked.fsync, overwrite: checked.overwrite });
+    return { ...result!, labelMap };
+  }
+  return result!;
 }

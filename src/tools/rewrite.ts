@@ -13,7 +13,7 @@
  * merge of parts in a bucket holds the same few buffers whatever their size.
  */
 import { RecordIndex, indexPathFor } from '../format/index-file.js';
-import { tryUnpackImageRecord } from '../format/image-record.js';
+import { setFirstLabel, setRecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import { type RecordIORecord, RecordReader } from '../format/reader.js';
 import { RecordWriter } from '../format/writer.js';
 import { claimOutputs } from '../io/output-claim.js';
@@ -23,6 +23,8 @@ import { openLocation, siblingIndex } from '../io/locations.js';
 import { type OptionsOf, abortSignal, boolean, callback } from '../util/schema.js';
 import { NoImageHeaderError } from './build-index.js';
 import { IndexCheck, ProblemList } from './index-check.js';
+import { type IdentityJoin, IdentityKeys, identityOf, isLayoutRecord, readLayoutHeader } from './face-layout.js';
+import { UsageError } from '../util/errors.js';
 
 /** What every command that writes a new .rec + .idx takes (merge, split, subset, shuffle). */
 export const REWRITE_OPTIONS = {
@@ -49,8 +51,11 @@ export class InputProgress {
     private readonly signal?: AbortSignal,
   ) {}
 
-  /** Progress over `inputs` (paths or URLs), whose sizes are looked up only when someone is told. */
-  static async of(inputs: readonly string[], onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<InputProgress> {
+  /**
+   * Progress over `inputs` (paths or URLs), read `passes` times, whose sizes
+   * are looked up only when someone is told.
+   */
+  static async of(inputs: readonly string[], onProgress?: (done: number, total: number) => void, signal?: AbortSignal, passes = 1): Promise<InputProgress> {
     let total = 0;
     if (onProgress) {
       for (const input of inputs) {
@@ -60,7 +65,7 @@ export class InputProgress {
         source.close();
       }
     }
-    return new InputProgress(total, onProgress, signal);
+    return new InputProgress(total * passes, onProgress, signal);
   }
 
   /** Progress over `total` bytes known already. */
@@ -168,9 +173,22 @@ export async function forEachKeyed(recLocation: string, progress: InputProgress 
  * held three 512 MiB records at once).
  */
 function withId(payload: Uint8Array, id: number): Uint8Array {
-  if (!tryUnpackImageRecord(payload)) return payload;
-  new DataView(payload.buffer, payload.byteOffset, payload.byteLength).setBigUint64(8, BigInt(id), true);
+  if (tryUnpackImageRecord(payload)) setRecordId(payload, id);
   return payload;
+}
+
+/**
+ * What a target writing insightface's layout keeps: the identity keys, the
+ * pass (the first only counts the images by identity), the input whose
+ * records come, and the records left out (not images).
+ */
+class LayoutState {
+  counting = true;
+  input = 0;
+  leftOut = 0;
+  readonly keys = new IdentityKeys();
+
+  constructor(readonly inputs: readonly string[]) {}
 }
 
 /** One output `.rec` + `.idx`. */
@@ -183,14 +201,22 @@ export class RewriteTarget {
     readonly indexPath: string,
     private readonly writer: RecordWriter,
     private readonly options: RewriteOptions,
+    /** Set when the output takes insightface's layout (face-layout.ts): its keys are the layout's. */
+    private readonly layout: LayoutState | null,
   ) {
     this.keys = new RecordIndex([], indexPath);
   }
 
-  static async create(out: string, options: RewriteOptions = {}): Promise<RewriteTarget> {
+  /** A target; `layoutOf` (the inputs) when the output is to have insightface's layout. */
+  static async create(out: string, options: RewriteOptions = {}, layoutOf: readonly string[] | null = null): Promise<RewriteTarget> {
     const indexPath = indexPathFor(out);
     const writer = await RecordWriter.createAsync(out, { indexPath, fsync: options.fsync, overwrite: options.overwrite });
-    return new RewriteTarget(out, indexPath, writer, options);
+    return new RewriteTarget(out, indexPath, writer, options, layoutOf && new LayoutState(layoutOf));
+  }
+
+  /** The records that follow come from input `index` (of a merge): a layout output relabels by input. */
+  startInput(index: number): void {
+    if (this.layout) this.layout.input = index;
   }
 
   get records(): number {
@@ -203,6 +229,7 @@ export class RewriteTarget {
 
   /** Writes one record; a promise returned is to be awaited before the next (an upload behind). */
   write({ record, key }: KeyedRecord): Promise<void> | null {
+    if (this.layout) return this.writeLayout(record, this.layout);
     if (this.options.renumber) {
       const id = this.writer.count;
       this.writer.write(withId(record.payload, id), id);
@@ -212,18 +239,76 @@ export class RewriteTarget {
     return this.writer.ready();
   }
 
+  /**
+   * An image of a layout output: counted by identity in the first pass;
+   * written in the second under its identity's next key (the key is its id
+   * too, and its label the output's identity). The input's record 0 and
+   * identity records are left out (rebuilt at the end), and so are other
+   * records without an image (counted: the summary says so).
+   */
+  private writeLayout(record: RecordIORecord, layout: LayoutState): Promise<void> | null {
+    const image = tryUnpackImageRecord(record.payload);
+    if (!image || image.image.length === 0) {
+      if (layout.counting && !(image && isLayoutRecord(image))) layout.leftOut += 1;
+      return null;
+    }
+    const label = identityOf(image, () => `${displayLocation(layout.inputs[layout.input]!)}: byte ${record.offset}`);
+    if (layout.counting) {
+      layout.keys.count(layout.input, label);
+      return null;
+    }
+    const next = layout.keys.next(layout.input, label);
+    if (next.label !== label) setFirstLabel(record.payload, next.label);
+    setRecordId(record.payload, next.key);
+    this.writer.write(record.payload, next.key);
+    return this.writer.ready();
+  }
+
+  /** Between a layout output's passes: the identities joined, their keys handed out from now on. */
+  settleLayout(join: IdentityJoin): void {
+    if (!this.layout) return;
+    this.layout.keys.settle(join, displayLocation(this.out));
+    this.layout.counting = false;
+  }
+
+  /** What a layout output holds (null for a plain one). */
+  get layoutSummary(): LayoutSummary | null {
+    const layout = this.layout;
+    return layout && { images: layout.keys.images, identities: layout.keys.identities, leftOut: layout.leftOut };
+  }
+
+  /** The name of each identity label of a layout output whose inputs' identities were joined by name; else null. */
+  get identityNames(): ReadonlyMap<number, string> | null {
+    return this.layout?.keys.names ?? null;
+  }
+
   /** Keys written more than once (the last record wins on lookup); 0 when renumbered. */
   get duplicateKeys(): number {
     return this.keys.length - this.keys.size;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    // A layout's record 0 and identity records follow its images, as face2rec2 wrote them.
+    if (this.layout && this.writer.count > 0) {
+      for (const { key, payload } of this.layout.keys.records()) {
+        this.writer.write(payload, key);
+        await this.writer.ready();
+      }
+    }
     return this.writer.closeAsync();
   }
 
   abort(): Promise<void> {
     return this.writer.abort();
   }
+}
+
+/** What an output with insightface's layout holds. */
+export interface LayoutSummary {
+  images: number;
+  identities: number;
+  /** Records of the inputs left out as no images (besides their record 0 and identity records, which are rebuilt). */
+  leftOut: number;
 }
 
 export interface RewriteResult {
@@ -233,15 +318,41 @@ export interface RewriteResult {
   bytes: number;
   /** Keys that appear more than once (the last record wins on lookup); 0 when renumbered. */
   duplicateKeys: number;
+  /** Set when the output has insightface's layout (because the input had it, or a merge's inputs). */
+  layout?: LayoutSummary;
 }
 
 /** Writes the records into the targets (in the order the outputs were given). */
 export type RewriteFill = (targets: RewriteTarget[], progress: InputProgress) => Promise<void>;
 
 /**
+ * Whether the outputs take insightface's layout: when an input has it (its
+ * `.idx` and record 0 say so), the outputs are rebuilt as layouts too, so
+ * that no stale record 0 or identity record is copied. Renumbering would
+ * give key 0 to an image: refused, naming what gives a plain file.
+ */
+async function layoutOfInputs(inputs: readonly string[], options: RewriteOptions): Promise<boolean> {
+  for (const input of inputs) {
+    if ((await readLayoutHeader(input)) === null) continue;
+    if (options.renumber) {
+      throw new UsageError(
+        `renumber: ${displayLocation(input)} has insightface's layout, whose keys the rewrite numbers itself (images 1..N by identity, then record 0 and the identity records); rec flatten writes it as a plain file`,
+      );
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
  * Claims the outputs, then runs `fill` over fresh targets: all appear when it
  * returns, none when it throws or writes no record at all (NothingWrittenError
- * with `nothingWritten` as its message).
+ * with `nothingWritten` as its message). When the outputs take insightface's
+ * layout (layoutOfInputs), `fill` runs twice: the first pass counts each
+ * output's images by identity, the second writes them under their keys
+ * (`layout.join` says how the inputs' identities become the outputs').
+ * `companions` are files the caller writes beside the outputs (a label map),
+ * claimed with them.
  */
 export async function rewrite(
   outs: readonly string[],
@@ -249,13 +360,19 @@ export async function rewrite(
   options: RewriteOptions,
   fill: RewriteFill,
   nothingWritten: string,
+  { join = 'shared', companions = [] }: { join?: IdentityJoin; companions?: readonly string[] } = {},
 ): Promise<RewriteResult[]> {
-  const claim = await claimOutputs(outs, outs.map(indexPathFor), { inputs: inputs.flatMap((f) => [f, indexPathFor(f)]), overwrite: options.overwrite });
+  const claim = await claimOutputs(outs, [...outs.map(indexPathFor), ...companions], { inputs: inputs.flatMap((f) => [f, indexPathFor(f)]), overwrite: options.overwrite });
   const targets: RewriteTarget[] = [];
   try {
     try {
-      for (const out of outs) targets.push(await RewriteTarget.create(out, options));
-      const progress = await InputProgress.of(inputs, options.onProgress, options.signal);
+      const layout = await layoutOfInputs(inputs, options);
+      for (const out of outs) targets.push(await RewriteTarget.create(out, options, layout ? inputs : null));
+      const progress = await InputProgress.of(inputs, options.onProgress, options.signal, layout ? 2 : 1);
+      if (layout) {
+        await fill(targets, progress);
+        for (const t of targets) t.settleLayout(join);
+      }
       await fill(targets, progress);
       progress.finish();
       if (targets.every((t) => t.records === 0)) throw new NothingWrittenError(`${nothingWritten}; nothing written`);
@@ -268,5 +385,10 @@ export async function rewrite(
   } finally {
     claim.release();
   }
-  return targets.map((t) => ({ out: t.out, indexPath: t.indexPath, records: t.records, bytes: t.bytes, duplicateKeys: t.duplicateKeys }));
+  return targets.map((t) => {
+    const result: RewriteResult = { out: t.out, indexPath: t.indexPath, records: t.records, bytes: t.bytes, duplicateKeys: t.duplicateKeys };
+    const layout = t.layoutSummary;
+    if (layout) result.layout = layout;
+    return result;
+  });
 }

@@ -41,5 +41,9 @@ export function reportWritten(program: string, results: readonly RewriteResult[]
   for (const r of results) {
     const dup = r.duplicateKeys > 0 ? ` (${r.duplicateKeys} duplicate keys: the last record wins; --renumber gives every record a key of its own)` : '';
     process.stderr.write(`${program}: wrote ${r.out} and ${r.indexPath}: ${r.records} records${dup}\n`);
+    if (r.layout) {
+      const left = r.layout.leftOut > 0 ? `; ${r.layout.leftOut} records without an image left out` : '';
+      process.stderr.write(`${program}: insightface layout: ${r.layout.images} images of ${r.layout.identities} identities, then record 0 and the identity records${left}\n`);
+    }
   }
 }
