@@ -72,6 +72,9 @@ export function summaryLines(s: PackSummary): string[] {
       `${formatBytes(s.bytesIn)} read, ${formatBytes(s.bytesOut)} written; ${s.seconds.toFixed(2)} s${rate}`,
   ];
   if (s.resumedFrom) lines.push(`  continued an interrupted run after its first ${counted(s.resumedFrom, 'list item')}`);
+  if (s.identities !== undefined) {
+    lines.push(`  insightface layout: ${counted(s.written, 'image')} of ${counted(s.identities, 'identity', 'identities')} (keys 1..${s.written}), then record 0 and the identity records`);
+  }
   if (s.reportPath) lines.push(`  skipped images are listed in ${shown(s.reportPath)}`);
   if (s.skippedImages.some((skip) => overPixelLimit(skip.reason))) lines.push('  images over the pixel limit were skipped: --max-pixels N raises it');
   return lines;
@@ -94,6 +97,7 @@ export function summaryJson(s: PackSummary): Record<string, unknown> {
     bytesWritten: s.bytesOut,
     seconds: Math.round(s.seconds * 1000) / 1000,
     resumedFrom: s.resumedFrom,
+    ...(s.identities === undefined ? {} : { layout: { kind: 'insightface', identities: s.identities } }),
   };
 }
 
@@ -399,7 +403,7 @@ async function packListsFromFlags(prefix: string, root: string, parts: { count: 
   const packs: PackOptions[] = lists.map((list) => {
     const base = list.slice(0, -'.lst'.length);
     const output = parts ? `${base}.part${String(parts.index).padStart(3, '0')}.rec` : `${base}.rec`;
-    return { list, root, output, dialect: { kind: 'tab' }, image, packLabel: !!o.packLabel, ...(parts ? { parts } : {}) };
+    return { list, root, output, dialect: { kind: 'tab' }, image, packLabel: !!o.packLabel, layout: o.layout, ...(parts ? { parts } : {}) };
   });
   const todo = packs.filter((p) => !finishedEarlier(p, extras));
   // Every list's outputs before the first is packed: a refusal comes before any work.

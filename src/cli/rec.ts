@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { addCompletionCommand } from './commands/completion.js';
 import { addDumpCommand } from './commands/dump.js';
 import { addExportCommand } from './commands/export.js';
+import { addFlattenCommand } from './commands/flatten.js';
 import { addImportCommand } from './commands/import.js';
 import { addIndexCommand } from './commands/index.js';
 import { addInfoCommand } from './commands/info.js';
@@ -20,7 +21,7 @@ import { addVersionOption } from './version.js';
 
 export function recProgram(): Command {
   const program = addVersionOption(
-    new Command('rec').description('Inspect, view, check, index, unpack, split, merge, iterate, export and import MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.'),
+    new Command('rec').description('Inspect, view, check, index, unpack, split, merge, flatten, iterate, export and import MXNet RecordIO (.rec/.idx) datasets; no MXNet needed.'),
   )
     .configureHelp(HELP_LAYOUT)
     .exitOverride()
@@ -33,6 +34,7 @@ export function recProgram(): Command {
     );
   addDumpCommand(program);
   addExportCommand(program);
+  addFlattenCommand(program);
   addImportCommand(program);
   addIndexCommand(program);
   addInfoCommand(program);

@@ -222,7 +222,7 @@ export function setFirstLabel(payload: Uint8Array, label: number): void {
  * memory: the header moves forward over the packed labels it drops (a
  * record of flag 0 is returned as it is).
  */
-export function withOneLabel(payload: Uint8Array): Uint8Array {
+export function withOneLabel<T extends Uint8Array>(payload: T): T {
   const view = headerView(payload);
   const flag = view.getUint32(0, true);
   if (flag === 0) return payload;
@@ -231,5 +231,5 @@ export function withOneLabel(payload: Uint8Array): Uint8Array {
   payload.copyWithin(at + 8, 8, 24); // id and id2 to their new place (the copy allows the overlap)
   view.setUint32(at, 0, true);
   view.setFloat32(at + 4, first, true);
-  return payload.subarray(at);
+  return payload.subarray(at) as T;
 }

@@ -108,14 +108,14 @@ export const CR = 0x0d;
  * and '\r' end a line). A line longer than MAX_LINE is no list's: refused,
  * as text-lines.ts refuses it, before it becomes a string.
  */
-export function* listLines(bytes: Buffer, begin: number, end: number, firstLine: number, file = 'the list'): Generator<{ text: string; line: number }> {
+export function* listLines(bytes: Buffer, begin: number, end: number, firstLine: number, file = 'the list'): Generator<{ text: string; line: number; start: number }> {
   let line = firstLine;
   let start = begin;
   for (let i = begin; i <= end; i++) {
     if (i < end && bytes[i] !== NL && bytes[i] !== CR) continue;
     if (i - start > MAX_LINE) throw new LimitError(`${file}:${line}: a line longer than ${MAX_LINE} bytes; not a text file of this kind`);
     const text = bytes.toString('utf8', start, i);
-    if (text.trim() !== '') yield { text, line };
+    if (text.trim() !== '') yield { text, line, start };
     if (i < end && bytes[i] === CR && bytes[i + 1] === NL && i + 1 < end) i++;
     start = i + 1;
     line++;

@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import { displayLocation } from '../io/display-name.js';
 import { readWhole, readWholeSync } from '../io/locations.js';
 import { MAX_LIST_BYTES } from '../io/limits.js';
-import { CR, type ListDialect, type ListItem, NL, listLines, parseListLine } from '../format/list-file.js';
+import { CR, type ListDialect, type ListItem, ListFileError, NL, listLines, parseListLine } from '../format/list-file.js';
 import { UsageError } from '../util/errors.js';
 import { looksBinary, whatItLooksLike } from '../format/errors.js';
 
@@ -110,6 +110,36 @@ export class ListPart implements Iterable<ListItem> {
   *[Symbol.iterator](): Iterator<ListItem> {
     for (const { text, line } of listLines(this.bytes, this.begin, this.end, this.firstLine, this.file)) {
       yield parseListLine(text, this.dialect, this.file, line);
+    }
+  }
+
+  /**
+   * The items grouped by identity, for insightface's layout: by first label
+   * (a whole number >= 0, else a ListFileError naming the line), labels
+   * ascending, list order within a label. The order costs 24 bytes an item
+   * (where its line starts, its line number and label); the items are parsed
+   * again as they are taken.
+   */
+  *byIdentity(): Generator<ListItem> {
+    const starts = new Float64Array(this.total);
+    const lines = new Uint32Array(this.total);
+    const labels = new Float64Array(this.total);
+    let i = 0;
+    for (const { text, line, start } of listLines(this.bytes, this.begin, this.end, this.firstLine, this.file)) {
+      const label = parseListLine(text, this.dialect, this.file, line).labels[0]!;
+      if (!Number.isInteger(label) || label < 0) {
+        throw new ListFileError(this.file, line, `expected an identity label (a whole number >= 0) for insightface's layout, received ${label}`);
+      }
+      [starts[i], lines[i], labels[i]] = [start, line, label];
+      i++;
+    }
+    const order = Uint32Array.from({ length: i }, (_, k) => k).sort((a, b) => labels[a]! - labels[b]! || a - b);
+    for (const k of order) {
+      // The line runs from its start to the next line end (the part's end at the latest).
+      const start = starts[k]!;
+      let end = start;
+      while (end < this.end && this.bytes[end] !== NL && this.bytes[end] !== CR) end++;
+      yield parseListLine(this.bytes.toString('utf8', start, end), this.dialect, this.file, lines[k]!);
     }
   }
 }

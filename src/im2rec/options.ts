@@ -126,6 +126,10 @@ export const PACK_OPTIONS = {
     expected: 'ImageSettings',
   }),
   packLabel: boolean({ doc: 'store all labels after the header (flag = count) instead of the first one in it', default: false }),
+  layout: oneOf(['plain', 'insightface'], {
+    doc: "`insightface`: insightface's face-dataset layout (face2rec2's): the images grouped by identity (the first label) under keys 1..N, then record 0 and one record per identity holding its images' key range",
+    default: 'plain',
+  }),
   parts,
   threads: integer({ doc: 'encoding threads; batches read and encoded ahead of the writer are twice this (four times from a bucket or URL ROOT)', default: 2, min: 1, max: MAX_THREADS }),
   strict: boolean({ doc: 'stop at the first bad image instead of skipping it', default: false }),
@@ -156,6 +160,7 @@ export function checkPackOptions(input: PackOptions): PackSettings {
   const image: ImageSettings = { ...DEFAULT_IMAGE, ...o.image };
   const problem = qualityProblem(image);
   if (problem) fail(`image.${problem}`);
+  if (o.layout === 'insightface' && o.packLabel) fail("packLabel: expected one label per image with layout insightface (its identity), received packLabel: true");
   return { ...o, image };
 }
 
@@ -187,6 +192,11 @@ export const PY_PACK_OPTIONS = {
   color: integer({ doc: '1 colour, 0 gray, -1 as stored', mxnet: 'color', default: 1, min: -1, max: 1, metavar: '<c>' }),
   encoding: oneOf(['.jpg', '.png'], { doc: 'image format in the records', mxnet: 'encoding', default: '.jpg' }),
   packLabel: boolean({ doc: 'store every label of multi-label lists in the record (flag = label count)', mxnet: 'pack_label', default: false }),
+  layout: oneOf(['plain', 'insightface'], {
+    doc: "insightface: the face-dataset layout insightface's loaders read (images by identity under keys 1..N, then record 0 and a record per identity)",
+    default: 'plain',
+    metavar: '<kind>',
+  }),
   numThread: codecThreads({ doc: `threads decoding and encoding (at most ${MAX_THREADS})`, mxnet: 'num_thread' }),
   parts: partCountOption({ doc: "pack only part --part of N of each list (split as im2rec.cc's nsplit)", flag: '--parts', auto: false }),
   part: partIndexOption({ doc: `which part to pack, 0-based, or auto: from the scheduler (${SCHEDULER_VARIABLES.join(', ')})`, flag: '--part' }),

@@ -36,6 +36,7 @@ import { type ListItem, ListFileError, NUMBER, notUnderRoot } from '../format/li
 import { ListPart } from './list-split.js';
 import { MISSING, type Outcome, type ResolvedOptions, encodeStage } from './encode-stage.js';
 import type { ImageSettings } from './image-plan.js';
+import { FaceKeys } from './face-pack.js';
 import { type PackOptions, PackOptionError, type PackProgress, type PackSettings, type SkippedImage, checkPackOptions } from './options.js';
 import { type PackOutput, PartialFileOutput, ResumeError, type ResumePoint, UploadOutput, assertPartialHandled, leftoverPartial } from './partial-output.js';
 import { MxrecError, quoted } from '../util/errors.js';
@@ -64,6 +65,8 @@ export interface PackSummary extends PackProgress {
   interrupted: boolean;
   /** Where an interrupted pack's records stay for `resume`; null for an s3:// output (nothing is kept). */
   partialPath: string | null;
+  /** With layout insightface: the identities packed (after the images, their records and record 0). */
+  identities?: number;
 }
 
 /** A bad image under `strict`. */
@@ -181,9 +184,10 @@ async function checkListAgainstRoot(options: PackSettings, list: ListPart, pathO
 
 /** The settings a partial output was made with; resuming needs the same, and the same list bytes. */
 function settingsNote(options: PackSettings, list: ListPart, image: ImageSettings, packLabel: boolean): string {
-  // maxPixels is noted only when it is not the default, so that a partial made before it was an option still resumes.
+  // maxPixels and layout are noted only when they are not the default, so that a partial made before they were options still resumes.
   const { maxPixels, ...rest } = image;
   return JSON.stringify({
+    ...(options.layout === 'plain' ? {} : { layout: options.layout }),
     list: absoluteName(options.list),
     listSha256: list.sha256(),
     root: absoluteName(options.root),
@@ -245,14 +249,14 @@ async function openPartial(
   options: PackSettings,
   indexPath: string,
   note: string,
-  list: ListPart,
+  items: () => Iterator<ListItem>,
   pathOf: (rel: string) => string,
 ): Promise<{ output: PackOutput; start: ResumePoint }> {
   const { output } = options;
   const writerOptions = { fsync: options.fsync, overwrite: options.overwrite };
-  const fromStart = { size: 0, entries: [], done: 0, skipped: [], rest: list[Symbol.iterator]() };
+  const fromStart = { size: 0, entries: [], done: 0, skipped: [], rest: items() };
   if (!storeOf(output).resumable) return { output: await UploadOutput.create(output, indexPath, writerOptions), start: fromStart };
-  if (options.resume && leftoverPartial(output)) return PartialFileOutput.resume(output, indexPath, note, list[Symbol.iterator](), pathOf, writerOptions);
+  if (options.resume && leftoverPartial(output)) return PartialFileOutput.resume(output, indexPath, note, items(), pathOf, writerOptions);
   if (options.resume) options.onNotice?.(`--resume: no interrupted run to continue for ${output}; packing from the start`);
   const onReplace = (found: string) => options.onNotice?.(`replacing ${found}, left by an interrupted run (--force)`);
   return { output: PartialFileOutput.create(output, indexPath, note, { ...writerOptions, onReplace }), start: fromStart };
@@ -273,6 +277,8 @@ class PackRun {
     private readonly pathOf: (rel: string) => string,
     start: ResumePoint,
     total: number,
+    /** insightface's layout: the keys of the images, by identity (face-pack.ts); null for a plain pack, keyed by list index. */
+    private readonly faces: FaceKeys | null,
   ) {
     this.skippedImages = start.skipped.map((item) => ({ index: item.index, path: item.path, line: item.line, reason: 'skipped by the interrupted run this one resumed' }));
     this.progress = { done: start.done, total, written: start.entries.length, notImages: 0, skipped: this.skippedImages.length, bytesIn: 0, bytesOut: start.size };
@@ -286,7 +292,7 @@ class PackRun {
       const { item } = r;
       progress.bytesIn += r.bytesIn;
       if ('record' in r) {
-        out.writer.write(r.record, item.index);
+        out.writer.write(r.record, this.faces ? this.faces.keyFor(r.record, item) : item.index);
         progress.written += 1;
         if (r.notImage) progress.notImages += 1;
       } else {
@@ -351,8 +357,12 @@ async function packClaimed(options: PackSettings, indexPath: string, reportPath:
   });
   await checkListAgainstRoot(options, list, resolved.pathOf);
   const note = settingsNote(options, list, image, packLabel);
-  const { output: out, start } = await openPartial(options, indexPath, note, list, resolved.pathOf);
-  const run = new PackRun(options, out, resolved.pathOf, start, list.total);
+  const faces = options.layout === 'insightface';
+  if (faces) FaceKeys.checkListSize(list.total, list.file);
+  const items = () => (faces ? list.byIdentity() : list[Symbol.iterator]());
+  const { output: out, start } = await openPartial(options, indexPath, note, items, resolved.pathOf);
+  const faceKeys = faces ? FaceKeys.resumed(out, start, list.file) : null;
+  const run = new PackRun(options, out, resolved.pathOf, start, list.total, faceKeys);
   // Batches read and encoded ahead of the writer, written in list order; the ones not written (an
   // interruption, an error) give their share of the budgets back.
   const ahead = BATCHES_AHEAD[rootStore.remote ? 'remote' : 'local'];
@@ -369,6 +379,7 @@ async function packClaimed(options: PackSettings, indexPath: string, reportPath:
     resumedFrom: start.done,
     interrupted,
     partialPath: out.partialPath,
+    ...(faceKeys ? { identities: faceKeys.identities } : {}),
   };
   if (interrupted) {
     await out.suspend();
@@ -378,6 +389,7 @@ async function packClaimed(options: PackSettings, indexPath: string, reportPath:
     await out.discard();
     throw new NothingWrittenError(nothingPackedReason(options, skippedImages, resolved.pathOf));
   }
+  if (faceKeys) await faceKeys.finish(out.writer);
   await out.complete();
   if (skippedImages.length) {
     const lines = skippedImages.map((s) => `${s.line}\t${s.index}\t${s.path}\t${s.reason.replace(/\s+/g, ' ')}\n`);

@@ -352,7 +352,8 @@ async function layoutOfInputs(inputs: readonly string[], options: RewriteOptions
  * output's images by identity, the second writes them under their keys
  * (`layout.join` says how the inputs' identities become the outputs').
  * `companions` are files the caller writes beside the outputs (a label map),
- * claimed with them.
+ * claimed with them. `plain` writes plain outputs whatever the inputs (rec
+ * flatten).
  */
 export async function rewrite(
   outs: readonly string[],
@@ -360,13 +361,13 @@ export async function rewrite(
   options: RewriteOptions,
   fill: RewriteFill,
   nothingWritten: string,
-  { join = 'shared', companions = [] }: { join?: IdentityJoin; companions?: readonly string[] } = {},
+  { join = 'shared', companions = [], plain = false }: { join?: IdentityJoin; companions?: readonly string[]; plain?: boolean } = {},
 ): Promise<RewriteResult[]> {
   const claim = await claimOutputs(outs, [...outs.map(indexPathFor), ...companions], { inputs: inputs.flatMap((f) => [f, indexPathFor(f)]), overwrite: options.overwrite });
   const targets: RewriteTarget[] = [];
   try {
     try {
-      const layout = await layoutOfInputs(inputs, options);
+      const layout = !plain && (await layoutOfInputs(inputs, options));
       for (const out of outs) targets.push(await RewriteTarget.create(out, options, layout ? inputs : null));
       const progress = await InputProgress.of(inputs, options.onProgress, options.signal, layout ? 2 : 1);
       if (layout) {

@@ -31,6 +31,7 @@ export function formatInfo(r: InfoReport, all = false): string {
   if (L.kind === 'insightface') {
     row('layout', `insightface: ${L.images} images (keys ${L.imageKeys[0]}..${L.imageKeys[1] - 1}) of ${L.identities} identities (keys ${L.identityKeys[0]}..${L.identityKeys[1] - 1})`);
     for (const note of L.notes) row('note', note);
+    row('readers', `by key through the .idx (insightface's MXFaceDataset); loaders that take every record for an image (DALI's readers.mxnet) need it flat: rec flatten ${r.file} -o FLAT.rec`);
   } else if (L.kind === 'not-images') {
     const headed = r.records - r.withoutHeader;
     row('layout', `not images: ${headed} records with image headers (ids, labels), none holding an image`);
