@@ -84,7 +84,7 @@ export { buildIndex, NoImageHeaderError, type BuildIndexOptions, type BuildIndex
 export { MERGE_OPTIONS, mergeRecordFiles, labelMapPathFor, type MergeOptions, type MergeResult } from './tools/merge.js';
 export { REWRITE_OPTIONS, type RewriteOptions, type RewriteResult, type LayoutSummary } from './tools/rewrite.js';
 export { FLATTEN_OPTIONS, flattenRecordFile, type FlattenOptions, type FlattenResult } from './tools/flatten.js';
-export { FaceLayoutError, MAX_LAYOUT_KEY, readLayoutHeader, type LayoutHeader } from './tools/face-layout.js';
+export { FaceLayoutError, MAX_LAYOUT_KEY, readLayoutHeader, type LayoutHeader } from './format/face-layout.js';
 export { SPLIT_OPTIONS, splitRecordFile, type SplitOptions } from './tools/split.js';
 export { SUBSET_OPTIONS, subsetRecordFile, type SubsetOptions, type SubsetResult } from './tools/subset.js';
 export { SHUFFLE_OPTIONS, shuffleRecordFile, type ShuffleOptions } from './tools/shuffle.js';

@@ -10,7 +10,7 @@ import { setRecordId, unpackImageRecord } from '../format/image-record.js';
 import type { ListItem } from '../format/list-file.js';
 import { RecordReader } from '../format/reader.js';
 import type { RecordWriter } from '../format/writer.js';
-import { FaceLayoutError, MAX_LAYOUT_KEY, SequentialKeys } from '../tools/face-layout.js';
+import { FaceLayoutError, MAX_LAYOUT_KEY, SequentialKeys } from '../format/face-layout.js';
 import type { PackOutput, ResumePoint } from './partial-output.js';
 
 export class FaceKeys {

@@ -144,6 +144,8 @@ export const SHOWN_SKIPS = 10;
 export const SHOWN_PROBLEMS = 20;
 /** Problems a report keeps unless told otherwise (with --json, and in the library); the rest are counted. */
 export const DEFAULT_MAX_PROBLEMS = 1000;
+/** Keys of insightface's layout: record 0 and the identity records hold keys as float32 labels, exact up to 2^24. */
+export const MAX_LAYOUT_KEY = 2 ** 24;
 /** Distinct first labels `rec info` counts before giving up on classes (continuous labels would grow without bound). */
 export const DISTINCT_CAP = 100_000;
 /** Bytes of image copies `verify --decode` queues before a batch is sent; also the size from which an image is decoded alone. */
@@ -334,6 +336,11 @@ export const LIMITS: readonly Limit[] = [
     bounds: 'problems `rec verify` / `rec info` list (the rest are counted by kind)',
     value: `${SHOWN_PROBLEMS} on screen, ${DEFAULT_MAX_PROBLEMS} with \`--json\` and in the library`,
     change: '`--max-problems`; `maxProblems`',
+  },
+  {
+    bounds: "keys of a file in insightface's layout (images, identities and record 0): its header holds them as float32 labels",
+    value: `${grouped(MAX_LAYOUT_KEY)} (2^24; a larger face dataset is written flat or in parts)`,
+    change: FIXED,
   },
   { bounds: 'distinct first labels `rec info` counts (past it: no class count or top labels, as for a regression target)', value: grouped(DISTINCT_CAP), change: FIXED },
   { bounds: 'image bytes `verify --decode` queues for decoding', value: `${bytes(DECODE_CHECK_QUEUED_BYTES)} (a larger image is decoded alone, not copied)`, change: FIXED },

@@ -12,7 +12,7 @@
  * the keys of that identity's images.
  */
 import { DISTINCT_CAP } from '../io/limits.js';
-import { isLayoutRecord } from './face-layout.js';
+import { isLayoutRecord } from '../format/face-layout.js';
 import { imageInfo } from '../codec/codec.js';
 import { looksLikeAnImage, sniffFormat } from '../codec/sniff.js';
 import { float32ToNumber, type RecordId, tryUnpackImageRecord } from '../format/image-record.js';

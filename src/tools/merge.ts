@@ -30,7 +30,7 @@ import { UsageError } from '../util/errors.js';
 import { type OptionsOf, boolean, checkOptions, custom, oneOf } from '../util/schema.js';
 import { writeWholeFiles } from '../io/output-file.js';
 import { ClassNames } from './class-names.js';
-import type { IdentityJoin } from './face-layout.js';
+import type { IdentityJoin } from '../format/face-layout.js';
 
 /** mergeRecordFiles' options: the rewrite's, and whether inputs of different label widths may be joined. */
 export const MERGE_OPTIONS = {

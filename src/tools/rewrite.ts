@@ -23,7 +23,7 @@ import { openLocation, siblingIndex } from '../io/locations.js';
 import { type OptionsOf, abortSignal, boolean, callback } from '../util/schema.js';
 import { NoImageHeaderError } from './build-index.js';
 import { IndexCheck, ProblemList } from './index-check.js';
-import { type IdentityJoin, IdentityKeys, identityOf, isLayoutRecord, readLayoutHeader } from './face-layout.js';
+import { type IdentityJoin, IdentityKeys, identityOf, isLayoutRecord, readLayoutHeader } from '../format/face-layout.js';
 import { UsageError } from '../util/errors.js';
 
 /** What every command that writes a new .rec + .idx takes (merge, split, subset, shuffle). */

@@ -12,7 +12,7 @@ import { findCuts } from '../format/recordio.js';
 import { displayLocation } from '../io/display-name.js';
 import { loadAddon } from '../native/load-addon.js';
 import { DecodeCheck } from './decode-check.js';
-import { isLayoutRecord } from './face-layout.js';
+import { isLayoutRecord } from '../format/face-layout.js';
 import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
 import { DEFAULT_MAX_PROBLEMS, SHOWN_PROBLEMS } from '../io/limits.js';
 import { indexPathOption } from './common-options.js';

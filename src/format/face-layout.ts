@@ -22,14 +22,14 @@
  * (a merge, a subset). Either way the records of key 0 and the identities
  * follow the images, as face2rec2 wrote them.
  */
-import { type ImageRecord, packImageRecord, tryUnpackImageRecord } from '../format/image-record.js';
-import { RecordIndex } from '../format/index-file.js';
-import { RecordReader } from '../format/reader.js';
+import { type ImageRecord, packImageRecord, tryUnpackImageRecord } from './image-record.js';
+import { RecordIndex } from './index-file.js';
+import { RecordReader } from './reader.js';
 import { siblingIndex } from '../io/locations.js';
+import { MAX_LAYOUT_KEY } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
 
-/** Keys are float32 labels in record 0 and the identity records: every integer up to 2^24 is exact, not beyond. */
-export const MAX_LAYOUT_KEY = 2 ** 24;
+export { MAX_LAYOUT_KEY };
 
 /** Data that cannot take insightface's layout: a label that is no identity, too many records. */
 export class FaceLayoutError extends MxrecError {
