@@ -37,6 +37,7 @@
 import { asBuffer } from '../util/as-buffer.js';
 import { MAX_CHUNK_LENGTH } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
+import { loadAddon } from '../native/load-addon.js';
 
 export const MAGIC = 0xced7230a;
 /** The magic as it appears in a file (little-endian). */
@@ -95,6 +96,15 @@ export function findCuts(payload: Uint8Array): number[] {
   }
   return cuts;
 }
+
+const io = loadAddon<{ countAlignedMagic(bytes: Uint8Array): number }>('mxrec_io').addon;
+
+/**
+ * findCuts(payload).length: how many aligned magic words a payload holds. The
+ * addon compares words; the substring search stops at every 0x0a byte and was
+ * a third of a verify of small records.
+ */
+export const countCuts: (payload: Uint8Array) => number = io ? (payload) => io.countAlignedMagic(payload) : (payload) => findCuts(payload).length;
 
 /**
  * Bytes a payload of `length` takes on disk when cut at `cuts`. Parts before
