@@ -3,7 +3,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { RecordWriter, packImageRecord } from '../dist/index.js';
 import { writeCorpus } from '../test/helpers/corpus.js';
+import { randomBytes, rng } from '../test/helpers/random.js';
 
 export const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..');
@@ -46,4 +49,58 @@ export async function corpusDir(images: number, dir = process.env.BENCH_IM2REC_C
     console.log(`bench: wrote ${wrote} to ${path.relative(root, dir)}`);
   }
   return dir;
+}
+
+/** A row of the suites that measure a command against `cp` of the same file in the same run (exchange, doctor). */
+export interface CpRow {
+  dataset: string;
+  operation: string;
+  mbPerSecond: number;
+  cpMbPerSecond: number;
+  ratio: number;
+  peakRssMiB: number;
+}
+
+/** Those rows as a Markdown table. */
+export function cpTable(rows: readonly CpRow[]): string[] {
+  const f = (n: number) => n.toFixed(0);
+  return [
+    '| dataset | operation | MB/s | cp MB/s | of cp | peak RSS |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.dataset} | \`${r.operation}\` | ${f(r.mbPerSecond)} | ${f(r.cpMbPerSecond)} | ${(100 * r.ratio).toFixed(0)}% | ${f(r.peakRssMiB)} MiB |`),
+  ];
+}
+
+/** A .rec + .idx of JPEG-framed payloads of 20-200 KB (their bytes random: nothing decodes them), `bytes` in all. */
+export function writeFramedDataset(file: string, bytes: number): void {
+  const next = rng(42);
+  const w = RecordWriter.create(file, { indexPath: file.replace(/\.rec$/, '.idx') });
+  for (let id = 0; w.position < bytes; id++) {
+    const body = randomBytes(next, 20_000 + Math.floor(next() * 180_000));
+    body.set([0xff, 0xd8, 0xff, 0xe0]);
+    w.write(packImageRecord({ label: id % 1000, id }, body), id);
+  }
+  w.close();
+}
+
+/** A new folder for `bytes` of files: under `chosen` if given, else on tmpfs where it has room, else the system's temporary folder. */
+export function scratchDir(suite: string, bytes: number, chosen?: string): string {
+  if (chosen) return fs.mkdtempSync(path.join(chosen, `mxrec-bench-${suite}-`));
+  try {
+    const st = fs.statfsSync('/dev/shm');
+    if (st.bavail * st.bsize > bytes) return fs.mkdtempSync(`/dev/shm/mxrec-bench-${suite}-`);
+  } catch {
+    // no tmpfs: the system's temporary folder
+  }
+  return fs.mkdtempSync(path.join(os.tmpdir(), `mxrec-bench-${suite}-`));
+}
+
+/** Median seconds and peak RSS of `trials` runs of `cmd` on `cores` cores, each after `reset` (removing the last run's outputs). */
+export function timedRuns(cores: number, trials: number, cmd: () => string[], reset: () => void): { seconds: number; peakRssMiB: number } {
+  const runs = [];
+  for (let t = 0; t < trials; t++) {
+    reset();
+    runs.push(measure(cores, cmd()));
+  }
+  return { seconds: median(runs.map((r) => r.seconds)), peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)) };
 }

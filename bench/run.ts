@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- SUITE...]: runs the benchmarks and writes bench/results/RESULTS.md
- * (linked from the README) and results.json. Suites: format, codec, im2rec, iter, s3, exchange. Running
+ * (linked from the README) and results.json. Suites: format, codec, im2rec, iter, s3, exchange, doctor. Running
  * some suites keeps the other suites' last results, so the file stays whole.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCodec } from './codec.js';
+import { benchDoctor } from './doctor.js';
 import { benchExchange } from './exchange.js';
 import { benchFormat } from './format.js';
 import { benchIm2rec } from './im2rec.js';
@@ -23,6 +24,7 @@ const suites: Record<string, (outDir: string) => Promise<{ markdown: string; jso
   iter: benchIter,
   s3: benchS3,
   exchange: benchExchange,
+  doctor: benchDoctor,
 };
 
 /** The CPU's vector and hashing extensions that matter to the codec and the hashes (from /proc/cpuinfo). */

@@ -87,6 +87,7 @@ export { FLATTEN_OPTIONS, flattenRecordFile, type FlattenOptions, type FlattenRe
 export { FaceLayoutError, MAX_LAYOUT_KEY, readLayoutHeader, type LayoutHeader } from './format/face-layout.js';
 export { SPLIT_OPTIONS, splitRecordFile, type SplitOptions } from './tools/split.js';
 export { SUBSET_OPTIONS, subsetRecordFile, type SubsetOptions, type SubsetResult } from './tools/subset.js';
+export { REPAIR_OPTIONS, repairRecordFile, undecodablePathFor, type RepairOptions, type RepairReport, type DamagedStretch, type SuspectRecord, type IndexClaims, type LayoutClaims } from './tools/repair.js';
 export { SHUFFLE_OPTIONS, shuffleRecordFile, type ShuffleOptions } from './tools/shuffle.js';
 export { INFO_OPTIONS, recordFileInfo, type InfoOptions, type InfoReport, type Layout, type ImageSummary, type LabelSummary, type Summary } from './tools/info.js';
 export { VERIFY_OPTIONS, verifyRecordFile, type VerifyOptions, type VerifyReport, type Problem } from './tools/verify.js';

@@ -9,6 +9,7 @@ import { addIndexCommand } from './commands/index.js';
 import { addInfoCommand } from './commands/info.js';
 import { addIterCommand } from './commands/iter.js';
 import { addMergeCommand } from './commands/merge.js';
+import { addRepairCommand } from './commands/repair.js';
 import { addShuffleCommand } from './commands/shuffle.js';
 import { addSplitCommand } from './commands/split.js';
 import { addSubsetCommand } from './commands/subset.js';
@@ -40,6 +41,7 @@ export function recProgram(): Command {
   addInfoCommand(program);
   addIterCommand(program);
   addMergeCommand(program);
+  addRepairCommand(program);
   addShuffleCommand(program);
   addSplitCommand(program);
   addSubsetCommand(program);

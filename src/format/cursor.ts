@@ -26,6 +26,7 @@ import {
   MAGIC,
   MAGIC_BYTES,
   align4,
+  countCuts,
   decodeCFlag,
   decodeLength,
   startsRecord,
@@ -85,6 +86,15 @@ export interface CursorOptions {
   joinInto?: (size: number) => Buffer;
   /** The largest record (all its parts) read. Default MAX_CHUNK_LENGTH: the most one chunk can hold. */
   maxRecordBytes?: number;
+  /**
+   * With `recover`: a one-chunk record whose data holds the magic at an aligned
+   * offset where a record could start is damage (OVERLONG_LENGTH), and reading
+   * resumes at that magic. dmlc's writer splits a payload at every such word,
+   * so in a sound file there is none: a length that lies longer than its record
+   * swallows the records after it, which this gives back (without it they are
+   * returned inside the lying record's payload).
+   */
+  checkSwallowed?: boolean;
 }
 
 /** Past this many bytes, a record being joined goes straight into one buffer (see Joining). */
@@ -281,13 +291,20 @@ export class RecordCursor {
       if (!this.joining) {
         const whole = this.wholeRecordAt(this.position);
         if (typeof whole === 'number') return this.request(whole);
-        if (whole !== null) {
+        if (whole !== null && !this.swallows(whole)) {
           this.position = whole.end;
           this.justResynced = false;
           return whole;
         }
       }
       let decoded = decodeRecord(this.window, this.position, this.joining);
+      if (!(decoded instanceof RecordIOError) && typeof decoded === 'object' && !(decoded instanceof Suspended)) {
+        const inside = this.swallowedStart(decoded);
+        if (inside >= 0) {
+          const length = decoded.payload.length;
+          decoded = new RecordIOError('OVERLONG_LENGTH', this.file, decoded.offset, `the chunk declares ${length} bytes, but a record starts inside them at byte ${inside} (a sound chunk never holds the magic there): its length is wrong`);
+        }
+      }
       if (typeof decoded === 'number') return this.request(decoded);
       if (decoded instanceof Suspended) {
         this.joining = decoded.joining;
@@ -365,6 +382,32 @@ export class RecordCursor {
     // payload: docs/guides/performance.md, "Format core").
     const payload = Buffer.from(window.memory, window.memoryOffset + head + CHUNK_HEADER_SIZE, lrecord);
     return { offset: at, end, payload, parts: 1, file: this.file };
+  }
+
+  /** With checkSwallowed (and recover): whether a record starts inside this one (see swallowedStart). */
+  private swallows(record: RecordIORecord): boolean {
+    return this.options.checkSwallowed === true && this.options.recover === true && this.swallowedStart(record) >= 0;
+  }
+
+  /**
+   * With checkSwallowed (and recover): the first aligned magic inside a
+   * one-chunk record's data that could start a record (cflag 0 or 1, fitting
+   * in the file: scanForHead's test, so recovery resumes there), or -1. The
+   * record lies in the window; the words are searched only when the addon's
+   * count finds one (almost never).
+   */
+  private swallowedStart(record: RecordIORecord): number {
+    if (this.options.checkSwallowed !== true || this.options.recover !== true) return -1;
+    if (record.parts !== 1 || countCuts(record.payload) === 0) return -1;
+    const { window } = this;
+    const dataEnd = record.offset + CHUNK_HEADER_SIZE + (record.payload.length & ~3);
+    for (let at = this.findAlignedMagic(record.offset + CHUNK_HEADER_SIZE); at !== -1 && at < dataEnd; at = this.findAlignedMagic(at + 4)) {
+      // The length word may lie past the window: scanForHead looks there when it resumes.
+      if (at + CHUNK_HEADER_SIZE > window.end) return at + CHUNK_HEADER_SIZE <= window.size ? at : -1;
+      const lrecord = window.bytes.readUInt32LE(at - window.start + 4);
+      if (startsRecord(decodeCFlag(lrecord)) && at + CHUNK_HEADER_SIZE + align4(decodeLength(lrecord)) <= window.size) return at;
+    }
+    return -1;
   }
 
   /** The source ended at `size`, before the size it announced (it shrank while being read). */

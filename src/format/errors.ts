@@ -19,6 +19,11 @@ export type RecordIOErrorCode =
   | 'NOT_A_RECORD_START'
   /** A record's parts add up to more than the reader takes (maxRecordBytes). */
   | 'RECORD_TOO_LARGE'
+  /**
+   * A record's length runs over a record start (recovery with `checkSwallowed`): dmlc's writer never
+   * leaves the magic at an aligned offset inside a chunk, so the length lied and swallowed what follows.
+   */
+  | 'OVERLONG_LENGTH'
   /** The file does not start with a chunk header at all: not RecordIO (a wrong file given, not a damaged one). */
   | 'NOT_RECORDIO';
 

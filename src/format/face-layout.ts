@@ -23,6 +23,7 @@
  * follow the images, as face2rec2 wrote them.
  */
 import { type ImageRecord, packImageRecord, tryUnpackImageRecord } from './image-record.js';
+import { IndexFileError } from './errors.js';
 import { RecordIndex } from './index-file.js';
 import { RecordReader } from './reader.js';
 import { siblingIndex } from '../io/locations.js';
@@ -67,7 +68,13 @@ export function layoutHeaderOf(image: ImageRecord | null): LayoutHeader | null {
 export async function readLayoutHeader(recLocation: string): Promise<LayoutHeader | null> {
   const idxLocation = await siblingIndex(recLocation);
   if (idxLocation === null) return null;
-  const offset = (await RecordIndex.read(idxLocation)).get(0);
+  let offset: number | undefined;
+  try {
+    offset = (await RecordIndex.read(idxLocation)).get(0);
+  } catch (err) {
+    if (err instanceof IndexFileError) return null; // an .idx that does not parse keys nothing: what reads it says so (rec repair reports it)
+    throw err;
+  }
   if (offset === undefined) return null;
   const reader = await RecordReader.openAsync(recLocation);
   try {

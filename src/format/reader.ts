@@ -40,6 +40,15 @@ export interface ReadOptions {
   readAhead?: number;
   /** The largest record (all its parts) read; a larger one is a RECORD_TOO_LARGE error. Default 512 MiB. */
   maxRecordBytes?: number;
+  /**
+   * With `recover`: a record whose chunk holds the magic at an aligned offset
+   * where a record could start (dmlc's writer never leaves one there) is a
+   * length that lied and swallowed the records after it: it is stepped over
+   * as damage (OVERLONG_LENGTH) and reading resumes at that magic, giving
+   * the swallowed records back. Costs a word search through each payload.
+   * Records in several chunks are not checked. Default false.
+   */
+  checkSwallowed?: boolean;
 }
 
 export interface ScanOptions extends ReadOptions {
@@ -102,6 +111,7 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
       onSkip: this.options.onSkip,
       reuseBuffers: this.options.reuseBuffers,
       maxRecordBytes: this.options.maxRecordBytes,
+      checkSwallowed: this.options.checkSwallowed,
     };
     if (segment.to !== undefined) options.to = segment.to;
     return { source, cursor: new RecordCursor(source.name, source.size, options), owned: segment.owned };

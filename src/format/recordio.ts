@@ -37,6 +37,9 @@
 import { asBuffer } from '../util/as-buffer.js';
 import { MAX_CHUNK_LENGTH } from '../io/limits.js';
 import { UsageError } from '../util/errors.js';
+import { loadAddon } from '../native/load-addon.js';
+
+const io = loadAddon<{ countAlignedMagic(bytes: Uint8Array): number }>('mxrec_io').addon;
 
 export const MAGIC = 0xced7230a;
 /** The magic as it appears in a file (little-endian). */
@@ -77,10 +80,16 @@ export function startsRecord(cflag: number): boolean {
 
 /**
  * The offsets where dmlc's writer cuts `payload`: every 4-byte-aligned offset
- * i with i + 4 <= floor(length/4)*4 that holds the magic. Almost always empty.
- * Uses the native substring search, so scanning costs about one memchr pass.
+ * i with i + 4 <= floor(length/4)*4 that holds the magic. Almost always empty:
+ * the addon's word count says so first (the substring search below stops at
+ * every 0x0a byte, and was an eighth of a repair's time, writing 1 GB).
  */
 export function findCuts(payload: Uint8Array): number[] {
+  return io && io.countAlignedMagic(payload) === 0 ? [] : searchCuts(payload);
+}
+
+/** findCuts by the native substring search, about one memchr pass. */
+function searchCuts(payload: Uint8Array): number[] {
   const buf = asBuffer(payload);
   const limit = buf.length & ~3;
   const cuts: number[] = [];
@@ -95,6 +104,13 @@ export function findCuts(payload: Uint8Array): number[] {
   }
   return cuts;
 }
+
+/**
+ * searchCuts(payload).length: how many aligned magic words a payload holds. The
+ * addon compares words; the substring search stops at every 0x0a byte and was
+ * a third of a verify of small records.
+ */
+export const countCuts: (payload: Uint8Array) => number = io ? (payload) => io.countAlignedMagic(payload) : (payload) => searchCuts(payload).length;
 
 /**
  * Bytes a payload of `length` takes on disk when cut at `cuts`. Parts before

@@ -16,8 +16,16 @@ import { DECODE_CHECK_QUEUED_BYTES as QUEUED_BYTES } from '../io/limits.js';
 const SIDE = 8;
 const PER_THREAD = 32;
 
+/** An item queued: an image to decode (null: nothing to decode, only passed along in order). */
+interface Queued<T> {
+  image: Uint8Array | null;
+  tag: T;
+}
+
 export class DecodeCheck<T> {
-  private queue: { image: Uint8Array; tag: T }[] = [];
+  /** Items of fewer bytes are queued as copies (add's `owned`); larger ones are decoded alone from the caller's memory. */
+  static readonly copiedBelow = QUEUED_BYTES;
+  private queue: Queued<T>[] = [];
   private queued = 0;
   private inFlight: Promise<void> = Promise.resolve();
   private readonly batch: number;
@@ -25,23 +33,33 @@ export class DecodeCheck<T> {
   constructor(
     private readonly onBad: (tag: T, error: ImageError) => void,
     private readonly threads = os.availableParallelism(),
+    /**
+     * Told of every item once its batch is decoded, in the order added (null:
+     * it decoded, or had nothing to decode), after onBad; a promise it returns
+     * is awaited before the next batch is sent. For a caller that writes each
+     * item where its decoding says (repair).
+     */
+    private readonly inOrder?: (tag: T, error: ImageError | null) => Promise<void> | null | void,
   ) {
     this.batch = PER_THREAD * threads;
   }
 
   /**
-   * Queues an image (copied: the caller's buffer may be reused); waits only
-   * when a batch is still decoding, or for a large image, until it is decoded.
+   * Queues an image (copied unless `owned`: the caller's buffer may be reused;
+   * `bytes`, what the item holds, counts against the queue's bytes); waits
+   * only when a batch is still decoding, or for a large item, until it is
+   * decoded. A null image is decoded by nobody: it only keeps its place in
+   * the order inOrder is told in.
    */
-  async add(image: Uint8Array, tag: T): Promise<void> {
-    if (image.length >= QUEUED_BYTES) {
+  async add(image: Uint8Array | null, tag: T, owned = false, bytes = image?.length ?? 0): Promise<void> {
+    if (bytes >= QUEUED_BYTES) {
       await this.finish();
       this.send([{ image, tag }]);
       await this.inFlight;
       return;
     }
-    this.queue.push({ image: new Uint8Array(image), tag });
-    this.queued += image.length;
+    this.queue.push({ image: owned || !image ? image : new Uint8Array(image), tag });
+    this.queued += bytes;
     if (this.queue.length >= this.batch || this.queued >= QUEUED_BYTES) await this.dispatch();
   }
 
@@ -60,22 +78,35 @@ export class DecodeCheck<T> {
   }
 
   /** Starts decoding `items` (none in flight), spread over the threads. */
-  private send(items: { image: Uint8Array; tag: T }[]): void {
+  private send(items: Queued<T>[]): void {
     if (items.length === 0) return;
-    const size = Math.ceil(items.length / this.threads);
+    const errors: (ImageError | null)[] = items.map(() => null);
+    const images = items.flatMap((x, i) => (x.image ? [{ image: x.image, i }] : []));
+    const size = Math.max(1, Math.ceil(images.length / this.threads));
     const groups: Promise<void>[] = [];
-    for (let g = 0; g < items.length; g += size) {
-      const group = items.slice(g, g + size);
+    for (let g = 0; g < images.length; g += size) {
+      const group = images.slice(g, g + size);
       const out = new Uint8Array(group.length * SIDE * SIDE * 3);
       const jobs = group.map((x, i) => ({ input: x.image, out, offset: i * SIDE * SIDE * 3, options: { width: SIDE, height: SIDE } }));
       groups.push(
         decodeIntoMany(jobs).then((results) =>
           results.forEach((err, i) => {
-            if (err) this.onBad(group[i]!.tag, err);
+            if (!err) return;
+            errors[group[i]!.i] = err;
+            this.onBad(items[group[i]!.i]!.tag, err);
           }),
         ),
       );
     }
-    this.inFlight = Promise.all(groups).then(() => undefined);
+    const decoded = Promise.all(groups);
+    const inOrder = this.inOrder;
+    this.inFlight = inOrder
+      ? decoded.then(async () => {
+          for (const [i, x] of items.entries()) {
+            const pending = inOrder(x.tag, errors[i]!);
+            if (pending) await pending;
+          }
+        })
+      : decoded.then(() => undefined);
   }
 }

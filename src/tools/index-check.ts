@@ -71,6 +71,9 @@ export async function readIndexForCheck(indexPath: string, problems: ProblemList
   }
 }
 
+/** What an IndexCheck does with an entry that is no record start (see its constructor). */
+export type BadEntries = 'list' | 'refuse' | ((entry: number) => void);
+
 /**
  * Checks an .idx against the records as the scan meets them: entries sorted
  * by offset are walked alongside, so memory depends on the .idx, not the .rec.
@@ -86,8 +89,12 @@ export class IndexCheck {
     private readonly index: RecordIndex,
     private readonly recPath: string,
     private readonly problems: ProblemList,
-    /** Throw an IndexFileError for the first entry that is no record start, instead of listing it (the rewrite tools). */
-    private readonly refuseBadEntries = false,
+    /**
+     * What is done with an entry that is no record start: listed as a problem
+     * (verify, info), refused with an IndexFileError (the rewrite tools), or
+     * given to a function, one call per entry (repair, which reports them).
+     */
+    private readonly badEntries: BadEntries = 'list',
   ) {
     this.order = index.positionsByOffset();
   }
@@ -111,11 +118,20 @@ export class IndexCheck {
     return indexed;
   }
 
+  /** Records met so far that no entry names. */
+  get unindexed(): number {
+    return this.missing;
+  }
+
   /** The scan is over: entries past the last record point nowhere; report records with no entry. */
   finish(records: number): void {
-    // Entries past the last record (a .rec cut short, say) are one problem, not one per entry.
     const past = this.index.length - this.next;
-    if (past > 0) this.notARecordStart(this.at(this.next), past - 1);
+    if (typeof this.badEntries === 'function') {
+      while (this.next < this.index.length) this.badEntries(this.at(this.next++));
+    } else if (past > 0) {
+      // Entries past the last record (a .rec cut short, say) are one problem, not one per entry.
+      this.notARecordStart(this.at(this.next), past - 1);
+    }
     this.next = this.index.length;
     if (this.missing > 0) {
       this.problems.add({
@@ -129,10 +145,14 @@ export class IndexCheck {
 
   /** An entry that points at no record start; with `more`, the entries after it do not either (past the last record). */
   private notARecordStart(entry: number, more = 0): void {
+    if (typeof this.badEntries === 'function') {
+      this.badEntries(entry);
+      return;
+    }
     const { key, offset, line } = this.index.entryAt(entry);
     const what = more > 0 ? `key ${key} and ${more} more entries point past the last record of ${this.recPath} (offsets ${offset} and on)` : `key ${key}: offset ${offset} is not a record start in ${this.recPath}`;
     const error = new IndexFileError(this.index.file, line, what);
-    if (this.refuseBadEntries) throw error;
+    if (this.badEntries === 'refuse') throw error;
     this.problems.add({ file: this.index.file, offset, line, key, code: 'NOT_A_RECORD_START', message: error.message });
   }
 }

@@ -95,6 +95,14 @@ export interface KeyedRecord {
   key: string;
 }
 
+/** How RecordKeys.over treats what the rewrites refuse. */
+export interface RecordKeysOptions {
+  /** Given each .idx entry that names no record start (its position), instead of refusing the .idx. */
+  onBadEntry?: (entry: number) => void;
+  /** The key of a record with neither an entry nor an image header, instead of refusing it. */
+  keyless?: (record: RecordIORecord) => string;
+}
+
 /**
  * The keys of one file's records: from the `.idx` beside it, else (no .idx,
  * or no entry for the record) the header id. The .idx is checked against
@@ -107,13 +115,16 @@ export interface KeyedRecord {
 export class RecordKeys {
   private readonly check: IndexCheck | null;
   private records = 0;
+  /** The .idx entry that named the last record inFileOrder() keyed, or -1 (none: keyed otherwise). */
+  lastEntry = -1;
 
   private constructor(
-    private readonly index: RecordIndex | null,
+    readonly index: RecordIndex | null,
     private readonly file: string,
+    private readonly options: RecordKeysOptions = {},
   ) {
     // Records without an entry keep their header id (what the check counts as missing is listed nowhere).
-    this.check = index && new IndexCheck(index, displayLocation(file), new ProblemList(1), true);
+    this.check = index && new IndexCheck(index, displayLocation(file), new ProblemList(1), options.onBadEntry ?? 'refuse');
   }
 
   /** The keys of the records of `recLocation` (path or URL), from the .idx beside it if there is one. */
@@ -122,10 +133,20 @@ export class RecordKeys {
     return new RecordKeys(idxLocation === null ? null : await RecordIndex.read(idxLocation), recLocation);
   }
 
+  /** Keys from `index` (read by the caller; null: header ids only), bad entries and keyless records handled as `options` say. */
+  static over(index: RecordIndex | null, recLocation: string, options: RecordKeysOptions): RecordKeys {
+    return new RecordKeys(index, recLocation, options);
+  }
+
+  /** Records keyed so far that no entry named. */
+  get unindexed(): number {
+    return this.check ? this.check.unindexed : this.records;
+  }
+
   /** The key of the next record in file order; checks the entries up to it. */
   inFileOrder(record: RecordIORecord): string {
     this.records += 1;
-    const entry = this.check ? this.check.record(record.offset) : -1;
+    const entry = (this.lastEntry = this.check ? this.check.record(record.offset) : -1);
     return entry >= 0 ? this.index!.keyAt(entry) : this.headerKey(record);
   }
 
@@ -141,6 +162,7 @@ export class RecordKeys {
 
   private headerKey(record: RecordIORecord): string {
     const image = tryUnpackImageRecord(record.payload);
+    if (!image && this.options.keyless) return this.options.keyless(record);
     if (!image) throw new NoImageHeaderError(`${this.file}: byte ${record.offset}: no .idx entry and no image header to take a key from`);
     return String(image.id);
   }
@@ -350,10 +372,11 @@ async function layoutOfInputs(inputs: readonly string[], options: RewriteOptions
  * with `nothingWritten` as its message). When the outputs take insightface's
  * layout (layoutOfInputs), `fill` runs twice: the first pass counts each
  * output's images by identity, the second writes them under their keys
- * (`layout.join` says how the inputs' identities become the outputs').
+ * (`join` says how the inputs' identities become the outputs').
  * `companions` are files the caller writes beside the outputs (a label map),
  * claimed with them. `plain` writes plain outputs whatever the inputs (rec
- * flatten).
+ * flatten). The last `optional` outputs (repair's set-aside images) appear
+ * only when they hold records, and do not count as something written.
  */
 export async function rewrite(
   outs: readonly string[],
@@ -361,8 +384,14 @@ export async function rewrite(
   options: RewriteOptions,
   fill: RewriteFill,
   nothingWritten: string,
-  { join = 'shared', companions = [], plain = false }: { join?: IdentityJoin; companions?: readonly string[]; plain?: boolean } = {},
+  {
+    join = 'shared',
+    companions = [],
+    plain = false,
+    optional = 0,
+  }: { join?: IdentityJoin; companions?: readonly string[]; plain?: boolean; optional?: number } = {},
 ): Promise<RewriteResult[]> {
+  const required = outs.length - optional;
   const claim = await claimOutputs(outs, [...outs.map(indexPathFor), ...companions], { inputs: inputs.flatMap((f) => [f, indexPathFor(f)]), overwrite: options.overwrite });
   const targets: RewriteTarget[] = [];
   try {
@@ -376,13 +405,13 @@ export async function rewrite(
       }
       await fill(targets, progress);
       progress.finish();
-      if (targets.every((t) => t.records === 0)) throw new NothingWrittenError(`${nothingWritten}; nothing written`);
+      if (targets.slice(0, required).every((t) => t.records === 0)) throw new NothingWrittenError(`${nothingWritten}; nothing written`);
       options.signal?.throwIfAborted(); // a stop that came during the last records: nothing is published
     } catch (err) {
       await Promise.all(targets.map((t) => t.abort()));
       throw err;
     }
-    for (const t of targets) await t.close();
+    for (const [i, t] of targets.entries()) await (i >= required && t.records === 0 ? t.abort() : t.close());
   } finally {
     claim.release();
   }

@@ -8,9 +8,8 @@
 import { type RecordIORecord, RecordReader, type SkipEvent } from '../format/reader.js';
 import { type RecordId, tryUnpackImageRecord } from '../format/image-record.js';
 import type { RecordIndex } from '../format/index-file.js';
-import { findCuts } from '../format/recordio.js';
+import { countCuts } from '../format/recordio.js';
 import { displayLocation } from '../io/display-name.js';
-import { loadAddon } from '../native/load-addon.js';
 import { DecodeCheck } from './decode-check.js';
 import { isLayoutRecord } from '../format/face-layout.js';
 import { IndexCheck, type Problem, ProblemList, readIndexForCheck } from './index-check.js';
@@ -20,14 +19,8 @@ import { type OptionsOf, boolean, callback, checkOptions, integer } from '../uti
 
 export type { Problem } from './index-check.js';
 
-const io = loadAddon<{ countAlignedMagic(bytes: Uint8Array): number }>('mxrec_io').addon;
-
-/**
- * findCuts(payload).length: how many aligned magic words a payload holds. The
- * addon compares words; the substring search stops at every 0x0a byte and was
- * a third of a verify of small records.
- */
-export const countCuts: (payload: Uint8Array) => number = io ? (payload) => io.countAlignedMagic(payload) : (payload) => findCuts(payload).length;
+// Moved to the format core, whose recovery looks for the magic inside payloads too; kept here for callers.
+export { countCuts } from '../format/recordio.js';
 
 export interface VerifyReport {
   file: string;

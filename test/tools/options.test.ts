@@ -18,6 +18,7 @@ import { VIEW_OPTIONS, viewRecordFile } from '../../src/tools/view/view.js';
 import { SPLIT_OPTIONS } from '../../src/tools/split.js';
 import { SUBSET_OPTIONS } from '../../src/tools/subset.js';
 import { SHUFFLE_OPTIONS } from '../../src/tools/shuffle.js';
+import { REPAIR_OPTIONS, repairRecordFile } from '../../src/tools/repair.js';
 import { ITER_OPTIONS } from '../../src/iter/options.js';
 import { recProgram } from '../../src/cli/rec.js';
 import { type Schema, flagOf } from '../../src/util/schema.js';
@@ -40,6 +41,8 @@ test('merge, split, subset and shuffle refuse an option they do not know or a va
     ['split', () => splitRecordFile(input, [out('a.rec'), out('b.rec')], { shares: '1,1' } as never), /^shares: expected an array of numbers/],
     ['subset', () => subsetRecordFile(input, out('k.rec'), { keys: ['1'] } as never), /^keys: expected a Set of keys/],
     ['subset', () => subsetRecordFile(input, out('k.rec'), { label: new Set([1]) } as never), /^label: unknown option \(did you mean labels\?\)$/],
+    ['repair', () => repairRecordFile(input, out('r.rec'), { decod: true } as never), /^decod: unknown option \(did you mean decode\?\)$/],
+    ['repair', () => repairRecordFile(input, out('r.rec'), { maxListed: 0 }), /^maxListed: expected an integer >= 1, received 0$/],
     ['info', () => recordFileInfo(input, { sampel: 3 } as never), /^sampel: unknown option \(did you mean sample\?\)$/],
     ['verify', () => verifyRecordFile(input, { maxProblems: 0 }), /^maxProblems: expected an integer >= 1, received 0$/],
     ['unpack', () => unpackRecordFile(input, out('u'), { limit: 0 }), /^limit: expected an integer >= 1, received 0$/],
@@ -58,6 +61,7 @@ test("the commands' flags are their tools' options: each option with a flag is o
     ['split', SPLIT_OPTIONS],
     ['subset', SUBSET_OPTIONS],
     ['shuffle', SHUFFLE_OPTIONS],
+    ['repair', REPAIR_OPTIONS],
     ['info', INFO_OPTIONS],
     ['verify', VERIFY_OPTIONS],
     ['unpack', UNPACK_OPTIONS],
