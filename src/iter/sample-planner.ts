@@ -9,6 +9,7 @@
 import { imageInfo, imageInfoSync } from '../codec/codec.js';
 import { ImageError, type ImageInfo } from '../codec/types.js';
 import { ImageRecordError } from '../format/errors.js';
+import { isLayoutRecord } from '../format/face-layout.js';
 import { type ImageRecord, unpackImageRecord } from '../format/image-record.js';
 import type { Rng } from '../util/rng.js';
 import { planSample } from './augment.js';
@@ -49,6 +50,8 @@ export async function* plannedBuffers(
         epoch.damaged(rec, undefined, `not an image record: ${err.message}`);
         continue;
       }
+      // insightface's record 0 and identity records hold key ranges, not images: no sample, and no damage.
+      if (isLayoutRecord(image)) continue;
       let info: ImageInfo | null;
       try {
         info = imageInfoSync(image.image) ?? (await imageInfo(image.image));

@@ -15,6 +15,7 @@ import { RecordWriter } from '../../src/format/writer.js';
 import { type Batch, ImageRecordIter } from '../../src/iter/image-record-iter.js';
 import type { ImageRecordIterOptions } from '../../src/iter/options.js';
 import { compare, makeJpeg, makePng, syntheticRgb } from '../helpers/images.js';
+import { writeInsightface } from '../helpers/insightface.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('mxrec-iter-');
@@ -94,6 +95,18 @@ describe('batches: labels, ids and the last batch', () => {
     const first = batches![0]!;
     assert.deepEqual(last.data.subarray(5 * 3 * 48 * 48), first.data.subarray(0, 3 * 3 * 48 * 48));
     assert.deepEqual([...last.label.subarray(5)], [0, 1, 2]);
+  });
+
+  test("insightface's layout: record 0 and the identity records are no samples; each image is read once, labelled by identity", async () => {
+    const face = await writeInsightface(tempDir(), 'face', [3, 1, 4]);
+    for (const indexed of [false, true]) {
+      const it = new ImageRecordIter({ pathImgrec: face, ...(indexed ? { pathImgidx: face.replace(/\.rec$/, '.idx') } : {}), dataShape: [3, 40, 40], batchSize: 4, roundBatch: false });
+      const batches: Batch[] = [];
+      for await (const b of it) batches.push(b);
+      it.close();
+      const samples = batches.flatMap((b) => b.index.slice(0, 4 - b.pad).map((id, i) => [Number(id), b.label[i]]));
+      assert.deepEqual(samples.sort((a, b) => a[0]! - b[0]!), [[1, 0], [2, 0], [3, 0], [4, 1], [5, 2], [6, 2], [7, 2], [8, 2]], indexed ? 'through the .idx' : 'in file order');
+    }
   });
 
   test('a dataset smaller than the batch cycles through itself (MXNet refuses it)', async () => {
