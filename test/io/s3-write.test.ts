@@ -17,6 +17,7 @@ import { makeCorpus } from '../helpers/corpus.js';
 import { fixture } from '../helpers/fixtures.js';
 import { SECRET, startS3 } from '../helpers/s3.js';
 import { startS3Proxy } from '../helpers/s3-proxy.js';
+import { writeInsightface } from '../helpers/insightface.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const s3 = await startS3(['data']);
@@ -74,6 +75,30 @@ describe('rec commands write to s3://', () => {
       await ok('rec', here);
       for (const name of outputs) await sameBytes(`out/${name}`, local(name));
     }
+  });
+
+  test("insightface's layout through the bucket (issue 31): merge, subset, flatten and repair write the bytes a local run writes", async () => {
+    const local = (name: string) => path.join(dir, name);
+    for (const [name, people] of [['faces-a', [3, 2]], ['faces-b', [1, 4]]] as const) {
+      await writeInsightface(dir, name, [...people]);
+      for (const ext of ['rec', 'idx']) await s3.put('data', `in/${name}.${ext}`, fs.readFileSync(local(`${name}.${ext}`)));
+    }
+    const runs: [string[], string[], string[]][] = [
+      [
+        ['merge', '-o', 's3://data/out/faces.rec', 's3://data/in/faces-a.rec', 's3://data/in/faces-b.rec'],
+        ['merge', '-o', local('faces.rec'), local('faces-a.rec'), local('faces-b.rec')],
+        ['faces.rec', 'faces.idx'],
+      ],
+      [['subset', 's3://data/out/faces.rec', '-o', 's3://data/out/few.rec', '--labels', '1,3'], ['subset', local('faces.rec'), '-o', local('few.rec'), '--labels', '1,3'], ['few.rec', 'few.idx']],
+      [['flatten', 's3://data/out/faces.rec', '-o', 's3://data/out/flat.rec', '--shuffle'], ['flatten', local('faces.rec'), '-o', local('flat.rec'), '--shuffle'], ['flat.rec', 'flat.idx']],
+      [['repair', 's3://data/out/faces.rec', '-o', 's3://data/out/fixed.rec'], ['repair', local('faces.rec'), '-o', local('fixed.rec')], ['fixed.rec', 'fixed.idx']],
+    ];
+    for (const [remote, here, outputs] of runs) {
+      await ok('rec', remote);
+      await ok('rec', here);
+      for (const name of outputs) await sameBytes(`out/${name}`, local(name));
+    }
+    assert.match(await ok('rec', ['info', 's3://data/out/few.rec']), /layout: +insightface: 6 images \(keys 1\.\.6\) of 2 identities/);
   });
 
   test('an existing object is refused without --force (exit 2, one line), replaced with it; an input is never the output', async () => {
