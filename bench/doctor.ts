@@ -1,8 +1,9 @@
 /**
- * The dataset doctor's benchmark: `rec repair` of a sound file against `cp`
- * of the same bytes in the same run. A repair of a sound file is a copy with
- * framing checked (and every payload searched for a swallowed record start),
- * so cp's MB/s is its ceiling; the goal is at least 50% of it. Both sides get
+ * The dataset doctor's benchmark: `rec repair` and `rec flatten` of a sound
+ * file against `cp` of the same bytes in the same run. A repair of a sound
+ * file is a copy with framing checked (and every payload searched for a
+ * swallowed record start), a flatten a copy with each header rewritten, so
+ * cp's MB/s is their ceiling; the goal is at least 50% of it. Both sides get
  * the machine's two cores (cp uses one). Files live on tmpfs (/dev/shm) where
  * it has room, as in the exchange suite, so that fsync (mxrec syncs its
  * outputs, cp does not) measures the disk, not the tools; BENCH_DOCTOR_DIR
@@ -40,14 +41,18 @@ export async function benchDoctor(_outDir: string): Promise<{ markdown: string; 
       if (!fs.readFileSync(fixed).equals(fs.readFileSync(rec))) throw new Error('repair of a sound file is not the file');
       const rate = bytes / repair.seconds / MB;
       rows.push({ dataset: name, operation: 'repair', mbPerSecond: rate, cpMbPerSecond: cpRate, ratio: rate / cpRate, peakRssMiB: repair.peakRssMiB });
+      const flat = path.join(out, 'flat.rec');
+      const flatten = timedRuns(CORES, TRIALS, () => [process.execPath, REC, 'flatten', rec, '-o', flat, '-q'], fresh);
+      const flatRate = bytes / flatten.seconds / MB;
+      rows.push({ dataset: name, operation: 'flatten', mbPerSecond: flatRate, cpMbPerSecond: cpRate, ratio: flatRate / cpRate, peakRssMiB: flatten.peakRssMiB });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
   const markdown = [
-    '## The dataset doctor (repair) against cp',
+    '## The dataset doctor (repair, flatten) against cp',
     '',
-    `\`rec repair\` of a sound .rec (the CLI, ${TRIALS} runs each, median, Node's start included) against \`cp\` of the same file, both on ${CORES} cores, files in ${where}.`,
+    `\`rec repair\` and \`rec flatten\` of a sound .rec (the CLI, ${TRIALS} runs each, median, Node's start included) against \`cp\` of the same file, both on ${CORES} cores, files in ${where}.`,
     "Payloads of 20-200 KB. Goal: at least 50% of cp's MB/s.",
     '',
     ...cpTable(rows),
