@@ -11,6 +11,12 @@
  * never touched. Inputs and outputs may be s3:// objects: records are read by
  * ranged GETs and written into multipart uploads, a record at a time, so a
  * merge of parts in a bucket holds the same few buffers whatever their size.
+ *
+ * An input in insightface's layout (format/face-layout.ts) gives outputs in
+ * it: the layout's keys are its own (images 1..N by identity, then record 0
+ * and the identity records), so they are handed out, not kept or renumbered,
+ * and the input's record 0 and identity records, stale in any output that
+ * does not hold every image of the input, are written afresh.
  */
 import { RecordIndex, indexPathFor } from '../format/index-file.js';
 import { setFirstLabel, setRecordId, tryUnpackImageRecord } from '../format/image-record.js';
@@ -26,7 +32,7 @@ import { IndexCheck, ProblemList } from './index-check.js';
 import { type IdentityJoin, IdentityKeys, identityOf, isLayoutRecord, readLayoutHeader } from '../format/face-layout.js';
 import { UsageError } from '../util/errors.js';
 
-/** What every command that writes a new .rec + .idx takes (merge, split, subset, shuffle). */
+/** What every command that writes a new .rec + .idx takes (merge, split, subset, shuffle, flatten, repair). */
 export const REWRITE_OPTIONS = {
   renumber: boolean({ doc: 'keys 0..n-1 in output order, written into each image header id too (default: keys kept, from the .idx or header id)', default: false }),
   overwrite: boolean({ doc: 'replace outputs that exist (inputs are never replaced); else OutputExistsError', flag: '--force', flagDoc: 'replace outputs that exist (inputs are never replaced)', default: false }),
