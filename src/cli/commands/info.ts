@@ -39,7 +39,7 @@ export function formatInfo(r: InfoReport, all = false): string {
     row('layout', { images: 'image dataset', other: 'not image records (no image headers)', empty: 'no records' }[L.kind]);
   }
   if (r.withoutHeader && L.kind !== 'other') row('note', `${r.withoutHeader} records have no image header`);
-  if (r.withoutImage && L.kind !== 'insightface') row('note', `${r.withoutImage} image records have no image bytes`);
+  if (r.withoutImage && L.kind !== 'insightface') row('note', `${r.withoutImage} image records have no image bytes (loaders that take every record for an image fail on them: rec flatten leaves them out)`);
   if (r.index) {
     const dup = r.index.entries - r.index.keys;
     const state = r.index.consistent ? 'consistent with the records' : `${r.index.problemCount} problems (rec verify lists them)`;
