@@ -194,6 +194,8 @@ export class IdentityKeys {
   private ranges: IdentityRange[] = [];
   /** The name of each output label, when the identities were joined by name. */
   names: Map<number, string> | null = null;
+  /** How far each input's labels moved, when the identities were kept apart (the first input's: 0). */
+  offsets: number[] | null = null;
 
   /** First pass: one more image of identity `label` in input `input`. */
   count(input: number, label: number): void {
@@ -247,6 +249,7 @@ export class IdentityKeys {
       let offset = 0;
       for (const earlier of this.counts.slice(0, input)) offset += largest(earlier.keys()) + 1;
       for (const label of counts.keys()) labels.set(label, label + offset);
+      (this.offsets ??= [])[input] = offset;
     } else {
       this.names ??= new Map();
       const byName = new Map([...this.names].map(([label, name]) => [name, label]));

@@ -302,7 +302,9 @@ export class RewriteTarget {
   /** What a layout output holds (null for a plain one). */
   get layoutSummary(): LayoutSummary | null {
     const layout = this.layout;
-    return layout && { images: layout.keys.images, identities: layout.keys.identities, leftOut: layout.leftOut };
+    if (!layout) return null;
+    const { images, identities, offsets } = layout.keys;
+    return { images, identities, leftOut: layout.leftOut, ...(offsets && offsets.length > 1 ? { labelOffsets: offsets } : {}) };
   }
 
   /** The name of each identity label of a layout output whose inputs' identities were joined by name; else null. */
@@ -337,6 +339,8 @@ export interface LayoutSummary {
   identities: number;
   /** Records of the inputs left out as no images (besides their record 0 and identity records, which are rebuilt). */
   leftOut: number;
+  /** A merge that kept its inputs' identities apart: how far each input's labels moved (the first's: 0). */
+  labelOffsets?: number[];
 }
 
 export interface RewriteResult {

@@ -27,6 +27,10 @@ test('merge joins by name (--names), keeps labels (--identities shared), and say
   const shared = rec(['merge', '-o', 'shared.rec', 'a.rec', 'b.rec', '--identities', 'shared']);
   assert.equal(shared.status, 0, shared.stderr);
   assert.match(shared.stderr, /insightface layout: 8 images of 2 identities/);
+  assert.doesNotMatch(shared.stderr, /kept apart/);
+  const apart = rec(['merge', '-o', 'apart.rec', 'a.rec', 'b.rec']);
+  assert.equal(apart.status, 0, apart.stderr);
+  assert.match(apart.stderr, /identities kept apart: the labels of the inputs after the first moved by 2 \(parts of one dataset keep theirs with --identities shared\)/);
 });
 
 test('flatten writes the images alone and says what it left out', () => {

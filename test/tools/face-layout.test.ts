@@ -117,7 +117,7 @@ test('a merge of face datasets keeps their identities apart, parts together, or 
 
   const apart = path.join(dir, 'apart.rec');
   const result = await mergeRecordFiles([first, second], apart, {});
-  assert.deepEqual(result.layout, { images: 10, identities: 5, leftOut: 0 });
+  assert.deepEqual(result.layout, { images: 10, identities: 5, leftOut: 0, labelOffsets: [0, 2] });
   const merged = readFaceDataset(apart);
   assert.deepEqual(merged.identities.map((i) => i.label), [0, 1, 2, 3, 4]);
   const expected = new Map([...imagesByLabel(one.images), ...[...imagesByLabel(two.images)].map(([label, images]) => [label + 2, images] as const)]);

@@ -44,6 +44,10 @@ export function reportWritten(program: string, results: readonly RewriteResult[]
     if (r.layout) {
       const left = r.layout.leftOut > 0 ? `; ${r.layout.leftOut} records without an image left out` : '';
       process.stderr.write(`${program}: insightface layout: ${r.layout.images} images of ${r.layout.identities} identities, then record 0 and the identity records${left}\n`);
+      const moved = r.layout.labelOffsets?.slice(1);
+      if (moved?.some((offset) => offset > 0)) {
+        process.stderr.write(`${program}: identities kept apart: the labels of the inputs after the first moved by ${moved.join(', ')} (parts of one dataset keep theirs with --identities shared)\n`);
+      }
     }
   }
 }
