@@ -22,11 +22,12 @@
  * (a merge, a subset). Either way the records of key 0 and the identities
  * follow the images, as face2rec2 wrote them.
  */
-import { type ImageRecord, packImageRecord, tryUnpackImageRecord } from './image-record.js';
+import { IMAGE_HEADER_SIZE, type ImageRecord, packImageRecord, tryUnpackImageRecord } from './image-record.js';
 import { IndexFileError } from './errors.js';
 import { RecordIndex } from './index-file.js';
-import { RecordReader } from './reader.js';
-import { siblingIndex } from '../io/locations.js';
+import { CHUNK_HEADER_SIZE, MAGIC, decodeCFlag, decodeLength } from './recordio.js';
+import { readFully } from '../io/byte-source.js';
+import { openLocation, siblingIndex } from '../io/locations.js';
 import { MAX_LAYOUT_KEY } from '../io/limits.js';
 import { MxrecError } from '../util/errors.js';
 
@@ -60,10 +61,15 @@ export function layoutHeaderOf(image: ImageRecord | null): LayoutHeader | null {
   return { imageKeys: [1, l0], identityKeys: [l0, l1] };
 }
 
+/** The most bytes record 0 of the layout holds: the image header and its two labels (a few more are let pass). */
+const LAYOUT_HEADER_BYTES = IMAGE_HEADER_SIZE + 4 * 8;
+
 /**
  * Whether a file (path or URL) has insightface's layout, from its `.idx` and
- * record 0 alone (one read: the layout is read by key, so a file without an
- * .idx has none to keep). Null for a plain file.
+ * the first bytes of record 0 (the layout is read by key, so a file without
+ * an .idx has none to keep). Record 0 of the layout holds no image: a longer
+ * record is no layout's, and is not read (an image of 512 MiB would be). Null
+ * for a plain file.
  */
 export async function readLayoutHeader(recLocation: string): Promise<LayoutHeader | null> {
   const idxLocation = await siblingIndex(recLocation);
@@ -76,14 +82,18 @@ export async function readLayoutHeader(recLocation: string): Promise<LayoutHeade
     throw err;
   }
   if (offset === undefined) return null;
-  const reader = await RecordReader.openAsync(recLocation);
+  const source = await openLocation(recLocation);
   try {
-    const record = await reader.read(offset);
-    return layoutHeaderOf(tryUnpackImageRecord(record.payload));
-  } catch {
-    return null; // no record where the .idx says: a damaged file, which the rewrite's own checks name
+    const head = Buffer.alloc(CHUNK_HEADER_SIZE + LAYOUT_HEADER_BYTES);
+    const got = await readFully(source, head, 0, head.length, offset);
+    // No record there (a damaged file, which the rewrite's own checks name), or one too long to be record 0.
+    if (got < CHUNK_HEADER_SIZE || head.readUInt32LE(0) !== MAGIC) return null;
+    const lrecord = head.readUInt32LE(4);
+    const length = decodeLength(lrecord);
+    if (decodeCFlag(lrecord) !== 0 || length > LAYOUT_HEADER_BYTES || CHUNK_HEADER_SIZE + length > got) return null;
+    return layoutHeaderOf(tryUnpackImageRecord(head.subarray(CHUNK_HEADER_SIZE, CHUNK_HEADER_SIZE + length)));
   } finally {
-    reader.close();
+    source.close();
   }
 }
 
