@@ -98,13 +98,12 @@ export const MAX_DISTANCE = 11;
 
 /**
  * Candidate near pairs: images whose perceptual hashes are at most `distance`
- * bits apart, that are not in one set already, each told to `onPair` once or
- * more (a pair close in several blocks; the caller's union makes that
- * harmless). Only one image per set of exact duplicates and per perceptual
- * hash takes part (`representative`, found first: the others are linked to it
- * through `sameHash`). `onPair` may ask to stop by returning false ... it is
- * awaited in batches by the caller instead: pairs are handed out here in
- * arrays of up to `batch`, and the search waits for each.
+ * bits apart and that are not in one set already, handed to `onPairs` in
+ * arrays of up to `batch` pairs (the search waits for each: the caller checks
+ * them and links those that pass). A pair close in several blocks may come
+ * more than once; the union makes that harmless. Only one image per set of
+ * exact duplicates and per perceptual hash takes part in the block search;
+ * an image of the same hash as another is offered with it instead.
  */
 export async function nearPairs(
   table: ImageTable,
