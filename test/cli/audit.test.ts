@@ -34,7 +34,7 @@ const clean = writeRec('clean', images.slice(0, 10), images.slice(0, 10).map((_,
 test('the summary names the groups by file, key and label; exit 0 without --fail-on-duplicates, 1 with it', () => {
   const r = runBin('rec', ['audit', val, train, '-q']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /exact duplicates: 2 groups; near-duplicates \(perceptual hash within 6 bits, pixels alike\): 1 group; 3 images beyond the first of their group/);
+  assert.match(r.stdout, /exact duplicates: 2 groups; near-duplicates \(perceptual hash within 8 bits, pixels alike\): 1 group; 3 images beyond the first of their group/);
   assert.match(r.stdout, /overlap: .*train\.rec has 1 image in 1 group with .*val\.rec/);
   assert.match(r.stdout, /train\.rec key 3 \(label 0\), .*train\.rec key 30 \(label 0\)/);
   assert.match(r.stdout, /3 classes; images per class: min 10, median 11, max 11 \(max\/min 1\.1\)/);

@@ -40,8 +40,8 @@ const folder = (doc: string, flag: string, flagDoc: string) =>
 /** auditRecordFiles' options. */
 export const AUDIT_OPTIONS = {
   distance: integer({
-    doc: `near-duplicates: perceptual hashes at most this many bits apart (of 64), 0..${MAX_DISTANCE}; a re-encode or resize moves 0-4 bits, a harsh one (JPEG quality 20) up to 8; above 7 the search compares about 8x more pairs`,
-    default: 6,
+    doc: `near-duplicates: perceptual hashes at most this many bits apart (of 64), 0..${MAX_DISTANCE}; a re-encode or resize moves 0-8 bits (most 0-2); from 8 up the search compares about 8x more pairs than up to 7`,
+    default: 8,
     min: 0,
     max: MAX_DISTANCE,
     metavar: '<bits>',

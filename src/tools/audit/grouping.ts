@@ -16,8 +16,8 @@
  * bucket and of the buckets that many bits away are compared in full. A
  * bucket holds about N / 65536 images (88 for 5.8 M), and one image of each
  * set of equal hashes stands for them all, so a thousand blank images cost
- * one comparison, not a million. Memory: one 4-byte entry per image for the
- * buckets and 4 for the union-find, beside the table.
+ * one comparison, not a million. Memory: 13 bytes per image beside the
+ * table (the union-find's parent and set size, a bucket entry, a flag).
  */
 import { type ImageTable, UNDECODED } from './table.js';
 import { hammingAt } from './perceptual.js';
@@ -93,8 +93,8 @@ export function linkExact(table: ImageTable, sets: UnionFind, scratch: Uint32Arr
   return repeats;
 }
 
-/** The largest `distance` the near search takes: floor(distance / 4) = 2 bits per block at most. */
-export const MAX_DISTANCE = 11;
+/** The largest `distance` the near search takes (floor(distance / 4) = 2 bits per block at most). */
+export { MAX_AUDIT_DISTANCE as MAX_DISTANCE } from '../../io/limits.js';
 
 /**
  * Candidate near pairs: images whose perceptual hashes are at most `distance`

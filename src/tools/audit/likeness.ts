@@ -1,20 +1,20 @@
 /**
  * The check a near pair must pass besides its perceptual hashes: the two
  * images, decoded again as small colour squares (SIDE x SIDE, averaged),
- * differ by at most MAX_DIFFERENCE per sample on average. The hash looks at
+ * differ by at most ALIKE_WITHIN per sample on average. The hash looks at
  * grayscale structure only, so two unrelated pictures of a similar layout
  * (blobs in the same places, aligned faces) can share most of its bits;
  * their colours and details still differ by tens of levels, where a
  * re-encoded or resized copy differs by a few (measured on the test set:
  * copies at JPEG quality 20 or resized to 48 px at most 5.2, unrelated
- * pictures with hashes 4 bits apart at least 35).
+ * pictures with hashes 8 bits apart or less at least 35).
  */
 import { decodeIntoMany } from '../../codec/codec.js';
 
 const SIDE = 16;
 const SAMPLES = SIDE * SIDE * 3;
 /** Mean absolute difference (levels of 255) at or under which two small squares show one picture. */
-export const MAX_DIFFERENCE = 12;
+export const ALIKE_WITHIN = 12;
 
 /**
  * Which of `pairs` (image numbers, two per pair, `count` pairs) look alike.
@@ -48,7 +48,7 @@ export async function alike(pairs: Uint32Array, count: number, load: (images: nu
     }
     let sum = 0;
     for (let k = 0; k < SAMPLES; k++) sum += Math.abs(squares[a * SAMPLES + k]! - squares[b * SAMPLES + k]!);
-    out.push(sum / SAMPLES <= MAX_DIFFERENCE);
+    out.push(sum / SAMPLES <= ALIKE_WITHIN);
   }
   return out;
 }
