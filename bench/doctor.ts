@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type CpRow, cpTable, root, scratchDir, timedRuns, writeFramedDataset } from './common.js';
+import { benchAudit } from './doctor-audit.js';
 
 const MB = 1e6;
 const TRIALS = 3;
@@ -49,6 +50,7 @@ export async function benchDoctor(_outDir: string): Promise<{ markdown: string; 
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
+  const audit = await benchAudit();
   const markdown = [
     '## The dataset doctor (repair, flatten) against cp',
     '',
@@ -56,6 +58,8 @@ export async function benchDoctor(_outDir: string): Promise<{ markdown: string; 
     "Payloads of 20-200 KB. Goal: at least 50% of cp's MB/s.",
     '',
     ...cpTable(rows),
+    '',
+    ...audit.markdown,
   ].join('\n');
-  return { markdown, json: rows };
+  return { markdown, json: { cp: rows, audit: audit.rows } };
 }

@@ -94,6 +94,9 @@ export { VERIFY_OPTIONS, verifyRecordFile, type VerifyOptions, type VerifyReport
 export { UNPACK_OPTIONS, unpackRecordFile, UnpackError, type UnpackOptions, type UnpackResult } from './tools/unpack.js';
 export { ClassNames, ClassNamesError } from './tools/class-names.js';
 export { VIEW_OPTIONS, viewRecordFile, type ViewOptions, type ViewResult } from './tools/view/view.js';
+export { AUDIT_OPTIONS, auditRecordFiles, exclusionListPaths, type AuditOptions } from './tools/audit/audit.js';
+export { summaryLines as auditSummaryLines, type AuditResult, type AuditGroup, type AuditMember, type AuditFile, type AuditOverlap } from './tools/audit/report.js';
+export { type ClassSummary } from './tools/audit/counts.js';
 
 // Getting datasets out and back in: WebDataset shards and Hugging Face's Parquet layout.
 export { EXPORT_OPTIONS, exportRecordFile, type ExportOptions, type ExportResult, type ShardPlan } from './exchange/export.js';

@@ -1,5 +1,6 @@
 /** `rec`: everyday tools for RecordIO datasets. */
 import { Command } from 'commander';
+import { addAuditCommand } from './commands/audit.js';
 import { addCompletionCommand } from './commands/completion.js';
 import { addDumpCommand } from './commands/dump.js';
 import { addExportCommand } from './commands/export.js';
@@ -33,6 +34,7 @@ export function recProgram(): Command {
         'Exit codes: 0 done / sound, 1 damaged or inconsistent data (or nothing to write), 2 bad arguments,\n' +
         'unreadable files or outputs that exist.',
     );
+  addAuditCommand(program);
   addDumpCommand(program);
   addExportCommand(program);
   addFlattenCommand(program);

@@ -148,6 +148,8 @@ export const DEFAULT_MAX_PROBLEMS = 1000;
 export const MAX_LAYOUT_KEY = 2 ** 24;
 /** Distinct first labels `rec info` counts before giving up on classes (continuous labels would grow without bound). */
 export const DISTINCT_CAP = 100_000;
+/** `rec audit --distance` at most: bits of the 64-bit perceptual hash; past 11 the near search's buckets (two bits per 16-bit block) no longer cover it. */
+export const MAX_AUDIT_DISTANCE = 11;
 /** Bytes of image copies `verify --decode` queues before a batch is sent; also the size from which an image is decoded alone. */
 export const DECODE_CHECK_QUEUED_BYTES = 64 << 20;
 /** Image bytes a `rec view` selection keeps in all; past this, images are read again when drawn. */
@@ -343,6 +345,7 @@ export const LIMITS: readonly Limit[] = [
     change: FIXED,
   },
   { bounds: 'distinct first labels `rec info` counts (past it: no class count or top labels, as for a regression target)', value: grouped(DISTINCT_CAP), change: FIXED },
+  { bounds: 'bits `rec audit --distance` may ask (of the 64-bit perceptual hash: the search cost grows with it)', value: String(MAX_AUDIT_DISTANCE), change: FIXED },
   { bounds: 'image bytes `verify --decode` queues for decoding', value: `${bytes(DECODE_CHECK_QUEUED_BYTES)} (a larger image is decoded alone, not copied)`, change: FIXED },
   { bounds: 'image bytes `rec view` keeps from its picks; per drawing batch', value: `${bytes(VIEW_KEPT_BYTES)}; ${bytes(VIEW_BATCH_BYTES)} (a larger image alone)`, change: FIXED },
   {

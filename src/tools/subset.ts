@@ -1,6 +1,7 @@
 /**
  * `rec subset`: the records whose key is in a list, or whose first label is
- * one of some labels (or both), into a new `.rec` + `.idx`, in file order.
+ * one of some labels (or both), and whose key is not in an exclusion list,
+ * into a new `.rec` + `.idx`, in file order.
  */
 import { tryUnpackImageRecord } from '../format/image-record.js';
 import { readLines } from '../io/text-lines.js';
@@ -27,6 +28,11 @@ export const SUBSET_OPTIONS = {
     doc: 'keep the images whose first label is one of these',
     parse: (v: unknown, invalid: (expected: string) => never): ReadonlySet<number> => (isSetLike(v) ? (v as ReadonlySet<number>) : invalid('a Set of labels')),
     expected: 'Set<number>',
+  }),
+  exclude: custom({
+    doc: 'drop the records with these keys (readKeyList reads them from a file: `rec audit --exclude` writes one per input)',
+    parse: (v: unknown, invalid: (expected: string) => never): ReadonlySet<string> => (isSetLike(v) ? (v as ReadonlySet<string>) : invalid('a Set of keys')),
+    expected: 'Set<string>',
   }),
 };
 export type SubsetOptions = OptionsOf<typeof SUBSET_OPTIONS>;
@@ -58,12 +64,13 @@ export async function readKeyList(file: string): Promise<Set<string>> {
 
 export async function subsetRecordFile(input: string, out: string, given: SubsetOptions): Promise<SubsetResult> {
   const options = checkOptions(SUBSET_OPTIONS, given);
-  const { keys, labels } = options;
-  if (!keys && !labels) throw new UsageError('expected keys or labels to select by');
+  const { keys, labels, exclude } = options;
+  if (!keys && !labels && !exclude) throw new UsageError('expected keys, labels or exclude to select by');
   const found = new Set<string>();
   const fill: RewriteFill = ([target], progress) =>
     forEachKeyed(input, progress, (keyed) => {
       if (keys && !keys.has(keyed.key)) return null;
+      if (exclude?.has(keyed.key)) return null;
       if (labels) {
         const image = tryUnpackImageRecord(keyed.record.payload);
         if (!image || !labels.has(image.label[0]!)) return null;
@@ -71,7 +78,7 @@ export async function subsetRecordFile(input: string, out: string, given: Subset
       if (keys) found.add(keyed.key);
       return target!.write(keyed);
     });
-  const [result] = await rewrite([out], [input], options, fill, `${input}: no record has the keys or labels asked for`);
+  const [result] = await rewrite([out], [input], options, fill, `${input}: no record has the keys or labels asked for${exclude ? ' once the excluded keys are dropped' : ''}`);
   const missing: string[] = [];
   for (const key of keys ?? []) {
     if (missing.length === MISSING_SHOWN) break;

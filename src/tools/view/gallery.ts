@@ -16,7 +16,7 @@ export interface GalleryOptions {
   names?: ClassNames;
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
