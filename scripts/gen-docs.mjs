@@ -29,6 +29,10 @@ const { REWRITE_OPTIONS } = await import('../dist/tools/rewrite.js');
 const { SPLIT_OPTIONS } = await import('../dist/tools/split.js');
 const { SUBSET_OPTIONS } = await import('../dist/tools/subset.js');
 const { SHUFFLE_OPTIONS } = await import('../dist/tools/shuffle.js');
+const { MERGE_OPTIONS } = await import('../dist/tools/merge.js');
+const { FLATTEN_OPTIONS } = await import('../dist/tools/flatten.js');
+const { REPAIR_OPTIONS } = await import('../dist/tools/repair.js');
+const { AUDIT_OPTIONS } = await import('../dist/tools/audit/audit.js');
 const { INFO_OPTIONS } = await import('../dist/tools/info.js');
 const { VERIFY_OPTIONS } = await import('../dist/tools/verify.js');
 const { UNPACK_OPTIONS } = await import('../dist/tools/unpack.js');
@@ -79,10 +83,14 @@ files.set(
 );
 // The dataset tools' options, each table with the command's flags: a rewrite's own after the shared ones.
 const toolSchemas = [
-  ['`mergeRecordFiles` (`rec merge`), and every rewrite: split, subset, shuffle', REWRITE_OPTIONS],
+  ['Every rewrite: merge, split, subset, shuffle, flatten (no `renumber`: its keys are always 0..n-1), repair', REWRITE_OPTIONS],
+  ['`mergeRecordFiles` (`rec merge`), beside those', MERGE_OPTIONS],
   ['`splitRecordFile` (`rec split`), beside those', SPLIT_OPTIONS],
   ['`subsetRecordFile` (`rec subset`), beside those', SUBSET_OPTIONS],
   ['`shuffleRecordFile` (`rec shuffle`), beside those', SHUFFLE_OPTIONS],
+  ['`flattenRecordFile` (`rec flatten`), beside those', FLATTEN_OPTIONS],
+  ['`repairRecordFile` (`rec repair`), beside those', REPAIR_OPTIONS],
+  ['`auditRecordFiles` (`rec audit`)', AUDIT_OPTIONS],
   ['`recordFileInfo` (`rec info`)', INFO_OPTIONS],
   ['`verifyRecordFile` (`rec verify`)', VERIFY_OPTIONS],
   ['`unpackRecordFile` (`rec unpack`)', UNPACK_OPTIONS],
@@ -90,7 +98,7 @@ const toolSchemas = [
   ['`exportRecordFile` (`rec export`)', EXPORT_OPTIONS],
   ['`importRecords` (`rec import`)', IMPORT_OPTIONS],
 ];
-const rewrites = new Set([SPLIT_OPTIONS, SUBSET_OPTIONS, SHUFFLE_OPTIONS]);
+const rewrites = new Set([MERGE_OPTIONS, SPLIT_OPTIONS, SUBSET_OPTIONS, SHUFFLE_OPTIONS, FLATTEN_OPTIONS, REPAIR_OPTIONS]);
 const ownOptions = (schema) => (rewrites.has(schema) ? Object.fromEntries(Object.entries(schema).filter(([key]) => !(key in REWRITE_OPTIONS))) : schema);
 files.set(
   'docs/guides/library.md',
