@@ -40,6 +40,7 @@ const planted = [
   { image: distinct[10]!, label: 10, key: 10_001 },
   { image: distinct[20]!, label: 20, key: 10_002 }, // exact copy of key 20
   { image: await reencoded(distinct[30]!, 40), label: 30, key: 10_003 }, // key 30 at JPEG quality 40
+  { image: distinct[30]!, label: 30, key: 10_007 }, // and an exact copy of it: a near group holding an exact copy
   { image: await resized(distinct[40]!, 80), label: 40, key: 10_004 }, // key 40 smaller
   { image: await resized(distinct[40]!, 200), label: 40, key: 10_005 }, // and larger
   { image: await reencoded(distinct[50]!, 25), label: 0, key: 10_006 }, // key 50, harsh, another label
@@ -63,7 +64,7 @@ test('the planted duplicates, near-duplicates and overlap are the groups found, 
   const groups = result.groups.map(named).map((g) => g.join(' ')).sort();
   assert.deepEqual(groups, [
     'train:20 train:10002',
-    'train:30 train:10003',
+    'train:30 train:10003 train:10007',
     'train:40 train:10004 train:10005',
     'train:50 train:10006',
     'val:40 train:60',
@@ -75,7 +76,9 @@ test('the planted duplicates, near-duplicates and overlap are the groups found, 
   assert.equal(kinds['train:40 train:10004 train:10005'], 'near');
   assert.equal(result.exactGroups, 3);
   assert.equal(result.nearGroups, 4);
-  assert.equal(result.redundant, 10);
+  assert.equal(result.redundant, 11);
+  // Byte-identical copies, wherever their group: 3 + 1 + 1 in the exact groups, and train:10007 in a near one.
+  assert.equal(result.exactCopies, 6);
   assert.equal(result.images, DISTINCT + planted.length + 43);
   assert.deepEqual(result.overlap.map((o) => [path.basename(o.first), path.basename(o.second), o.groups, o.images]), [['val.rec', 'train.rec', 3, 5]]);
   // Members are named by key and label.
@@ -87,20 +90,20 @@ test('the planted duplicates, near-duplicates and overlap are the groups found, 
   const t = result.files[1]!.classes;
   assert.equal(t.classes, 50);
   assert.equal(t.images, DISTINCT + planted.length);
-  assert.equal(t.max, 102); // labels 10 and 40: 100 and two planted copies each
+  assert.equal(t.max, 102); // labels 10, 30 and 40: 100 and two planted copies each
   assert.equal(t.min, 100);
 
   // The exclusion lists: every member but the first, in its own file's list.
   assert.deepEqual(result.exclude, [path.join(out, 'val.exclude.txt'), path.join(out, 'train.exclude.txt')]);
   assert.equal(fs.readFileSync(path.join(out, 'val.exclude.txt'), 'utf8'), '');
   const dropped = [...(await readKeyList(path.join(out, 'train.exclude.txt')))].sort();
-  assert.deepEqual(dropped, ['10', '10000', '10001', '10002', '10003', '10004', '10005', '10006', '60', '70'].sort());
-  assert.deepEqual(result.files.map((f) => f.excluded), [0, 10]);
+  assert.deepEqual(dropped, ['10', '10000', '10001', '10002', '10003', '10004', '10005', '10006', '10007', '60', '70'].sort());
+  assert.deepEqual(result.files.map((f) => f.excluded), [0, 11]);
 
   // Fed to subset, they drop exactly those records and keep every other byte for byte.
   const clean = path.join(dir, 'train-clean.rec');
   const sub = await subsetRecordFile(train, clean, { exclude: await readKeyList(path.join(out, 'train.exclude.txt')) });
-  assert.equal(sub.records, DISTINCT + planted.length - 10);
+  assert.equal(sub.records, DISTINCT + planted.length - 11);
   const kept = [...RecordReader.open(clean)].map((r) => unpackImageRecord(r.payload));
   const keptIds = new Set(kept.map((r) => String(r.id)));
   for (const key of dropped) assert.ok(!keptIds.has(key), `key ${key} dropped`);
@@ -120,7 +123,7 @@ test('the planted duplicates, near-duplicates and overlap are the groups found, 
 
 test('--no-near finds the exact duplicates alone, without decoding', async () => {
   const result = await auditRecordFiles([val, train], { near: false });
-  assert.deepEqual(result.groups.map((g) => named(g).join(' ')).sort(), ['train:20 train:10002', 'val:40 train:60', 'val:42 train:10 train:10000 train:10001']);
+  assert.deepEqual(result.groups.map((g) => named(g).join(' ')).sort(), ['train:20 train:10002', 'train:30 train:10007', 'val:40 train:60', 'val:42 train:10 train:10000 train:10001']);
   assert.equal(result.search.compared, 0);
 });
 

@@ -196,6 +196,7 @@ async function audit(inputs: readonly string[], options: AuditSettings, page: st
       exactGroups: groups.filter((g) => g.kind === 'exact').length,
       nearGroups: groups.filter((g) => g.kind === 'near').length,
       redundant: groups.reduce((n, g) => n + g.members.length - 1, 0),
+      exactCopies: groups.reduce((n, g) => n + g.members.length - new Set(g.members.map((m) => m.sha256)).size, 0),
       overlap: overlapOf(groups, inputs.map(displayLocation)),
       distance: options.distance,
       search,

@@ -64,6 +64,8 @@ export interface AuditResult {
   nearGroups: number;
   /** Images in groups that are not their group's first. */
   redundant: number;
+  /** Images byte-identical to an earlier member of their group, in exact and near groups alike (a chain of near links can join exact copies into a near group). */
+  exactCopies: number;
   overlap: AuditOverlap[];
   /** The perceptual-hash distance (bits of 64) near-duplicates were searched within. */
   distance: number;
@@ -141,7 +143,7 @@ export function summaryLines(r: AuditResult): string[] {
     }
   }
   lines.push(
-    `exact duplicates: ${plural(r.exactGroups, 'group')}; near-duplicates (perceptual hash within ${r.distance} bits, pixels alike): ${plural(r.nearGroups, 'group')}; ${plural(r.redundant, 'image')} beyond the first of their group`,
+    `exact duplicates: ${plural(r.exactGroups, 'group')} (${plural(r.exactCopies, 'byte-identical copy', 'byte-identical copies')} in all groups); near-duplicates (perceptual hash within ${r.distance} bits, pixels alike): ${plural(r.nearGroups, 'group')}; ${plural(r.redundant, 'image')} beyond the first of their group`,
   );
   for (const o of r.overlap) lines.push(`overlap: ${o.second} has ${plural(o.images, 'image')} in ${plural(o.groups, 'group')} with ${o.first}`);
   for (const [i, g] of r.groups.slice(0, GROUPS_LISTED).entries()) {
