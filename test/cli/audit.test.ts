@@ -34,7 +34,7 @@ const clean = writeRec('clean', images.slice(0, 10), images.slice(0, 10).map((_,
 test('the summary names the groups by file, key and label; exit 0 without --fail-on-duplicates, 1 with it', () => {
   const r = runBin('rec', ['audit', val, train, '-q']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /exact duplicates: 2 groups; near-duplicates \(perceptual hash within 8 bits, pixels alike\): 1 group; 3 images beyond the first of their group/);
+  assert.match(r.stdout, /exact duplicates: 2 groups \(2 byte-identical copies in all groups\); near-duplicates \(perceptual hash within 8 bits, pixels alike\): 1 group; 3 images beyond the first of their group/);
   assert.match(r.stdout, /overlap: .*train\.rec has 1 image in 1 group with .*val\.rec/);
   assert.match(r.stdout, /train\.rec key 3 \(label 0\), .*train\.rec key 30 \(label 0\)/);
   assert.match(r.stdout, /3 classes; images per class: min 10, median 11, max 11 \(max\/min 1\.1\)/);
@@ -43,7 +43,7 @@ test('the summary names the groups by file, key and label; exit 0 without --fail
   assert.equal(failing.status, 1);
   const sound = runBin('rec', ['audit', clean, '-q', '--fail-on-duplicates']);
   assert.equal(sound.status, 0, sound.stderr);
-  assert.match(sound.stdout, /exact duplicates: 0 groups; near-duplicates .*: 0 groups/);
+  assert.match(sound.stdout, /exact duplicates: 0 groups \(0 byte-identical copies in all groups\); near-duplicates .*: 0 groups/);
 });
 
 test('--json parses and lists every group and member', () => {
