@@ -46,7 +46,7 @@ const files = new Map();
 const help = (command) => command.configureHelp({ helpWidth: 100 }).helpInformation().trimEnd();
 const block = (text) => `\`\`\`text\n${text}\n\`\`\``;
 
-const rec = recProgram();
+const rec = await recProgram();
 const commands = rec.commands.map((c) => c.name()).sort();
 for (const name of commands) {
   const command = rec.commands.find((c) => c.name() === name);

@@ -36,9 +36,9 @@ function complete(bin: 'rec' | 'im2rec', ...words: string[]): string[] {
 }
 
 describe('bash', () => {
-  test('rec v → verify, view; rec TAB → every command', () => {
+  test('rec v → verify, view; rec TAB → every command', async () => {
     assert.deepEqual(complete('rec', 'v'), ['verify', 'view']);
-    assert.deepEqual(complete('rec', '').sort(), recProgram().commands.map((c) => c.name()).sort());
+    assert.deepEqual(complete('rec', '').sort(), (await recProgram()).commands.map((c) => c.name()).sort());
   });
 
   test("a command's flags after -, an enum flag's values, the shells after completion, files otherwise", () => {
@@ -53,9 +53,9 @@ describe('bash', () => {
     assert.deepEqual(complete('im2rec', '--completion', 'f'), ['fish']);
   });
 
-  test('generated from the programs: every command and every flag is in the script', () => {
+  test('generated from the programs: every command and every flag is in the script', async () => {
     const text = fs.readFileSync(scripts.rec, 'utf8');
-    for (const command of recProgram().commands) {
+    for (const command of (await recProgram()).commands) {
       const offered = complete('rec', command.name(), '-');
       for (const option of command.options.filter((o) => !o.hidden)) assert.ok(offered.includes(option.long!), `rec ${command.name()} ${option.long}`);
     }

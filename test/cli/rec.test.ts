@@ -264,8 +264,8 @@ describe('rec: bad arguments and unreadable files', () => {
     assert.equal(runBin('rec', ['dump', damaged]).status, 1);
   });
 
-  test('--help on every command', () => {
-    const commands = recProgram().commands.map((c) => c.name());
+  test('--help on every command', async () => {
+    const commands = (await recProgram()).commands.map((c) => c.name());
     assert.ok(commands.length >= 10, commands.join(' '));
     for (const args of [['--help'], ...commands.map((c) => [c, '--help'])]) {
       const res = runBin('rec', args);
@@ -274,5 +274,15 @@ describe('rec: bad arguments and unreadable files', () => {
     }
     // Descriptions are shown as written (wrapped at 100 columns), not wrapped again at 80.
     assert.ok(runBin('rec', ['info', '--help']).stdout.includes('\nSummarise a .rec in one pass: records and bytes; labels (width, classes, the most common);\n'));
+  });
+
+  test("a run loads its own command only; help, completion and an unknown name load them all", async () => {
+    const all = (await recProgram()).commands.map((c) => c.name());
+    assert.deepEqual((await recProgram('flatten')).commands.map((c) => c.name()), ['flatten']);
+    for (const word of ['completion', 'help', '--help', 'flaten', undefined]) {
+      assert.deepEqual((await recProgram(word)).commands.map((c) => c.name()), all, String(word));
+    }
+    // A mistyped command is still named with its suggestion (which needs every name).
+    assert.match(runBin('rec', ['flaten', 'x.rec']).stderr, /flatten/);
   });
 });

@@ -26,9 +26,9 @@ test("im2rec.cc's keys are marked as MXNet's, in the schema and in docs/cli/im2r
   for (const row of rows) assert.match(row, /^\| `(\w+)` \| `\1` \|/, row);
 });
 
-test('every rec command that names http(s):// for its input names s3:// too, in --help and docs/cli', () => {
+test('every rec command that names http(s):// for its input names s3:// too, in --help and docs/cli', async () => {
   let seen = 0;
-  for (const command of recProgram().commands) {
+  for (const command of (await recProgram()).commands) {
     for (const arg of command.registeredArguments) {
       if (!arg.description.includes('http(s)://')) continue;
       seen++;

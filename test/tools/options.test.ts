@@ -55,7 +55,7 @@ test('merge, split, subset and shuffle refuse an option they do not know or a va
   }
 });
 
-test("the commands' flags are their tools' options: each option with a flag is one of its command's flags", () => {
+test("the commands' flags are their tools' options: each option with a flag is one of its command's flags", async () => {
   const schemas: [string, Schema][] = [
     ['merge', MERGE_OPTIONS],
     ['split', SPLIT_OPTIONS],
@@ -68,7 +68,7 @@ test("the commands' flags are their tools' options: each option with a flag is o
     ['view', VIEW_OPTIONS],
     ['iter', ITER_OPTIONS],
   ];
-  const program = recProgram();
+  const program = await recProgram();
   for (const [name, schema] of schemas) {
     const command = program.commands.find((c) => c.name() === name)!;
     const flags = new Set(command.options.map((o) => o.flags.replace(/ [<[].*$/, '')));
