@@ -77,7 +77,7 @@ export async function benchAudit(): Promise<{ markdown: string[]; rows: AuditRow
     '',
     '| measured | value | goal | peak RSS |',
     '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.what} | ${r.value.toFixed(r.unit === 'images/s' ? 0 : 1)} ${r.unit} | ${r.goal} | ${r.peakRssMiB === null ? '' : `${r.peakRssMiB.toFixed(0)} MiB`} |`),
+    ...rows.map((r) => `| ${r.what} | ${r.value.toFixed(r.unit === 'images/s' ? 0 : 2)} ${r.unit} | ${r.goal} | ${r.peakRssMiB === null ? '' : `${r.peakRssMiB.toFixed(0)} MiB`} |`),
   ];
   return { markdown, rows };
 }
