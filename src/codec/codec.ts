@@ -8,6 +8,7 @@ import { jpegOrientation } from './exif.js';
 import { native, nativeInWords, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { UsageError } from '../util/errors.js';
+import { decodePngRgb } from './png.js';
 import { sharpDecodeInto, sharpInfo, sharpInWords, sharpPixels, sharpTranscode, vipsHeader } from './sharp-path.js';
 import { type VipsHeader, nativeDecodeCost, nativeTranscodeCost, overBudgetMessage, vipsCost } from './decode-cost.js';
 import { DEFAULT_DECODE_BUDGET, DEFAULT_MAX_PIXELS, NATIVE_TRANSCODE_MAX_BYTES, SPLIT_TRANSCODE_MAX_BYTES } from '../io/limits.js';
@@ -397,16 +398,18 @@ const fromNativeTranscode = (r: NativeTranscoded): EncodedImage => ({
 });
 
 /**
- * PNG and other non-JPEG input to JPEG: libvips decodes, the addon crops,
+ * PNG and other non-JPEG input to JPEG: png.ts or libvips decodes, the addon crops,
  * resizes and encodes (faster than libvips doing all of it: timed in
  * docs/guides/performance.md, "Image codec").
  */
 async function decodeWithSharpEncodeNative(input: Uint8Array, o: TranscodeOptions): Promise<EncodedImage> {
-  const px = await sharpPixels(input, o);
+  // The common PNGs are decoded without libvips (png.ts): the same pixels, a fraction of the time.
+  const decoded = (o.color ?? 'rgb') === 'rgb' ? await decodePngRgb(input, o.maxPixels ?? DEFAULT_MAX_PIXELS) : null;
+  const px = decoded ?? (await sharpPixels(input, o));
   const spec: NativeSpec = { ...nativeSpec(o, px.channels === 1), quality: o.quality ?? DEFAULT_QUALITY, pixels: [px.width, px.height, px.channels] };
   const [r] = await onPool<NativeTranscoded | NativeFailure>((done) => native!.transcodeBatch([{ input: px.data, spec }], done));
   if (failed(r!)) throw toError(r);
-  return { ...fromNativeTranscode(r!), codec: 'sharp' };
+  return { ...fromNativeTranscode(r!), codec: decoded ? 'native' : 'sharp' };
 }
 
 /** One image; rejects with an ImageError when it cannot be transcoded. */

@@ -86,7 +86,7 @@ export interface EncodedImage {
   height: number;
   /** 4 only for PNG output of an image with alpha and color 'keep'. */
   channels: 1 | 3 | 4;
-  /** Which implementation did the work. */
+  /** Which implementation did the work: the addon (with png.ts decoding a PNG), or sharp (libvips). */
   codec: 'native' | 'sharp';
 }
 
