@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PYTHON, type Run, corpusDir, here, measure, median, root } from './common.js';
+import { imageInfo, isJpeg } from '../dist/index.js';
 
 const IM2REC = path.join(root, 'bin/im2rec.cjs');
 const TRIALS = 3;
@@ -66,6 +67,52 @@ function benchPack(outDir: string, corpus: string, listText: string) {
   return rows;
 }
 
+/**
+ * Where one core's pack time goes (issue "Pack and decode well ahead of OpenCV"): whole processes
+ * pinned to one core, median of TRIALS each, parts found by difference. The codec's share is the
+ * codec worker (bench/workers/codec-ours.mjs) transcoding the same JPEGs from memory with the same
+ * settings; PNGs go through sharp and count with the rest.
+ */
+async function benchStages(outDir: string, corpus: string, listText: string) {
+  const rel = listText.trim().split('\n').map((l) => l.split('\t').pop()!);
+  const jpegs: string[] = [];
+  for (const r of rel) {
+    const file = path.join(corpus, r);
+    const bytes = fs.readFileSync(file);
+    if (!isJpeg(bytes)) continue;
+    const { width, height } = await imageInfo(bytes);
+    jpegs.push(`${file}\t${width}\t${height}`);
+  }
+  const work = path.join(outDir, 'stages-jpegs.tsv');
+  fs.writeFileSync(work, `${jpegs.join('\n')}\n`);
+  const seconds = (cmd: () => string[], env: Record<string, string> = {}) => {
+    const runs: number[] = [];
+    for (let t = 0; t < TRIALS; t++) runs.push(measure(1, cmd(), env).seconds);
+    return median(runs);
+  };
+  const one = { UV_THREADPOOL_SIZE: '1' };
+  const nodeStart = seconds(() => [process.execPath, '-e', '0']);
+  // --help loads every module and the addon, and not sharp (--version loads it to print its version; a pack of JPEGs and PNGs does not).
+  const loaded = seconds(() => [process.execPath, IM2REC, '--help'], one);
+  const passThrough = seconds(() => [process.execPath, IM2REC, freshList(outDir, 'stages', listText), corpus, '--pass-through', '--num-thread', '1', '--quiet']);
+  const pack = seconds(() => [process.execPath, IM2REC, freshList(outDir, 'stages', listText), corpus, '--resize', '256', '--quality', '95', '--num-thread', '1', '--quiet']);
+  const codecRuns: number[] = [];
+  for (let t = 0; t < TRIALS; t++) {
+    const run = measure(1, [process.execPath, path.join(here, 'workers/codec-ours.mjs'), 'transcode', work, '1'], one);
+    codecRuns.push((JSON.parse(run.stdout.trim().split('\n').pop()!) as { imagesPerSec: number }).imagesPerSec);
+  }
+  const codec = jpegs.length / median(codecRuns);
+  const parts = [
+    { part: "Node's start (`node -e 0`)", seconds: nodeStart },
+    { part: "im2rec's modules and the addon loaded (`im2rec --help`, less the above)", seconds: loaded - nodeStart },
+    { part: 'find, stat, read, frame, write, index (`--pass-through`, less its start)', seconds: passThrough - loaded },
+    { part: `the codec: ${jpegs.length} JPEGs transcoded from memory (the codec worker)`, seconds: codec },
+    { part: `the rest: ${rel.length - jpegs.length} PNGs (src/codec/png.ts, or sharp), planning, copies into records, waits`, seconds: pack - passThrough - codec },
+  ];
+  process.stderr.write(`im2rec stages x1: pack ${pack.toFixed(2)} s, codec ${codec.toFixed(2)} s, pass-through ${passThrough.toFixed(2)} s\n`);
+  return { images: rel.length, pack, codec, parts, pipelineShare: (pack - codec) / pack };
+}
+
 function benchMemory(outDir: string, corpus: string, listText: string) {
   const lines = listText.trim().split('\n');
   const out: { images: number; peakRssMiB: number; ips: number }[] = [];
@@ -116,6 +163,7 @@ export async function benchIm2rec(outDir: string): Promise<{ markdown: string; j
   const pngs = listText.split('\n').filter((l) => l.endsWith('.png')).length;
 
   const pack = benchPack(outDir, corpus, listText);
+  const stages = await benchStages(outDir, corpus, listText);
   const memory = benchMemory(outDir, corpus, listText);
   const list = benchList(outDir);
   const opencvVersion = spawnSync(PYTHON, ['-c', 'import cv2; print(cv2.__version__)'], { encoding: 'utf8' }).stdout.trim();
@@ -136,11 +184,20 @@ export async function benchIm2rec(outDir: string): Promise<{ markdown: string; j
     '',
     'OpenCV\'s RSS is its writer plus its worker processes.',
     '',
+    `Where one core's pack of the ${stages.images} images goes (each part a whole process pinned to one core, median of ${TRIALS}, parts by difference):`,
+    '',
+    '| part | seconds | of the pack |',
+    '|---|---|---|',
+    ...stages.parts.map((p) => `| ${p.part} | ${p.seconds.toFixed(2)} | ${((100 * p.seconds) / stages.pack).toFixed(0)}% |`),
+    `| the pack (\`--resize 256 --quality 95\`) | ${stages.pack.toFixed(2)} | 100% |`,
+    '',
+    `Everything but the codec: **${(100 * stages.pipelineShare).toFixed(0)}%** of the pack (goal: under 10%).`,
+    '',
     `Memory as the list grows (mxrec, 2 cores): ${memory.map((m) => `${m.images.toLocaleString('en')} images → ${f0(m.peakRssMiB)} MiB peak RSS`).join('; ')}.`,
     '',
     `Listing (\`--list --recursive\`, ${list.files.toLocaleString('en')} empty files in 1,000 folders): mxrec ${list.mxrecSeconds.toFixed(2)} s,`,
     `im2rec.py's list code in CPython ${list.pythonSeconds.toFixed(2)} s (**${(list.pythonSeconds / list.mxrecSeconds).toFixed(1)}×**);`,
     `the two .lst files are ${list.identical ? 'byte-identical' : 'NOT identical'}.`,
   ].join('\n');
-  return { markdown, json: { pack, memory, list, opencv: opencvVersion, pngs } };
+  return { markdown, json: { pack, stages, memory, list, opencv: opencvVersion, pngs } };
 }
