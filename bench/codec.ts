@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { imageInfo, isJpeg } from '../dist/index.js';
-import { corpusDir } from './common.js';
+import { TIMED_ENV, corpusDir } from './common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -43,7 +43,7 @@ function listFiles(dir: string): string[] {
 /** Runs one side pinned to `cores` CPUs, so that no side borrows a core beyond its share (mxrec's main thread included). */
 function run(cores: number, cmd: string, args: string[], env: Record<string, string>): Measure {
   const cpus = Array.from({ length: cores }, (_, i) => i).join(',');
-  const r = spawnSync('taskset', ['-c', cpus, cmd, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 20 });
+  const r = spawnSync('taskset', ['-c', cpus, cmd, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...TIMED_ENV, ...env }, maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
 }

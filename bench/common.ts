@@ -19,13 +19,24 @@ export interface Run {
 }
 
 /** Runs a command under measure.py (wall time, peak RSS), pinned to `cores` CPUs. */
+/**
+ * The environment of every timed process, mxrec's and the baselines' alike. glibc's malloc hands
+ * large freed blocks back to the kernel and maps fresh ones for the next image; on these virtual
+ * machines each page fault that follows costs microseconds, and a Python loader that decodes into
+ * new arrays spends most of its time there (OpenCV's "train" baseline made 165 images/s, 373,000
+ * page faults for 755 photos; 905 images/s with freed memory kept; decoding 1,700 and 1,850). These
+ * settings keep freed memory: every baseline at its best. mxrec's process reuses its buffers and
+ * runs the same either way.
+ */
+export const TIMED_ENV: Record<string, string> = { MALLOC_MMAP_THRESHOLD_: String(256 << 20), MALLOC_TRIM_THRESHOLD_: String(1 << 30) };
+
 export function measure(cores: number, cmd: string[], env: Record<string, string> = {}): Run {
   const cpus = Array.from({ length: cores }, (_, i) => i).join(',');
   const r = spawnSync(PYTHON, [path.join(here, 'workers/measure.py'), 'taskset', '-c', cpus, ...cmd], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 1 << 24,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...TIMED_ENV, ...env },
   });
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout) as Run;

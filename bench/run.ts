@@ -85,6 +85,9 @@ const header = [
   '',
   `Written by \`npm run bench\` (last run ${machine.date.slice(0, 10)}): ${machine.cpu} (${machine.extensions}), ${machine.cores} cores, ${machine.memoryGiB} GiB,`,
   `Node ${machine.node}, Debian libdmlc-dev ${machine.libdmlc}. Raw numbers: [results.json](results.json).`,
+  "Suites run since 2026-12-07 time every process, mxrec's and the baselines', with glibc's malloc keeping freed memory",
+  '(`TIMED_ENV` in [bench/common.ts](../common.ts)): without it the Python baselines lost up to four fifths of their time to',
+  "page faults on these virtual machines (OpenCV's train loop: 165 against 905 images/s).",
   '',
 ].join('\n');
 fs.writeFileSync(path.join(resultsDir, 'RESULTS.md'), `${header}\n${sections.join('\n\n')}\n`);
