@@ -8,7 +8,7 @@ import { jpegOrientation } from './exif.js';
 import { native, nativeInWords, nativeStatus, type NativeFailure, type NativeSpec, type NativeTranscoded } from './native.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { UsageError } from '../util/errors.js';
-import { decodePngRgb } from './png.js';
+import { EXIF, IDAT, IHDR, PNG_SIGNATURE, TRNS, decodePngRgb } from './png.js';
 import { sharpDecodeInto, sharpInfo, sharpInWords, sharpPixels, sharpTranscode, vipsHeader } from './sharp-path.js';
 import { type VipsHeader, nativeDecodeCost, nativeTranscodeCost, overBudgetMessage, vipsCost } from './decode-cost.js';
 import { DEFAULT_DECODE_BUDGET, DEFAULT_MAX_PIXELS, NATIVE_TRANSCODE_MAX_BYTES, SPLIT_TRANSCODE_MAX_BYTES } from '../io/limits.js';
@@ -269,13 +269,8 @@ export function imageInfoSync(input: Uint8Array): ImageInfo | null {
   return pngInfo(input);
 }
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Bands per PNG colour type, before a tRNS chunk adds alpha (palette images decode to RGB). */
 const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 3, 4: 2, 6: 4 };
-const IHDR = 0x49484452;
-const IDAT = 0x49444154;
-const TRNS = 0x74524e53;
-const EXIF = 0x65584966;
 
 /** A PNG's ImageInfo (pngHeader's). */
 function pngInfo(input: Uint8Array): ImageInfo | null {
@@ -350,7 +345,7 @@ export async function transcodeMany(
       throw new UsageError(`compressionLevel: expected 0..9, received ${JSON.stringify(o.compressionLevel)}`);
     }
   }
-  /** Whether libvips decodes and the addon encodes (SPLIT_TRANSCODE_MAX_BYTES), holding the image's pixels in between. */
+  /** Whether png.ts or libvips decodes and the addon encodes (SPLIT_TRANSCODE_MAX_BYTES), holding the image's pixels in between. */
   const split = (i: number, h: VipsHeader | null) => native !== null && (optionsFor(i).format ?? 'jpeg') === 'jpeg' && h !== null && decodedPixels(h) <= SPLIT_TRANSCODE_MAX_BYTES;
   return route(
     inputs,
@@ -373,7 +368,7 @@ export async function transcodeMany(
       return onPool<NativeTranscoded | NativeFailure>((done) => native!.transcodeBatch(jobs, done));
     },
     fromNativeTranscode,
-    (i, header) => (split(i, header) ? decodeWithSharpEncodeNative(inputs[i]!, optionsFor(i)) : sharpTranscode(inputs[i]!, optionsFor(i))),
+    (i, header) => (split(i, header) ? decodeThenEncodeNative(inputs[i]!, optionsFor(i)) : sharpTranscode(inputs[i]!, optionsFor(i))),
   );
 }
 
@@ -402,7 +397,7 @@ const fromNativeTranscode = (r: NativeTranscoded): EncodedImage => ({
  * resizes and encodes (faster than libvips doing all of it: timed in
  * docs/guides/performance.md, "Image codec").
  */
-async function decodeWithSharpEncodeNative(input: Uint8Array, o: TranscodeOptions): Promise<EncodedImage> {
+async function decodeThenEncodeNative(input: Uint8Array, o: TranscodeOptions): Promise<EncodedImage> {
   // The common PNGs are decoded without libvips (png.ts): the same pixels, a fraction of the time.
   const decoded = (o.color ?? 'rgb') === 'rgb' ? await decodePngRgb(input, o.maxPixels ?? DEFAULT_MAX_PIXELS) : null;
   const px = decoded ?? (await sharpPixels(input, o));

@@ -27,13 +27,16 @@ import { promisify } from 'node:util';
 
 const inflate = promisify(zlib.inflate);
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-const IHDR = 0x49484452;
+/** The first 8 bytes of every PNG. */
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** Chunk types, as the big-endian words they are in the file (codec.ts's pngHeader reads some too). */
+export const IHDR = 0x49484452;
+export const IDAT = 0x49444154;
+export const TRNS = 0x74524e53;
+export const EXIF = 0x65584966;
 const PLTE = 0x504c5445;
-const IDAT = 0x49444154;
 const IEND = 0x49454e44;
 const ICCP = 0x69434350;
-const EXIF = 0x65584966;
 /** Bytes per pixel in the stream, by colour type (8 bits a sample). */
 const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
@@ -51,7 +54,7 @@ export interface PngPixels {
  * which refuses it in its own words.
  */
 export async function decodePngRgb(input: Uint8Array, maxPixels: number): Promise<PngPixels | null> {
-  if (input.length < 8 + 25 || SIGNATURE.some((b, i) => input[i] !== b)) return null;
+  if (input.length < 8 + 25 || !PNG_SIGNATURE.equals(input.subarray(0, 8))) return null;
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   let width = 0;
   let height = 0;
