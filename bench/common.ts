@@ -18,7 +18,6 @@ export interface Run {
   stdout: string;
 }
 
-/** Runs a command under measure.py (wall time, peak RSS), pinned to `cores` CPUs. */
 /**
  * The environment of every timed process, mxrec's and the baselines' alike. glibc's malloc hands
  * large freed blocks back to the kernel and maps fresh ones for the next image; on these virtual
@@ -30,6 +29,7 @@ export interface Run {
  */
 export const TIMED_ENV: Record<string, string> = { MALLOC_MMAP_THRESHOLD_: String(256 << 20), MALLOC_TRIM_THRESHOLD_: String(1 << 30) };
 
+/** Runs a command under measure.py (wall time, peak RSS), pinned to `cores` CPUs. */
 export function measure(cores: number, cmd: string[], env: Record<string, string> = {}): Run {
   const cpus = Array.from({ length: cores }, (_, i) => i).join(',');
   const r = spawnSync(PYTHON, [path.join(here, 'workers/measure.py'), 'taskset', '-c', cpus, ...cmd], {

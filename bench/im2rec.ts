@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PYTHON, type Run, corpusDir, here, measure, median, root } from './common.js';
+import { PYTHON, type Run, corpusDir, here, measure, median, root, timedRuns } from './common.js';
 import { imageInfo, isJpeg } from '../dist/index.js';
 
 const IM2REC = path.join(root, 'bin/im2rec.cjs');
@@ -71,7 +71,7 @@ function benchPack(outDir: string, corpus: string, listText: string) {
  * Where one core's pack time goes (issue "Pack and decode well ahead of OpenCV"): whole processes
  * pinned to one core, median of TRIALS each, parts found by difference. The codec's share is the
  * codec worker (bench/workers/codec-ours.mjs) transcoding the same JPEGs from memory with the same
- * settings; PNGs go through sharp and count with the rest.
+ * settings; the PNGs count with the rest.
  */
 async function benchStages(outDir: string, corpus: string, listText: string) {
   const rel = listText.trim().split('\n').map((l) => l.split('\t').pop()!);
@@ -85,20 +85,15 @@ async function benchStages(outDir: string, corpus: string, listText: string) {
   }
   const work = path.join(outDir, 'stages-jpegs.tsv');
   fs.writeFileSync(work, `${jpegs.join('\n')}\n`);
-  const seconds = (cmd: () => string[], env: Record<string, string> = {}) => {
-    const runs: number[] = [];
-    for (let t = 0; t < TRIALS; t++) runs.push(measure(1, cmd(), env).seconds);
-    return median(runs);
-  };
-  const one = { UV_THREADPOOL_SIZE: '1' };
+  const seconds = (cmd: () => string[]) => timedRuns(1, TRIALS, cmd, () => undefined).seconds;
   const nodeStart = seconds(() => [process.execPath, '-e', '0']);
   // --help loads every module and the addon, and not sharp (--version loads it to print its version; a pack of JPEGs and PNGs does not).
-  const loaded = seconds(() => [process.execPath, IM2REC, '--help'], one);
+  const loaded = seconds(() => [process.execPath, IM2REC, '--help']);
   const passThrough = seconds(() => [process.execPath, IM2REC, freshList(outDir, 'stages', listText), corpus, '--pass-through', '--num-thread', '1', '--quiet']);
   const pack = seconds(() => [process.execPath, IM2REC, freshList(outDir, 'stages', listText), corpus, '--resize', '256', '--quality', '95', '--num-thread', '1', '--quiet']);
   const codecRuns: number[] = [];
   for (let t = 0; t < TRIALS; t++) {
-    const run = measure(1, [process.execPath, path.join(here, 'workers/codec-ours.mjs'), 'transcode', work, '1'], one);
+    const run = measure(1, [process.execPath, path.join(here, 'workers/codec-ours.mjs'), 'transcode', work, '1'], { UV_THREADPOOL_SIZE: '1' });
     codecRuns.push((JSON.parse(run.stdout.trim().split('\n').pop()!) as { imagesPerSec: number }).imagesPerSec);
   }
   const codec = jpegs.length / median(codecRuns);
