@@ -96,6 +96,9 @@ void resize(const Image& src, double wx, double wy, double ww, double wh,
 void resizeView(const uint8_t* pixels, size_t stride, int srcW, int srcH, int channels,
                 double wx, double wy, double ww, double wh, int width, int height,
                 Filter filter, Image* out);
+// The same into `dst`, rows `dstStride` bytes apart (an encoder's padded plane).
+void resizeTo(const uint8_t* pixels, size_t stride, int srcW, int srcH, int channels, double wx, double wy,
+              double ww, double wh, int width, int height, Filter filter, uint8_t* dst, size_t dstStride);
 
 // Writes `img` (interleaved) as planar CHW into dst, optionally mirrored,
 // with (x - mean[c]) * scale / std[c] per channel. Channel order is kept.

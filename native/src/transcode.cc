@@ -47,16 +47,14 @@ void padEdges(Plane* p) {
                 p->px.data() + static_cast<size_t>(p->height - 1) * p->stride, p->stride);
 }
 
-void fromImage(const Image& img, int blockRows, int blockCols, Plane* p) {
-  p->width = img.width;
-  p->height = img.height;
-  p->stride = static_cast<size_t>((img.width + blockCols - 1) / blockCols * blockCols);
-  p->rows = (img.height + blockRows - 1) / blockRows * blockRows;
+// A plane of width x height samples in whole blocks of blockRows x blockCols,
+// for the encoder; resizeTo fills the samples, padEdges the rest.
+void allocate(int width, int height, int blockRows, int blockCols, Plane* p) {
+  p->width = width;
+  p->height = height;
+  p->stride = static_cast<size_t>((width + blockCols - 1) / blockCols * blockCols);
+  p->rows = (height + blockRows - 1) / blockRows * blockRows;
   p->px.resize(p->stride * p->rows);
-  for (int y = 0; y < img.height; y++)
-    std::memcpy(p->px.data() + static_cast<size_t>(y) * p->stride,
-                img.pixels.data() + static_cast<size_t>(y) * img.width, static_cast<size_t>(img.width));
-  padEdges(p);
 }
 
 // Encodes Y at width x height and Cb, Cr at half size (4:2:0, libjpeg's default).
@@ -168,11 +166,12 @@ Result transcode(const uint8_t* data, size_t size, const DecodeSpec& spec, int q
     // last chroma sample reaches half a luma pixel past the edge.
     const double sx = ci == 0 ? 1.0 : 2.0 * outW[ci] / plan.width;
     const double sy = ci == 0 ? 1.0 : 2.0 * outH[ci] / plan.height;
-    Image resized;
-    resizeView(in[ci].px.data(), in[ci].stride, in[ci].width, in[ci].height, 1, plan.crop.x * fx,
-               plan.crop.y * fy, plan.crop.w * fx * sx, plan.crop.h * fy * sy, outW[ci], outH[ci], spec.filter,
-               &resized);
-    fromImage(resized, ci == 0 ? 16 : 8, ci == 0 ? 16 : 8, &outPlanes[ci]);
+    // Straight into the encoder's plane: no copy between.
+    allocate(outW[ci], outH[ci], ci == 0 ? 16 : 8, ci == 0 ? 16 : 8, &outPlanes[ci]);
+    resizeTo(in[ci].px.data(), in[ci].stride, in[ci].width, in[ci].height, 1, plan.crop.x * fx, plan.crop.y * fy,
+             plan.crop.w * fx * sx, plan.crop.h * fy * sy, outW[ci], outH[ci], spec.filter, outPlanes[ci].px.data(),
+             outPlanes[ci].stride);
+    padEdges(&outPlanes[ci]);
   }
   jpeg_abort_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
