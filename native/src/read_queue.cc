@@ -22,6 +22,7 @@
 
 #include "aligned_magic.h"
 #include "batch_memory.h"
+#include "writeback.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -350,6 +351,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "ReadQueue", cls);
   RegisterAlignedMagic(env, exports);
   RegisterBatchMemory(env, exports);
+  RegisterWriteback(env, exports);
   return exports;
 }
 

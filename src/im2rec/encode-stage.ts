@@ -34,6 +34,7 @@ import { ImageError, type TranscodeOptions } from '../codec/types.js';
 import { type ImageRecordInput, packImageRecord } from '../format/image-record.js';
 import type { ListItem } from '../format/list-file.js';
 import { IM2REC_READ_BUDGET, IM2REC_RECORD_BUDGET, MAX_IMAGE_FILE_BYTES, PLANNED_BYTES_PER_PIXEL } from '../io/limits.js';
+import { BufferPool } from '../util/buffer-pool.js';
 import { ByteBudget } from '../util/byte-budget.js';
 import { orderedMap } from '../util/ordered-map.js';
 import { type ImageSettings, planImage } from './image-plan.js';
@@ -68,6 +69,16 @@ export const BATCH = 16;
 const readBudget = new ByteBudget(IM2REC_READ_BUDGET);
 const recordBudget = new ByteBudget(IM2REC_RECORD_BUDGET);
 
+/**
+ * The buffers files are read into, given back once their bytes are written
+ * (passThrough) or encoded: reused, not fresh (see BufferPool). At most
+ * READ_POOL_IDLE of them wait unused; files over READ_POOL_LARGEST get their
+ * own.
+ */
+const READ_POOL_IDLE = 64 << 20;
+const READ_POOL_LARGEST = 16 << 20;
+const readBuffers = new BufferPool(READ_POOL_IDLE, READ_POOL_LARGEST);
+
 /** A batch's files (or its one file) and planned records: at most a quarter of their budgets, so that several batches are in flight. */
 const BATCH_FILE_BYTES = 64 << 20;
 const BATCH_RECORD_BYTES = 64 << 20;
@@ -95,6 +106,7 @@ interface Read {
 /** A batch's outcomes, one per list item in list order, and what gives their budgets back (once they are written). */
 export interface EncodedBatch {
   outcomes: Outcome[];
+  /** Once the records are written: their bytes may be handed out again (a passThrough record is its read buffer). */
   release: () => void;
 }
 
@@ -167,8 +179,13 @@ async function readImage(source: ByteSource, headroom: number): Promise<{ bytes:
   try {
     if (source.size > MAX_IMAGE_FILE_BYTES) return `too large: a file of ${source.size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} read at most`;
     if (source.size === 0) return 'empty file';
-    const bytes = Buffer.allocUnsafe(headroom + source.size);
-    await readWholeInto(source, bytes, headroom); // one that ends early: ChangedWhileReadError, a skip (skipReason)
+    const bytes = readBuffers.take(headroom + source.size);
+    try {
+      await readWholeInto(source, bytes, headroom); // one that ends early: ChangedWhileReadError, a skip (skipReason)
+    } catch (err) {
+      readBuffers.give(bytes);
+      throw err;
+    }
     // A remote image has no modification time to compare: a remote pack is not resumed.
     return { bytes, stamp: { size: source.size, mtimeNs: source.modifiedNs ?? 0n } };
   } catch (err) {
@@ -213,8 +230,15 @@ async function readBatch(batch: Found[], o: ResolvedOptions): Promise<Read[]> {
   return reads;
 }
 
-async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promise<Read> {
+async function readOne(f: Found, releaseShare: () => void, o: ResolvedOptions): Promise<Read> {
   const { item } = f;
+  let buffer: Buffer | null = null;
+  // Gives back the read budget's share and the buffer, once (the encode stage may call it twice).
+  const release = () => {
+    releaseShare();
+    if (buffer) readBuffers.give(buffer);
+    buffer = null;
+  };
   const skip = (reason: string, bytesIn = 0): Read => {
     release();
     return { item, outcome: { item, bytesIn, reason }, planned: 0, release: () => {} };
@@ -225,6 +249,7 @@ async function readOne(f: Found, release: () => void, o: ResolvedOptions): Promi
   const read = typeof f.source === 'string' ? f.source : await readImage(f.source, headroom);
   if (typeof read === 'string') return skip(read);
   const { bytes, stamp } = read;
+  buffer = bytes;
   const image = bytes.subarray(headroom);
   if (header) {
     // Any file's bytes, as MXNet's tools store them (audio, arrays, text packed with --exts);

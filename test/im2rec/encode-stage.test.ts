@@ -19,12 +19,16 @@ fs.writeFileSync(path.join(dir, 'text.jpg'), 'not an image');
 const item = (index: number, file: string, labels = [index]): ListItem => ({ index, labels, path: file, line: index + 1 });
 const items = [item(0, 'a.jpg'), item(1, 'gone.jpg'), item(2, 'empty.jpg'), item(3, 'text.jpg'), item(4, 'a.jpg', [4, 5])];
 
-/** Every batch the stage gives for `list`, each released as the writer would once it is written. */
+/**
+ * Every batch the stage gives for `list`, each released as the writer would once it is written:
+ * the records are copied first, since released bytes may be handed out again.
+ */
 async function encodeAll(list: ListItem[], resolved: ResolvedOptions, limit = 2): Promise<EncodedBatch[]> {
   const out: EncodedBatch[] = [];
   for await (const batch of encodeStage(list[Symbol.iterator](), resolved, limit)) {
+    const outcomes = batch.outcomes.map((o) => ('record' in o ? { ...o, record: Buffer.from(o.record) } : o));
     batch.release();
-    out.push(batch);
+    out.push({ ...batch, outcomes });
   }
   return out;
 }
@@ -52,4 +56,17 @@ test('batches of BATCH images at most, in list order, the last one short', async
   // passThrough: the file's bytes behind the record's header, as stored.
   const record = unpackImageRecord((batches[0]!.outcomes[0] as { record: Buffer }).record);
   assert.deepEqual([record.id, record.label, Buffer.compare(record.image, fs.readFileSync(path.join(dir, 'a.jpg')))], [0, [0], 0]);
+});
+
+test('the buffers files are read into are reused once their batch is released, not allocated anew', async () => {
+  const many = Array.from({ length: 8 * BATCH }, (_, i) => item(i, 'a.jpg'));
+  const resolved = { pathOf: (rel: string) => path.join(dir, rel), image: { ...DEFAULT_SETTINGS, passThrough: true }, packLabel: false };
+  const seen = new Set<ArrayBufferLike>();
+  let records = 0;
+  for await (const batch of encodeStage(many[Symbol.iterator](), resolved, 1)) {
+    for (const o of batch.outcomes) if ('record' in o) (seen.add(o.record.buffer), records++);
+    batch.release();
+  }
+  assert.equal(records, many.length);
+  assert.ok(seen.size < records / 2, `expected buffers reused, received ${seen.size} for ${records} records`);
 });

@@ -1,0 +1,61 @@
+// A local output hands its bytes to the disk as it grows (the io addon's
+// startWriteback, every 8 MiB), so that the fsync before publishing is not
+// left all of them to write; the bytes published are the bytes written.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { AtomicFile } from '../../src/io/atomic-file.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const addonFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/Release/mxrec_io.node');
+type Io = { startWriteback(fd: number, offset: number, length: number): void };
+
+test('writes past 8 MiB start their writeback in order, each range once, and the file is whole', (t) => {
+  if (!fs.existsSync(addonFile)) {
+    assert.ok(process.env.CI !== 'true', 'the io addon is built on CI');
+    return t.skip('the io addon is not built');
+  }
+  // The same exports object the module under test loaded (require's cache): its calls can be seen.
+  const io = createRequire(import.meta.url)(addonFile) as Io;
+  const calls: Array<[number, number]> = [];
+  const real = io.startWriteback;
+  io.startWriteback = (fd, offset, length) => {
+    calls.push([offset, length]);
+    real(fd, offset, length);
+  };
+  t.after(() => {
+    io.startWriteback = real;
+  });
+  const file = path.join(tempDir(), 'out.bin');
+  const out = AtomicFile.create(file);
+  const hash = crypto.createHash('sha256');
+  const piece = crypto.randomBytes(3 << 20); // 3 MiB pieces: ranges do not fall on piece edges
+  for (let i = 0; i < 7; i++) {
+    const bytes = piece.subarray(i, piece.length - i);
+    if (i % 2) out.writevSync([bytes.subarray(0, 100), bytes.subarray(100)]);
+    else out.writeSync(bytes);
+    hash.update(bytes);
+  }
+  out.finish();
+  out.publish();
+  assert.ok(calls.length >= 2, `expected startWriteback for 21 MiB written, received ${calls.length} calls`);
+  let next = 0;
+  for (const [offset, length] of calls) {
+    assert.equal(offset, next, 'ranges follow each other');
+    assert.ok(length >= 8 << 20);
+    next = offset + length;
+  }
+  assert.ok(next <= fs.statSync(file).size);
+  assert.equal(crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'), hash.digest('hex'));
+});
+
+test('startWriteback refuses what is not a descriptor and a range', (t) => {
+  if (!fs.existsSync(addonFile)) return t.skip('the io addon is not built');
+  const io = createRequire(import.meta.url)(addonFile) as Io;
+  assert.throws(() => io.startWriteback(-1, 0, 10), /expected a descriptor and a range/);
+  assert.throws(() => io.startWriteback(0, -5, 10), /expected a descriptor and a range/);
+});
