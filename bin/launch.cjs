@@ -5,6 +5,7 @@
 // can be set. Then the compiled CLI is loaded from dist/, with a clear
 // message when the package has not been built.
 'use strict';
+const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -31,12 +32,26 @@ function sizeThreadPool(argv, env = process.env) {
   env.UV_THREADPOOL_SIZE = String(Number.isInteger(n) && n > 0 ? Math.min(Math.max(n, POOL_DEFAULT), POOL_MAX) : POOL_DEFAULT);
 }
 
+/**
+ * dist/bin/NAME.js, the command's modules in one file (scripts/bundle-cli.mjs),
+ * when it is there and no older than the compiled entry it was made from;
+ * else that entry (a build without esbuild, or only tsc run since).
+ */
+function entryFile(name, compiled) {
+  const bundle = path.join(path.dirname(compiled), '..', 'bin', `${name}.js`);
+  try {
+    return fs.statSync(bundle).mtimeMs >= fs.statSync(compiled).mtimeMs ? bundle : compiled;
+  } catch {
+    return compiled;
+  }
+}
+
 async function launch(name, modulePath) {
   sizeThreadPool(process.argv.slice(2));
   // The AWS SDK (loaded for s3:// only) warns on Node 20 about its releases after January 2027;
   // the commands' output is theirs, and the Node versions mxrec supports are in its docs.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const file = path.join(__dirname, modulePath);
+  const file = entryFile(name, path.join(__dirname, modulePath));
   let mod;
   try {
     mod = await import(pathToFileURL(file).href);
@@ -50,4 +65,4 @@ async function launch(name, modulePath) {
   await mod.main(process.argv);
 }
 
-module.exports = { launch, sizeThreadPool };
+module.exports = { launch, sizeThreadPool, entryFile };
