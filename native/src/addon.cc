@@ -476,6 +476,8 @@ napi_value Init(napi_env env, napi_value exports) {
                            std::to_string(v % 1000);
   napi_value version = makeString(env, text);
   napi_set_named_property(env, exports, "libjpegTurbo", version);
+  // Asked here, on the main thread, so that the choice is made before any pool thread resizes.
+  napi_set_named_property(env, exports, "simd", makeString(env, simdPath()));
   return exports;
 }
 

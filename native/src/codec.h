@@ -111,4 +111,9 @@ struct Normalize {
 void toPlanarFloat(const Image& img, const Normalize& n, float* dst);
 void toPlanarU8(const Image& img, bool mirror, uint8_t* dst);
 
+// Which build of the pixel loops runs: "avx2" when the CPU has it and the
+// environment's MXREC_SIMD is not "baseline", else "baseline". Decided on the
+// first call, once per process.
+const char* simdPath();
+
 }  // namespace mxrec

@@ -11,24 +11,76 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
 #include "codec.h"
 
 // The hot pixel loops are built twice: for the baseline x86-64 (SSE2) and for
-// AVX2, and the loader picks one per machine (GCC/Clang function
-// multiversioning, an ifunc: glibc only). SSE2 has no byte shuffle, so
-// de-interleaving RGB and widening bytes to floats stay scalar there; with
-// AVX2 the same loops vectorise (measured: a full-size decode to planar RGB
-// went from 1,180 to 1,480 images/s on one core).
-#if defined(__x86_64__) && defined(__GLIBC__) && (defined(__GNUC__) || defined(__clang__))
-#define MXREC_PIXEL_LOOP __attribute__((target_clones("avx2", "default")))
+// AVX2. SSE2 has no byte shuffle, so de-interleaving RGB and widening bytes to
+// floats stay scalar there; with AVX2 the same loops vectorise (measured: a
+// full-size decode to planar RGB went from 1,180 to 1,480 images/s on one
+// core). Each loop's body is written once (NAME##Body, always inlined) and
+// MXREC_PIXEL_LOOP instantiates it at both targets plus NAME(), which calls
+// the one simdPath() chose. The choice is ours, not an ifunc's, so that
+// MXREC_SIMD=baseline can force the baseline on an AVX2 machine: the test
+// that both paths give the same bytes needs it, and so does anyone who
+// suspects a SIMD bug. Elsewhere (not x86-64, not GCC/Clang) only the
+// baseline is compiled. The target is "avx2" alone, not "fma": contracting a
+// multiply and an add into one rounding would change the float planes' bytes.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MXREC_HAVE_AVX2 1
 #else
-#define MXREC_PIXEL_LOOP
+#define MXREC_HAVE_AVX2 0
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MXREC_PIXEL_BODY inline __attribute__((always_inline))
+#else
+#define MXREC_PIXEL_BODY inline
+#endif
+
+#if MXREC_HAVE_AVX2
+#define MXREC_PIXEL_LOOP(name, params, args)                                     \
+  void name##Baseline params { name##Body args; }                                \
+  __attribute__((target("avx2"))) void name##Avx2 params { name##Body args; }  \
+  void name params {                                                             \
+    if (useAvx2())                                                               \
+      name##Avx2 args;                                                           \
+    else                                                                         \
+      name##Baseline args;                                                       \
+  }
+#else
+#define MXREC_PIXEL_LOOP(name, params, args) \
+  void name params { name##Body args; }
 #endif
 
 namespace mxrec {
+
+namespace {
+
+bool chooseAvx2() {
+#if MXREC_HAVE_AVX2
+  const char* env = std::getenv("MXREC_SIMD");
+  if (env != nullptr && std::strcmp(env, "baseline") == 0) return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") != 0;
+#else
+  return false;
+#endif
+}
+
+// Once per process, on first use: the addon asks at load, on the main thread,
+// before any pool thread resizes (getenv is not safe against a concurrent setenv).
+bool useAvx2() {
+  static const bool avx2 = chooseAvx2();
+  return avx2;
+}
+
+}  // namespace
+
+const char* simdPath() { return useAvx2() ? "avx2" : "baseline"; }
 
 namespace {
 
@@ -266,8 +318,8 @@ bool nonNegative(const Taps& t) {
   return true;
 }
 
-MXREC_PIXEL_LOOP void vertical8(const uint8_t* src, size_t srcStride, int rowLen, const Taps& t, const Taps8& q,
-                                int outH, uint8_t* dst, size_t dstStride) {
+MXREC_PIXEL_BODY void vertical8Body(const uint8_t* src, size_t srcStride, int rowLen, const Taps& t,
+                                    const Taps8& q, int outH, uint8_t* dst, size_t dstStride) {
   std::vector<uint16_t> acc(static_cast<size_t>(rowLen));
   for (int y = 0; y < outH; y++) {
     const uint8_t* first = src + static_cast<size_t>(t.start[static_cast<size_t>(y)]) * srcStride;
@@ -291,6 +343,10 @@ MXREC_PIXEL_LOOP void vertical8(const uint8_t* src, size_t srcStride, int rowLen
     for (int i = 0; i < rowLen; i++) d[i] = static_cast<uint8_t>(a[i] >> 8);
   }
 }
+MXREC_PIXEL_LOOP(vertical8,
+                 (const uint8_t* src, size_t srcStride, int rowLen, const Taps& t, const Taps8& q, int outH,
+                  uint8_t* dst, size_t dstStride),
+                 (src, srcStride, rowLen, t, q, outH, dst, dstStride))
 
 // Two neighbouring bytes, the first in the low half: one 16-bit load where
 // that is the machine's order (GCC does not merge the two byte loads itself).
@@ -308,8 +364,9 @@ inline uint16_t loadPair(const uint8_t* p) {
 // transcode's every plane. Both taps are neighbours, so one 16-bit load
 // gathers them (half the scalar loads of the general loop, which cost four
 // fifths of it); the arithmetic is the general loop's, so are the bytes.
-MXREC_PIXEL_LOOP void horizontalPairs(const uint8_t* src, int srcW, int rows, const Taps8& q, int outW, uint8_t* dst,
-                                      size_t dstStride) {
+// Only horizontal8 calls it: inlined there, it is built at both targets too.
+MXREC_PIXEL_BODY void horizontalPairsBody(const uint8_t* src, int srcW, int rows, const Taps8& q, int outW,
+                                          uint8_t* dst, size_t dstStride) {
   const size_t n = static_cast<size_t>(outW);
   std::vector<uint16_t> pairs(n);
   uint16_t* p = pairs.data();
@@ -326,9 +383,9 @@ MXREC_PIXEL_LOOP void horizontalPairs(const uint8_t* src, int srcW, int rows, co
 }
 
 // `src` rows must be readable 4 bytes past their last pixel (the caller pads).
-MXREC_PIXEL_LOOP void horizontal8(const uint8_t* src, int srcW, int C, int rows, const Taps8& q, int outW,
-                                  uint8_t* dst, size_t dstStride) {
-  if (C == 1 && q.taps == 2) return horizontalPairs(src, srcW, rows, q, outW, dst, dstStride);
+MXREC_PIXEL_BODY void horizontal8Body(const uint8_t* src, int srcW, int C, int rows, const Taps8& q, int outW,
+                                      uint8_t* dst, size_t dstStride) {
+  if (C == 1 && q.taps == 2) return horizontalPairsBody(src, srcW, rows, q, outW, dst, dstStride);
   const size_t n = static_cast<size_t>(outW) * C;
   std::vector<uint8_t> gathered(n + 4);  // + 4: the last 4-byte copy may overhang
   std::vector<uint16_t> acc(n);
@@ -351,6 +408,10 @@ MXREC_PIXEL_LOOP void horizontal8(const uint8_t* src, int srcW, int C, int rows,
     for (size_t e = 0; e < n; e++) d[e] = static_cast<uint8_t>(a[e] >> 8);
   }
 }
+MXREC_PIXEL_LOOP(horizontal8,
+                 (const uint8_t* src, int srcW, int C, int rows, const Taps8& q, int outW, uint8_t* dst,
+                  size_t dstStride),
+                 (src, srcW, C, rows, q, outW, dst, dstStride))
 
 }  // namespace
 
@@ -421,8 +482,8 @@ namespace {
 // One pass over each interleaved row, writing every plane, with the mirror
 // test outside the pixel loop, so that the de-interleave vectorises (the
 // per-channel, per-pixel version cost a quarter of a full-size decode).
-MXREC_PIXEL_LOOP void planarRowU8x3(const uint8_t* __restrict row, int W, bool mirror, uint8_t* __restrict r,
-                                    uint8_t* __restrict g, uint8_t* __restrict b) {
+MXREC_PIXEL_BODY void planarRowU8x3Body(const uint8_t* __restrict row, int W, bool mirror, uint8_t* __restrict r,
+                                        uint8_t* __restrict g, uint8_t* __restrict b) {
   if (mirror) {
     for (int x = 0; x < W; x++) {
       const uint8_t* p = row + static_cast<size_t>(W - 1 - x) * 3;
@@ -438,11 +499,16 @@ MXREC_PIXEL_LOOP void planarRowU8x3(const uint8_t* __restrict row, int W, bool m
     }
   }
 }
+MXREC_PIXEL_LOOP(planarRowU8x3,
+                 (const uint8_t* __restrict row, int W, bool mirror, uint8_t* __restrict r, uint8_t* __restrict g,
+                  uint8_t* __restrict b),
+                 (row, W, mirror, r, g, b))
 
 // The same for float output: (x - mean) * a per channel, a = scale / std.
 // Computed, not looked up in a table: a lookup is a gather, which does not vectorise.
-MXREC_PIXEL_LOOP void planarRowF32x3(const uint8_t* __restrict row, int W, bool mirror, const float* mean,
-                                     const float* a, float* __restrict r, float* __restrict g, float* __restrict b) {
+MXREC_PIXEL_BODY void planarRowF32x3Body(const uint8_t* __restrict row, int W, bool mirror, const float* mean,
+                                         const float* a, float* __restrict r, float* __restrict g,
+                                         float* __restrict b) {
   const float m0 = mean[0], m1 = mean[1], m2 = mean[2], a0 = a[0], a1 = a[1], a2 = a[2];
   if (mirror) {
     for (int x = 0; x < W; x++) {
@@ -459,6 +525,10 @@ MXREC_PIXEL_LOOP void planarRowF32x3(const uint8_t* __restrict row, int W, bool 
     }
   }
 }
+MXREC_PIXEL_LOOP(planarRowF32x3,
+                 (const uint8_t* __restrict row, int W, bool mirror, const float* mean, const float* a,
+                  float* __restrict r, float* __restrict g, float* __restrict b),
+                 (row, W, mirror, mean, a, r, g, b))
 
 }  // namespace
 

@@ -34,6 +34,8 @@ export interface NativeTranscoded {
 }
 export interface NativeAddon {
   libjpegTurbo: string;
+  /** Which build of the resize and RGB-to-planes loops runs (native/src/resize.cc, MXREC_SIMD). */
+  simd: 'avx2' | 'baseline';
   header(input: Uint8Array): { width: number; height: number; channels: number; progressive: boolean };
   transcodeBatch(
     jobs: { input: Uint8Array; spec: NativeSpec }[],
@@ -62,6 +64,11 @@ export function nativeInWords(): string {
 export const nativeStatus = {
   available: native !== null,
   libjpegTurbo: native?.libjpegTurbo ?? null,
+  /**
+   * Which build of the addon's pixel loops runs, chosen once per process: `'avx2'` when the CPU has
+   * AVX2 and the environment's `MXREC_SIMD` is not `baseline`, else `'baseline'`; null without the addon.
+   */
+  simd: native?.simd ?? null,
   /** Empty when available. */
   reason: loaded.reason,
   hint:
