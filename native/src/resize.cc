@@ -426,6 +426,62 @@ bool isIdentity(const Taps& t, int base) {
 }
 }  // namespace
 
+namespace {
+
+// The taps of one axis (and their 8-bit form, when the fast path wants it),
+// kept for the next image: working them out cost as much as the horizontal
+// pass, and images of one size (most of a dataset's, and a JPEG's two chroma
+// planes always) ask for the same ones again. A few per thread, so pool
+// threads share nothing.
+struct AxisKey {
+  double w0, wlen;
+  int lo, hi, outLen;
+  Filter filter;
+  bool operator==(const AxisKey& o) const {
+    return w0 == o.w0 && wlen == o.wlen && lo == o.lo && hi == o.hi && outLen == o.outLen && filter == o.filter;
+  }
+};
+
+struct AxisPlan {
+  AxisKey key;
+  Taps taps;
+  bool fast8 = false;  // nonNegative(taps)
+  // toTaps8 for (channels, base); made when first asked for.
+  int taps8Channels = 0, taps8Base = 0;
+  std::unique_ptr<Taps8> taps8;
+
+  const Taps8& eight(int channels, int base) {
+    if (!taps8 || taps8Channels != channels || taps8Base != base) {
+      taps8 = std::make_unique<Taps8>(toTaps8(taps, key.outLen, channels, base));
+      taps8Channels = channels;
+      taps8Base = base;
+    }
+    return *taps8;
+  }
+};
+
+constexpr size_t kPlansKept = 8;
+
+AxisPlan& axisPlan(const AxisKey& key) {
+  thread_local std::vector<std::unique_ptr<AxisPlan>> kept;  // most recently used last
+  for (size_t i = kept.size(); i-- > 0;) {
+    if (kept[i]->key == key) {
+      std::rotate(kept.begin() + static_cast<std::ptrdiff_t>(i), kept.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                  kept.end());
+      return *kept.back();
+    }
+  }
+  if (kept.size() == kPlansKept) kept.erase(kept.begin());
+  auto plan = std::make_unique<AxisPlan>();
+  plan->key = key;
+  plan->taps = computeTaps(key.w0, key.wlen, key.lo, key.hi, key.outLen, key.filter);
+  plan->fast8 = nonNegative(plan->taps);
+  kept.push_back(std::move(plan));
+  return *kept.back();
+}
+
+}  // namespace
+
 void resizeTo(const uint8_t* pixels, size_t stride, int srcW, int srcH, int C, double wx, double wy, double ww,
               double wh, int width, int height, Filter filter, uint8_t* dst, size_t dstStride) {
   // Taps stay inside the window's pixels, so a crop resizes as if cut out first.
@@ -433,8 +489,10 @@ void resizeTo(const uint8_t* pixels, size_t stride, int srcW, int srcH, int C, d
   const int xhi = std::min(srcW, std::max(xlo + 1, static_cast<int>(std::ceil(wx + ww))));
   const int ylo = std::max(0, static_cast<int>(std::floor(wy)));
   const int yhi = std::min(srcH, std::max(ylo + 1, static_cast<int>(std::ceil(wy + wh))));
-  const Taps tx = computeTaps(wx, ww, xlo, xhi, width, filter);
-  const Taps ty = computeTaps(wy, wh, ylo, yhi, height, filter);
+  AxisPlan& px = axisPlan({wx, ww, xlo, xhi, width, filter});
+  AxisPlan& py = axisPlan({wy, wh, ylo, yhi, height, filter});
+  const Taps& tx = px.taps;
+  const Taps& ty = py.taps;
 
   const int cols = xhi - xlo;
   const uint8_t* window = pixels + static_cast<size_t>(xlo) * C;
@@ -447,9 +505,9 @@ void resizeTo(const uint8_t* pixels, size_t stride, int srcW, int srcH, int C, d
   if (tmp) std::memset(tmp.get() + tmpSize, 0, 4);
   uint8_t* mid = copyRows ? dst : tmp.get();
   const size_t midStride = copyRows ? dstStride : static_cast<size_t>(cols) * C;
-  if (nonNegative(tx) && nonNegative(ty)) {
-    vertical8(window, stride, cols * C, ty, toTaps8(ty, height, 1, 0), height, mid, midStride);
-    if (!copyRows) horizontal8(tmp.get(), cols, C, height, toTaps8(tx, width, C, xlo), width, dst, dstStride);
+  if (px.fast8 && py.fast8) {
+    vertical8(window, stride, cols * C, ty, py.eight(1, 0), height, mid, midStride);
+    if (!copyRows) horizontal8(tmp.get(), cols, C, height, px.eight(C, xlo), width, dst, dstStride);
     return;
   }
   vertical(window, stride, cols * C, ty, 0, height, mid, midStride);
