@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mxrec_io",
-      "sources": ["native/src/read_queue.cc", "native/src/aligned_magic.cc", "native/src/batch_memory.cc", "native/src/writeback.cc"],
+      "sources": ["native/src/read_queue.cc", "native/src/aligned_magic.cc", "native/src/batch_memory.cc", "native/src/writeback.cc", "native/src/malloc_tuning.cc"],
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-O2"],
       "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra"],

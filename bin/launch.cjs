@@ -46,7 +46,22 @@ function entryFile(name, compiled) {
   }
 }
 
+/**
+ * glibc's malloc set to keep freed memory for reuse (the io addon's
+ * keepFreedMemory; see native/src/malloc_tuning.cc), before libuv's pool
+ * threads make arenas of their own. Nothing without the addon.
+ */
+function keepFreedMemory(env = process.env) {
+  if (env.MXREC_NO_NATIVE === '1') return;
+  try {
+    require(path.join(__dirname, '../build/Release/mxrec_io.node')).keepFreedMemory();
+  } catch {
+    // not built: malloc as it is
+  }
+}
+
 async function launch(name, modulePath) {
+  keepFreedMemory();
   sizeThreadPool(process.argv.slice(2));
   // The AWS SDK (loaded for s3:// only) warns on Node 20 about its releases after January 2027;
   // the commands' output is theirs, and the Node versions mxrec supports are in its docs.

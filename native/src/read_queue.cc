@@ -23,6 +23,7 @@
 #include "aligned_magic.h"
 #include "batch_memory.h"
 #include "writeback.h"
+#include "malloc_tuning.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -352,6 +353,7 @@ napi_value Init(napi_env env, napi_value exports) {
   RegisterAlignedMagic(env, exports);
   RegisterBatchMemory(env, exports);
   RegisterWriteback(env, exports);
+  RegisterMallocTuning(env, exports);
   return exports;
 }
 

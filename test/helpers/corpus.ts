@@ -141,7 +141,7 @@ function photoCrops(next: () => number, maxSide: number): () => Promise<Sharp> {
 }
 
 /** The wallpaper photos (largest copy of each), fetched into .cache/corpus-photos the first time. */
-function debianPhotos(): string[] {
+export function debianPhotos(): string[] {
   const cache = path.join(root, '.cache', 'corpus-photos');
   const unpacked = path.join(cache, 'files');
   if (!fs.existsSync(path.join(cache, 'done'))) {
