@@ -18,6 +18,7 @@ import path from 'node:path';
 import { PYTHON, type Run, corpusDir, here, measure, median, root, timedRuns } from './common.js';
 import { imageInfo, isJpeg } from '../dist/index.js';
 import { debianPhotos } from '../test/helpers/corpus.js';
+import { jpegFrame } from '../test/helpers/fixtures.js';
 
 const IM2REC = path.join(root, 'bin/im2rec.cjs');
 const TRIALS = 3;
@@ -79,17 +80,6 @@ function benchPack(outDir: string, corpus: string, listText: string): PackRow[] 
   });
 }
 
-/** A JPEG's size and whether it is progressive, from its SOF marker. */
-function jpegFrame(bytes: Buffer): { width: number; height: number; progressive: boolean } | null {
-  for (let i = 2; i + 9 < bytes.length && bytes[i] === 0xff; i += 2 + bytes.readUInt16BE(i + 2)) {
-    const m = bytes[i + 1]!;
-    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-      return { height: bytes.readUInt16BE(i + 5), width: bytes.readUInt16BE(i + 7), progressive: m === 0xc2 || m === 0xc6 || m === 0xca || m === 0xce };
-    }
-  }
-  return null;
-}
-
 /** How often each photo is listed: work enough that start-up is not most of a run (baseline photos decode fast). */
 const PHOTO_REPEATS = { baseline: 10, progressive: 4 };
 
@@ -109,7 +99,6 @@ function benchPhotos(outDir: string) {
   const megapixels = { baseline: [] as number[], progressive: [] as number[] };
   for (const p of photos) {
     const frame = jpegFrame(fs.readFileSync(p));
-    if (!frame) continue;
     const mp = (frame.width * frame.height) / 1e6;
     const group = frame.progressive ? 'progressive' : mp >= 2 ? 'baseline' : null;
     if (!group) continue;

@@ -17,9 +17,21 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist/bin');
 
+/** Run as `npm run build`'s step (not imported by install.mjs): a failed bundle fails the build. */
+const direct = process.argv[1] === fileURLToPath(import.meta.url);
 const esbuild = await import('esbuild').catch(() => null);
-if (esbuild) await bundle(esbuild);
-else process.stderr.write('mxrec: esbuild is not installed: the commands start from dist/cli, unbundled\n');
+if (!esbuild) {
+  process.stderr.write('mxrec: esbuild is not installed: the commands start from dist/cli, unbundled\n');
+} else {
+  try {
+    await bundle(esbuild);
+  } catch (err) {
+    // esbuild there but unable to run (its platform binary left out, say): an install still succeeds.
+    fs.rmSync(out, { recursive: true, force: true });
+    if (direct) throw err;
+    process.stderr.write(`mxrec: could not bundle the commands (${String(err).split('\n')[0]}); they start from dist/cli, unbundled\n`);
+  }
+}
 
 async function bundle({ build }) {
   fs.rmSync(out, { recursive: true, force: true }); // no chunks left from an earlier build

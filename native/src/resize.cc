@@ -461,23 +461,29 @@ struct AxisPlan {
 };
 
 constexpr size_t kPlansKept = 8;
+// Plans for outputs wider or taller than this are made for the one call and
+// not kept: a plan takes ~32 bytes per output sample, and what a thread
+// keeps after its job must stay small.
+constexpr int kLongestKept = 4096;
 
-AxisPlan& axisPlan(const AxisKey& key) {
-  thread_local std::vector<std::unique_ptr<AxisPlan>> kept;  // most recently used last
+std::shared_ptr<AxisPlan> axisPlan(const AxisKey& key) {
+  thread_local std::vector<std::shared_ptr<AxisPlan>> kept;  // most recently used last
   for (size_t i = kept.size(); i-- > 0;) {
     if (kept[i]->key == key) {
       std::rotate(kept.begin() + static_cast<std::ptrdiff_t>(i), kept.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                   kept.end());
-      return *kept.back();
+      return kept.back();
     }
   }
-  if (kept.size() == kPlansKept) kept.erase(kept.begin());
-  auto plan = std::make_unique<AxisPlan>();
+  auto plan = std::make_shared<AxisPlan>();
   plan->key = key;
   plan->taps = computeTaps(key.w0, key.wlen, key.lo, key.hi, key.outLen, key.filter);
   plan->fast8 = nonNegative(plan->taps);
-  kept.push_back(std::move(plan));
-  return *kept.back();
+  if (key.outLen <= kLongestKept) {
+    if (kept.size() == kPlansKept) kept.erase(kept.begin());
+    kept.push_back(plan);
+  }
+  return plan;
 }
 
 }  // namespace
@@ -489,10 +495,11 @@ void resizeTo(const uint8_t* pixels, size_t stride, int srcW, int srcH, int C, d
   const int xhi = std::min(srcW, std::max(xlo + 1, static_cast<int>(std::ceil(wx + ww))));
   const int ylo = std::max(0, static_cast<int>(std::floor(wy)));
   const int yhi = std::min(srcH, std::max(ylo + 1, static_cast<int>(std::ceil(wy + wh))));
-  AxisPlan& px = axisPlan({wx, ww, xlo, xhi, width, filter});
-  AxisPlan& py = axisPlan({wy, wh, ylo, yhi, height, filter});
-  const Taps& tx = px.taps;
-  const Taps& ty = py.taps;
+  // Held for the call: a plan may be dropped from the thread's cache meanwhile.
+  const std::shared_ptr<AxisPlan> px = axisPlan({wx, ww, xlo, xhi, width, filter});
+  const std::shared_ptr<AxisPlan> py = axisPlan({wy, wh, ylo, yhi, height, filter});
+  const Taps& tx = px->taps;
+  const Taps& ty = py->taps;
 
   const int cols = xhi - xlo;
   const uint8_t* window = pixels + static_cast<size_t>(xlo) * C;
@@ -505,9 +512,9 @@ void resizeTo(const uint8_t* pixels, size_t stride, int srcW, int srcH, int C, d
   if (tmp) std::memset(tmp.get() + tmpSize, 0, 4);
   uint8_t* mid = copyRows ? dst : tmp.get();
   const size_t midStride = copyRows ? dstStride : static_cast<size_t>(cols) * C;
-  if (px.fast8 && py.fast8) {
-    vertical8(window, stride, cols * C, ty, py.eight(1, 0), height, mid, midStride);
-    if (!copyRows) horizontal8(tmp.get(), cols, C, height, px.eight(C, xlo), width, dst, dstStride);
+  if (px->fast8 && py->fast8) {
+    vertical8(window, stride, cols * C, ty, py->eight(1, 0), height, mid, midStride);
+    if (!copyRows) horizontal8(tmp.get(), cols, C, height, px->eight(C, xlo), width, dst, dstStride);
     return;
   }
   vertical(window, stride, cols * C, ty, 0, height, mid, midStride);

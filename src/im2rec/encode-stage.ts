@@ -83,7 +83,9 @@ const recordBudget = new ByteBudget(IM2REC_RECORD_BUDGET);
  * encoded (files) or written (records; a passThrough record is its file's
  * buffer): reused, not fresh (see BufferPool; a fresh 20 KB buffer cost 85 us
  * on the VMs measured, a tenth of a transcode). At most POOL_IDLE of them
- * wait unused; files over POOL_LARGEST get their own.
+ * wait unused, for the process's life; files over POOL_LARGEST get their
+ * own. The budgets count the bytes asked for; a pooled buffer is its size
+ * class, at most a quarter and a page more.
  */
 const POOL_IDLE = 64 << 20;
 const POOL_LARGEST = 16 << 20;

@@ -30,7 +30,9 @@ import type { OutputOptions } from './store.js';
 import { UsageError } from '../util/errors.js';
 import { loadAddon } from '../native/load-addon.js';
 
-const io = loadAddon<{ startWriteback(fd: number, offset: number, length: number): void }>('mxrec_io').addon;
+const io = loadAddon<{ startWriteback?(fd: number, offset: number, length: number): void }>('mxrec_io').addon;
+/** False without the addon, or with one built before it had startWriteback (no rebuild since). */
+const canWriteBack = typeof io?.startWriteback === 'function';
 
 /** Bytes written between two startWriteback calls: few calls, and little left for the fsync. */
 const WRITE_BEHIND = 8 << 20;
@@ -186,8 +188,8 @@ export class AtomicFile {
 
   private wrote(bytes: number): void {
     this.written += bytes;
-    if (io && this.written - this.writtenBack >= WRITE_BEHIND) {
-      io.startWriteback(this.fd!, this.writtenBack, this.written - this.writtenBack);
+    if (canWriteBack && this.written - this.writtenBack >= WRITE_BEHIND) {
+      io!.startWriteback!(this.fd!, this.writtenBack, this.written - this.writtenBack);
       this.writtenBack = this.written;
     }
   }

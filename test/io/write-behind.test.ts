@@ -53,6 +53,28 @@ test('writes past 8 MiB start their writeback in order, each range once, and the
   assert.equal(crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'), hash.digest('hex'));
 });
 
+test('a file continued after an interrupted run hands on its ranges from where it was continued', (t) => {
+  if (!fs.existsSync(addonFile)) return t.skip('the io addon is not built');
+  const io = createRequire(import.meta.url)(addonFile) as Io;
+  const calls: Array<[number, number]> = [];
+  const real = io.startWriteback;
+  io.startWriteback = (fd, offset, length) => {
+    calls.push([offset, length]);
+    real(fd, offset, length);
+  };
+  t.after(() => {
+    io.startWriteback = real;
+  });
+  const dir = tempDir();
+  const temp = path.join(dir, 'out.bin.partial');
+  const kept = 5 << 20;
+  fs.writeFileSync(temp, crypto.randomBytes(kept + 1000)); // what the interrupted run left, 1000 bytes past what it kept
+  const out = AtomicFile.create(path.join(dir, 'out.bin'), { tempPath: temp, continueAt: kept });
+  out.writeSync(crypto.randomBytes(9 << 20));
+  out.finish();
+  assert.deepEqual(calls, [[kept, 9 << 20]]);
+});
+
 test('startWriteback refuses what is not a descriptor and a range', (t) => {
   if (!fs.existsSync(addonFile)) return t.skip('the io addon is not built');
   const io = createRequire(import.meta.url)(addonFile) as Io;
