@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AtomicFile } from '../../src/io/atomic-file.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -14,12 +14,11 @@ import { tempDir } from '../helpers/tmp.js';
 const addonFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/Release/mxrec_io.node');
 type Io = { startWriteback(fd: number, offset: number, length: number): void };
 
-test('writes past 8 MiB start their writeback in order, each range once, and the file is whole', (t) => {
-  if (!fs.existsSync(addonFile)) {
-    assert.ok(process.env.CI !== 'true', 'the io addon is built on CI');
-    return t.skip('the io addon is not built');
-  }
-  // The same exports object the module under test loaded (require's cache): its calls can be seen.
+/**
+ * The [offset, length] of each startWriteback call until the test ends. The addon is the same
+ * exports object the module under test loaded (require's cache), so its calls can be seen.
+ */
+function seeWriteback(t: TestContext): Array<[number, number]> {
   const io = createRequire(import.meta.url)(addonFile) as Io;
   const calls: Array<[number, number]> = [];
   const real = io.startWriteback;
@@ -30,6 +29,15 @@ test('writes past 8 MiB start their writeback in order, each range once, and the
   t.after(() => {
     io.startWriteback = real;
   });
+  return calls;
+}
+
+test('writes past 8 MiB start their writeback in order, each range once, and the file is whole', (t) => {
+  if (!fs.existsSync(addonFile)) {
+    assert.ok(process.env.CI !== 'true', 'the io addon is built on CI');
+    return t.skip('the io addon is not built');
+  }
+  const calls = seeWriteback(t);
   const file = path.join(tempDir(), 'out.bin');
   const out = AtomicFile.create(file);
   const hash = crypto.createHash('sha256');
@@ -55,16 +63,7 @@ test('writes past 8 MiB start their writeback in order, each range once, and the
 
 test('a file continued after an interrupted run hands on its ranges from where it was continued', (t) => {
   if (!fs.existsSync(addonFile)) return t.skip('the io addon is not built');
-  const io = createRequire(import.meta.url)(addonFile) as Io;
-  const calls: Array<[number, number]> = [];
-  const real = io.startWriteback;
-  io.startWriteback = (fd, offset, length) => {
-    calls.push([offset, length]);
-    real(fd, offset, length);
-  };
-  t.after(() => {
-    io.startWriteback = real;
-  });
+  const calls = seeWriteback(t);
   const dir = tempDir();
   const temp = path.join(dir, 'out.bin.partial');
   const kept = 5 << 20;
