@@ -4,22 +4,20 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { AtomicFile } from '../../src/io/atomic-file.js';
+import { loadAddon } from '../../src/native/load-addon.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const addonFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../build/Release/mxrec_io.node');
 type Io = { startWriteback(fd: number, offset: number, length: number): void };
+// The loader atomic-file.ts uses: the same exports object (require's cache), null when it has none
+// (not built, or MXREC_NO_NATIVE=1), and then there is nothing to see.
+const { addon: io, reason } = loadAddon<Io>('mxrec_io');
+if (process.env.CI === 'true' && process.env.MXREC_NO_NATIVE !== '1') assert.ok(io, `mxrec_io did not load: ${reason}`);
 
-/**
- * The [offset, length] of each startWriteback call until the test ends. The addon is the same
- * exports object the module under test loaded (require's cache), so its calls can be seen.
- */
-function seeWriteback(t: TestContext): Array<[number, number]> {
-  const io = createRequire(import.meta.url)(addonFile) as Io;
+/** The [offset, length] of each startWriteback call until the test ends. */
+function seeWriteback(t: TestContext, io: Io): Array<[number, number]> {
   const calls: Array<[number, number]> = [];
   const real = io.startWriteback;
   io.startWriteback = (fd, offset, length) => {
@@ -33,11 +31,8 @@ function seeWriteback(t: TestContext): Array<[number, number]> {
 }
 
 test('writes past 8 MiB start their writeback in order, each range once, and the file is whole', (t) => {
-  if (!fs.existsSync(addonFile)) {
-    assert.ok(process.env.CI !== 'true', 'the io addon is built on CI');
-    return t.skip('the io addon is not built');
-  }
-  const calls = seeWriteback(t);
+  if (!io) return t.skip(`the io addon is not loaded: ${reason}`);
+  const calls = seeWriteback(t, io);
   const file = path.join(tempDir(), 'out.bin');
   const out = AtomicFile.create(file);
   const hash = crypto.createHash('sha256');
@@ -62,8 +57,8 @@ test('writes past 8 MiB start their writeback in order, each range once, and the
 });
 
 test('a file continued after an interrupted run hands on its ranges from where it was continued', (t) => {
-  if (!fs.existsSync(addonFile)) return t.skip('the io addon is not built');
-  const calls = seeWriteback(t);
+  if (!io) return t.skip(`the io addon is not loaded: ${reason}`);
+  const calls = seeWriteback(t, io);
   const dir = tempDir();
   const temp = path.join(dir, 'out.bin.partial');
   const kept = 5 << 20;
@@ -75,8 +70,7 @@ test('a file continued after an interrupted run hands on its ranges from where i
 });
 
 test('startWriteback refuses what is not a descriptor and a range', (t) => {
-  if (!fs.existsSync(addonFile)) return t.skip('the io addon is not built');
-  const io = createRequire(import.meta.url)(addonFile) as Io;
+  if (!io) return t.skip(`the io addon is not loaded: ${reason}`);
   assert.throws(() => io.startWriteback(-1, 0, 10), /expected a descriptor and a range/);
   assert.throws(() => io.startWriteback(0, -5, 10), /expected a descriptor and a range/);
 });
