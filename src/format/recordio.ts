@@ -189,6 +189,24 @@ export function framePieces(payload: Uint8Array, cuts: readonly number[]): Buffe
   return pieces;
 }
 
+/**
+ * framePieces for a payload held in pieces (a record's header, then its image
+ * where the codec left it), without joining them: one whole chunk, when no
+ * piece holds the magic at an aligned offset and every piece but the last is
+ * whole words (so each piece's aligned words are the joined payload's); null
+ * otherwise, and the caller joins them (a cut needs findCuts on the whole).
+ */
+export function framePiecesOf(pieces: readonly Uint8Array[]): Buffer[] | null {
+  const last = pieces.length - 1;
+  if (pieces.some((piece, i) => (i < last && piece.byteLength % 4 !== 0) || findCuts(piece).length > 0)) return null;
+  const length = pieces.reduce((n, piece) => n + piece.byteLength, 0);
+  const header = Buffer.allocUnsafe(CHUNK_HEADER_SIZE);
+  writeChunkHeader(header, 0, CFlag.Whole, length);
+  const framed = [header, ...pieces.filter((piece) => piece.byteLength > 0).map(asBuffer)];
+  if (align4(length) !== length) framed.push(ZERO_PADDING.subarray(0, align4(length) - length));
+  return framed;
+}
+
 /** Frames one payload as a standalone Buffer (a one-record `.rec` file). */
 export function encodeRecord(payload: Uint8Array): Buffer {
   const cuts = findCuts(payload);

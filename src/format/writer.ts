@@ -13,7 +13,7 @@ import { type MakeOutput, type OutputFile, createOutput, createOutputSync, publi
 import { storeOf } from '../io/locations.js';
 import { type Steps, runAsync, runSync, settle, step } from '../util/steps.js';
 import { checkIndexKey, type IndexKey } from './index-file.js';
-import { encodeRecordInto, encodedSize, findCuts, framePieces } from './recordio.js';
+import { encodeRecordInto, encodedSize, findCuts, framePieces, framePiecesOf } from './recordio.js';
 import { UsageError } from '../util/errors.js';
 
 /** Records at least this large skip the write buffer and go to the file as they are (writev). */
@@ -155,17 +155,34 @@ export class RecordWriter {
 
   /**
    * Appends one record and returns its offset. With an index, `key` is the
-   * key recorded for it (im2rec uses the `.lst` index).
+   * key recorded for it (im2rec uses the `.lst` index). The payload may come
+   * in pieces (a header, then an image), written as one record: the same
+   * bytes as their concatenation, without making it when it is large.
    */
-  write(payload: Uint8Array, key?: IndexKey): number {
+  write(payload: Uint8Array | readonly Uint8Array[], key?: IndexKey): number {
     if (this.closed) throw new UsageError('RecordWriter: write() after close() or abort()');
     if (this.failure !== null) throw new UsageError('RecordWriter: write() after an earlier write failed; the output is incomplete (call abort())');
-    if (!(payload instanceof Uint8Array)) {
-      throw new UsageError(`expected the payload as a Buffer or Uint8Array, received ${typeof payload}`);
+    const pieces = payload instanceof Uint8Array ? [payload] : Array.isArray(payload) ? (payload as readonly unknown[]) : [payload];
+    if (!pieces.every((piece): piece is Uint8Array => piece instanceof Uint8Array)) {
+      const bad = pieces.find((piece) => !(piece instanceof Uint8Array));
+      throw new UsageError(`expected the payload as a Buffer or Uint8Array (or an array of them), received ${typeof bad}`);
     }
     if (this.index && key === undefined) throw new UsageError('key: expected a key for each record when writing an index, received undefined');
     const indexKey = this.index ? checkIndexKey(key!) : '';
     const offset = this.written;
+    // A large payload in pieces goes to the kernel as it is (an image too large to copy behind its header for nothing).
+    const length = pieces.reduce((n, piece) => n + piece.byteLength, 0);
+    const framed = pieces.length > 1 && length >= DIRECT_WRITE_SIZE ? framePiecesOf(pieces) : null;
+    if (framed) {
+      if (this.used > 0) framed.unshift(this.buffer.subarray(0, this.used));
+      this.send(framed);
+      this.used = 0;
+      return this.recorded(indexKey, offset, encodedSize(length, []));
+    }
+    return this.writeWhole(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), indexKey, offset);
+  }
+
+  private writeWhole(payload: Uint8Array, indexKey: string, offset: number): number {
     const cuts = findCuts(payload);
     const size = encodedSize(payload.byteLength, cuts);
     if (size >= DIRECT_WRITE_SIZE || size > this.buffer.length) {
@@ -179,6 +196,11 @@ export class RecordWriter {
       encodeRecordInto(payload, cuts, this.buffer, this.used);
       this.used += size;
     }
+    return this.recorded(indexKey, offset, size);
+  }
+
+  /** Counts a record of `size` framed bytes written at `offset`, and indexes it. */
+  private recorded(indexKey: string, offset: number, size: number): number {
     if (this.index) this.addIndexLine(indexKey, offset);
     this.written += size;
     this.records += 1;

@@ -54,18 +54,28 @@ function headerBytes(item: ListItem, o: ResolvedOptions): Buffer {
   return packImageRecord(headerFor(item, o.image.form, o.packLabel), new Uint8Array(0));
 }
 
-/** The record payload (header, labels, then the image) in a buffer of the pool, given back once written. */
-function recordFor(item: ListItem, image: Uint8Array, o: ResolvedOptions): Buffer {
+/**
+ * The record payload (header, labels, then the image) in a buffer of the pool,
+ * given back once written; an image larger than the pool keeps stays where the
+ * codec put it, written after its header (copying it would hold it twice,
+ * and leave a copy of hundreds of MB for the collector).
+ */
+function recordFor(item: ListItem, image: Uint8Array, o: ResolvedOptions): { record: Buffer; image?: Uint8Array } {
   const header = headerBytes(item, o);
+  if (image.byteLength > POOL_LARGEST) return { record: header, image };
   const record = buffers.take(header.length + image.byteLength);
   header.copy(record);
   record.set(image, header.length);
-  return record;
+  return { record };
 }
 
-/** What became of a list item: its record, with what the file was when read, or why it was skipped. */
+/**
+ * What became of a list item: its record, with what the file was when read, or
+ * why it was skipped. With `image`, `record` is the header and labels alone and
+ * the image follows it (recordFor).
+ */
 export type Outcome =
-  | { item: ListItem; bytesIn: number; record: Buffer; stamp: SourceStamp; notImage?: boolean }
+  | { item: ListItem; bytesIn: number; record: Buffer; image?: Uint8Array; stamp: SourceStamp; notImage?: boolean }
   | { item: ListItem; bytesIn: number; reason: string };
 
 /** The reason given for an image that is not there; a pack of nothing but these asks about ROOT. */
@@ -327,10 +337,10 @@ async function encodePart(part: Read[], o: ResolvedOptions): Promise<EncodedBatc
         const { bytes, stamp } = r.input!;
         r.outcome = result instanceof ImageError
           ? { item, bytesIn: bytes.length, reason: imageReason(result) }
-          : { item, bytesIn: bytes.length, record: recordFor(item, result.data, o), stamp };
+          : { item, bytesIn: bytes.length, ...recordFor(item, result.data, o), stamp };
         if ('record' in r.outcome) {
-          written += r.outcome.record.length;
-          records.push(r.outcome.record);
+          written += r.outcome.record.length + (r.outcome.image?.byteLength ?? 0);
+          if (!r.outcome.image) records.push(r.outcome.record);
         }
         // The file is done with (and dropped, not kept alive until the write by this batch).
         r.release();

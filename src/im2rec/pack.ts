@@ -292,7 +292,7 @@ class PackRun {
       const { item } = r;
       progress.bytesIn += r.bytesIn;
       if ('record' in r) {
-        out.writer.write(r.record, this.faces ? this.faces.keyFor(r.record, item) : item.index);
+        out.writer.write(r.image ? [r.record, r.image] : r.record, this.faces ? this.faces.keyFor(r.record, item) : item.index);
         progress.written += 1;
         if (r.notImage) progress.notImages += 1;
       } else {

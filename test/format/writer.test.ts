@@ -40,6 +40,26 @@ test('records larger than the write buffer are written whole', () => {
   assert.deepEqual(w.toBuffer(), Buffer.concat([encodeRecord(Buffer.from('x')), encodeRecord(big), encodeRecord(Buffer.from('y'))]));
 });
 
+test('a payload in pieces is the record of their concatenation: large or small, aligned or not, with the magic in a piece or across two', () => {
+  const magic = Buffer.from([0x0a, 0x23, 0xd7, 0xce]);
+  const big = Buffer.alloc(100_001, 7);
+  const withMagic = Buffer.concat([Buffer.alloc(70_000, 1), magic, Buffer.alloc(70_003, 2)]);
+  const cases: Buffer[][] = [
+    [Buffer.alloc(24, 3), big], // a header and an image: framed without joining
+    [Buffer.alloc(24, 3), withMagic], // a cut in the image
+    [Buffer.concat([Buffer.alloc(22, 3), magic.subarray(0, 2)]), Buffer.concat([magic.subarray(2), big])], // a magic across pieces
+    [Buffer.alloc(23, 3), big], // a first piece that is not whole words
+    [Buffer.alloc(24, 3), Buffer.from('small')],
+    [big],
+    [Buffer.alloc(24, 3), Buffer.alloc(0), big],
+  ];
+  const w = RecordWriter.inMemory({ bufferSize: 4096 });
+  w.write(Buffer.from('x'));
+  for (const pieces of cases) w.write(pieces);
+  assert.deepEqual(w.toBuffer(), Buffer.concat([encodeRecord(Buffer.from('x')), ...cases.map((pieces) => encodeRecord(Buffer.concat(pieces)))]));
+  assert.throws(() => w.write([Buffer.from('x'), 'y' as unknown as Buffer]), /expected the payload as a Buffer or Uint8Array \(or an array of them\), received string/);
+});
+
 test('nothing appears under the final name until close(); an existing file it may replace stays until then', () => {
   const dir = tempDir();
   const file = path.join(dir, 'out.rec');
@@ -126,7 +146,7 @@ test('a writer with an index requires a key; bad payloads are refused with what 
   const dir = tempDir();
   const w = RecordWriter.create(path.join(dir, 'e.rec'), { indexPath: path.join(dir, 'e.idx') });
   assert.throws(() => w.write(Buffer.from('a')), (e: Error) => e instanceof UsageError && /expected a key for each record/.test(e.message));
-  assert.throws(() => w.write('text' as unknown as Buffer, 1), (e: Error) => e instanceof UsageError && /expected the payload as a Buffer or Uint8Array, received string/.test(e.message));
+  assert.throws(() => w.write('text' as unknown as Buffer, 1), (e: Error) => e instanceof UsageError && /expected the payload as a Buffer or Uint8Array \(or an array of them\), received string/.test(e.message));
   w.abort();
 });
 

@@ -10,6 +10,7 @@ import type { ListItem } from '../../src/format/list-file.js';
 import { BATCH, type EncodedBatch, encodeStage, MISSING, type ResolvedOptions } from '../../src/im2rec/encode-stage.js';
 import { DEFAULT_IMAGE as DEFAULT_SETTINGS } from '../../src/im2rec/options.js';
 import { classOf } from '../../src/util/buffer-pool.js';
+import { checkerboardPng } from '../helpers/image-bombs.js';
 import { makeJpeg } from '../helpers/images.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -27,7 +28,7 @@ const items = [item(0, 'a.jpg'), item(1, 'gone.jpg'), item(2, 'empty.jpg'), item
 async function encodeAll(list: ListItem[], resolved: ResolvedOptions, limit = 2): Promise<EncodedBatch[]> {
   const out: EncodedBatch[] = [];
   for await (const batch of encodeStage(list[Symbol.iterator](), resolved, limit)) {
-    const outcomes = batch.outcomes.map((o) => ('record' in o ? { ...o, record: Buffer.from(o.record) } : o));
+    const outcomes = batch.outcomes.map((o) => ('record' in o ? { ...o, record: Buffer.from(o.record), ...(o.image && { image: Buffer.from(o.image) }) } : o));
     batch.release();
     out.push({ ...batch, outcomes });
   }
@@ -78,4 +79,16 @@ test('the buffers files are read into are reused once their batch is released, n
   assert.equal(records, many.length);
   // One batch encoding, one read ahead, one being written: about three batches' buffers in all.
   assert.ok(seen.size <= 3 * BATCH, `expected buffers reused, received ${seen.size} for ${records} records`);
+});
+
+test('an image larger than the pool keeps is not copied behind its header: the outcome holds the header, then the image', async () => {
+  fs.writeFileSync(path.join(dir, 'checks.png'), await checkerboardPng(4800, 4800)); // 18 MB as JPEG at quality 100
+  const resolved = { pathOf: (rel: string) => path.join(dir, rel), image: { ...DEFAULT_SETTINGS, quality: 100 }, packLabel: false };
+  const [batch] = await encodeAll([item(7, 'checks.png'), item(8, 'a.jpg')], resolved);
+  const [large, small] = batch!.outcomes as { record: Buffer; image?: Uint8Array }[];
+  assert.ok(large!.image && large!.image.byteLength > 16 << 20, `expected the image apart, received ${large!.image?.byteLength}`);
+  const packed = unpackImageRecord(Buffer.concat([large!.record, large!.image]));
+  assert.deepEqual([packed.id, packed.label, packed.image.byteLength], [7, [7], large!.image.byteLength]);
+  assert.equal(small!.image, undefined); // a small one is one record, in a pooled buffer
+  assert.equal(unpackImageRecord(small!.record).id, 8);
 });
