@@ -9,13 +9,15 @@
  *              random mirror, (x - mean) / std as float32 CHW.
  * Every measurement is a fresh process pinned to the cores it is given (the
  * median of 3 passes over the corpus, images already in memory); its peak
- * RSS is its own.
+ * RSS is its own. Beside them, the floor both sides share: libjpeg-turbo's
+ * entropy coding alone (jpeg_floor.c), which bounds how far any codec built on
+ * it can lead OpenCV.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { imageInfo, isJpeg } from '../dist/index.js';
+import { imageInfo, isJpeg, shorterEdgeSize, transcodeMany } from '../dist/index.js';
 import { TIMED_ENV, corpusDir } from './common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -75,6 +77,8 @@ export async function benchCodec(outDir: string): Promise<{ markdown: string; js
       process.stderr.write(`codec ${mode} x${cores}: mxrec ${mxrec.imagesPerSec.toFixed(0)}, opencv ${opencv.imagesPerSec.toFixed(0)}, sharp ${sharp.imagesPerSec.toFixed(0)} img/s\n`);
     }
   }
+  const floor = await entropyFloor(outDir, listFile);
+  const at1 = (mode: string) => rows.find((r) => r.mode === mode && r.cores === 1)!.opencv.imagesPerSec;
   const f0 = (v: number) => v.toFixed(0);
   const ratio = (a: number, b: number) => `**${(a / b).toFixed(2)}×**`;
   const opencvVersion = spawnSync(PYTHON, ['-c', 'import cv2; print(cv2.__version__)'], { encoding: 'utf8' }).stdout.trim();
@@ -99,6 +103,46 @@ export async function benchCodec(outDir: string): Promise<{ markdown: string; js
     ),
     '',
     'OpenCV\'s RSS is the sum over its worker processes.',
+    '',
+    `The floor both share: libjpeg-turbo's entropy coding alone ([bench/workers/jpeg_floor.c](../workers/jpeg_floor.c), one core): the inputs' decoding into DCT coefficients`,
+    `${f0(floor.decode)} img/s, that plus the entropy coding of the transcode's outputs ${f0(floor.transcode)} img/s. Any codec on libjpeg-turbo leads OpenCV's one-core rates by`,
+    `at most **${(floor.decode / at1('decode')).toFixed(2)}×** at decode and **${(floor.transcode / at1('transcode')).toFixed(2)}×** at transcode, however fast the rest of its work (the inverse DCT,`,
+    'colour, resize and forward DCT: libjpeg-turbo\'s SIMD code on both sides but for the resize).',
   ].join('\n');
-  return { markdown, json: { images: lines.length, bytes, trials: TRIALS, opencv: opencvVersion, rows } };
+  return { markdown, json: { images: lines.length, bytes, trials: TRIALS, opencv: opencvVersion, rows, floor } };
+}
+
+/**
+ * libjpeg-turbo's entropy decoding of the inputs, and encoding of the transcode's outputs (made here
+ * by mxrec, the sizes and quality of the transcode row), in images/s at one core: jpeg_floor.c, built
+ * with the system's cc and libjpeg.
+ */
+async function entropyFloor(outDir: string, listFile: string): Promise<{ decode: number; transcode: number }> {
+  const tool = path.join(outDir, 'jpeg_floor');
+  const cc = spawnSync('cc', ['-O2', '-o', tool, path.join(here, 'workers/jpeg_floor.c'), '-ljpeg'], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`building jpeg_floor failed:\n${cc.stderr}`);
+  const items = fs.readFileSync(listFile, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  const outputs = path.join(outDir, 'floor-outputs');
+  fs.rmSync(outputs, { recursive: true, force: true });
+  fs.mkdirSync(outputs);
+  const written: string[] = [];
+  for (let i = 0; i < items.length; i += 16) {
+    const batch = items.slice(i, i + 16);
+    const encoded = await transcodeMany(
+      batch.map(([file]) => fs.readFileSync(file!)),
+      batch.map(([, w, h]) => ({ ...shorterEdgeSize(Number(w), Number(h), 256), quality: 95 })),
+    );
+    encoded.forEach((r, k) => {
+      if (!('data' in r)) throw r;
+      written.push(path.join(outputs, `${i + k}.jpg`));
+      fs.writeFileSync(written.at(-1)!, r.data);
+    });
+  }
+  fs.writeFileSync(`${outputs}.txt`, `${written.join('\n')}\n`);
+  const r = spawnSync('taskset', ['-c', '0', tool, listFile, `${outputs}.txt`, String(TRIALS)], { encoding: 'utf8', env: { ...process.env, ...TIMED_ENV } });
+  if (r.status !== 0) throw new Error(`jpeg_floor failed:\n${r.stderr}`);
+  const t = JSON.parse(r.stdout) as { images: number; decodeSeconds: number; encodeSeconds: number };
+  const floor = { decode: t.images / t.decodeSeconds, transcode: t.images / (t.decodeSeconds + t.encodeSeconds) };
+  process.stderr.write(`codec floor x1: entropy decode ${floor.decode.toFixed(0)}, + encode ${floor.transcode.toFixed(0)} img/s\n`);
+  return floor;
 }
