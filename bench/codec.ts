@@ -104,7 +104,7 @@ export async function benchCodec(outDir: string): Promise<{ markdown: string; js
     '',
     'OpenCV\'s RSS is the sum over its worker processes.',
     '',
-    `The floor both share: libjpeg-turbo's entropy coding alone ([bench/workers/jpeg_floor.c](../workers/jpeg_floor.c), one core): the inputs' decoding into DCT coefficients`,
+    `The floor both share: libjpeg-turbo's entropy coding alone ([bench/workers/jpeg_floor.c](../workers/jpeg_floor.c), one core): the inputs' entropy decoding (a decode at 1/8 scale)`,
     `${f0(floor.decode)} img/s, that plus the entropy coding of the transcode's outputs ${f0(floor.transcode)} img/s. Any codec on libjpeg-turbo leads OpenCV's one-core rates by`,
     `at most **${(floor.decode / at1('decode')).toFixed(2)}×** at decode and **${(floor.transcode / at1('transcode')).toFixed(2)}×** at transcode, however fast the rest of its work (the inverse DCT,`,
     'colour, resize and forward DCT: libjpeg-turbo\'s SIMD code on both sides but for the resize).',
@@ -118,9 +118,6 @@ export async function benchCodec(outDir: string): Promise<{ markdown: string; js
  * with the system's cc and libjpeg.
  */
 async function entropyFloor(outDir: string, listFile: string): Promise<{ decode: number; transcode: number }> {
-  const tool = path.join(outDir, 'jpeg_floor');
-  const cc = spawnSync('cc', ['-O2', '-o', tool, path.join(here, 'workers/jpeg_floor.c'), '-ljpeg'], { encoding: 'utf8' });
-  if (cc.status !== 0) throw new Error(`building jpeg_floor failed:\n${cc.stderr}`);
   const items = fs.readFileSync(listFile, 'utf8').trim().split('\n').map((l) => l.split('\t'));
   const outputs = path.join(outDir, 'floor-outputs');
   fs.rmSync(outputs, { recursive: true, force: true });
@@ -139,10 +136,21 @@ async function entropyFloor(outDir: string, listFile: string): Promise<{ decode:
     });
   }
   fs.writeFileSync(`${outputs}.txt`, `${written.join('\n')}\n`);
-  const r = spawnSync('taskset', ['-c', '0', tool, listFile, `${outputs}.txt`, String(TRIALS)], { encoding: 'utf8', env: { ...process.env, ...TIMED_ENV } });
-  if (r.status !== 0) throw new Error(`jpeg_floor failed:\n${r.stderr}`);
-  const t = JSON.parse(r.stdout) as { images: number; decodeSeconds: number; encodeSeconds: number };
+  const t = jpegFloor(outDir, listFile, `${outputs}.txt`);
   const floor = { decode: t.images / t.decodeSeconds, transcode: t.images / (t.decodeSeconds + t.encodeSeconds) };
   process.stderr.write(`codec floor x1: entropy decode ${floor.decode.toFixed(0)}, + encode ${floor.transcode.toFixed(0)} img/s\n`);
   return floor;
+}
+
+/**
+ * Runs jpeg_floor.c (built into outDir with the system's cc and libjpeg, as the addon is) on one core:
+ * the inputs' entropy decoding, and the outputs' entropy encoding, in seconds (medians of TRIALS).
+ */
+export function jpegFloor(outDir: string, inputs: string, outputs = '/dev/null'): { images: number; decodeSeconds: number; encodeSeconds: number } {
+  const tool = path.join(outDir, 'jpeg_floor');
+  const cc = spawnSync('cc', ['-O2', '-o', tool, path.join(here, 'workers/jpeg_floor.c'), '-ljpeg'], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`building jpeg_floor failed:\n${cc.stderr}`);
+  const r = spawnSync('taskset', ['-c', '0', tool, inputs, outputs, String(TRIALS)], { encoding: 'utf8', env: { ...process.env, ...TIMED_ENV } });
+  if (r.status !== 0) throw new Error(`jpeg_floor failed:\n${r.stderr}`);
+  return JSON.parse(r.stdout) as { images: number; decodeSeconds: number; encodeSeconds: number };
 }

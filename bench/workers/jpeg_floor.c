@@ -4,13 +4,17 @@
  * output. mxrec and OpenCV both run libjpeg-turbo's, so OpenCV's time over this
  * one is the most any libjpeg-turbo transcode can lead OpenCV by.
  *
- *   decode   jpeg_read_coefficients on each input: every scan entropy-decoded
- *            into DCT coefficients, no inverse DCT, upsampling or colour.
+ *   decode   each input decoded at 1/8 scale, as YCbCr without fancy
+ *            upsampling: every coefficient entropy-decoded, and of the rest
+ *            only each block's DC term (a 64th of the pixels) goes on. A
+ *            progressive image's coefficients are held whole first, as in
+ *            any decode of it.
  *   encode   jpeg_write_coefficients of each output's coefficients (read
  *            first, untimed) with the standard Huffman tables cv2.imencode and
  *            mxrec write with: the entropy coding of the output alone.
  *
- * argv: inputs.tsv (path, tab, ...) outputs.txt (one path a line) trials.
+ * argv: inputs.tsv (path, tab, ...) outputs.txt (one path a line; /dev/null for
+ * none) trials.
  * Prints {"images", "decodeSeconds", "encodeSeconds"}, medians over the trials.
  * Built by bench/codec.ts with the system's cc and libjpeg (as the addon is).
  */
@@ -68,8 +72,27 @@ static int compareDoubles(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Entropy-decodes `in` into coefficients; with `encode`, entropy-encodes them again and returns the time that took. */
-static double coefficients(const Bytes *in, int encode) {
+/* Decodes `in` at 1/8 scale: its entropy decoding, and little else. */
+static void decodeEighth(const Bytes *in) {
+  struct jpeg_decompress_struct d;
+  struct jpeg_error_mgr err;
+  d.err = jpeg_std_error(&err);
+  jpeg_create_decompress(&d);
+  jpeg_mem_src(&d, in->data, in->size);
+  jpeg_read_header(&d, TRUE);
+  d.scale_num = 1;
+  d.scale_denom = 8;
+  d.out_color_space = d.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_YCbCr;
+  d.do_fancy_upsampling = FALSE;
+  jpeg_start_decompress(&d);
+  JSAMPARRAY row = (*d.mem->alloc_sarray)((j_common_ptr)&d, JPOOL_IMAGE, d.output_width * d.output_components, 1);
+  while (d.output_scanline < d.output_height) jpeg_read_scanlines(&d, row, 1);
+  jpeg_finish_decompress(&d);
+  jpeg_destroy_decompress(&d);
+}
+
+/* Reads `in`'s coefficients (untimed), then entropy-encodes them again: returns the seconds that took. */
+static double encodeCoefficients(const Bytes *in) {
   struct jpeg_decompress_struct d;
   struct jpeg_error_mgr err;
   d.err = jpeg_std_error(&err);
@@ -77,24 +100,21 @@ static double coefficients(const Bytes *in, int encode) {
   jpeg_mem_src(&d, in->data, in->size);
   jpeg_read_header(&d, TRUE);
   jvirt_barray_ptr *coefs = jpeg_read_coefficients(&d);
-  double took = 0;
-  if (encode) {
-    struct jpeg_compress_struct c;
-    struct jpeg_error_mgr cerr;
-    c.err = jpeg_std_error(&cerr);
-    jpeg_create_compress(&c);
-    unsigned char *buffer = NULL;
-    unsigned long size = 0;
-    jpeg_mem_dest(&c, &buffer, &size);
-    jpeg_copy_critical_parameters(&d, &c);
-    c.optimize_coding = FALSE;
-    double start = now();
-    jpeg_write_coefficients(&c, coefs);
-    jpeg_finish_compress(&c);
-    took = now() - start;
-    jpeg_destroy_compress(&c);
-    free(buffer);
-  }
+  struct jpeg_compress_struct c;
+  struct jpeg_error_mgr cerr;
+  c.err = jpeg_std_error(&cerr);
+  jpeg_create_compress(&c);
+  unsigned char *buffer = NULL;
+  unsigned long size = 0;
+  jpeg_mem_dest(&c, &buffer, &size);
+  jpeg_copy_critical_parameters(&d, &c);
+  c.optimize_coding = FALSE;
+  double start = now();
+  jpeg_write_coefficients(&c, coefs);
+  jpeg_finish_compress(&c);
+  double took = now() - start;
+  jpeg_destroy_compress(&c);
+  free(buffer);
   jpeg_finish_decompress(&d);
   jpeg_destroy_decompress(&d);
   return took;
@@ -112,9 +132,9 @@ int main(int argc, char **argv) {
   double *decode = calloc(trials, sizeof(double)), *encode = calloc(trials, sizeof(double));
   for (int t = 0; t < trials; t++) {
     double start = now();
-    for (size_t i = 0; i < inputs; i++) coefficients(&in[i], 0);
+    for (size_t i = 0; i < inputs; i++) decodeEighth(&in[i]);
     decode[t] = now() - start;
-    for (size_t i = 0; i < outputs; i++) encode[t] += coefficients(&out[i], 1);
+    for (size_t i = 0; i < outputs; i++) encode[t] += encodeCoefficients(&out[i]);
   }
   qsort(decode, trials, sizeof(double), compareDoubles);
   qsort(encode, trials, sizeof(double), compareDoubles);
