@@ -1,0 +1,77 @@
+// A store with a real store's latency and per-connection rate (issue 33):
+// the proxy holds each answer's first byte and paces each connection, and
+// what the commands do with a bucket still holds through it: a pack with its
+// list, images and output in the bucket, a read, a merge.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { runBinAsync } from '../helpers/cli.js';
+import { makeCorpus } from '../helpers/corpus.js';
+import { startLatencyProxy } from '../helpers/latency-proxy.js';
+import { KEY_ID, SECRET, startS3 } from '../helpers/s3.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const s3 = await startS3(['data']);
+const dir = tempDir('mxrec-latency-');
+
+function clientOf(endpoint: string): S3Client {
+  return new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } });
+}
+
+describe('the latency proxy', () => {
+  test('each answer waits its latency, each connection its rate, both ways; the bytes are the object', async () => {
+    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 80, bytesPerSec: 8e6 });
+    after(() => proxy.close());
+    const client = clientOf(proxy.endpoint);
+    after(() => client.destroy());
+    const body = Buffer.alloc(4e6, 7);
+    body.write('the start');
+    let started = performance.now();
+    await client.send(new PutObjectCommand({ Bucket: 'data', Key: 'slow/four-mb', Body: body }));
+    const put = performance.now() - started;
+    assert.ok(put >= 500 + 80, `PUT of 4 MB at 8 MB/s: ${put.toFixed(0)} ms`);
+    started = performance.now();
+    const res = await client.send(new GetObjectCommand({ Bucket: 'data', Key: 'slow/four-mb' }));
+    const firstByte = performance.now() - started;
+    const got = Buffer.from(await res.Body!.transformToByteArray());
+    const whole = performance.now() - started;
+    assert.ok(firstByte >= 80, `first byte after ${firstByte.toFixed(0)} ms`);
+    assert.ok(whole >= 500, `GET of 4 MB at 8 MB/s: ${whole.toFixed(0)} ms`);
+    assert.ok(got.equals(body));
+    // Small requests wait their latency alone, and run side by side.
+    started = performance.now();
+    await Promise.all(Array.from({ length: 8 }, () => client.send(new GetObjectCommand({ Bucket: 'data', Key: 'slow/four-mb', Range: 'bytes=0-8' })).then((r) => r.Body!.transformToString())));
+    const eight = performance.now() - started;
+    assert.ok(eight >= 80 && eight < 8 * 80, `8 small GETs at once: ${eight.toFixed(0)} ms`);
+    assert.ok(proxy.mostInFlight >= 2, `at most ${proxy.mostInFlight} in flight`);
+  });
+
+  test('a pack with its list, images and output in the bucket, a read and a merge give through it the bytes they give without', async () => {
+    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 20 });
+    after(() => proxy.close());
+    const slow: Record<string, string> = { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint };
+    const corpus = await makeCorpus({ count: 12 });
+    const files = fs.readdirSync(corpus, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    for (const f of files) {
+      const rel = path.relative(corpus, path.join(f.parentPath, f.name));
+      await s3.put('data', `images/${rel.split(path.sep).join('/')}`, fs.readFileSync(path.join(corpus, rel)));
+    }
+    const run = async (args: string[], env = slow) => {
+      const res = await runBinAsync(args[0] === 'im2rec' ? 'im2rec' : 'rec', args.slice(1), { env });
+      assert.equal(res.status, 0, `${args.join(' ')}: ${res.stderr}`);
+      return res.stdout;
+    };
+    await run(['im2rec', path.join(dir, 'local'), corpus, '--list', '--recursive', '-q']);
+    await s3.put('data', 'lists/train.lst', fs.readFileSync(path.join(dir, 'local.lst')));
+    await run(['im2rec', 's3://data/lists/train', 's3://data/images', '--resize', '40', '-q']);
+    await run(['im2rec', path.join(dir, 'local'), corpus, '--resize', '40', '-q'], s3.env);
+    for (const ext of ['rec', 'idx']) assert.ok((await s3.get('data', `lists/train.${ext}`))!.equals(fs.readFileSync(path.join(dir, `local.${ext}`))), ext);
+    assert.equal(await run(['rec', 'info', 's3://data/lists/train.rec', '--json']).then((out) => JSON.parse(out).records), files.length);
+    await run(['rec', 'merge', '-o', 's3://data/lists/twice.rec', 's3://data/lists/train.rec', 's3://data/lists/train.rec', '--renumber']);
+    await run(['rec', 'merge', '-o', path.join(dir, 'twice.rec'), path.join(dir, 'local.rec'), path.join(dir, 'local.rec'), '--renumber'], s3.env);
+    for (const ext of ['rec', 'idx']) assert.ok((await s3.get('data', `lists/twice.${ext}`))!.equals(fs.readFileSync(path.join(dir, `twice.${ext}`))), `merge ${ext}`);
+    assert.ok(proxy.requests > files.length, `${proxy.requests} requests through the proxy`);
+  });
+});
