@@ -230,6 +230,14 @@ export const MAX_REDIRECTS = 20;
 export const DEFAULT_READ_AHEAD = 4;
 /** Bytes per read from a URL (a range request each). */
 export const REMOTE_BUFFER_SIZE = 16 << 20;
+/**
+ * The iterator's record reads from a URL (through an `.idx`) at once: REMOTE_READS_IN_FLIGHT at
+ * first, one more each time it waits for a record, up to REMOTE_READS_MOST while those in flight
+ * hold under REMOTE_READ_BYTES (iter/record-source.ts).
+ */
+export const REMOTE_READS_IN_FLIGHT = 16;
+export const REMOTE_READS_MOST = 256;
+export const REMOTE_READ_BYTES = 64 << 20;
 
 // --- Buckets (s3://) ---------------------------------------------------------------
 
@@ -388,6 +396,11 @@ export const LIMITS: readonly Limit[] = [
   { bounds: 'an HTTP body', value: 'the bytes asked for', change: FIXED },
   { bounds: 'HTTP redirects followed for one request', value: `${MAX_REDIRECTS}`, change: FIXED },
   { bounds: "a scan's reads from a URL (`s3://` too) in flight", value: `${DEFAULT_READ_AHEAD} × ${bytes(REMOTE_BUFFER_SIZE)}`, change: '`readAhead`, `bufferSize` (reader options)' },
+  {
+    bounds: "the iterator's record reads from a URL (`s3://` too) in flight, through an `.idx`",
+    value: `${REMOTE_READS_IN_FLIGHT}, one more each time it waits for a record, up to ${REMOTE_READS_MOST} while they hold under ${bytes(REMOTE_READ_BYTES)}`,
+    change: FIXED,
+  },
   {
     bounds: "an `s3://` output's upload: parts in flight; objects streamed at once; one object",
     value: `${PARTS_IN_FLIGHT} × ${bytes(PART_SIZE)} (about ${bytes(UPLOAD_MEMORY)} each); ${Math.floor(MAX_OUTPUT_MEMORY / UPLOAD_MEMORY)}; ${grouped(MAX_PARTS)} parts (${bytes(MAX_PARTS * PART_SIZE)})`,

@@ -24,6 +24,14 @@
 export interface OrderedMapOptions<R> {
   /** Called with each result that was started but never handed out, when it settles. */
   onAbandon?: (result: R) => void;
+  /**
+   * The most calls in flight the limit may grow to: each time next() has to
+   * wait for its result (the consumer is faster than `limit` calls keep up
+   * with: a store's latency, say), one more call may run. Default: `limit`.
+   */
+  growTo?: number;
+  /** Asked before each growth: false holds the limit where it is (what is in flight holds too much, say). */
+  canGrow?: () => boolean;
 }
 
 const END: unique symbol = Symbol('end of source');
@@ -38,10 +46,13 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
   private sourceEnded = false;
   private stopped = false;
   private index = 0;
+  /** The calls started and settled, for next() to tell whether it waits (growTo). */
+  private readonly settled = new WeakSet<Promise<unknown>>();
+  private handedOut = 0;
 
   constructor(
     source: Iterable<T> | AsyncIterable<T>,
-    private readonly limit: number,
+    private limit: number,
     private readonly fn: (item: T, index: number) => Promise<R> | R,
     private readonly options: OrderedMapOptions<R> = {},
   ) {
@@ -106,12 +117,23 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
   }
 
   private push(step: Promise<R | typeof END>): void {
-    step.catch(() => undefined); // thrown by next() in its turn; this only keeps it from counting as unhandled
+    // A rejection is thrown by next() in its turn; this only keeps it from counting as unhandled.
+    step.then(
+      () => this.settled.add(step),
+      () => this.settled.add(step),
+    );
     this.pending.push(step);
   }
 
   async next(): Promise<IteratorResult<R>> {
     this.fill();
+    const { growTo = 0, canGrow } = this.options;
+    const first = this.pending[0];
+    // The first result is always waited for: only later waits say the calls do not keep up.
+    if (first && this.handedOut > 0 && !this.settled.has(first) && this.limit < growTo && (canGrow?.() ?? true)) {
+      this.limit++;
+      this.fill();
+    }
     const head = this.pending.shift();
     if (!head) return this.return();
     let result: R | typeof END;
@@ -122,6 +144,7 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
       throw err;
     }
     if (result === END) return this.return();
+    this.handedOut++;
     return { done: false, value: result };
   }
 

@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { buildIndex } from '../../src/tools/build-index.js';
 import { runBinAsync } from '../helpers/cli.js';
 import { makeCorpus } from '../helpers/corpus.js';
+import { fixture } from '../helpers/fixtures.js';
 import { startLatencyProxy } from '../helpers/latency-proxy.js';
 import { KEY_ID, SECRET, startS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -21,6 +23,19 @@ function clientOf(endpoint: string): S3Client {
 }
 
 describe('the latency proxy', () => {
+  test('the iterator through an .idx keeps more reads in flight while it waits for them: more than its first 16', async () => {
+    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 30 });
+    after(() => proxy.close());
+    const rec = path.join(dir, 'iter.rec');
+    fs.copyFileSync(fixture('gray-glyphs/val.rec'), rec);
+    await buildIndex(rec, path.join(dir, 'iter.idx'));
+    await s3.put('data', 'iter/val.rec', fs.readFileSync(rec));
+    await s3.put('data', 'iter/val.idx', fs.readFileSync(path.join(dir, 'iter.idx')));
+    const res = await runBinAsync('rec', ['iter', 's3://data/iter/val.rec', '--data-shape', '1,28,28', '--batch-size', '50', '--shuffle', '--epochs', '1'], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint } });
+    assert.equal(res.status, 0, res.stderr);
+    assert.ok(proxy.mostInFlight > 16, `at most ${proxy.mostInFlight} requests in flight`);
+  });
+
   test('each answer waits its latency, each connection its rate, both ways; the bytes are the object', async () => {
     const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 80, bytesPerSec: 8e6 });
     after(() => proxy.close());

@@ -144,4 +144,19 @@ describe('orderedMap', () => {
     assert.deepEqual(await collect(orderedMap(source, 5, async (x) => x)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.equal(most, 1);
   });
+  test('growTo: each time the consumer must wait for its result, one more call may run, up to growTo and while canGrow says so', async () => {
+    const items = Array.from({ length: 60 }, (_, i) => i);
+    // Calls of 5 ms, a consumer that never waits on its own: starved at a limit of 2, so the limit grows.
+    const grown = tracker();
+    assert.deepEqual(await collect(orderedMap(items, 2, (x) => grown.work(x, 5), { growTo: 8 })), items.map((x) => x * 10));
+    assert.equal(grown.seen.most, 8);
+    // canGrow false: the limit stays.
+    const held = tracker();
+    await collect(orderedMap(items, 2, (x) => held.work(x, 5), { growTo: 8, canGrow: () => false }));
+    assert.equal(held.seen.most, 2);
+    // A consumer slower than the calls never waits for them: no growth.
+    const fed = tracker();
+    for await (const _ of orderedMap(items.slice(0, 20), 2, (x) => fed.work(x, 1), { growTo: 8 })) await sleep(10);
+    assert.equal(fed.seen.most, 2);
+  });
 });
