@@ -37,24 +37,28 @@ const IMAGES = 2000;
 const SERVER_CORE = Math.max(1, os.availableParallelism() - 1);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'; // this process's own uploads, on Node 20
 
+/** The store as one way of reaching it sees it: directly, or through the latency proxy. */
 interface Server {
   env: Record<string, string>;
   client: S3Client;
+  /** Uploads a file (directly, once whichever way asks). */
   put(key: string, file: string): Promise<void>;
-  /** A presigned GET (or PUT), for curl. */
+  /** A presigned GET (or PUT) this way, for curl. */
   sign(key: string, method?: 'GET' | 'PUT'): Promise<string>;
   stop(): void;
 }
 
-async function startServer(dir: string): Promise<Server> {
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  const child: ChildProcess = spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, path.join(here, 'workers/s3-server.mjs'), dir, BUCKET], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a worker on the server's core; resolves with it and the JSON line it prints once listening. */
+async function startWorker<T>(args: string[]): Promise<{ child: ChildProcess; first: T }> {
+  const child = spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const first = await new Promise<string>((resolve, reject) => {
     readline.createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`s3-server.mjs exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
   });
-  const { endpoint } = JSON.parse(first) as { endpoint: string };
+  return { child, first: JSON.parse(first) as T };
+}
+
+function serverAt(endpoint: string, child: ChildProcess, put: (client: S3Client) => Server['put']): Server {
   const env = {
     AWS_ENDPOINT_URL_S3: endpoint,
     AWS_REGION: 'us-east-1',
@@ -66,9 +70,7 @@ async function startServer(dir: string): Promise<Server> {
   return {
     env,
     client,
-    put: async (key, file) => {
-      await new Upload({ client, params: { Bucket: BUCKET, Key: key, Body: fs.createReadStream(file) }, partSize: 64 * MiB }).done();
-    },
+    put: put(client),
     sign: (key, method = 'GET') =>
       getSignedUrl(client, method === 'GET' ? new GetObjectCommand({ Bucket: BUCKET, Key: key }) : new PutObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 3600 }),
     stop: () => {
@@ -76,6 +78,24 @@ async function startServer(dir: string): Promise<Server> {
       child.kill();
     },
   };
+}
+
+async function startServer(dir: string): Promise<Server> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const { child, first } = await startWorker<{ endpoint: string }>([path.join(here, 'workers/s3-server.mjs'), dir, BUCKET]);
+  const uploaded = new Set<string>();
+  return serverAt(first.endpoint, child, (client) => async (key, file) => {
+    if (uploaded.has(key)) return;
+    await new Upload({ client, params: { Bucket: BUCKET, Key: key, Body: fs.createReadStream(file) }, partSize: 64 * MiB }).done();
+    uploaded.add(key);
+  });
+}
+
+/** The latency proxy (test/helpers/latency-proxy.ts, its defaults: a real store's) in front of `s3`, on the server's core. */
+async function startProxy(s3: Server): Promise<Server & { latencyMs: number; bytesPerSec: number }> {
+  const { child, first } = await startWorker<{ endpoint: string; latencyMs: number; bytesPerSec: number }>(['--import', 'tsx', path.join(here, 'workers/latency-proxy.mjs'), s3.env.AWS_ENDPOINT_URL_S3!]);
+  return { ...serverAt(first.endpoint, child, () => s3.put), latencyMs: first.latencyMs, bytesPerSec: first.bytesPerSec };
 }
 
 /** A .rec of payloads of 20-200 KB (ImageNet-sized), `bytes` long, with its .idx. */
@@ -95,6 +115,16 @@ function rec(args: string[], env: Record<string, string> = {}): Run {
 /** curl on core 0 (its options, then the URL); the seconds its transfers took. */
 function curl(args: string[]): number {
   return measure(1, ['curl', '-sS', '--fail', ...args]).seconds;
+}
+
+/**
+ * curl's time to fetch a whole object of `size` bytes (median of TRIALS): in 16 MiB ranges, 8 at
+ * once, since a real store streams each connection at its own rate. `config` is written for curl.
+ */
+function wholeObject(config: string, url: string, size: number): number {
+  const piece = 16 * MiB;
+  fs.writeFileSync(config, Array.from({ length: Math.ceil(size / piece) }, (_, i) => `url = "${url}"\nrange = "${i * piece}-${Math.min(size, (i + 1) * piece) - 1}"\noutput = "/dev/null"\n`).join(''));
+  return median(Array.from({ length: TRIALS }, () => curl(['-Z', '--parallel-max', '8', '-K', config])));
 }
 
 /** Runs `local` and `remote` TRIALS times, alternating who goes first; medians. */
@@ -120,8 +150,7 @@ async function benchScan(outDir: string, s3: Server) {
   await s3.put('scan/scan.rec', file);
   await s3.put('scan/scan.idx', file.replace(/\.rec$/, '.idx'));
   const size = fs.statSync(file).size;
-  const url = await s3.sign('scan/scan.rec');
-  const ceiling = size / 1e6 / median(Array.from({ length: TRIALS }, () => curl(['-o', '/dev/null', url])));
+  const ceiling = size / 1e6 / wholeObject(path.join(outDir, 'curl-scan.txt'), await s3.sign('scan/scan.rec'), size);
   return (['info', 'verify'] as const).map((command) => {
     const { local, remote } = sideBySide(TRIALS, () => rec([command, file]), () => rec([command, `s3://${BUCKET}/scan/scan.rec`], s3.env));
     const row = { command, mb: size / 1e6, local: { mbps: size / 1e6 / local.seconds, rss: local.peakRssMiB }, s3: { mbps: size / 1e6 / remote.seconds, rss: remote.peakRssMiB }, ceiling };
@@ -161,14 +190,14 @@ async function benchIter(outDir: string, s3: Server, prefix: string) {
   const iter = (recPath: string, idxPath: string, env: Record<string, string> = {}) =>
     measure(1, [process.execPath, path.join(here, 'workers/iter-ours.mjs'), recPath, idxPath, '1', '3', 'reuse'], { UV_THREADPOOL_SIZE: '2', ...env });
   // The server's ceilings: curl fetching every record as the .idx mode does (16 requests in
-  // flight), and the whole object as the file-order mode does.
+  // flight), and the whole object as the file-order mode reads it (wholeObject).
   const url = await s3.sign('iter/train.rec');
   const size = fs.statSync(`${prefix}.rec`).size;
   const records = spans(`${prefix}.idx`, size);
   const config = path.join(outDir, 'curl-ranges.txt');
   fs.writeFileSync(config, records.map(([o, n]) => `url = "${url}"\nrange = "${o}-${o + n - 1}"\noutput = "/dev/null"\n`).join(''));
   const perRequest = records.length / median(Array.from({ length: TRIALS }, () => curl(['-Z', '--parallel-max', '16', '-K', config])));
-  const whole = records.length / median(Array.from({ length: TRIALS }, () => curl(['-o', '/dev/null', url])));
+  const whole = records.length / wholeObject(path.join(outDir, 'curl-whole.txt'), url, size);
   const modes = [
     { mode: 'shuffled through the .idx: a ranged GET per image', idx: true, ceiling: perRequest },
     { mode: 'file order through a shuffle buffer (no .idx): 16 MiB ranged GETs', idx: false, ceiling: whole },
@@ -255,11 +284,24 @@ export async function benchS3(outDir: string): Promise<{ markdown: string; json:
   fs.mkdirSync(outDir, { recursive: true });
   const { corpus, prefix } = await corpusPack(outDir);
   const s3 = await startServer(path.join(outDir, 'server'));
+  const proxy = await startProxy(s3).catch((err: unknown) => {
+    s3.stop();
+    throw err;
+  });
   try {
-    const scan = await benchScan(outDir, s3);
-    const iter = await benchIter(outDir, s3, prefix);
-    const im2rec = await benchIm2rec(outDir, s3, corpus, prefix);
-    const merge = await benchMerge(outDir, s3);
+    const ways = [
+      { way: 'direct', server: s3 },
+      { way: `through the latency proxy (${proxy.latencyMs} ms to each answer's first byte, ${proxy.bytesPerSec / 1e6} MB/s per connection)`, server: proxy },
+    ];
+    const results = [];
+    for (const { way, server } of ways) {
+      process.stderr.write(`s3: ${way}\n`);
+      const scan = await benchScan(outDir, server);
+      const iter = await benchIter(outDir, server, prefix);
+      const im2rec = await benchIm2rec(outDir, server, corpus, prefix);
+      const merge = await benchMerge(outDir, server);
+      results.push({ way, scan, iter, im2rec, merge });
+    }
     const pct = (a: number, b: number) => `**${Math.round((100 * a) / b)}%**`;
     const f0 = (v: number) => v.toFixed(0);
     const markdown = [
@@ -271,19 +313,27 @@ export async function benchS3(outDir: string): Promise<{ markdown: string; json:
       'ceiling* is what curl (a C client, also on mxrec\'s core) gets from that server doing the same transfers:',
       'mxrec / ceiling says how much of the gap to the local file is mxrec\'s, and how much the server\'s.',
       `Whole processes timed from start to exit, median of ${TRIALS} (one run for the largest sizes).`,
-      '',
-      '| operation | local | s3:// | s3 / local | server ceiling | s3 / ceiling | peak RSS MiB (local / s3) |',
-      '|---|---|---|---|---|---|---|',
-      ...scan.map((r) => `| \`rec ${r.command}\`, ${f0(r.mb)} MB | ${f0(r.local.mbps)} MB/s | ${f0(r.s3.mbps)} MB/s | ${pct(r.s3.mbps, r.local.mbps)} | ${f0(r.ceiling)} MB/s (GET) | ${pct(r.s3.mbps, r.ceiling)} | ${f0(r.local.rss)} / ${f0(r.s3.rss)} |`),
-      ...iter.map((r) => `| ImageRecordIter, ${IMAGES} images, ${r.mode} | ${f0(r.local)} img/s | ${f0(r.s3)} img/s | ${pct(r.s3, r.local)} | ${f0(r.ceiling)} img/s | ${pct(r.s3, r.ceiling)} | ${f0(r.rss.local)} / ${f0(r.rss.s3)} |`),
-      ...im2rec.map((r) => `| im2rec, ${r.images.toLocaleString('en')} images (list, images, output in the bucket) | ${f0(r.local.ips)} img/s | ${f0(r.s3.ips)} img/s | ${pct(r.s3.ips, r.local.ips)} | ${f0(r.ceiling)} img/s (a GET each) | ${pct(r.s3.ips, r.ceiling)} | ${f0(r.local.rss)} / ${f0(r.s3.rss)} |`),
-      ...merge.map((r) => `| \`rec merge\` of 4 × ${r.partMiB} MiB parts | ${f0(r.local.mbps)} MB/s | ${f0(r.s3.mbps)} MB/s | ${pct(r.s3.mbps, r.local.mbps)} | ${f0(r.ceiling)} MB/s (PUT) | ${pct(r.s3.mbps, r.ceiling)} | ${f0(r.local.rss)} / ${f0(r.s3.rss)} |`),
+      'Loopback answers in microseconds; a real store after tens of milliseconds, streaming each connection at about',
+      '100 MB/s. So every operation is measured twice: directly, and through the latency proxy',
+      '([test/helpers/latency-proxy.ts](../../test/helpers/latency-proxy.ts), on the server\'s core), curl\'s ceiling too.',
+      ...results.flatMap(({ way, scan, iter, im2rec, merge }) => [
+        '',
+        `### ${way[0]!.toUpperCase()}${way.slice(1)}`,
+        '',
+        '| operation | local | s3:// | s3 / local | server ceiling | s3 / ceiling | peak RSS MiB (local / s3) |',
+        '|---|---|---|---|---|---|---|',
+        ...scan.map((r) => `| \`rec ${r.command}\`, ${f0(r.mb)} MB | ${f0(r.local.mbps)} MB/s | ${f0(r.s3.mbps)} MB/s | ${pct(r.s3.mbps, r.local.mbps)} | ${f0(r.ceiling)} MB/s (16 MiB ranged GETs, 8 at once) | ${pct(r.s3.mbps, r.ceiling)} | ${f0(r.local.rss)} / ${f0(r.s3.rss)} |`),
+        ...iter.map((r) => `| ImageRecordIter, ${IMAGES} images, ${r.mode} | ${f0(r.local)} img/s | ${f0(r.s3)} img/s | ${pct(r.s3, r.local)} | ${f0(r.ceiling)} img/s | ${pct(r.s3, r.ceiling)} | ${f0(r.rss.local)} / ${f0(r.rss.s3)} |`),
+        ...im2rec.map((r) => `| im2rec, ${r.images.toLocaleString('en')} images (list, images, output in the bucket) | ${f0(r.local.ips)} img/s | ${f0(r.s3.ips)} img/s | ${pct(r.s3.ips, r.local.ips)} | ${f0(r.ceiling)} img/s (a GET each) | ${pct(r.s3.ips, r.ceiling)} | ${f0(r.local.rss)} / ${f0(r.s3.rss)} |`),
+        ...merge.map((r) => `| \`rec merge\` of 4 × ${r.partMiB} MiB parts | ${f0(r.local.mbps)} MB/s | ${f0(r.s3.mbps)} MB/s | ${pct(r.s3.mbps, r.local.mbps)} | ${f0(r.ceiling)} MB/s (PUT) | ${pct(r.s3.mbps, r.ceiling)} | ${f0(r.local.rss)} / ${f0(r.s3.rss)} |`),
+      ]),
       '',
       'ImageRecordIter: one preprocessing thread, 3×224×224 random crops, batch 64, images/s after the first of three',
       'epochs. im2rec: `--resize 256 --quality 95 --num-thread 1`; the 20,000-image list is the 2,000 images ten times over.',
     ].join('\n');
-    return { markdown, json: { scan, iter, im2rec, merge } };
+    return { markdown, json: { proxy: { latencyMs: proxy.latencyMs, bytesPerSec: proxy.bytesPerSec }, ways: results } };
   } finally {
+    proxy.stop();
     s3.stop();
   }
 }
