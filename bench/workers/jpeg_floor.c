@@ -72,14 +72,19 @@ static int compareDoubles(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Starts decompressing `in`: its header read. */
+static void openJpeg(struct jpeg_decompress_struct *d, struct jpeg_error_mgr *err, const Bytes *in) {
+  d->err = jpeg_std_error(err);
+  jpeg_create_decompress(d);
+  jpeg_mem_src(d, in->data, in->size);
+  jpeg_read_header(d, TRUE);
+}
+
 /* Decodes `in` at 1/8 scale: its entropy decoding, and little else. */
 static void decodeEighth(const Bytes *in) {
   struct jpeg_decompress_struct d;
   struct jpeg_error_mgr err;
-  d.err = jpeg_std_error(&err);
-  jpeg_create_decompress(&d);
-  jpeg_mem_src(&d, in->data, in->size);
-  jpeg_read_header(&d, TRUE);
+  openJpeg(&d, &err, in);
   d.scale_num = 1;
   d.scale_denom = 8;
   d.out_color_space = d.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : JCS_YCbCr;
@@ -95,10 +100,7 @@ static void decodeEighth(const Bytes *in) {
 static double encodeCoefficients(const Bytes *in) {
   struct jpeg_decompress_struct d;
   struct jpeg_error_mgr err;
-  d.err = jpeg_std_error(&err);
-  jpeg_create_decompress(&d);
-  jpeg_mem_src(&d, in->data, in->size);
-  jpeg_read_header(&d, TRUE);
+  openJpeg(&d, &err, in);
   jvirt_barray_ptr *coefs = jpeg_read_coefficients(&d);
   struct jpeg_compress_struct c;
   struct jpeg_error_mgr cerr;
