@@ -11,7 +11,7 @@ import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, Rec
 import { RecordIOError } from './errors.js';
 import { CFlag, CHUNK_HEADER_SIZE, MAGIC, align4, decodeCFlag, decodeLength } from './recordio.js';
 import { DirectWindows, ReadAheadWindows } from './windows.js';
-import { DEFAULT_READ_AHEAD, REMOTE_BUFFER_SIZE } from '../io/limits.js';
+import { DEFAULT_READ_AHEAD, REMOTE_BUFFER_SIZE, REMOTE_READ_AHEAD } from '../io/limits.js';
 import { EventLoopTurns } from '../util/turns.js';
 
 type Windows = DirectWindows | ReadAheadWindows;
@@ -23,7 +23,7 @@ export interface ReadOptions {
   /** Step over damaged records (reported through onSkip and `skipped`) instead of throwing. */
   recover?: boolean;
   onSkip?: (event: SkipEvent) => void;
-  /** Bytes per read. Default 2 MiB for files; 16 MiB for URLs, where each read is a request. */
+  /** Bytes per read. Default 2 MiB for files; 4 MiB for URLs, where each read is a request. */
   bufferSize?: number;
   /**
    * Reuse read memory: each payload is valid only until the iteration moves
@@ -35,7 +35,8 @@ export interface ReadOptions {
    * Block reads kept in flight ahead of the reader: on the addon's reader
    * threads for local files, else (async iteration only) as concurrent reads
    * on libuv's pool, or range requests for a URL. 0: read on demand, on the
-   * calling thread for sync iteration. Default 4.
+   * calling thread for sync iteration. Default 4; 16 for a URL, to cover a
+   * store's latency (see io/limits.ts, REMOTE_READ_AHEAD).
    */
   readAhead?: number;
   /** The largest record (all its parts) read; a larger one is a RECORD_TOO_LARGE error. Default 512 MiB. */
@@ -130,8 +131,8 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
    * else by libuv's pool (async), else reads on demand.
    */
   windows(i: number, source: ByteSource, mode: 'sync' | 'async'): Windows {
-    const depth = this.options.readAhead ?? DEFAULT_READ_AHEAD;
-    // A URL's reads are requests, whose fixed cost (a round trip, the server's work) larger reads spread.
+    // A URL's reads are requests: many at once, to cover the store's latency (REMOTE_READ_AHEAD).
+    const depth = this.options.readAhead ?? (source.syncReads ? DEFAULT_READ_AHEAD : REMOTE_READ_AHEAD);
     const options = source.syncReads || this.options.bufferSize !== undefined ? this.options : { ...this.options, bufferSize: REMOTE_BUFFER_SIZE };
     if (depth <= 0) return new DirectWindows(source, options);
     const reads = ThreadReads.forSource(source, mode) ?? (mode === 'async' ? new PoolReads(source) : null);
