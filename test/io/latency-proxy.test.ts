@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { packImageRecord } from '../../src/format/image-record.js';
+import { RecordWriter } from '../../src/format/writer.js';
 import { buildIndex } from '../../src/tools/build-index.js';
 import { runBinAsync } from '../helpers/cli.js';
 import { makeCorpus } from '../helpers/corpus.js';
@@ -61,6 +63,19 @@ describe('the latency proxy', () => {
     const eight = performance.now() - started;
     assert.ok(eight >= 80 && eight < 8 * 80, `8 small GETs at once: ${eight.toFixed(0)} ms`);
     assert.ok(proxy.mostInFlight >= 2, `at most ${proxy.mostInFlight} in flight`);
+  });
+
+  test('a scan keeps 16 range requests in flight, to cover the latency', async () => {
+    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 30 });
+    after(() => proxy.close());
+    // 80 MB of records of 1 MB: twenty 4 MiB reads.
+    const writer = RecordWriter.inMemory();
+    for (let i = 0; i < 80; i++) writer.write(packImageRecord({ label: i, id: i }, Buffer.alloc(1e6, i)));
+    await s3.put('data', 'scan/big.rec', writer.toBuffer());
+    const res = await runBinAsync('rec', ['info', 's3://data/scan/big.rec', '--json'], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint } });
+    assert.equal(res.status, 0, res.stderr);
+    assert.equal(JSON.parse(res.stdout).records, 80);
+    assert.ok(proxy.mostInFlight >= 16, `at most ${proxy.mostInFlight} requests in flight`);
   });
 
   test('a pack with its list, images and output in the bucket, a read and a merge give through it the bytes they give without', async () => {
