@@ -27,9 +27,10 @@ export interface LatencyProxy {
   endpoint: string;
   latencyMs: number;
   bytesPerSec: number;
-  /** Requests answered so far, and the most that were open at once. */
+  /** Requests answered so far. */
   readonly requests: number;
-  readonly mostInFlight: number;
+  /** The most requests open at once: of any method, or of one (`PUT`: an upload's parts). */
+  mostInFlight(method?: string): number;
   close(): Promise<void>;
 }
 
@@ -74,14 +75,18 @@ export async function startLatencyProxy(upstream: string, o: LatencyProxyOptions
   const agent = new http.Agent({ keepAlive: true });
   const paces = new WeakMap<Socket, { up: Pace; down: Pace }>();
   let requests = 0;
-  let inFlight = 0;
-  let mostInFlight = 0;
+  const inFlight = new Map<string, number>();
+  const most = new Map<string, number>();
+  const count = (key: string, by: number) => {
+    const now = (inFlight.get(key) ?? 0) + by;
+    inFlight.set(key, now);
+    most.set(key, Math.max(most.get(key) ?? 0, now));
+  };
 
   const server = http.createServer((req, res) => {
-    inFlight++;
-    mostInFlight = Math.max(mostInFlight, inFlight);
+    for (const key of ['', req.method!]) count(key, 1);
     res.once('close', () => {
-      inFlight--;
+      for (const key of ['', req.method!]) count(key, -1);
       requests++;
     });
     let pace = paces.get(req.socket);
@@ -113,9 +118,7 @@ export async function startLatencyProxy(upstream: string, o: LatencyProxyOptions
     get requests() {
       return requests;
     },
-    get mostInFlight() {
-      return mostInFlight;
-    },
+    mostInFlight: (method = '') => most.get(method) ?? 0,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -128,7 +128,7 @@ describe('rec commands write to s3://', () => {
     const outs = Array.from({ length: 17 }, (_, i) => `s3://data/many/s${i}.rec`);
     const many = await runBinAsync('rec', ['split', rec, ...outs], { env });
     assert.equal(many.status, 2, many.stderr);
-    assert.match(many.stderr, /expected at most 32 s3:\/\/ object outputs in one run \(each streams through up to 32 MiB of memory\), received 34/);
+    assert.match(many.stderr, /expected at most 21 s3:\/\/ object outputs in one run \(each streams through up to 48 MiB of memory\), received 34/);
     assert.deepEqual(await s3.keys('data', 'many/'), []);
   });
 
