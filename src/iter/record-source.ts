@@ -117,11 +117,6 @@ export function openRecordSource(s: SourceSettings, inputs: SourceInputs): Recor
   return inputs.indexes ? new IndexedSource(s, inputs.files, inputs.indexes) : new SequentialSource(s, inputs.files);
 }
 
-// Remote records are read REMOTE_READS_IN_FLIGHT at a time at first, and more while the iterator
-// waits for them (io/limits.ts): a store that answers after 30 ms serves 16 reads at once at 530
-// records/s, a fraction of what one machine decodes (Little's law: the reads in flight must be the
-// rate times the latency).
-
 /** One file's records in this part: their offsets, sorted, and where the record after the last one starts. */
 interface FileShare {
   file: number;
@@ -226,7 +221,12 @@ class IndexedSource implements RecordSource {
     }
   }
 
-  /** Records read REMOTE_READS_IN_FLIGHT at a time and more while waited for, handed out in order. */
+  /**
+   * Records read REMOTE_READS_IN_FLIGHT at a time at first, and one more each time the iterator
+   * waits for one (io/limits.ts), handed out in order: a store that answers after 30 ms serves 16
+   * reads at once at 530 records/s, a fraction of what one machine decodes (Little's law: the
+   * reads in flight must be the rate times the latency).
+   */
   private async *remoteRecords(order: Uint32Array, onBad: (bad: BadRecord) => void): AsyncGenerator<SourceRecord> {
     // Each read settles as a thunk, so that readOrSkip decides in its turn what a failed one means.
     let bytesInFlight = 0;

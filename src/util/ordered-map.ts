@@ -15,6 +15,9 @@
  *   rather than awaited, so pulling overlaps the calls already running.
  * - A failure is thrown in its turn: results before it are handed out
  *   first, and a later call's rejection is never reported as unhandled.
+ * - The limit may grow (`growTo`): each time next() has to wait for its
+ *   result, the calls do not keep up with the consumer, and one more may
+ *   run. A remote source's latency is met this way, without a knob.
  * - Stopping early (`return()`, a `for await` that breaks, an error) drops
  *   what is in flight; `onAbandon` gets each dropped result once it settles,
  *   to give back what it holds (memory from a budget, say).
