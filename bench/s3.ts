@@ -234,7 +234,8 @@ async function benchIm2rec(outDir: string, s3: Server, corpus: string, listPrefi
     // 20k: the 2k list ten times over, indices kept distinct (as the im2rec suite's memory row).
     const text = `${Array.from({ length: times }, (_, k) => lines.map((l) => l.replace(/^\d+/, (n) => String(Number(n) + k * lines.length))).join('\n')).join('\n')}\n`;
     const images = lines.length * times;
-    const name = `list${images}`;
+    // Neither name a prefix of the other: im2rec packs every PREFIX*.lst.
+    const name = `list-${images / 1000}k`;
     const localDir = path.join(outDir, 'im2rec', name);
     fs.mkdirSync(localDir, { recursive: true });
     fs.writeFileSync(path.join(localDir, `${name}.lst`), text);
