@@ -11,7 +11,7 @@ import { type CursorOptions, type RecordIORecord, type SkipEvent, NeedBytes, Rec
 import { RecordIOError } from './errors.js';
 import { CFlag, CHUNK_HEADER_SIZE, MAGIC, align4, decodeCFlag, decodeLength } from './recordio.js';
 import { DirectWindows, ReadAheadWindows } from './windows.js';
-import { DEFAULT_READ_AHEAD, REMOTE_BUFFER_SIZE, REMOTE_READ_AHEAD } from '../io/limits.js';
+import { DEFAULT_READ_AHEAD, REMOTE_BUFFER_SIZE, REMOTE_LONG_READ, REMOTE_READ_AHEAD } from '../io/limits.js';
 import { EventLoopTurns } from '../util/turns.js';
 
 type Windows = DirectWindows | ReadAheadWindows;
@@ -137,7 +137,9 @@ export class RecordScan implements Iterable<RecordIORecord>, AsyncIterable<Recor
     if (depth <= 0) return new DirectWindows(source, options);
     const reads = ThreadReads.forSource(source, mode) ?? (mode === 'async' ? new PoolReads(source) : null);
     if (!reads) return new DirectWindows(source, options);
-    return new ReadAheadWindows(reads, { ...options, depth, limit: this.segments[i]!.to });
+    // A URL's records up to REMOTE_LONG_READ are gathered from the blocks in flight, as one block of that size held them.
+    const longFrom = source.syncReads ? undefined : REMOTE_LONG_READ;
+    return new ReadAheadWindows(reads, { ...options, depth, limit: this.segments[i]!.to, longFrom });
   }
 
   /** Whether `for...of` works: every source can be read synchronously (files and buffers, not URLs). */

@@ -115,6 +115,7 @@ interface LongWindow {
 export class ReadAheadWindows {
   private readonly blockSize: number;
   private readonly headroom: number;
+  private readonly longFrom: number;
   private readonly inFlight: Block[] = [];
   /** File offset of the next block to request. */
   private nextBlock = 0;
@@ -133,10 +134,19 @@ export class ReadAheadWindows {
       depth?: number;
       /** Do not read ahead from here on (the end of the scan's range); later bytes are read on demand. */
       limit?: number;
+      /**
+       * A window reaching more than this past the old one is read in one piece
+       * (startLong), the reads in flight dropped; a shorter one is gathered
+       * from the blocks. Default: one block. A URL's blocks are small requests,
+       * and dropping 16 of them for each record of a few blocks would fetch
+       * the file many times over.
+       */
+      longFrom?: number;
     } = {},
   ) {
     this.blockSize = Math.max(options.bufferSize ?? DEFAULT_BUFFER_SIZE, 64);
     this.headroom = Math.max(this.blockSize >> 2, 64);
+    this.longFrom = Math.max(options.longFrom ?? this.blockSize, this.blockSize);
   }
 
   private startRead(size: number): void {
@@ -178,7 +188,7 @@ export class ReadAheadWindows {
       this.nextBlock = end;
     }
     const size = cursor.sourceSize;
-    if (need.upTo - end > this.blockSize) {
+    if (need.upTo - end > this.longFrom) {
       this.drainSync();
       const long = this.startLong(cursor, need);
       this.installLong(cursor, need, long, this.reads.waitSync(long.ticket));
@@ -200,7 +210,7 @@ export class ReadAheadWindows {
       this.nextBlock = end;
     }
     const size = cursor.sourceSize;
-    if (need.upTo - end > this.blockSize) {
+    if (need.upTo - end > this.longFrom) {
       await this.drain();
       const long = this.startLong(cursor, need);
       this.installLong(cursor, need, long, await this.reads.wait(long.ticket));

@@ -236,6 +236,8 @@ export const DEFAULT_READ_AHEAD = 4;
  */
 export const REMOTE_READ_AHEAD = 16;
 export const REMOTE_BUFFER_SIZE = 4 << 20;
+/** A record from a URL longer than this is read in one request of its own; shorter ones come from the blocks in flight. */
+export const REMOTE_LONG_READ = 16 << 20;
 /**
  * The iterator's record reads from a URL (through an `.idx`) at once: REMOTE_READS_IN_FLIGHT at
  * first, one more each time it waits for a record, up to REMOTE_READS_MOST while those in flight

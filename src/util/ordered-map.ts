@@ -33,7 +33,10 @@ export interface OrderedMapOptions<R> {
    * with: a store's latency, say), one more call may run. Default: `limit`.
    */
   growTo?: number;
-  /** Asked before each growth: false holds the limit where it is (what is in flight holds too much, say). */
+  /**
+   * Asked before each growth, and before each call beyond the first `limit`
+   * in flight: false holds them back (what is in flight holds too much, say).
+   */
   canGrow?: () => boolean;
 }
 
@@ -52,6 +55,8 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
   /** The calls started and settled, for next() to tell whether it waits (growTo). */
   private readonly settled = new WeakSet<Promise<unknown>>();
   private handedOut = 0;
+  /** The limit given: calls up to it start whatever canGrow says. */
+  private readonly startLimit: number;
 
   constructor(
     source: Iterable<T> | AsyncIterable<T>,
@@ -61,6 +66,7 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
   ) {
     // invariant: the callers' limits are constants or options checked as integers >= 1.
     if (!(Number.isInteger(limit) && limit >= 1)) throw new Error(`orderedMap: expected a limit of at least 1, received ${limit}`);
+    this.startLimit = limit;
     const asyncIterable = Symbol.asyncIterator in source;
     this.asyncSource = asyncIterable ? source[Symbol.asyncIterator]() : null;
     this.syncSource = asyncIterable ? null : (source as Iterable<T>)[Symbol.iterator]();
@@ -70,9 +76,10 @@ export class OrderedMap<T, R> implements AsyncIterableIterator<R> {
     return this;
   }
 
-  /** Starts calls until `limit` are in flight or the source is known to have ended. */
+  /** Starts calls until `limit` are in flight (past the first limit, while canGrow allows) or the source is known to have ended. */
   private fill(): void {
-    while (!this.stopped && !this.sourceEnded && this.pending.length < this.limit) {
+    const { canGrow } = this.options;
+    while (!this.stopped && !this.sourceEnded && this.pending.length < this.limit && (this.pending.length < this.startLimit || (canGrow?.() ?? true))) {
       let step: Promise<R | typeof END>;
       if (this.syncSource) {
         let next: IteratorResult<T>;

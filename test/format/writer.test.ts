@@ -49,6 +49,8 @@ test('a payload in pieces is the record of their concatenation: large or small, 
     [Buffer.alloc(24, 3), withMagic], // a cut in the image
     [Buffer.concat([Buffer.alloc(22, 3), magic.subarray(0, 2)]), Buffer.concat([magic.subarray(2), big])], // a magic across pieces
     [Buffer.alloc(23, 3), big], // a first piece that is not whole words
+    [Buffer.alloc(23, 3), Buffer.concat([Buffer.alloc(1), magic, big])], // a magic aligned in the whole, not in its piece
+    [Buffer.concat([Buffer.alloc(20, 3), magic.subarray(0, 2)]), Buffer.concat([magic.subarray(2), big])], // an aligned magic split across pieces
     [Buffer.alloc(24, 3), Buffer.from('small')],
     [big],
     [Buffer.alloc(24, 3), Buffer.alloc(0), big],

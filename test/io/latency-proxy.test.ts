@@ -48,7 +48,8 @@ describe('the latency proxy', () => {
     let started = performance.now();
     await client.send(new PutObjectCommand({ Bucket: 'data', Key: 'slow/four-mb', Body: body }));
     const put = performance.now() - started;
-    assert.ok(put >= 500 + 80, `PUT of 4 MB at 8 MB/s: ${put.toFixed(0)} ms`);
+    // The latency counts from the request's last byte into the proxy, a little before it has been paced out.
+    assert.ok(put >= 500, `PUT of 4 MB at 8 MB/s: ${put.toFixed(0)} ms`);
     started = performance.now();
     const res = await client.send(new GetObjectCommand({ Bucket: 'data', Key: 'slow/four-mb' }));
     const firstByte = performance.now() - started;
@@ -61,8 +62,8 @@ describe('the latency proxy', () => {
     started = performance.now();
     await Promise.all(Array.from({ length: 8 }, () => client.send(new GetObjectCommand({ Bucket: 'data', Key: 'slow/four-mb', Range: 'bytes=0-8' })).then((r) => r.Body!.transformToString())));
     const eight = performance.now() - started;
-    assert.ok(eight >= 80 && eight < 8 * 80, `8 small GETs at once: ${eight.toFixed(0)} ms`);
-    assert.ok(proxy.mostInFlight() >= 2, `at most ${proxy.mostInFlight()} in flight`);
+    assert.ok(eight >= 80, `8 small GETs at once: ${eight.toFixed(0)} ms`);
+    assert.ok(proxy.mostInFlight('GET') >= 4, `at most ${proxy.mostInFlight('GET')} in flight`);
   });
 
   test('a scan keeps 16 range requests in flight, to cover the latency', async () => {
@@ -76,6 +77,21 @@ describe('the latency proxy', () => {
     assert.equal(res.status, 0, res.stderr);
     assert.equal(JSON.parse(res.stdout).records, 80);
     assert.ok(proxy.mostInFlight() >= 16, `at most ${proxy.mostInFlight()} requests in flight`);
+  });
+
+  test('records of a few blocks are gathered from the reads in flight: each byte fetched about once', async () => {
+    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 5 });
+    after(() => proxy.close());
+    // 20 records of 6 MB: each longer than a 4 MiB read, shorter than REMOTE_LONG_READ.
+    const writer = RecordWriter.inMemory();
+    for (let i = 0; i < 20; i++) writer.write(packImageRecord({ label: i, id: i }, Buffer.alloc(6e6, i)));
+    const bytes = writer.toBuffer();
+    await s3.put('data', 'scan/six-mb.rec', bytes);
+    const res = await runBinAsync('rec', ['info', 's3://data/scan/six-mb.rec', '--json'], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint } });
+    assert.equal(res.status, 0, res.stderr);
+    assert.equal(JSON.parse(res.stdout).records, 20);
+    // About one 4 MiB range per 4 MiB of the object, and a few more requests (its size, the .idx it looks for).
+    assert.ok(proxy.requests <= bytes.length / (4 << 20) + 8, `${proxy.requests} requests for ${bytes.length} bytes`);
   });
 
   test("an upload keeps 4 parts in flight: a store's latency paid once per four parts", async () => {

@@ -154,6 +154,21 @@ describe('orderedMap', () => {
     const held = tracker();
     await collect(orderedMap(items, 2, (x) => held.work(x, 5), { growTo: 8, canGrow: () => false }));
     assert.equal(held.seen.most, 2);
+    // canGrow also holds back calls past the first limit: grown to 8, then told no, at most 2 run as new ones start.
+    let allow = true;
+    let running = 0;
+    let mostAfterNo = 0;
+    let handed = 0;
+    const gated = async (x: number) => {
+      running++;
+      if (!allow) mostAfterNo = Math.max(mostAfterNo, running);
+      await sleep(5);
+      running--;
+      return x;
+    };
+    for await (const _ of orderedMap(items, 2, gated, { growTo: 8, canGrow: () => allow })) if (++handed === 30) allow = false;
+    assert.equal(handed, items.length);
+    assert.ok(mostAfterNo >= 1 && mostAfterNo <= 2, `${mostAfterNo} running once canGrow said no`);
     // A consumer slower than the calls never waits for them: no growth.
     const fed = tracker();
     for await (const _ of orderedMap(items.slice(0, 20), 2, (x) => fed.work(x, 1), { growTo: 8 })) await sleep(10);
