@@ -13,7 +13,7 @@ import { buildIndex } from '../../src/tools/build-index.js';
 import { runBinAsync } from '../helpers/cli.js';
 import { makeCorpus } from '../helpers/corpus.js';
 import { fixture } from '../helpers/fixtures.js';
-import { startLatencyProxy } from '../helpers/latency-proxy.js';
+import { type LatencyProxy, type LatencyProxyOptions, startLatencyProxy } from '../helpers/latency-proxy.js';
 import { KEY_ID, SECRET, startS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -24,23 +24,35 @@ function clientOf(endpoint: string): S3Client {
   return new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: KEY_ID, secretAccessKey: SECRET } });
 }
 
+/** A latency proxy in front of the test server, stopped when the test file ends, with the environment that points a command at it. */
+async function proxied(options: LatencyProxyOptions): Promise<{ proxy: LatencyProxy; env: Record<string, string> }> {
+  const proxy = await startLatencyProxy(s3.endpoint, options);
+  after(() => proxy.close());
+  return { proxy, env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint } };
+}
+
+/** A .rec of `count` records of `bytes` bytes each. */
+function recordsOf(count: number, bytes: number): Buffer {
+  const writer = RecordWriter.inMemory();
+  for (let i = 0; i < count; i++) writer.write(packImageRecord({ label: i, id: i }, Buffer.alloc(bytes, i)));
+  return writer.toBuffer();
+}
+
 describe('the latency proxy', () => {
   test('the iterator through an .idx keeps more reads in flight while it waits for them: more than its first 16', async () => {
-    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 30 });
-    after(() => proxy.close());
+    const { proxy, env } = await proxied({ latencyMs: 30 });
     const rec = path.join(dir, 'iter.rec');
     fs.copyFileSync(fixture('gray-glyphs/val.rec'), rec);
     await buildIndex(rec, path.join(dir, 'iter.idx'));
     await s3.put('data', 'iter/val.rec', fs.readFileSync(rec));
     await s3.put('data', 'iter/val.idx', fs.readFileSync(path.join(dir, 'iter.idx')));
-    const res = await runBinAsync('rec', ['iter', 's3://data/iter/val.rec', '--data-shape', '1,28,28', '--batch-size', '50', '--shuffle', '--epochs', '1'], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint } });
+    const res = await runBinAsync('rec', ['iter', 's3://data/iter/val.rec', '--data-shape', '1,28,28', '--batch-size', '50', '--shuffle', '--epochs', '1'], { env });
     assert.equal(res.status, 0, res.stderr);
     assert.ok(proxy.mostInFlight() > 16, `at most ${proxy.mostInFlight()} requests in flight`);
   });
 
   test('each answer waits its latency, each connection its rate, both ways; the bytes are the object', async () => {
-    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 80, bytesPerSec: 8e6 });
-    after(() => proxy.close());
+    const { proxy } = await proxied({ latencyMs: 80, bytesPerSec: 8e6 });
     const client = clientOf(proxy.endpoint);
     after(() => client.destroy());
     const body = Buffer.alloc(4e6, 7);
@@ -67,27 +79,21 @@ describe('the latency proxy', () => {
   });
 
   test('a scan keeps 16 range requests in flight, to cover the latency', async () => {
-    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 30 });
-    after(() => proxy.close());
+    const { proxy, env } = await proxied({ latencyMs: 30 });
     // 80 MB of records of 1 MB: twenty 4 MiB reads.
-    const writer = RecordWriter.inMemory();
-    for (let i = 0; i < 80; i++) writer.write(packImageRecord({ label: i, id: i }, Buffer.alloc(1e6, i)));
-    await s3.put('data', 'scan/big.rec', writer.toBuffer());
-    const res = await runBinAsync('rec', ['info', 's3://data/scan/big.rec', '--json'], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint } });
+    await s3.put('data', 'scan/big.rec', recordsOf(80, 1e6));
+    const res = await runBinAsync('rec', ['info', 's3://data/scan/big.rec', '--json'], { env });
     assert.equal(res.status, 0, res.stderr);
     assert.equal(JSON.parse(res.stdout).records, 80);
     assert.ok(proxy.mostInFlight() >= 16, `at most ${proxy.mostInFlight()} requests in flight`);
   });
 
   test('records of a few blocks are gathered from the reads in flight: each byte fetched about once', async () => {
-    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 5 });
-    after(() => proxy.close());
+    const { proxy, env } = await proxied({ latencyMs: 5 });
     // 20 records of 6 MB: each longer than a 4 MiB read, shorter than REMOTE_LONG_READ.
-    const writer = RecordWriter.inMemory();
-    for (let i = 0; i < 20; i++) writer.write(packImageRecord({ label: i, id: i }, Buffer.alloc(6e6, i)));
-    const bytes = writer.toBuffer();
+    const bytes = recordsOf(20, 6e6);
     await s3.put('data', 'scan/six-mb.rec', bytes);
-    const res = await runBinAsync('rec', ['info', 's3://data/scan/six-mb.rec', '--json'], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint } });
+    const res = await runBinAsync('rec', ['info', 's3://data/scan/six-mb.rec', '--json'], { env });
     assert.equal(res.status, 0, res.stderr);
     assert.equal(JSON.parse(res.stdout).records, 20);
     // About one 4 MiB range per 4 MiB of the object, and a few more requests (its size, the .idx it looks for).
@@ -95,22 +101,18 @@ describe('the latency proxy', () => {
   });
 
   test("an upload keeps 4 parts in flight: a store's latency paid once per four parts", async () => {
-    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 30 });
-    after(() => proxy.close());
+    const { proxy, env } = await proxied({ latencyMs: 30 });
     // 80 MB of records to shuffle into the bucket: ten 8 MiB parts.
-    const writer = RecordWriter.inMemory();
-    for (let i = 0; i < 80; i++) writer.write(packImageRecord({ label: i, id: i }, Buffer.alloc(1e6, i)));
-    fs.writeFileSync(path.join(dir, 'up.rec'), writer.toBuffer());
-    const res = await runBinAsync('rec', ['shuffle', path.join(dir, 'up.rec'), '-o', 's3://data/up/shuffled.rec', '--seed', '1'], { env: { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint } });
+    const rec = recordsOf(80, 1e6);
+    fs.writeFileSync(path.join(dir, 'up.rec'), rec);
+    const res = await runBinAsync('rec', ['shuffle', path.join(dir, 'up.rec'), '-o', 's3://data/up/shuffled.rec', '--seed', '1'], { env });
     assert.equal(res.status, 0, res.stderr);
-    assert.equal((await s3.get('data', 'up/shuffled.rec'))!.length, writer.toBuffer().length);
+    assert.equal((await s3.get('data', 'up/shuffled.rec'))!.length, rec.length);
     assert.equal(proxy.mostInFlight('PUT'), 4);
   });
 
   test('a pack with its list, images and output in the bucket, a read and a merge give through it the bytes they give without', async () => {
-    const proxy = await startLatencyProxy(s3.endpoint, { latencyMs: 20 });
-    after(() => proxy.close());
-    const slow: Record<string, string> = { ...s3.env, AWS_ENDPOINT_URL_S3: proxy.endpoint };
+    const { proxy, env: slow } = await proxied({ latencyMs: 20 });
     const corpus = await makeCorpus({ count: 12 });
     const files = fs.readdirSync(corpus, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     for (const f of files) {
